@@ -1,0 +1,211 @@
+"""The HTTP layer every platform client shares: timeouts, retries, rate limit, concurrency.
+
+Platform modules only describe their envelopes and paths; this module decides how hard to
+try. A retry waits ``backoff * 2**attempt`` seconds with full jitter, or the server's
+``Retry-After`` when it gives one.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from ingestion.errors import (
+    RETRYABLE,
+    BadResponseError,
+    PlatformError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """How a client talks to one platform."""
+
+    timeout_seconds: float = 10.0
+    max_attempts: int = 6
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 30.0
+    requests_per_second: float = 20.0
+    concurrency: int = 4
+
+
+class RateLimiter:
+    """Spaces requests at least ``1/rate`` seconds apart across threads."""
+
+    def __init__(self, requests_per_second: float):
+        self._interval = 1.0 / requests_per_second if requests_per_second > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            time.sleep(start - now)
+
+
+@dataclass
+class Page:
+    """One response as received, with the request that produced it (never the token)."""
+
+    platform: str
+    entity: str
+    path: str
+    params: dict[str, Any]
+    body: Any
+    received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "entity": self.entity,
+            "path": self.path,
+            "params": self.params,
+            "received_at": self.received_at,
+            "body": self.body,
+        }
+
+
+class ApiClient:
+    """A platform's HTTP client. Subclasses check envelopes in ``check_body``."""
+
+    platform: str = ""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        policy: HttpPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.policy = policy or HttpPolicy()
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=self.policy.timeout_seconds,
+            transport=transport,
+            headers={"User-Agent": "socialmart/0.1"},
+        )
+        self._limiter = RateLimiter(self.policy.requests_per_second)
+        self._sleep = sleep
+        self.requests_sent = 0
+        self.retries = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check_body(self, body: Any, request: str) -> None:
+        """Raise the matching PlatformError if the envelope reports an error."""
+
+    def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
+        """GET with retries; returns the parsed body once the envelope says success."""
+        return self._get(path, params, headers)[0]
+
+    def get_json_dated(
+        self, path: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[Any, datetime]:
+        """Like ``get_json``, with the server's clock (its Date header) for snapshots."""
+        body, response_headers = self._get(path, params, headers)
+        value = response_headers.get("Date")
+        if not value:
+            raise BadResponseError(f"{self.platform} GET {path}: no Date header")
+        return body, parsedate_to_datetime(value)
+
+    def _get(self, path: str, params: dict[str, Any], headers: dict[str, str]):
+        request = f"{self.platform} GET {path} {sorted(params.items())}"
+        last: Exception | None = None
+        for attempt in range(self.policy.max_attempts):
+            try:
+                return self._get_once(path, params, headers, request)
+            except RETRYABLE as exc:
+                last = exc
+                if attempt + 1 == self.policy.max_attempts:
+                    break
+                self.retries += 1
+                self._sleep(self._delay(attempt, exc))
+        assert last is not None
+        raise last
+
+    def _delay(self, attempt: int, exc: Exception) -> float:
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.policy.max_backoff_seconds)
+        cap = min(self.policy.backoff_seconds * 2**attempt, self.policy.max_backoff_seconds)
+        return random.uniform(0, cap)
+
+    def _get_once(self, path: str, params: dict[str, Any], headers: dict[str, str], request: str):
+        self._limiter.wait()
+        self.requests_sent += 1
+        try:
+            response = self._http.get(path, params=params, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise TransportError(f"{request}: timed out ({exc.__class__.__name__})") from exc
+        except httpx.TransportError as exc:
+            raise TransportError(f"{request}: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code == 429:
+            raise RateLimitedError(
+                f"{request}: HTTP 429",
+                code=429,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if response.status_code >= 500:
+            raise ServerError(f"{request}: HTTP {response.status_code}", code=response.status_code)
+        if response.status_code >= 400:
+            # 4xx bodies usually carry the platform's own error envelope: let it speak first.
+            body = _parse(response, request)
+            self.check_body(body, request)
+            status = response.status_code
+            raise PlatformError(f"{request}: HTTP {status}", code=status)
+        body = _parse(response, request)
+        self.check_body(body, request)
+        return body, response.headers
+
+    def map_concurrently(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Apply ``fn`` to every item with at most ``policy.concurrency`` requests in flight."""
+        items = list(items)
+        if self.policy.concurrency <= 1 or len(items) <= 1:
+            yield from map(fn, items)
+            return
+        with ThreadPoolExecutor(max_workers=self.policy.concurrency) as pool:
+            yield from pool.map(fn, items)
+
+
+def _parse(response: httpx.Response, request: str) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        snippet = response.content[:80]
+        raise BadResponseError(f"{request}: body is not JSON ({exc}); starts {snippet!r}") from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,66 @@
+"""The platform registry: every platform socialmart ingests, built from one table.
+
+Orchestration builds its assets from ``PLATFORMS``; adding a platform means adding a
+module under ``ingestion/platforms/`` and a line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ingestion.errors import ConfigError
+from ingestion.http import HttpPolicy
+from ingestion.platforms.base import Source
+from ingestion.platforms.bilibili import DEFAULT_BASE_URL as BILIBILI_URL
+from ingestion.platforms.bilibili import BilibiliSource
+from ingestion.platforms.douyin import DEFAULT_BASE_URL as DOUYIN_URL
+from ingestion.platforms.douyin import DouyinSource
+from ingestion.platforms.xiaohongshu import XiaohongshuSource
+from ingestion.settings import Paths
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    key: str
+    name: str
+    entities: tuple[str, ...]
+    delivery: str  # "api" or "export"
+    default_base_url: str | None = None
+
+
+PLATFORMS: dict[str, PlatformInfo] = {
+    "douyin": PlatformInfo("douyin", "抖音 Douyin", DouyinSource.entities, "api", DOUYIN_URL),
+    "bilibili": PlatformInfo("bilibili", "B站 Bilibili", BilibiliSource.entities, "api",
+                             BILIBILI_URL),
+    "xiaohongshu": PlatformInfo("xiaohongshu", "小红书 Xiaohongshu", XiaohongshuSource.entities,
+                                "export"),
+}
+
+
+def base_url(key: str, environ: Mapping[str, str]) -> str:
+    info = PLATFORMS[key]
+    return environ.get(f"SOCIALMART_{key.upper()}_BASE_URL") or info.default_base_url or ""
+
+
+def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
+    """Per-platform limits; ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s), ``_CONCURRENCY``."""
+    prefix = f"SOCIALMART_{key.upper()}_"
+    default = HttpPolicy()
+    try:
+        return HttpPolicy(
+            requests_per_second=float(environ.get(prefix + "RATE_LIMIT") or default.requests_per_second),
+            concurrency=int(environ.get(prefix + "CONCURRENCY") or default.concurrency),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{prefix}RATE_LIMIT / {prefix}CONCURRENCY must be numbers: {exc}") from exc
+
+
+def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
+    if key == "douyin":
+        return DouyinSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "bilibili":
+        return BilibiliSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "xiaohongshu":
+        return XiaohongshuSource(paths.inbox)
+    raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")

@@ -1,0 +1,114 @@
+"""Bilibili open platform (member.bilibili.com/arcopen/fn): user, archives, archive stats.
+
+Envelope: ``{"code": 0, "message": "0", "ttl": 1, "data": ...}``; auth by the account's
+OAuth ``access-token`` header (the token names the account); archives page by ``pn``/``ps``
+with ``data.page.total``. Bilibili serves only snapshots of *now* (cumulative stats and
+yesterday's increments), so a day can be fetched only on the following morning; an earlier
+day can be replayed from landing, never re-fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from ingestion.accounts import Account, token_for
+from ingestion.errors import (
+    AuthError,
+    BadResponseError,
+    DayUnavailableError,
+    PlatformError,
+    RateLimitedError,
+)
+from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.settings import SHANGHAI
+
+DEFAULT_BASE_URL = "https://member.bilibili.com"
+USER_STAT = "/arcopen/fn/data/user/stat"
+VIEWLIST = "/arcopen/fn/archive/viewlist"
+ARC_STAT = "/arcopen/fn/data/arc/stat"
+ARC_INC = "/arcopen/fn/data/arc/inc-stats"
+AUTH_CODES = {-101, -111, 10002, 10003}
+THROTTLE_CODES = {-412, -509, -799}
+
+
+class BilibiliClient(ApiClient):
+    platform = "bilibili"
+
+    def check_body(self, body: Any, request: str) -> None:
+        if not isinstance(body, dict) or "code" not in body:
+            raise BadResponseError(f"{request}: no code in body")
+        code = body["code"]
+        if code == 0:
+            if "data" not in body:
+                raise BadResponseError(f"{request}: code 0 but no data")
+            return
+        message = f"{request}: code {code}: {body.get('message', '')}"
+        if code in AUTH_CODES:
+            raise AuthError(message, code=code)
+        if code in THROTTLE_CODES:
+            raise RateLimitedError(message, code=code)
+        raise PlatformError(message, code=code)
+
+
+class BilibiliSource:
+    platform = "bilibili"
+    entities = ("user_stat", "archives", "arc_stat", "arc_inc_stats")
+    snapshot_only = True
+
+    def __init__(
+        self,
+        base_url: str,
+        environ: Mapping[str, str],
+        *,
+        policy: HttpPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.client = BilibiliClient(base_url, policy=policy, transport=transport)
+        self.environ = environ
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        for account in accounts:
+            headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
+            stat, served_at = self.client.get_json_dated(USER_STAT, {}, headers)
+            snapshot_day = served_at.astimezone(SHANGHAI).date() - timedelta(days=1)
+            if snapshot_day != day:
+                raise DayUnavailableError(
+                    f"bilibili serves snapshots of {snapshot_day} now; {day} can only be "
+                    "replayed from landing files")
+            ctx = {"account_id": account.account_id}
+            yield Page(self.platform, "user_stat", USER_STAT, ctx, stat)
+            yield Page(self.platform, "arc_inc_stats", ARC_INC, ctx,
+                       self.client.get_json(ARC_INC, {}, headers))
+            resource_ids: list[str] = []
+            pn = 1
+            while True:
+                params = {"pn": pn, "ps": 50, "status": "all"}
+                body = self.client.get_json(VIEWLIST, params, headers)
+                yield Page(self.platform, "archives", VIEWLIST, {**ctx, **params}, body)
+                data = body["data"]
+                resource_ids += [a["resource_id"] for a in data.get("list") or []]
+                page = data.get("page") or {}
+                if not data.get("list") or pn * int(page.get("ps", 50)) >= int(page.get("total", 0)):
+                    break
+                pn += 1
+            yield from self.client.map_concurrently(
+                lambda rid, h=headers, c=ctx: Page(
+                    self.platform, "arc_stat", ARC_STAT, {**c, "resource_id": rid},
+                    self.client.get_json(ARC_STAT, {"resource_id": rid}, h)),
+                dict.fromkeys(resource_ids),
+            )
+
+    def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
+        data = page["body"]["data"]
+        ctx = {k: v for k, v in page["params"].items() if k in ("account_id", "resource_id")}
+        if page["entity"] == "archives":
+            return [{**ctx, **a} for a in data.get("list") or []]
+        return [{**ctx, **data}]
+

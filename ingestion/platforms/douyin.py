@@ -1,0 +1,116 @@
+"""Douyin open platform (open.douyin.com): fans, video list and per-video daily data.
+
+Envelope: ``{"data": {"error_code": 0, "description": "", ...}, "extra": {"logid", "now"}}``;
+auth by the ``access-token`` header plus the account's ``open_id``; the video list pages by
+``cursor`` + ``has_more``; the data endpoints return a ``result_list`` of dated rows for the
+last ``date_type`` (7/15/30) days, so any of the last 30 days can be fetched again;
+older days only replay from landing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import httpx
+
+from ingestion.accounts import Account, token_for
+from ingestion.errors import (
+    AuthError,
+    BadResponseError,
+    DayUnavailableError,
+    PlatformError,
+    ServerError,
+)
+from ingestion.http import ApiClient, HttpPolicy, Page
+
+DEFAULT_BASE_URL = "https://open.douyin.com"
+FANS = "/data/external/user/fans/"
+VIDEO_LIST = "/api/douyin/v1/video/video_list/"
+ITEM_BASE = "/data/external/item/base/"
+AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
+BUSY_CODES = {2100004, 2190001}  # system busy: retry
+DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
+
+
+class DouyinClient(ApiClient):
+    platform = "douyin"
+
+    def check_body(self, body: Any, request: str) -> None:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or "error_code" not in data:
+            raise BadResponseError(f"{request}: no data.error_code in body")
+        code = data["error_code"]
+        if code == 0:
+            return
+        message = f"{request}: error_code {code}: {data.get('description', '')}"
+        if code in AUTH_CODES:
+            raise AuthError(message, code=code)
+        if code in BUSY_CODES:
+            raise ServerError(message, code=code)
+        raise PlatformError(message, code=code)
+
+
+class DouyinSource:
+    platform = "douyin"
+    entities = ("fans_daily", "videos", "video_daily")
+    snapshot_only = False
+
+    def __init__(
+        self,
+        base_url: str,
+        environ: Mapping[str, str],
+        *,
+        policy: HttpPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.client = DouyinClient(base_url, policy=policy, transport=transport)
+        self.environ = environ
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        for account in accounts:
+            headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
+            params = {"open_id": account.account_id, "date_type": DATE_TYPE}
+            fans = self._get("fans_daily", FANS, params, headers)
+            served = [row.get("date") for row in fans.body["data"].get("result_list") or []]
+            if day.isoformat() not in served:
+                raise DayUnavailableError(
+                    f"douyin serves {min(served, default='no day')}..{max(served, default='')} "
+                    f"now; {day} can only be replayed from landing files")
+            yield fans
+            item_ids: list[str] = []
+            cursor = 0
+            while True:
+                page = self._get("videos", VIDEO_LIST,
+                                 {"open_id": account.account_id, "cursor": cursor, "count": 20},
+                                 headers)
+                data = page.body["data"]
+                item_ids += [v["item_id"] for v in data.get("list") or []]
+                yield page
+                if not data.get("has_more"):
+                    break
+                cursor = data["cursor"]
+            # Unique ids only: a video repeated across pages is fetched once.
+            yield from self.client.map_concurrently(
+                lambda item_id, h=headers, a=account: self._get(
+                    "video_daily", ITEM_BASE,
+                    {"open_id": a.account_id, "item_id": item_id, "date_type": DATE_TYPE}, h),
+                dict.fromkeys(item_ids),
+            )
+
+    def _get(self, entity: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Page:
+        body = self.client.get_json(path, params, headers)
+        return Page(self.platform, entity, path, params, body)
+
+    def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
+        data = page["body"]["data"]
+        params = page["params"]
+        if page["entity"] == "videos":
+            return [{"open_id": params["open_id"], **v} for v in data.get("list") or []]
+        context = {k: params[k] for k in ("open_id", "item_id") if k in params}
+        return [{**context, **row} for row in data.get("result_list") or []
+                if row.get("date") == day.isoformat()]

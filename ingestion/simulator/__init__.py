@@ -1,0 +1,1 @@
+"""The platform simulator: a deterministic world (generator) served over loopback HTTP."""

@@ -1,0 +1,284 @@
+"""The simulator's HTTP server: Douyin and Bilibili open-platform APIs on loopback.
+
+Paths, headers, envelopes, error codes and pagination follow the real open platforms
+(open.douyin.com, member.bilibili.com/arcopen), so the production clients run unchanged
+against it. Control endpoints under ``/__sim__/`` move the clock and switch faults on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from ingestion.simulator.exports import write_xiaohongshu_exports
+from ingestion.simulator.world import SHANGHAI, SimAccount, World
+
+
+@dataclass
+class Faults:
+    """Per-platform fault rates; each request draws once, so a retry can succeed."""
+
+    rate_429: float = 0.0
+    rate_5xx: float = 0.0
+    retry_after: str = "0"
+
+
+@dataclass
+class SimState:
+    world: World
+    today: date
+    inbox: Path | None = None
+    faults: dict[str, Faults] = field(default_factory=dict)
+    served: dict[str, int] = field(default_factory=dict)
+    _counter: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def yesterday(self) -> date:
+        return self.today - timedelta(days=1)
+
+    def now(self) -> datetime:
+        """The platform's clock: early morning of ``today`` in Asia/Shanghai."""
+        return datetime.combine(self.today, time(2, 0), SHANGHAI)
+
+    def set_today(self, today: date) -> None:
+        with self._lock:
+            self.today = today
+        if self.inbox is not None:
+            write_xiaohongshu_exports(self.world, self.inbox, today - timedelta(days=1))
+
+    def next_draw(self, platform: str) -> float:
+        with self._lock:
+            self._counter += 1
+            self.served[platform] = self.served.get(platform, 0) + 1
+            n = self._counter
+        return self.world._u("fault", n)
+
+
+class _Reply(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
+    data = {"error_code": 0, "description": "", **data}
+    return {"data": data, "extra": {"logid": f"{state.next_draw('log'):.12f}"[2:],
+                                    "now": int(state.now().timestamp() * 1000)}}
+
+
+def _douyin_error(code: int, description: str) -> _Reply:
+    return _Reply(200, {"data": {"error_code": code, "description": description},
+                        "extra": {"error_code": code, "description": description}})
+
+
+def _bili_ok(data: Any) -> dict[str, Any]:
+    return {"code": 0, "message": "0", "ttl": 1, "data": data}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SimServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header tells clients the platform's time; snapshot clients rely on it.
+        return format_datetime(self.server.state.now().astimezone(UTC), usegmt=True)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        state = self.server.state
+        url = urlparse(self.path)
+        q = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        try:
+            if url.path.startswith("/__sim__/"):
+                body = self._control(method, url.path, state)
+            elif url.path.startswith(("/data/external/", "/api/douyin/")):
+                body = self._douyin(url.path, q, state)
+            elif url.path.startswith("/arcopen/"):
+                body = self._bilibili(url.path, q, state)
+            else:
+                raise _Reply(404, {"message": f"no route {url.path}"})
+            self._send(200, body)
+        except _Reply as r:
+            self._send(r.status, r.body, r.headers)
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    # -- control --------------------------------------------------------------------------
+    def _control(self, method: str, path: str, state: SimState) -> Any:
+        if path == "/__sim__/health":
+            return {"ok": True, "today": state.today.isoformat()}
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        if path == "/__sim__/clock" and method == "POST":
+            state.set_today(date.fromisoformat(payload["today"]))
+            return {"today": state.today.isoformat()}
+        if path == "/__sim__/faults" and method == "POST":
+            state.faults = {k: Faults(**v) for k, v in payload.items()}
+            return {"faults": sorted(state.faults)}
+        raise _Reply(404, {"message": f"no control route {path}"})
+
+    def _inject(self, platform: str, state: SimState) -> None:
+        f = state.faults.get(platform)
+        draw = state.next_draw(platform)
+        if f is None:
+            return
+        if draw < f.rate_429:
+            raise _Reply(429, {"message": "too many requests"}, {"Retry-After": f.retry_after})
+        if draw < f.rate_429 + f.rate_5xx:
+            raise _Reply(503, {"message": "service unavailable"})
+
+    # -- Douyin ---------------------------------------------------------------------------
+    def _douyin(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        self._inject("douyin", state)
+        world = state.world
+        account = world.account("douyin", q.get("open_id", ""))
+        if account is None:
+            raise _douyin_error(2100005, "参数不合法: open_id")
+        if self.headers.get("access-token") != world.token("douyin", account.account_id):
+            raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
+        if path == "/data/external/user/fans/":
+            days = self._window(q)
+            return _douyin_ok({"result_list": [
+                {"date": d.isoformat(), "new_fans": world.account_day(account, d)["new_followers"],
+                 "total_fans": world.followers(account, d)} for d in days]}, state)
+        if path == "/api/douyin/v1/video/video_list/":
+            items = sorted(world.contents_of(account, state.yesterday),
+                           key=lambda c: c.published_at, reverse=True)
+            cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 20)
+            page = items[cursor : cursor + count]
+            return _douyin_ok({
+                "list": [self._douyin_video(c, state) for c in page],
+                "cursor": cursor + len(page), "has_more": cursor + len(page) < len(items),
+            }, state)
+        if path == "/data/external/item/base/":
+            content = next((c for c in world.contents_of(account, state.yesterday)
+                            if c.content_id == q.get("item_id")), None)
+            if content is None:
+                raise _douyin_error(2100005, "参数不合法: item_id")
+            rows = []
+            for d in self._window(q):
+                m = world.content_day(content, d)
+                # The real API sends some counts as strings: so do we, deterministically.
+                as_str = world._u("str", content.content_id, d) < 0.2
+                rows.append({
+                    "date": d.isoformat(),
+                    "total_play": str(m["views"]) if as_str else m["views"],
+                    "total_like": m["likes"], "total_comment": m["comments"],
+                    "total_share": m["shares"],
+                    "avg_play_duration": round(m["watch_seconds"] / m["views"], 2) if m["views"] else 0,
+                })
+            return _douyin_ok({"result_list": rows}, state)
+        raise _Reply(404, {"message": f"no route {path}"})
+
+    def _window(self, q: dict[str, str]) -> list[date]:
+        date_type = int(q.get("date_type") or 7)
+        if date_type not in (7, 15, 30):
+            raise _douyin_error(2100005, "参数不合法: date_type")
+        y = self.server.state.yesterday
+        return [y - timedelta(days=i) for i in range(date_type - 1, -1, -1)]
+
+    def _douyin_video(self, c: Any, state: SimState) -> dict[str, Any]:
+        total = state.world.content_cumulative(c, state.yesterday)
+        return {
+            "item_id": c.content_id, "title": c.title,
+            "create_time": int(c.published_at.timestamp()),
+            "video_status": 1, "is_top": False, "media_type": 4,
+            "statistics": {"play_count": total["views"], "digg_count": total["likes"],
+                           "comment_count": total["comments"], "share_count": total["shares"],
+                           "forward_count": 0, "download_count": 0},
+        }
+
+    # -- Bilibili -------------------------------------------------------------------------
+    def _bilibili(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        self._inject("bilibili", state)
+        account = self._bili_account(state)
+        world, day = state.world, state.yesterday
+        if path == "/arcopen/fn/data/user/stat":
+            contents = world.contents_of(account, day)
+            return _bili_ok({"following": 37, "follower": world.followers(account, day),
+                             "arc_passed_total": len(contents)})
+        if path == "/arcopen/fn/archive/viewlist":
+            items = sorted(world.contents_of(account, day), key=lambda c: c.published_at,
+                           reverse=True)
+            pn, ps = max(int(q.get("pn") or 1), 1), min(int(q.get("ps") or 20), 50)
+            page = items[(pn - 1) * ps : pn * ps]
+            return _bili_ok({
+                "list": [{
+                    "resource_id": c.content_id, "title": c.title, "cover": "", "tid": 201,
+                    "tag": "品牌,日常", "desc": "", "copyright": 1,
+                    "ctime": int(c.published_at.timestamp()) - 600,
+                    "ptime": int(c.published_at.timestamp()),
+                    "video_info": {"cid": 0, "filename": "", "duration": c.duration_seconds},
+                    "addit_info": {"state": 0, "state_desc": "", "reject_reason": ""},
+                } for c in page],
+                "page": {"pn": pn, "ps": ps, "total": len(items)},
+            })
+        if path == "/arcopen/fn/data/arc/stat":
+            content = next((c for c in world.contents_of(account, day)
+                            if c.content_id == q.get("resource_id")), None)
+            if content is None:
+                raise _Reply(200, {"code": -404, "message": "啥都木有", "ttl": 1})
+            t = world.content_cumulative(content, day)
+            return _bili_ok({"view": t["views"], "danmaku": t["danmaku"], "reply": t["comments"],
+                             "favorite": t["saves"], "coin": t["coins"], "share": t["shares"],
+                             "like": t["likes"]})
+        if path == "/arcopen/fn/data/arc/inc-stats":
+            totals: dict[str, int] = {}
+            for c in world.contents_of(account, day):
+                for k, v in world.content_day(c, day).items():
+                    totals[k] = totals.get(k, 0) + v
+            g = totals.get
+            return _bili_ok({"inc_click": g("views", 0), "inc_dm": g("danmaku", 0),
+                             "inc_reply": g("comments", 0), "inc_fav": g("saves", 0),
+                             "inc_coin": g("coins", 0), "inc_share": g("shares", 0),
+                             "inc_like": g("likes", 0), "inc_elec": 0})
+        raise _Reply(404, {"code": -404, "message": "啥都木有", "ttl": 1})
+
+    def _bili_account(self, state: SimState) -> SimAccount:
+        token = self.headers.get("access-token", "")
+        for account in state.world.accounts_of("bilibili"):
+            if token == state.world.token("bilibili", account.account_id):
+                return account
+        raise _Reply(200, {"code": -101, "message": "账号未登录", "ttl": 1})
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, state: SimState, host: str = "127.0.0.1", port: int = 0):
+        super().__init__((host, port), _Handler)
+        self.state = state
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
+        thread.start()
+        return thread

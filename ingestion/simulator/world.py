@@ -1,0 +1,289 @@
+"""A deterministic account matrix: accounts, contents, daily metrics and people.
+
+Every number is a pure function of ``(seed, scale, history_start)`` and the key it
+describes (hash-seeded, not drawn in sequence), so any day can be served in any order and
+the ground truth the tests compare against is the same numbers the server served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+
+import polars as pl
+
+from ingestion.settings import SHANGHAI
+
+API_PLATFORMS = ("douyin", "bilibili")
+EXPORT_PLATFORMS = ("xiaohongshu",)
+PLATFORMS = API_PLATFORMS + EXPORT_PLATFORMS
+ROLES = ("主号", "辅助号", "知识号")
+
+
+@dataclass(frozen=True)
+class Scale:
+    accounts_per_platform: int
+    publish_probability: float  # chance an account publishes on a given day
+    persons: int
+
+
+SCALES = {
+    "tiny": Scale(accounts_per_platform=2, publish_probability=0.3, persons=50),
+    "small": Scale(accounts_per_platform=3, publish_probability=0.35, persons=300),
+    "medium": Scale(accounts_per_platform=25, publish_probability=0.5, persons=20_000),
+}
+
+# Platform character: typical peak views of a new content, interaction rates, video length.
+_PROFILE = {
+    "douyin": dict(peak=4000, like=0.06, comment=0.004, share=0.003, save=0.0, dur=(15, 90)),
+    "bilibili": dict(peak=2500, like=0.05, comment=0.003, share=0.002, save=0.02, dur=(180, 1200)),
+    "xiaohongshu": dict(peak=1500, like=0.07, comment=0.006, share=0.004, save=0.03, dur=(20, 120)),
+}
+
+
+@dataclass(frozen=True)
+class SimAccount:
+    platform: str
+    account_id: str
+    account_name: str
+    role: str
+    base_followers: int
+
+
+@dataclass(frozen=True)
+class SimContent:
+    platform: str
+    account_id: str
+    content_id: str
+    title: str
+    form: str
+    published_at: datetime  # aware, Asia/Shanghai
+    duration_seconds: int | None
+    peak_views: int
+
+    @property
+    def publish_date(self) -> date:
+        return self.published_at.date()
+
+
+@dataclass
+class World:
+    seed: int = 42
+    scale: str = "small"
+    history_start: date = date(2026, 9, 1)
+    _cumulative: dict[tuple[str, date], dict[str, int]] = field(default_factory=dict, repr=False)
+    _followers: dict[tuple[str, date], int] = field(default_factory=dict, repr=False)
+    _contents: dict[tuple[str, date], list[SimContent]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"unknown scale {self.scale!r}; choose one of {sorted(SCALES)}")
+
+    # -- randomness --------------------------------------------------------------------
+    def _u(self, *key: object) -> float:
+        """A uniform number in [0, 1) fixed by the key."""
+        digest = hashlib.blake2b(repr((self.seed, *key)).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") / 2**64
+
+    def _hex(self, n: int, *key: object) -> str:
+        return hashlib.blake2b(repr((self.seed, *key)).encode(), digest_size=n).hexdigest()
+
+    def token(self, platform: str, account_id: str) -> str:
+        """The access token the simulated platform issued to one authorised account."""
+        return "sim-" + self._hex(12, "token", platform, account_id)
+
+    # -- accounts and contents ------------------------------------------------------------
+    @cached_property
+    def accounts(self) -> list[SimAccount]:
+        out = []
+        for platform in PLATFORMS:
+            for i in range(SCALES[self.scale].accounts_per_platform):
+                out.append(
+                    SimAccount(
+                        platform=platform,
+                        account_id=self._account_id(platform, i),
+                        account_name=f"{platform}-品牌{['官方', '小助手', '研究所'][i % 3]}{i + 1}",
+                        role=ROLES[i % 3],
+                        base_followers=int(5_000 + 200_000 * self._u("followers", platform, i) ** 2),
+                    )
+                )
+        return out
+
+    def _account_id(self, platform: str, i: int) -> str:
+        if platform == "douyin":
+            return "_000" + self._hex(14, "open_id", i)
+        if platform == "bilibili":
+            return str(10_000_000 + int(self._u("mid", i) * 90_000_000))
+        return self._hex(12, "xhs_user", i)
+
+    def accounts_of(self, platform: str) -> list[SimAccount]:
+        return [a for a in self.accounts if a.platform == platform]
+
+    def account(self, platform: str, account_id: str) -> SimAccount | None:
+        return next((a for a in self.accounts_of(platform) if a.account_id == account_id), None)
+
+    def _content_on(self, account: SimAccount, day: date) -> SimContent | None:
+        p = SCALES[self.scale].publish_probability
+        if self._u("publish", account.account_id, day) >= p:
+            return None
+        platform = account.platform
+        prof = _PROFILE[platform]
+        key = (account.account_id, day)
+        if platform == "douyin":
+            content_id, form = "@" + self._hex(18, "item", *key), "short_video"
+        elif platform == "bilibili":
+            content_id, form = "BV1" + self._hex(5, "bvid", *key)[:9], "long_video"
+        else:
+            is_video = self._u("xhs_form", *key) < 0.45
+            content_id = self._hex(12, "note", *key)
+            form = "video_note" if is_video else "image_note"
+        has_duration = form != "image_note"
+        lo, hi = prof["dur"]
+        # Heavy tail: most contents near the platform's typical peak, a few hits 20-50x.
+        u = self._u("peak", *key)
+        peak = int(prof["peak"] * (0.3 + min(1 / max(1 - u, 1e-3) ** 0.9, 60)))
+        seconds = int(self._u("publish_time", *key) * 86_400)
+        return SimContent(
+            platform=platform,
+            account_id=account.account_id,
+            content_id=content_id,
+            title=f"{account.account_name} 第{(day - self.history_start).days + 1}期内容",
+            form=form,
+            published_at=datetime.combine(day, time(), SHANGHAI) + timedelta(seconds=seconds),
+            duration_seconds=int(lo + (hi - lo) * self._u("dur", *key)) if has_duration else None,
+            peak_views=peak,
+        )
+
+    def contents_of(self, account: SimAccount, until: date) -> list[SimContent]:
+        """Contents the account published from history start up to and including ``until``."""
+        key = (account.account_id, until)
+        if key in self._contents:
+            return self._contents[key]
+        out = []
+        day = self.history_start
+        while day <= until:
+            content = self._content_on(account, day)
+            if content is not None:
+                out.append(content)
+            day += timedelta(days=1)
+        self._contents[key] = out
+        return out
+
+    # -- daily metrics --------------------------------------------------------------------
+    def content_day(self, c: SimContent, day: date) -> dict[str, int]:
+        """The content's metrics on one business day (zeros before publish)."""
+        age = (day - c.publish_date).days
+        names = ("impressions", "views", "likes", "comments", "shares", "saves", "coins",
+                 "danmaku", "completions", "watch_seconds", "follows")
+        if age < 0:
+            return dict.fromkeys(names, 0)
+        prof = _PROFILE[c.platform]
+        u = lambda *k: self._u(c.content_id, day, *k)  # noqa: E731
+        views = int(c.peak_views * 0.62**age * (0.75 + 0.5 * u("v")))
+        likes = int(views * prof["like"] * (0.6 + 0.8 * u("l")))
+        comments = int(views * prof["comment"] * (0.5 + u("c")))
+        shares = int(views * prof["share"] * (0.5 + u("s")))
+        saves = int(views * prof["save"] * (0.5 + u("f")))
+        bili = c.platform == "bilibili"
+        coins = int(views * 0.01 * (0.5 + u("coin"))) if bili else 0
+        danmaku = int(views * 0.008 * (0.5 + u("dm"))) if bili else 0
+        duration = c.duration_seconds
+        completion = 0.0 if duration is None else 0.55 * math.exp(-duration / 400) + 0.1
+        completions = int(views * completion * (0.8 + 0.4 * u("done")))
+        watch = int(views * (duration or 30) * (0.25 + 0.3 * u("w")))
+        impressions = int(views * (4 + 6 * u("imp")))
+        follows = int(views * 0.002 * (0.5 + u("fo")))
+        return dict(zip(names, (impressions, views, likes, comments, shares, saves, coins,
+                                danmaku, completions, watch, follows), strict=True))
+
+    def content_cumulative(self, c: SimContent, day: date) -> dict[str, int]:
+        """Lifetime totals as of the end of ``day`` (what snapshot endpoints return)."""
+        key = (c.content_id, day)
+        if key not in self._cumulative:
+            today = self.content_day(c, day)
+            if day <= c.publish_date:
+                total = today
+            else:
+                prev = self.content_cumulative(c, day - timedelta(days=1))
+                total = {k: prev[k] + today[k] for k in today}
+            self._cumulative[key] = total
+        return self._cumulative[key]
+
+    def _flows(self, a: SimAccount, day: date) -> tuple[int, int]:
+        """New followers and unfollows of one account on one day."""
+        new = int(a.base_followers * 0.004 * (0.4 + 1.2 * self._u("new", a.account_id, day)))
+        return new, int(new * 0.35 * self._u("unf", a.account_id, day))
+
+    def account_day(self, a: SimAccount, day: date) -> dict[str, int]:
+        new, unfollows = self._flows(a, day)
+        return {"new_followers": new, "unfollows": unfollows, "followers_total": self.followers(a, day)}
+
+    def followers(self, a: SimAccount, day: date) -> int:
+        """Followers at the end of ``day``."""
+        if day < self.history_start:
+            return a.base_followers
+        key = (a.account_id, day)
+        if key not in self._followers:
+            # Iterate forward from the latest cached day: no deep recursion on long histories.
+            d = self.history_start
+            total = a.base_followers
+            while d <= day:
+                k = (a.account_id, d)
+                if k not in self._followers:
+                    new, unf = self._flows(a, d)
+                    self._followers[k] = total + new - unf
+                total = self._followers[k]
+                d += timedelta(days=1)
+        return self._followers[key]
+
+    # -- people ---------------------------------------------------------------------------
+    @cached_property
+    def persons(self) -> list[dict[str, str]]:
+        """Which platform user ids belong to one person (the identity ground truth)."""
+        rows = []
+        for i in range(SCALES[self.scale].persons):
+            pid = f"P{i:07d}"
+            if self._u("on", i, "douyin") < 0.6:
+                rows.append({"person_id": pid, "platform": "douyin",
+                             "user_id": "_000" + self._hex(14, "fan_open_id", i)})
+            if self._u("on", i, "bilibili") < 0.4:
+                rows.append({"person_id": pid, "platform": "bilibili",
+                             "user_id": str(100_000_000 + i * 7919 % 900_000_000)})
+            if self._u("on", i, "xiaohongshu") < 0.5:
+                rows.append({"person_id": pid, "platform": "xiaohongshu",
+                             "user_id": self._hex(12, "xhs_fan", i)})
+        return rows
+
+    # -- ground truth ---------------------------------------------------------------------
+    def truth(self, start: date, end: date) -> dict[str, pl.DataFrame]:
+        """Every account, content and daily number of the window, in conformed names."""
+        accounts, contents, content_daily, account_daily = [], [], [], []
+        for a in self.accounts:
+            accounts.append({"platform": a.platform, "account_id": a.account_id,
+                             "account_name": a.account_name, "role": a.role})
+            day = start
+            while day <= end:
+                account_daily.append({"platform": a.platform, "account_id": a.account_id,
+                                      "business_date": day, **self.account_day(a, day)})
+                day += timedelta(days=1)
+            for c in self.contents_of(a, end):
+                contents.append({"platform": c.platform, "account_id": c.account_id,
+                                 "content_id": c.content_id, "form": c.form,
+                                 "publish_date": c.publish_date,
+                                 "duration_seconds": c.duration_seconds})
+                day = max(start, c.publish_date)
+                while day <= end:
+                    content_daily.append({"platform": c.platform, "account_id": c.account_id,
+                                          "content_id": c.content_id, "business_date": day,
+                                          **self.content_day(c, day)})
+                    day += timedelta(days=1)
+        return {
+            "accounts": pl.DataFrame(accounts),
+            "contents": pl.DataFrame(contents),
+            "content_daily": pl.DataFrame(content_daily),
+            "account_daily": pl.DataFrame(account_daily),
+            "persons": pl.DataFrame(self.persons),
+        }
