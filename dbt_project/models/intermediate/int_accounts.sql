@@ -1,0 +1,21 @@
+with douyin as (
+    select * from {{ ref('stg_douyin__accounts') }}
+),
+
+bilibili as (
+    select * from {{ ref('stg_bilibili__accounts') }}
+),
+
+xiaohongshu as (
+    select * from {{ ref('stg_xiaohongshu__accounts') }}
+),
+
+unioned as (
+    select platform, account_id, account_name, account_role from douyin
+    union all
+    select platform, account_id, account_name, account_role from bilibili
+    union all
+    select platform, account_id, account_name, account_role from xiaohongshu
+)
+
+select * from unioned

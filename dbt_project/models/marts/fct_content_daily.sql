@@ -1,0 +1,27 @@
+with content_daily as (
+    select * from {{ ref('int_content_daily') }}
+),
+
+final as (
+    select
+        platform || ':' || content_id as content_key,
+        platform || ':' || account_id as account_key,
+        platform,
+        account_id,
+        content_id,
+        business_date,
+        impressions,
+        views,
+        likes,
+        comments,
+        shares,
+        saves,
+        coins,
+        danmaku,
+        completed_views,
+        avg_watch_seconds,
+        follows_gained
+    from content_daily
+)
+
+select * from final

@@ -1,0 +1,17 @@
+with source as (
+    select * from {{ source('douyin', 'fans_daily') }}
+),
+
+renamed as (
+    select
+        'douyin' as platform,
+        record ->> 'open_id' as account_id,
+        cast(record ->> 'date' as date) as business_date,
+        {{ count_value("record ->> 'total_fans'") }} as followers_total,
+        {{ count_value("record ->> 'new_fans'") }} as new_followers,
+        _ingested_at
+    from source
+    {{ latest_by("record ->> 'open_id', record ->> 'date'") }}
+)
+
+select * from renamed
