@@ -22,7 +22,9 @@ def day_folder(landing: Path, platform: str, day: date) -> Path:
     return landing / platform / f"business_date={day.isoformat()}"
 
 
-def write_pages(landing: Path, platform: str, day: date, run_id: str, pages: Iterable[Page]) -> Path:
+def write_pages(
+    landing: Path, platform: str, day: date, run_id: str, pages: Iterable[Page]
+) -> Path:
     folder = day_folder(landing, platform, day)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

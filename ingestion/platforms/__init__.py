@@ -31,10 +31,12 @@ class PlatformInfo:
 
 PLATFORMS: dict[str, PlatformInfo] = {
     "douyin": PlatformInfo("douyin", "抖音 Douyin", DouyinSource.entities, "api", DOUYIN_URL),
-    "bilibili": PlatformInfo("bilibili", "B站 Bilibili", BilibiliSource.entities, "api",
-                             BILIBILI_URL),
-    "xiaohongshu": PlatformInfo("xiaohongshu", "小红书 Xiaohongshu", XiaohongshuSource.entities,
-                                "export"),
+    "bilibili": PlatformInfo(
+        "bilibili", "B站 Bilibili", BilibiliSource.entities, "api", BILIBILI_URL
+    ),
+    "xiaohongshu": PlatformInfo(
+        "xiaohongshu", "小红书 Xiaohongshu", XiaohongshuSource.entities, "export"
+    ),
 }
 
 
@@ -49,11 +51,15 @@ def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
     default = HttpPolicy()
     try:
         return HttpPolicy(
-            requests_per_second=float(environ.get(prefix + "RATE_LIMIT") or default.requests_per_second),
+            requests_per_second=float(
+                environ.get(prefix + "RATE_LIMIT") or default.requests_per_second
+            ),
             concurrency=int(environ.get(prefix + "CONCURRENCY") or default.concurrency),
         )
     except ValueError as exc:
-        raise ConfigError(f"{prefix}RATE_LIMIT / {prefix}CONCURRENCY must be numbers: {exc}") from exc
+        raise ConfigError(
+            f"{prefix}RATE_LIMIT / {prefix}CONCURRENCY must be numbers: {exc}"
+        ) from exc
 
 
 def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:

@@ -81,11 +81,17 @@ class BilibiliSource:
             if snapshot_day != day:
                 raise DayUnavailableError(
                     f"bilibili serves snapshots of {snapshot_day} now; {day} can only be "
-                    "replayed from landing files")
+                    "replayed from landing files"
+                )
             ctx = {"account_id": account.account_id}
             yield Page(self.platform, "user_stat", USER_STAT, ctx, stat)
-            yield Page(self.platform, "arc_inc_stats", ARC_INC, ctx,
-                       self.client.get_json(ARC_INC, {}, headers))
+            yield Page(
+                self.platform,
+                "arc_inc_stats",
+                ARC_INC,
+                ctx,
+                self.client.get_json(ARC_INC, {}, headers),
+            )
             resource_ids: list[str] = []
             pn = 1
             while True:
@@ -95,13 +101,19 @@ class BilibiliSource:
                 data = body["data"]
                 resource_ids += [a["resource_id"] for a in data.get("list") or []]
                 page = data.get("page") or {}
-                if not data.get("list") or pn * int(page.get("ps", 50)) >= int(page.get("total", 0)):
+                if not data.get("list") or pn * int(page.get("ps", 50)) >= int(
+                    page.get("total", 0)
+                ):
                     break
                 pn += 1
             yield from self.client.map_concurrently(
                 lambda rid, h=headers, c=ctx: Page(
-                    self.platform, "arc_stat", ARC_STAT, {**c, "resource_id": rid},
-                    self.client.get_json(ARC_STAT, {"resource_id": rid}, h)),
+                    self.platform,
+                    "arc_stat",
+                    ARC_STAT,
+                    {**c, "resource_id": rid},
+                    self.client.get_json(ARC_STAT, {"resource_id": rid}, h),
+                ),
                 dict.fromkeys(resource_ids),
             )
 
@@ -111,4 +123,3 @@ class BilibiliSource:
         if page["entity"] == "archives":
             return [{**ctx, **a} for a in data.get("list") or []]
         return [{**ctx, **data}]
-

@@ -80,14 +80,18 @@ class DouyinSource:
             if day.isoformat() not in served:
                 raise DayUnavailableError(
                     f"douyin serves {min(served, default='no day')}..{max(served, default='')} "
-                    f"now; {day} can only be replayed from landing files")
+                    f"now; {day} can only be replayed from landing files"
+                )
             yield fans
             item_ids: list[str] = []
             cursor = 0
             while True:
-                page = self._get("videos", VIDEO_LIST,
-                                 {"open_id": account.account_id, "cursor": cursor, "count": 20},
-                                 headers)
+                page = self._get(
+                    "videos",
+                    VIDEO_LIST,
+                    {"open_id": account.account_id, "cursor": cursor, "count": 20},
+                    headers,
+                )
                 data = page.body["data"]
                 item_ids += [v["item_id"] for v in data.get("list") or []]
                 yield page
@@ -97,8 +101,11 @@ class DouyinSource:
             # Unique ids only: a video repeated across pages is fetched once.
             yield from self.client.map_concurrently(
                 lambda item_id, h=headers, a=account: self._get(
-                    "video_daily", ITEM_BASE,
-                    {"open_id": a.account_id, "item_id": item_id, "date_type": DATE_TYPE}, h),
+                    "video_daily",
+                    ITEM_BASE,
+                    {"open_id": a.account_id, "item_id": item_id, "date_type": DATE_TYPE},
+                    h,
+                ),
                 dict.fromkeys(item_ids),
             )
 
@@ -112,5 +119,8 @@ class DouyinSource:
         if page["entity"] == "videos":
             return [{"open_id": params["open_id"], **v} for v in data.get("list") or []]
         context = {k: params[k] for k in ("open_id", "item_id") if k in params}
-        return [{**context, **row} for row in data.get("result_list") or []
-                if row.get("date") == day.isoformat()]
+        return [
+            {**context, **row}
+            for row in data.get("result_list") or []
+            if row.get("date") == day.isoformat()
+        ]

@@ -19,7 +19,10 @@ from ingestion.http import Page
 
 # The header that identifies each export, and the headers it must have.
 KINDS = {
-    "note_daily": ("笔记ID", ("日期", "账号ID", "笔记ID", "笔记标题", "首次发布时间", "体裁", "观看量")),
+    "note_daily": (
+        "笔记ID",
+        ("日期", "账号ID", "笔记ID", "笔记标题", "首次发布时间", "体裁", "观看量"),
+    ),
     "account_daily": ("粉丝总数", ("日期", "账号ID", "粉丝总数", "新增粉丝")),
 }
 
@@ -32,7 +35,9 @@ def classify(path: Path, rows: list[dict[str, Any]]) -> str:
             if missing:
                 raise ExportFileError(f"{path}: {entity} export lacks column(s) {missing}")
             return entity
-    raise ExportFileError(f"{path}: not a Xiaohongshu note or account export (headers {sorted(headers)})")
+    raise ExportFileError(
+        f"{path}: not a Xiaohongshu note or account export (headers {sorted(headers)})"
+    )
 
 
 class XiaohongshuSource:
@@ -49,8 +54,11 @@ class XiaohongshuSource:
     def files(self) -> list[Path]:
         if not self.folder.exists():
             return []
-        return sorted(p for p in self.folder.iterdir()
-                      if p.suffix.lower() in (".xlsx", ".csv") and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in self.folder.iterdir()
+            if p.suffix.lower() in (".xlsx", ".csv") and not p.name.startswith(".")
+        )
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         wanted = {a.account_id for a in accounts}
@@ -59,11 +67,13 @@ class XiaohongshuSource:
             if not rows:
                 continue
             entity = classify(path, rows)
-            mine = [r for r in rows if str(r.get("日期", ""))[:10] == day.isoformat()
-                    and str(r.get("账号ID")) in wanted]
+            mine = [
+                r
+                for r in rows
+                if str(r.get("日期", ""))[:10] == day.isoformat() and str(r.get("账号ID")) in wanted
+            ]
             if mine:
-                yield Page(self.platform, entity, path.name, {"file": path.name},
-                           {"rows": mine})
+                yield Page(self.platform, entity, path.name, {"file": path.name}, {"rows": mine})
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
         return list(page["body"]["rows"])

@@ -13,8 +13,23 @@ from openpyxl import Workbook
 
 from ingestion.simulator.world import World
 
-NOTE_HEADERS = ("日期", "账号ID", "笔记ID", "笔记标题", "首次发布时间", "体裁", "曝光", "观看量",
-                "点赞", "评论", "收藏", "分享", "涨粉", "人均观看时长(秒)", "完播率")
+NOTE_HEADERS = (
+    "日期",
+    "账号ID",
+    "笔记ID",
+    "笔记标题",
+    "首次发布时间",
+    "体裁",
+    "曝光",
+    "观看量",
+    "点赞",
+    "评论",
+    "收藏",
+    "分享",
+    "涨粉",
+    "人均观看时长(秒)",
+    "完播率",
+)
 ACCOUNT_HEADERS = ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注")
 _FORM = {"video_note": "视频", "image_note": "图文"}
 
@@ -30,21 +45,49 @@ def write_xiaohongshu_exports(world: World, inbox: Path, day: date) -> list[Path
         for c in world.contents_of(account, day):
             m = world.content_day(c, day)
             video = c.form == "video_note"
-            notes.append((
-                day.isoformat(), account.account_id, c.content_id, c.title,
-                c.published_at.strftime("%Y-%m-%d %H:%M:%S"), _FORM[c.form],
-                m["impressions"], m["views"], m["likes"], m["comments"], m["saves"], m["shares"],
-                m["follows"],
-                round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
-                f"{m['completions'] / m['views']:.1%}" if video and m["views"] else "-",
-            ))
-        written.append(_write(folder / f"笔记数据_{account.account_id}_{stamp}.xlsx", "笔记数据",
-                              NOTE_HEADERS, notes))
+            notes.append(
+                (
+                    day.isoformat(),
+                    account.account_id,
+                    c.content_id,
+                    c.title,
+                    c.published_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    _FORM[c.form],
+                    m["impressions"],
+                    m["views"],
+                    m["likes"],
+                    m["comments"],
+                    m["saves"],
+                    m["shares"],
+                    m["follows"],
+                    round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
+                    f"{m['completions'] / m['views']:.1%}" if video and m["views"] else "-",
+                )
+            )
+        written.append(
+            _write(
+                folder / f"笔记数据_{account.account_id}_{stamp}.xlsx",
+                "笔记数据",
+                NOTE_HEADERS,
+                notes,
+            )
+        )
         a = world.account_day(account, day)
-        row = (day.isoformat(), account.account_id, a["followers_total"], a["new_followers"],
-               a["unfollows"])
-        written.append(_write(folder / f"账号数据_{account.account_id}_{stamp}.xlsx", "账号数据",
-                              ACCOUNT_HEADERS, [row]))
+        row = (
+            day.isoformat(),
+            account.account_id,
+            a["followers_total"],
+            a["new_followers"],
+            a["unfollows"],
+        )
+        written.append(
+            _write(
+                folder / f"账号数据_{account.account_id}_{stamp}.xlsx",
+                "账号数据",
+                ACCOUNT_HEADERS,
+                [row],
+            )
+        )
     return written
 
 

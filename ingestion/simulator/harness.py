@@ -31,13 +31,15 @@ class RunningSimulator:
             env[f"SOCIALMART_{platform.upper()}_BASE_URL"] = self.base_url
             for a in self.world.accounts_of(platform):
                 env[token_env_names(platform, a.account_id)[0]] = self.world.token(
-                    platform, a.account_id)
+                    platform, a.account_id
+                )
         return env
 
     def set_today(self, today: date) -> None:
         """Move the platforms' clock; drops yesterday's export files into the inbox."""
-        httpx.post(f"{self.base_url}/__sim__/clock", json={"today": today.isoformat()},
-                   timeout=30).raise_for_status()
+        httpx.post(
+            f"{self.base_url}/__sim__/clock", json={"today": today.isoformat()}, timeout=30
+        ).raise_for_status()
 
     def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
         httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()
@@ -59,9 +61,10 @@ def start_simulator(
     """Serve the world on 127.0.0.1 in a background thread and write its account registry."""
     world = World(seed=seed, scale=scale, history_start=history_start or date(2026, 9, 1))
     paths = Paths(home.resolve())
-    write_accounts(paths.accounts, [
-        Account(a.platform, a.account_id, a.account_name, a.role) for a in world.accounts
-    ])
+    write_accounts(
+        paths.accounts,
+        [Account(a.platform, a.account_id, a.account_name, a.role) for a in world.accounts],
+    )
     state = SimState(world=world, today=today, inbox=paths.inbox)
     server = SimServer(state, port=port)
     server.start_in_thread()

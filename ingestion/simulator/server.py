@@ -69,13 +69,23 @@ class _Reply(Exception):
 
 def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
     data = {"error_code": 0, "description": "", **data}
-    return {"data": data, "extra": {"logid": f"{state.next_draw('log'):.12f}"[2:],
-                                    "now": int(state.now().timestamp() * 1000)}}
+    return {
+        "data": data,
+        "extra": {
+            "logid": f"{state.next_draw('log'):.12f}"[2:],
+            "now": int(state.now().timestamp() * 1000),
+        },
+    }
 
 
 def _douyin_error(code: int, description: str) -> _Reply:
-    return _Reply(200, {"data": {"error_code": code, "description": description},
-                        "extra": {"error_code": code, "description": description}})
+    return _Reply(
+        200,
+        {
+            "data": {"error_code": code, "description": description},
+            "extra": {"error_code": code, "description": description},
+        },
+    )
 
 
 def _bili_ok(data: Any) -> dict[str, Any]:
@@ -161,21 +171,44 @@ class _Handler(BaseHTTPRequestHandler):
             raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
         if path == "/data/external/user/fans/":
             days = self._window(q)
-            return _douyin_ok({"result_list": [
-                {"date": d.isoformat(), "new_fans": world.account_day(account, d)["new_followers"],
-                 "total_fans": world.followers(account, d)} for d in days]}, state)
+            return _douyin_ok(
+                {
+                    "result_list": [
+                        {
+                            "date": d.isoformat(),
+                            "new_fans": world.account_day(account, d)["new_followers"],
+                            "total_fans": world.followers(account, d),
+                        }
+                        for d in days
+                    ]
+                },
+                state,
+            )
         if path == "/api/douyin/v1/video/video_list/":
-            items = sorted(world.contents_of(account, state.yesterday),
-                           key=lambda c: c.published_at, reverse=True)
+            items = sorted(
+                world.contents_of(account, state.yesterday),
+                key=lambda c: c.published_at,
+                reverse=True,
+            )
             cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 20)
             page = items[cursor : cursor + count]
-            return _douyin_ok({
-                "list": [self._douyin_video(c, state) for c in page],
-                "cursor": cursor + len(page), "has_more": cursor + len(page) < len(items),
-            }, state)
+            return _douyin_ok(
+                {
+                    "list": [self._douyin_video(c, state) for c in page],
+                    "cursor": cursor + len(page),
+                    "has_more": cursor + len(page) < len(items),
+                },
+                state,
+            )
         if path == "/data/external/item/base/":
-            content = next((c for c in world.contents_of(account, state.yesterday)
-                            if c.content_id == q.get("item_id")), None)
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, state.yesterday)
+                    if c.content_id == q.get("item_id")
+                ),
+                None,
+            )
             if content is None:
                 raise _douyin_error(2100005, "参数不合法: item_id")
             rows = []
@@ -183,13 +216,18 @@ class _Handler(BaseHTTPRequestHandler):
                 m = world.content_day(content, d)
                 # The real API sends some counts as strings: so do we, deterministically.
                 as_str = world._u("str", content.content_id, d) < 0.2
-                rows.append({
-                    "date": d.isoformat(),
-                    "total_play": str(m["views"]) if as_str else m["views"],
-                    "total_like": m["likes"], "total_comment": m["comments"],
-                    "total_share": m["shares"],
-                    "avg_play_duration": round(m["watch_seconds"] / m["views"], 2) if m["views"] else 0,
-                })
+                rows.append(
+                    {
+                        "date": d.isoformat(),
+                        "total_play": str(m["views"]) if as_str else m["views"],
+                        "total_like": m["likes"],
+                        "total_comment": m["comments"],
+                        "total_share": m["shares"],
+                        "avg_play_duration": round(m["watch_seconds"] / m["views"], 2)
+                        if m["views"]
+                        else 0,
+                    }
+                )
             return _douyin_ok({"result_list": rows}, state)
         raise _Reply(404, {"message": f"no route {path}"})
 
@@ -203,12 +241,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _douyin_video(self, c: Any, state: SimState) -> dict[str, Any]:
         total = state.world.content_cumulative(c, state.yesterday)
         return {
-            "item_id": c.content_id, "title": c.title,
+            "item_id": c.content_id,
+            "title": c.title,
             "create_time": int(c.published_at.timestamp()),
-            "video_status": 1, "is_top": False, "media_type": 4,
-            "statistics": {"play_count": total["views"], "digg_count": total["likes"],
-                           "comment_count": total["comments"], "share_count": total["shares"],
-                           "forward_count": 0, "download_count": 0},
+            "video_status": 1,
+            "is_top": False,
+            "media_type": 4,
+            "statistics": {
+                "play_count": total["views"],
+                "digg_count": total["likes"],
+                "comment_count": total["comments"],
+                "share_count": total["shares"],
+                "forward_count": 0,
+                "download_count": 0,
+            },
         }
 
     # -- Bilibili -------------------------------------------------------------------------
@@ -218,43 +264,85 @@ class _Handler(BaseHTTPRequestHandler):
         world, day = state.world, state.yesterday
         if path == "/arcopen/fn/data/user/stat":
             contents = world.contents_of(account, day)
-            return _bili_ok({"following": 37, "follower": world.followers(account, day),
-                             "arc_passed_total": len(contents)})
+            return _bili_ok(
+                {
+                    "following": 37,
+                    "follower": world.followers(account, day),
+                    "arc_passed_total": len(contents),
+                }
+            )
         if path == "/arcopen/fn/archive/viewlist":
-            items = sorted(world.contents_of(account, day), key=lambda c: c.published_at,
-                           reverse=True)
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
             pn, ps = max(int(q.get("pn") or 1), 1), min(int(q.get("ps") or 20), 50)
             page = items[(pn - 1) * ps : pn * ps]
-            return _bili_ok({
-                "list": [{
-                    "resource_id": c.content_id, "title": c.title, "cover": "", "tid": 201,
-                    "tag": "品牌,日常", "desc": "", "copyright": 1,
-                    "ctime": int(c.published_at.timestamp()) - 600,
-                    "ptime": int(c.published_at.timestamp()),
-                    "video_info": {"cid": 0, "filename": "", "duration": c.duration_seconds},
-                    "addit_info": {"state": 0, "state_desc": "", "reject_reason": ""},
-                } for c in page],
-                "page": {"pn": pn, "ps": ps, "total": len(items)},
-            })
+            return _bili_ok(
+                {
+                    "list": [
+                        {
+                            "resource_id": c.content_id,
+                            "title": c.title,
+                            "cover": "",
+                            "tid": 201,
+                            "tag": "品牌,日常",
+                            "desc": "",
+                            "copyright": 1,
+                            "ctime": int(c.published_at.timestamp()) - 600,
+                            "ptime": int(c.published_at.timestamp()),
+                            "video_info": {
+                                "cid": 0,
+                                "filename": "",
+                                "duration": c.duration_seconds,
+                            },
+                            "addit_info": {"state": 0, "state_desc": "", "reject_reason": ""},
+                        }
+                        for c in page
+                    ],
+                    "page": {"pn": pn, "ps": ps, "total": len(items)},
+                }
+            )
         if path == "/arcopen/fn/data/arc/stat":
-            content = next((c for c in world.contents_of(account, day)
-                            if c.content_id == q.get("resource_id")), None)
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, day)
+                    if c.content_id == q.get("resource_id")
+                ),
+                None,
+            )
             if content is None:
                 raise _Reply(200, {"code": -404, "message": "啥都木有", "ttl": 1})
             t = world.content_cumulative(content, day)
-            return _bili_ok({"view": t["views"], "danmaku": t["danmaku"], "reply": t["comments"],
-                             "favorite": t["saves"], "coin": t["coins"], "share": t["shares"],
-                             "like": t["likes"]})
+            return _bili_ok(
+                {
+                    "view": t["views"],
+                    "danmaku": t["danmaku"],
+                    "reply": t["comments"],
+                    "favorite": t["saves"],
+                    "coin": t["coins"],
+                    "share": t["shares"],
+                    "like": t["likes"],
+                }
+            )
         if path == "/arcopen/fn/data/arc/inc-stats":
             totals: dict[str, int] = {}
             for c in world.contents_of(account, day):
                 for k, v in world.content_day(c, day).items():
                     totals[k] = totals.get(k, 0) + v
             g = totals.get
-            return _bili_ok({"inc_click": g("views", 0), "inc_dm": g("danmaku", 0),
-                             "inc_reply": g("comments", 0), "inc_fav": g("saves", 0),
-                             "inc_coin": g("coins", 0), "inc_share": g("shares", 0),
-                             "inc_like": g("likes", 0), "inc_elec": 0})
+            return _bili_ok(
+                {
+                    "inc_click": g("views", 0),
+                    "inc_dm": g("danmaku", 0),
+                    "inc_reply": g("comments", 0),
+                    "inc_fav": g("saves", 0),
+                    "inc_coin": g("coins", 0),
+                    "inc_share": g("shares", 0),
+                    "inc_like": g("likes", 0),
+                    "inc_elec": 0,
+                }
+            )
         raise _Reply(404, {"code": -404, "message": "啥都木有", "ttl": 1})
 
     def _bili_account(self, state: SimState) -> SimAccount:

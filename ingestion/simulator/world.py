@@ -107,7 +107,9 @@ class World:
                         account_id=self._account_id(platform, i),
                         account_name=f"{platform}-品牌{['官方', '小助手', '研究所'][i % 3]}{i + 1}",
                         role=ROLES[i % 3],
-                        base_followers=int(5_000 + 200_000 * self._u("followers", platform, i) ** 2),
+                        base_followers=int(
+                            5_000 + 200_000 * self._u("followers", platform, i) ** 2
+                        ),
                     )
                 )
         return out
@@ -176,8 +178,19 @@ class World:
     def content_day(self, c: SimContent, day: date) -> dict[str, int]:
         """The content's metrics on one business day (zeros before publish)."""
         age = (day - c.publish_date).days
-        names = ("impressions", "views", "likes", "comments", "shares", "saves", "coins",
-                 "danmaku", "completions", "watch_seconds", "follows")
+        names = (
+            "impressions",
+            "views",
+            "likes",
+            "comments",
+            "shares",
+            "saves",
+            "coins",
+            "danmaku",
+            "completions",
+            "watch_seconds",
+            "follows",
+        )
         if age < 0:
             return dict.fromkeys(names, 0)
         prof = _PROFILE[c.platform]
@@ -196,8 +209,25 @@ class World:
         watch = int(views * (duration or 30) * (0.25 + 0.3 * u("w")))
         impressions = int(views * (4 + 6 * u("imp")))
         follows = int(views * 0.002 * (0.5 + u("fo")))
-        return dict(zip(names, (impressions, views, likes, comments, shares, saves, coins,
-                                danmaku, completions, watch, follows), strict=True))
+        return dict(
+            zip(
+                names,
+                (
+                    impressions,
+                    views,
+                    likes,
+                    comments,
+                    shares,
+                    saves,
+                    coins,
+                    danmaku,
+                    completions,
+                    watch,
+                    follows,
+                ),
+                strict=True,
+            )
+        )
 
     def content_cumulative(self, c: SimContent, day: date) -> dict[str, int]:
         """Lifetime totals as of the end of ``day`` (what snapshot endpoints return)."""
@@ -219,7 +249,11 @@ class World:
 
     def account_day(self, a: SimAccount, day: date) -> dict[str, int]:
         new, unfollows = self._flows(a, day)
-        return {"new_followers": new, "unfollows": unfollows, "followers_total": self.followers(a, day)}
+        return {
+            "new_followers": new,
+            "unfollows": unfollows,
+            "followers_total": self.followers(a, day),
+        }
 
     def followers(self, a: SimAccount, day: date) -> int:
         """Followers at the end of ``day``."""
@@ -247,14 +281,29 @@ class World:
         for i in range(SCALES[self.scale].persons):
             pid = f"P{i:07d}"
             if self._u("on", i, "douyin") < 0.6:
-                rows.append({"person_id": pid, "platform": "douyin",
-                             "user_id": "_000" + self._hex(14, "fan_open_id", i)})
+                rows.append(
+                    {
+                        "person_id": pid,
+                        "platform": "douyin",
+                        "user_id": "_000" + self._hex(14, "fan_open_id", i),
+                    }
+                )
             if self._u("on", i, "bilibili") < 0.4:
-                rows.append({"person_id": pid, "platform": "bilibili",
-                             "user_id": str(100_000_000 + i * 7919 % 900_000_000)})
+                rows.append(
+                    {
+                        "person_id": pid,
+                        "platform": "bilibili",
+                        "user_id": str(100_000_000 + i * 7919 % 900_000_000),
+                    }
+                )
             if self._u("on", i, "xiaohongshu") < 0.5:
-                rows.append({"person_id": pid, "platform": "xiaohongshu",
-                             "user_id": self._hex(12, "xhs_fan", i)})
+                rows.append(
+                    {
+                        "person_id": pid,
+                        "platform": "xiaohongshu",
+                        "user_id": self._hex(12, "xhs_fan", i),
+                    }
+                )
         return rows
 
     # -- ground truth ---------------------------------------------------------------------
@@ -262,23 +311,47 @@ class World:
         """Every account, content and daily number of the window, in conformed names."""
         accounts, contents, content_daily, account_daily = [], [], [], []
         for a in self.accounts:
-            accounts.append({"platform": a.platform, "account_id": a.account_id,
-                             "account_name": a.account_name, "role": a.role})
+            accounts.append(
+                {
+                    "platform": a.platform,
+                    "account_id": a.account_id,
+                    "account_name": a.account_name,
+                    "role": a.role,
+                }
+            )
             day = start
             while day <= end:
-                account_daily.append({"platform": a.platform, "account_id": a.account_id,
-                                      "business_date": day, **self.account_day(a, day)})
+                account_daily.append(
+                    {
+                        "platform": a.platform,
+                        "account_id": a.account_id,
+                        "business_date": day,
+                        **self.account_day(a, day),
+                    }
+                )
                 day += timedelta(days=1)
             for c in self.contents_of(a, end):
-                contents.append({"platform": c.platform, "account_id": c.account_id,
-                                 "content_id": c.content_id, "form": c.form,
-                                 "publish_date": c.publish_date,
-                                 "duration_seconds": c.duration_seconds})
+                contents.append(
+                    {
+                        "platform": c.platform,
+                        "account_id": c.account_id,
+                        "content_id": c.content_id,
+                        "form": c.form,
+                        "publish_date": c.publish_date,
+                        "duration_seconds": c.duration_seconds,
+                    }
+                )
                 day = max(start, c.publish_date)
                 while day <= end:
-                    content_daily.append({"platform": c.platform, "account_id": c.account_id,
-                                          "content_id": c.content_id, "business_date": day,
-                                          **self.content_day(c, day)})
+                    content_daily.append(
+                        {
+                            "platform": c.platform,
+                            "account_id": c.account_id,
+                            "content_id": c.content_id,
+                            "business_date": day,
+                            **self.content_day(c, day),
+                        }
+                    )
                     day += timedelta(days=1)
         return {
             "accounts": pl.DataFrame(accounts),

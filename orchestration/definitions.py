@@ -1,0 +1,38 @@
+"""The one assembly point: gathers every asset, check, job, schedule and resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.checks import suite_checks
+from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
+from orchestration.ingestion_assets import platform_assets
+from orchestration.partitions import daily_partitions
+from orchestration.publish_assets import published_mart
+from orchestration.resources import SocialmartSettings
+
+daily_pipeline = dg.define_asset_job(
+    "daily_pipeline",
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    description="Ingest every platform, build dbt, run the gates, publish: one business day "
+    "(or a range, as one run).",
+)
+
+# 03:00 Asia/Shanghai: yesterday's partition, once the platforms have closed the day.
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    daily_pipeline, hour_of_day=3, minute_of_hour=0, name="daily_pipeline_schedule"
+)
+
+defs = dg.Definitions(
+    assets=[*platform_assets, socialmart_dbt, published_mart],
+    asset_checks=suite_checks,
+    jobs=[daily_pipeline],
+    schedules=[daily_schedule],
+    resources={
+        "settings": SocialmartSettings(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    },
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,46 @@
+"""Daily business-date partitions in Asia/Shanghai and the helpers that read a run's window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import dagster as dg
+
+PARTITIONS_START = "2026-01-01"
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=PARTITIONS_START, timezone="Asia/Shanghai"
+)
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+def days_between(start: date, end: date) -> list[date]:
+    """Every date from start to end, both included."""
+    if end < start:
+        raise ValueError(f"window ends ({end}) before it starts ({start})")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def window_from_keys(first_key: str, last_key: str) -> tuple[date, date]:
+    return date.fromisoformat(first_key), date.fromisoformat(last_key)
+
+
+def window_from_tags(tags: Mapping[str, str]) -> tuple[date, date] | None:
+    """The business-date window a run targets, read from its partition tags."""
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        return window_from_keys(tags[RANGE_START_TAG], tags[RANGE_END_TAG])
+    if PARTITION_TAG in tags:
+        return window_from_keys(tags[PARTITION_TAG], tags[PARTITION_TAG])
+    return None
+
+
+def dbt_vars(start: date, end: date) -> dict[str, str]:
+    """The run's window as dbt vars (inclusive dates)."""
+    return {"start_date": start.isoformat(), "end_date": end.isoformat()}
+
+
+def range_tags(start: date, end: date) -> dict[str, str]:
+    """Tags that make one run cover a whole range of daily partitions."""
+    return {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
