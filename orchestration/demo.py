@@ -12,7 +12,6 @@ import argparse
 import os
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -20,7 +19,7 @@ import duckdb
 from ingestion.settings import SHANGHAI, Paths
 from ingestion.simulator.harness import start_simulator
 from orchestration.partitions import days_between
-from orchestration.runs import ingestion_keys, run_pipeline
+from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 
 
 def main() -> None:
@@ -52,8 +51,7 @@ def main() -> None:
         os.environ.setdefault(f"SOCIALMART_{platform}_RATE_LIMIT", "200")
     print(f"simulator on {sim.base_url}; home {paths.home}")
 
-    dagster_home = paths.home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
+    dagster_home = prepare_dagster_home(paths.home)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with dg.DagsterInstance.get() as instance:
         for day in days_between(warm_up, end):
@@ -74,9 +72,8 @@ def main() -> None:
     print(f"demo finished in {time.monotonic() - began:.0f} s")
     print(f"published mart: {paths.serving_db}")
     print(f"parquet copy:   {paths.serving_parquet}")
-    print(
-        f"dagster UI:     make dev  → http://127.0.0.1:3000 (runs of this demo under {dagster_home})"
-    )
+    print(f"dagster runs:   {dagster_home}")
+    print("dagster UI:     make dev, then http://127.0.0.1:3000")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -23,6 +25,7 @@ def run_pipeline(
     *,
     asset_selection: Sequence[dg.AssetKey] | None = None,
     raise_on_error: bool = True,
+    log_level: str = "WARNING",
 ) -> dg.ExecuteInProcessResult:
     """One run of the daily pipeline over ``start``..``end`` (one day when end is None)."""
     job = defs.resolve_job_def("daily_pipeline")
@@ -35,3 +38,11 @@ def run_pipeline(
     if start == end:
         return job.execute_in_process(partition_key=start.isoformat(), **kwargs)
     return job.execute_in_process(tags=range_tags(start, end), **kwargs)
+
+
+def prepare_dagster_home(home: Path) -> Path:
+    """DAGSTER_HOME under the socialmart home, with the instance settings of this repo."""
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name("dagster.yaml"), dagster_home / "dagster.yaml")
+    return dagster_home
