@@ -66,6 +66,7 @@ def start_simulator(
         [Account(a.platform, a.account_id, a.account_name, a.role) for a in world.accounts],
     )
     state = SimState(world=world, today=today, inbox=paths.inbox)
+    state.set_today(today)  # yesterday's exports are in the inbox, as on any morning
     server = SimServer(state, port=port)
     server.start_in_thread()
     return RunningSimulator(server, world, paths)

@@ -1,0 +1,59 @@
+"""Pure helpers: the account registry, token lookup, partition windows."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingestion.accounts import read_accounts, token_for
+from ingestion.errors import ConfigError
+from orchestration.partitions import days_between, dbt_vars, range_tags, window_from_tags
+
+PLATFORMS = ("douyin", "bilibili", "xiaohongshu")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "accounts.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_registry_reads_rows(tmp_path: Path):
+    path = write(tmp_path, "platform,account_id,account_name,role\ndouyin,o1,官方,主号\n")
+    (account,) = read_accounts(path, PLATFORMS)
+    assert (account.platform, account.account_id, account.role) == ("douyin", "o1", "主号")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("platform,account_id,role\n", "missing column"),
+        ("platform,account_id,account_name,role\nweixin,o1,n,主号\n", "row 2: unknown platform"),
+        ("platform,account_id,account_name,role\ndouyin,,n,主号\n", "row 2: account_id is empty"),
+        ("platform,account_id,account_name,role\ndouyin,o,n,主号\ndouyin,p,n,boss\n", "row 3: role"),
+    ],
+)
+def test_registry_errors_name_the_row(tmp_path: Path, text: str, message: str):
+    with pytest.raises(ConfigError, match=message):
+        read_accounts(write(tmp_path, text), PLATFORMS)
+
+
+def test_token_prefers_the_account_variable():
+    env = {"SOCIALMART_DOUYIN_TOKEN": "shared", "SOCIALMART_DOUYIN_TOKEN__000AB": "own"}
+    assert token_for("douyin", "_000ab", env) == "own"
+    assert token_for("douyin", "other", env) == "shared"
+
+
+def test_windows():
+    assert days_between(date(2026, 11, 30), date(2026, 12, 2)) == [
+        date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)]
+    with pytest.raises(ValueError):
+        days_between(date(2026, 12, 2), date(2026, 12, 1))
+    tags = range_tags(date(2026, 11, 1), date(2026, 11, 7))
+    assert window_from_tags(tags) == (date(2026, 11, 1), date(2026, 11, 7))
+    assert window_from_tags({"dagster/partition": "2026-11-03"}) == (date(2026, 11, 3),) * 2
+    assert window_from_tags({}) is None
+    assert dbt_vars(date(2026, 11, 1), date(2026, 11, 2)) == {
+        "start_date": "2026-11-01", "end_date": "2026-11-02"}
