@@ -20,8 +20,9 @@ def fixture_json(relative: str) -> dict:
 
 @pytest.fixture
 def simulator(tmp_path: Path) -> Iterator[RunningSimulator]:
-    sim = start_simulator(tmp_path / "home", today=date(2026, 11, 21), scale="tiny",
-                          history_start=date(2026, 10, 1))
+    sim = start_simulator(
+        tmp_path / "home", today=date(2026, 11, 21), scale="tiny", history_start=date(2026, 10, 1)
+    )
     yield sim
     sim.stop()
 

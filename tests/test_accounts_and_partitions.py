@@ -32,7 +32,10 @@ def test_registry_reads_rows(tmp_path: Path):
         ("platform,account_id,role\n", "missing column"),
         ("platform,account_id,account_name,role\nweixin,o1,n,主号\n", "row 2: unknown platform"),
         ("platform,account_id,account_name,role\ndouyin,,n,主号\n", "row 2: account_id is empty"),
-        ("platform,account_id,account_name,role\ndouyin,o,n,主号\ndouyin,p,n,boss\n", "row 3: role"),
+        (
+            "platform,account_id,account_name,role\ndouyin,o,n,主号\ndouyin,p,n,boss\n",
+            "row 3: role",
+        ),
     ],
 )
 def test_registry_errors_name_the_row(tmp_path: Path, text: str, message: str):
@@ -48,7 +51,10 @@ def test_token_prefers_the_account_variable():
 
 def test_windows():
     assert days_between(date(2026, 11, 30), date(2026, 12, 2)) == [
-        date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)]
+        date(2026, 11, 30),
+        date(2026, 12, 1),
+        date(2026, 12, 2),
+    ]
     with pytest.raises(ValueError):
         days_between(date(2026, 12, 2), date(2026, 12, 1))
     tags = range_tags(date(2026, 11, 1), date(2026, 11, 7))
@@ -56,4 +62,6 @@ def test_windows():
     assert window_from_tags({"dagster/partition": "2026-11-03"}) == (date(2026, 11, 3),) * 2
     assert window_from_tags({}) is None
     assert dbt_vars(date(2026, 11, 1), date(2026, 11, 2)) == {
-        "start_date": "2026-11-01", "end_date": "2026-11-02"}
+        "start_date": "2026-11-01",
+        "end_date": "2026-11-02",
+    }

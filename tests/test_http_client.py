@@ -70,8 +70,9 @@ def test_gives_up_after_max_attempts_with_the_last_error():
 
 def test_expired_token_is_not_retried_and_names_the_code():
     sleeps: list[float] = []
-    client = client_with([httpx.Response(200, json=fixture_json("douyin/token_expired.json"))],
-                         sleeps)
+    client = client_with(
+        [httpx.Response(200, json=fixture_json("douyin/token_expired.json"))], sleeps
+    )
     with pytest.raises(AuthError, match="2190008"):
         client.get_json("/data/external/user/fans/", {}, {})
     assert sleeps == []
@@ -84,7 +85,8 @@ def test_body_without_envelope_is_a_bad_response():
 
 
 def test_system_busy_maps_to_server_error():
-    client = client_with([httpx.Response(200, json=fixture_json("douyin/system_busy.json"))], [],
-                         attempts=1)
+    client = client_with(
+        [httpx.Response(200, json=fixture_json("douyin/system_busy.json"))], [], attempts=1
+    )
     with pytest.raises(ServerError, match="2100004"):
         client.get_json("/x", {}, {})

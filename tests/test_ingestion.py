@@ -20,8 +20,9 @@ def ingest(sim: RunningSimulator, env: dict[str, str], platform: str, day: date,
     accounts = read_accounts(sim.paths.accounts, tuple(PLATFORMS))
     source = build_source(platform, sim.paths, env)
     try:
-        return ingest_day(source, day, accounts, sim.paths, run,
-                          lambda: duckdb.connect(str(sim.paths.warehouse)))
+        return ingest_day(
+            source, day, accounts, sim.paths, run, lambda: duckdb.connect(str(sim.paths.warehouse))
+        )
     finally:
         source.close()
 
@@ -41,7 +42,8 @@ def test_douyin_under_429_and_5xx_loads_exactly_the_truth(simulator, sim_env):
     assert result.retries > 0, "faults were on: the client must have retried"
 
     truth = simulator.world.truth(DAY, DAY)["content_daily"].filter(
-        (pl.col("platform") == "douyin") & (pl.col("business_date") == DAY))
+        (pl.col("platform") == "douyin") & (pl.col("business_date") == DAY)
+    )
     loaded = raw(simulator, "douyin__video_daily").with_columns(
         pl.col("record").str.json_path_match("$.item_id").alias("content_id"),
         pl.col("record").str.json_path_match("$.total_play").cast(pl.Int64).alias("views"),

@@ -24,16 +24,34 @@ FAST = HttpPolicy(requests_per_second=0, max_attempts=1, concurrency=1)
 
 def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
     item_base = {
-        "data": {"error_code": 0, "description": "", "result_list": [
-            {"date": "2026-11-19", "total_play": 10, "total_like": 1, "total_comment": 0,
-             "total_share": 0, "avg_play_duration": 3.0},
-            {"date": "2026-11-20", "total_play": "2.5万", "total_like": "812", "total_comment": 40,
-             "total_share": 9, "avg_play_duration": 11.2},
-        ]},
+        "data": {
+            "error_code": 0,
+            "description": "",
+            "result_list": [
+                {
+                    "date": "2026-11-19",
+                    "total_play": 10,
+                    "total_like": 1,
+                    "total_comment": 0,
+                    "total_share": 0,
+                    "avg_play_duration": 3.0,
+                },
+                {
+                    "date": "2026-11-20",
+                    "total_play": "2.5万",
+                    "total_like": "812",
+                    "total_comment": 40,
+                    "total_share": 9,
+                    "avg_play_duration": 11.2,
+                },
+            ],
+        },
         "extra": {"logid": "x", "now": 1763661600000},
     }
-    last_page = {"data": {"error_code": 0, "description": "", "cursor": 0, "has_more": False,
-                          "list": []}, "extra": {}}
+    last_page = {
+        "data": {"error_code": 0, "description": "", "cursor": 0, "has_more": False, "list": []},
+        "extra": {},
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -41,8 +59,9 @@ def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
             return httpx.Response(200, json=fixture_json("douyin/fans_data.json"))
         if request.url.path == "/api/douyin/v1/video/video_list/":
             first = request.url.params["cursor"] == "0"
-            return httpx.Response(200, json=fixture_json("douyin/video_list_page1.json")
-                                  if first else last_page)
+            return httpx.Response(
+                200, json=fixture_json("douyin/video_list_page1.json") if first else last_page
+            )
         return httpx.Response(200, json=item_base)
 
     return httpx.MockTransport(handler)
@@ -50,8 +69,12 @@ def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
 
 def test_douyin_pages_to_the_end_and_extracts_the_day():
     seen: list[httpx.Request] = []
-    source = DouyinSource("http://douyin.test", {"SOCIALMART_DOUYIN_TOKEN": "t0k"}, policy=FAST,
-                          transport=douyin_transport(seen))
+    source = DouyinSource(
+        "http://douyin.test",
+        {"SOCIALMART_DOUYIN_TOKEN": "t0k"},
+        policy=FAST,
+        transport=douyin_transport(seen),
+    )
     account = Account("douyin", "open-1", "官方号", "主号")
     pages = [p.to_json() for p in source.fetch(DAY, [account])]
     assert [p["entity"] for p in pages] == ["fans_daily", "videos", "videos", "video_daily"]
@@ -59,8 +82,9 @@ def test_douyin_pages_to_the_end_and_extracts_the_day():
     assert all(r.headers["access-token"] == "t0k" for r in seen)
     assert all("t0k" not in str(p) for p in pages)  # tokens never reach landing
     fans = source.extract(pages[0], DAY)
-    assert fans == [{"open_id": "open-1", "date": "2026-11-20", "new_fans": "1.2万",
-                     "total_fans": "5.3w"}]
+    assert fans == [
+        {"open_id": "open-1", "date": "2026-11-20", "new_fans": "1.2万", "total_fans": "5.3w"}
+    ]
     videos = source.extract(pages[1], DAY)
     assert videos[0]["brand_new_field"] == {"kept": True}  # unknown fields are kept
     daily = source.extract(pages[3], DAY)
@@ -69,8 +93,12 @@ def test_douyin_pages_to_the_end_and_extracts_the_day():
 
 
 def test_douyin_day_outside_its_window_is_unavailable():
-    source = DouyinSource("http://douyin.test", {"SOCIALMART_DOUYIN_TOKEN": "t"}, policy=FAST,
-                          transport=douyin_transport([]))
+    source = DouyinSource(
+        "http://douyin.test",
+        {"SOCIALMART_DOUYIN_TOKEN": "t"},
+        policy=FAST,
+        transport=douyin_transport([]),
+    )
     with pytest.raises(DayUnavailableError, match="2026-10-01"):
         list(source.fetch(date(2026, 10, 1), [Account("douyin", "o", "n", "主号")]))
 
@@ -85,8 +113,9 @@ def bilibili_transport(date_header: str, login_ok: bool = True) -> httpx.MockTra
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {"Date": date_header}
         if not login_ok:
-            return httpx.Response(200, json=fixture_json("bilibili/not_logged_in.json"),
-                                  headers=headers)
+            return httpx.Response(
+                200, json=fixture_json("bilibili/not_logged_in.json"), headers=headers
+            )
         path = request.url.path
         if path.endswith("/user/stat"):
             body = fixture_json("bilibili/user_stat.json")
@@ -107,8 +136,9 @@ def bilibili_transport(date_header: str, login_ok: bool = True) -> httpx.MockTra
 def test_bilibili_snapshot_of_yesterday_pages_by_pn_ps():
     # 2026-11-20T18:00Z is 02:00 on the 21st in Shanghai: the snapshot closes the 20th.
     transport = bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT")
-    source = BilibiliSource("http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST,
-                            transport=transport)
+    source = BilibiliSource(
+        "http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST, transport=transport
+    )
     pages = [p.to_json() for p in source.fetch(DAY, [Account("bilibili", "9", "n", "主号")])]
     entities = [p["entity"] for p in pages]
     assert entities.count("archives") == 2  # total 3 with ps 2 → two pages
@@ -121,15 +151,20 @@ def test_bilibili_snapshot_of_yesterday_pages_by_pn_ps():
 
 def test_bilibili_refuses_a_day_it_cannot_serve():
     transport = bilibili_transport("Sun, 22 Nov 2026 18:00:00 GMT")
-    source = BilibiliSource("http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST,
-                            transport=transport)
+    source = BilibiliSource(
+        "http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST, transport=transport
+    )
     with pytest.raises(DayUnavailableError, match="snapshots of 2026-11-22"):
         list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")]))
 
 
 def test_bilibili_not_logged_in_is_an_auth_error():
-    source = BilibiliSource("http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST,
-                            transport=bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT", False))
+    source = BilibiliSource(
+        "http://bili.test",
+        {"SOCIALMART_BILIBILI_TOKEN": "t"},
+        policy=FAST,
+        transport=bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT", False),
+    )
     with pytest.raises(AuthError, match="-101"):
         list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")]))
 
