@@ -26,6 +26,21 @@ RAW_COLUMNS = """
 """
 
 
+QUARANTINE = "raw.quarantine"
+QUARANTINE_COLUMNS = """
+    platform varchar not null,
+    entity varchar not null,
+    business_date date not null,
+    reason varchar not null,
+    record json not null,
+    _ingested_at timestamp with time zone not null,
+    _run_id varchar not null,
+    _source varchar not null
+"""
+
+Row = tuple[str, dict[str, Any]]  # (source label, record)
+
+
 def table_name(platform: str, entity: str) -> str:
     return f"raw.{platform}__{entity}"
 
@@ -35,13 +50,16 @@ def load_day(
     platform: str,
     entities: Iterable[str],
     day: date,
-    records: dict[str, list[tuple[str, dict[str, Any]]]],
+    records: dict[str, list[Row]],
     run_id: str,
+    quarantined: list[tuple[str, str, Row]] = (),
 ) -> dict[str, int]:
     """Replace ``day`` in every entity table of the platform; return rows loaded per entity.
 
     ``records`` maps entity to ``(source, record)`` pairs; an entity with no records still
     has its day cleared, so a rerun that finds less data does not keep stale rows.
+    ``quarantined`` holds ``(entity, reason, row)`` for records that could not be loaded:
+    they replace the platform's day in ``raw.quarantine`` in the same transaction.
     """
     now = datetime.now(UTC)
     counts = {}
@@ -70,6 +88,28 @@ def load_day(
                 )
                 con.unregister("incoming")
             counts[entity] = len(rows)
+        con.execute(f"create table if not exists {QUARANTINE} ({QUARANTINE_COLUMNS})")
+        con.execute(
+            f"delete from {QUARANTINE} where platform = ? and business_date = ?", [platform, day]
+        )
+        if quarantined:
+            frame = pl.DataFrame(
+                {
+                    "platform": [platform] * len(quarantined),
+                    "entity": [e for e, _, _ in quarantined],
+                    "business_date": [day] * len(quarantined),
+                    "reason": [r for _, r, _ in quarantined],
+                    "record": [json.dumps(row[1], ensure_ascii=False) for _, _, row in quarantined],
+                    "_ingested_at": [now] * len(quarantined),
+                    "_run_id": [run_id] * len(quarantined),
+                    "_source": [row[0] for _, _, row in quarantined],
+                }
+            )
+            con.register("incoming", frame.to_arrow())
+            con.execute(
+                f"insert into {QUARANTINE} select * replace (record::json as record) from incoming"
+            )
+            con.unregister("incoming")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

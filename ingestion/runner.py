@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -14,7 +16,7 @@ from ingestion.errors import DayUnavailableError
 from ingestion.http import Page
 from ingestion.landing import latest_file, read_pages, write_pages
 from ingestion.platforms.base import Source
-from ingestion.raw import load_day, source_label
+from ingestion.raw import Row, load_day, source_label
 from ingestion.settings import Paths
 
 ACCOUNTS_ENTITY = "accounts"
@@ -30,6 +32,9 @@ class IngestResult:
     skipped: str | None = None  # why nothing was loaded, when nothing could be
     requests: int = 0
     retries: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    quarantine_reasons: list[str] = field(default_factory=list)  # a sample, for metadata
+    duplicates_dropped: int = 0
 
     def metadata(self) -> dict[str, Any]:
         out = asdict(self)
@@ -65,21 +70,46 @@ def ingest_day(
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries
     result.landing_file = str(landed)
-    records: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for line, page in enumerate(read_pages(landed), start=1):
-        label = source_label(paths.landing, landed, line)
-        if page["entity"] == ACCOUNTS_ENTITY:
-            extracted = page["body"]["rows"]
-        else:
-            extracted = source.extract(page, day)
-        records.setdefault(page["entity"], []).extend((label, r) for r in extracted)
+    records, quarantined = _sort_records(source, landed, paths, day, result)
     con = connect()
     try:
         entities = (*source.entities, ACCOUNTS_ENTITY)
-        result.rows = load_day(con, source.platform, entities, day, records, run_id)
+        result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
     finally:
         con.close()
     return result
+
+
+def _sort_records(source: Source, landed: Path, paths: Paths, day: date, result: IngestResult):
+    """Records of the landed pages: loadable ones per entity, the rest with their reason.
+
+    A record repeated verbatim (an item served again on the next page) is loaded once.
+    """
+    records: dict[str, list[Row]] = {}
+    quarantined: list[tuple[str, str, Row]] = []
+    seen: set[tuple[str, str]] = set()
+    for line, page in enumerate(read_pages(landed), start=1):
+        label = source_label(paths.landing, landed, line)
+        entity = page["entity"]
+        is_registry = entity == ACCOUNTS_ENTITY
+        extracted = page["body"]["rows"] if is_registry else source.extract(page, day)
+        schema = source.schemas.get(entity)
+        for record in extracted:
+            fingerprint = (entity, json.dumps(record, sort_keys=True, ensure_ascii=False))
+            if fingerprint in seen:
+                result.duplicates_dropped += 1
+                continue
+            seen.add(fingerprint)
+            problems = schema.problems(record) if schema else []
+            if problems:
+                reason = "; ".join(problems)
+                quarantined.append((entity, reason, (label, record)))
+                result.quarantined[entity] = result.quarantined.get(entity, 0) + 1
+                if len(result.quarantine_reasons) < 5:
+                    result.quarantine_reasons.append(f"{entity} ({label}): {reason}")
+            else:
+                records.setdefault(entity, []).append((label, record))
+    return records, quarantined
 
 
 def _registry_page(platform: str, accounts: list[Account]) -> Page:

@@ -72,6 +72,14 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                     "rows_by_day": rows,
                     "skipped_days": [r.business_date.isoformat() for r in results if r.skipped],
                     "replayed_days": [r.business_date.isoformat() for r in results if r.replayed],
+                    "quarantined": sum(r.quarantined.get(entity, 0) for r in results),
+                    "quarantine_reasons": [
+                        x
+                        for r in results
+                        for x in r.quarantine_reasons
+                        if x.startswith(entity + " ")
+                    ][:5],
+                    "duplicates_dropped": sum(r.duplicates_dropped for r in results),
                     "requests": sum(r.requests for r in results),
                     "retries": sum(r.retries for r in results),
                 },

@@ -34,6 +34,8 @@ def run_pipeline(
         "instance": instance,
         "raise_on_error": raise_on_error,
         "asset_selection": list(asset_selection) if asset_selection else None,
+        # Step-by-step DEBUG lines go to the instance's event log, not the terminal.
+        "run_config": {"loggers": {"console": {"config": {"log_level": log_level}}}},
     }
     if start == end:
         return job.execute_in_process(partition_key=start.isoformat(), **kwargs)

@@ -14,12 +14,14 @@ from typing import Any, Protocol
 
 from ingestion.accounts import Account
 from ingestion.http import Page
+from ingestion.schema import RecordSchema
 
 
 class Source(Protocol):
     platform: str
     entities: tuple[str, ...]
     snapshot_only: bool  # True when the platform serves only "now" (no past days)
+    schemas: dict[str, RecordSchema]  # what each entity's records must hold to load
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]: ...
 

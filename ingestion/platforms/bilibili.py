@@ -24,6 +24,7 @@ from ingestion.errors import (
     RateLimitedError,
 )
 from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
 DEFAULT_BASE_URL = "https://member.bilibili.com"
@@ -33,6 +34,33 @@ ARC_STAT = "/arcopen/fn/data/arc/stat"
 ARC_INC = "/arcopen/fn/data/arc/inc-stats"
 AUTH_CODES = {-101, -111, 10002, 10003}
 THROTTLE_CODES = {-412, -509, -799}
+SCHEMAS = {
+    "user_stat": RecordSchema(
+        required=("account_id",), counts=("follower", "following", "arc_passed_total")
+    ),
+    "archives": RecordSchema(
+        required=("account_id", "resource_id"),
+        timestamps=("ptime",),
+        counts=("video_info.duration",),
+    ),
+    "arc_stat": RecordSchema(
+        required=("account_id", "resource_id"),
+        counts=("view", "like", "reply", "share", "favorite", "coin", "danmaku"),
+    ),
+    "arc_inc_stats": RecordSchema(
+        required=("account_id",),
+        counts=(
+            "inc_click",
+            "inc_like",
+            "inc_reply",
+            "inc_share",
+            "inc_fav",
+            "inc_coin",
+            "inc_dm",
+            "inc_elec",
+        ),
+    ),
+}
 
 
 class BilibiliClient(ApiClient):
@@ -56,7 +84,8 @@ class BilibiliClient(ApiClient):
 
 class BilibiliSource:
     platform = "bilibili"
-    entities = ("user_stat", "archives", "arc_stat", "arc_inc_stats")
+    entities = tuple(SCHEMAS)
+    schemas = SCHEMAS
     snapshot_only = True
 
     def __init__(

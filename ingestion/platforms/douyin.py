@@ -24,6 +24,7 @@ from ingestion.errors import (
     ServerError,
 )
 from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.schema import RecordSchema
 
 DEFAULT_BASE_URL = "https://open.douyin.com"
 FANS = "/data/external/user/fans/"
@@ -32,6 +33,24 @@ ITEM_BASE = "/data/external/item/base/"
 AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
+SCHEMAS = {
+    "fans_daily": RecordSchema(
+        required=("open_id", "date"), counts=("new_fans", "total_fans"), dates=("date",)
+    ),
+    "videos": RecordSchema(
+        required=("open_id", "item_id"),
+        timestamps=("create_time",),
+        counts=tuple(
+            f"statistics.{k}" for k in ("play_count", "digg_count", "comment_count", "share_count")
+        ),
+    ),
+    "video_daily": RecordSchema(
+        required=("open_id", "item_id", "date"),
+        counts=("total_play", "total_like", "total_comment", "total_share"),
+        rates=("avg_play_duration",),
+        dates=("date",),
+    ),
+}
 
 
 class DouyinClient(ApiClient):
@@ -54,7 +73,8 @@ class DouyinClient(ApiClient):
 
 class DouyinSource:
     platform = "douyin"
-    entities = ("fans_daily", "videos", "video_daily")
+    entities = tuple(SCHEMAS)
+    schemas = SCHEMAS
     snapshot_only = False
 
     def __init__(

@@ -16,6 +16,7 @@ from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
 from ingestion.exports import read_export
 from ingestion.http import Page
+from ingestion.schema import RecordSchema
 
 # The header that identifies each export, and the headers it must have.
 KINDS = {
@@ -24,6 +25,20 @@ KINDS = {
         ("日期", "账号ID", "笔记ID", "笔记标题", "首次发布时间", "体裁", "观看量"),
     ),
     "account_daily": ("粉丝总数", ("日期", "账号ID", "粉丝总数", "新增粉丝")),
+}
+
+
+SCHEMAS = {
+    "note_daily": RecordSchema(
+        required=("日期", "账号ID", "笔记ID"),
+        counts=("曝光", "观看量", "点赞", "评论", "收藏", "分享", "涨粉"),
+        rates=("完播率", "人均观看时长(秒)"),
+        timestamps=("首次发布时间",),
+        dates=("日期",),
+    ),
+    "account_daily": RecordSchema(
+        required=("日期", "账号ID"), counts=("粉丝总数", "新增粉丝", "取消关注"), dates=("日期",)
+    ),
 }
 
 
@@ -43,6 +58,7 @@ def classify(path: Path, rows: list[dict[str, Any]]) -> str:
 class XiaohongshuSource:
     platform = "xiaohongshu"
     entities = tuple(KINDS)
+    schemas = SCHEMAS
     snapshot_only = False
 
     def __init__(self, inbox: Path):
