@@ -46,20 +46,23 @@ def base_url(key: str, environ: Mapping[str, str]) -> str:
 
 
 def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
-    """Per-platform limits; ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s), ``_CONCURRENCY``."""
+    """Per-platform limits from ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s),
+    ``_CONCURRENCY`` (requests in flight) and ``_TIMEOUT`` (seconds)."""
     prefix = f"SOCIALMART_{key.upper()}_"
     default = HttpPolicy()
-    try:
-        return HttpPolicy(
-            requests_per_second=float(
-                environ.get(prefix + "RATE_LIMIT") or default.requests_per_second
-            ),
-            concurrency=int(environ.get(prefix + "CONCURRENCY") or default.concurrency),
-        )
-    except ValueError as exc:
-        raise ConfigError(
-            f"{prefix}RATE_LIMIT / {prefix}CONCURRENCY must be numbers: {exc}"
-        ) from exc
+    settings = {
+        "RATE_LIMIT": ("requests_per_second", float),
+        "CONCURRENCY": ("concurrency", int),
+        "TIMEOUT": ("timeout_seconds", float),
+    }
+    values = {}
+    for suffix, (field, kind) in settings.items():
+        raw = environ.get(prefix + suffix)
+        try:
+            values[field] = kind(raw) if raw else getattr(default, field)
+        except ValueError as exc:
+            raise ConfigError(f"{prefix}{suffix}={raw!r} is not a number") from exc
+    return HttpPolicy(**values)
 
 
 def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:

@@ -33,6 +33,7 @@ ITEM_BASE = "/data/external/item/base/"
 AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
+PAGE_SIZE = 10  # the video list's documented default page size
 SCHEMAS = {
     "fans_daily": RecordSchema(
         required=("open_id", "date"), counts=("new_fans", "total_fans"), dates=("date",)
@@ -109,7 +110,7 @@ class DouyinSource:
                 page = self._get(
                     "videos",
                     VIDEO_LIST,
-                    {"open_id": account.account_id, "cursor": cursor, "count": 20},
+                    {"open_id": account.account_id, "cursor": cursor, "count": PAGE_SIZE},
                     headers,
                 )
                 data = page.body["data"]

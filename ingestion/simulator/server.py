@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -23,11 +24,40 @@ from ingestion.simulator.world import SHANGHAI, SimAccount, World
 
 @dataclass
 class Faults:
-    """Per-platform fault rates; each request draws once, so a retry can succeed."""
+    """What goes wrong on one platform, as real APIs do.
+
+    Transport faults are rates: each request draws once, so a retry can succeed. Shape
+    faults change every response: repeated items across pages, an unknown new field, a
+    missing optional field, counts abbreviated ("1.2万"), and a share of records with an
+    unreadable count (which ingestion must quarantine).
+    """
 
     rate_429: float = 0.0
     rate_5xx: float = 0.0
+    rate_timeout: float = 0.0
+    rate_truncated: float = 0.0
     retry_after: str = "0"
+    timeout_seconds: float = 1.5
+    repeat_across_pages: bool = False
+    new_field: bool = False
+    drop_optional: bool = False
+    abbreviate_counts: bool = False
+    bad_record_rate: float = 0.0
+
+
+# Fields the shape faults touch: the counts that can be abbreviated or broken, and the
+# fields a platform may leave out.
+COUNT_FIELDS = {
+    "total_play",
+    "total_like",
+    "play_count",
+    "view",
+    "like",
+    "new_fans",
+    "total_fans",
+    "follower",
+}
+OPTIONAL_FIELDS = {"title", "avg_play_duration", "desc", "tag", "cover"}
 
 
 @dataclass
@@ -63,8 +93,11 @@ class SimState:
 
 
 class _Reply(Exception):
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
+    ):
         self.status, self.body, self.headers = status, body, headers or {}
+        self.truncate = truncate
 
 
 def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
@@ -72,7 +105,7 @@ def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
     return {
         "data": data,
         "extra": {
-            "logid": f"{state.next_draw('log'):.12f}"[2:],
+            "logid": state.now().strftime("%Y%m%d%H%M%S") + "0102250801402",
             "now": int(state.now().timestamp() * 1000),
         },
     }
@@ -117,17 +150,31 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/__sim__/"):
                 body = self._control(method, url.path, state)
             elif url.path.startswith(("/data/external/", "/api/douyin/")):
-                body = self._douyin(url.path, q, state)
+                truncate = self._inject("douyin", state)
+                body = _mutate(
+                    self._douyin(url.path, q, state), state.faults.get("douyin"), q, state
+                )
+                self._send(200, body, truncate=truncate)
+                return
             elif url.path.startswith("/arcopen/"):
-                body = self._bilibili(url.path, q, state)
+                truncate = self._inject("bilibili", state)
+                body = _mutate(
+                    self._bilibili(url.path, q, state), state.faults.get("bilibili"), q, state
+                )
+                self._send(200, body, truncate=truncate)
+                return
             else:
                 raise _Reply(404, {"message": f"no route {url.path}"})
             self._send(200, body)
         except _Reply as r:
-            self._send(r.status, r.body, r.headers)
+            self._send(r.status, r.body, r.headers, r.truncate)
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
+    ) -> None:
         raw = json.dumps(body, ensure_ascii=False).encode()
+        if truncate:
+            raw = raw[: len(raw) // 2]  # the connection dropped mid-body
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(raw)))
@@ -150,19 +197,26 @@ class _Handler(BaseHTTPRequestHandler):
             return {"faults": sorted(state.faults)}
         raise _Reply(404, {"message": f"no control route {path}"})
 
-    def _inject(self, platform: str, state: SimState) -> None:
+    def _inject(self, platform: str, state: SimState) -> bool:
+        """Raise a transport fault, or return whether to truncate the body."""
         f = state.faults.get(platform)
         draw = state.next_draw(platform)
         if f is None:
-            return
-        if draw < f.rate_429:
+            return False
+        edge = f.rate_429
+        if draw < edge:
             raise _Reply(429, {"message": "too many requests"}, {"Retry-After": f.retry_after})
-        if draw < f.rate_429 + f.rate_5xx:
+        edge += f.rate_5xx
+        if draw < edge:
             raise _Reply(503, {"message": "service unavailable"})
+        edge += f.rate_timeout
+        if draw < edge:
+            sleep(f.timeout_seconds)  # longer than the client waits
+        edge += f.rate_truncated
+        return draw < edge
 
     # -- Douyin ---------------------------------------------------------------------------
     def _douyin(self, path: str, q: dict[str, str], state: SimState) -> Any:
-        self._inject("douyin", state)
         world = state.world
         account = world.account("douyin", q.get("open_id", ""))
         if account is None:
@@ -259,7 +313,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- Bilibili -------------------------------------------------------------------------
     def _bilibili(self, path: str, q: dict[str, str], state: SimState) -> Any:
-        self._inject("bilibili", state)
         account = self._bili_account(state)
         world, day = state.world, state.yesterday
         if path == "/arcopen/fn/data/user/stat":
@@ -351,6 +404,45 @@ class _Handler(BaseHTTPRequestHandler):
             if token == state.world.token("bilibili", account.account_id):
                 return account
         raise _Reply(200, {"code": -101, "message": "账号未登录", "ttl": 1})
+
+
+def _abbreviate(value: int) -> str:
+    return f"{value / 10_000:.1f}万" if value % 2 else f"{value / 10_000:.1f}w"
+
+
+def _mutate(body: Any, f: Faults | None, q: dict[str, str], state: SimState) -> Any:
+    """Apply the platform's shape faults to a successful response body."""
+    if f is None or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        return body
+    data = body["data"]
+    if isinstance(data.get("list"), list):
+        items = data["list"]
+    elif isinstance(data.get("result_list"), list):
+        items = data["result_list"]
+    else:
+        items = [data]
+    if f.repeat_across_pages and isinstance(data.get("list"), list) and items:
+        # A new item arrived between two page requests: the last item of the previous page
+        # shows up again at the top of this one.
+        cursor, pn = int(q.get("cursor") or 0), int(q.get("pn") or 1)
+        if cursor > 0 or pn > 1:
+            items.insert(0, dict(items[0]))
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if f.new_field:
+            item["sm_new_field"] = {"since": "2026-11", "value": 1}
+        if f.drop_optional:
+            for key in OPTIONAL_FIELDS & item.keys():
+                del item[key]
+        for key in COUNT_FIELDS & item.keys():
+            value = item[key]
+            if f.abbreviate_counts and isinstance(value, int) and value >= 10_000:
+                item[key] = _abbreviate(value)
+            key_draw = state.world._u("bad", json.dumps(item, sort_keys=True), key)
+            if key_draw < f.bad_record_rate:
+                item[key] = "N/A"
+    return body
 
 
 class SimServer(ThreadingHTTPServer):
