@@ -15,6 +15,7 @@ from typing import Any
 _ABBREVIATED = re.compile(r"^(\d+(?:\.\d+)?)\s*(万|w|W|亿)$")
 _UNITS = {"万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
 MISSING = ("", "-", "null")
+WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"  # Weibo's created_at: "Thu Nov 20 16:00:00 +0800 2025"
 
 
 def parse_count(value: Any) -> int | None:
@@ -51,7 +52,7 @@ def parse_rate(value: Any) -> float | None:
 
 
 def parse_timestamp(value: Any) -> datetime | None:
-    """Unix seconds or milliseconds, RFC 2822, ISO 8601, or a date; None if absent."""
+    """Unix seconds or milliseconds, ISO 8601, RFC 2822 or Weibo's created_at form."""
     if value is None or (isinstance(value, str) and value.strip() in MISSING):
         return None
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
@@ -65,6 +66,10 @@ def parse_timestamp(value: Any) -> datetime | None:
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError):
+        pass
+    try:
+        return datetime.strptime(text, WEIBO_TIME)
+    except ValueError:
         return _fail(value, "timestamp")
 
 
