@@ -11,6 +11,7 @@ from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
 from orchestration.resources import SocialmartSettings
+from orchestration.sensors import inbox_sensors
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",
@@ -30,6 +31,7 @@ defs = dg.Definitions(
     asset_checks=suite_checks,
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
+    sensors=inbox_sensors,
     resources={
         "settings": SocialmartSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
