@@ -15,6 +15,20 @@ from pathlib import Path
 from ingestion.errors import ConfigError
 
 COLUMNS = ("platform", "account_id", "account_name", "role")
+# Every platform key of the account matrix (SPEC §3); ingestion fetches those it supports.
+PLATFORM_KEYS = (
+    "douyin",
+    "kuaishou",
+    "bilibili",
+    "weibo",
+    "wechat_oa",
+    "wechat_channels",
+    "xiaohongshu",
+    "zhihu",
+    "wecom",
+    "crm",
+    "shop",
+)
 ROLES = ("主号", "辅助号", "知识号")
 
 
@@ -26,7 +40,7 @@ class Account:
     role: str
 
 
-def read_accounts(path: Path, known_platforms: tuple[str, ...]) -> list[Account]:
+def read_accounts(path: Path, known_platforms: tuple[str, ...] = PLATFORM_KEYS) -> list[Account]:
     if not path.exists():
         raise ConfigError(f"account registry {path} does not exist (columns: {', '.join(COLUMNS)})")
     with path.open(encoding="utf-8-sig", newline="") as f:

@@ -60,7 +60,8 @@ def parse_timestamp(value: Any) -> datetime | None:
         return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
     text = str(value).strip()
     try:
-        return datetime.fromisoformat(text)
+        # ISO 8601, and the creator centres' "2026/11/20 08:00" with slashes
+        return datetime.fromisoformat(text.replace("/", "-") if text[:4].isdigit() else text)
     except ValueError:
         pass
     try:

@@ -43,7 +43,7 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, settings: SocialmartSettings):
         paths = settings.paths()
         environ = settings.environ()
-        accounts = read_accounts(paths.accounts, tuple(PLATFORMS))
+        accounts = read_accounts(paths.accounts)
         key_range = context.partition_key_range
         start, end = window_from_keys(key_range.start, key_range.end)
         results = []

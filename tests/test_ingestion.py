@@ -9,7 +9,7 @@ import polars as pl
 
 from ingestion.accounts import read_accounts
 from ingestion.landing import latest_file
-from ingestion.platforms import PLATFORMS, build_source
+from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.simulator.harness import RunningSimulator
 
@@ -17,7 +17,7 @@ DAY = date(2026, 11, 20)
 
 
 def ingest(sim: RunningSimulator, env: dict[str, str], platform: str, day: date, run: str):
-    accounts = read_accounts(sim.paths.accounts, tuple(PLATFORMS))
+    accounts = read_accounts(sim.paths.accounts)
     source = build_source(platform, sim.paths, env)
     try:
         return ingest_day(

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from ingestion.accounts import read_accounts
-from ingestion.platforms import PLATFORMS, build_source
+from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.settings import REPO_ROOT
 from ingestion.simulator.harness import RunningSimulator
@@ -36,7 +36,7 @@ FAULTS = {
 
 
 def ingest_douyin(sim: RunningSimulator, env: dict[str, str]):
-    accounts = read_accounts(sim.paths.accounts, tuple(PLATFORMS))
+    accounts = read_accounts(sim.paths.accounts)
     source = build_source("douyin", sim.paths, env)
     try:
         return ingest_day(

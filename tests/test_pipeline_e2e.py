@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from ingestion.platforms import PLATFORMS
 from ingestion.settings import REPO_ROOT
 from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between
@@ -80,8 +81,10 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
     daily = truth["content_daily"].join(
         truth["contents"].select("content_id", "form"), on="content_id"
     )
-    reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu"])
-    reports_completion = (pl.col("platform") == "xiaohongshu") & (pl.col("form") == "video_note")
+    reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu", "zhihu"])
+    reports_completion = (
+        (pl.col("platform") == "xiaohongshu") & (pl.col("form") == "video_note")
+    ) | (pl.col("platform") == "wechat_channels")
     totals = daily.group_by("platform", "account_id", "business_date").agg(
         pl.col("views").sum().alias("views"),
         (
@@ -120,6 +123,7 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
             ),
         )
         .filter(pl.col("business_date").is_between(START, END))
+        .filter(pl.col("platform").is_in(list(PLATFORMS)))
     )
 
 
@@ -147,11 +151,13 @@ def test_every_account_and_day_has_a_row(pipeline: Pipeline):
     got = pipeline.published(
         "select platform, account_id, business_date from kpi.kpi_account_daily"
     )
-    accounts = {(a.platform, a.account_id) for a in pipeline.sim.world.accounts}
+    accounts = {
+        (a.platform, a.account_id) for a in pipeline.sim.world.accounts if a.platform in PLATFORMS
+    }
     for day in days_between(WARM_UP, END):
         present = {(r[0], r[1]) for r in got.filter(pl.col("business_date") == day).iter_rows()}
         assert present == accounts, f"missing rows on {day}"
-    assert {p for p, _ in accounts} == {"douyin", "bilibili", "xiaohongshu"}
+    assert {p for p, _ in accounts} == set(PLATFORMS)
 
 
 def test_published_kpis_match_ground_truth(pipeline: Pipeline):
@@ -160,7 +166,7 @@ def test_published_kpis_match_ground_truth(pipeline: Pipeline):
     joined = expected.join(
         got, on=["platform", "account_id", "business_date"], how="left", suffix="_published"
     )
-    assert joined.height == len(pipeline.sim.world.accounts) * 2
+    assert joined.height == sum(a.platform in PLATFORMS for a in pipeline.sim.world.accounts) * 2
     assert (joined["views"] == joined["views_published"]).all()
     assert (joined["followers_total"] == joined["followers_total_published"]).all()
     for column, tolerance in [

@@ -13,9 +13,10 @@ from ingestion.accounts import Account
 from ingestion.errors import AuthError, DayUnavailableError, ExportFileError
 from ingestion.exports import read_export
 from ingestion.http import HttpPolicy
+from ingestion.platforms import xiaohongshu
 from ingestion.platforms.bilibili import BilibiliSource
 from ingestion.platforms.douyin import DouyinSource
-from ingestion.platforms.xiaohongshu import XiaohongshuSource
+from ingestion.platforms.export_files import ExportSource
 from tests.conftest import FIXTURES, fixture_json
 
 DAY = date(2026, 11, 20)
@@ -181,7 +182,7 @@ def test_xiaohongshu_source_picks_the_days_rows_of_known_accounts(tmp_path: Path
     folder = tmp_path / "inbox" / "xiaohongshu"
     folder.mkdir(parents=True)
     shutil.copy(FIXTURES / "xiaohongshu" / "note_export_gbk.csv", folder / "笔记数据.csv")
-    source = XiaohongshuSource(tmp_path / "inbox")
+    source = ExportSource("xiaohongshu", xiaohongshu.KINDS, tmp_path / "inbox")
     pages = [p.to_json() for p in source.fetch(DAY, [Account("xiaohongshu", "x1", "n", "主号")])]
     assert [p["entity"] for p in pages] == ["note_daily"]
     assert len(source.extract(pages[0], DAY)) == 2

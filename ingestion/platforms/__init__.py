@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from ingestion.errors import ConfigError
 from ingestion.http import HttpPolicy
+from ingestion.platforms import wechat_channels, xiaohongshu, zhihu
 from ingestion.platforms.base import Source
 from ingestion.platforms.bilibili import DEFAULT_BASE_URL as BILIBILI_URL
 from ingestion.platforms.bilibili import BilibiliSource
 from ingestion.platforms.douyin import DEFAULT_BASE_URL as DOUYIN_URL
 from ingestion.platforms.douyin import DouyinSource
-from ingestion.platforms.xiaohongshu import XiaohongshuSource
+from ingestion.platforms.export_files import ExportSource
 from ingestion.settings import Paths
 
 
@@ -34,9 +35,18 @@ PLATFORMS: dict[str, PlatformInfo] = {
     "bilibili": PlatformInfo(
         "bilibili", "B站 Bilibili", BilibiliSource.entities, "api", BILIBILI_URL
     ),
-    "xiaohongshu": PlatformInfo(
-        "xiaohongshu", "小红书 Xiaohongshu", XiaohongshuSource.entities, "export"
+    "wechat_channels": PlatformInfo(
+        "wechat_channels", "视频号 WeChat Channels", tuple(wechat_channels.KINDS), "export"
     ),
+    "xiaohongshu": PlatformInfo(
+        "xiaohongshu", "小红书 Xiaohongshu", tuple(xiaohongshu.KINDS), "export"
+    ),
+    "zhihu": PlatformInfo("zhihu", "知乎 Zhihu", tuple(zhihu.KINDS), "export"),
+}
+EXPORT_KINDS = {
+    "wechat_channels": wechat_channels.KINDS,
+    "xiaohongshu": xiaohongshu.KINDS,
+    "zhihu": zhihu.KINDS,
 }
 
 
@@ -70,6 +80,6 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
         return DouyinSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "bilibili":
         return BilibiliSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "xiaohongshu":
-        return XiaohongshuSource(paths.inbox)
+    if key in EXPORT_KINDS:
+        return ExportSource(key, EXPORT_KINDS[key], paths.inbox)
     raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")

@@ -1,97 +1,205 @@
-"""Export files as the platforms' creator centres produce them (Xiaohongshu 专业号数据中心).
+"""Export files as the creator centres produce them, one workbook per account, day and table.
 
-One workbook per account per day and data family, with the Chinese headers of the export,
-as an operations person would download it and drop it into the inbox.
+Xiaohongshu 专业号数据中心, WeChat Channels 视频号助手 and the Zhihu creator centre have no
+public data API: an operations person downloads these files and drops them into the inbox.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
-from ingestion.simulator.world import World
+from ingestion.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
 
-NOTE_HEADERS = (
-    "日期",
-    "账号ID",
-    "笔记ID",
-    "笔记标题",
-    "首次发布时间",
-    "体裁",
-    "曝光",
-    "观看量",
-    "点赞",
-    "评论",
-    "收藏",
-    "分享",
-    "涨粉",
-    "人均观看时长(秒)",
-    "完播率",
-)
-ACCOUNT_HEADERS = ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注")
-_FORM = {"video_note": "视频", "image_note": "图文"}
+Row = tuple[Any, ...]
 
 
-def write_xiaohongshu_exports(world: World, inbox: Path, day: date) -> list[Path]:
-    """Write the day's note and account exports of every Xiaohongshu account; return paths."""
-    folder = inbox / "xiaohongshu"
-    folder.mkdir(parents=True, exist_ok=True)
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def _xhs_note(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    video = c.form == "video_note"
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        c.published_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "视频" if video else "图文",
+        m["impressions"],
+        m["views"],
+        m["likes"],
+        m["comments"],
+        m["saves"],
+        m["shares"],
+        m["follows"],
+        round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
+        _rate(m["completions"], m["views"]) if video else "-",
+    )
+
+
+def _channels_video(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        c.published_at.strftime("%Y/%m/%d %H:%M"),
+        m["views"],
+        m["likes"],
+        m["likes"] // 3,
+        m["comments"],
+        m["shares"],
+        m["follows"],
+        _rate(m["completions"], m["views"]),
+        round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
+    )
+
+
+def _zhihu_content(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        "回答" if c.form == "answer" else "文章",
+        c.published_at.strftime("%Y-%m-%d %H:%M"),
+        m["views"],
+        m["likes"],
+        m["likes"] // 4,
+        m["comments"],
+        m["saves"],
+        m["shares"],
+    )
+
+
+def _followers(day: date, a: SimAccount, f: dict[str, int], net: bool) -> Row:
+    extra = (f["new_followers"] - f["unfollows"],) if net else ()
+    return (
+        day.isoformat(),
+        a.account_id,
+        f["followers_total"],
+        f["new_followers"],
+        f["unfollows"],
+        *extra,
+    )
+
+
+# platform → (content table, headers, row), (account table, headers, with 净增关注)
+TABLES: dict[
+    str, tuple[tuple[str, tuple[str, ...], Callable], tuple[str, tuple[str, ...], bool]]
+] = {
+    "xiaohongshu": (
+        (
+            "笔记数据",
+            (
+                "日期",
+                "账号ID",
+                "笔记ID",
+                "笔记标题",
+                "首次发布时间",
+                "体裁",
+                "曝光",
+                "观看量",
+                "点赞",
+                "评论",
+                "收藏",
+                "分享",
+                "涨粉",
+                "人均观看时长(秒)",
+                "完播率",
+            ),
+            _xhs_note,
+        ),
+        ("账号数据", ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注"), False),
+    ),
+    "wechat_channels": (
+        (
+            "作品数据",
+            (
+                "日期",
+                "账号ID",
+                "视频ID",
+                "视频描述",
+                "发布时间",
+                "播放量",
+                "喜欢",
+                "推荐",
+                "评论",
+                "分享",
+                "新增关注",
+                "完播率",
+                "平均播放时长(秒)",
+            ),
+            _channels_video,
+        ),
+        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注", "净增关注"), True),
+    ),
+    "zhihu": (
+        (
+            "内容数据",
+            (
+                "日期",
+                "账号ID",
+                "内容ID",
+                "标题",
+                "内容类型",
+                "发布时间",
+                "阅读量",
+                "赞同",
+                "喜欢",
+                "评论",
+                "收藏",
+                "分享",
+            ),
+            _zhihu_content,
+        ),
+        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注"), False),
+    ),
+}
+
+
+def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
+    """Write the day's exports of every export platform's accounts; return the paths."""
     written = []
     stamp = day.strftime("%Y%m%d")
-    for account in world.accounts_of("xiaohongshu"):
-        notes = []
-        for c in world.contents_of(account, day):
-            m = world.content_day(c, day)
-            video = c.form == "video_note"
-            notes.append(
-                (
-                    day.isoformat(),
-                    account.account_id,
-                    c.content_id,
-                    c.title,
-                    c.published_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    _FORM[c.form],
-                    m["impressions"],
-                    m["views"],
-                    m["likes"],
-                    m["comments"],
-                    m["saves"],
-                    m["shares"],
-                    m["follows"],
-                    round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
-                    f"{m['completions'] / m['views']:.1%}" if video and m["views"] else "-",
+    for platform in EXPORT_PLATFORMS:
+        (content_name, content_headers, content_row), (acct_name, acct_headers, net) = TABLES[
+            platform
+        ]
+        folder = inbox / platform
+        folder.mkdir(parents=True, exist_ok=True)
+        for account in world.accounts_of(platform):
+            rows = [
+                content_row(day, c, world.content_day(c, day))
+                for c in world.contents_of(account, day)
+            ]
+            written.append(
+                _write(
+                    folder / f"{content_name}_{account.account_id}_{stamp}.xlsx",
+                    content_name,
+                    content_headers,
+                    rows,
                 )
             )
-        written.append(
-            _write(
-                folder / f"笔记数据_{account.account_id}_{stamp}.xlsx",
-                "笔记数据",
-                NOTE_HEADERS,
-                notes,
+            followers = world.account_day(account, day)
+            written.append(
+                _write(
+                    folder / f"{acct_name}_{account.account_id}_{stamp}.xlsx",
+                    acct_name,
+                    acct_headers,
+                    [_followers(day, account, followers, net)],
+                )
             )
-        )
-        a = world.account_day(account, day)
-        row = (
-            day.isoformat(),
-            account.account_id,
-            a["followers_total"],
-            a["new_followers"],
-            a["unfollows"],
-        )
-        written.append(
-            _write(
-                folder / f"账号数据_{account.account_id}_{stamp}.xlsx",
-                "账号数据",
-                ACCOUNT_HEADERS,
-                [row],
-            )
-        )
     return written
 
 
-def _write(path: Path, sheet: str, headers: tuple[str, ...], rows: list[tuple]) -> Path:
+def _write(path: Path, sheet: str, headers: tuple[str, ...], rows: list[Row]) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet

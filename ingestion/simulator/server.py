@@ -18,7 +18,7 @@ from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from ingestion.simulator.exports import write_xiaohongshu_exports
+from ingestion.simulator.exports import write_exports
 from ingestion.simulator.world import SHANGHAI, SimAccount, World
 
 
@@ -82,7 +82,7 @@ class SimState:
         with self._lock:
             self.today = today
         if self.inbox is not None:
-            write_xiaohongshu_exports(self.world, self.inbox, today - timedelta(days=1))
+            write_exports(self.world, self.inbox, today - timedelta(days=1))
 
     def next_draw(self, platform: str) -> float:
         with self._lock:

@@ -17,8 +17,9 @@ import polars as pl
 
 from ingestion.settings import SHANGHAI
 
-API_PLATFORMS = ("douyin", "bilibili")
-EXPORT_PLATFORMS = ("xiaohongshu",)
+API_PLATFORMS = ("douyin", "kuaishou", "bilibili", "weibo", "wechat_oa")
+EXPORT_PLATFORMS = ("wechat_channels", "xiaohongshu", "zhihu")
+VIDEO_FORMS = ("short_video", "long_video", "video_note")
 PLATFORMS = API_PLATFORMS + EXPORT_PLATFORMS
 ROLES = ("主号", "辅助号", "知识号")
 
@@ -39,8 +40,15 @@ SCALES = {
 # Platform character: typical peak views of a new content, interaction rates, video length.
 _PROFILE = {
     "douyin": dict(peak=4000, like=0.06, comment=0.004, share=0.003, save=0.0, dur=(15, 90)),
+    "kuaishou": dict(peak=3000, like=0.05, comment=0.004, share=0.002, save=0.0, dur=(10, 120)),
     "bilibili": dict(peak=2500, like=0.05, comment=0.003, share=0.002, save=0.02, dur=(180, 1200)),
+    "weibo": dict(peak=2000, like=0.02, comment=0.003, share=0.004, save=0.0, dur=(0, 0)),
+    "wechat_oa": dict(peak=1200, like=0.03, comment=0.002, share=0.02, save=0.01, dur=(0, 0)),
+    "wechat_channels": dict(
+        peak=2500, like=0.04, comment=0.003, share=0.01, save=0.0, dur=(15, 180)
+    ),
     "xiaohongshu": dict(peak=1500, like=0.07, comment=0.006, share=0.004, save=0.03, dur=(20, 120)),
+    "zhihu": dict(peak=800, like=0.04, comment=0.005, share=0.003, save=0.02, dur=(0, 0)),
 }
 
 
@@ -115,11 +123,18 @@ class World:
         return out
 
     def _account_id(self, platform: str, i: int) -> str:
-        if platform == "douyin":
-            return "_000" + self._hex(14, "open_id", i)
-        if platform == "bilibili":
-            return str(10_000_000 + int(self._u("mid", i) * 90_000_000))
-        return self._hex(12, "xhs_user", i)
+        """Ids in each platform's own form (open_id, mid, uid, gh_ original id, ...)."""
+        u = self._u("account", platform, i)
+        return {
+            "douyin": "_000" + self._hex(14, "open_id", i),
+            "kuaishou": "3x" + self._hex(7, "ks_user", i),
+            "bilibili": str(10_000_000 + int(u * 90_000_000)),
+            "weibo": str(5_000_000_000 + int(u * 2_000_000_000)),
+            "wechat_oa": "gh_" + self._hex(6, "gh", i),
+            "wechat_channels": "sph" + self._hex(8, "finder", i),
+            "xiaohongshu": self._hex(12, "xhs_user", i),
+            "zhihu": self._hex(16, "zhihu_token", i),
+        }[platform]
 
     def accounts_of(self, platform: str) -> list[SimAccount]:
         return [a for a in self.accounts if a.platform == platform]
@@ -134,15 +149,21 @@ class World:
         platform = account.platform
         prof = _PROFILE[platform]
         key = (account.account_id, day)
-        if platform == "douyin":
-            content_id, form = "@" + self._hex(18, "item", *key), "short_video"
-        elif platform == "bilibili":
-            content_id, form = "BV1" + self._hex(5, "bvid", *key)[:9], "long_video"
-        else:
-            is_video = self._u("xhs_form", *key) < 0.45
-            content_id = self._hex(12, "note", *key)
-            form = "video_note" if is_video else "image_note"
-        has_duration = form != "image_note"
+        u_id, u_form = self._u("content_id", *key), self._u("form", *key)
+        content_id, form = {
+            "douyin": ("@" + self._hex(18, "item", *key), "short_video"),
+            "kuaishou": (str(5_200_000_000_000_000 + int(u_id * 1e15)), "short_video"),
+            "bilibili": ("BV1" + self._hex(5, "bvid", *key)[:9], "long_video"),
+            "weibo": (str(4_950_000_000_000_000 + int(u_id * 1e14)), "post"),
+            "wechat_oa": (f"{2_247_483_000 + int(u_id * 1e6)}_1", "article"),
+            "wechat_channels": ("export/" + self._hex(16, "feed", *key), "short_video"),
+            "xiaohongshu": (
+                self._hex(12, "note", *key),
+                "video_note" if u_form < 0.45 else "image_note",
+            ),
+            "zhihu": (str(100_000_000 + int(u_id * 1e9)), "answer" if u_form < 0.6 else "article"),
+        }[platform]
+        has_duration = form in VIDEO_FORMS
         lo, hi = prof["dur"]
         # Heavy tail: most contents near the platform's typical peak, a few hits 20-50x.
         u = self._u("peak", *key)

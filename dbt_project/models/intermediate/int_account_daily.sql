@@ -10,6 +10,14 @@ xiaohongshu as (
     select * from {{ ref('stg_xiaohongshu__account_daily') }}
 ),
 
+wechat_channels as (
+    select * from {{ ref('stg_wechat_channels__follower_daily') }}
+),
+
+zhihu as (
+    select * from {{ ref('stg_zhihu__follower_daily') }}
+),
+
 unioned as (
     select
         platform, account_id, business_date, followers_total, new_followers,
@@ -24,6 +32,12 @@ unioned as (
     union all
     select platform, account_id, business_date, followers_total, new_followers, unfollows
     from xiaohongshu
+    union all
+    select platform, account_id, business_date, followers_total, new_followers, unfollows
+    from wechat_channels
+    union all
+    select platform, account_id, business_date, followers_total, new_followers, unfollows
+    from zhihu
 )
 
 select * from unioned

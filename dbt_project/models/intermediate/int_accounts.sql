@@ -10,12 +10,24 @@ xiaohongshu as (
     select * from {{ ref('stg_xiaohongshu__accounts') }}
 ),
 
+wechat_channels as (
+    select * from {{ ref('stg_wechat_channels__accounts') }}
+),
+
+zhihu as (
+    select * from {{ ref('stg_zhihu__accounts') }}
+),
+
 unioned as (
     select platform, account_id, account_name, account_role from douyin
     union all
     select platform, account_id, account_name, account_role from bilibili
     union all
     select platform, account_id, account_name, account_role from xiaohongshu
+    union all
+    select platform, account_id, account_name, account_role from wechat_channels
+    union all
+    select platform, account_id, account_name, account_role from zhihu
 )
 
 select * from unioned

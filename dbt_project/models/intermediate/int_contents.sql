@@ -6,9 +6,19 @@ bilibili as (
     select * from {{ ref('stg_bilibili__archives') }}
 ),
 
+-- Exports repeat each content's attributes on every day: keep the latest.
 xiaohongshu_notes as (
-    -- The export repeats each note's attributes on every day: keep the latest.
     select * from {{ ref('stg_xiaohongshu__note_daily') }}
+    qualify row_number() over (partition by content_id order by business_date desc) = 1
+),
+
+wechat_channels_videos as (
+    select * from {{ ref('stg_wechat_channels__video_daily') }}
+    qualify row_number() over (partition by content_id order by business_date desc) = 1
+),
+
+zhihu_contents as (
+    select * from {{ ref('stg_zhihu__content_daily') }}
     qualify row_number() over (partition by content_id order by business_date desc) = 1
 ),
 
@@ -23,6 +33,16 @@ unioned as (
         platform, content_id, account_id, title, content_form, published_at,
         cast(null as integer) as duration_seconds
     from xiaohongshu_notes
+    union all
+    select
+        platform, content_id, account_id, title, content_form, published_at,
+        cast(null as integer) as duration_seconds
+    from wechat_channels_videos
+    union all
+    select
+        platform, content_id, account_id, title, content_form, published_at,
+        cast(null as integer) as duration_seconds
+    from zhihu_contents
 )
 
 select * from unioned

@@ -1,0 +1,88 @@
+"""Platforms without a public data API: their creator centres' export files.
+
+Staff export the tables and drop them into ``<home>/inbox/<platform>/``. A file is
+recognised by a marker header; a day's rows are those whose 日期 is that day, whatever file
+they came in, for the accounts in the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ingestion.accounts import Account
+from ingestion.errors import ExportFileError
+from ingestion.exports import read_export
+from ingestion.http import Page
+from ingestion.schema import RecordSchema
+
+DATE_COLUMN = "日期"
+ACCOUNT_COLUMN = "账号ID"
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One export table: the header that identifies it and what its rows must hold."""
+
+    marker: str
+    schema: RecordSchema
+
+    def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
+        missing = [h for h in self.schema.required if h not in headers]
+        if missing:
+            raise ExportFileError(f"{path}: {entity} export lacks column(s) {missing}")
+
+
+class ExportSource:
+    snapshot_only = False
+
+    def __init__(self, platform: str, kinds: dict[str, ExportKind], inbox: Path):
+        self.platform = platform
+        self.kinds = kinds
+        self.entities = tuple(kinds)
+        self.schemas = {entity: kind.schema for entity, kind in kinds.items()}
+        self.folder = inbox / platform
+
+    def close(self) -> None:
+        pass
+
+    def files(self) -> list[Path]:
+        if not self.folder.exists():
+            return []
+        return sorted(
+            p
+            for p in self.folder.iterdir()
+            if p.is_file() and p.suffix.lower() in (".xlsx", ".csv") and not p.name.startswith(".")
+        )
+
+    def classify(self, path: Path, rows: list[dict[str, Any]]) -> str:
+        headers = set(rows[0]) if rows else set()
+        for entity, kind in self.kinds.items():
+            if kind.marker in headers:
+                kind.check_headers(path, entity, headers)
+                return entity
+        raise ExportFileError(
+            f"{path}: not a known {self.platform} export (headers {sorted(headers)})"
+        )
+
+    def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        wanted = {a.account_id for a in accounts}
+        for path in self.files():
+            rows = read_export(path)
+            if not rows:
+                continue
+            entity = self.classify(path, rows)
+            mine = [
+                r
+                for r in rows
+                if str(r.get(DATE_COLUMN, ""))[:10] == day.isoformat()
+                and str(r.get(ACCOUNT_COLUMN)) in wanted
+            ]
+            if mine:
+                yield Page(self.platform, entity, path.name, {"file": path.name}, {"rows": mine})
+
+    def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
+        return list(page["body"]["rows"])

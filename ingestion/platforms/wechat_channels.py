@@ -1,0 +1,31 @@
+"""WeChat Channels 视频号助手 exports: works data (作品数据) and followers data (关注者数据).
+
+There is no public statistics API for Channels; 喜欢 is the heart (likes), 推荐 the
+thumbs-up that recommends a video to friends (kept in raw, not a conformed column).
+"""
+
+from __future__ import annotations
+
+from ingestion.platforms.export_files import ExportKind
+from ingestion.schema import RecordSchema
+
+KINDS = {
+    "video_daily": ExportKind(
+        "视频ID",
+        RecordSchema(
+            required=("日期", "账号ID", "视频ID", "发布时间", "播放量"),
+            counts=("播放量", "喜欢", "推荐", "评论", "分享", "新增关注"),
+            rates=("完播率", "平均播放时长(秒)"),
+            timestamps=("发布时间",),
+            dates=("日期",),
+        ),
+    ),
+    "follower_daily": ExportKind(
+        "关注者总数",
+        RecordSchema(
+            required=("日期", "账号ID", "关注者总数"),
+            counts=("关注者总数", "新增关注", "取消关注", "净增关注"),
+            dates=("日期",),
+        ),
+    ),
+}

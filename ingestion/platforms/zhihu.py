@@ -1,0 +1,29 @@
+"""Zhihu creator centre (创作中心) exports: content data (内容数据) and follower data.
+
+赞同 (upvotes) are the conformed likes; 喜欢 (hearts) stay in raw.
+"""
+
+from __future__ import annotations
+
+from ingestion.platforms.export_files import ExportKind
+from ingestion.schema import RecordSchema
+
+KINDS = {
+    "content_daily": ExportKind(
+        "内容ID",
+        RecordSchema(
+            required=("日期", "账号ID", "内容ID", "内容类型", "发布时间", "阅读量"),
+            counts=("阅读量", "赞同", "喜欢", "评论", "收藏", "分享"),
+            timestamps=("发布时间",),
+            dates=("日期",),
+        ),
+    ),
+    "follower_daily": ExportKind(
+        "关注者总数",
+        RecordSchema(
+            required=("日期", "账号ID", "关注者总数"),
+            counts=("关注者总数", "新增关注", "取消关注"),
+            dates=("日期",),
+        ),
+    ),
+}
