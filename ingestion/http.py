@@ -29,6 +29,7 @@ from ingestion.errors import (
     TransportError,
 )
 
+SECRET_PARAMS = {"access_token", "access-token", "token", "secret", "appsecret"}
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -123,24 +124,39 @@ class ApiClient:
 
     def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         """GET with retries; returns the parsed body once the envelope says success."""
-        return self._get(path, params, headers)[0]
+        return self._request("GET", path, params, headers)[0]
+
+    def post_json(
+        self, path: str, params: dict[str, Any], body: dict[str, Any], headers: dict[str, str]
+    ) -> Any:
+        """POST a JSON body (read-only query endpoints such as WeChat's datacube)."""
+        return self._request("POST", path, params, headers, body)[0]
 
     def get_json_dated(
         self, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[Any, datetime]:
         """Like ``get_json``, with the server's clock (its Date header) for snapshots."""
-        body, response_headers = self._get(path, params, headers)
+        body, response_headers = self._request("GET", path, params, headers)
         value = response_headers.get("Date")
         if not value:
             raise BadResponseError(f"{self.platform} GET {path}: no Date header")
         return body, parsedate_to_datetime(value)
 
-    def _get(self, path: str, params: dict[str, Any], headers: dict[str, str]):
-        request = f"{self.platform} GET {path} {sorted(params.items())}"
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        body: dict[str, Any] | None = None,
+    ):
+        # Messages name the request but never a token, whichever way the platform takes it.
+        shown = sorted((k, "***" if k in SECRET_PARAMS else v) for k, v in params.items())
+        request = f"{self.platform} {method} {path} {shown}"
         last: Exception | None = None
         for attempt in range(self.policy.max_attempts):
             try:
-                return self._get_once(path, params, headers, request)
+                return self._send(method, path, params, headers, body, request)
             except RETRYABLE as exc:
                 last = exc
                 if attempt + 1 == self.policy.max_attempts:
@@ -157,11 +173,11 @@ class ApiClient:
         cap = min(self.policy.backoff_seconds * 2**attempt, self.policy.max_backoff_seconds)
         return random.uniform(0, cap)
 
-    def _get_once(self, path: str, params: dict[str, Any], headers: dict[str, str], request: str):
+    def _send(self, method, path, params, headers, body, request: str):
         self._limiter.wait()
         self.requests_sent += 1
         try:
-            response = self._http.get(path, params=params, headers=headers)
+            response = self._http.request(method, path, params=params, headers=headers, json=body)
         except httpx.TimeoutException as exc:
             raise TransportError(f"{request}: timed out ({exc.__class__.__name__})") from exc
         except httpx.TransportError as exc:

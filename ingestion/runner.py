@@ -73,7 +73,9 @@ def ingest_day(
     records, quarantined = _sort_records(source, landed, paths, day, result)
     con = connect()
     try:
-        entities = (*source.entities, ACCOUNTS_ENTITY)
+        # A snapshot entity the platform could not serve for this day keeps what raw has.
+        skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
+        entities = [e for e in (*source.entities, ACCOUNTS_ENTITY) if e not in skipped]
         result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
     finally:
         con.close()

@@ -48,7 +48,11 @@ def test_graph_is_connected_from_platform_to_publish():
                 frontier.append(parent)
     raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
     # Bilibili's account-level increments are kept beside the per-archive snapshots (SPEC
-    # R-P1 "keep both") for reconciliation; every other landed entity feeds publishing.
-    kept_aside = {dg.AssetKey(["raw", "bilibili", "arc_inc_stats"])}
+    # R-P1 "keep both") for reconciliation; WeChat followers wait for the identity graph.
+    # Every other landed entity feeds publishing.
+    kept_aside = {
+        dg.AssetKey(["raw", "bilibili", "arc_inc_stats"]),
+        dg.AssetKey(["raw", "wechat_oa", "followers"]),
+    }
     assert raw - seen == kept_aside
     assert dg.AssetKey(["kpi", "kpi_account_daily"]) in seen

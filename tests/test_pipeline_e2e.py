@@ -81,14 +81,15 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
     daily = truth["content_daily"].join(
         truth["contents"].select("content_id", "form"), on="content_id"
     )
-    reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu", "zhihu"])
+    reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu", "zhihu", "wechat_oa"])
+    reports_likes = pl.col("platform") != "wechat_oa"
     reports_completion = (
         (pl.col("platform") == "xiaohongshu") & (pl.col("form") == "video_note")
     ) | (pl.col("platform") == "wechat_channels")
     totals = daily.group_by("platform", "account_id", "business_date").agg(
         pl.col("views").sum().alias("views"),
         (
-            pl.col("likes")
+            pl.when(reports_likes).then(pl.col("likes")).otherwise(0)
             + pl.col("comments")
             + pl.col("shares")
             + pl.when(reports_saves).then(pl.col("saves")).otherwise(0)

@@ -18,6 +18,8 @@ from ingestion.platforms.bilibili import BilibiliSource
 from ingestion.platforms.douyin import DEFAULT_BASE_URL as DOUYIN_URL
 from ingestion.platforms.douyin import DouyinSource
 from ingestion.platforms.export_files import ExportSource
+from ingestion.platforms.wechat_oa import DEFAULT_BASE_URL as WECHAT_URL
+from ingestion.platforms.wechat_oa import WechatOaSource
 from ingestion.settings import Paths
 
 
@@ -34,6 +36,9 @@ PLATFORMS: dict[str, PlatformInfo] = {
     "douyin": PlatformInfo("douyin", "抖音 Douyin", DouyinSource.entities, "api", DOUYIN_URL),
     "bilibili": PlatformInfo(
         "bilibili", "B站 Bilibili", BilibiliSource.entities, "api", BILIBILI_URL
+    ),
+    "wechat_oa": PlatformInfo(
+        "wechat_oa", "公众号 WeChat Official Account", WechatOaSource.entities, "api", WECHAT_URL
     ),
     "wechat_channels": PlatformInfo(
         "wechat_channels", "视频号 WeChat Channels", tuple(wechat_channels.KINDS), "export"
@@ -80,6 +85,8 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
         return DouyinSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "bilibili":
         return BilibiliSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "wechat_oa":
+        return WechatOaSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key in EXPORT_KINDS:
         return ExportSource(key, EXPORT_KINDS[key], paths.inbox)
     raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")

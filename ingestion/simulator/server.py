@@ -156,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 self._send(200, body, truncate=truncate)
                 return
+            elif url.path.startswith(("/datacube/", "/cgi-bin/")):
+                truncate = self._inject("wechat_oa", state)
+                body = self._wechat(url.path, q, self._json_body(), state)
+                self._send(200, body, truncate=truncate)
+                return
             elif url.path.startswith("/arcopen/"):
                 truncate = self._inject("bilibili", state)
                 body = _mutate(
@@ -310,6 +315,137 @@ class _Handler(BaseHTTPRequestHandler):
                 "download_count": 0,
             },
         }
+
+    # -- WeChat Official Account ----------------------------------------------------------
+    def _json_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}") if length else {}
+
+    def _wechat(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
+        world = state.world
+        account = next(
+            (
+                a
+                for a in world.accounts_of("wechat_oa")
+                if q.get("access_token") == world.token("wechat_oa", a.account_id)
+            ),
+            None,
+        )
+        if account is None:
+            raise _Reply(
+                200,
+                {
+                    "errcode": 40001,
+                    "errmsg": "invalid credential, access_token is invalid or not latest",
+                },
+            )
+        if path.startswith("/datacube/"):
+            try:
+                begin = date.fromisoformat(body["begin_date"])
+                end = date.fromisoformat(body["end_date"])
+            except (KeyError, ValueError) as exc:
+                raise _Reply(200, {"errcode": 61500, "errmsg": "date format error"}) from exc
+            span = 1 if path.endswith("getarticlesummary") else 7
+            if end < begin or (end - begin).days >= span or end > state.yesterday:
+                raise _Reply(200, {"errcode": 61501, "errmsg": "date range error"})
+            days = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
+            return {"list": [row for d in days for row in self._datacube(path, account, d, world)]}
+        if path == "/cgi-bin/user/get":
+            openids = [
+                p.ids[f"wechat_openid:{account.account_id}"]
+                for p in world.persons_with(f"wechat_openid:{account.account_id}")
+            ]
+            start = openids.index(q["next_openid"]) + 1 if q.get("next_openid") in openids else 0
+            page = openids[start : start + 10_000]
+            return {
+                "total": len(openids),
+                "count": len(page),
+                "data": {"openid": page},
+                "next_openid": page[-1] if page else "",
+            }
+        if path == "/cgi-bin/user/info/batchget":
+            key = f"wechat_openid:{account.account_id}"
+            by_openid = {p.ids[key]: p for p in world.persons_with(key)}
+            out = []
+            for item in body.get("user_list", [])[:100]:
+                person = by_openid.get(item.get("openid"))
+                if person is None:
+                    out.append({"subscribe": 0, "openid": item.get("openid")})
+                    continue
+                out.append(
+                    {
+                        "subscribe": 1,
+                        "openid": item["openid"],
+                        "language": "zh_CN",
+                        "subscribe_time": 1_700_000_000
+                        + int(world._u("sub", person.person_id) * 6e7),
+                        "unionid": person.ids["wechat_unionid"],
+                        "remark": "",
+                        "subscribe_scene": "ADD_SCENE_SEARCH",
+                    }
+                )
+            return {"user_info_list": out}
+        if path == "/cgi-bin/comment/list":
+            msgid = f"{body.get('msg_data_id')}_{int(body.get('index', 0)) + 1}"
+            content = next(
+                (c for c in world.contents_of(account, state.yesterday) if c.content_id == msgid),
+                None,
+            )
+            if content is None:
+                raise _Reply(200, {"errcode": 88000, "errmsg": "without comment privilege"})
+            comments = []
+            d = content.publish_date
+            while d <= state.yesterday:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            begin, count = int(body.get("begin", 0)), min(int(body.get("count", 50)), 50)
+            page = comments[begin : begin + count]
+            return {
+                "errcode": 0,
+                "errmsg": "ok",
+                "total": len(comments),
+                "comment": [
+                    {
+                        "user_comment_id": int(c["comment_id"][:8], 16),
+                        "openid": c["user_id"],
+                        "create_time": int(c["created_at"].timestamp()),
+                        "content": c["text"],
+                        "comment_type": 0,
+                        "reply": {},
+                    }
+                    for c in page
+                ],
+            }
+        raise _Reply(404, {"errcode": 40066, "errmsg": "invalid url"})
+
+    def _datacube(self, path: str, account: SimAccount, d: date, world: World):
+        if path.endswith("getarticlesummary"):
+            for c in world.contents_of(account, d):
+                m = world.content_day(c, d)
+                if m["views"]:
+                    yield {
+                        "ref_date": d.isoformat(),
+                        "msgid": c.content_id,
+                        "title": c.title,
+                        "int_page_read_user": int(m["views"] * 0.8),
+                        "int_page_read_count": m["views"],
+                        "ori_page_read_user": 0,
+                        "ori_page_read_count": 0,
+                        "share_user": int(m["shares"] * 0.9),
+                        "share_count": m["shares"],
+                        "add_to_fav_user": m["saves"],
+                        "add_to_fav_count": m["saves"],
+                    }
+        elif path.endswith("getusersummary"):
+            f = world.account_day(account, d)
+            yield {
+                "ref_date": d.isoformat(),
+                "user_source": 0,
+                "new_user": f["new_followers"],
+                "cancel_user": f["unfollows"],
+            }
+        elif path.endswith("getusercumulate"):
+            yield {"ref_date": d.isoformat(), "cumulate_user": world.followers(account, d)}
 
     # -- Bilibili -------------------------------------------------------------------------
     def _bilibili(self, path: str, q: dict[str, str], state: SimState) -> Any:

@@ -11,7 +11,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 
 import polars as pl
 
@@ -77,6 +77,32 @@ class SimContent:
         return self.published_at.date()
 
 
+@dataclass(frozen=True)
+class SimPerson:
+    person_id: str
+    ids: dict[str, str]
+
+
+# The identifier type of a platform's commenting user ids.
+USER_ID_TYPE = {
+    "douyin": "douyin_open_id",
+    "kuaishou": "kuaishou_user_id",
+    "bilibili": "bilibili_mid",
+    "weibo": "weibo_uid",
+    "wechat_oa": "wechat_openid",
+    "xiaohongshu": "xiaohongshu_user_id",
+    "zhihu": "zhihu_user_id",
+}
+COMMENT_TEXTS = (
+    "太好看了，已下单！",
+    "质量太差了，退货",
+    "求链接",
+    "客服不回复，差评",
+    "这个颜色绝了",
+    "发货太慢了",
+)
+
+
 @dataclass
 class World:
     seed: int = 42
@@ -85,6 +111,7 @@ class World:
     _cumulative: dict[tuple[str, date], dict[str, int]] = field(default_factory=dict, repr=False)
     _followers: dict[tuple[str, date], int] = field(default_factory=dict, repr=False)
     _contents: dict[tuple[str, date], list[SimContent]] = field(default_factory=dict, repr=False)
+    _people_index: dict[tuple[str, str], list[SimPerson]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -296,36 +323,82 @@ class World:
 
     # -- people ---------------------------------------------------------------------------
     @cached_property
-    def persons(self) -> list[dict[str, str]]:
-        """Which platform user ids belong to one person (the identity ground truth)."""
-        rows = []
+    def persons(self) -> list[SimPerson]:
+        """People and every identifier they have: the identity ground truth.
+
+        Platform ids come from the platforms they use; WeChat users have one unionid and an
+        openid per Official Account they follow; some are WeCom contacts, some shoppers with
+        a phone, some CRM members (with phone and sometimes email).
+        """
+        out = []
+        oa_accounts = [a.account_id for a in self.accounts_of("wechat_oa")]
         for i in range(SCALES[self.scale].persons):
-            pid = f"P{i:07d}"
-            if self._u("on", i, "douyin") < 0.6:
-                rows.append(
-                    {
-                        "person_id": pid,
-                        "platform": "douyin",
-                        "user_id": "_000" + self._hex(14, "fan_open_id", i),
-                    }
-                )
-            if self._u("on", i, "bilibili") < 0.4:
-                rows.append(
-                    {
-                        "person_id": pid,
-                        "platform": "bilibili",
-                        "user_id": str(100_000_000 + i * 7919 % 900_000_000),
-                    }
-                )
-            if self._u("on", i, "xiaohongshu") < 0.5:
-                rows.append(
-                    {
-                        "person_id": pid,
-                        "platform": "xiaohongshu",
-                        "user_id": self._hex(12, "xhs_fan", i),
-                    }
-                )
-        return rows
+            u = partial(self._u, "person", i)
+            ids: dict[str, str] = {}
+            if u("douyin") < 0.6:
+                ids["douyin_open_id"] = "_000" + self._hex(14, "fan_open_id", i)
+            if u("kuaishou") < 0.4:
+                ids["kuaishou_user_id"] = str(1_000_000_000 + int(u("ks_id") * 8e9))
+            if u("bilibili") < 0.4:
+                ids["bilibili_mid"] = str(100_000_000 + int(u("mid") * 9e8))
+            if u("weibo") < 0.4:
+                ids["weibo_uid"] = str(6_000_000_000 + int(u("uid") * 1e9))
+            if u("xiaohongshu") < 0.5:
+                ids["xiaohongshu_user_id"] = self._hex(12, "xhs_fan", i)
+            if u("zhihu") < 0.3:
+                ids["zhihu_user_id"] = self._hex(16, "zhihu_fan", i)
+            if u("wechat") < 0.7:
+                ids["wechat_unionid"] = "o6_bm" + self._hex(12, "unionid", i)
+                for account in oa_accounts:
+                    if u("follows", account) < 0.5:
+                        ids[f"wechat_openid:{account}"] = "oLVP" + self._hex(
+                            12, "openid", i, account
+                        )
+                if u("wecom") < 0.3:
+                    ids["wecom_external_userid"] = "wmqfasd" + self._hex(10, "external", i)
+            if u("phone") < 0.6:
+                ids["phone"] = f"1{3 + int(u('p0') * 6)}{int(u('p1') * 1e9):09d}"
+            if "phone" in ids and u("crm") < 0.35:
+                ids["crm_member_id"] = f"M{i:08d}"
+                if u("email") < 0.5:
+                    ids["email"] = f"fan{i}@example.com"
+            out.append(SimPerson(f"P{i:07d}", ids))
+        return out
+
+    def persons_with(self, id_type: str) -> list[SimPerson]:
+        key = ("persons_with", id_type)
+        if key not in self._people_index:
+            self._people_index[key] = [p for p in self.persons if id_type in p.ids]
+        return self._people_index[key]
+
+    def comments_on(self, c: SimContent, day: date) -> list[dict[str, object]]:
+        """The day's comments on a content, each by a person using that platform."""
+        id_type = USER_ID_TYPE.get(c.platform)
+        if id_type is None:
+            return []
+        if c.platform == "wechat_oa":
+            id_type = f"wechat_openid:{c.account_id}"
+        authors = self.persons_with(id_type)
+        if not authors:
+            return []
+        out = []
+        for n in range(self.content_day(c, day)["comments"]):
+            person = authors[int(self._u("author", c.content_id, day, n) * len(authors))]
+            negative = self._u("tone", c.content_id, day, n) < 0.08
+            seconds = int(self._u("at", c.content_id, day, n) * 86_400)
+            out.append(
+                {
+                    "comment_id": self._hex(8, "comment", c.content_id, day, n),
+                    "user_id": person.ids[id_type],
+                    "text": COMMENT_TEXTS[
+                        1 if negative else int(self._u("txt", c.content_id, day, n) * 3) * 2 % 6
+                    ],
+                    "created_at": datetime.combine(day, time(), SHANGHAI)
+                    + timedelta(seconds=seconds),
+                    "likes": int(self._u("clikes", c.content_id, day, n) * 20),
+                }
+            )
+        return out
 
     # -- ground truth ---------------------------------------------------------------------
     def truth(self, start: date, end: date) -> dict[str, pl.DataFrame]:
@@ -379,5 +452,12 @@ class World:
             "contents": pl.DataFrame(contents),
             "content_daily": pl.DataFrame(content_daily),
             "account_daily": pl.DataFrame(account_daily),
-            "persons": pl.DataFrame(self.persons),
+            "persons": pl.DataFrame(
+                [
+                    {"person_id": p.person_id, "id_type": t, "id_value": v}
+                    for p in self.persons
+                    for t, v in p.ids.items()
+                ],
+                schema={"person_id": pl.String, "id_type": pl.String, "id_value": pl.String},
+            ),
         }

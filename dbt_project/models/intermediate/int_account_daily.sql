@@ -18,6 +18,10 @@ zhihu as (
     select * from {{ ref('stg_zhihu__follower_daily') }}
 ),
 
+wechat_oa as (
+    select * from {{ ref('stg_wechat_oa__user_daily') }}
+),
+
 unioned as (
     select
         platform, account_id, business_date, followers_total, new_followers,
@@ -38,6 +42,9 @@ unioned as (
     union all
     select platform, account_id, business_date, followers_total, new_followers, unfollows
     from zhihu
+    union all
+    select platform, account_id, business_date, followers_total, new_followers, unfollows
+    from wechat_oa
 )
 
 select * from unioned

@@ -18,6 +18,10 @@ zhihu as (
     select * from {{ ref('stg_zhihu__accounts') }}
 ),
 
+wechat_oa as (
+    select * from {{ ref('stg_wechat_oa__accounts') }}
+),
+
 unioned as (
     select platform, account_id, account_name, account_role from douyin
     union all
@@ -28,6 +32,8 @@ unioned as (
     select platform, account_id, account_name, account_role from wechat_channels
     union all
     select platform, account_id, account_name, account_role from zhihu
+    union all
+    select platform, account_id, account_name, account_role from wechat_oa
 )
 
 select * from unioned

@@ -16,6 +16,27 @@ wechat_channels as (
     select * from {{ ref('stg_wechat_channels__video_daily') }}
 ),
 
+wechat_oa_articles as (
+    select * from {{ ref('stg_wechat_oa__article_daily') }}
+),
+
+wechat_oa_comments as (
+    select * from {{ ref('stg_wechat_oa__comments') }}
+),
+
+-- The datacube has no comment counts: count the day's comments of each article.
+wechat_oa as (
+    select
+        wechat_oa_articles.*,
+        coalesce(comment_counts.comments, 0) as comments
+    from wechat_oa_articles
+    left join (
+        select content_id, business_date, count(*) as comments
+        from wechat_oa_comments
+        group by content_id, business_date
+    ) as comment_counts using (content_id, business_date)
+),
+
 zhihu as (
     select * from {{ ref('stg_zhihu__content_daily') }}
 ),
@@ -70,6 +91,21 @@ unioned as (
         avg_watch_seconds,
         follows_gained
     from wechat_channels
+
+    union all
+
+    select
+        platform, content_id, account_id, business_date,
+        cast(null as bigint) as impressions,
+        views,
+        cast(null as bigint) as likes,
+        comments, shares, saves,
+        cast(null as bigint) as coins,
+        cast(null as bigint) as danmaku,
+        cast(null as bigint) as completed_views,
+        cast(null as double) as avg_watch_seconds,
+        cast(null as bigint) as follows_gained
+    from wechat_oa
 
     union all
 

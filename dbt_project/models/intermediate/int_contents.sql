@@ -17,6 +17,11 @@ wechat_channels_videos as (
     qualify row_number() over (partition by content_id order by business_date desc) = 1
 ),
 
+wechat_oa_articles as (
+    select * from {{ ref('stg_wechat_oa__article_daily') }}
+    qualify row_number() over (partition by content_id order by business_date desc) = 1
+),
+
 zhihu_contents as (
     select * from {{ ref('stg_zhihu__content_daily') }}
     qualify row_number() over (partition by content_id order by business_date desc) = 1
@@ -43,6 +48,13 @@ unioned as (
         platform, content_id, account_id, title, content_form, published_at,
         cast(null as integer) as duration_seconds
     from zhihu_contents
+    union all
+    select
+        platform, content_id, account_id, title, content_form,
+        -- the datacube does not say when an article was sent
+        cast(null as timestamp with time zone) as published_at,
+        cast(null as integer) as duration_seconds
+    from wechat_oa_articles
 )
 
 select * from unioned

@@ -1,7 +1,8 @@
 -- One row per account per business date of the loaded range: the daily review numbers.
 -- Formulas (SPEC R-K1, R-K2):
---   engagement_rate      = (likes + comments + shares + saves) / views; saves count as 0
---                          on platforms that do not report them (Douyin)
+--   interactions         = likes + comments + shares + saves; a metric the platform does
+--                          not report counts as 0 (Douyin saves, WeChat OA likes)
+--   engagement_rate      = interactions / views
 --   completion_rate      = completed views / views, over the videos that report
 --                          completions (null when the platform reports none)
 --   follower_growth_rate_Nd = (followers_total - followers N days earlier)
@@ -55,6 +56,9 @@ joined as (
         content_totals.comments,
         content_totals.shares,
         content_totals.saves,
+        coalesce(content_totals.likes, 0) + coalesce(content_totals.comments, 0)
+            + coalesce(content_totals.shares, 0) + coalesce(content_totals.saves, 0)
+            as interactions,
         content_totals.completed_views,
         content_totals.views_with_completions,
         account_daily.followers_total,
@@ -92,8 +96,8 @@ final as (
         comments,
         shares,
         saves,
-        likes + comments + shares + coalesce(saves, 0) as interactions,
-        (likes + comments + shares + coalesce(saves, 0)) / nullif(views, 0) as engagement_rate,
+        case when views is not null then interactions end as interactions,
+        interactions / nullif(views, 0) as engagement_rate,
         completed_views,
         completed_views / nullif(views_with_completions, 0) as completion_rate,
         followers_total,
