@@ -48,7 +48,8 @@ def test_graph_is_connected_from_platform_to_publish():
                 frontier.append(parent)
     raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
     # Bilibili's account-level increments are kept beside the per-archive snapshots (SPEC
-    # R-P1 "keep both") for reconciliation; WeChat followers wait for the identity graph.
+    # R-P1 "keep both") for reconciliation; WeChat followers and Weibo comments wait for the
+    # identity graph and fct_user_interactions.
     # Every other landed entity feeds publishing.
     kept_aside = {
         dg.AssetKey(["raw", "bilibili", "arc_inc_stats"]),

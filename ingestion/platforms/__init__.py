@@ -18,8 +18,12 @@ from ingestion.platforms.bilibili import BilibiliSource
 from ingestion.platforms.douyin import DEFAULT_BASE_URL as DOUYIN_URL
 from ingestion.platforms.douyin import DouyinSource
 from ingestion.platforms.export_files import ExportSource
+from ingestion.platforms.kuaishou import DEFAULT_BASE_URL as KUAISHOU_URL
+from ingestion.platforms.kuaishou import KuaishouSource
 from ingestion.platforms.wechat_oa import DEFAULT_BASE_URL as WECHAT_URL
 from ingestion.platforms.wechat_oa import WechatOaSource
+from ingestion.platforms.weibo import DEFAULT_BASE_URL as WEIBO_URL
+from ingestion.platforms.weibo import WeiboSource
 from ingestion.settings import Paths
 
 
@@ -34,9 +38,13 @@ class PlatformInfo:
 
 PLATFORMS: dict[str, PlatformInfo] = {
     "douyin": PlatformInfo("douyin", "抖音 Douyin", DouyinSource.entities, "api", DOUYIN_URL),
+    "kuaishou": PlatformInfo(
+        "kuaishou", "快手 Kuaishou", KuaishouSource.entities, "api", KUAISHOU_URL
+    ),
     "bilibili": PlatformInfo(
         "bilibili", "B站 Bilibili", BilibiliSource.entities, "api", BILIBILI_URL
     ),
+    "weibo": PlatformInfo("weibo", "微博 Weibo", WeiboSource.entities, "api", WEIBO_URL),
     "wechat_oa": PlatformInfo(
         "wechat_oa", "公众号 WeChat Official Account", WechatOaSource.entities, "api", WECHAT_URL
     ),
@@ -85,6 +93,10 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
         return DouyinSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "bilibili":
         return BilibiliSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "kuaishou":
+        return KuaishouSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "weibo":
+        return WeiboSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "wechat_oa":
         return WechatOaSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key in EXPORT_KINDS:

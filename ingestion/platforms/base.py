@@ -9,12 +9,14 @@ replayed from landing without asking the platform again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ingestion.accounts import Account
+from ingestion.errors import DayUnavailableError
 from ingestion.http import Page
 from ingestion.schema import RecordSchema
+from ingestion.settings import SHANGHAI
 
 
 class Source(Protocol):
@@ -28,3 +30,17 @@ class Source(Protocol):
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
+
+
+def snapshot_day(served_at: datetime) -> date:
+    """The business day a snapshot of "now" closes: a morning run describes yesterday."""
+    return served_at.astimezone(SHANGHAI).date() - timedelta(days=1)
+
+
+def require_snapshot_of(platform: str, served_at: datetime, day: date) -> None:
+    served = snapshot_day(served_at)
+    if served != day:
+        raise DayUnavailableError(
+            f"{platform} serves snapshots of {served} now; {day} can only be replayed from "
+            "landing files"
+        )

@@ -10,7 +10,7 @@ day can be replayed from landing, never re-fetched.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
@@ -19,13 +19,12 @@ from ingestion.accounts import Account, token_for
 from ingestion.errors import (
     AuthError,
     BadResponseError,
-    DayUnavailableError,
     PlatformError,
     RateLimitedError,
 )
 from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.platforms.base import require_snapshot_of
 from ingestion.schema import RecordSchema
-from ingestion.settings import SHANGHAI
 
 DEFAULT_BASE_URL = "https://member.bilibili.com"
 USER_STAT = "/arcopen/fn/data/user/stat"
@@ -106,12 +105,7 @@ class BilibiliSource:
         for account in accounts:
             headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
             stat, served_at = self.client.get_json_dated(USER_STAT, {}, headers)
-            snapshot_day = served_at.astimezone(SHANGHAI).date() - timedelta(days=1)
-            if snapshot_day != day:
-                raise DayUnavailableError(
-                    f"bilibili serves snapshots of {snapshot_day} now; {day} can only be "
-                    "replayed from landing files"
-                )
+            require_snapshot_of(self.platform, served_at, day)
             ctx = {"account_id": account.account_id}
             yield Page(self.platform, "user_stat", USER_STAT, ctx, stat)
             yield Page(

@@ -11,7 +11,7 @@ The follower list is a snapshot of now: it is fetched only for yesterday.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from ingestion.errors import (
     ServerError,
 )
 from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.platforms.base import snapshot_day
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
@@ -146,7 +147,7 @@ class WechatOaSource:
     def _followers(self, auth: dict[str, str], ctx: dict[str, str], day: date) -> Iterator[Page]:
         """The follower list is 'now': take it only as the snapshot of yesterday."""
         first, served_at = self.client.get_json_dated(USER_GET, {**auth, "next_openid": ""}, {})
-        if served_at.astimezone(SHANGHAI).date() - timedelta(days=1) != day:
+        if snapshot_day(served_at) != day:
             self.skipped_entities = {"followers"}
             return
         openids: list[str] = []

@@ -156,6 +156,20 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 self._send(200, body, truncate=truncate)
                 return
+            elif url.path.startswith("/openapi/"):
+                truncate = self._inject("kuaishou", state)
+                body = _mutate_list(
+                    self._kuaishou(url.path, q, state),
+                    state.faults.get("kuaishou"),
+                    "video_list",
+                    state,
+                )
+                self._send(200, body, truncate=truncate)
+                return
+            elif url.path.startswith("/2/"):
+                truncate = self._inject("weibo", state)
+                self._send(200, self._weibo(url.path, q, state), truncate=truncate)
+                return
             elif url.path.startswith(("/datacube/", "/cgi-bin/")):
                 truncate = self._inject("wechat_oa", state)
                 body = self._wechat(url.path, q, self._json_body(), state)
@@ -314,6 +328,145 @@ class _Handler(BaseHTTPRequestHandler):
                 "forward_count": 0,
                 "download_count": 0,
             },
+        }
+
+    # -- Kuaishou ---------------------------------------------------------------------------
+    def _token_account(self, platform: str, state: SimState, token: str | None):
+        world = state.world
+        return next(
+            (
+                a
+                for a in world.accounts_of(platform)
+                if token == world.token(platform, a.account_id)
+            ),
+            None,
+        )
+
+    def _kuaishou(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        account = self._token_account("kuaishou", state, q.get("access_token"))
+        if account is None:
+            raise _Reply(200, {"result": 100200101, "error_msg": "access_token已过期"})
+        world, day = state.world, state.yesterday
+        if path == "/openapi/user_info":
+            return {
+                "result": 1,
+                "user_info": {
+                    "name": account.account_name,
+                    "sex": "F",
+                    "fan": world.followers(account, day),
+                    "follow": 12,
+                    "head": "",
+                    "bigHead": "",
+                    "city": "上海",
+                },
+            }
+        if path == "/openapi/photo/list":
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
+            ids = [c.content_id for c in items]
+            cursor = q.get("cursor") or ""
+            start = ids.index(cursor) + 1 if cursor in ids else 0
+            count = min(int(q.get("count") or 20), 200)
+            page = items[start : start + count]
+            more = start + count < len(items)
+            return {
+                "result": 1,
+                "cursor": page[-1].content_id if page and more else "",
+                "video_list": [
+                    self._kuaishou_photo(c, world.content_cumulative(c, day)) for c in page
+                ],
+            }
+        raise _Reply(404, {"result": 404, "error_msg": "no such api"})
+
+    @staticmethod
+    def _kuaishou_photo(c: Any, total: dict[str, int]) -> dict[str, Any]:
+        return {
+            "photo_id": c.content_id,
+            "caption": c.title,
+            "cover": "",
+            "play_url": "",
+            "create_time": int(c.published_at.timestamp() * 1000),
+            "view_count": total["views"],
+            "like_count": total["likes"],
+            "comment_count": total["comments"],
+            "pending": False,
+        }
+
+    # -- Weibo ------------------------------------------------------------------------------
+    def _weibo(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        account = self._token_account("weibo", state, q.get("access_token"))
+        if account is None:
+            raise _Reply(403, {"error": "expired_token", "error_code": 21327, "request": path})
+        world, day = state.world, state.yesterday
+        user = {
+            "id": int(account.account_id),
+            "idstr": account.account_id,
+            "screen_name": account.account_name,
+            "followers_count": world.followers(account, day),
+            "friends_count": 80,
+            "statuses_count": len(world.contents_of(account, day)),
+        }
+        page, count = max(int(q.get("page") or 1), 1), min(int(q.get("count") or 20), 100)
+        if path == "/2/users/show.json":
+            return user
+        if path == "/2/statuses/user_timeline.json":
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
+            chunk = items[(page - 1) * count : page * count]
+            return {
+                "statuses": [
+                    self._weibo_status(c, world.content_cumulative(c, day), user) for c in chunk
+                ],
+                "total_number": len(items),
+                "previous_cursor": 0,
+                "next_cursor": 0,
+            }
+        if path == "/2/comments/show.json":
+            content = next(
+                (c for c in world.contents_of(account, day) if c.content_id == q.get("id")), None
+            )
+            if content is None:
+                raise _Reply(
+                    400,
+                    {"error": "target weibo does not exist!", "error_code": 20101, "request": path},
+                )
+            comments = []
+            d = content.publish_date
+            while d <= day:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            comments.sort(key=lambda c: c["created_at"], reverse=True)
+            chunk = comments[(page - 1) * count : page * count]
+            return {
+                "comments": [
+                    {
+                        "created_at": c["created_at"].strftime("%a %b %d %H:%M:%S %z %Y"),
+                        "id": int(c["comment_id"], 16),
+                        "idstr": str(int(c["comment_id"], 16)),
+                        "text": c["text"],
+                        "user": {"id": int(c["user_id"]), "idstr": c["user_id"]},
+                    }
+                    for c in chunk
+                ],
+                "total_number": len(comments),
+            }
+        raise _Reply(404, {"error": "api not found", "error_code": 10014, "request": path})
+
+    @staticmethod
+    def _weibo_status(c: Any, total: dict[str, int], user: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "created_at": c.published_at.strftime("%a %b %d %H:%M:%S %z %Y"),
+            "id": int(c.content_id),
+            "idstr": c.content_id,
+            "mid": c.content_id,
+            "text": c.title,
+            "source": "微博 weibo.com",
+            "reposts_count": total["shares"],
+            "comments_count": total["comments"],
+            "attitudes_count": total["likes"],
+            "user": user,
         }
 
     # -- WeChat Official Account ----------------------------------------------------------
@@ -578,6 +731,14 @@ def _mutate(body: Any, f: Faults | None, q: dict[str, str], state: SimState) -> 
             key_draw = state.world._u("bad", json.dumps(item, sort_keys=True), key)
             if key_draw < f.bad_record_rate:
                 item[key] = "N/A"
+    return body
+
+
+def _mutate_list(body: Any, f: Faults | None, key: str, state: SimState) -> Any:
+    """Shape faults for envelopes whose item list sits at the top level."""
+    if f is None or not isinstance(body, dict) or not isinstance(body.get(key), list):
+        return body
+    _mutate({"data": {"list": body[key]}}, f, {}, state)
     return body
 
 

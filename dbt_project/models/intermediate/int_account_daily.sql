@@ -6,6 +6,14 @@ bilibili as (
     select * from {{ ref('stg_bilibili__user_stat') }}
 ),
 
+kuaishou as (
+    select * from {{ ref('stg_kuaishou__user_info') }}
+),
+
+weibo as (
+    select * from {{ ref('stg_weibo__user') }}
+),
+
 xiaohongshu as (
     select * from {{ ref('stg_xiaohongshu__account_daily') }}
 ),
@@ -33,6 +41,18 @@ unioned as (
         cast(null as bigint) as new_followers,
         cast(null as bigint) as unfollows
     from bilibili
+    union all
+    select
+        platform, account_id, business_date, followers_total,
+        cast(null as bigint) as new_followers,
+        cast(null as bigint) as unfollows
+    from kuaishou
+    union all
+    select
+        platform, account_id, business_date, followers_total,
+        cast(null as bigint) as new_followers,
+        cast(null as bigint) as unfollows
+    from weibo
     union all
     select platform, account_id, business_date, followers_total, new_followers, unfollows
     from xiaohongshu

@@ -6,6 +6,14 @@ bilibili as (
     select * from {{ ref('stg_bilibili__accounts') }}
 ),
 
+kuaishou as (
+    select * from {{ ref('stg_kuaishou__accounts') }}
+),
+
+weibo as (
+    select * from {{ ref('stg_weibo__accounts') }}
+),
+
 xiaohongshu as (
     select * from {{ ref('stg_xiaohongshu__accounts') }}
 ),
@@ -26,6 +34,10 @@ unioned as (
     select platform, account_id, account_name, account_role from douyin
     union all
     select platform, account_id, account_name, account_role from bilibili
+    union all
+    select platform, account_id, account_name, account_role from kuaishou
+    union all
+    select platform, account_id, account_name, account_role from weibo
     union all
     select platform, account_id, account_name, account_role from xiaohongshu
     union all

@@ -4,8 +4,16 @@ with douyin as (
     select * from {{ ref('stg_douyin__video_daily') }}
 ),
 
+kuaishou as (
+    select * from {{ ref('int_kuaishou__photo_daily') }}
+),
+
 bilibili as (
     select * from {{ ref('int_bilibili__archive_daily') }}
+),
+
+weibo as (
+    select * from {{ ref('int_weibo__status_daily') }}
 ),
 
 xiaohongshu as (
@@ -53,6 +61,36 @@ unioned as (
         avg_watch_seconds,
         cast(null as bigint) as follows_gained
     from douyin
+
+    union all
+
+    select
+        platform, content_id, account_id, business_date,
+        cast(null as bigint) as impressions,
+        views, likes, comments,
+        cast(null as bigint) as shares,
+        cast(null as bigint) as saves,
+        cast(null as bigint) as coins,
+        cast(null as bigint) as danmaku,
+        cast(null as bigint) as completed_views,
+        cast(null as double) as avg_watch_seconds,
+        cast(null as bigint) as follows_gained
+    from kuaishou
+
+    union all
+
+    select
+        platform, content_id, account_id, business_date,
+        cast(null as bigint) as impressions,
+        cast(null as bigint) as views,
+        likes, comments, shares,
+        cast(null as bigint) as saves,
+        cast(null as bigint) as coins,
+        cast(null as bigint) as danmaku,
+        cast(null as bigint) as completed_views,
+        cast(null as double) as avg_watch_seconds,
+        cast(null as bigint) as follows_gained
+    from weibo
 
     union all
 

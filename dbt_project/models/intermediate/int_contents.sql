@@ -2,8 +2,16 @@ with douyin as (
     select * from {{ ref('stg_douyin__videos') }}
 ),
 
+kuaishou as (
+    select * from {{ ref('stg_kuaishou__photos') }}
+),
+
 bilibili as (
     select * from {{ ref('stg_bilibili__archives') }}
+),
+
+weibo as (
+    select * from {{ ref('stg_weibo__statuses') }}
 ),
 
 -- Exports repeat each content's attributes on every day: keep the latest.
@@ -33,6 +41,12 @@ unioned as (
     union all
     select platform, content_id, account_id, title, content_form, published_at, duration_seconds
     from bilibili
+    union all
+    select platform, content_id, account_id, title, content_form, published_at, duration_seconds
+    from kuaishou
+    union all
+    select platform, content_id, account_id, title, content_form, published_at, duration_seconds
+    from weibo
     union all
     select
         platform, content_id, account_id, title, content_form, published_at,

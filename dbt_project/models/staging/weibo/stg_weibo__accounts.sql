@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('weibo', 'accounts') }}
+),
+
+renamed as (
+    select
+        'weibo' as platform,
+        record ->> 'account_id' as account_id,
+        record ->> 'account_name' as account_name,
+        record ->> 'role' as account_role,
+        _ingested_at
+    from source
+    {{ latest_by('record ->> \'account_id\'') }}
+)
+
+select * from renamed
