@@ -54,6 +54,7 @@ def test_graph_is_connected_from_platform_to_publish():
     kept_aside = {
         dg.AssetKey(["raw", "bilibili", "arc_inc_stats"]),
         dg.AssetKey(["raw", "wechat_oa", "followers"]),
+        dg.AssetKey(["raw", "weibo", "comments"]),
     }
     assert raw - seen == kept_aside
     assert dg.AssetKey(["kpi", "kpi_account_daily"]) in seen
