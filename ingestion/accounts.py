@@ -16,6 +16,8 @@ from ingestion.errors import ConfigError
 
 COLUMNS = ("platform", "account_id", "account_name", "role")
 # Every platform key of the account matrix (SPEC §3); ingestion fetches those it supports.
+# WeCom, CRM and the shop are data sources, not social accounts: they have no role.
+SOURCE_KEYS = ("wecom", "crm", "shop")
 PLATFORM_KEYS = (
     "douyin",
     "kuaishou",
@@ -55,7 +57,8 @@ def read_accounts(path: Path, known_platforms: tuple[str, ...] = PLATFORM_KEYS) 
                 raise ConfigError(f"{path} row {line}: unknown platform {values['platform']!r}")
             if not values["account_id"]:
                 raise ConfigError(f"{path} row {line}: account_id is empty")
-            if values["role"] not in ROLES:
+            social = values["platform"] not in SOURCE_KEYS
+            if social and values["role"] not in ROLES:
                 raise ConfigError(f"{path} row {line}: role {values['role']!r} not in {ROLES}")
             accounts.append(Account(**values))
     return accounts

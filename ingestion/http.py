@@ -132,15 +132,19 @@ class ApiClient:
         """POST a JSON body (read-only query endpoints such as WeChat's datacube)."""
         return self._request("POST", path, params, headers, body)[0]
 
+    def post_json_dated(
+        self, path: str, params: dict[str, Any], body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[Any, datetime]:
+        """Like ``post_json``, with the server's clock (its Date header) for snapshots."""
+        parsed, response_headers = self._request("POST", path, params, headers, body)
+        return parsed, _server_time(response_headers, f"{self.platform} POST {path}")
+
     def get_json_dated(
         self, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[Any, datetime]:
         """Like ``get_json``, with the server's clock (its Date header) for snapshots."""
         body, response_headers = self._request("GET", path, params, headers)
-        value = response_headers.get("Date")
-        if not value:
-            raise BadResponseError(f"{self.platform} GET {path}: no Date header")
-        return body, parsedate_to_datetime(value)
+        return body, _server_time(response_headers, f"{self.platform} GET {path}")
 
     def _request(
         self,
@@ -208,6 +212,13 @@ class ApiClient:
             return
         with ThreadPoolExecutor(max_workers=self.policy.concurrency) as pool:
             yield from pool.map(fn, items)
+
+
+def _server_time(headers: httpx.Headers, request: str) -> datetime:
+    value = headers.get("Date")
+    if not value:
+        raise BadResponseError(f"{request}: no Date header; cannot date the snapshot")
+    return parsedate_to_datetime(value)
 
 
 def _parse(response: httpx.Response, request: str) -> Any:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,11 +12,12 @@ from typing import Any
 
 import duckdb
 
-from ingestion.accounts import Account
+from ingestion.accounts import SOURCE_KEYS, Account
 from ingestion.errors import DayUnavailableError
 from ingestion.http import Page
 from ingestion.landing import latest_file, read_pages, write_pages
 from ingestion.platforms.base import Source
+from ingestion.privacy import hash_key, pseudonymise_record
 from ingestion.raw import Row, load_day, source_label
 from ingestion.settings import Paths
 
@@ -49,6 +51,7 @@ def ingest_day(
     paths: Paths,
     run_id: str,
     connect: Callable[[], duckdb.DuckDBPyConnection],
+    environ: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """Fetch (or, for a day the platform no longer serves, replay) and load one day."""
     result = IngestResult(source.platform, day)
@@ -63,30 +66,42 @@ def ingest_day(
             return result
         landed, result.replayed = previous, True
     else:
-        pages.append(_registry_page(source.platform, mine))
+        if source.platform not in SOURCE_KEYS:  # social accounts carry a role to model
+            pages.append(_registry_page(source.platform, mine))
         landed = write_pages(paths.landing, source.platform, day, run_id, pages)
     finally:
         client = getattr(source, "client", None)
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries
     result.landing_file = str(landed)
-    records, quarantined = _sort_records(source, landed, paths, day, result)
+    records, quarantined = _sort_records(
+        source, landed, paths, day, result, os.environ if environ is None else environ
+    )
     con = connect()
     try:
         # A snapshot entity the platform could not serve for this day keeps what raw has.
         skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
-        entities = [e for e in (*source.entities, ACCOUNTS_ENTITY) if e not in skipped]
+        entities = [e for e in entity_tables(source.platform, source.entities) if e not in skipped]
         result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
     finally:
         con.close()
     return result
 
 
-def _sort_records(source: Source, landed: Path, paths: Paths, day: date, result: IngestResult):
+def _sort_records(
+    source: Source,
+    landed: Path,
+    paths: Paths,
+    day: date,
+    result: IngestResult,
+    environ: Mapping[str, str],
+):
     """Records of the landed pages: loadable ones per entity, the rest with their reason.
 
-    A record repeated verbatim (an item served again on the next page) is loaded once.
+    Personal identifiers are hashed first, so neither raw nor quarantine holds them in
+    clear. A record repeated verbatim (an item served again on the next page) loads once.
     """
+    secret: list[bytes] = []  # read only when a personal field turns up
     records: dict[str, list[Row]] = {}
     quarantined: list[tuple[str, str, Row]] = []
     seen: set[tuple[str, str]] = set()
@@ -96,7 +111,11 @@ def _sort_records(source: Source, landed: Path, paths: Paths, day: date, result:
         is_registry = entity == ACCOUNTS_ENTITY
         extracted = page["body"]["rows"] if is_registry else source.extract(page, day)
         schema = source.schemas.get(entity)
+        personal = dict(schema.personal) if schema else {}
         for record in extracted:
+            if personal:
+                secret = secret or [hash_key(environ)]
+                pseudonymise_record(record, personal, secret[0])
             fingerprint = (entity, json.dumps(record, sort_keys=True, ensure_ascii=False))
             if fingerprint in seen:
                 result.duplicates_dropped += 1
@@ -112,6 +131,12 @@ def _sort_records(source: Source, landed: Path, paths: Paths, day: date, result:
             else:
                 records.setdefault(entity, []).append((label, record))
     return records, quarantined
+
+
+def entity_tables(platform: str, entities: tuple[str, ...]) -> tuple[str, ...]:
+    """The raw tables of a platform: its entities, plus the registry's accounts of a social
+    platform (data sources such as WeCom or the shop have no role to carry)."""
+    return entities if platform in SOURCE_KEYS else (*entities, ACCOUNTS_ENTITY)
 
 
 def _registry_page(platform: str, accounts: list[Account]) -> Page:

@@ -30,6 +30,8 @@ class RecordSchema:
     rates: tuple[str, ...] = ()  # fractions ("35.2%", 0.352) and other decimals
     timestamps: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    # personal identifiers (dotted path → "phone" or "email"), hashed before loading
+    personal: tuple[tuple[str, str], ...] = ()
 
     def problems(self, record: dict[str, Any]) -> list[str]:
         """Why the record cannot be loaded; empty when it can."""

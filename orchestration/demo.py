@@ -47,8 +47,6 @@ def main() -> None:
         history_start=end - timedelta(days=75),
     )
     os.environ.update(sim.environ())
-    for platform in ("DOUYIN", "KUAISHOU", "BILIBILI", "WEIBO", "WECHAT_OA"):
-        os.environ.setdefault(f"SOCIALMART_{platform}_RATE_LIMIT", "200")
     print(f"simulator on {sim.base_url}; home {paths.home}")
 
     dagster_home = prepare_dagster_home(paths.home)

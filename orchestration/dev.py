@@ -24,8 +24,6 @@ def main() -> None:
     sim = start_simulator(paths.home, today=today, history_start=today - timedelta(days=75))
     sim.set_today(today)  # drops yesterday's export files into the inbox
     env = {**os.environ, **sim.environ(), "DAGSTER_HOME": str(prepare_dagster_home(paths.home))}
-    for platform in ("DOUYIN", "KUAISHOU", "BILIBILI", "WEIBO", "WECHAT_OA"):
-        env.setdefault(f"SOCIALMART_{platform}_RATE_LIMIT", "200")
     print(f"simulator on {sim.base_url}; Dagster UI on http://127.0.0.1:3000", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     child = subprocess.Popen(

@@ -5,7 +5,7 @@ import duckdb
 
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
-from ingestion.runner import ACCOUNTS_ENTITY, ingest_day
+from ingestion.runner import entity_tables, ingest_day
 from orchestration.partitions import daily_partitions, days_between, window_from_keys
 from orchestration.resources import SocialmartSettings
 
@@ -18,7 +18,7 @@ def raw_key(platform: str, entity: str) -> dg.AssetKey:
 
 
 def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
-    entities = (*info.entities, ACCOUNTS_ENTITY)
+    entities = entity_tables(info.key, info.entities)
     specs = [
         dg.AssetSpec(
             raw_key(info.key, e),
@@ -57,6 +57,7 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                     paths,
                     context.run_id,
                     lambda: duckdb.connect(str(paths.warehouse)),
+                    environ,
                 )
                 if result.skipped:
                     context.log.warning(f"{info.key} {day}: nothing loaded: {result.skipped}")

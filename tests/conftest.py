@@ -29,7 +29,4 @@ def simulator(tmp_path: Path) -> Iterator[RunningSimulator]:
 
 @pytest.fixture
 def sim_env(simulator: RunningSimulator) -> dict[str, str]:
-    env = simulator.environ()
-    env["SOCIALMART_DOUYIN_RATE_LIMIT"] = "1000"
-    env["SOCIALMART_BILIBILI_RATE_LIMIT"] = "1000"
-    return env
+    return simulator.environ()

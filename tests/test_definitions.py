@@ -39,22 +39,26 @@ def test_definitions_match_snapshot():
 def test_graph_is_connected_from_platform_to_publish():
     graph = defs.resolve_asset_graph()
     published = dg.AssetKey(["serving", "published_mart"])
-    upstream = graph.get(published).parent_keys
-    seen, frontier = set(upstream), list(upstream)
+    upstream = set(graph.get(published).parent_keys)
+    frontier = list(upstream)
     while frontier:
         for parent in graph.get(frontier.pop()).parent_keys:
-            if parent not in seen:
-                seen.add(parent)
+            if parent not in upstream:
+                upstream.add(parent)
                 frontier.append(parent)
     raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
-    # Bilibili's account-level increments are kept beside the per-archive snapshots (SPEC
-    # R-P1 "keep both") for reconciliation; WeChat followers and Weibo comments wait for the
-    # identity graph and fct_user_interactions.
-    # Every other landed entity feeds publishing.
-    kept_aside = {
-        dg.AssetKey(["raw", "bilibili", "arc_inc_stats"]),
-        dg.AssetKey(["raw", "wechat_oa", "followers"]),
-        dg.AssetKey(["raw", "weibo", "comments"]),
-    }
-    assert raw - seen == kept_aside
-    assert dg.AssetKey(["kpi", "kpi_account_daily"]) in seen
+    # every landed entity is read by a staging model: nothing lands to be forgotten
+    unread = {k for k in raw if not graph.get(k).child_keys}
+    assert unread == set()
+    assert dg.AssetKey(["kpi", "kpi_account_daily"]) in upstream
+    for platform in (
+        "douyin",
+        "kuaishou",
+        "bilibili",
+        "weibo",
+        "wechat_oa",
+        "wechat_channels",
+        "xiaohongshu",
+        "zhihu",
+    ):
+        assert any(k.path[1] == platform for k in raw & upstream), platform

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingestion.platforms import PLATFORMS
+from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.settings import REPO_ROOT
 from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between
@@ -59,9 +59,6 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     )
     saved = os.environ.copy()
     os.environ.update(sim.environ())
-    os.environ.update(
-        {"SOCIALMART_DOUYIN_RATE_LIMIT": "1000", "SOCIALMART_BILIBILI_RATE_LIMIT": "1000"}
-    )
     instance = dg.DagsterInstance.ephemeral()
     try:
         for day in days_between(WARM_UP, END):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ingestion.errors import ConfigError
 from ingestion.http import HttpPolicy
-from ingestion.platforms import wechat_channels, xiaohongshu, zhihu
+from ingestion.platforms import crm, wechat_channels, xiaohongshu, zhihu
 from ingestion.platforms.base import Source
 from ingestion.platforms.bilibili import DEFAULT_BASE_URL as BILIBILI_URL
 from ingestion.platforms.bilibili import BilibiliSource
@@ -20,8 +20,12 @@ from ingestion.platforms.douyin import DouyinSource
 from ingestion.platforms.export_files import ExportSource
 from ingestion.platforms.kuaishou import DEFAULT_BASE_URL as KUAISHOU_URL
 from ingestion.platforms.kuaishou import KuaishouSource
+from ingestion.platforms.shop import DEFAULT_BASE_URL as SHOP_URL
+from ingestion.platforms.shop import ShopSource
 from ingestion.platforms.wechat_oa import DEFAULT_BASE_URL as WECHAT_URL
 from ingestion.platforms.wechat_oa import WechatOaSource
+from ingestion.platforms.wecom import DEFAULT_BASE_URL as WECOM_URL
+from ingestion.platforms.wecom import WecomSource
 from ingestion.platforms.weibo import DEFAULT_BASE_URL as WEIBO_URL
 from ingestion.platforms.weibo import WeiboSource
 from ingestion.settings import Paths
@@ -34,6 +38,7 @@ class PlatformInfo:
     entities: tuple[str, ...]
     delivery: str  # "api" or "export"
     default_base_url: str | None = None
+    social: bool = True  # False for the private-domain and commerce sources
 
 
 PLATFORMS: dict[str, PlatformInfo] = {
@@ -55,11 +60,20 @@ PLATFORMS: dict[str, PlatformInfo] = {
         "xiaohongshu", "小红书 Xiaohongshu", tuple(xiaohongshu.KINDS), "export"
     ),
     "zhihu": PlatformInfo("zhihu", "知乎 Zhihu", tuple(zhihu.KINDS), "export"),
+    "wecom": PlatformInfo(
+        "wecom", "企业微信 WeCom", WecomSource.entities, "api", WECOM_URL, social=False
+    ),
+    "shop": PlatformInfo(
+        "shop", "抖店 Douyin shop", ShopSource.entities, "api", SHOP_URL, social=False
+    ),
+    "crm": PlatformInfo("crm", "CRM 会员", tuple(crm.KINDS), "export", social=False),
 }
+SOCIAL_PLATFORMS = tuple(k for k, info in PLATFORMS.items() if info.social)
 EXPORT_KINDS = {
     "wechat_channels": wechat_channels.KINDS,
     "xiaohongshu": xiaohongshu.KINDS,
     "zhihu": zhihu.KINDS,
+    "crm": crm.KINDS,
 }
 
 
@@ -97,6 +111,10 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
         return KuaishouSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "weibo":
         return WeiboSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "wecom":
+        return WecomSource(base_url(key, environ), environ, policy=http_policy(key, environ))
+    if key == "shop":
+        return ShopSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key == "wechat_oa":
         return WechatOaSource(base_url(key, environ), environ, policy=http_policy(key, environ))
     if key in EXPORT_KINDS:

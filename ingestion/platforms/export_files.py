@@ -29,6 +29,8 @@ class ExportKind:
 
     marker: str
     schema: RecordSchema
+    # the column naming the account; None for a system with one account (the CRM)
+    account_column: str | None = ACCOUNT_COLUMN
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -70,16 +72,19 @@ class ExportSource:
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         wanted = {a.account_id for a in accounts}
+        if not wanted:
+            return
         for path in self.files():
             rows = read_export(path)
             if not rows:
                 continue
             entity = self.classify(path, rows)
+            column = self.kinds[entity].account_column
             mine = [
                 r
                 for r in rows
                 if str(r.get(DATE_COLUMN, ""))[:10] == day.isoformat()
-                and str(r.get(ACCOUNT_COLUMN)) in wanted
+                and (column is None or str(r.get(column)) in wanted)
             ]
             if mine:
                 yield Page(self.platform, entity, path.name, {"file": path.name}, {"rows": mine})

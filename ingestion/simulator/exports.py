@@ -6,6 +6,7 @@ public data API: an operations person downloads these files and drops them into 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -164,6 +165,35 @@ TABLES: dict[
 }
 
 
+def write_crm_export(world: World, inbox: Path, day: date) -> Path:
+    """The CRM's member snapshot, as a GBK CSV exported from Excel."""
+    folder = inbox / "crm"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"会员数据_{day.strftime('%Y%m%d')}.csv"
+    tmp = path.with_name("." + path.name + ".part")
+    with tmp.open("w", encoding="gbk", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            ["日期", "会员ID", "手机号", "邮箱", "unionid", "注册时间", "会员等级", "积分"]
+        )
+        for person, joined in world.crm_members(day):
+            ids = person.ids
+            writer.writerow(
+                [
+                    day.isoformat(),
+                    ids["crm_member_id"],
+                    ids["phone"],
+                    ids.get("email", ""),
+                    ids.get("wechat_unionid", ""),
+                    f"{joined.isoformat()} 10:00:00",
+                    ["普通", "银卡", "金卡"][int(world._u("tier", person.person_id) * 3)],
+                    int(world._u("points", person.person_id) * 5000),
+                ]
+            )
+    tmp.replace(path)
+    return path
+
+
 def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
     """Write the day's exports of every export platform's accounts; return the paths."""
     written = []
@@ -196,6 +226,7 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
                     [_followers(day, account, followers, net)],
                 )
             )
+    written.append(write_crm_export(world, inbox, day))
     return written
 
 

@@ -26,9 +26,14 @@ class RunningSimulator:
 
     def environ(self) -> dict[str, str]:
         """Base URLs and per-account tokens, as production sets them for real platforms."""
-        env = {"SOCIALMART_HOME": str(self.paths.home)}
-        for platform in API_PLATFORMS:
+        env = {
+            "SOCIALMART_HOME": str(self.paths.home),
+            "SOCIALMART_HASH_KEY": "sim-" + self.world._hex(16, "hash-key"),
+        }
+        for platform in (*API_PLATFORMS, "wecom", "shop"):
             env[f"SOCIALMART_{platform.upper()}_BASE_URL"] = self.base_url
+            # loopback has no quota to respect: let tests and the demo go at full speed
+            env[f"SOCIALMART_{platform.upper()}_RATE_LIMIT"] = "1000"
             for a in self.world.accounts_of(platform):
                 env[token_env_names(platform, a.account_id)[0]] = self.world.token(
                     platform, a.account_id
@@ -63,7 +68,10 @@ def start_simulator(
     paths = Paths(home.resolve())
     write_accounts(
         paths.accounts,
-        [Account(a.platform, a.account_id, a.account_name, a.role) for a in world.accounts],
+        [
+            Account(a.platform, a.account_id, a.account_name, a.role)
+            for a in (*world.accounts, *world.sources)
+        ],
     )
     state = SimState(world=world, today=today, inbox=paths.inbox)
     state.set_today(today)  # yesterday's exports are in the inbox, as on any morning

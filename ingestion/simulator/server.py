@@ -170,6 +170,16 @@ class _Handler(BaseHTTPRequestHandler):
                 truncate = self._inject("weibo", state)
                 self._send(200, self._weibo(url.path, q, state), truncate=truncate)
                 return
+            elif url.path.startswith("/cgi-bin/externalcontact/"):
+                truncate = self._inject("wecom", state)
+                self._send(
+                    200, self._wecom(url.path, q, self._json_body(), state), truncate=truncate
+                )
+                return
+            elif url.path.startswith("/order/"):
+                truncate = self._inject("shop", state)
+                self._send(200, self._shop(url.path, q, state), truncate=truncate)
+                return
             elif url.path.startswith(("/datacube/", "/cgi-bin/")):
                 truncate = self._inject("wechat_oa", state)
                 body = self._wechat(url.path, q, self._json_body(), state)
@@ -327,6 +337,109 @@ class _Handler(BaseHTTPRequestHandler):
                 "share_count": total["shares"],
                 "forward_count": 0,
                 "download_count": 0,
+            },
+        }
+
+    # -- WeCom and the shop --------------------------------------------------------------
+    def _wecom(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
+        staff = self._token_account("wecom", state, q.get("access_token"))
+        if staff is None:
+            raise _Reply(200, {"errcode": 40014, "errmsg": "invalid access_token"})
+        if path != "/cgi-bin/externalcontact/batch/get_by_user":
+            raise _Reply(404, {"errcode": 40066, "errmsg": "invalid url"})
+        if body.get("userid_list") != [staff.account_id]:
+            raise _Reply(200, {"errcode": 60111, "errmsg": "invalid string value `userid`"})
+        world = state.world
+        contacts = [
+            (p, added) for p, added in world.wecom_contacts(staff) if added <= state.yesterday
+        ]
+        start = int(body.get("cursor") or 0)
+        limit = min(int(body.get("limit") or 50), 100)
+        page = contacts[start : start + limit]
+        more = start + limit < len(contacts)
+        out = []
+        for person, added in page:
+            phone = person.ids.get("phone")
+            remark = [phone] if phone and world._u("remark", person.person_id) < 0.7 else []
+            out.append(
+                {
+                    "external_contact": {
+                        "external_userid": person.ids["wecom_external_userid"],
+                        "name": f"客户{person.person_id[-4:]}",
+                        "type": 1,
+                        "gender": 2,
+                        "unionid": person.ids["wechat_unionid"],
+                    },
+                    "follow_info": {
+                        "userid": staff.account_id,
+                        "remark": "",
+                        "createtime": int(datetime.combine(added, time(10), SHANGHAI).timestamp()),
+                        "remark_mobiles": remark,
+                        "add_way": 1,
+                        "tag_id": [],
+                    },
+                }
+            )
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "external_contact_list": out,
+            "next_cursor": str(start + limit) if more else "",
+        }
+
+    def _shop(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        shop = self._token_account("shop", state, self.headers.get("access-token"))
+        if shop is None:
+            raise _Reply(
+                200,
+                {
+                    "code": 30002,
+                    "msg": "access_token已过期",
+                    "sub_code": "isv.access-token-expired",
+                },
+            )
+        if path != "/order/searchList":
+            raise _Reply(404, {"code": 40004, "msg": "api not found"})
+        start = datetime.fromtimestamp(int(q["create_time_start"]), SHANGHAI)
+        end = datetime.fromtimestamp(int(q["create_time_end"]), SHANGHAI)
+        orders = []
+        day = start.date()
+        while day <= min(end.date(), state.yesterday):
+            orders += [o for o in state.world.orders_on(day) if start <= o["paid_at"] <= end]
+            day += timedelta(days=1)
+        page, size = int(q.get("page") or 0), min(int(q.get("size") or 20), 100)
+        chunk = orders[page * size : (page + 1) * size]
+        return {
+            "code": 10000,
+            "msg": "success",
+            "data": {
+                "shop_order_list": [
+                    {
+                        "order_id": o["order_id"],
+                        "order_status": 3,
+                        "order_status_desc": "已发货",
+                        "doudian_open_id": o["buyer_id"],
+                        "post_tel": o["phone"] or "",
+                        "pay_amount": o["amount_fen"],
+                        "order_amount": o["amount_fen"],
+                        "create_time": int(o["paid_at"].timestamp()) - 60,
+                        "pay_time": int(o["paid_at"].timestamp()),
+                        "c_biz": 1 if o["content_id"] or o["room_id"] else 0,
+                        "sku_order_list": [
+                            {
+                                "product_name": "品牌爆款",
+                                "item_num": 1,
+                                "pay_amount": o["amount_fen"],
+                                "video_id": o["content_id"] or "",
+                                "room_id": o["room_id"] or "",
+                            }
+                        ],
+                    }
+                    for o in chunk
+                ],
+                "total": len(orders),
+                "page": page,
+                "size": size,
             },
         }
 

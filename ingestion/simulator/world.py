@@ -163,8 +163,20 @@ class World:
             "zhihu": self._hex(16, "zhihu_token", i),
         }[platform]
 
+    @cached_property
+    def sources(self) -> list[SimAccount]:
+        """The private-domain and commerce systems: WeCom staff, the shop, the CRM."""
+        return [
+            *(
+                SimAccount("wecom", f"staff{i + 1:02d}", f"企业微信客服{i + 1}", "", 0)
+                for i in range(2)
+            ),
+            SimAccount("shop", "4463798", "品牌抖店旗舰店", "", 0),
+            SimAccount("crm", "crm", "会员中心", "", 0),
+        ]
+
     def accounts_of(self, platform: str) -> list[SimAccount]:
-        return [a for a in self.accounts if a.platform == platform]
+        return [a for a in (*self.accounts, *self.sources) if a.platform == platform]
 
     def account(self, platform: str, account_id: str) -> SimAccount | None:
         return next((a for a in self.accounts_of(platform) if a.account_id == account_id), None)
@@ -398,6 +410,68 @@ class World:
                     "likes": int(self._u("clikes", c.content_id, day, n) * 20),
                 }
             )
+        return out
+
+    # -- private domain and commerce ---------------------------------------------------------
+    def wecom_contacts(self, staff: SimAccount) -> list[tuple[SimPerson, date]]:
+        """The staff member's external contacts and the day each was added."""
+        staff_ids = [a.account_id for a in self.accounts_of("wecom")]
+        out = []
+        for p in self.persons_with("wecom_external_userid"):
+            owner = staff_ids[int(self._u("owner", p.person_id) * len(staff_ids))]
+            if owner == staff.account_id:
+                added = self.history_start + timedelta(
+                    days=int(self._u("added", p.person_id) * 120) - 60
+                )
+                out.append((p, added))
+        return out
+
+    def orders_on(self, day: date) -> list[dict[str, object]]:
+        """The shop's paid orders of one day: buyer, phone, amount and what sold it."""
+        shop = self.accounts_of("shop")[0]
+        douyin = self.accounts_of("douyin")
+        out = []
+        for p in self.persons_with("douyin_open_id"):
+            if self._u("orders", p.person_id, day) >= 0.05:
+                continue
+            key = (p.person_id, day)
+            amount = int(2_990 + self._u("amount", *key) * 57_000)
+            channel = self._u("channel", *key)
+            attributed, room = None, None
+            if channel < 0.7 and douyin:
+                account = douyin[int(self._u("acct", *key) * len(douyin))]
+                contents = self.contents_of(account, day)
+                if contents:
+                    attributed = contents[int(self._u("pick", *key) * len(contents))].content_id
+            elif channel < 0.9:
+                room = str(7_300_000_000_000_000_000 + int(self._u("room", day) * 1e15))
+            paid_at = datetime.combine(day, time(), SHANGHAI) + timedelta(
+                seconds=int(self._u("paid", *key) * 86_400)
+            )
+            out.append(
+                {
+                    "order_id": str(6_900_000_000_000_000_000 + int(self._u("oid", *key) * 1e17)),
+                    "shop_id": shop.account_id,
+                    "buyer_id": p.ids["douyin_open_id"],
+                    "phone": p.ids.get("phone"),
+                    "amount_fen": amount,
+                    "paid_at": paid_at,
+                    "content_id": attributed,
+                    "room_id": room,
+                    "person_id": p.person_id,
+                }
+            )
+        return out
+
+    def crm_members(self, day: date) -> list[tuple[SimPerson, date]]:
+        """CRM members who had joined by ``day``, with their join date."""
+        out = []
+        for p in self.persons_with("crm_member_id"):
+            joined = self.history_start + timedelta(
+                days=int(self._u("join", p.person_id) * 150) - 90
+            )
+            if joined <= day:
+                out.append((p, joined))
         return out
 
     # -- ground truth ---------------------------------------------------------------------

@@ -1,0 +1,20 @@
+with source as (
+    select * from {{ source('crm', 'members') }}
+),
+
+renamed as (
+    select
+        record ->> '会员ID' as member_id,
+        nullif(record ->> '手机号_hash', '') as phone_hash,
+        nullif(record ->> '邮箱_hash', '') as email_hash,
+        nullif(record ->> 'unionid', '') as unionid,
+        cast(record ->> '注册时间' as timestamp) at time zone 'Asia/Shanghai' as joined_at,
+        record ->> '会员等级' as member_tier,
+        {{ count_value("record ->> '积分'") }} as points,
+        cast(left(record ->> '日期', 10) as date) as snapshot_date,
+        _ingested_at
+    from source
+    {{ latest_by("record ->> '会员ID', left(record ->> '日期', 10)") }}
+)
+
+select * from renamed

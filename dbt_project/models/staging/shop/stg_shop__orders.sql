@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ source('shop', 'orders') }}
+),
+
+renamed as (
+    select
+        'shop' as platform,
+        record ->> 'order_id' as order_id,
+        record ->> 'shop_id' as shop_id,
+        record ->> 'doudian_open_id' as buyer_id,
+        'douyin_open_id' as buyer_id_type,
+        nullif(record ->> 'post_tel_hash', '') as phone_hash,
+        {{ count_value("record ->> 'pay_amount'") }} as amount_fen,
+        {{ count_value("record ->> 'pay_amount'") }} / 100.0 as amount_yuan,
+        {{ unix_to_timestamp("record ->> 'pay_time'") }} as paid_at,
+        cast({{ unix_to_timestamp("record ->> 'pay_time'") }} at time zone 'Asia/Shanghai' as date)
+            as business_date,
+        nullif(record -> 'sku_order_list' -> 0 ->> 'video_id', '') as attributed_content_id,
+        nullif(record -> 'sku_order_list' -> 0 ->> 'room_id', '') as attributed_room_id,
+        _ingested_at
+    from source
+    {{ latest_by("record ->> 'order_id'") }}
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with source as (
+    select * from {{ source('wecom', 'contacts') }}
+),
+
+renamed as (
+    select
+        record ->> 'account_id' as staff_userid,
+        record -> 'external_contact' ->> 'external_userid' as external_userid,
+        nullif(record -> 'external_contact' ->> 'unionid', '') as unionid,
+        cast(record -> 'external_contact' ->> 'type' as integer) as contact_type,
+        {{ unix_to_timestamp("record -> 'follow_info' ->> 'createtime'") }} as added_at,
+        cast(record -> 'follow_info' -> 'remark_mobiles_hash' as varchar[]) as phone_hashes,
+        business_date as snapshot_date,
+        _ingested_at
+    from source
+    {{ latest_by("record ->> 'account_id', record -> 'external_contact' ->> 'external_userid', business_date") }}
+)
+
+select * from renamed
