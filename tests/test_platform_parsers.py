@@ -58,6 +58,43 @@ def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
         seen.append(request)
         if request.url.path == "/data/external/user/fans/":
             return httpx.Response(200, json=fixture_json("douyin/fans_data.json"))
+        if request.url.path == "/item/comment/list/":
+            # newest first; the second page reaches the day before, so paging stops there
+            first = request.url.params["cursor"] == "0"
+            rows = (
+                [
+                    {
+                        "comment_id": "c2",
+                        "comment_user_id": "fan-2",
+                        "content": "求链接",
+                        "create_time": 1795161600,
+                        "digg_count": 3,
+                    }
+                ]
+                if first
+                else [
+                    {
+                        "comment_id": "c1",
+                        "comment_user_id": "fan-1",
+                        "content": "早",
+                        "create_time": 1795075200,
+                        "digg_count": 0,
+                    }
+                ]
+            )
+            return httpx.Response(
+                200,
+                json={
+                    "data": {
+                        "error_code": 0,
+                        "description": "",
+                        "list": rows,
+                        "cursor": 1,
+                        "has_more": True,
+                    },
+                    "extra": {},
+                },
+            )
         if request.url.path == "/api/douyin/v1/video/video_list/":
             first = request.url.params["cursor"] == "0"
             return httpx.Response(
@@ -78,7 +115,16 @@ def test_douyin_pages_to_the_end_and_extracts_the_day():
     )
     account = Account("douyin", "open-1", "官方号", "主号")
     pages = [p.to_json() for p in source.fetch(DAY, [account])]
-    assert [p["entity"] for p in pages] == ["fans_daily", "videos", "videos", "video_daily"]
+    assert [p["entity"] for p in pages] == [
+        "fans_daily",
+        "videos",
+        "videos",
+        "video_daily",
+        "comments",
+        "comments",
+    ]
+    comments = [c for p in pages[4:] for c in source.extract(p, DAY)]
+    assert [(c["comment_id"], c["comment_user_id"]) for c in comments] == [("c2", "fan-2")]
     assert seen[2].url.params["cursor"] == "1763600000000"  # cursor handed back as given
     assert all(r.headers["access-token"] == "t0k" for r in seen)
     assert all("t0k" not in str(p) for p in pages)  # tokens never reach landing

@@ -10,7 +10,7 @@ older days only replay from landing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from ingestion.errors import (
 )
 from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.schema import RecordSchema
+from ingestion.settings import SHANGHAI
 
 DEFAULT_BASE_URL = "https://open.douyin.com"
 FANS = "/data/external/user/fans/"
@@ -34,6 +35,8 @@ AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / r
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
 PAGE_SIZE = 10  # the video list's documented default page size
+COMMENT_LIST = "/item/comment/list/"
+COMMENT_PAGE = 50
 SCHEMAS = {
     "fans_daily": RecordSchema(
         required=("open_id", "date"), counts=("new_fans", "total_fans"), dates=("date",)
@@ -51,7 +54,19 @@ SCHEMAS = {
         rates=("avg_play_duration",),
         dates=("date",),
     ),
+    "comments": RecordSchema(
+        required=("open_id", "item_id", "comment_id", "comment_user_id"),
+        timestamps=("create_time",),
+        counts=("digg_count",),
+    ),
 }
+
+
+def _shanghai_day(unix_seconds: Any) -> date | None:
+    try:
+        return datetime.fromtimestamp(int(unix_seconds), SHANGHAI).date()
+    except (TypeError, ValueError):
+        return None
 
 
 class DouyinClient(ApiClient):
@@ -129,6 +144,28 @@ class DouyinSource:
                 ),
                 dict.fromkeys(item_ids),
             )
+            for item_id in dict.fromkeys(item_ids):
+                yield from self._comments(account.account_id, item_id, day, headers)
+
+    def _comments(self, open_id: str, item_id: str, day: date, headers: dict[str, str]):
+        """Newest first: page only until the comments are older than the day."""
+        cursor = 0
+        while True:
+            params = {
+                "open_id": open_id,
+                "item_id": item_id,
+                "cursor": cursor,
+                "count": COMMENT_PAGE,
+                "sort_type": "time",
+            }
+            page = self._get("comments", COMMENT_LIST, params, headers)
+            yield page
+            data = page.body["data"]
+            listed = data.get("list") or []
+            oldest = min((_shanghai_day(c.get("create_time")) or day for c in listed), default=day)
+            if not data.get("has_more") or not listed or oldest < day:
+                return
+            cursor = data["cursor"]
 
     def _get(self, entity: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Page:
         body = self.client.get_json(path, params, headers)
@@ -140,6 +177,12 @@ class DouyinSource:
         if page["entity"] == "videos":
             return [{"open_id": params["open_id"], **v} for v in data.get("list") or []]
         context = {k: params[k] for k in ("open_id", "item_id") if k in params}
+        if page["entity"] == "comments":
+            return [
+                {**context, **c}
+                for c in data.get("list") or []
+                if _shanghai_day(c.get("create_time")) == day
+            ]
         return [
             {**context, **row}
             for row in data.get("result_list") or []

@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/__sim__/"):
                 body = self._control(method, url.path, state)
-            elif url.path.startswith(("/data/external/", "/api/douyin/")):
+            elif url.path.startswith(("/data/external/", "/api/douyin/", "/item/")):
                 truncate = self._inject("douyin", state)
                 body = _mutate(
                     self._douyin(url.path, q, state), state.faults.get("douyin"), q, state
@@ -280,6 +280,44 @@ class _Handler(BaseHTTPRequestHandler):
                     "list": [self._douyin_video(c, state) for c in page],
                     "cursor": cursor + len(page),
                     "has_more": cursor + len(page) < len(items),
+                },
+                state,
+            )
+        if path == "/item/comment/list/":
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, state.yesterday)
+                    if c.content_id == q.get("item_id")
+                ),
+                None,
+            )
+            if content is None:
+                raise _douyin_error(2100005, "参数不合法: item_id")
+            comments = []
+            d = content.publish_date
+            while d <= state.yesterday:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            comments.sort(key=lambda c: c["created_at"], reverse=True)
+            cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 50)
+            page = comments[cursor : cursor + count]
+            return _douyin_ok(
+                {
+                    "list": [
+                        {
+                            "comment_id": c["comment_id"],
+                            "comment_user_id": c["user_id"],
+                            "content": c["text"],
+                            "create_time": int(c["created_at"].timestamp()),
+                            "digg_count": c["likes"],
+                            "reply_comment_total": 0,
+                            "top": False,
+                        }
+                        for c in page
+                    ],
+                    "cursor": cursor + len(page),
+                    "has_more": cursor + len(page) < len(comments),
                 },
                 state,
             )
