@@ -17,7 +17,7 @@ from ingestion.errors import ConfigError
 COLUMNS = ("platform", "account_id", "account_name", "role")
 # Every platform key of the account matrix (SPEC §3); ingestion fetches those it supports.
 # WeCom, CRM and the shop are data sources, not social accounts: they have no role.
-SOURCE_KEYS = ("wecom", "crm", "shop")
+SOURCE_KEYS = ("wecom", "crm", "shop", "live", "ads")
 PLATFORM_KEYS = (
     "douyin",
     "kuaishou",
@@ -27,9 +27,7 @@ PLATFORM_KEYS = (
     "wechat_channels",
     "xiaohongshu",
     "zhihu",
-    "wecom",
-    "crm",
-    "shop",
+    *SOURCE_KEYS,
 )
 ROLES = ("主号", "辅助号", "知识号")
 

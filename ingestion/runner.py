@@ -37,6 +37,7 @@ class IngestResult:
     quarantined: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: list[str] = field(default_factory=list)  # a sample, for metadata
     duplicates_dropped: int = 0
+    rejected_files: list[str] = field(default_factory=list)  # export files moved aside
 
     def metadata(self) -> dict[str, Any]:
         out = asdict(self)
@@ -70,6 +71,7 @@ def ingest_day(
             pages.append(_registry_page(source.platform, mine))
         landed = write_pages(paths.landing, source.platform, day, run_id, pages)
     finally:
+        result.rejected_files = list(getattr(source, "rejected_files", []))
         client = getattr(source, "client", None)
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries

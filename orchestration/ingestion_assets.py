@@ -81,6 +81,7 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                         if x.startswith(entity + " ")
                     ][:5],
                     "duplicates_dropped": sum(r.duplicates_dropped for r in results),
+                    "rejected_files": [f for r in results for f in r.rejected_files],
                     "requests": sum(r.requests for r in results),
                     "retries": sum(r.retries for r in results),
                 },

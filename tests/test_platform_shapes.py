@@ -385,3 +385,17 @@ def test_exports_of_each_platform_in_gbk(tmp_path: Path, platform, header, row, 
     record = source.extract(got[0], DAY)[0]
     assert record["日期"] == "2026-11-20"
     assert source.schemas[entity].problems(record) == []
+
+
+def test_an_unreadable_export_is_moved_aside_and_the_rest_still_load(tmp_path: Path):
+    folder = tmp_path / "zhihu"
+    folder.mkdir()
+    (folder / "good.csv").write_text(
+        "日期,账号ID,关注者总数,新增关注,取消关注\n2026-11-20,z1,100,3,1\n", encoding="utf-8"
+    )
+    (folder / "bad.xlsx").write_bytes(b"truncated download")
+    source = ExportSource("zhihu", EXPORT_KINDS["zhihu"], tmp_path)
+    got = [p.to_json() for p in source.fetch(DAY, [Account("zhihu", "z1", "n", "主号")])]
+    assert [p["params"]["file"] for p in got] == ["good.csv"]
+    assert (folder / "rejected" / "bad.xlsx").exists()
+    assert "bad.xlsx" in source.rejected_files[0]

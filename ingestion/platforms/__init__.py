@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ingestion.errors import ConfigError
 from ingestion.http import HttpPolicy
-from ingestion.platforms import crm, wechat_channels, xiaohongshu, zhihu
+from ingestion.platforms import crm, live_ads, wechat_channels, xiaohongshu, zhihu
 from ingestion.platforms.base import Source
 from ingestion.platforms.bilibili import DEFAULT_BASE_URL as BILIBILI_URL
 from ingestion.platforms.bilibili import BilibiliSource
@@ -67,6 +67,12 @@ PLATFORMS: dict[str, PlatformInfo] = {
         "shop", "抖店 Douyin shop", ShopSource.entities, "api", SHOP_URL, social=False
     ),
     "crm": PlatformInfo("crm", "CRM 会员", tuple(crm.KINDS), "export", social=False),
+    "live": PlatformInfo(
+        "live", "直播场次 live sessions", tuple(live_ads.LIVE_KINDS), "export", social=False
+    ),
+    "ads": PlatformInfo(
+        "ads", "广告投放 ad spend", tuple(live_ads.ADS_KINDS), "export", social=False
+    ),
 }
 SOCIAL_PLATFORMS = tuple(k for k, info in PLATFORMS.items() if info.social)
 EXPORT_KINDS = {
@@ -74,6 +80,8 @@ EXPORT_KINDS = {
     "xiaohongshu": xiaohongshu.KINDS,
     "zhihu": zhihu.KINDS,
     "crm": crm.KINDS,
+    "live": live_ads.LIVE_KINDS,
+    "ads": live_ads.ADS_KINDS,
 }
 
 

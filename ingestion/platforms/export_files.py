@@ -17,6 +17,7 @@ from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
 from ingestion.exports import read_export
 from ingestion.http import Page
+from ingestion.inbox import reject
 from ingestion.schema import RecordSchema
 
 DATE_COLUMN = "日期"
@@ -47,6 +48,7 @@ class ExportSource:
         self.entities = tuple(kinds)
         self.schemas = {entity: kind.schema for entity, kind in kinds.items()}
         self.folder = inbox / platform
+        self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
 
     def close(self) -> None:
         pass
@@ -72,13 +74,20 @@ class ExportSource:
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         wanted = {a.account_id for a in accounts}
+        self.rejected_files = []
         if not wanted:
             return
         for path in self.files():
-            rows = read_export(path)
+            try:
+                rows = read_export(path)
+                entity = self.classify(path, rows) if rows else ""
+            except ExportFileError as exc:
+                # Never half-loaded: the file goes aside whole, the others still load.
+                reject(path, str(exc))
+                self.rejected_files.append(str(exc))
+                continue
             if not rows:
                 continue
-            entity = self.classify(path, rows)
             column = self.kinds[entity].account_column
             mine = [
                 r

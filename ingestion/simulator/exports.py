@@ -194,6 +194,88 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
     return path
 
 
+PLATFORM_NAMES = {
+    "douyin": "抖音",
+    "kuaishou": "快手",
+    "bilibili": "B站",
+    "weibo": "微博",
+    "wechat_oa": "公众号",
+    "wechat_channels": "视频号",
+    "xiaohongshu": "小红书",
+    "zhihu": "知乎",
+}
+
+
+def write_live_export(world: World, inbox: Path, day: date) -> Path:
+    rows = [
+        (
+            day.isoformat(),
+            PLATFORM_NAMES[x["platform"]],
+            x["account_id"],
+            x["room_id"],
+            x["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            x["ended_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            x["viewers"],
+            x["peak_online"],
+            x["new_followers"],
+            x["orders"],
+            f"{x['gmv_fen'] / 100:.2f}",
+        )
+        for x in world.live_sessions(day)
+    ]
+    folder = inbox / "live"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write(
+        folder / f"直播场次_{day.strftime('%Y%m%d')}.xlsx", "直播场次", LIVE_HEADERS, rows
+    )
+
+
+def write_ads_export(world: World, inbox: Path, day: date) -> Path:
+    rows = [
+        (
+            day.isoformat(),
+            PLATFORM_NAMES[x["platform"]],
+            x["account_id"],
+            x["campaign_id"],
+            x["campaign_name"],
+            f"{x['spend_fen'] / 100:.2f}",
+            x["impressions"],
+            x["clicks"],
+            x["conversions"],
+        )
+        for x in world.ad_spend(day)
+    ]
+    folder = inbox / "ads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write(folder / f"投放报表_{day.strftime('%Y%m%d')}.xlsx", "投放数据", ADS_HEADERS, rows)
+
+
+LIVE_HEADERS = (
+    "日期",
+    "平台",
+    "账号ID",
+    "直播间ID",
+    "开播时间",
+    "关播时间",
+    "观看人次",
+    "最高在线人数",
+    "新增粉丝",
+    "成交订单数",
+    "成交金额(元)",
+)
+ADS_HEADERS = (
+    "日期",
+    "平台",
+    "账号ID",
+    "计划ID",
+    "计划名称",
+    "消耗(元)",
+    "展示数",
+    "点击数",
+    "转化数",
+)
+
+
 def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
     """Write the day's exports of every export platform's accounts; return the paths."""
     written = []
@@ -227,6 +309,8 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
                 )
             )
     written.append(write_crm_export(world, inbox, day))
+    written.append(write_live_export(world, inbox, day))
+    written.append(write_ads_export(world, inbox, day))
     return written
 
 

@@ -20,6 +20,7 @@ from ingestion.settings import SHANGHAI
 API_PLATFORMS = ("douyin", "kuaishou", "bilibili", "weibo", "wechat_oa")
 EXPORT_PLATFORMS = ("wechat_channels", "xiaohongshu", "zhihu")
 VIDEO_FORMS = ("short_video", "long_video", "video_note")
+LIVE_PLATFORMS = ("douyin", "kuaishou", "bilibili", "wechat_channels")
 PLATFORMS = API_PLATFORMS + EXPORT_PLATFORMS
 ROLES = ("主号", "辅助号", "知识号")
 
@@ -173,6 +174,8 @@ class World:
             ),
             SimAccount("shop", "4463798", "品牌抖店旗舰店", "", 0),
             SimAccount("crm", "crm", "会员中心", "", 0),
+            SimAccount("live", "live", "直播场次导出", "", 0),
+            SimAccount("ads", "ads", "广告投放报表", "", 0),
         ]
 
     def accounts_of(self, platform: str) -> list[SimAccount]:
@@ -444,7 +447,8 @@ class World:
                 if contents:
                     attributed = contents[int(self._u("pick", *key) * len(contents))].content_id
             elif channel < 0.9:
-                room = str(7_300_000_000_000_000_000 + int(self._u("room", day) * 1e15))
+                sessions = [x for x in self.live_sessions(day) if x["platform"] == "douyin"]
+                room = str(sessions[0]["room_id"]) if sessions else None
             paid_at = datetime.combine(day, time(), SHANGHAI) + timedelta(
                 seconds=int(self._u("paid", *key) * 86_400)
             )
@@ -459,6 +463,61 @@ class World:
                     "content_id": attributed,
                     "room_id": room,
                     "person_id": p.person_id,
+                }
+            )
+        return out
+
+    def live_sessions(self, day: date) -> list[dict[str, object]]:
+        """Live sessions of the day on the platforms that stream (main accounts only)."""
+        out = []
+        for a in self.accounts:
+            if a.platform not in LIVE_PLATFORMS or a.role != "主号":
+                continue
+            if self._u("live", a.account_id, day) >= 0.4:
+                continue
+            key = (a.account_id, day)
+            start = datetime.combine(day, time(19), SHANGHAI) + timedelta(
+                minutes=int(self._u("live_start", *key) * 90)
+            )
+            viewers = int(a.base_followers * (0.05 + 0.2 * self._u("viewers", *key)))
+            orders = int(viewers * 0.01 * (0.5 + self._u("live_orders", *key)))
+            out.append(
+                {
+                    "platform": a.platform,
+                    "account_id": a.account_id,
+                    "room_id": str(7_300_000_000_000_000_000 + int(self._u("room", *key) * 1e15)),
+                    "started_at": start,
+                    "ended_at": start + timedelta(minutes=60 + int(self._u("len", *key) * 120)),
+                    "viewers": viewers,
+                    "peak_online": int(viewers * 0.08),
+                    "new_followers": int(viewers * 0.004),
+                    "orders": orders,
+                    "gmv_fen": orders * int(5_000 + self._u("aov", *key) * 20_000),
+                }
+            )
+        return out
+
+    def ad_spend(self, day: date) -> list[dict[str, object]]:
+        """Paid promotion per account and campaign (巨量引擎, 磁力引擎, B站花火, 聚光, 广点通)."""
+        out = []
+        for a in self.accounts:
+            if self._u("ads_on", a.account_id, day) >= 0.5:
+                continue
+            key = (a.account_id, day)
+            impressions = int(20_000 + self._u("ad_imp", *key) * 200_000)
+            clicks = int(impressions * (0.005 + 0.02 * self._u("ctr", *key)))
+            out.append(
+                {
+                    "platform": a.platform,
+                    "account_id": a.account_id,
+                    "campaign_id": str(
+                        1_780_000_000_000_000 + int(self._u("cid", a.account_id) * 1e12)
+                    ),
+                    "campaign_name": f"{a.account_name}-拉新计划",
+                    "spend_fen": int(clicks * (40 + 160 * self._u("cpc", *key))),
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "conversions": int(clicks * 0.05 * self._u("cvr", *key)),
                 }
             )
         return out
