@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import httpx
 
 from ingestion.errors import (
     RETRYABLE,
+    AuthError,
     BadResponseError,
     PlatformError,
     RateLimitedError,
@@ -89,6 +90,10 @@ class ApiClient:
     """A platform's HTTP client. Subclasses check envelopes in ``check_body``."""
 
     platform: str = ""
+    # The platform's own error codes, by what a client should do about them.
+    auth_codes: frozenset[object] = frozenset()
+    throttle_codes: frozenset[object] = frozenset()
+    busy_codes: frozenset[object] = frozenset()
 
     def __init__(
         self,
@@ -121,6 +126,16 @@ class ApiClient:
 
     def check_body(self, body: Any, request: str) -> None:
         """Raise the matching PlatformError if the envelope reports an error."""
+
+    def raise_for_code(self, code: object, message: str) -> NoReturn:
+        """An error code the envelope reported, as the exception that says what to do."""
+        if code in self.auth_codes:
+            raise AuthError(message, code=code)
+        if code in self.throttle_codes:
+            raise RateLimitedError(message, code=code)
+        if code in self.busy_codes:
+            raise ServerError(message, code=code)
+        raise PlatformError(message, code=code)
 
     def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         """GET with retries; returns the parsed body once the envelope says success."""

@@ -1,4 +1,4 @@
-"""The platform registry: every platform socialmart ingests, built from one table.
+"""The platform registry: every source socialmart ingests, in one table.
 
 Orchestration builds its assets from ``PLATFORMS``; adding a platform means adding a
 module under ``ingestion/platforms/`` and a line here.
@@ -11,23 +11,22 @@ from dataclasses import dataclass
 
 from ingestion.errors import ConfigError
 from ingestion.http import HttpPolicy
-from ingestion.platforms import crm, live_ads, wechat_channels, xiaohongshu, zhihu
-from ingestion.platforms.base import Source
-from ingestion.platforms.bilibili import DEFAULT_BASE_URL as BILIBILI_URL
-from ingestion.platforms.bilibili import BilibiliSource
-from ingestion.platforms.douyin import DEFAULT_BASE_URL as DOUYIN_URL
-from ingestion.platforms.douyin import DouyinSource
-from ingestion.platforms.export_files import ExportSource
-from ingestion.platforms.kuaishou import DEFAULT_BASE_URL as KUAISHOU_URL
-from ingestion.platforms.kuaishou import KuaishouSource
-from ingestion.platforms.shop import DEFAULT_BASE_URL as SHOP_URL
-from ingestion.platforms.shop import ShopSource
-from ingestion.platforms.wechat_oa import DEFAULT_BASE_URL as WECHAT_URL
-from ingestion.platforms.wechat_oa import WechatOaSource
-from ingestion.platforms.wecom import DEFAULT_BASE_URL as WECOM_URL
-from ingestion.platforms.wecom import WecomSource
-from ingestion.platforms.weibo import DEFAULT_BASE_URL as WEIBO_URL
-from ingestion.platforms.weibo import WeiboSource
+from ingestion.platforms import (
+    bilibili,
+    crm,
+    douyin,
+    kuaishou,
+    live_ads,
+    shop,
+    wechat_channels,
+    wechat_oa,
+    wecom,
+    weibo,
+    xiaohongshu,
+    zhihu,
+)
+from ingestion.platforms.base import ApiSource, Source
+from ingestion.platforms.export_files import ExportKind, ExportSource
 from ingestion.settings import Paths
 
 
@@ -35,54 +34,53 @@ from ingestion.settings import Paths
 class PlatformInfo:
     key: str
     name: str
-    entities: tuple[str, ...]
-    delivery: str  # "api" or "export"
+    api: type[ApiSource] | None = None  # the client of an API platform …
     default_base_url: str | None = None
+    exports: dict[str, ExportKind] | None = None  # … or the export tables of a file one
     social: bool = True  # False for the private-domain and commerce sources
+
+    @property
+    def delivery(self) -> str:
+        return "api" if self.api else "export"
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(self.api.schemas) if self.api else tuple(self.exports or {})
 
 
 PLATFORMS: dict[str, PlatformInfo] = {
-    "douyin": PlatformInfo("douyin", "抖音 Douyin", DouyinSource.entities, "api", DOUYIN_URL),
-    "kuaishou": PlatformInfo(
-        "kuaishou", "快手 Kuaishou", KuaishouSource.entities, "api", KUAISHOU_URL
-    ),
-    "bilibili": PlatformInfo(
-        "bilibili", "B站 Bilibili", BilibiliSource.entities, "api", BILIBILI_URL
-    ),
-    "weibo": PlatformInfo("weibo", "微博 Weibo", WeiboSource.entities, "api", WEIBO_URL),
-    "wechat_oa": PlatformInfo(
-        "wechat_oa", "公众号 WeChat Official Account", WechatOaSource.entities, "api", WECHAT_URL
-    ),
-    "wechat_channels": PlatformInfo(
-        "wechat_channels", "视频号 WeChat Channels", tuple(wechat_channels.KINDS), "export"
-    ),
-    "xiaohongshu": PlatformInfo(
-        "xiaohongshu", "小红书 Xiaohongshu", tuple(xiaohongshu.KINDS), "export"
-    ),
-    "zhihu": PlatformInfo("zhihu", "知乎 Zhihu", tuple(zhihu.KINDS), "export"),
-    "wecom": PlatformInfo(
-        "wecom", "企业微信 WeCom", WecomSource.entities, "api", WECOM_URL, social=False
-    ),
-    "shop": PlatformInfo(
-        "shop", "抖店 Douyin shop", ShopSource.entities, "api", SHOP_URL, social=False
-    ),
-    "crm": PlatformInfo("crm", "CRM 会员", tuple(crm.KINDS), "export", social=False),
-    "live": PlatformInfo(
-        "live", "直播场次 live sessions", tuple(live_ads.LIVE_KINDS), "export", social=False
-    ),
-    "ads": PlatformInfo(
-        "ads", "广告投放 ad spend", tuple(live_ads.ADS_KINDS), "export", social=False
-    ),
+    info.key: info
+    for info in (
+        PlatformInfo("douyin", "抖音 Douyin", douyin.DouyinSource, douyin.DEFAULT_BASE_URL),
+        PlatformInfo(
+            "kuaishou", "快手 Kuaishou", kuaishou.KuaishouSource, kuaishou.DEFAULT_BASE_URL
+        ),
+        PlatformInfo(
+            "bilibili", "B站 Bilibili", bilibili.BilibiliSource, bilibili.DEFAULT_BASE_URL
+        ),
+        PlatformInfo("weibo", "微博 Weibo", weibo.WeiboSource, weibo.DEFAULT_BASE_URL),
+        PlatformInfo(
+            "wechat_oa",
+            "公众号 WeChat Official Account",
+            wechat_oa.WechatOaSource,
+            wechat_oa.DEFAULT_BASE_URL,
+        ),
+        PlatformInfo("wechat_channels", "视频号 WeChat Channels", exports=wechat_channels.KINDS),
+        PlatformInfo("xiaohongshu", "小红书 Xiaohongshu", exports=xiaohongshu.KINDS),
+        PlatformInfo("zhihu", "知乎 Zhihu", exports=zhihu.KINDS),
+        PlatformInfo(
+            "wecom", "企业微信 WeCom", wecom.WecomSource, wecom.DEFAULT_BASE_URL, social=False
+        ),
+        PlatformInfo(
+            "shop", "抖店 Douyin shop", shop.ShopSource, shop.DEFAULT_BASE_URL, social=False
+        ),
+        PlatformInfo("crm", "CRM 会员", exports=crm.KINDS, social=False),
+        PlatformInfo("live", "直播场次 live sessions", exports=live_ads.LIVE_KINDS, social=False),
+        PlatformInfo("ads", "广告投放 ad spend", exports=live_ads.ADS_KINDS, social=False),
+    )
 }
 SOCIAL_PLATFORMS = tuple(k for k, info in PLATFORMS.items() if info.social)
-EXPORT_KINDS = {
-    "wechat_channels": wechat_channels.KINDS,
-    "xiaohongshu": xiaohongshu.KINDS,
-    "zhihu": zhihu.KINDS,
-    "crm": crm.KINDS,
-    "live": live_ads.LIVE_KINDS,
-    "ads": live_ads.ADS_KINDS,
-}
+EXPORT_KINDS = {k: info.exports for k, info in PLATFORMS.items() if info.exports}
 
 
 def base_url(key: str, environ: Mapping[str, str]) -> str:
@@ -111,20 +109,9 @@ def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
 
 
 def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
-    if key == "douyin":
-        return DouyinSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "bilibili":
-        return BilibiliSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "kuaishou":
-        return KuaishouSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "weibo":
-        return WeiboSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "wecom":
-        return WecomSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "shop":
-        return ShopSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key == "wechat_oa":
-        return WechatOaSource(base_url(key, environ), environ, policy=http_policy(key, environ))
-    if key in EXPORT_KINDS:
-        return ExportSource(key, EXPORT_KINDS[key], paths.inbox)
-    raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")
+    info = PLATFORMS.get(key)
+    if info is None:
+        raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")
+    if info.api is not None:
+        return info.api(base_url(key, environ), environ, policy=http_policy(key, environ))
+    return ExportSource(key, info.exports or {}, paths.inbox)

@@ -8,13 +8,15 @@ replayed from landing without asking the platform again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from ingestion.accounts import Account
+import httpx
+
+from ingestion.accounts import Account, token_for
 from ingestion.errors import DayUnavailableError
-from ingestion.http import Page
+from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
@@ -30,6 +32,31 @@ class Source(Protocol):
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
+
+
+class ApiSource:
+    """What every API platform's source shares: its client, its tokens, closing."""
+
+    platform: str
+    client_class: type[ApiClient]
+    snapshot_only = False
+
+    def __init__(
+        self,
+        base_url: str,
+        environ: Mapping[str, str],
+        *,
+        policy: HttpPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.client = self.client_class(base_url, policy=policy, transport=transport)
+        self.environ = environ
+
+    def token(self, account: Account) -> str:
+        return token_for(self.platform, account.account_id, self.environ)
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def snapshot_day(served_at: datetime) -> date:

@@ -9,21 +9,16 @@ day can be replayed from landing, never re-fetched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
-    PlatformError,
-    RateLimitedError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
-from ingestion.platforms.base import require_snapshot_of
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
 
 DEFAULT_BASE_URL = "https://member.bilibili.com"
@@ -64,6 +59,8 @@ SCHEMAS = {
 
 class BilibiliClient(ApiClient):
     platform = "bilibili"
+    throttle_codes = frozenset(THROTTLE_CODES)
+    auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
         if not isinstance(body, dict) or "code" not in body:
@@ -74,36 +71,19 @@ class BilibiliClient(ApiClient):
                 raise BadResponseError(f"{request}: code 0 but no data")
             return
         message = f"{request}: code {code}: {body.get('message', '')}"
-        if code in AUTH_CODES:
-            raise AuthError(message, code=code)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class BilibiliSource:
+class BilibiliSource(ApiSource):
+    client_class = BilibiliClient
     platform = "bilibili"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = BilibiliClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
-
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:
-            headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
+            headers = {"access-token": self.token(account)}
             stat, served_at = self.client.get_json_dated(USER_STAT, {}, headers)
             require_snapshot_of(self.platform, served_at, day)
             ctx = {"account_id": account.account_id}

@@ -9,21 +9,17 @@ older days only replay from landing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
     DayUnavailableError,
-    PlatformError,
-    ServerError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
@@ -71,6 +67,8 @@ def _shanghai_day(unix_seconds: Any) -> date | None:
 
 class DouyinClient(ApiClient):
     platform = "douyin"
+    busy_codes = frozenset(BUSY_CODES)
+    auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
         data = body.get("data") if isinstance(body, dict) else None
@@ -80,36 +78,19 @@ class DouyinClient(ApiClient):
         if code == 0:
             return
         message = f"{request}: error_code {code}: {data.get('description', '')}"
-        if code in AUTH_CODES:
-            raise AuthError(message, code=code)
-        if code in BUSY_CODES:
-            raise ServerError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class DouyinSource:
+class DouyinSource(ApiSource):
+    client_class = DouyinClient
     platform = "douyin"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
 
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = DouyinClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
-
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:
-            headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
+            headers = {"access-token": self.token(account)}
             params = {"open_id": account.account_id, "date_type": DATE_TYPE}
             fans = self._get("fans_daily", FANS, params, headers)
             served = [row.get("date") for row in fans.body["data"].get("result_list") or []]

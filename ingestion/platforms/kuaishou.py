@@ -9,22 +9,16 @@ replay from landing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
-    PlatformError,
-    RateLimitedError,
-    ServerError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
-from ingestion.platforms.base import require_snapshot_of
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
 
 DEFAULT_BASE_URL = "https://open.kuaishou.com"
@@ -47,6 +41,9 @@ SCHEMAS = {
 
 class KuaishouClient(ApiClient):
     platform = "kuaishou"
+    busy_codes = frozenset(BUSY_RESULTS)
+    throttle_codes = frozenset(THROTTLE_RESULTS)
+    auth_codes = frozenset(AUTH_RESULTS)
 
     def check_body(self, body: Any, request: str) -> None:
         if not isinstance(body, dict) or "result" not in body:
@@ -55,41 +52,22 @@ class KuaishouClient(ApiClient):
         if code == 1:
             return
         message = f"{request}: result {code}: {body.get('error_msg', '')}"
-        if code in AUTH_RESULTS:
-            raise AuthError(message, code=code)
-        if code in THROTTLE_RESULTS:
-            raise RateLimitedError(message, code=code)
-        if code in BUSY_RESULTS:
-            raise ServerError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class KuaishouSource:
+class KuaishouSource(ApiSource):
+    client_class = KuaishouClient
     platform = "kuaishou"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
-
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = KuaishouClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         app_id = self.environ.get("SOCIALMART_KUAISHOU_APP_ID", "")
         for account in accounts:
             auth = {
                 "app_id": app_id,
-                "access_token": token_for(self.platform, account.account_id, self.environ),
+                "access_token": self.token(account),
             }
             ctx = {"account_id": account.account_id}
             info, served_at = self.client.get_json_dated(USER_INFO, auth, {})

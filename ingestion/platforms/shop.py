@@ -9,21 +9,16 @@ past day can be fetched again. Amounts are in 分; the buyer's phone arrives in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
-    PlatformError,
-    RateLimitedError,
-    ServerError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
@@ -46,6 +41,9 @@ SCHEMAS = {
 
 class ShopClient(ApiClient):
     platform = "shop"
+    busy_codes = frozenset(BUSY_CODES)
+    throttle_codes = frozenset(THROTTLE_CODES)
+    auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
         if not isinstance(body, dict) or "code" not in body:
@@ -56,34 +54,15 @@ class ShopClient(ApiClient):
                 raise BadResponseError(f"{request}: code 10000 but no data")
             return
         message = f"{request}: code {code}: {body.get('msg', '')} {body.get('sub_msg', '')}"
-        if code in AUTH_CODES:
-            raise AuthError(message, code=code)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, code=code)
-        if code in BUSY_CODES:
-            raise ServerError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class ShopSource:
+class ShopSource(ApiSource):
+    client_class = ShopClient
     platform = "shop"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
-
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = ShopClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         start = datetime.combine(day, time(), SHANGHAI)
@@ -92,7 +71,7 @@ class ShopSource:
             "create_time_end": int((start + timedelta(days=1)).timestamp()) - 1,
         }
         for account in accounts:
-            headers = {"access-token": token_for(self.platform, account.account_id, self.environ)}
+            headers = {"access-token": self.token(account)}
             page = 0
             while True:
                 query = {**window, "page": page, "size": PAGE_SIZE}

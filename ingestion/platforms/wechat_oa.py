@@ -10,22 +10,16 @@ The follower list is a snapshot of now: it is fetched only for yesterday.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
-    PlatformError,
-    RateLimitedError,
-    ServerError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
-from ingestion.platforms.base import snapshot_day
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource, snapshot_day
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 
@@ -73,6 +67,9 @@ SCHEMAS = {
 
 class WechatClient(ApiClient):
     platform = "wechat_oa"
+    busy_codes = frozenset(BUSY_CODES)
+    throttle_codes = frozenset(THROTTLE_CODES)
+    auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
         if not isinstance(body, dict):
@@ -81,41 +78,25 @@ class WechatClient(ApiClient):
         if code == 0:
             return
         message = f"{request}: errcode {code}: {body.get('errmsg', '')}"
-        if code in AUTH_CODES:
-            raise AuthError(message, code=code)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, code=code)
-        if code in BUSY_CODES:
-            raise ServerError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class WechatOaSource:
+class WechatOaSource(ApiSource):
+    client_class = WechatClient
     platform = "wechat_oa"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
 
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = WechatClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()  # entities the last fetch could not take
-
-    def close(self) -> None:
-        self.client.close()
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         window = {"begin_date": day.isoformat(), "end_date": day.isoformat()}
         self.skipped_entities = set()
         for account in accounts:
-            auth = {"access_token": token_for(self.platform, account.account_id, self.environ)}
+            auth = {"access_token": self.token(account)}
             ctx = {"account_id": account.account_id}
             articles = self.client.post_json(ARTICLE_SUMMARY, auth, window, {})
             yield Page(self.platform, "article_daily", ARTICLE_SUMMARY, {**ctx, **window}, articles)

@@ -9,15 +9,13 @@ added time). The list is a snapshot of now; remark phones are hashed before load
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
-from ingestion.http import HttpPolicy, Page
-from ingestion.platforms.base import require_snapshot_of
+from ingestion.accounts import Account
+from ingestion.http import Page
+from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.platforms.wechat_oa import WechatClient
 from ingestion.schema import RecordSchema
 
@@ -38,29 +36,16 @@ class WecomClient(WechatClient):
     platform = "wecom"  # the same errcode envelope as the rest of WeChat
 
 
-class WecomSource:
+class WecomSource(ApiSource):
+    client_class = WecomClient
     platform = "wecom"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = WecomClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
-
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:  # one registry row per staff userid
-            auth = {"access_token": token_for(self.platform, account.account_id, self.environ)}
+            auth = {"access_token": self.token(account)}
             cursor = ""
             first = True
             while True:

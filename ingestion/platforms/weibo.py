@@ -10,22 +10,16 @@ are kept for the day they were written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import httpx
-
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
 from ingestion.errors import (
-    AuthError,
     BadResponseError,
-    PlatformError,
-    RateLimitedError,
-    ServerError,
 )
-from ingestion.http import ApiClient, HttpPolicy, Page
-from ingestion.platforms.base import require_snapshot_of
+from ingestion.http import ApiClient, Page
+from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 from ingestion.values import parse_timestamp
@@ -57,6 +51,9 @@ SCHEMAS = {
 
 class WeiboClient(ApiClient):
     platform = "weibo"
+    busy_codes = frozenset(BUSY_CODES)
+    throttle_codes = frozenset(THROTTLE_CODES)
+    auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
         if not isinstance(body, dict):
@@ -65,38 +62,19 @@ class WeiboClient(ApiClient):
             return
         code = body["error_code"]
         message = f"{request}: error_code {code}: {body.get('error', '')}"
-        if code in AUTH_CODES:
-            raise AuthError(message, code=code)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, code=code)
-        if code in BUSY_CODES:
-            raise ServerError(message, code=code)
-        raise PlatformError(message, code=code)
+        self.raise_for_code(code, message)
 
 
-class WeiboSource:
+class WeiboSource(ApiSource):
+    client_class = WeiboClient
     platform = "weibo"
     entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.client = WeiboClient(base_url, policy=policy, transport=transport)
-        self.environ = environ
-
-    def close(self) -> None:
-        self.client.close()
-
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:
-            auth = {"access_token": token_for(self.platform, account.account_id, self.environ)}
+            auth = {"access_token": self.token(account)}
             ctx = {"account_id": account.account_id}
             user, served_at = self.client.get_json_dated(
                 USER_SHOW, {**auth, "uid": account.account_id}, {}
