@@ -1,5 +1,5 @@
--- Every platform's per-content daily numbers in the conformed columns (one mapping,
--- documented in _intermediate__models.yml). Columns a platform does not report are null.
+-- Every platform's per-content daily numbers in the conformed columns (the mapping is the
+-- seed platform_metric_mapping). Columns a platform does not report are null.
 with douyin as (
     select * from {{ ref('stg_douyin__video_daily') }}
 ),
@@ -50,113 +50,33 @@ zhihu as (
 ),
 
 unioned as (
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views, likes, comments, shares,
-        cast(null as bigint) as saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(null as bigint) as completed_views,
-        avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from douyin
-
+    {{ select_conformed_content('douyin', {'views': '', 'likes': '', 'comments': '',
+        'shares': '', 'avg_watch_seconds': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views, likes, comments,
-        cast(null as bigint) as shares,
-        cast(null as bigint) as saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(null as bigint) as completed_views,
-        cast(null as double) as avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from kuaishou
-
+    {{ select_conformed_content('kuaishou', {'views': '', 'likes': '', 'comments': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        cast(null as bigint) as views,
-        likes, comments, shares,
-        cast(null as bigint) as saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(null as bigint) as completed_views,
-        cast(null as double) as avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from weibo
-
+    {{ select_conformed_content('bilibili', {'views': '', 'likes': '', 'comments': '',
+        'shares': '', 'saves': '', 'coins': '', 'danmaku': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views, likes, comments, shares, saves, coins, danmaku,
-        cast(null as bigint) as completed_views,
-        cast(null as double) as avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from bilibili
-
+    -- Weibo does not report views of a status.
+    {{ select_conformed_content('weibo', {'likes': '', 'comments': '', 'shares': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        impressions, views, likes, comments, shares, saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        -- The export gives 完播率 as a rate; completed views = views × rate.
-        cast(round(views * completion_rate) as bigint) as completed_views,
-        avg_watch_seconds,
-        follows_gained
-    from xiaohongshu
-
+    -- The datacube reports no likes.
+    {{ select_conformed_content('wechat_oa', {'views': '', 'comments': '', 'shares': '',
+        'saves': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views, likes, comments, shares,
-        cast(null as bigint) as saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(round(views * completion_rate) as bigint) as completed_views,
-        avg_watch_seconds,
-        follows_gained
-    from wechat_channels
-
+    -- The exports give 完播率 as a rate: completed views = views × rate.
+    {{ select_conformed_content('wechat_channels', {'views': '', 'likes': '', 'comments': '',
+        'shares': '', 'completed_views': 'round(views * completion_rate)',
+        'avg_watch_seconds': '', 'follows_gained': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views,
-        cast(null as bigint) as likes,
-        comments, shares, saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(null as bigint) as completed_views,
-        cast(null as double) as avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from wechat_oa
-
+    {{ select_conformed_content('xiaohongshu', {'impressions': '', 'views': '', 'likes': '',
+        'comments': '', 'shares': '', 'saves': '',
+        'completed_views': 'round(views * completion_rate)', 'avg_watch_seconds': '',
+        'follows_gained': ''}) }}
     union all
-
-    select
-        platform, content_id, account_id, business_date,
-        cast(null as bigint) as impressions,
-        views, likes, comments, shares, saves,
-        cast(null as bigint) as coins,
-        cast(null as bigint) as danmaku,
-        cast(null as bigint) as completed_views,
-        cast(null as double) as avg_watch_seconds,
-        cast(null as bigint) as follows_gained
-    from zhihu
+    {{ select_conformed_content('zhihu', {'views': '', 'likes': '', 'comments': '',
+        'shares': '', 'saves': ''}) }}
 )
 
 select * from unioned
