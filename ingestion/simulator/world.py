@@ -112,6 +112,9 @@ class World:
     _cumulative: dict[tuple[str, date], dict[str, int]] = field(default_factory=dict, repr=False)
     _followers: dict[tuple[str, date], int] = field(default_factory=dict, repr=False)
     _contents: dict[tuple[str, date], list[SimContent]] = field(default_factory=dict, repr=False)
+    _comments: dict[tuple[str, date], list[dict[str, object]]] = field(
+        default_factory=dict, repr=False
+    )
     _people_index: dict[tuple[str, str], list[SimPerson]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -388,6 +391,12 @@ class World:
 
     def comments_on(self, c: SimContent, day: date) -> list[dict[str, object]]:
         """The day's comments on a content, each by a person using that platform."""
+        key = (c.content_id, day)
+        if key not in self._comments:
+            self._comments[key] = self._make_comments(c, day)
+        return self._comments[key]
+
+    def _make_comments(self, c: SimContent, day: date) -> list[dict[str, object]]:
         id_type = USER_ID_TYPE.get(c.platform)
         if id_type is None:
             return []
