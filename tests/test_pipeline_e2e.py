@@ -23,11 +23,13 @@ import pytest
 
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.settings import REPO_ROOT
+from ingestion.simulator.exports import TABLES
 from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 
 pytestmark = pytest.mark.e2e
+NOTE_HEADERS = TABLES["xiaohongshu"][0][1]
 
 WARM_UP = date(2026, 11, 16)  # its snapshot lets Bilibili's first real day be a difference
 START, END = date(2026, 11, 17), date(2026, 11, 18)
@@ -244,25 +246,7 @@ def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
     bad = pipeline.sim.paths.inbox / "xiaohongshu" / "bad_export.csv"
     with bad.open("w", encoding="gbk", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(
-            [
-                "日期",
-                "账号ID",
-                "笔记ID",
-                "笔记标题",
-                "首次发布时间",
-                "体裁",
-                "曝光",
-                "观看量",
-                "点赞",
-                "评论",
-                "收藏",
-                "分享",
-                "涨粉",
-                "人均观看时长(秒)",
-                "完播率",
-            ]
-        )
+        writer.writerow(NOTE_HEADERS)  # the headers the real export has
         writer.writerow(
             [
                 day.isoformat(),

@@ -39,7 +39,13 @@ class ApiSource:
 
     platform: str
     client_class: type[ApiClient]
+    schemas: dict[str, RecordSchema]
+    entities: tuple[str, ...] = ()
     snapshot_only = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.entities = tuple(cls.schemas)  # one raw table per declared record schema
 
     def __init__(
         self,

@@ -77,7 +77,6 @@ class BilibiliClient(ApiClient):
 class BilibiliSource(ApiSource):
     client_class = BilibiliClient
     platform = "bilibili"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 

@@ -84,7 +84,6 @@ class DouyinClient(ApiClient):
 class DouyinSource(ApiSource):
     client_class = DouyinClient
     platform = "douyin"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
 

@@ -58,7 +58,6 @@ class KuaishouClient(ApiClient):
 class KuaishouSource(ApiSource):
     client_class = KuaishouClient
     platform = "kuaishou"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 

@@ -60,7 +60,6 @@ class ShopClient(ApiClient):
 class ShopSource(ApiSource):
     client_class = ShopClient
     platform = "shop"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
 

@@ -84,7 +84,6 @@ class WechatClient(ApiClient):
 class WechatOaSource(ApiSource):
     client_class = WechatClient
     platform = "wechat_oa"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = False
 

@@ -39,7 +39,6 @@ class WecomClient(WechatClient):
 class WecomSource(ApiSource):
     client_class = WecomClient
     platform = "wecom"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 

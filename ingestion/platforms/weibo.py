@@ -68,7 +68,6 @@ class WeiboClient(ApiClient):
 class WeiboSource(ApiSource):
     client_class = WeiboClient
     platform = "weibo"
-    entities = tuple(SCHEMAS)
     schemas = SCHEMAS
     snapshot_only = True
 
