@@ -3,6 +3,12 @@
 Phone numbers and emails are normalised and replaced by a salted HMAC-SHA256 with the key
 in ``SOCIALMART_HASH_KEY``, at the step that loads raw, so the same phone hashes to the same
 value on every platform (it can still link a person) and cannot be read back.
+
+Placeholder values that shops and forms fill in when the real number is unknown (all one
+digit, 12345678901, 13800138000, "test@test.com") belong to nobody: they become a marker
+such as ``placeholder:phone:test-number`` (no digits, so no column looks like a phone), which
+the identity graph lists and excludes (SPEC R-U3) instead of linking every buyer who typed
+one into one person.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ from ingestion.errors import ConfigError
 
 KEY_VARIABLE = "SOCIALMART_HASH_KEY"
 _NOT_DIGITS = re.compile(r"\D")
+_ONE_DIGIT = re.compile(r"^(\d)\1*$")
+PLACEHOLDER_PHONES = frozenset({"12345678901", "13800138000", "13800000000", "19999999999"})
+PLACEHOLDER_EMAILS = frozenset({"test@test.com", "a@a.com", "none@none.com", "null@null.com"})
 
 
 def hash_key(environ: Mapping[str, str]) -> bytes:
@@ -42,11 +51,27 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def placeholder_kind(text: str, kind: str) -> str | None:
+    """Why a normalised phone or email stands for "unknown", not a person; else None."""
+    if kind == "phone":
+        if not text:
+            return "no-digits"
+        if _ONE_DIGIT.match(text):
+            return "repeated-digit"
+        return "test-number" if text in PLACEHOLDER_PHONES else None
+    if "@" not in text:
+        return "malformed"
+    return "test-address" if text in PLACEHOLDER_EMAILS else None
+
+
 def pseudonymise(value: Any, kind: str, key: bytes) -> str | None:
     """The HMAC of a normalised phone or email; None for an empty value."""
     if value is None or str(value).strip() == "":
         return None
     text = normalise_phone(str(value)) if kind == "phone" else normalise_email(str(value))
+    placeholder = placeholder_kind(text, kind)
+    if placeholder:
+        return f"placeholder:{kind}:{placeholder}"
     return hmac.new(key, f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()
 
 

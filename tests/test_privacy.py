@@ -20,23 +20,39 @@ KEY = b"0123456789abcdef-test"
 
 
 def test_same_phone_in_any_form_hashes_alike():
-    forms = ["13800138000", "+86 138-0013-8000", "0086 13800138000", " 138 0013 8000 "]
+    forms = ["13912345678", "+86 139-1234-5678", "0086 13912345678", " 139 1234 5678 "]
     assert len({pseudonymise(f, "phone", KEY) for f in forms}) == 1
     assert pseudonymise("Fan@Example.com ", "email", KEY) == pseudonymise(
         "fan@example.com", "email", KEY
     )
     assert pseudonymise("", "phone", KEY) is None
-    assert pseudonymise("13800138000", "phone", b"another-key-0123") != pseudonymise(
-        "13800138000", "phone", KEY
+    assert pseudonymise("13912345678", "phone", b"another-key-0123") != pseudonymise(
+        "13912345678", "phone", KEY
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "kind", "marker"),
+    [
+        ("00000000000", "phone", "placeholder:phone:repeated-digit"),
+        ("+86 138 0013 8000", "phone", "placeholder:phone:test-number"),
+        ("12345678901", "phone", "placeholder:phone:test-number"),
+        ("--", "phone", "placeholder:phone:no-digits"),
+        ("TEST@test.com", "email", "placeholder:email:test-address"),
+        ("not an email", "email", "placeholder:email:malformed"),
+    ],
+)
+def test_placeholder_values_become_markers_without_digits(value, kind, marker):
+    assert pseudonymise(value, kind, KEY) == marker
+    assert not PHONE.search(marker)
+
+
 def test_nested_and_list_fields_are_replaced():
-    record = {"follow_info": {"remark_mobiles": ["13800138000", "13900139000"]}, "post_tel": "1"}
+    record = {"follow_info": {"remark_mobiles": ["13912345678", "13900139000"]}, "post_tel": "1"}
     pseudonymise_record(record, {"follow_info.remark_mobiles": "phone", "post_tel": "phone"}, KEY)
     assert "remark_mobiles" not in record["follow_info"] and "post_tel" not in record
     assert record["follow_info"]["remark_mobiles_hash"][0] == pseudonymise(
-        "13800138000", "phone", KEY
+        "13912345678", "phone", KEY
     )
 
 

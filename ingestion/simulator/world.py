@@ -94,6 +94,10 @@ USER_ID_TYPE = {
     "xiaohongshu": "xiaohongshu_user_id",
     "zhihu": "zhihu_user_id",
 }
+# Phones on orders that belong to nobody in particular: what buyers type when they will not
+# give their number, and the store's own phone when staff order for walk-in customers.
+PLACEHOLDER_PHONE = "138-0013-8000"
+STORE_PHONE = "17700001111"
 COMMENT_TEXTS = (
     "太好看了，已下单！",
     "质量太差了，退货",
@@ -466,7 +470,7 @@ class World:
                     "order_id": str(6_900_000_000_000_000_000 + int(self._u("oid", *key) * 1e17)),
                     "shop_id": shop.account_id,
                     "buyer_id": p.ids["douyin_open_id"],
-                    "phone": p.ids.get("phone"),
+                    "phone": self._order_phone(p, key),
                     "amount_fen": amount,
                     "paid_at": paid_at,
                     "content_id": attributed,
@@ -475,6 +479,14 @@ class World:
                 }
             )
         return out
+
+    def _order_phone(self, p: SimPerson, key: tuple[str, date]) -> str | None:
+        which = self._u("order_phone", *key)
+        if which < 0.03:
+            return PLACEHOLDER_PHONE
+        if which < 0.11:
+            return STORE_PHONE
+        return p.ids.get("phone")
 
     def live_sessions(self, day: date) -> list[dict[str, object]]:
         """Live sessions of the day on the platforms that stream (main accounts only)."""

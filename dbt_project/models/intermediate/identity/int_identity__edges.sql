@@ -1,0 +1,25 @@
+{#- One row per pair of linkable identifiers seen together on at least one record. -#}
+with record_pairs as (
+    select * from {{ ref('int_identity__record_pairs') }}
+),
+
+nodes as (
+    select * from {{ ref('int_identity__nodes') }}
+),
+
+final as (
+    select
+        p.left_type,
+        p.left_value,
+        p.right_type,
+        p.right_value,
+        list(distinct p.source order by p.source) as sources,
+        min(p.first_seen_date) as first_seen_date,
+        max(p.last_seen_date) as last_seen_date
+    from record_pairs as p
+    semi join nodes as l on l.id_type = p.left_type and l.id_value = p.left_value
+    semi join nodes as r on r.id_type = p.right_type and r.id_value = p.right_value
+    group by p.left_type, p.left_value, p.right_type, p.right_value
+)
+
+select * from final

@@ -1,0 +1,146 @@
+"""Stable unified user ids (SPEC R-U4): each component of the identifier graph gets the id
+its identifiers carried in the previously built bridge.
+
+- A component whose identifiers carried one id keeps it.
+- A merge (identifiers carrying several ids) keeps the oldest id: earliest
+  ``unified_user_created_on``, then the smallest id.
+- A split (one id's identifiers now in several components) leaves the id with the piece
+  holding most of its identifiers; every other piece gets a new id derived from its
+  smallest identifier and the id it split from.
+- A component with no previous id gets one derived from its smallest identifier.
+
+New ids are hashes of the input, never counters, so a rerun, or a rebuild from nothing
+on the same data, gives the same ids. ``previous_unified_user_id`` is kept on each row for
+the merge log.
+"""
+
+import duckdb
+
+PREVIOUS_BRIDGE = ("mart", "bridge_user_identity")
+
+_EMPTY_PREVIOUS = """
+    select null::varchar as id_type, null::varchar as id_value,
+        null::varchar as unified_user_id, null::date as unified_user_created_on
+    where false
+"""
+
+
+def new_id(seed_sql: str) -> str:
+    return f"'uu' || left(sha256({seed_sql}), 18)"
+
+
+def assign_unified_ids(
+    con: duckdb.DuckDBPyConnection, components: str, nodes: str, previous: str | None
+) -> duckdb.DuckDBPyRelation:
+    """Rows of ``components`` with their ``unified_user_id``; see the module docstring.
+
+    ``nodes`` gives each identifier's ``first_seen_date``; ``previous`` is the last bridge
+    (``id_type, id_value, unified_user_id, unified_user_created_on``) or None.
+    """
+    previous_sql = f"select * from {previous}" if previous else _EMPTY_PREVIOUS
+    return con.sql(
+        f"""
+        with previous as ({previous_sql}),
+
+        current_ids as (
+            select c.id_type, c.id_value, c.component_key, n.first_seen_date,
+                p.unified_user_id as previous_id,
+                p.unified_user_created_on as previous_created_on
+            from {components} as c
+            join {nodes} as n using (id_type, id_value)
+            left join previous as p using (id_type, id_value)
+        ),
+
+        carried as (
+            select component_key, previous_id, min(previous_created_on) as created_on,
+                count(*) as identifiers
+            from current_ids
+            where previous_id is not null
+            group by all
+        ),
+
+        -- after a split the old id stays with its biggest piece
+        id_homes as (
+            select previous_id, component_key
+            from carried
+            qualify row_number() over (
+                partition by previous_id order by identifiers desc, component_key
+            ) = 1
+        ),
+
+        kept as (
+            select c.component_key, c.previous_id as unified_user_id, c.created_on
+            from carried as c
+            join id_homes as h using (previous_id, component_key)
+            qualify row_number() over (
+                partition by c.component_key order by c.created_on, c.previous_id
+            ) = 1
+        ),
+
+        components as (
+            select component_key, min(first_seen_date) as first_seen_date,
+                min(previous_id) as split_from
+            from current_ids
+            group by component_key
+        ),
+
+        fresh as (
+            select
+                c.component_key,
+                case
+                    when c.split_from is null then {new_id("c.component_key")}
+                    else {new_id("c.component_key || '|split from|' || c.split_from")}
+                end as unified_user_id,
+                c.first_seen_date as created_on
+            from components as c
+            anti join kept as k using (component_key)
+        ),
+
+        -- a derived id already held by a kept component (an identifier that left a
+        -- person and came back alone) is reissued under another derived id
+        fresh_unique as (
+            select
+                f.component_key,
+                case when k.unified_user_id is null then f.unified_user_id
+                    else {new_id("f.component_key || '|reissued|' || f.unified_user_id")}
+                end as unified_user_id,
+                f.created_on
+            from fresh as f
+            left join kept as k on k.unified_user_id = f.unified_user_id
+        ),
+
+        assigned as (
+            select * from kept
+            union all
+            select * from fresh_unique
+        )
+
+        select
+            i.id_type,
+            i.id_value,
+            i.component_key,
+            a.unified_user_id,
+            a.created_on as unified_user_created_on,
+            i.previous_id as previous_unified_user_id
+        from current_ids as i
+        join assigned as a using (component_key)
+        """
+    )
+
+
+def previous_bridge(con: duckdb.DuckDBPyConnection) -> str | None:
+    schema, table = PREVIOUS_BRIDGE
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()[0][0]
+    return f"{schema}.{table}" if found else None
+
+
+def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
+    dbt.config(materialized="table")
+    dbt.ref("int_identity__components").create_view("identity_components_input")
+    dbt.ref("int_identity__nodes").create_view("identity_nodes_seen")
+    return assign_unified_ids(
+        session, "identity_components_input", "identity_nodes_seen", previous_bridge(session)
+    )

@@ -1,0 +1,25 @@
+{#- One row per unified user: where the person is present and when they were seen. -#}
+with bridge as (
+    select * from {{ ref('bridge_user_identity') }}
+),
+
+final as (
+    select
+        unified_user_id,
+        min(unified_user_created_on) as unified_user_created_on,
+        list(distinct platform order by platform) filter (where platform is not null)
+            as platforms,
+        count(distinct platform) as platform_count,
+        count(distinct platform) > 1 as is_cross_platform,
+        count(*) as identifier_count,
+        bool_or(id_type = 'phone_hash') as has_phone,
+        bool_or(id_type = 'wecom_external_userid') as is_wecom_contact,
+        bool_or(id_type = 'crm_member_id') as is_crm_member,
+        bool_or(list_contains(sources, 'shop.orders')) as has_ordered,
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date
+    from bridge
+    group by unified_user_id
+)
+
+select * from final
