@@ -22,6 +22,7 @@ import polars as pl
 import pytest
 
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
+from ingestion.privacy import hash_key, pseudonymise
 from ingestion.settings import REPO_ROOT
 from ingestion.simulator.exports import TABLES
 from ingestion.simulator.harness import RunningSimulator, start_simulator
@@ -239,8 +240,114 @@ def test_backfill_from_the_cli(pipeline: Pipeline, tmp_path: Path):
     assert {START, END} <= set(days["business_date"])
 
 
-def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
+# -- unified user id ---------------------------------------------------------------------------
+def warehouse(pipeline: Pipeline, sql: str) -> pl.DataFrame:
+    con = duckdb.connect(str(pipeline.sim.paths.warehouse), read_only=True)
+    try:
+        return con.sql(sql).pl()
+    finally:
+        con.close()
+
+
+def as_node(pipeline: Pipeline, id_type: str, value: str) -> tuple[str, str]:
+    """A ground-truth identifier as the warehouse holds it (phones and emails hashed)."""
+    if id_type in ("phone", "email"):
+        key = hash_key(pipeline.sim.environ())
+        return f"{id_type}_hash", str(pseudonymise(value, id_type, key))
+    return id_type, value
+
+
+def test_unified_ids_match_the_simulators_people(pipeline: Pipeline):
+    """Pairwise precision ≥ 99.9% against the people behind the identifiers, and every
+    deterministic link (two identifiers on one served record) inside one unified id."""
+    world = pipeline.sim.world
+    person_of = {
+        as_node(pipeline, t, v): p for p, t, v in world.truth(START, END)["persons"].rows()
+    }
+    bridge = pipeline.published(
+        "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
+    )
+    id_of = {(t, v): u for t, v, u in bridge.rows()}
+    assert set(id_of) <= set(person_of), "an identifier no simulated person has was linked"
+
+    # precision: of all pairs sharing a unified id, the share that are one person
+    people = pl.DataFrame(
+        [(u, person_of[node]) for node, u in id_of.items()], schema=["uid", "person"], orient="row"
+    )
+    pairs = (pl.col("len") * (pl.col("len") - 1) // 2).sum()
+    pairs_in = people.group_by("uid").len().select(pairs).item()
+    pairs_right = people.group_by("uid", "person").len().select(pairs).item()
+    assert pairs_in > 50
+    assert pairs_right / pairs_in >= 0.999
+
+    # recall: every record's identifiers share one unified id
+    records = world.linking_records(WARM_UP, END)
+    assert len(records) > 50
+    missed = []
+    for person, ids in records:
+        nodes = [as_node(pipeline, t, v) for t, v in ids.items()]
+        if len({id_of.get(n) for n in nodes}) != 1 or None in {id_of.get(n) for n in nodes}:
+            missed.append((person, nodes))
+    assert missed == []
+
+    users = pipeline.published(
+        "select count(*) as n, count(*) filter (where is_cross_platform) as cross "
+        "from mart.dim_unified_user"
+    )
+    assert users["n"][0] == bridge["unified_user_id"].n_unique()
+    assert users["cross"][0] > 0
+
+
+def test_facts_carry_unified_ids_and_no_platform_user_ids(pipeline: Pipeline):
+    facts = pipeline.published(
+        "select interaction_type, count(*) as n, count(unified_user_id) as with_id "
+        "from mart.fct_user_interactions group by 1 order by 1"
+    )
+    assert set(facts["interaction_type"]) == {"comment", "follow", "private_domain_add"}
+    assert facts["n"].to_list() == facts["with_id"].to_list()
+    orders = pipeline.published("select count(*), count(unified_user_id) from mart.fct_orders")
+    assert orders.row(0)[0] > 0 and orders.row(0)[0] == orders.row(0)[1]
+    columns = pipeline.published(
+        "select table_name, column_name from information_schema.columns "
+        "where table_name in ('fct_user_interactions', 'fct_orders')"
+    )
+    assert not {"user_id", "buyer_id", "openid", "phone_hash"} & set(columns["column_name"])
+
+
+def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(pipeline: Pipeline):
     day = END + timedelta(days=1)
+    before = warehouse(
+        pipeline,
+        "select id_type, id_value, unified_user_id, unified_user_created_on "
+        "from mart.bridge_user_identity",
+    )
+    pipeline.sim.set_today(day + timedelta(days=1))
+    assert run_pipeline(pipeline.instance, day, asset_selection=ingestion_keys()).success
+    assert run_pipeline(pipeline.instance, day).success
+    after = warehouse(
+        pipeline, "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
+    )
+    log = warehouse(pipeline, "select * from identity.identity_merge_log")
+    moved = before.join(after, on=["id_type", "id_value"], suffix="_after").filter(
+        pl.col("unified_user_id") != pl.col("unified_user_id_after")
+    )
+    created = dict(before.select("unified_user_id", "unified_user_created_on").unique().rows())
+    for old, new in moved.select("unified_user_id", "unified_user_id_after").unique().rows():
+        event = log.filter(
+            (pl.col("from_unified_user_id") == old) & (pl.col("to_unified_user_id") == new)
+        )
+        assert event.height == 1, f"{old} → {new} is not in identity_merge_log"
+        if event["event_type"][0] == "merge":
+            assert (created[new], new) <= (created[old], old)  # the oldest id survived
+    kept = before.join(after, on=["id_type", "id_value"]).filter(
+        pl.col("unified_user_id") == pl.col("unified_user_id_right")
+    )
+    assert kept.height >= before.height - moved.height
+    assert kept.height > 0.9 * before.height
+
+
+def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
+    day = END + timedelta(days=2)  # after the identity stability test's extra day
     pipeline.sim.set_today(day + timedelta(days=1))
     account = pipeline.sim.world.accounts_of("xiaohongshu")[0].account_id
     bad = pipeline.sim.paths.inbox / "xiaohongshu" / "bad_export.csv"

@@ -398,8 +398,7 @@ class _Handler(BaseHTTPRequestHandler):
         more = start + limit < len(contacts)
         out = []
         for person, added in page:
-            phone = person.ids.get("phone")
-            remark = [phone] if phone and world._u("remark", person.person_id) < 0.7 else []
+            remark = world.wecom_remark_phones(person)
             out.append(
                 {
                     "external_contact": {

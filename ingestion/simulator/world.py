@@ -94,10 +94,8 @@ USER_ID_TYPE = {
     "xiaohongshu": "xiaohongshu_user_id",
     "zhihu": "zhihu_user_id",
 }
-# Phones on orders that belong to nobody in particular: what buyers type when they will not
-# give their number, and the store's own phone when staff order for walk-in customers.
+# What some buyers type when they will not give their number: it belongs to nobody.
 PLACEHOLDER_PHONE = "138-0013-8000"
-STORE_PHONE = "17700001111"
 COMMENT_TEXTS = (
     "太好看了，已下单！",
     "质量太差了，退货",
@@ -442,6 +440,48 @@ class World:
                 out.append((p, added))
         return out
 
+    def wecom_remark_phones(self, p: SimPerson) -> list[str]:
+        """The phone a staff member noted on the contact card, when they noted one."""
+        phone = p.ids.get("phone")
+        return [phone] if phone and self._u("remark", p.person_id) < 0.7 else []
+
+    def linking_records(self, start: date, end: date) -> list[tuple[str, dict[str, str]]]:
+        """Ground truth of deterministic links: every record served for ``start``…``end``
+        that names two or more identifiers of one person, as (person_id, {id_type: value}),
+        phones and emails in clear. Comments name one identifier and link nothing.
+        """
+        out: list[tuple[str, dict[str, str]]] = []
+        by_id = {p.person_id: p for p in self.persons}
+        day = start
+        while day <= end:
+            for o in self.orders_on(day):
+                person = by_id[str(o["person_id"])]
+                if o["phone"] and o["phone"] == person.ids.get("phone"):
+                    out.append(
+                        (
+                            person.person_id,
+                            {"douyin_open_id": str(o["buyer_id"]), "phone": str(o["phone"])},
+                        )
+                    )
+            day += timedelta(days=1)
+        for staff in self.accounts_of("wecom"):
+            for p, added in self.wecom_contacts(staff):
+                if added <= end:
+                    ids = {t: p.ids[t] for t in ("wecom_external_userid", "wechat_unionid")}
+                    for phone in self.wecom_remark_phones(p):
+                        ids["phone"] = phone
+                    out.append((p.person_id, ids))
+        for p, _joined in self.crm_members(end):
+            keep = ("crm_member_id", "phone", "email", "wechat_unionid")
+            out.append((p.person_id, {t: p.ids[t] for t in keep if t in p.ids}))
+        for account in self.accounts_of("wechat_oa"):
+            key = f"wechat_openid:{account.account_id}"
+            for p in self.persons_with(key):
+                out.append(
+                    (p.person_id, {key: p.ids[key], "wechat_unionid": p.ids["wechat_unionid"]})
+                )
+        return out
+
     def orders_on(self, day: date) -> list[dict[str, object]]:
         """The shop's paid orders of one day: buyer, phone, amount and what sold it."""
         shop = self.accounts_of("shop")[0]
@@ -481,11 +521,8 @@ class World:
         return out
 
     def _order_phone(self, p: SimPerson, key: tuple[str, date]) -> str | None:
-        which = self._u("order_phone", *key)
-        if which < 0.03:
+        if self._u("order_phone", *key) < 0.05:
             return PLACEHOLDER_PHONE
-        if which < 0.11:
-            return STORE_PHONE
         return p.ids.get("phone")
 
     def live_sessions(self, day: date) -> list[dict[str, object]]:
