@@ -1,7 +1,9 @@
-"""Great Expectations suites as blocking asset checks: a failure stops publishing."""
+"""Blocking asset checks: the Great Expectations suites and the warehouse-wide scan for
+phone numbers and emails in clear. A failure of any of them stops publishing."""
 
 import dagster as dg
 
+from expectations import pii
 from expectations.runner import Suite, validate
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import window_from_tags
@@ -40,5 +42,38 @@ def build_suite_check(suite_name: str, asset: dg.AssetKey) -> dg.AssetChecksDefi
     return _check
 
 
+# The identity bridge is where personal identifiers meet; the scan covers every table.
+PII_ASSET = dg.AssetKey(["mart", "bridge_user_identity"])
+
+
+@dg.asset_check(
+    asset=PII_ASSET,
+    name="no_clear_pii_in_warehouse",
+    blocking=True,
+    pool=DUCKDB_POOL,
+    description="Every text and JSON column of every warehouse table (dated tables on the "
+    "run's window) holds no phone number or email in clear (SPEC R-X1).",
+)
+def no_clear_pii_in_warehouse(
+    context: dg.AssetCheckExecutionContext, settings: SocialmartSettings
+) -> dg.AssetCheckResult:
+    window = window_from_tags(context.run.tags)
+    start, end = window if window else (None, None)
+    findings = pii.scan(settings.paths().warehouse, start, end)
+    return dg.AssetCheckResult(
+        passed=not findings,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "findings": [f.describe() for f in findings],
+            "masked_samples": {f"{f.table}.{f.column}": list(f.masked_samples) for f in findings},
+            "window": f"{start}..{end}" if start else "whole warehouse",
+        },
+        description="; ".join(f.describe() for f in findings) or None,
+    )
+
+
 suite_checks = [build_suite_check(name, key) for name, key in SUITE_ASSETS.items()]
-GATING_CHECKS = [dg.AssetCheckKey(key, f"gx_{name}") for name, key in SUITE_ASSETS.items()]
+GATING_CHECKS = [
+    *(dg.AssetCheckKey(key, f"gx_{name}") for name, key in SUITE_ASSETS.items()),
+    dg.AssetCheckKey(PII_ASSET, "no_clear_pii_in_warehouse"),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.checks import suite_checks
+from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import daily_partitions
@@ -28,7 +28,7 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 
 defs = dg.Definitions(
     assets=[*platform_assets, socialmart_dbt, published_mart],
-    asset_checks=suite_checks,
+    asset_checks=[*suite_checks, no_clear_pii_in_warehouse],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
     sensors=inbox_sensors,

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.checks import GATING_CHECKS, SUITE_ASSETS
+from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
 from orchestration.publishing import PublishError, publish
@@ -36,6 +36,7 @@ def failed_gates(instance: dg.DagsterInstance, run_id: str) -> list[str]:
         dg.AssetKey(["mart", "dim_account"]),
         dg.AssetKey(["mart", "dim_content"]),
         *SUITE_ASSETS.values(),
+        PII_ASSET,
     ],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

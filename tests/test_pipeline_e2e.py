@@ -399,3 +399,33 @@ def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
     assert published == []
     assert hashlib.sha256(pipeline.serving.read_bytes()).hexdigest() == before
     assert hashlib.sha256(parquet.read_bytes()).hexdigest() == parquet_before
+
+
+def test_a_phone_in_clear_blocks_publishing(pipeline: Pipeline):
+    """The CRM export grows a column the loader does not know is personal: the warehouse
+    scan finds the clear phone number, the check names where, nothing is published."""
+    day = END + timedelta(days=3)
+    pipeline.sim.set_today(day + timedelta(days=1))
+    leaked = pipeline.sim.paths.inbox / "crm" / f"会员数据_{day:%Y%m%d}_补充.csv"
+    with leaked.open("w", encoding="gbk", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["日期", "会员ID", "手机号", "邮箱", "unionid", "注册时间", "备用手机"])
+        writer.writerow(
+            [day.isoformat(), "M99999999", "", "", "", f"{day} 10:00:00", "13912345678"]
+        )
+    before = hashlib.sha256(pipeline.serving.read_bytes()).hexdigest()
+
+    result = run_pipeline(pipeline.instance, day, raise_on_error=False)
+
+    assert not result.success
+    failed = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
+    assert [e.check_name for e in failed] == ["no_clear_pii_in_warehouse"]
+    metadata = failed[0].metadata
+    assert "raw.crm__members.record" in str(metadata["findings"].value)
+    assert "139****5678" in str(metadata["masked_samples"].value)
+    assert "13912345678" not in str(metadata)
+    assert hashlib.sha256(pipeline.serving.read_bytes()).hexdigest() == before
