@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from ingestion.accounts import SOURCE_KEYS, Account
+from ingestion.erasure import scrub_file, suppressed_keys, suppressed_values
 from ingestion.errors import DayUnavailableError
 from ingestion.http import Page
 from ingestion.landing import latest_file, read_pages, write_pages
@@ -37,6 +38,7 @@ class IngestResult:
     quarantined: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: list[str] = field(default_factory=list)  # a sample, for metadata
     duplicates_dropped: int = 0
+    erased_dropped: int = 0  # records naming a person who asked to be erased
     rejected_files: list[str] = field(default_factory=list)  # export files moved aside
 
     def metadata(self) -> dict[str, Any]:
@@ -76,11 +78,12 @@ def ingest_day(
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries
     result.landing_file = str(landed)
-    records, quarantined = _sort_records(
-        source, landed, paths, day, result, os.environ if environ is None else environ
-    )
     con = connect()
     try:
+        erased = suppressed_keys(con)
+        records, quarantined = _sort_records(
+            source, landed, paths, day, result, os.environ if environ is None else environ, erased
+        )
         # A snapshot entity the platform could not serve for this day keeps what raw has.
         skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
         entities = [e for e in entity_tables(source.platform, source.entities) if e not in skipped]
@@ -97,16 +100,19 @@ def _sort_records(
     day: date,
     result: IngestResult,
     environ: Mapping[str, str],
+    erased: set[str],
 ):
     """Records of the landed pages: loadable ones per entity, the rest with their reason.
 
     Personal identifiers are hashed first, so neither raw nor quarantine holds them in
     clear. A record repeated verbatim (an item served again on the next page) loads once.
+    A record naming an erased person (``erased``: suppression keys) is dropped.
     """
     secret: list[bytes] = []  # read only when a personal field turns up
     records: dict[str, list[Row]] = {}
     quarantined: list[tuple[str, str, Row]] = []
     seen: set[tuple[str, str]] = set()
+    erased_found: set[str] = set()
     for line, page in enumerate(read_pages(landed), start=1):
         label = source_label(paths.landing, landed, line)
         entity = page["entity"]
@@ -118,6 +124,13 @@ def _sort_records(
             if personal:
                 secret = secret or [hash_key(environ)]
                 pseudonymise_record(record, personal, secret[0])
+            if erased:
+                secret = secret or [hash_key(environ)]
+                found = suppressed_values(record, erased, secret[0])
+                if found:
+                    erased_found |= found
+                    result.erased_dropped += 1
+                    continue
             fingerprint = (entity, json.dumps(record, sort_keys=True, ensure_ascii=False))
             if fingerprint in seen:
                 result.duplicates_dropped += 1
@@ -132,6 +145,8 @@ def _sort_records(
                     result.quarantine_reasons.append(f"{entity} ({label}): {reason}")
             else:
                 records.setdefault(entity, []).append((label, record))
+    if erased_found:  # the platform still serves an erased person: not even landing keeps them
+        scrub_file(landed, erased_found, secret[0])
     return records, quarantined
 
 

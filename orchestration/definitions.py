@@ -7,7 +7,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
-from orchestration.ingestion_assets import platform_assets
+from orchestration.ingestion_assets import erasure_requests, platform_assets
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
 from orchestration.resources import SocialmartSettings
@@ -27,7 +27,7 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 defs = dg.Definitions(
-    assets=[*platform_assets, socialmart_dbt, published_mart],
+    assets=[*platform_assets, erasure_requests, socialmart_dbt, published_mart],
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],

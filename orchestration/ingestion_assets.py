@@ -4,7 +4,9 @@ import dagster as dg
 import duckdb
 
 from ingestion.accounts import read_accounts
+from ingestion.erasure import apply_requests
 from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
+from ingestion.privacy import hash_key
 from ingestion.runner import entity_tables, ingest_day
 from orchestration.partitions import daily_partitions, days_between, window_from_keys
 from orchestration.resources import SocialmartSettings
@@ -91,3 +93,34 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
 
 
 platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]
+
+
+@dg.asset(
+    key=raw_key("erasure", "log"),
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=DUCKDB_POOL,
+    group_name="raw",
+    kinds={"duckdb", "python"},
+    owners=["team:data"],
+    description="Erasure requests dropped in inbox/erasure/: the person's identifiers and raw "
+    "rows removed, landing blanked, future records suppressed, one audit row each (R-X3).",
+)
+def erasure_requests(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+    paths = settings.paths()
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        outcomes = apply_requests(paths, con, hash_key(settings.environ()))
+    finally:
+        con.close()
+    for o in outcomes:
+        context.log.info(
+            f"erasure {o.request_id}: {o.identifiers_erased} identifiers, "
+            f"{sum(o.raw_rows_deleted.values())} raw rows, {o.landing_files_scrubbed} landing files"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "requests": [o.request_id for o in outcomes],
+            "raw_rows_deleted": sum(sum(o.raw_rows_deleted.values()) for o in outcomes),
+        }
+    )

@@ -8,7 +8,9 @@ compared with numbers this test computes from the simulator's ground truth.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -344,6 +346,85 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(pipeline: 
     )
     assert kept.height >= before.height - moved.height
     assert kept.height > 0.9 * before.height
+
+
+def test_an_erasure_request_removes_the_person_and_keeps_them_out(pipeline: Pipeline):
+    """A phone number in clear names the person; everything linked to them goes: bridge,
+    dims, facts, raw rows and landing files, and it stays gone when the platforms serve
+    them again. The audit row counts it all."""
+    day = END + timedelta(days=1)
+    sim = pipeline.sim
+    sim.set_today(day + timedelta(days=1))
+    bridge = pipeline.published(
+        "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
+    )
+    ids_by_user = bridge.group_by("unified_user_id").agg(pl.col("id_type"), pl.col("id_value"))
+    person = next(
+        p
+        for p in sim.world.persons
+        if {"phone", "crm_member_id", "douyin_open_id"} <= set(p.ids)
+        and as_node(pipeline, "phone", p.ids["phone"])
+        in set(bridge.select("id_type", "id_value").rows())
+        and (
+            ids_by_user.filter(
+                pl.col("id_value").list.contains(p.ids["douyin_open_id"])
+                & pl.col("id_value").list.contains(as_node(pipeline, "phone", p.ids["phone"])[1])
+            ).height
+        )
+    )
+    uid = bridge.filter(pl.col("id_value") == person.ids["douyin_open_id"])["unified_user_id"][0]
+    erased = bridge.filter(pl.col("unified_user_id") == uid)
+    folder = sim.paths.inbox / "erasure"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ticket-4711.csv").write_text(f"id_type,id_value\nphone,+86 {person.ids['phone']}\n")
+
+    assert run_pipeline(pipeline.instance, day).success
+    # the platforms serve the person's comments and orders again: still gone
+    assert run_pipeline(pipeline.instance, day, asset_selection=ingestion_keys()).success
+    assert run_pipeline(pipeline.instance, day).success
+
+    assert (
+        pipeline.published(
+            f"select count(*) from mart.bridge_user_identity where unified_user_id = '{uid}' "
+            f"or id_value in ({', '.join(repr(v) for v in erased['id_value'])})"
+        ).item()
+        == 0
+    )
+    for table in ("mart.dim_unified_user", "mart.fct_user_interactions", "mart.fct_orders"):
+        assert (
+            pipeline.published(
+                f"select count(*) from {table} where unified_user_id = '{uid}'"
+            ).item()
+            == 0
+        )
+    values = [v for v in erased["id_value"]] + [person.ids["phone"]]
+    con = duckdb.connect(str(sim.paths.warehouse), read_only=True)
+    try:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = 'raw' and column_name = 'record'"
+            ).fetchall()
+        ]
+        for table in tables:
+            for v in values:
+                hits = con.execute(
+                    f"select count(*) from raw.{table} where contains(cast(record as varchar), ?)",
+                    [f'"{v}"'],
+                ).fetchall()[0][0]
+                assert hits == 0, f"raw.{table} still names an erased identifier"
+        log = con.sql("select * from identity.identity_erasure_log").pl()
+    finally:
+        con.close()
+    assert log["request_id"].to_list() == ["ticket-4711"]
+    assert log["identifiers_erased"][0] == erased.height
+    assert log["unified_users_erased"][0] == 1
+    assert sum(json.loads(log["raw_rows_deleted"][0]).values()) > 0
+    for path in sim.paths.landing.rglob("*.jsonl.gz"):
+        text = gzip.decompress(path.read_bytes()).decode()
+        assert person.ids["phone"] not in text and person.ids["douyin_open_id"] not in text
+    assert (folder / "done" / "ticket-4711.csv").exists()
 
 
 def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
