@@ -106,7 +106,8 @@ def write_graph(folder: Path, identifiers: int, seed: int = 7) -> dict[str, int]
             ),
             cross_links as (
                 select i as a,
-                    {people_start} + cast(hash(i, {seed} + 2) % ({identifiers} - {people_start}) as bigint) as b
+                    {people_start}
+                    + cast(hash(i, {seed} + 2) % ({identifiers} - {people_start}) as bigint) as b
                 from numbered
                 where pos = 0 and hash(i, {seed} + 3) % 20 = 0
             ),

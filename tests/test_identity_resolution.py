@@ -210,3 +210,13 @@ def test_an_identifier_that_comes_back_alone_does_not_take_a_used_id():
     without_a = bridge2.filter(pl.col("id_type") != "a")
     _, ids3 = build_ids(con, nodes, [("b:1", "b:2")], without_a)
     assert ids3["a:1"] != ids3["b:1"]
+
+
+def test_running_out_of_rounds_is_an_error_not_a_silent_cap(monkeypatch: pytest.MonkeyPatch):
+    con = duckdb.connect()
+    nodes = [f"a:{i:03d}" for i in range(300)]
+    random.Random(3).shuffle(nodes)
+    graph(con, nodes, [(f"a:{i:03d}", f"a:{i + 1:03d}") for i in range(299)])
+    monkeypatch.setattr(components_model, "MAX_ROUNDS", 1)
+    with pytest.raises(components_model.ConvergenceError, match="after 1 rounds"):
+        components_model.connected_components(con, "nodes", "edges")
