@@ -94,6 +94,17 @@ USER_ID_TYPE = {
     "xiaohongshu": "xiaohongshu_user_id",
     "zhihu": "zhihu_user_id",
 }
+# Topic words of titles, one per content: brand story, tutorial, review, new product, offer,
+# live preview (the seed content_taxonomy maps them to categories and funnel stages).
+CONTENT_TOPICS = (
+    "品牌故事",
+    "使用教程",
+    "真实测评",
+    "新品发布",
+    "限时优惠",
+    "直播预告",
+    "会员福利",
+)
 # What some buyers type when they will not give their number: it belongs to nobody.
 PLACEHOLDER_PHONE = "138-0013-8000"
 COMMENT_TEXTS = (
@@ -220,12 +231,18 @@ class World:
             platform=platform,
             account_id=account.account_id,
             content_id=content_id,
-            title=f"{account.account_name} 第{(day - self.history_start).days + 1}期内容",
+            title=self._title(account, day, key),
             form=form,
             published_at=datetime.combine(day, time(), SHANGHAI) + timedelta(seconds=seconds),
             duration_seconds=int(lo + (hi - lo) * self._u("dur", *key)) if has_duration else None,
             peak_views=peak,
         )
+
+    def _title(self, account: SimAccount, day: date, key: tuple[object, ...]) -> str:
+        """A title with a topic word (the mart's taxonomy reads it) and, on some, an ad label."""
+        topic = CONTENT_TOPICS[int(self._u("topic", *key) * len(CONTENT_TOPICS))]
+        ad = "【广告】" if self._u("ad", *key) < 0.1 else ""
+        return f"{ad}{account.account_name}｜{topic} 第{(day - self.history_start).days + 1}期"
 
     def contents_of(self, account: SimAccount, until: date) -> list[SimContent]:
         """Contents the account published from history start up to and including ``until``."""

@@ -1,12 +1,23 @@
 -- One row per account per business date of the loaded range: the daily review numbers.
--- Formulas (SPEC R-K1, R-K2):
+-- Formulas (SPEC R-K1, R-K2, R-K3), each written here once; the roll-ups re-derive the
+-- rates from the summed parts (kpi_rollup macro), never average them:
 --   interactions         = likes + comments + shares + saves; a metric the platform does
 --                          not report counts as 0 (Douyin saves, WeChat OA likes)
 --   engagement_rate      = interactions / views
+--   fan_engagement_rate  = interactions / followers_total
+--   share_rate           = shares / views
+--   ctr                  = views / impressions (platforms that report impressions)
 --   completion_rate      = completed views / views, over the videos that report
 --                          completions (null when the platform reports none)
 --   follower_growth_rate_Nd = (followers_total - followers N days earlier)
 --                          / followers N days earlier; null without that day's total
+--   unfollow_rate        = unfollows / followers the day before
+--   gross_new_followers  = new followers as reported, else the net gain when positive
+--   paid_new_followers   = conversions of the account's follower-acquisition campaigns
+--   organic_follower_share = (gross new - paid) / gross new
+--   gmv_yuan             = shop orders sold by the account's contents + GMV of its live
+--                          sessions (live-room orders come from the live report only)
+--   aov_yuan             = gmv / orders;  roi = gmv / ad spend, shown as "1:N"
 -- A content total is null when any content's number is unknown that day (never a partial sum).
 with accounts as (
     select * from {{ ref('dim_account') }}
@@ -18,6 +29,54 @@ content_daily as (
 
 account_daily as (
     select * from {{ ref('fct_account_daily') }}
+),
+
+contents as (
+    select * from {{ ref('dim_content') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+live_sessions as (
+    select * from {{ ref('fct_live_sessions') }}
+),
+
+ad_spend as (
+    select * from {{ ref('fct_ad_spend') }}
+),
+
+posts as (
+    select account_key, publish_date as business_date, count(*) as posts
+    from contents
+    group by all
+),
+
+content_orders as (
+    select
+        c.account_key,
+        o.business_date,
+        count(*) as orders,
+        sum(o.amount_yuan) as gmv_yuan,
+        coalesce(sum(o.amount_yuan) filter (where c.is_ad), 0) as ad_content_gmv_yuan
+    from orders as o
+    join contents as c on c.content_key = 'douyin:' || o.attributed_content_id
+    where o.attributed_room_id is null
+    group by all
+),
+
+live_totals as (
+    select account_key, business_date, sum(orders) as orders, sum(gmv_yuan) as gmv_yuan
+    from live_sessions
+    group by all
+),
+
+spend_totals as (
+    select account_key, business_date, sum(spend_yuan) as ad_spend_yuan,
+        sum(conversions) as paid_new_followers
+    from ad_spend
+    group by all
 ),
 
 dates as (
@@ -41,6 +100,8 @@ content_totals as (
         case when count(*) = count({{ m }}) then sum({{ m }}) end as {{ m }},
         {% endfor %}
         case when count(*) = count(saves) then sum(saves) end as saves,
+        sum(impressions) as impressions,
+        sum(views) filter (where impressions is not null) as views_with_impressions,
         sum(completed_views) as completed_views,
         sum(views) filter (where completed_views is not null) as views_with_completions
     from content_daily
@@ -61,8 +122,18 @@ joined as (
             as interactions,
         content_totals.completed_views,
         content_totals.views_with_completions,
+        content_totals.impressions,
+        content_totals.views_with_impressions,
         account_daily.followers_total,
         account_daily.net_new_followers,
+        account_daily.new_followers,
+        account_daily.unfollows,
+        coalesce(posts.posts, 0) as posts,
+        coalesce(content_orders.orders, 0) + coalesce(live_totals.orders, 0) as orders,
+        coalesce(content_orders.gmv_yuan, 0) + coalesce(live_totals.gmv_yuan, 0) as gmv_yuan,
+        coalesce(content_orders.ad_content_gmv_yuan, 0) as ad_content_gmv_yuan,
+        coalesce(spend_totals.ad_spend_yuan, 0) as ad_spend_yuan,
+        coalesce(spend_totals.paid_new_followers, 0) as paid_new_followers,
         d1.followers_total as followers_1d_ago,
         d7.followers_total as followers_7d_ago,
         d30.followers_total as followers_30d_ago
@@ -73,6 +144,17 @@ joined as (
     left join account_daily
         on spine.account_key = account_daily.account_key
         and spine.business_date = account_daily.business_date
+    left join posts
+        on spine.account_key = posts.account_key and spine.business_date = posts.business_date
+    left join content_orders
+        on spine.account_key = content_orders.account_key
+        and spine.business_date = content_orders.business_date
+    left join live_totals
+        on spine.account_key = live_totals.account_key
+        and spine.business_date = live_totals.business_date
+    left join spend_totals
+        on spine.account_key = spend_totals.account_key
+        and spine.business_date = spend_totals.business_date
     left join account_daily as d1
         on spine.account_key = d1.account_key
         and d1.business_date = spine.business_date - interval 1 day
@@ -84,6 +166,13 @@ joined as (
         and d30.business_date = spine.business_date - interval 30 day
 ),
 
+with_new as (
+    select
+        *,
+        coalesce(new_followers, greatest(net_new_followers, 0)) as gross_new_followers
+    from joined
+),
+
 final as (
     select
         account_key,
@@ -91,6 +180,8 @@ final as (
         account_id,
         business_date,
         contents_reporting,
+        posts,
+        impressions,
         views,
         likes,
         comments,
@@ -98,17 +189,42 @@ final as (
         saves,
         case when views is not null then interactions end as interactions,
         interactions / nullif(views, 0) as engagement_rate,
+        case when views is not null then interactions end / nullif(followers_total, 0)
+            as fan_engagement_rate,
+        shares / nullif(views, 0) as share_rate,
+        views_with_impressions / nullif(impressions, 0) as ctr,
+        views_with_impressions,
         completed_views,
+        views_with_completions,
         completed_views / nullif(views_with_completions, 0) as completion_rate,
         followers_total,
         net_new_followers,
+        gross_new_followers,
+        least(paid_new_followers, gross_new_followers) as paid_new_followers,
+        gross_new_followers - least(paid_new_followers, gross_new_followers)
+            as organic_new_followers,
+        (gross_new_followers - least(paid_new_followers, gross_new_followers))
+            / nullif(gross_new_followers, 0) as organic_follower_share,
+        unfollows,
+        unfollows / nullif(followers_1d_ago, 0) as unfollow_rate,
+        followers_1d_ago,
+        followers_7d_ago,
+        followers_30d_ago,
+        orders,
+        gmv_yuan,
+        ad_content_gmv_yuan,
+        gmv_yuan / nullif(orders, 0) as aov_yuan,
+        ad_spend_yuan,
+        gmv_yuan / nullif(ad_spend_yuan, 0) as roi,
+        case when ad_spend_yuan > 0 then '1:' || round(gmv_yuan / ad_spend_yuan, 1) end
+            as roi_label,
         (followers_total - followers_1d_ago) / nullif(followers_1d_ago, 0)
             as follower_growth_rate_1d,
         (followers_total - followers_7d_ago) / nullif(followers_7d_ago, 0)
             as follower_growth_rate_7d,
         (followers_total - followers_30d_ago) / nullif(followers_30d_ago, 0)
             as follower_growth_rate_30d
-    from joined
+    from with_new
 )
 
 select * from final

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}") }}
 with account_daily as (
     select * from {{ ref('int_account_daily') }}
 ),
@@ -32,3 +33,4 @@ final as (
 )
 
 select * from final
+where {{ in_run_window() }}

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}") }}
 with content_daily as (
     select * from {{ ref('int_content_daily') }}
 ),
@@ -25,3 +26,4 @@ final as (
 )
 
 select * from final
+where {{ in_run_window() }}

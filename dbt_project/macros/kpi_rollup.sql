@@ -1,0 +1,100 @@
+{#- Roll kpi_account_daily up to a scope (account, platform, matrix) and a period (day, ISO
+    week, month) (SPEC R-K6). Counts are summed; followers are taken at the period's ends;
+    every rate is re-derived from the summed parts with the formulas of kpi_account_daily,
+    never averaged. -#}
+{% macro kpi_rollup(scope, period) %}
+{%- set scope_cols = {'account': ['account_key', 'platform', 'account_id'], 'platform': ['platform'], 'matrix': []}[scope] -%}
+{%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+{%- set sums = ['posts', 'impressions', 'views', 'likes', 'comments', 'shares', 'saves', 'interactions', 'views_with_impressions', 'completed_views', 'views_with_completions', 'net_new_followers', 'gross_new_followers', 'paid_new_followers', 'organic_new_followers', 'unfollows', 'orders', 'gmv_yuan', 'ad_content_gmv_yuan', 'ad_spend_yuan'] -%}
+with account_daily as (
+    select * from {{ ref('kpi_account_daily') }}
+),
+
+dates as (
+    select * from {{ ref('dim_date') }}
+),
+
+-- one row per account and period: its sums and its followers at both ends
+per_account as (
+    select
+        a.account_key,
+        a.platform,
+        a.account_id,
+        d.{{ period_col }} as period_start,
+        count(*) as days_in_period,
+        {% for m in sums %}
+        sum(a.{{ m }}) as {{ m }},
+        {% endfor %}
+        arg_max(a.followers_total, a.business_date) filter (where a.followers_total is not null)
+            as followers_end,
+        arg_min(a.followers_1d_ago, a.business_date) filter (where a.followers_1d_ago is not null)
+            as followers_start,
+        {% if period == 'day' %}
+        sum(a.followers_total - a.followers_7d_ago) as followers_gain_7d,
+        sum(a.followers_7d_ago) filter (where a.followers_total is not null) as followers_7d_ago,
+        sum(a.followers_total - a.followers_30d_ago) as followers_gain_30d,
+        sum(a.followers_30d_ago) filter (where a.followers_total is not null) as followers_30d_ago,
+        {% endif %}
+        max(a.business_date) as period_end
+    from account_daily as a
+    join dates as d using (business_date)
+    group by all
+),
+
+rolled as (
+    select
+        {% for c in scope_cols %}{{ c }},
+        {% endfor %}
+        period_start,
+        max(days_in_period) as days_in_period,
+        count(distinct account_key) as accounts,
+        {% for m in sums %}
+        sum({{ m }}) as {{ m }},
+        {% endfor %}
+        sum(followers_end) as followers_total,
+        sum(followers_start) filter (where followers_end is not null) as followers_at_start,
+        sum(followers_end - followers_start) as followers_gain,
+        {% if period == 'day' %}
+        sum(followers_gain_7d) as followers_gain_7d,
+        sum(followers_7d_ago) filter (where followers_gain_7d is not null) as followers_7d_ago,
+        sum(followers_gain_30d) as followers_gain_30d,
+        sum(followers_30d_ago) filter (where followers_gain_30d is not null) as followers_30d_ago,
+        {% endif %}
+        max(period_end) as period_end
+    from per_account
+    group by all
+),
+
+final as (
+    select
+        {% for c in scope_cols %}{{ c }},
+        {% endfor %}
+        period_start{% if period == 'day' %} as business_date{% endif %},
+        {% if period != 'day' %}period_end, {% endif %}
+        days_in_period,
+        accounts,
+        {% for m in sums %}
+        {{ m }},
+        {% endfor %}
+        interactions / nullif(views, 0) as engagement_rate,
+        interactions / nullif(followers_total, 0) as fan_engagement_rate,
+        shares / nullif(views, 0) as share_rate,
+        views_with_impressions / nullif(impressions, 0) as ctr,
+        completed_views / nullif(views_with_completions, 0) as completion_rate,
+        followers_total,
+        followers_at_start,
+        followers_gain / nullif(followers_at_start, 0) as follower_growth_rate,
+        {% if period == 'day' %}
+        followers_gain_7d / nullif(followers_7d_ago, 0) as follower_growth_rate_7d,
+        followers_gain_30d / nullif(followers_30d_ago, 0) as follower_growth_rate_30d,
+        {% endif %}
+        unfollows / nullif(followers_at_start, 0) as unfollow_rate,
+        organic_new_followers / nullif(gross_new_followers, 0) as organic_follower_share,
+        posts * 7.0 / days_in_period as posts_per_week,
+        gmv_yuan / nullif(orders, 0) as aov_yuan,
+        gmv_yuan / nullif(ad_spend_yuan, 0) as roi,
+        case when ad_spend_yuan > 0 then '1:' || round(gmv_yuan / ad_spend_yuan, 1) end
+            as roi_label
+    from rolled
+)
+{% endmacro %}

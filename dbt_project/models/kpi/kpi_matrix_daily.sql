@@ -1,0 +1,151 @@
+{#- One row per business date for the whole matrix: the roll-up of kpi_account_daily plus
+    the KPIs that only exist matrix-wide (SPEC R-K3, R-K7):
+      total_gmv_yuan            = account GMV + shop orders sold by no content or live room
+      monetisation_share        = GMV sold by ad-labelled (广告) contents / total GMV
+      platforms_for_70pct_traffic = fewest platforms whose views make 70% of the day's views
+      data_coverage             = accounts that reported (followers or any content) / accounts
+      private_domain_conversion_rate = WeCom contacts (so far) who have ordered (so far)
+                                  / WeCom contacts (so far)
+      repurchase_rate_30d       = buyers of the last 30 days with 2+ orders in them / buyers
+      new_customers             = people whose first order is that day
+      cac_yuan                  = ad spend / new customers -#}
+{{ kpi_rollup('matrix', 'day') }},
+
+accounts as (
+    select * from {{ ref('dim_account') }}
+),
+
+account_days as (
+    select * from {{ ref('kpi_account_daily') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+interactions as (
+    select * from {{ ref('fct_user_interactions') }}
+),
+
+days as (
+    select business_date from final
+),
+
+unattributed as (
+    select business_date, count(*) as orders, sum(amount_yuan) as gmv_yuan
+    from orders
+    where attributed_content_id is null and attributed_room_id is null
+    group by all
+),
+
+platform_views as (
+    select business_date, platform, sum(views) as views
+    from account_days
+    where views > 0
+    group by all
+),
+
+traffic as (
+    select
+        business_date,
+        count(*) filter (where share_before < 0.7) as platforms_for_70pct_traffic
+    from (
+        select
+            business_date,
+            coalesce(
+                sum(views) over (
+                    partition by business_date order by views desc, platform
+                    rows between unbounded preceding and 1 preceding
+                ) / sum(views) over (partition by business_date),
+                0
+            ) as share_before
+        from platform_views
+    )
+    group by all
+),
+
+coverage as (
+    select
+        business_date,
+        count(*) filter (where followers_total is not null or contents_reporting > 0)
+            / (select count(*) from accounts) as data_coverage
+    from account_days
+    group by all
+),
+
+first_orders as (
+    select unified_user_id, min(business_date) as first_order_date
+    from orders
+    where unified_user_id is not null
+    group by all
+),
+
+contacts as (
+    select unified_user_id, min(business_date) as added_date
+    from interactions
+    where interaction_type = 'private_domain_add' and unified_user_id is not null
+    group by all
+),
+
+private_domain as (
+    select
+        d.business_date,
+        count(*) filter (where c.added_date <= d.business_date) as contacts,
+        count(*) filter (
+            where c.added_date <= d.business_date and f.first_order_date <= d.business_date
+        ) as contacts_ordered
+    from days as d
+    cross join contacts as c
+    left join first_orders as f using (unified_user_id)
+    group by all
+),
+
+buyers_30d as (
+    select d.business_date, o.unified_user_id, count(*) as orders
+    from days as d
+    join orders as o
+        on o.business_date between d.business_date - interval 29 day and d.business_date
+    where o.unified_user_id is not null
+    group by all
+),
+
+repurchase as (
+    select business_date, count(*) as buyers_30d,
+        count(*) filter (where orders >= 2) as repeat_buyers_30d
+    from buyers_30d
+    group by all
+),
+
+new_customers as (
+    select first_order_date as business_date, count(*) as new_customers
+    from first_orders
+    group by all
+),
+
+matrix as (
+    select
+        final.*,
+        coalesce(unattributed.orders, 0) as unattributed_orders,
+        final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0) as total_gmv_yuan,
+        final.ad_content_gmv_yuan
+            / nullif(final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0), 0)
+            as monetisation_share,
+        traffic.platforms_for_70pct_traffic,
+        coverage.data_coverage,
+        private_domain.contacts as private_domain_contacts,
+        private_domain.contacts_ordered / nullif(private_domain.contacts, 0)
+            as private_domain_conversion_rate,
+        repurchase.buyers_30d,
+        repurchase.repeat_buyers_30d / nullif(repurchase.buyers_30d, 0) as repurchase_rate_30d,
+        coalesce(new_customers.new_customers, 0) as new_customers,
+        final.ad_spend_yuan / nullif(new_customers.new_customers, 0) as cac_yuan
+    from final
+    left join unattributed using (business_date)
+    left join traffic using (business_date)
+    left join coverage using (business_date)
+    left join private_domain using (business_date)
+    left join repurchase using (business_date)
+    left join new_customers using (business_date)
+)
+
+select * from matrix

@@ -1,0 +1,11 @@
+{#- One row per platform or data source of the matrix (SPEC §3 keys). -#}
+with platforms as (
+    select * from {{ ref('platforms') }}
+),
+
+final as (
+    select platform, platform_name, platform_name_en, delivery, is_social
+    from platforms
+)
+
+select * from final
