@@ -1,0 +1,67 @@
+{#- One row per content: its totals from publishing to the last loaded date and its rates
+    (formulas of kpi_account_daily), its rank by views within its account, and the
+    taxonomy (topic, funnel stage, ad label) the operations team reviews it by. -#}
+with contents as (
+    select * from {{ ref('dim_content') }}
+),
+
+content_daily as (
+    select * from {{ ref('fct_content_daily') }}
+),
+
+totals as (
+    select
+        content_key,
+        min(business_date) as first_date,
+        max(business_date) as last_date,
+        sum(impressions) as impressions,
+        sum(views) as views,
+        sum(likes) as likes,
+        sum(comments) as comments,
+        sum(shares) as shares,
+        sum(saves) as saves,
+        sum(coins) as coins,
+        sum(danmaku) as danmaku,
+        sum(completed_views) as completed_views,
+        sum(views) filter (where completed_views is not null) as views_with_completions,
+        sum(views) filter (where impressions is not null) as views_with_impressions
+    from content_daily
+    group by content_key
+),
+
+final as (
+    select
+        c.content_key,
+        c.account_key,
+        c.platform,
+        c.content_id,
+        c.title,
+        c.content_form,
+        c.topic_category,
+        c.funnel_stage,
+        c.is_ad,
+        c.publish_date,
+        t.last_date as business_date,
+        t.last_date - c.publish_date as days_since_publish,
+        t.impressions,
+        t.views,
+        t.likes,
+        t.comments,
+        t.shares,
+        t.saves,
+        t.coins,
+        t.danmaku,
+        coalesce(t.likes, 0) + coalesce(t.comments, 0) + coalesce(t.shares, 0)
+            + coalesce(t.saves, 0) as interactions,
+        (coalesce(t.likes, 0) + coalesce(t.comments, 0) + coalesce(t.shares, 0)
+            + coalesce(t.saves, 0)) / nullif(t.views, 0) as engagement_rate,
+        t.shares / nullif(t.views, 0) as share_rate,
+        t.views_with_impressions / nullif(t.impressions, 0) as ctr,
+        t.completed_views / nullif(t.views_with_completions, 0) as completion_rate,
+        rank() over (partition by c.account_key order by t.views desc nulls last)
+            as views_rank_in_account
+    from contents as c
+    join totals as t using (content_key)
+)
+
+select * from final

@@ -1,0 +1,116 @@
+{#- One row per KPI with a target, scope (account / platform / matrix), scope key and
+    business date: the value, the target valid that day, and the status (SPEC R-K8):
+      green  = the target is met
+      amber  = missed by no more than amber_band of the target (relative)
+      red    = missed by more
+      no_data = the value is unknown that day
+    annualised_retention_rate (matrix) is the size-weighted month-1 retention of every
+    cohort whose first month has ended, compounded over twelve months. -#}
+with targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+account_daily as (
+    select * from {{ ref('kpi_account_daily') }}
+),
+
+platform_daily as (
+    select * from {{ ref('kpi_platform_daily') }}
+),
+
+matrix_daily as (
+    select * from {{ ref('kpi_matrix_daily') }}
+),
+
+cohorts as (
+    select * from {{ ref('kpi_retention_cohorts') }}
+),
+
+retention as (
+    select power(sum(active_users) / sum(cohort_size), 12) as annualised_retention_rate
+    from cohorts
+    where month_offset = 1
+),
+
+account_values as (
+    unpivot (
+        select account_key as scope_key, business_date, follower_growth_rate_30d,
+            engagement_rate, completion_rate, fan_engagement_rate
+        from account_daily
+    ) on follower_growth_rate_30d, engagement_rate, completion_rate, fan_engagement_rate
+    into name kpi value value
+),
+
+platform_values as (
+    unpivot (
+        select platform as scope_key, business_date, organic_follower_share
+        from platform_daily
+    ) on organic_follower_share
+    into name kpi value value
+),
+
+matrix_values as (
+    unpivot (
+        select
+            'matrix' as scope_key,
+            business_date,
+            private_domain_conversion_rate,
+            cast(platforms_for_70pct_traffic as double) as platforms_for_70pct_traffic,
+            monetisation_share,
+            roi,
+            data_coverage,
+            (select annualised_retention_rate from retention) as annualised_retention_rate
+        from matrix_daily
+    ) on private_domain_conversion_rate, platforms_for_70pct_traffic, monetisation_share,
+        roi, data_coverage, annualised_retention_rate
+    into name kpi value value
+),
+
+kpi_values as (
+    select 'account' as scope, scope_key, business_date, kpi, value from account_values
+    union all
+    select 'platform', scope_key, business_date, kpi, value from platform_values
+    union all
+    select 'matrix', scope_key, business_date, kpi, value from matrix_values
+),
+
+-- unpivot drops nulls: bring back the days a KPI is unknown
+expected as (
+    select t.kpi, t.scope, k.scope_key, k.business_date
+    from targets as t
+    join (select distinct scope, scope_key, business_date from kpi_values) as k
+        using (scope)
+    where k.business_date >= t.valid_from
+        and (t.valid_to is null or k.business_date < t.valid_to)
+),
+
+final as (
+    select
+        e.kpi,
+        e.scope,
+        e.scope_key,
+        e.business_date,
+        v.value,
+        t.comparator,
+        t.target_value,
+        case
+            when v.value is null then 'no_data'
+            when t.comparator = '>=' and v.value >= t.target_value then 'green'
+            when t.comparator = '<=' and v.value <= t.target_value then 'green'
+            when t.comparator = '>=' and v.value >= t.target_value * (1 - t.amber_band)
+                then 'amber'
+            when t.comparator = '<=' and v.value <= t.target_value * (1 + t.amber_band)
+                then 'amber'
+            else 'red'
+        end as status
+    from expected as e
+    join targets as t
+        on t.kpi = e.kpi and t.scope = e.scope
+        and e.business_date >= t.valid_from
+        and (t.valid_to is null or e.business_date < t.valid_to)
+    left join kpi_values as v
+        on v.kpi = e.kpi and v.scope = e.scope and v.scope_key = e.scope_key
+        and v.business_date = e.business_date
+)
+
+select * from final
