@@ -169,7 +169,11 @@ joined as (
 with_new as (
     select
         *,
-        coalesce(new_followers, greatest(net_new_followers, 0)) as gross_new_followers
+        -- greatest() ignores nulls in DuckDB: an unknown gain must stay unknown
+        coalesce(
+            new_followers,
+            case when net_new_followers is not null then greatest(net_new_followers, 0) end
+        ) as gross_new_followers
     from joined
 ),
 
@@ -200,7 +204,8 @@ final as (
         followers_total,
         net_new_followers,
         gross_new_followers,
-        least(paid_new_followers, gross_new_followers) as paid_new_followers,
+        case when gross_new_followers is not null
+            then least(paid_new_followers, gross_new_followers) end as paid_new_followers,
         gross_new_followers - least(paid_new_followers, gross_new_followers)
             as organic_new_followers,
         (gross_new_followers - least(paid_new_followers, gross_new_followers))

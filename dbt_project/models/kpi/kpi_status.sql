@@ -33,24 +33,29 @@ retention as (
 ),
 
 account_values as (
-    unpivot (
+    select scope_key, business_date, kpi, value
+    from (
         select account_key as scope_key, business_date, follower_growth_rate_30d,
             engagement_rate, completion_rate, fan_engagement_rate
         from account_daily
-    ) on follower_growth_rate_30d, engagement_rate, completion_rate, fan_engagement_rate
-    into name kpi value value
+    ) unpivot include nulls (
+        value for kpi in (
+            follower_growth_rate_30d, engagement_rate, completion_rate, fan_engagement_rate
+        )
+    )
 ),
 
 platform_values as (
-    unpivot (
+    select scope_key, business_date, kpi, value
+    from (
         select platform as scope_key, business_date, organic_follower_share
         from platform_daily
-    ) on organic_follower_share
-    into name kpi value value
+    ) unpivot include nulls (value for kpi in (organic_follower_share))
 ),
 
 matrix_values as (
-    unpivot (
+    select scope_key, business_date, kpi, value
+    from (
         select
             'matrix' as scope_key,
             business_date,
@@ -61,9 +66,12 @@ matrix_values as (
             data_coverage,
             (select annualised_retention_rate from retention) as annualised_retention_rate
         from matrix_daily
-    ) on private_domain_conversion_rate, platforms_for_70pct_traffic, monetisation_share,
-        roi, data_coverage, annualised_retention_rate
-    into name kpi value value
+    ) unpivot include nulls (
+        value for kpi in (
+            private_domain_conversion_rate, platforms_for_70pct_traffic, monetisation_share,
+            roi, data_coverage, annualised_retention_rate
+        )
+    )
 ),
 
 kpi_values as (
@@ -74,7 +82,7 @@ kpi_values as (
     select 'matrix', scope_key, business_date, kpi, value from matrix_values
 ),
 
--- unpivot drops nulls: bring back the days a KPI is unknown
+-- every scope key and day a KPI has a target for, known or not
 expected as (
     select t.kpi, t.scope, k.scope_key, k.business_date
     from targets as t
