@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.alert_assets import alert_notifications
 from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.ingestion_assets import erasure_requests, platform_assets
@@ -27,7 +28,13 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 defs = dg.Definitions(
-    assets=[*platform_assets, erasure_requests, socialmart_dbt, published_mart],
+    assets=[
+        *platform_assets,
+        erasure_requests,
+        socialmart_dbt,
+        published_mart,
+        alert_notifications,
+    ],
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],

@@ -1,0 +1,154 @@
+"""Alerts to a group chat robot: WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书).
+
+Each service gets its own message format, signing and error envelope:
+
+- WeCom group robot: ``{"msgtype": "markdown", "markdown": {"content": ...}}``; the key is
+  in the URL; the reply is ``{"errcode": 0, "errmsg": "ok"}``.
+- DingTalk custom robot: ``{"msgtype": "markdown", "markdown": {"title", "text"}}``; with a
+  secret the URL gets ``timestamp`` (ms) and ``sign`` = base64(HMAC-SHA256(secret,
+  "<timestamp>\\n<secret>")); reply ``{"errcode": 0, ...}``.
+- Feishu custom bot: ``{"msg_type": "text", "content": {"text"}}``; with a secret the body
+  gets ``timestamp`` (s) and ``sign`` = base64(HMAC-SHA256(key="<timestamp>\\n<secret>",
+  msg="")); reply ``{"code": 0, ...}``.
+
+Configuration: ``SOCIALMART_ALERT_WEBHOOK_URL`` (none: alerts are not sent),
+``SOCIALMART_ALERT_WEBHOOK_KIND`` (wecom / dingtalk / feishu; guessed from the host when
+unset) and ``SOCIALMART_ALERT_WEBHOOK_SECRET`` (signing, DingTalk and Feishu). Transport
+errors, 5xx, 429 and the services' rate-limit codes are retried with backoff; anything
+else raises ``AlertDeliveryError`` with the service's answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus, urlsplit
+
+import httpx
+
+KINDS = ("wecom", "dingtalk", "feishu")
+HOSTS = {
+    "qyapi.weixin.qq.com": "wecom",
+    "oapi.dingtalk.com": "dingtalk",
+    "open.feishu.cn": "feishu",
+    "open.larksuite.com": "feishu",
+}
+# Codes that mean "too many messages, try again later".
+RATE_LIMITED = {"wecom": {45009}, "dingtalk": {130101, 410100}, "feishu": {11232, 9499}}
+MAX_LINES = 20  # robots cap message size; the rest is summarised
+
+
+class AlertDeliveryError(Exception):
+    """The robot did not take the message; the alerts stay unsent for the next run."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    kind: str
+    url: str
+    secret: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Webhook | None:
+        url = environ.get("SOCIALMART_ALERT_WEBHOOK_URL", "").strip()
+        if not url:
+            return None
+        kind = environ.get("SOCIALMART_ALERT_WEBHOOK_KIND", "").strip().lower()
+        kind = kind or HOSTS.get(urlsplit(url).hostname or "", "")
+        if kind not in KINDS:
+            raise AlertDeliveryError(
+                f"SOCIALMART_ALERT_WEBHOOK_KIND must be one of {', '.join(KINDS)} "
+                f"(the host of {urlsplit(url).hostname!r} does not say which robot it is)"
+            )
+        return cls(kind, url, environ.get("SOCIALMART_ALERT_WEBHOOK_SECRET") or None)
+
+
+def markdown(title: str, lines: Sequence[str]) -> str:
+    shown = [f"- {line}" for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        shown.append(f"- … and {len(lines) - MAX_LINES} more (kpi.kpi_alerts)")
+    return f"### {title}\n" + "\n".join(shown)
+
+
+def request_for(
+    hook: Webhook, title: str, lines: Sequence[str], now: float
+) -> tuple[str, dict[str, Any]]:
+    """The URL and JSON body the service expects for one message."""
+    text = markdown(title, lines)
+    if hook.kind == "wecom":
+        return hook.url, {"msgtype": "markdown", "markdown": {"content": text}}
+    if hook.kind == "dingtalk":
+        url = hook.url
+        if hook.secret:
+            stamp = str(int(now * 1000))
+            digest = hmac.new(
+                hook.secret.encode(), f"{stamp}\n{hook.secret}".encode(), hashlib.sha256
+            ).digest()
+            sign = quote_plus(base64.b64encode(digest).decode())
+            url = f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
+        return url, {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    body: dict[str, Any] = {"msg_type": "text", "content": {"text": text.replace("### ", "")}}
+    if hook.secret:
+        stamp = str(int(now))
+        digest = hmac.new(f"{stamp}\n{hook.secret}".encode(), b"", hashlib.sha256).digest()
+        body.update(timestamp=stamp, sign=base64.b64encode(digest).decode())
+    return hook.url, body
+
+
+def _outcome(hook: Webhook, response: httpx.Response) -> tuple[bool, str]:
+    """(retry?, problem) for a failed reply; ("", "") when the robot took the message."""
+    if response.status_code == 429 or response.status_code >= 500:
+        return True, f"HTTP {response.status_code}"
+    if response.status_code != 200:
+        return False, f"HTTP {response.status_code}: {response.text[:200]}"
+    try:
+        reply = response.json()
+    except ValueError:
+        return False, f"not JSON: {response.text[:200]}"
+    if hook.kind == "feishu":
+        code = reply.get("code", reply.get("StatusCode"))
+    else:
+        code = reply.get("errcode")
+    if code == 0:
+        return False, ""
+    return code in RATE_LIMITED[hook.kind], f"{hook.kind} answered {reply}"
+
+
+def send(
+    hook: Webhook,
+    title: str,
+    lines: Sequence[str],
+    *,
+    client: httpx.Client | None = None,
+    attempts: int = 4,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Post one message; returns the attempts it took. Raises AlertDeliveryError."""
+    own = client is None
+    client = client or httpx.Client(timeout=10)
+    problem = ""
+    try:
+        for attempt in range(1, attempts + 1):
+            url, body = request_for(hook, title, lines, time.time())
+            try:
+                response = client.post(url, json=body)
+            except httpx.TransportError as exc:
+                retry, problem = True, f"{type(exc).__name__}: {exc}"
+            else:
+                retry, problem = _outcome(hook, response)
+                if not problem:
+                    return attempt
+            if not retry or attempt == attempts:
+                break
+            sleep(backoff * 2 ** (attempt - 1))
+    finally:
+        if own:
+            client.close()
+    host = urlsplit(hook.url).hostname
+    raise AlertDeliveryError(f"{hook.kind} robot at {host}: {problem} (after {attempt} attempts)")
