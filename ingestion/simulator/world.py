@@ -114,6 +114,7 @@ COMMENT_TEXTS = (
     "客服不回复，差评",
     "这个颜色绝了",
     "发货太慢了",
+    "是不是假货？用了过敏，要去曝光",  # the rare comment that needs the crisis team
 )
 
 
@@ -434,7 +435,9 @@ class World:
                     "comment_id": self._hex(8, "comment", c.content_id, day, n),
                     "user_id": person.ids[id_type],
                     "text": COMMENT_TEXTS[
-                        1 if negative else int(self._u("txt", c.content_id, day, n) * 3) * 2 % 6
+                        (6 if self._u("crisis", c.content_id, day, n) < 0.05 else 1)
+                        if negative
+                        else int(self._u("txt", c.content_id, day, n) * 3) * 2 % 6
                     ],
                     "created_at": datetime.combine(day, time(), SHANGHAI)
                     + timedelta(seconds=seconds),
