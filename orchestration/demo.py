@@ -66,6 +66,19 @@ def main() -> None:
         f"from kpi.kpi_account_daily where business_date >= '{start}' group by 1 order by 1"
     )
     print(summary)
+    print(
+        con.sql(
+            "select status, count(*) as kpis from kpi.kpi_status "
+            f"where business_date = '{end}' group by 1 order by 1"
+        )
+    )
+    print(
+        con.sql(
+            "select severity, alert_type, left(message, 90) as message from kpi.kpi_alerts "
+            f"where business_date = '{end}' order by case severity when 'critical' then 1 "
+            "when 'warning' then 2 else 3 end, alert_type limit 8"
+        )
+    )
     con.close()
     print(f"demo finished in {time.monotonic() - began:.0f} s")
     print(f"published mart: {paths.serving_db}")

@@ -304,6 +304,10 @@ def test_alerts_and_their_delivery(published):
         "where alert_type = 'negative_comment'"
     ).fetchall()
     assert respond_by == [("12:30",)]
+    message = con.execute(
+        "select message from kpi.kpi_alerts where alert_type = 'negative_comment'"
+    ).fetchall()[0][0]
+    assert message.endswith("reply by 2026-11-08 12:30 (Beijing time)")
     [(path, body)] = receiver.requests
     text = body["markdown"]["content"]
     assert path.startswith("/cgi-bin/webhook/send?key=k")

@@ -261,7 +261,9 @@ comment_alerts as (
         commented_at + interval 30 minute as respond_by,
         '[' || level_name || '] ' || platform || ':' || content_id || ' comment "'
             || left(comment_text, 60) || '" (keyword ' || keyword || '): ' || action
-            || ', reply by ' || strftime(commented_at + interval 30 minute, '%Y-%m-%d %H:%M')
+            || ', reply by ' || strftime(
+                (commented_at + interval 30 minute) at time zone 'Asia/Shanghai', '%Y-%m-%d %H:%M'
+            ) || ' (Beijing time)'
             as message
     from flagged_comments
 ),
