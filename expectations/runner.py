@@ -1,9 +1,12 @@
 """Runs an expectation suite (a YAML file in ``suites/``) on a date window of a table.
 
-A suite names its table, the date column that bounds it to the run's window, and a list
-of Great Expectations 1.x expectations in snake_case with their arguments. Rows are read
-from DuckDB once (bounded by the window) and validated through GX's pandas datasource:
-GX has no DuckDB dialect.
+A suite names what it reads, either a ``table`` or a ``query`` (for checks across
+tables: orphan keys, coverage, row volume), the ``date_column`` that bounds it to the
+run's window, the ``asset`` its check hangs on (``schema.model`` or ``raw.<platform>.<entity>``;
+by default its table), its ``severity`` (``error`` blocks publishing, ``warn`` is shown
+but does not) and a list of Great Expectations 1.x expectations in snake_case with their
+arguments. Rows are read from DuckDB once (bounded by the window) and validated through
+GX's pandas datasource: GX has no DuckDB dialect.
 """
 
 from __future__ import annotations
@@ -21,12 +24,21 @@ SUITES_DIR = Path(__file__).parent / "suites"
 SAMPLE_ROWS = 5
 
 
+SEVERITIES = ("error", "warn")
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
-    table: str
+    table: str  # a table name, or "(<query>)" for a query suite
     date_column: str | None
     expectations: list[tuple[str, dict[str, Any]]]
+    asset: tuple[str, ...] = ()
+    severity: str = "error"
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"
 
     @classmethod
     def load(cls, name: str, folder: Path = SUITES_DIR) -> Suite:
@@ -38,7 +50,20 @@ class Suite:
                 raise ValueError(f"{path}: expectation {i} must be one 'type: {{kwargs}}' mapping")
             ((kind, kwargs),) = entry.items()
             items.append((kind, dict(kwargs or {})))
-        return cls(name, spec["table"], spec.get("date_column"), items)
+        if ("table" in spec) == ("query" in spec):
+            raise ValueError(f"{path}: give exactly one of 'table' and 'query'")
+        source = spec["table"] if "table" in spec else f"({spec['query'].strip()})"
+        asset = spec.get("asset") or spec.get("table")
+        if not asset:
+            raise ValueError(f"{path}: a query suite names the 'asset' its check belongs to")
+        severity = spec.get("severity", "error")
+        if severity not in SEVERITIES:
+            raise ValueError(f"{path}: severity must be one of {SEVERITIES}, not {severity!r}")
+        return cls(name, source, spec.get("date_column"), items, tuple(asset.split(".")), severity)
+
+    @classmethod
+    def all(cls, folder: Path = SUITES_DIR) -> list[Suite]:
+        return [cls.load(p.stem, folder) for p in sorted(folder.glob("*.yml"))]
 
 
 @dataclass
@@ -79,27 +104,27 @@ class Outcome:
         }
 
 
-def validate(suite: Suite, warehouse: Path, start: date | None, end: date | None) -> Outcome:
-    """Validate ``start``..``end`` (inclusive) of the suite's table; the whole table if None."""
+def validate(
+    suite: Suite,
+    warehouse: Path,
+    start: date | None,
+    end: date | None,
+    *,
+    docs: DataDocs | None = None,
+    run_name: str | None = None,
+) -> Outcome:
+    """Validate ``start``..``end`` (inclusive) of the suite's table; the whole table if None.
+
+    With ``docs``, the result is kept in that GX project and its Data Docs page is written
+    (named by ``run_name``, the Dagster run id); without, GX runs in memory.
+    """
     frame = _read(suite, warehouse, start, end)
 
     import great_expectations as gx  # ~5 s to import: only when a check actually runs
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
 
-    context = gx.get_context(mode="ephemeral")
+    context = docs.context() if docs else gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    batch = (
-        context.data_sources.add_pandas(f"{suite.name}_source")
-        .add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe("window")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    gx_suite = gx.ExpectationSuite(name=suite.name)
-    for kind, kwargs in suite.expectations:
-        gx_suite.add_expectation(ExpectationConfiguration(type=kind, kwargs=kwargs).to_domain_obj())
-    result = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
+    result = _run(context, suite, frame, docs is not None, run_name)
     failures = []
     for r in result.results:
         if r.success:
@@ -108,6 +133,9 @@ def validate(suite: Suite, warehouse: Path, start: date | None, end: date | None
         details = r.result or {}
         index = details.get("unexpected_index_list") or []
         positions = [i for i in index if isinstance(i, int)][:SAMPLE_ROWS]
+        if not positions and "unexpected_count" not in details:
+            # a table-level expectation (row count): its rows are the sample, e.g. orphans
+            positions = list(range(min(SAMPLE_ROWS, len(frame))))
         sample = json.loads(frame.iloc[positions].to_json(orient="records", date_format="iso"))
         if r.exception_info and r.exception_info.get("raised_exception"):
             sample = [{"error": str(r.exception_info.get("exception_message"))}]
@@ -116,8 +144,75 @@ def validate(suite: Suite, warehouse: Path, start: date | None, end: date | None
     return Outcome(suite.name, suite.table, len(frame), len(result.results), failures)
 
 
+def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | None) -> Any:
+    """The GX validation of ``frame``; kept (Data Docs updated) through a checkpoint."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    gx_suite = gx.ExpectationSuite(name=suite.name)
+    for kind, kwargs in suite.expectations:
+        gx_suite.add_expectation(ExpectationConfiguration(type=kind, kwargs=kwargs).to_domain_obj())
+    # one data source per suite, replaced each run: the frame is the run's window
+    source = context.data_sources.add_or_update_pandas(f"{suite.name}_source")
+    asset = source.add_dataframe_asset(suite.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe("window")
+    result_format = {"result_format": "COMPLETE"}
+    if not keep:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        return batch.validate(gx_suite, result_format=result_format)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=suite.name, data=batch_definition, suite=context.suites.add_or_update(gx_suite)
+        )
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite.name,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format=result_format,
+        )
+    )
+    run = checkpoint.run(
+        batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+    )
+    (validation,) = run.run_results.values()
+    return validation
+
+
+@dataclass(frozen=True)
+class DataDocs:
+    """A file-backed GX project (validation history) and its Data Docs HTML site."""
+
+    project: Path  # GX keeps suites, checkpoints and validation results in <project>/gx
+    site: Path  # the HTML, index.html at its top
+
+    def context(self) -> Any:
+        import great_expectations as gx
+
+        context = gx.get_context(mode="file", project_root_dir=self.project)
+        sites = {
+            "local_site": {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(self.site),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+        if context.variables.data_docs_sites != sites:
+            context.variables.data_docs_sites = sites
+            context.variables.save()
+        return context
+
+
 def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None):
-    query = f"select * from {suite.table}"
+    query = f"select * from {suite.table} as t"
     params: list[Any] = []
     if suite.date_column and start and end:
         query += f" where {suite.date_column} between ? and ?"

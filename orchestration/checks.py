@@ -1,40 +1,50 @@
-"""Blocking asset checks: the Great Expectations suites and the warehouse-wide scan for
-phone numbers and emails in clear. A failure of any of them stops publishing."""
+"""Asset checks: the Great Expectations suites (blocking, or warnings where a suite says
+so) and the warehouse-wide scan for phone numbers and emails in clear. A failure of any
+blocking check stops publishing; every validation is kept in the Data Docs."""
 
 import dagster as dg
 
 from expectations import pii
-from expectations.runner import Suite, validate
+from expectations.runner import DataDocs, Suite, validate
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import window_from_tags
 from orchestration.resources import SocialmartSettings
 
-# suite name → the asset it validates
-SUITE_ASSETS = {
-    "staging__douyin_video_daily": dg.AssetKey(["staging", "stg_douyin__video_daily"]),
-    "staging__xiaohongshu_note_daily": dg.AssetKey(["staging", "stg_xiaohongshu__note_daily"]),
-    "kpi__account_daily": dg.AssetKey(["kpi", "kpi_account_daily"]),
-}
+SUITES = Suite.all()
+# suite name → the asset its check hangs on
+SUITE_ASSETS = {suite.name: dg.AssetKey(list(suite.asset)) for suite in SUITES}
 
 
-def build_suite_check(suite_name: str, asset: dg.AssetKey) -> dg.AssetChecksDefinition:
+def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
+    what = "blocks publishing" if suite.blocking else "warns (does not block publishing)"
+
     @dg.asset_check(
-        asset=asset,
-        name=f"gx_{suite_name}",
-        blocking=True,
+        asset=SUITE_ASSETS[suite.name],
+        name=f"gx_{suite.name}",
+        blocking=suite.blocking,
         pool=DUCKDB_POOL,
-        description=f"Great Expectations suite expectations/suites/{suite_name}.yml on the "
-        "run's business dates; blocks publishing when any expectation fails.",
+        description=f"Great Expectations suite expectations/suites/{suite.name}.yml on the "
+        f"run's business dates; {what} when any expectation fails.",
     )
     def _check(context: dg.AssetCheckExecutionContext, settings: SocialmartSettings):
         window = window_from_tags(context.run.tags)
         start, end = window if window else (None, None)
-        outcome = validate(Suite.load(suite_name), settings.paths().warehouse, start, end)
+        paths = settings.paths()
+        docs = DataDocs(project=paths.home, site=paths.docs / "gx")
+        outcome = validate(
+            Suite.load(suite.name),
+            paths.warehouse,
+            start,
+            end,
+            docs=docs,
+            run_name=context.run.run_id,
+        )
         metadata = outcome.metadata()
         metadata["window"] = f"{start}..{end}" if start else "whole table"
+        metadata["data_docs"] = dg.MetadataValue.path(str(docs.site / "index.html"))
         return dg.AssetCheckResult(
             passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
             metadata=metadata,
             description="; ".join(f.describe() for f in outcome.failures) or None,
         )
@@ -72,8 +82,8 @@ def no_clear_pii_in_warehouse(
     )
 
 
-suite_checks = [build_suite_check(name, key) for name, key in SUITE_ASSETS.items()]
+suite_checks = [build_suite_check(suite) for suite in SUITES]
 GATING_CHECKS = [
-    *(dg.AssetCheckKey(key, f"gx_{name}") for name, key in SUITE_ASSETS.items()),
+    *(dg.AssetCheckKey(SUITE_ASSETS[s.name], f"gx_{s.name}") for s in SUITES if s.blocking),
     dg.AssetCheckKey(PII_ASSET, "no_clear_pii_in_warehouse"),
 ]

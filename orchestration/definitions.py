@@ -8,6 +8,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.alert_assets import alert_notifications
 from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
+from orchestration.docs_assets import dbt_docs
 from orchestration.ingestion_assets import erasure_requests, platform_assets
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
@@ -34,6 +35,7 @@ defs = dg.Definitions(
         socialmart_dbt,
         published_mart,
         alert_notifications,
+        dbt_docs,
     ],
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse],
     jobs=[daily_pipeline],

@@ -277,6 +277,47 @@ def test_every_contract_table_is_published_with_rows(pipeline: Pipeline):
     assert ((check["engagement_rate"] - check["from_accounts"]).abs() < 1e-12).all()
 
 
+def test_readers_see_whole_publishes_while_the_pipeline_publishes(pipeline: Pipeline):
+    """A BI tool reads the served file and the Parquet copy in a loop, in its own process,
+    while the pipeline publishes four times: no read fails, and every read sees exactly one
+    publish (each table's rows as that publish recorded them, a probe table that differs
+    from publish to publish included)."""
+    from orchestration.publish_assets import PUBLISHED_KEY
+
+    paths = pipeline.sim.paths
+    stop = paths.home / "stop-reader"
+    first = pipeline.published("select run_id from meta.publication").item()
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "tests.serving_reader", str(pipeline.serving),
+         str(paths.serving_parquet), str(stop)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    runs = []
+    try:
+        for publish in range(1, 5):
+            warehouse_sql(
+                pipeline,
+                "create or replace table kpi.reader_probe as "
+                f"select range as n from range({publish * 1000})",
+            )
+            result = run_pipeline(pipeline.instance, END, asset_selection=[PUBLISHED_KEY])
+            runs.append(result.run_id)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=120)
+        warehouse_sql(pipeline, "drop table if exists kpi.reader_probe")
+        stop.unlink()
+    assert run_pipeline(pipeline.instance, END, asset_selection=[PUBLISHED_KEY]).success
+    report = json.loads(out)
+    assert report["errors"] == []
+    assert report["torn"] == []
+    assert report["reads"] >= 20
+    assert len(report["publishes"]) >= 3, report["publishes"]  # it read across the swaps
+    assert set(report["publishes"]) <= {first, *runs}
+    parquet_folders = list(paths.serving_dir.glob("parquet-*"))
+    assert len(parquet_folders) <= 2  # the live one and the one before
+
+
 # -- unified user id ---------------------------------------------------------------------------
 def warehouse(pipeline: Pipeline, sql: str) -> pl.DataFrame:
     con = duckdb.connect(str(pipeline.sim.paths.warehouse), read_only=True)
@@ -301,8 +342,8 @@ def test_unified_ids_match_the_simulators_people(pipeline: Pipeline):
     person_of = {
         as_node(pipeline, t, v): p for p, t, v in world.truth(START, END)["persons"].rows()
     }
-    bridge = pipeline.published(
-        "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
+    bridge = warehouse(  # identifiers are personal: the warehouse has them, serving not
+        pipeline, "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
     )
     id_of = {(t, v): u for t, v, u in bridge.rows()}
     assert set(id_of) <= set(person_of), "an identifier no simulated person has was linked"
@@ -390,8 +431,8 @@ def test_an_erasure_request_removes_the_person_and_keeps_them_out(pipeline: Pipe
     day = END + timedelta(days=1)
     sim = pipeline.sim
     sim.set_today(day + timedelta(days=1))
-    bridge = pipeline.published(
-        "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
+    bridge = warehouse(  # identifiers are personal: the warehouse has them, serving not
+        pipeline, "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
     )
     ids_by_user = bridge.group_by("unified_user_id").agg(pl.col("id_type"), pl.col("id_value"))
     person = next(
@@ -419,9 +460,10 @@ def test_an_erasure_request_removes_the_person_and_keeps_them_out(pipeline: Pipe
     assert run_pipeline(pipeline.instance, day).success
 
     assert (
-        pipeline.published(
+        warehouse(
+            pipeline,
             f"select count(*) from mart.bridge_user_identity where unified_user_id = '{uid}' "
-            f"or id_value in ({', '.join(repr(v) for v in erased['id_value'])})"
+            f"or id_value in ({', '.join(repr(v) for v in erased['id_value'])})",
         ).item()
         == 0
     )
@@ -460,6 +502,156 @@ def test_an_erasure_request_removes_the_person_and_keeps_them_out(pipeline: Pipe
         text = gzip.decompress(path.read_bytes()).decode()
         assert person.ids["phone"] not in text and person.ids["douyin_open_id"] not in text
     assert (folder / "done" / "ticket-4711.csv").exists()
+
+
+# -- the quality gate: corruption at each layer blocks publishing ---------------------------
+def publish_fingerprint(pipeline: Pipeline) -> tuple[str, str]:
+    link = pipeline.sim.paths.serving_parquet
+    return hashlib.sha256(pipeline.serving.read_bytes()).hexdigest(), os.readlink(link)
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.passed
+        and e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+    }
+
+
+def without_ingestion() -> list[dg.AssetKey]:
+    from orchestration.definitions import defs
+
+    return [k for k in defs.resolve_all_asset_keys() if k.path[0] != "raw"]
+
+
+def warehouse_sql(pipeline: Pipeline, *statements: str) -> None:
+    con = duckdb.connect(str(pipeline.sim.paths.warehouse))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("layer", "corrupt", "undo", "check", "named"),
+    [
+        (
+            "staging: a date after the day",
+            f"""insert into raw.xiaohongshu__note_daily
+                select business_date, json_merge_patch(record, '{{"笔记ID": "future-note",
+                    "首次发布时间": "2030-01-01 08:00:00"}}'), _ingested_at, _run_id, _source
+                from raw.xiaohongshu__note_daily where business_date = '{END}' limit 1""",
+            "delete from raw.xiaohongshu__note_daily where record ->> '笔记ID' = 'future-note'",
+            "gx_staging__no_future_dates",
+            "future-note",
+        ),
+        (
+            "mart: an orphan key",
+            f"""insert into raw.douyin__video_daily
+                select business_date, json_merge_patch(record, '{{"item_id": "ghost-video"}}'),
+                    _ingested_at, _run_id, _source
+                from raw.douyin__video_daily where business_date = '{END}' limit 1""",
+            "delete from raw.douyin__video_daily where record ->> 'item_id' = 'ghost-video'",
+            "gx_mart__referential_integrity",
+            "douyin:ghost-video",
+        ),
+        (
+            "kpi: a missing platform",
+            f"create table raw.zhihu_saved as select * from raw.zhihu__follower_daily "
+            f"where business_date = '{END}'; "
+            f"create table raw.zhihu_saved_content as select * from raw.zhihu__content_daily "
+            f"where business_date = '{END}'; "
+            f"delete from raw.zhihu__follower_daily where business_date = '{END}'; "
+            f"delete from raw.zhihu__content_daily where business_date = '{END}'",
+            "insert into raw.zhihu__follower_daily select * from raw.zhihu_saved; "
+            "insert into raw.zhihu__content_daily select * from raw.zhihu_saved_content; "
+            "drop table raw.zhihu_saved; drop table raw.zhihu_saved_content",
+            "gx_kpi__coverage",
+            "account_coverage",
+        ),
+    ],
+)
+def test_corruption_blocks_publishing_and_names_the_rows(
+    pipeline: Pipeline, layer: str, corrupt: str, undo: str, check: str, named: str
+):
+    before = publish_fingerprint(pipeline)
+    warehouse_sql(pipeline, corrupt)
+    try:
+        result = run_pipeline(
+            pipeline.instance, END, asset_selection=without_ingestion(), raise_on_error=False
+        )
+    finally:
+        warehouse_sql(pipeline, undo)
+    assert not result.success, layer
+    failed = failed_checks(result)
+    assert list(failed) == [check], layer
+    assert named in str(failed[check]["failing_rows_sample"].value) + str(
+        failed[check]["failed_expectations"].value
+    )
+    assert publish_fingerprint(pipeline) == before
+
+
+def test_a_duplicate_key_in_raw_blocks_publishing(pipeline: Pipeline):
+    """Two versions of one note-day in the exports: the raw suite refuses the load."""
+    folder = pipeline.sim.paths.inbox / "xiaohongshu"
+    con = duckdb.connect(str(pipeline.sim.paths.warehouse), read_only=True)
+    try:
+        [(record,)] = con.execute(
+            f"select record from raw.xiaohongshu__note_daily where business_date = '{END}' limit 1"
+        ).fetchall()
+    finally:
+        con.close()
+    row = json.loads(record)
+    row["观看量"] = int(row["观看量"]) + 1
+    duplicate = folder / "笔记数据_重复导出.csv"
+    with duplicate.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(NOTE_HEADERS)
+        writer.writerow([row.get(h, "") for h in NOTE_HEADERS])
+    before = publish_fingerprint(pipeline)
+    xhs = [k for k in ingestion_keys() if k.path[1] == "xiaohongshu"]
+    try:
+        result = run_pipeline(
+            pipeline.instance,
+            END,
+            asset_selection=[*xhs, *without_ingestion()],
+            raise_on_error=False,
+        )
+    finally:
+        duplicate.unlink()
+        assert run_pipeline(pipeline.instance, END, asset_selection=xhs).success
+    failed = failed_checks(result)
+    assert list(failed) == ["gx_raw__xiaohongshu_note_daily"]
+    assert "expect_compound_columns_to_be_unique" in str(failed["gx_raw__xiaohongshu_note_daily"])
+    assert row["笔记ID"] in str(failed["gx_raw__xiaohongshu_note_daily"]["failing_rows_sample"])
+    assert publish_fingerprint(pipeline) == before
+
+
+def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
+    """No phone, no email, no platform user id: only the unified id."""
+    from expectations.pii import scan_connection
+
+    con = duckdb.connect(str(pipeline.serving), read_only=True)
+    try:
+        assert scan_connection(con) == []
+        columns = con.execute(
+            "select table_schema || '.' || table_name, column_name, data_type "
+            "from information_schema.columns"
+        ).fetchall()
+        served = set()
+        for table, column, data_type in columns:
+            if data_type == "VARCHAR":
+                values = con.execute(f'select distinct "{column}" from {table}').fetchall()
+                served |= {v for (v,) in values}
+    finally:
+        con.close()
+    assert ("mart.bridge_user_identity", "id_value") not in {(t, c) for t, c, _ in columns}
+    ids = warehouse(pipeline, "select id_value from mart.bridge_user_identity")["id_value"]
+    assert len(ids) > 100
+    assert served.isdisjoint(set(ids))
 
 
 def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
@@ -501,11 +693,12 @@ def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
-    failed = [e for e in evaluations if not e.passed]
-    assert [e.check_name for e in failed] == ["gx_staging__xiaohongshu_note_daily"]
-    metadata = failed[0].metadata
-    assert "column=views, min_value=0" in str(metadata["failed_expectations"].value)
-    assert "bad-note" in str(metadata["failing_rows_sample"].value)
+    failed = {e.check_name: e.metadata for e in evaluations if not e.passed}
+    # the platform's own suite and the all-platform staging suite both see the negative count
+    assert set(failed) == {"gx_staging__xiaohongshu_note_daily", "gx_staging__content_daily"}
+    for metadata in failed.values():
+        assert "column=views, min_value=0" in str(metadata["failed_expectations"].value)
+        assert "bad-note" in str(metadata["failing_rows_sample"].value)
     published = [
         e
         for e in result.all_events
