@@ -17,7 +17,16 @@ from orchestration.resources import SocialmartSettings
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "mart": "marts", "kpi": "kpi"}
+# The UI groups assets by layer, left to right: reference (seeds) and raw, staging,
+# intermediate (the identity graph's logs included), marts, kpi, serving.
+LAYER_GROUPS = {
+    "reference": "reference",
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "identity": "intermediate",
+    "mart": "marts",
+    "kpi": "kpi",
+}
 
 
 class LayeredTranslator(DagsterDbtTranslator):
