@@ -155,6 +155,22 @@ def test_run_succeeded_and_published(pipeline: Pipeline):
     )
 
 
+def test_data_docs_and_dbt_docs_are_built(pipeline: Pipeline):
+    docs = pipeline.sim.paths.docs
+    index = (docs / "gx" / "index.html").read_text(encoding="utf-8")
+    for suite in ("kpi__coverage", "mart__referential_integrity", "raw__shop_orders"):
+        assert suite in index
+    # one validation page per suite and run, named by the Dagster run
+    pages = list(
+        (docs / "gx" / "validations" / "kpi__coverage").glob(f"{pipeline.result.run_id}/*/*.html")
+    )
+    assert len(pages) == 1
+    dbt_page = (docs / "dbt" / "index.html").read_text(encoding="utf-8")
+    assert "bridge_user_identity" in dbt_page and "classification" in dbt_page
+    catalog = json.loads((docs / "dbt" / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.socialmart.kpi_account_daily" in catalog["nodes"]
+
+
 def test_every_account_and_day_has_a_row(pipeline: Pipeline):
     got = pipeline.published(
         "select platform, account_id, business_date from kpi.kpi_account_daily"
@@ -633,6 +649,7 @@ def test_a_duplicate_key_in_raw_blocks_publishing(pipeline: Pipeline):
 def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
     """No phone, no email, no platform user id: only the unified id."""
     from expectations.pii import scan_connection
+    from orchestration.publishing import column_classes
 
     con = duckdb.connect(str(pipeline.serving), read_only=True)
     try:
@@ -649,6 +666,14 @@ def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
     finally:
         con.close()
     assert ("mart.bridge_user_identity", "id_value") not in {(t, c) for t, c, _ in columns}
+    # every served column has a classification in the dbt docs, and none is personal
+    manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
+    classes = column_classes(manifest)
+    for table, column, _ in columns:
+        if table.startswith("meta."):
+            continue
+        assert classes[table].get(column, classes[table]["*"]) in {"public", "internal"}, (
+            table, column)  # fmt: skip
     ids = warehouse(pipeline, "select id_value from mart.bridge_user_identity")["id_value"]
     assert len(ids) > 100
     assert served.isdisjoint(set(ids))
