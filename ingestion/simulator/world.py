@@ -151,21 +151,18 @@ class World:
     # -- accounts and contents ------------------------------------------------------------
     @cached_property
     def accounts(self) -> list[SimAccount]:
-        out = []
-        for platform in PLATFORMS:
-            for i in range(SCALES[self.scale].accounts_per_platform):
-                out.append(
-                    SimAccount(
-                        platform=platform,
-                        account_id=self._account_id(platform, i),
-                        account_name=f"{platform}-品牌{['官方', '小助手', '研究所'][i % 3]}{i + 1}",
-                        role=ROLES[i % 3],
-                        base_followers=int(
-                            5_000 + 200_000 * self._u("followers", platform, i) ** 2
-                        ),
-                    )
-                )
-        return out
+        n = SCALES[self.scale].accounts_per_platform
+        return [self.account_at(platform, i) for platform in PLATFORMS for i in range(n)]
+
+    def account_at(self, platform: str, i: int) -> SimAccount:
+        """The platform's ``i``-th account (the scale generator asks for more than a scale has)."""
+        return SimAccount(
+            platform=platform,
+            account_id=self._account_id(platform, i),
+            account_name=f"{platform}-品牌{['官方', '小助手', '研究所'][i % 3]}{i + 1}",
+            role=ROLES[i % 3],
+            base_followers=int(5_000 + 200_000 * self._u("followers", platform, i) ** 2),
+        )
 
     def _account_id(self, platform: str, i: int) -> str:
         """Ids in each platform's own form (open_id, mid, uid, gh_ original id, ...)."""
