@@ -9,13 +9,14 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install demo test test-fast dev lint format manifest bench-identity clean
+.PHONY: help install demo test test-fast dev lint format manifest bench bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
 	@echo "make test   - install and run the whole test suite (end-to-end included)"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 against the simulator"
 	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
 	@echo "make bench-identity - identity resolution on 10M identifiers vs networkx"
 
 $(UV):
@@ -44,6 +45,10 @@ test-fast: $(MANIFEST)
 
 dev: $(MANIFEST)
 	$(BIN)/python -W ignore -m orchestration.dev
+
+SCALE ?= medium
+bench: $(MANIFEST)
+	$(BIN)/python -W ignore -m orchestration.benchmark --scale $(SCALE)
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed

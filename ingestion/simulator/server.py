@@ -43,6 +43,7 @@ class Faults:
     drop_optional: bool = False
     abbreviate_counts: bool = False
     bad_record_rate: float = 0.0
+    latency_seconds: float = 0.0  # every response waits this long, as over a real network
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -233,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
         draw = state.next_draw(platform)
         if f is None:
             return False
+        if f.latency_seconds:
+            sleep(f.latency_seconds)
         edge = f.rate_429
         if draw < edge:
             raise _Reply(429, {"message": "too many requests"}, {"Retry-After": f.retry_after})
