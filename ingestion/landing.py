@@ -27,6 +27,8 @@ def write_pages(
 ) -> Path:
     folder = day_folder(landing, platform, day)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.part"):  # a killed run's half-written file: never read
+        stale.unlink()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = folder / f"{stamp}_{run_id}.jsonl.gz"
     tmp = folder / f".{final.name}.part"

@@ -10,6 +10,7 @@ from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.docs_assets import dbt_docs
 from orchestration.ingestion_assets import erasure_requests, platform_assets
+from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
 from orchestration.resources import SocialmartSettings
@@ -17,7 +18,8 @@ from orchestration.sensors import inbox_sensors
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",
-    selection=dg.AssetSelection.all(),
+    # freshness checks run on their own sensor: they judge the clock, not a run's data
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
     partitions_def=daily_partitions,
     description="Ingest every platform, build dbt, run the gates, publish: one business day "
     "(or a range, as one run).",
@@ -37,10 +39,10 @@ defs = dg.Definitions(
         alert_notifications,
         dbt_docs,
     ],
-    asset_checks=[*suite_checks, no_clear_pii_in_warehouse],
+    asset_checks=[*suite_checks, no_clear_pii_in_warehouse, *freshness_checks],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
-    sensors=inbox_sensors,
+    sensors=[*inbox_sensors, run_failure_alert, freshness_sensor],
     resources={
         "settings": SocialmartSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

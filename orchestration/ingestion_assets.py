@@ -12,7 +12,10 @@ from orchestration.partitions import daily_partitions, days_between, window_from
 from orchestration.resources import SocialmartSettings
 
 DUCKDB_POOL = "duckdb"  # one writer at a time on the warehouse file
-INGEST_RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
+# A platform outage of a minute or two is retried by the run itself (10 s, 20 s, 40 s, ±jitter).
+INGEST_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
 
 
 def raw_key(platform: str, entity: str) -> dg.AssetKey:

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 import dagster as dg
 
 PARTITIONS_START = "2026-01-01"
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=PARTITIONS_START, timezone="Asia/Shanghai"
-)
+TIMEZONE = "Asia/Shanghai"
+daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone=TIMEZONE)
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_TAG = "dagster/partition"

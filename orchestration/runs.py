@@ -48,3 +48,19 @@ def prepare_dagster_home(home: Path) -> Path:
     dagster_home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("dagster.yaml"), dagster_home / "dagster.yaml")
     return dagster_home
+
+
+def release_killed_run(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Mark a run whose process was killed as failed and free the DuckDB pool slot it held.
+
+    A killed run cannot say it ended: it stays "started" and keeps its slot, so the next
+    writer would wait for it forever. The daemon's run monitoring does this after a crash
+    (``free_slots_after_run_end_seconds`` in dagster.yaml); this is the same by hand, for
+    runs started outside the daemon (the CLI).
+    """
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        raise ValueError(f"no run {run_id} in this Dagster instance")
+    if not run.is_finished:
+        instance.report_run_failed(run, message="the run's process was killed")
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)

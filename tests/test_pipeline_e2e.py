@@ -12,8 +12,11 @@ import gzip
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +25,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from dagster._core.instance.ref import InstanceRef
+from polars.testing import assert_frame_equal
 
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.privacy import hash_key, pseudonymise
@@ -29,7 +34,12 @@ from ingestion.settings import REPO_ROOT
 from ingestion.simulator.exports import TABLES
 from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between
-from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
+from orchestration.runs import (
+    ingestion_keys,
+    prepare_dagster_home,
+    release_killed_run,
+    run_pipeline,
+)
 
 pytestmark = pytest.mark.e2e
 NOTE_HEADERS = TABLES["xiaohongshu"][0][1]
@@ -332,6 +342,121 @@ def test_readers_see_whole_publishes_while_the_pipeline_publishes(pipeline: Pipe
     assert set(report["publishes"]) <= {first, *runs}
     parquet_folders = list(paths.serving_dir.glob("parquet-*"))
     assert len(parquet_folders) <= 2  # the live one and the one before
+
+
+def published_tables(pipeline: Pipeline) -> dict[str, pl.DataFrame]:
+    """Every published table, rows sorted: what two publishes must agree on."""
+    con = duckdb.connect(str(pipeline.serving), read_only=True)
+    try:
+        names = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('mart', 'kpi') order by 1"
+        ).fetchall()
+        return {t: con.sql(f"select * from {t} order by all").pl() for (t,) in names}
+    finally:
+        con.close()
+
+
+def cli_run(day: date, dagster_home: Path) -> subprocess.Popen:
+    """The daily pipeline for one day in a process of its own (its own process group);
+    its output goes to ``<dagster_home>/run.log``."""
+    dagster = Path(sys.executable).with_name("dagster")
+    log = (dagster_home / "run.log").open("a")
+    return subprocess.Popen(
+        [str(dagster), "asset", "materialize", "-m", "orchestration.definitions",
+         "--select", "*", "--partition", day.isoformat()],
+        cwd=REPO_ROOT, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def kill_when(
+    process: subprocess.Popen, reached: Callable[[], bool], after: float, what: str
+) -> None:
+    """SIGKILL the process's whole group ``after`` seconds once ``reached()`` holds."""
+    deadline = time.monotonic() + 300
+    while not reached():
+        assert process.poll() is None, f"the run ended before {what}"
+        assert time.monotonic() < deadline, f"{what} did not happen within 300 s"
+        time.sleep(0.01)
+    time.sleep(after)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+class StepWatch:
+    """Whether the newest run in a DAGSTER_HOME has started a step, from its event log.
+
+    The instance is opened once, after the run created its storage: opening it while the
+    CLI creates it races on the SQLite schema.
+    """
+
+    def __init__(self, dagster_home: Path, step: str) -> None:
+        self.home, self.step = dagster_home, step
+        self.instance: dg.DagsterInstance | None = None
+
+    def __call__(self) -> bool:
+        if self.instance is None:
+            if not (self.home / "history" / "runs.db").exists():
+                return False
+            time.sleep(1)  # let the run finish creating its storage
+            self.instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(self.home)))
+        runs = self.instance.get_runs(limit=1)
+        if not runs:
+            return False
+        starts = self.instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START)
+        return any(e.step_key == self.step for e in starts)
+
+    def close(self) -> None:
+        if self.instance is not None:
+            self.instance.dispose()
+            self.instance = None
+
+
+def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_run_does(
+    pipeline: Pipeline, tmp_path: Path
+):
+    """The day's run is killed (SIGKILL to its process group) mid-ingestion, then its rerun
+    mid-dbt-build, then the next one mid-publish (the new serving file half written). A
+    last rerun meets no lock, temp file or half-written landing file, and publishes a mart
+    equal, table by table, to the one the uninterrupted run published."""
+    before = published_tables(pipeline)
+    publication = pipeline.published("select run_id from meta.publication").item()
+    serving_dir = pipeline.sim.paths.serving_dir
+    home = prepare_dagster_home(tmp_path)
+    # no compute-log capture: its `tail` helpers outlive a killed run and would leak here
+    with (home / "dagster.yaml").open("a") as f:
+        f.write("compute_logs:\n  module: dagster._core.storage.noop_compute_log_manager\n"
+                "  class: NoOpComputeLogManager\n")  # fmt: skip
+    kill_points = [
+        ("mid-ingestion", StepWatch(home, "ingest_douyin"), 1.0),
+        ("mid-dbt-build", StepWatch(home, "socialmart_dbt"), 8.0),
+        ("mid-publish", lambda: any(serving_dir.glob(".socialmart.duckdb.*.tmp")), 0.05),
+    ]
+    for what, reached, after in kill_points:
+        try:
+            kill_when(cli_run(END, home), reached, after, what)
+        finally:
+            if isinstance(reached, StepWatch):
+                reached.close()
+        assert pipeline.published("select run_id from meta.publication").item() == publication
+        with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+            [dead] = instance.get_runs(limit=1)
+            assert dead.status == dg.DagsterRunStatus.STARTED  # a killed run cannot say so
+            release_killed_run(instance, dead.run_id)  # as the daemon's run monitoring would
+            assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert any(serving_dir.glob(".socialmart.duckdb.*.tmp")), "the publish was not cut short"
+
+    rerun = cli_run(END, home)
+    assert rerun.wait(timeout=600) == 0, (home / "run.log").read_text()[-4000:]
+    after_rerun = published_tables(pipeline)
+    assert pipeline.published("select run_id from meta.publication").item() != publication
+    assert list(after_rerun) == list(before)
+    for table, frame in before.items():
+        # exact, but for the last bits of sums of doubles (DuckDB adds them in parallel)
+        assert_frame_equal(after_rerun[table], frame, check_exact=False, rel_tol=1e-12)
+    assert [p.name for p in serving_dir.iterdir() if p.name.startswith(".")] == []
+    assert list(pipeline.sim.paths.landing.rglob(".*.part")) == []
 
 
 # -- unified user id ---------------------------------------------------------------------------
@@ -733,6 +858,44 @@ def test_failing_expectation_blocks_publishing(pipeline: Pipeline):
     assert published == []
     assert hashlib.sha256(pipeline.serving.read_bytes()).hexdigest() == before
     assert hashlib.sha256(parquet.read_bytes()).hexdigest() == parquet_before
+    assert_failure_is_posted(pipeline, result)
+
+
+def assert_failure_is_posted(pipeline: Pipeline, result: dg.ExecuteInProcessResult) -> None:
+    """The run-failure sensor, fed this failed run, posts it to a robot on 127.0.0.1."""
+    from orchestration.operations import run_failure_alert
+    from orchestration.resources import SocialmartSettings
+    from tests.test_alerting import Receiver
+
+    receiver = Receiver()
+    receiver.replies = [(200, {"errcode": 0, "errmsg": "ok"})]
+    run = pipeline.instance.get_run_by_id(result.run_id)
+    failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert",
+        dagster_event=failure,
+        dagster_instance=pipeline.instance,
+        dagster_run=run,
+        resources={"settings": SocialmartSettings()},
+    ).for_run_failure()
+    hook = {
+        "SOCIALMART_ALERT_WEBHOOK_URL": f"{receiver.url}/cgi-bin/webhook/send?key=k",
+        "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
+    }
+    os.environ.update(hook)
+    try:
+        run_failure_alert(context)
+    finally:
+        for name in hook:
+            os.environ.pop(name)
+        receiver.server.shutdown()
+    [(path, body)] = receiver.requests
+    text = body["markdown"]["content"]
+    assert path == "/cgi-bin/webhook/send?key=k"
+    assert "socialmart run failed: daily_pipeline" in text
+    assert result.run_id in text
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failed_steps and all(f"step {step}" in text for step in failed_steps)
 
 
 def test_a_phone_in_clear_blocks_publishing(pipeline: Pipeline):
