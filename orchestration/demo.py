@@ -83,6 +83,8 @@ def main() -> None:
     print(f"demo finished in {time.monotonic() - began:.0f} s")
     print(f"published mart: {paths.serving_db}")
     print(f"parquet copy:   {paths.serving_parquet}")
+    print(f"data docs:      {paths.docs / 'gx' / 'index.html'}")
+    print(f"dbt docs:       {paths.docs / 'dbt' / 'index.html'}")
     print(f"dagster runs:   {dagster_home}")
     print("dagster UI:     make dev, then http://127.0.0.1:3000")
 

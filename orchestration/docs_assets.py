@@ -1,14 +1,17 @@
 """dbt docs for people: the warehouse's models, columns, tests, lineage and each column's
 classification (public / internal / personal), as one static HTML page under data/docs/."""
 
+import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 
+from orchestration.dbt_assets import dbt_project
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import PUBLISHED_KEY
@@ -33,15 +36,38 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: S
     paths = settings.paths()
     os.environ["SOCIALMART_WAREHOUSE"] = str(paths.warehouse)
     site = paths.docs / "dbt"
+    index = dg.MetadataValue.path(str(site / "index.html"))
+    fingerprint = docs_fingerprint(paths.warehouse)
+    stamp = site / "fingerprint.txt"
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint:
+        # a daily run changes rows, not models or columns: the page would be the same
+        return dg.MaterializeResult(metadata={"index": index, "rebuilt": False})
+    staged = site.with_name(".dbt.tmp")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
         target = Path(tmp)
         dbt.cli(["docs", "generate", "--static"], target_path=target).wait()
-        staged = site.with_name(".dbt.tmp")
-        shutil.rmtree(staged, ignore_errors=True)
-        staged.mkdir(parents=True)
         shutil.copyfile(target / "static_index.html", staged / "index.html")
         for artifact in ("manifest.json", "catalog.json"):
             shutil.copyfile(target / artifact, staged / artifact)
+    (staged / "fingerprint.txt").write_text(fingerprint, encoding="utf-8")
     shutil.rmtree(site, ignore_errors=True)
     staged.rename(site)
-    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(site / "index.html"))})
+    return dg.MaterializeResult(metadata={"index": index, "rebuilt": True})
+
+
+def docs_fingerprint(warehouse: Path) -> str:
+    """What the page shows: the project (its parsed manifest) and the warehouse's columns."""
+    digest = hashlib.sha256(dbt_project.manifest_path.read_bytes())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name, data_type "
+            "from information_schema.columns where table_catalog = current_database() "
+            "order by all"
+        ).fetchall()
+    finally:
+        con.close()
+    digest.update(repr(columns).encode())
+    return digest.hexdigest()
