@@ -1,35 +1,46 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=1) }}") }}
 -- Every platform's per-content daily numbers in the conformed columns (the mapping is the
 -- seed platform_metric_mapping). Columns a platform does not report are null.
+-- Incremental: a run rebuilds its dates and the day after (a snapshot platform's day is the
+-- difference with the day before).
 with douyin as (
     select * from {{ ref('stg_douyin__video_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 kuaishou as (
     select * from {{ ref('int_kuaishou__photo_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 bilibili as (
     select * from {{ ref('int_bilibili__archive_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 weibo as (
     select * from {{ ref('int_weibo__status_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 xiaohongshu as (
     select * from {{ ref('stg_xiaohongshu__note_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 wechat_channels as (
     select * from {{ ref('stg_wechat_channels__video_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 wechat_oa_articles as (
     select * from {{ ref('stg_wechat_oa__article_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 wechat_oa_comments as (
     select * from {{ ref('stg_wechat_oa__comments') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 -- The datacube has no comment counts: count the day's comments of each article.
@@ -47,6 +58,7 @@ wechat_oa as (
 
 zhihu as (
     select * from {{ ref('stg_zhihu__content_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 unioned as (

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=14) }}") }}
 {#- One row per alert of a business date (SPEC R-K8), newest rules first:
     swing              a day's value moves more than 5% from its trailing 7-day baseline
                        (the mean of the 7 days before, at least 3 of them known), for
@@ -9,25 +10,32 @@
     below_target_2w    a KPI missed its target (amber or red) on each of the last 14 days:
                        the review flag.
     negative_comment   a comment holds a keyword of the seed negative_keywords; level 1
-                       auto-reply, 2 human, 3 crisis; to be answered within 30 minutes. -#}
+                       auto-reply, 2 human, 3 crisis; to be answered within 30 minutes.
+    Incremental: a run rebuilds the alerts of its dates and of the 14 days after them (their
+    baselines hold the run's dates), from the facts of 14 days before to 14 days after. -#}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
+    where {{ in_run_window(lookback=14, lookahead=14) }}
 ),
 
 platform_daily as (
     select * from {{ ref('kpi_platform_daily') }}
+    where {{ in_run_window(lookback=14, lookahead=14) }}
 ),
 
 matrix_daily as (
     select * from {{ ref('kpi_matrix_daily') }}
+    where {{ in_run_window(lookback=14, lookahead=14) }}
 ),
 
 content_daily as (
     select * from {{ ref('fct_content_daily') }}
+    where {{ in_run_window(lookback=7, lookahead=14) }}
 ),
 
 status as (
     select * from {{ ref('kpi_status') }}
+    where {{ in_run_window(lookback=14, lookahead=14) }}
 ),
 
 keywords as (
@@ -36,14 +44,17 @@ keywords as (
 
 douyin_comments as (
     select * from {{ ref('stg_douyin__comments') }}
+    where {{ in_run_window(lookahead=14) }}
 ),
 
 weibo_comments as (
     select * from {{ ref('stg_weibo__comments') }}
+    where {{ in_run_window(lookahead=14) }}
 ),
 
 wechat_oa_comments as (
     select * from {{ ref('stg_wechat_oa__comments') }}
+    where {{ in_run_window(lookahead=14) }}
 ),
 
 -- (scope, key, parent key, date, kpi, value) for every level the swing rule watches
@@ -264,24 +275,28 @@ comment_alerts as (
             || ', reply by ' || strftime(
                 (commented_at + interval 30 minute) at time zone 'Asia/Shanghai', '%Y-%m-%d %H:%M'
             ) || ' (Beijing time)'
-            as message
+            as message,
+        -- two negative comments on one content in the same second are two alerts
+        platform || ':' || comment_id as source_key
     from flagged_comments
 ),
 
 alerts as (
-    select * from swing_alerts
-    union all select * from engagement_alerts
-    union all select * from review_alerts
+    select *, cast(null as varchar) as source_key from swing_alerts
+    union all select *, cast(null as varchar) from engagement_alerts
+    union all select *, cast(null as varchar) from review_alerts
     union all select * from comment_alerts
 ),
 
 final as (
     select
         md5(alert_type || '|' || scope || '|' || scope_key || '|' || kpi || '|'
-            || business_date || '|' || coalesce(cast(respond_by as varchar), ''))
+            || business_date || '|' || coalesce(cast(respond_by as varchar), '')
+            || coalesce('|' || source_key, ''))
             as alert_id,
-        *
+        * exclude (source_key)
     from alerts
 )
 
 select * from final
+where {{ in_run_window(lookahead=14) }}

@@ -1,6 +1,7 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=1) }}") }}
 with content_daily as (
     select * from {{ ref('int_content_daily') }}
+    where {{ in_run_window(lookahead=1) }}
 ),
 
 final as (
@@ -26,4 +27,5 @@ final as (
 )
 
 select * from final
-where {{ in_run_window() }}
+-- the day after the window too: int_content_daily rebuilt it
+where {{ in_run_window(lookahead=1) }}

@@ -1,7 +1,9 @@
 {#- Every pair of distinct identifiers that appear on the same source record: the
     evidence that two identifiers belong to one person, before the over-merge guard. -#}
 with occurrences as (
+    -- a comment names one identifier: it is evidence of no pair, so it is left out of the join
     select * from {{ ref('int_identity__occurrences') }}
+    where source not like '%.comments'
 ),
 
 final as (

@@ -1,6 +1,8 @@
+{{ staging_by_day() }}
 -- Cumulative lifetime totals of each archive as of the end of business_date.
 with source as (
     select * from {{ source('bilibili', 'arc_stat') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (

@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key='content_id', incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('bilibili', 'archives') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -11,9 +13,11 @@ renamed as (
         'long_video' as content_form,
         {{ unix_to_timestamp("record ->> 'ptime'") }} as published_at,
         cast(record -> 'video_info' ->> 'duration' as integer) as duration_seconds,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'resource_id'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed') }}
+
+select * from final

@@ -6,12 +6,12 @@ renamed as (
     select
         'douyin' as platform,
         record ->> 'open_id' as account_id,
-        cast(record ->> 'date' as date) as business_date,
+        business_date,
         {{ count_value("record ->> 'total_fans'") }} as followers_total,
         {{ count_value("record ->> 'new_fans'") }} as new_followers,
         _ingested_at
     from source
-    {{ latest_by("record ->> 'open_id', record ->> 'date'") }}
+    {{ latest_by("business_date, record ->> 'open_id'") }}
 )
 
 select * from renamed

@@ -1,5 +1,7 @@
+{{ staging_by_day() }}
 with source as (
     select * from {{ source('douyin', 'video_daily') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -7,7 +9,7 @@ renamed as (
         'douyin' as platform,
         record ->> 'item_id' as content_id,
         record ->> 'open_id' as account_id,
-        cast(record ->> 'date' as date) as business_date,
+        business_date,
         {{ count_value("record ->> 'total_play'") }} as views,
         {{ count_value("record ->> 'total_like'") }} as likes,
         {{ count_value("record ->> 'total_comment'") }} as comments,
@@ -15,7 +17,7 @@ renamed as (
         cast(record ->> 'avg_play_duration' as double) as avg_watch_seconds,
         _ingested_at
     from source
-    {{ latest_by("record ->> 'item_id', record ->> 'date'") }}
+    {{ latest_by("business_date, record ->> 'item_id'") }}
 )
 
 select * from renamed

@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key='content_id', incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('douyin', 'videos') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -11,9 +13,11 @@ renamed as (
         'short_video' as content_form,
         {{ unix_to_timestamp("record ->> 'create_time'") }} as published_at,
         cast(null as integer) as duration_seconds,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'item_id'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed') }}
+
+select * from final

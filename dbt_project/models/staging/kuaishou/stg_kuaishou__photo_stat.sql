@@ -1,6 +1,8 @@
+{{ staging_by_day() }}
 -- Lifetime totals of each photo as of the end of business_date.
 with source as (
     select * from {{ source('kuaishou', 'photos') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (

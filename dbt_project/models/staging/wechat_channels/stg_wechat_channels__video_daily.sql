@@ -1,5 +1,7 @@
+{{ staging_by_day() }}
 with source as (
     select * from {{ source('wechat_channels', 'video_daily') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -7,7 +9,7 @@ renamed as (
         'wechat_channels' as platform,
         record ->> '视频ID' as content_id,
         record ->> '账号ID' as account_id,
-        cast(left(record ->> '日期', 10) as date) as business_date,
+        business_date,
         record ->> '视频描述' as title,
         'short_video' as content_form,
         -- "2026/11/20 08:00", Beijing wall-clock time
@@ -23,7 +25,7 @@ renamed as (
         cast(record ->> '平均播放时长(秒)' as double) as avg_watch_seconds,
         _ingested_at
     from source
-    {{ latest_by("record ->> '视频ID', left(record ->> '日期', 10)") }}
+    {{ latest_by("business_date, record ->> '视频ID'") }}
 )
 
 select * from renamed

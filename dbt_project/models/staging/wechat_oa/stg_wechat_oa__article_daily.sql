@@ -1,5 +1,7 @@
+{{ staging_by_day() }}
 with source as (
     select * from {{ source('wechat_oa', 'article_daily') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -7,7 +9,7 @@ renamed as (
         'wechat_oa' as platform,
         record ->> 'msgid' as content_id,
         record ->> 'account_id' as account_id,
-        cast(record ->> 'ref_date' as date) as business_date,
+        business_date,
         record ->> 'title' as title,
         'article' as content_form,
         {{ count_value("record ->> 'int_page_read_count'") }} as views,
@@ -16,7 +18,7 @@ renamed as (
         {{ count_value("record ->> 'add_to_fav_count'") }} as saves,
         _ingested_at
     from source
-    {{ latest_by("record ->> 'msgid', record ->> 'ref_date'") }}
+    {{ latest_by("business_date, record ->> 'msgid'") }}
 )
 
 select * from renamed

@@ -1,6 +1,8 @@
+{{ staging_by_day() }}
 -- Lifetime totals of each status as of the end of business_date.
 with source as (
     select * from {{ source('weibo', 'statuses') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (

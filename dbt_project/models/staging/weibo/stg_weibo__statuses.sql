@@ -1,6 +1,8 @@
+{{ config(materialized='incremental', unique_key='content_id', incremental_strategy='delete+insert') }}
 -- One row per status (post): its attributes as last listed.
 with source as (
     select * from {{ source('weibo', 'statuses') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -12,9 +14,11 @@ renamed as (
         'post' as content_form,
         {{ weibo_time("record ->> 'created_at'") }} as published_at,
         cast(null as integer) as duration_seconds,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'idstr'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed') }}
+
+select * from final

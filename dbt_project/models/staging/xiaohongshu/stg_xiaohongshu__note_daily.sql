@@ -1,5 +1,7 @@
+{{ staging_by_day() }}
 with source as (
     select * from {{ source('xiaohongshu', 'note_daily') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -7,7 +9,7 @@ renamed as (
         'xiaohongshu' as platform,
         record ->> '笔记ID' as content_id,
         record ->> '账号ID' as account_id,
-        cast(left(record ->> '日期', 10) as date) as business_date,
+        business_date,
         record ->> '笔记标题' as title,
         case record ->> '体裁' when '视频' then 'video_note' when '图文' then 'image_note' end
             as content_form,
@@ -24,7 +26,7 @@ renamed as (
         {{ rate_value("record ->> '完播率'") }} as completion_rate,
         _ingested_at
     from source
-    {{ latest_by("record ->> '笔记ID', left(record ->> '日期', 10)") }}
+    {{ latest_by("business_date, record ->> '笔记ID'") }}
 )
 
 select * from renamed

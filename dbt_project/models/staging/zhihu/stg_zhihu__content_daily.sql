@@ -1,5 +1,7 @@
+{{ staging_by_day() }}
 with source as (
     select * from {{ source('zhihu', 'content_daily') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -7,7 +9,7 @@ renamed as (
         'zhihu' as platform,
         record ->> '内容ID' as content_id,
         record ->> '账号ID' as account_id,
-        cast(left(record ->> '日期', 10) as date) as business_date,
+        business_date,
         record ->> '标题' as title,
         case record ->> '内容类型' when '回答' then 'answer' when '文章' then 'article' end
             as content_form,
@@ -21,7 +23,7 @@ renamed as (
         {{ count_value("record ->> '分享'") }} as shares,
         _ingested_at
     from source
-    {{ latest_by("record ->> '内容ID', left(record ->> '日期', 10)") }}
+    {{ latest_by("business_date, record ->> '内容ID'") }}
 )
 
 select * from renamed
