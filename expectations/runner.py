@@ -22,6 +22,7 @@ import yaml
 
 SUITES_DIR = Path(__file__).parent / "suites"
 SAMPLE_ROWS = 5
+CHUNK_ROWS = 2_000_000  # rows read into pandas at once (a few hundred MB)
 
 
 SEVERITIES = ("error", "warn")
@@ -35,6 +36,7 @@ class Suite:
     expectations: list[tuple[str, dict[str, Any]]]
     asset: tuple[str, ...] = ()
     severity: str = "error"
+    split_by_date: bool = False  # rows of different dates are validated apart
 
     @property
     def blocking(self) -> bool:
@@ -59,7 +61,12 @@ class Suite:
         severity = spec.get("severity", "error")
         if severity not in SEVERITIES:
             raise ValueError(f"{path}: severity must be one of {SEVERITIES}, not {severity!r}")
-        return cls(name, source, spec.get("date_column"), items, tuple(asset.split(".")), severity)
+        split = bool(spec.get("split_by_date", False))
+        if split and not spec.get("date_column"):
+            raise ValueError(f"{path}: split_by_date needs a date_column")
+        return cls(
+            name, source, spec.get("date_column"), items, tuple(asset.split(".")), severity, split
+        )
 
     @classmethod
     def all(cls, folder: Path = SUITES_DIR) -> list[Suite]:
@@ -91,6 +98,16 @@ class Outcome:
     def passed(self) -> bool:
         return not self.failures
 
+    def add(self, failure: Failure) -> None:
+        """Count a failure; the same expectation failing on another chunk adds to it."""
+        for known in self.failures:
+            if (known.expectation, known.kwargs) == (failure.expectation, failure.kwargs):
+                if known.unexpected_count is not None and failure.unexpected_count is not None:
+                    known.unexpected_count += failure.unexpected_count
+                known.sample = (known.sample + failure.sample)[:SAMPLE_ROWS]
+                return
+        self.failures.append(failure)
+
     def metadata(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
@@ -115,23 +132,36 @@ def validate(
 ) -> Outcome:
     """Validate ``start``..``end`` (inclusive) of the suite's table; the whole table if None.
 
-    With ``docs``, the result is kept in that GX project and its Data Docs page is written
+    A ``split_by_date`` suite is read a few consecutive dates at a time, at most
+    CHUNK_ROWS rows each, so a year's backfill does not have to fit in memory. With
+    ``docs``, each result is kept in that GX project and its Data Docs page is written
     (named by ``run_name``, the Dagster run id); without, GX runs in memory.
     """
-    frame = _read(suite, warehouse, start, end)
-
     import great_expectations as gx  # ~5 s to import: only when a check actually runs
 
     context = docs.context() if docs else gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    result = _run(context, suite, frame, docs is not None, run_name)
+    outcome = Outcome(suite.name, suite.table, 0, 0, [])
+    chunks = _chunks(suite, warehouse, start, end)
+    for first, last in chunks:
+        frame = _read(suite, warehouse, first, last)
+        name = run_name if len(chunks) == 1 or not run_name else f"{run_name} {first}..{last}"
+        result = _run(context, suite, frame, docs is not None, name)
+        outcome.rows_checked += len(frame)
+        outcome.evaluated = len(result.results)
+        for failure in _failures(result, frame):
+            outcome.add(failure)
+    return outcome
+
+
+def _failures(result: Any, frame: Any) -> list[Failure]:
     failures = []
     for r in result.results:
         if r.success:
             continue
         config = r.expectation_config
         details = r.result or {}
-        index = details.get("unexpected_index_list") or []
+        index = details.get("partial_unexpected_index_list") or []
         positions = [i for i in index if isinstance(i, int)][:SAMPLE_ROWS]
         if not positions and "unexpected_count" not in details:
             # a table-level expectation (row count): its rows are the sample, e.g. orphans
@@ -141,7 +171,38 @@ def validate(
             sample = [{"error": str(r.exception_info.get("exception_message"))}]
         kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
         failures.append(Failure(config.type, kwargs, details.get("unexpected_count"), sample))
-    return Outcome(suite.name, suite.table, len(frame), len(result.results), failures)
+    return failures
+
+
+def _chunks(
+    suite: Suite, warehouse: Path, start: date | None, end: date | None
+) -> list[tuple[date | None, date | None]]:
+    """Consecutive date ranges of at most CHUNK_ROWS rows (one range unless split)."""
+    if not suite.split_by_date:
+        return [(start, end)]
+    query = f"select {suite.date_column} as d, count(*) as n from {suite.table} as t"
+    params: list[Any] = []
+    if start and end:
+        query += f" where {suite.date_column} between ? and ?"
+        params = [start, end]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        counts = con.execute(query + " group by 1 order by 1", params).fetchall()
+    finally:
+        con.close()
+    if not counts:
+        return [(start, end)]
+    chunks: list[tuple[date | None, date | None]] = []
+    first = previous = counts[0][0]
+    rows = 0
+    for day, n in counts:
+        if rows and rows + n > CHUNK_ROWS:
+            chunks.append((first, previous))
+            first, rows = day, 0
+        rows += n
+        previous = day
+    chunks.append((first, previous))
+    return chunks
 
 
 def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | None) -> Any:
@@ -159,7 +220,8 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
     source = context.data_sources.add_or_update_pandas(f"{suite.name}_source")
     asset = source.add_dataframe_asset(suite.name)
     batch_definition = asset.add_batch_definition_whole_dataframe("window")
-    result_format = {"result_format": "COMPLETE"}
+    # SUMMARY: counts and the first rows' positions, not every failing row (memory, docs size)
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
     if not keep:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(gx_suite, result_format=result_format)

@@ -1,0 +1,104 @@
+"""The suite runner on a hand-made warehouse: failures, samples, chunks and Data Docs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations import runner
+from expectations.runner import DataDocs, Suite, validate
+
+SUITE = """
+table: staging.note_daily
+date_column: business_date
+{split}
+expectations:
+  - expect_column_values_to_be_between: {{column: views, min_value: 0}}
+  - expect_compound_columns_to_be_unique: {{column_list: [note_id, business_date]}}
+"""
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    """Three days of five notes; a negative count on days 1 and 3, a duplicate on day 2."""
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema staging")
+    con.execute(
+        """
+        create table staging.note_daily as
+        select date '2026-11-01' + cast(d as integer) as business_date, 'n' || i as note_id,
+            case when (d, i) in ((0, 1), (2, 4)) then -1 else 10 end as views
+        from range(3) as a(d), range(5) as b(i)
+        union all select date '2026-11-02', 'n3', 7
+        """
+    )
+    con.close()
+    return path
+
+
+def load(tmp_path: Path, split: bool) -> Suite:
+    folder = tmp_path / "suites"
+    folder.mkdir(exist_ok=True)
+    (folder / "notes.yml").write_text(
+        SUITE.format(split="split_by_date: true" if split else ""), encoding="utf-8"
+    )
+    return Suite.load("notes", folder)
+
+
+def test_failures_name_the_expectation_count_and_rows(tmp_path: Path, warehouse: Path):
+    outcome = validate(load(tmp_path, split=False), warehouse, None, None)
+    assert not outcome.passed
+    assert outcome.rows_checked == 16
+    by_name = {f.expectation: f for f in outcome.failures}
+    negative = by_name["expect_column_values_to_be_between"]
+    assert negative.unexpected_count == 2
+    assert sorted(r["note_id"] for r in negative.sample) == ["n1", "n4"]
+    assert by_name["expect_compound_columns_to_be_unique"].unexpected_count == 2
+    assert "column=views, min_value=0" in negative.describe()
+
+
+def test_a_window_is_validated_a_few_days_at_a_time_with_the_same_answer(
+    tmp_path: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    whole = validate(load(tmp_path, split=False), warehouse, None, None)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 6)  # one day per chunk
+    suite = load(tmp_path, split=True)
+    assert runner._chunks(suite, warehouse, None, None) == [
+        (date(2026, 11, 1), date(2026, 11, 1)),
+        (date(2026, 11, 2), date(2026, 11, 2)),
+        (date(2026, 11, 3), date(2026, 11, 3)),
+    ]
+    chunked = validate(suite, warehouse, None, None)
+    assert chunked.rows_checked == whole.rows_checked
+    assert [(f.expectation, f.unexpected_count) for f in chunked.failures] == [
+        (f.expectation, f.unexpected_count) for f in whole.failures
+    ]
+    window = validate(suite, warehouse, date(2026, 11, 2), date(2026, 11, 3))
+    assert window.rows_checked == 11
+    assert {f.expectation: f.unexpected_count for f in window.failures} == {
+        "expect_column_values_to_be_between": 1,
+        "expect_compound_columns_to_be_unique": 2,
+    }
+
+
+def test_every_validation_gets_a_data_docs_page(tmp_path: Path, warehouse: Path):
+    docs = DataDocs(project=tmp_path / "home", site=tmp_path / "home" / "docs" / "gx")
+    for run in ("run-a", "run-b"):
+        validate(load(tmp_path, split=False), warehouse, None, None, docs=docs, run_name=run)
+    assert "notes" in (docs.site / "index.html").read_text(encoding="utf-8")
+    pages = sorted(
+        p.relative_to(docs.site).parts[2] for p in docs.site.rglob("validations/*/*/*/*.html")
+    )
+    assert pages == ["run-a", "run-b"]
+
+
+def test_split_by_date_needs_a_date_column(tmp_path: Path):
+    (tmp_path / "bad.yml").write_text(
+        "table: a.b\nsplit_by_date: true\nexpectations: []", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="bad.yml: split_by_date needs a date_column"):
+        Suite.load("bad", tmp_path)
