@@ -3,14 +3,15 @@
     mean not reported. -#}
 
 {% macro count_value(expr) -%}
-    case
+    {#- a plain integer, the common case, is cast once; anything else takes the slow path -#}
+    coalesce(try_cast(({{ expr }}) as bigint), case
         when ({{ expr }}) is null or trim(cast(({{ expr }}) as varchar)) in ('', '-', 'null') then null
         when regexp_matches(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?\s*(万|w|W)$')
             then cast(round(cast(regexp_extract(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?') as double) * 10000) as bigint)
         when regexp_matches(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?\s*亿$')
             then cast(round(cast(regexp_extract(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?') as double) * 100000000) as bigint)
         else cast(round(cast(replace(trim(cast(({{ expr }}) as varchar)), ',', '') as double)) as bigint)
-    end
+    end)
 {%- endmacro %}
 
 {#- "35.2%" → 0.352; a plain fraction stays as it is; "-" → null. -#}
