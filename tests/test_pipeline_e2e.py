@@ -242,32 +242,6 @@ def test_rerunning_the_range_leaves_no_duplicates(pipeline: Pipeline):
     assert content_rows == distinct
 
 
-def test_backfill_from_the_cli(pipeline: Pipeline, tmp_path: Path):
-    env = {**os.environ, "DAGSTER_HOME": str(prepare_dagster_home(tmp_path))}
-    dagster = Path(sys.executable).with_name("dagster")
-    done = subprocess.run(
-        [
-            str(dagster),
-            "asset",
-            "materialize",
-            "-m",
-            "orchestration.definitions",
-            "--select",
-            "*",
-            "--partition-range",
-            f"{START}...{END}",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    days = pipeline.published("select distinct business_date from kpi.kpi_account_daily")
-    assert {START, END} <= set(days["business_date"])
-
-
 CONTRACT_TABLES = [
     "mart.dim_platform", "mart.dim_account", "mart.dim_content", "mart.dim_date",
     "mart.dim_unified_user", "mart.bridge_user_identity", "mart.fct_content_daily",
@@ -357,14 +331,15 @@ def published_tables(pipeline: Pipeline) -> dict[str, pl.DataFrame]:
         con.close()
 
 
-def cli_run(day: date, dagster_home: Path) -> subprocess.Popen:
-    """The daily pipeline for one day in a process of its own (its own process group);
-    its output goes to ``<dagster_home>/run.log``."""
+def cli_run(dagster_home: Path, start: date, end: date | None = None) -> subprocess.Popen:
+    """The pipeline for a day, or a range as one run (a backfill), from the CLI in a process
+    of its own (its own process group); its output goes to ``<dagster_home>/run.log``."""
     dagster = Path(sys.executable).with_name("dagster")
     log = (dagster_home / "run.log").open("a")
+    days = ["--partition-range", f"{start}...{end}"] if end else ["--partition", str(start)]
     return subprocess.Popen(
         [str(dagster), "asset", "materialize", "-m", "orchestration.definitions",
-         "--select", "*", "--partition", day.isoformat()],
+         "--select", "*", *days],
         cwd=REPO_ROOT, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
@@ -418,8 +393,9 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
 ):
     """The day's run is killed (SIGKILL to its process group) mid-ingestion, then its rerun
     mid-dbt-build, then the next one mid-publish (the new serving file half written). A
-    last rerun meets no lock, temp file or half-written landing file, and publishes a mart
-    equal, table by table, to the one the uninterrupted run published."""
+    last rerun, a CLI backfill of the whole range in one run, meets no lock, temp file or
+    half-written landing file, and publishes a mart equal, table by table, to the one the
+    uninterrupted run published."""
     before = published_tables(pipeline)
     publication = pipeline.published("select run_id from meta.publication").item()
     serving_dir = pipeline.sim.paths.serving_dir
@@ -435,7 +411,7 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
     ]
     for what, reached, after in kill_points:
         try:
-            kill_when(cli_run(END, home), reached, after, what)
+            kill_when(cli_run(home, END), reached, after, what)
         finally:
             if isinstance(reached, StepWatch):
                 reached.close()
@@ -447,7 +423,8 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
             assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
     assert any(serving_dir.glob(".socialmart.duckdb.*.tmp")), "the publish was not cut short"
 
-    rerun = cli_run(END, home)
+    # the rerun is a CLI backfill of the whole range: one run, every day rebuilt
+    rerun = cli_run(home, WARM_UP, END)
     assert rerun.wait(timeout=600) == 0, (home / "run.log").read_text()[-4000:]
     after_rerun = published_tables(pipeline)
     assert pipeline.published("select run_id from meta.publication").item() != publication
