@@ -194,10 +194,32 @@ def write_raw(paths: Paths, spec: scales.ScaleSpec, start: date, end: date, hist
         con.close()
 
 
-def count(paths: Paths, sql: str) -> int:
+def count(paths: Paths, sql: str) -> int | None:
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         return con.execute(sql).fetchall()[0][0]
+    except duckdb.Error:  # a build that failed left the table out
+        return None
+    finally:
+        con.close()
+
+
+def keep_raw_only(paths: Paths) -> dict[str, int]:
+    """Drop every schema but raw (a rerun of the benchmark on raw already generated)."""
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        for (schema,) in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database() "
+            "and schema_name not in ('raw', 'main', 'information_schema', 'pg_catalog')"
+        ).fetchall():
+            con.execute(f"drop schema {schema} cascade")
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+        return {
+            f"raw.{t}": con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
+            for (t,) in tables
+        }
     finally:
         con.close()
 
@@ -353,7 +375,7 @@ GATES_MAX_CONTENT_DAYS = 10_000_000
 
 
 def run_benchmark(
-    scale_name: str, skip_networkx: bool = False, full_build: str = "auto"
+    scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
 ) -> dict[str, Any]:
     import dagster as dg
 
@@ -363,8 +385,11 @@ def run_benchmark(
     spec = scales.SCALES[scale_name]
     base = Paths.from_env()
     home = base.home / "bench" / scale_name
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    reuse_raw = reuse_raw and (home / "warehouse.duckdb").exists()
+    for name in [p.name for p in home.iterdir()] if home.exists() else []:
+        if not (reuse_raw and name == "warehouse.duckdb"):
+            shutil.rmtree(home / name) if (home / name).is_dir() else (home / name).unlink()
+    home.mkdir(parents=True, exist_ok=True)
     os.environ["SOCIALMART_HOME"] = str(home)
     os.environ.setdefault("SOCIALMART_HASH_KEY", BENCH_KEY)
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
@@ -378,9 +403,18 @@ def run_benchmark(
     print(f"bench {scale_name}: {spec.accounts} accounts, {start}..{end}; home {home}")
 
     with measured() as gen:
-        written = write_raw(paths, spec, start, end, start)
+        written = keep_raw_only(paths) if reuse_raw else write_raw(paths, spec, start, end, start)
+    gen.detail = {"reused_raw": reuse_raw}
     report["raw_rows"] = written
-    rows.append(Row("generate", "scale generator → raw (history)", gen.seconds, gen.peak_mb))
+    rows.append(
+        Row(
+            "generate",
+            "scale generator → raw (history)",
+            gen.seconds,
+            gen.peak_mb,
+            detail=gen.detail,
+        )
+    )
     print(f"  generated {sum(written.values()):,} raw rows in {gen.seconds:.0f} s")
 
     content_days = sum(v for k, v in written.items() if k in CONTENT_DAY_TABLES)
@@ -545,8 +579,11 @@ def main(argv: list[str] | None = None) -> None:
         help="dagster: the daily job over the history (dbt, gates, publish); dbt: dbt build "
         "and the publish asset (auto: dbt above 10M content-days, see GATES_MAX_CONTENT_DAYS)",
     )
+    parser.add_argument(
+        "--reuse-raw", action="store_true", help="keep raw of an earlier run of this scale"
+    )
     args = parser.parse_args(argv)
-    run_benchmark(args.scale, args.skip_networkx, args.full_build)
+    run_benchmark(args.scale, args.skip_networkx, args.full_build, args.reuse_raw)
 
 
 if __name__ == "__main__":
