@@ -5,6 +5,12 @@ mainland mobile number standing alone (not inside a longer run of letters or dig
 order ids and HMAC hex do not match); an email is anything shaped like ``a@b.cc``. Tables
 with a ``business_date`` column are searched on the run's window only, the rest whole.
 Findings name the table, column and count, and show values masked, never in clear.
+
+Each table is read once: one query counts, for every scanned column, the rows matching
+each pattern. A pattern runs only on values that hold what any of its matches must hold
+(an ``@`` for an email, an 11-digit run starting 1[3-9] for a phone), which answers the
+same and skips most of the regular-expression work. Samples are fetched only for the
+columns that matched.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
@@ -19,6 +26,11 @@ import duckdb
 # RE2 (DuckDB) has no look-around: the boundaries are explicit groups.
 PHONE_PATTERN = r"(^|[^0-9A-Za-z])(\+?86[ -]?)?1[3-9][0-9]{9}([^0-9A-Za-z]|$)"
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# kind → (pattern, a cheaper test that every match of the pattern passes)
+PATTERNS = {
+    "phone number": (PHONE_PATTERN, "regexp_matches({v}, '1[3-9][0-9]{{9}}')"),
+    "email": (EMAIL_PATTERN, "contains({v}, '@')"),
+}
 SCANNED_TYPES = ("VARCHAR", "JSON")
 SAMPLES = 3
 
@@ -67,19 +79,48 @@ def scan_connection(
         [list(SCANNED_TYPES)],
     ).fetchall()
     findings = []
-    for schema, table, column, dated in columns:
-        name = f'"{schema}"."{table}"'
-        text = f'cast("{column}" as varchar)'
-        where = ""
+    for (schema, table, dated), rows in groupby(columns, key=lambda r: (r[0], r[1], r[3])):
+        window = "true"
         if dated and start and end:
-            where = f"and business_date between '{start}' and '{end}'"
-        for kind, pattern in (("phone number", PHONE_PATTERN), ("email", EMAIL_PATTERN)):
-            matching = f"from {name} where regexp_matches({text}, ?) {where}"
-            rows = con.execute(f"select count(*) {matching}", [pattern]).fetchall()[0][0]
-            if rows:
-                values = con.execute(
-                    f"select {text} {matching} limit {SAMPLES}", [pattern]
-                ).fetchall()
-                samples = tuple(mask(value) for (value,) in values)
-                findings.append(Finding(f"{schema}.{table}", column, kind, rows, samples))
+            window = f"business_date between '{start}' and '{end}'"
+        findings += _scan_table(con, schema, table, [r[2] for r in rows], window)
     return findings
+
+
+def _scan_table(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str], window: str
+) -> list[Finding]:
+    """One read of the table: every column against both patterns; samples of the matches."""
+    source = f"{_quote(schema)}.{_quote(table)}"
+    texts = [f"cast({_quote(column)} as varchar)" for column in columns]
+    values = ", ".join(f"{text} as v{i}" for i, text in enumerate(texts))
+    # CASE runs the pattern only on the values its cheap test let through
+    counts = ", ".join(
+        f"count(*) filter (where case when {test.format(v=f'v{i}')} "
+        f"then regexp_matches(v{i}, {_literal(pattern)}) else false end)"
+        for i in range(len(columns))
+        for pattern, test in PATTERNS.values()
+    )
+    row = con.execute(f"select {counts} from (select {values} from {source} where {window})")
+    found = row.fetchone() or ()
+    findings = []
+    for n, rows in enumerate(found):
+        if not rows:
+            continue
+        i, kind = divmod(n, len(PATTERNS))
+        kind_name, (pattern, _) = list(PATTERNS.items())[kind]
+        samples = con.execute(
+            f"select {texts[i]} from {source} "
+            f"where {window} and regexp_matches({texts[i]}, {_literal(pattern)}) limit {SAMPLES}"
+        ).fetchall()
+        masked = tuple(mask(value) for (value,) in samples)
+        findings.append(Finding(f"{schema}.{table}", columns[i], kind_name, rows, masked))
+    return findings
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import re
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from expectations.pii import mask, scan
+from expectations.pii import EMAIL_PATTERN, PHONE_PATTERN, mask, scan
 
 
 def warehouse(tmp_path: Path, rows: list[tuple[str, str, list[str]]]) -> Path:
@@ -71,3 +73,36 @@ def test_phones_and_emails_in_clear_are_found_by_table_and_column(tmp_path: Path
 
 def test_mask_hides_the_middle_of_phones_and_the_local_part_of_emails():
     assert mask("13912345678 / fan123@example.com") == "139****5678 / f***@example.com"
+
+
+def test_one_read_per_table_counts_each_column_as_the_patterns_do(tmp_path: Path):
+    """Near misses of every kind, in columns with awkward names: the counts of the one
+    query per table (with its cheap pre-tests) are those of the patterns themselves."""
+    rnd = random.Random(7)
+    pieces = ["13912345678", "+86 13800001111", "8613912345678", "1391234567", "139123456789",
+              "a@b.cc", "x.y@z-1.com", "@example.com", "fan@localhost", "12@34.5"]  # fmt: skip
+    texts = []
+    for _ in range(6000):
+        noise = "".join(rnd.choices('0123456789abXY@.+-_ "{}:,86', k=rnd.randint(0, 30)))
+        at = rnd.randint(0, len(noise))
+        texts.append(noise[:at] + rnd.choice(pieces) + noise[at:] if rnd.random() < 0.3 else noise)
+    notes, others = texts[:3000], texts[3000:]
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute('create table main.notes (note varchar, "Odd ""name"" 备注" varchar, n int)')
+    rows = list(zip(notes, others, strict=True))
+    con.executemany("insert into main.notes values (?, ?, 1)", rows)
+    con.close()
+
+    def expected(values: list[str], pattern: str) -> int:
+        return sum(1 for v in values if re.search(pattern, v))
+
+    found = {(f.column, f.kind): f.rows for f in scan(path)}
+    want = {
+        ("note", "phone number"): expected(notes, PHONE_PATTERN),
+        ("note", "email"): expected(notes, EMAIL_PATTERN),
+        ('Odd "name" 备注', "phone number"): expected(others, PHONE_PATTERN),
+        ('Odd "name" 备注', "email"): expected(others, EMAIL_PATTERN),
+    }
+    assert all(want.values())
+    assert found == want
