@@ -14,8 +14,10 @@ any identifier type of the identity graph (``douyin_open_id``, ``wechat_openid:<
 
 Platforms keep serving old comments and follower lists, so the person is also suppressed
 for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identifier (not
-the identifier) and ingestion drops any record naming one. The next dbt build rebuilds
-bridge, dims and facts without them. The audit row counts what was removed; it names no
+the identifier) and ingestion drops any record naming one. Staging tables that keep
+people's rows from run to run (comments, followers, contacts, orders, CRM members: dbt
+incremental tables) are dropped in the same transaction, so the next dbt build types them
+again from the raw that remains; it rebuilds bridge, dims and facts without them too. The audit row counts what was removed; it names no
 identifier.
 """
 
@@ -48,6 +50,8 @@ BRIDGE = "mart.bridge_user_identity"
 ERASED = "erased"
 DONE = "done"
 CLEAR_TYPES = {"phone": "phone_hash", "email": "email_hash"}
+# A staging table with one of these columns holds people's rows (see _personal_staging).
+PERSON_COLUMNS = ("user_id", "openid", "external_userid", "buyer_id", "member_id")
 # Landing pages hold phones and emails as the platform sent them, before hashing.
 _CLEAR_CANDIDATES = (
     ("phone", re.compile(r'"(\+?[0-9][0-9 ()\-]{6,22}[0-9])"')),
@@ -207,6 +211,8 @@ def _erase(
             ).fetchall()[0][0]
             if deleted:
                 outcome.raw_rows_deleted[table] = deleted
+        for table in _personal_staging(con):
+            con.execute(f"drop table {table}")
         now = datetime.now(UTC)
         con.executemany(
             f"insert into {SUPPRESSIONS} values (?, ?, ?)",
@@ -282,6 +288,21 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         """
     ).fetchall()
     return [f"raw.{name}" for (name,) in rows]
+
+
+def _personal_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Staging tables (not views: they read raw as it is) that hold people's rows."""
+    rows = con.execute(
+        """
+        select distinct c.table_name from information_schema.columns as c
+        join information_schema.tables as t using (table_catalog, table_schema, table_name)
+        where c.table_schema = 'staging' and t.table_type = 'BASE TABLE'
+            and c.column_name in ?
+        order by 1
+        """,
+        [list(PERSON_COLUMNS)],
+    ).fetchall()
+    return [f"staging.{name}" for (name,) in rows]
 
 
 def scrub_landing(landing: Path, values: Iterable[str], key: bytes) -> int:

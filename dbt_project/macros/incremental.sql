@@ -39,9 +39,9 @@
 {#- Staging of a per-day entity as a table: the run's days replaced, the rest kept. Raw
     replaces a day as a whole, so re-typing only the run's days gives the same rows as
     typing everything again. -#}
-{% macro staging_by_day() -%}
+{% macro staging_by_day(column='business_date') -%}
     {{ config(materialized='incremental', incremental_strategy='append',
-              pre_hook="{{ delete_run_window() }}") }}
+              pre_hook="{{ delete_run_window('" ~ column ~ "') }}") }}
 {%- endmacro %}
 
 {#- Staging of a listing (one row per content, its attributes as last listed) as a table:

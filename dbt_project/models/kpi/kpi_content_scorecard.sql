@@ -5,28 +5,8 @@ with contents as (
     select * from {{ ref('dim_content') }}
 ),
 
-content_daily as (
-    select * from {{ ref('fct_content_daily') }}
-),
-
 totals as (
-    select
-        content_key,
-        min(business_date) as first_date,
-        max(business_date) as last_date,
-        sum(impressions) as impressions,
-        sum(views) as views,
-        sum(likes) as likes,
-        sum(comments) as comments,
-        sum(shares) as shares,
-        sum(saves) as saves,
-        sum(coins) as coins,
-        sum(danmaku) as danmaku,
-        sum(completed_views) as completed_views,
-        sum(views) filter (where completed_views is not null) as views_with_completions,
-        sum(views) filter (where impressions is not null) as views_with_impressions
-    from content_daily
-    group by content_key
+    select * from {{ ref('int_content_totals') }}
 ),
 
 final as (

@@ -100,20 +100,94 @@ private_domain as (
     group by all
 ),
 
-buyers_30d as (
-    select d.business_date, o.unified_user_id, count(*) as orders
-    from days as d
-    join orders as o
-        on o.business_date between d.business_date - interval 29 day and d.business_date
-    where o.unified_user_id is not null
-    group by all
+-- Buyers of the 30 days to D without a days × orders join: each order makes its buyer a
+-- buyer for its day and the 29 after, and two orders 29 days or less apart make a repeat
+-- buyer from the second to 29 days after the first. Each person's overlapping spans are
+-- merged into islands, and a day counts the islands that cover it (+1 at an island's
+-- start, -1 the day after its end, summed over the calendar).
+user_orders as (
+    select
+        unified_user_id,
+        business_date,
+        lag(business_date) over (
+            partition by unified_user_id order by business_date
+        ) as previous_order_date
+    from orders
+    where unified_user_id is not null
+),
+
+buyer_islands as (
+    select unified_user_id, min(business_date) as span_start,
+        max(business_date) + 29 as span_end
+    from (
+        select
+            *,
+            count(*) filter (
+                where previous_order_date is null or business_date - previous_order_date > 30
+            ) over (
+                -- on a day with two orders, the one after a gap comes first
+                partition by unified_user_id order by business_date, previous_order_date nulls first
+                rows between unbounded preceding and current row
+            ) as island
+        from user_orders
+    )
+    group by unified_user_id, island
+),
+
+repeat_spans as (
+    select unified_user_id, business_date as span_start, previous_order_date + 29 as span_end
+    from user_orders
+    where business_date - previous_order_date <= 29
+),
+
+repeat_islands as (
+    select unified_user_id, min(span_start) as span_start, max(span_end) as span_end
+    from (
+        select
+            *,
+            count(*) filter (where span_start > previous_end + 1 or previous_end is null) over (
+                partition by unified_user_id order by span_start, span_end
+                rows between unbounded preceding and current row
+            ) as island
+        from (
+            select
+                *,
+                max(span_end) over (
+                    partition by unified_user_id order by span_start, span_end
+                    rows between unbounded preceding and 1 preceding
+                ) as previous_end
+            from repeat_spans
+        )
+    )
+    group by unified_user_id, island
+),
+
+span_changes as (
+    select span_start as business_date, 1 as buyers, 0 as repeat_buyers from buyer_islands
+    union all
+    select span_end + 1, -1, 0 from buyer_islands
+    union all
+    select span_start, 0, 1 from repeat_islands
+    union all
+    select span_end + 1, 0, -1 from repeat_islands
+),
+
+running_buyers as (
+    select
+        business_date,
+        sum(sum(buyers)) over (order by business_date) as buyers_30d,
+        sum(sum(repeat_buyers)) over (order by business_date) as repeat_buyers_30d
+    from span_changes
+    group by business_date
 ),
 
 repurchase as (
-    select business_date, count(*) as buyers_30d,
-        count(*) filter (where orders >= 2) as repeat_buyers_30d
-    from buyers_30d
-    group by all
+    select
+        d.business_date,
+        nullif(r.buyers_30d, 0) as buyers_30d,
+        r.repeat_buyers_30d
+    from days as d
+    asof left join running_buyers as r on d.business_date >= r.business_date
 ),
 
 new_customers as (

@@ -1,5 +1,7 @@
+{{ staging_by_day('snapshot_date') }}
 with source as (
     select * from {{ source('crm', 'members') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (

@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key='comment_id', incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('douyin', 'comments') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -14,9 +16,11 @@ renamed as (
         {{ count_value("record ->> 'digg_count'") }} as comment_likes,
         {{ unix_to_timestamp("record ->> 'create_time'") }} as commented_at,
         business_date,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'comment_id'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed', key="comment_id") }}
+
+select * from final

@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key='order_id', incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('shop', 'orders') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -17,9 +19,11 @@ renamed as (
             as business_date,
         nullif(record -> 'sku_order_list' -> 0 ->> 'video_id', '') as attributed_content_id,
         nullif(record -> 'sku_order_list' -> 0 ->> 'room_id', '') as attributed_room_id,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'order_id'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed', key="order_id") }}
+
+select * from final

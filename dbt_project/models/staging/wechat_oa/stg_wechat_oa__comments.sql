@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key=['account_id', 'comment_id'], incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('wechat_oa', 'comments') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -14,9 +16,11 @@ renamed as (
         record ->> 'content' as comment_text,
         {{ unix_to_timestamp("record ->> 'create_time'") }} as commented_at,
         business_date,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'account_id', record ->> 'user_comment_id'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed', key="account_id || '/' || comment_id") }}
+
+select * from final

@@ -1,5 +1,7 @@
+{{ staging_by_day('snapshot_date') }}
 with source as (
     select * from {{ source('wecom', 'contacts') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (

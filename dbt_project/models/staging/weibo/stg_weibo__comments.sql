@@ -1,5 +1,7 @@
+{{ config(materialized='incremental', unique_key='comment_id', incremental_strategy='delete+insert') }}
 with source as (
     select * from {{ source('weibo', 'comments') }}
+    where {{ in_run_window() }}
 ),
 
 renamed as (
@@ -13,9 +15,11 @@ renamed as (
         record ->> 'text' as comment_text,
         {{ weibo_time("record ->> 'created_at'") }} as commented_at,
         business_date,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'idstr'") }}
-)
+),
 
-select * from renamed
+{{ latest_listing('renamed', key="comment_id") }}
+
+select * from final

@@ -1,0 +1,40 @@
+{{ config(materialized='incremental', unique_key='content_key', incremental_strategy='delete+insert') }}
+{#- One row per content: its sums over every day of fct_content_daily, from publishing to
+    the last loaded date. Incremental: a run recomputes the contents that have a day in
+    its window (fct_content_daily rebuilds the window and the day after), reading all the
+    days of just those contents; the others keep their row. -#}
+with content_daily as (
+    select * from {{ ref('fct_content_daily') }}
+),
+
+{% if building_on_previous() and var('start_date') %}
+touched as (
+    select distinct content_key from content_daily
+    where {{ in_run_window(lookahead=1) }}
+),
+{% endif %}
+
+final as (
+    select
+        content_key,
+        min(business_date) as first_date,
+        max(business_date) as last_date,
+        sum(impressions) as impressions,
+        sum(views) as views,
+        sum(likes) as likes,
+        sum(comments) as comments,
+        sum(shares) as shares,
+        sum(saves) as saves,
+        sum(coins) as coins,
+        sum(danmaku) as danmaku,
+        sum(completed_views) as completed_views,
+        sum(views) filter (where completed_views is not null) as views_with_completions,
+        sum(views) filter (where impressions is not null) as views_with_impressions
+    from content_daily
+    {% if building_on_previous() and var('start_date') %}
+    where content_key in (select content_key from touched)
+    {% endif %}
+    group by content_key
+)
+
+select * from final
