@@ -17,8 +17,8 @@ for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identi
 the identifier) and ingestion drops any record naming one. Staging tables that keep
 people's rows from run to run (comments, followers, contacts, orders, CRM members: dbt
 incremental tables) are dropped in the same transaction, so the next dbt build types them
-again from the raw that remains; it rebuilds bridge, dims and facts without them too. The audit row counts what was removed; it names no
-identifier.
+again from the raw that remains; it rebuilds bridge, dims and facts without them too.
+The audit row counts what was removed; it names no identifier.
 """
 
 from __future__ import annotations

@@ -52,6 +52,11 @@ def test_a_request_erases_every_identifier_of_the_person(tmp_path: Path):
         "('weibo_uid', '600', 'uu1'), ('douyin_open_id', '_000b', 'uu2')) "
         "t(id_type, id_value, unified_user_id)"
     )
+    # staging tables: one of people's rows (dropped, dbt types it again), one of contents
+    con.execute("create schema staging")
+    con.execute("create table staging.stg_weibo__comments as select '600' as user_id")
+    con.execute("create table staging.stg_weibo__statuses as select 's1' as content_id")
+    con.execute("create view staging.stg_weibo__user as select '600' as user_id")
     landing = paths.landing / "weibo" / "business_date=2026-11-01"
     landing.mkdir(parents=True)
     page = landing / "p.jsonl.gz"
@@ -64,6 +69,10 @@ def test_a_request_erases_every_identifier_of_the_person(tmp_path: Path):
     outcomes = apply_requests(paths, con, KEY)
 
     assert [o.request_id for o in outcomes] == ["ticket-1"]
+    staging = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'staging' order by 1"
+    ).fetchall()
+    assert staging == [("stg_weibo__statuses",), ("stg_weibo__user",)]
     assert outcomes[0].identifiers_erased == 3 and outcomes[0].unified_users_erased == 1
     assert outcomes[0].raw_rows_deleted == {"raw.shop__orders": 1, "raw.weibo__comments": 1}
     remaining = con.execute("select record ->> 'doudian_open_id' from raw.shop__orders").fetchall()

@@ -609,6 +609,17 @@ def test_an_erasure_request_removes_the_person_and_keeps_them_out(pipeline: Pipe
                     [f'"{v}"'],
                 ).fetchall()[0][0]
                 assert hits == 0, f"raw.{table} still names an erased identifier"
+        # staging tables that keep people's rows between runs were typed again without them
+        for table, column in (
+            ("stg_douyin__comments", "user_id"),
+            ("stg_shop__orders", "buyer_id"),
+            ("stg_crm__members", "member_id"),
+        ):
+            hits = con.execute(
+                f"select count(*) from staging.{table} where list_contains(?, {column})",
+                [values],
+            ).fetchall()[0][0]
+            assert hits == 0, f"staging.{table} still names an erased identifier"
         log = con.sql("select * from identity.identity_erasure_log").pl()
     finally:
         con.close()
