@@ -59,7 +59,8 @@ def failed_gates(instance: dg.DagsterInstance, run_id: str, built: set[dg.AssetK
     kinds={"duckdb", "parquet"},
     owners=["team:data"],
     description="Copies schemas mart and kpi to data/serving/socialmart.duckdb (+ Parquet) by "
-    "atomic swap, only when every blocking check of the run passed.",
+    "atomic swap, only when every blocking check of the run passed; rewrites only the tables "
+    "(or business dates) that changed since the last publish.",
 )
 def published_mart(context: dg.AssetExecutionContext, settings: SocialmartSettings):
     built = {
@@ -78,12 +79,22 @@ def published_mart(context: dg.AssetExecutionContext, settings: SocialmartSettin
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     withheld = personal_columns(manifest)
     result = publish(
-        paths.warehouse, paths.serving_db, paths.serving_parquet, context.run_id, withheld
+        paths.warehouse,
+        paths.serving_db,
+        paths.serving_parquet,
+        context.run_id,
+        withheld,
+        memory_limit=settings.environ().get("SOCIALMART_DUCKDB_MEMORY_LIMIT", "4GB"),
     )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "tables": result.tables,
             "withheld_personal_columns": {t: sorted(c) for t, c in withheld.items() if c},
+            # what this publish rewrote, and what it kept of the one before (SPEC R-S1)
+            "rewritten": result.rewritten,
+            "reused": result.reused,
+            "parquet_linked": result.parquet_linked,
+            "full_publish_reason": result.full_reason or "",
         }
     )
