@@ -6,7 +6,7 @@ with contents as (
 ),
 
 totals as (
-    select * from {{ ref('int_content_totals') }}
+    select * from {{ ref('fct_content_totals') }}
 ),
 
 final as (
