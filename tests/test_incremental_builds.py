@@ -20,7 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.settings import Paths
 from ingestion.simulator import scale
+from orchestration.benchmark import keep_raw_only
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
@@ -65,23 +67,12 @@ def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> 
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def keep_raw_only(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        for (schema,) in con.execute(
-            "select schema_name from duckdb_schemas() where database_name = current_database() "
-            "and schema_name not in ('raw', 'main', 'information_schema', 'pg_catalog')"
-        ).fetchall():
-            con.execute(f"drop schema {schema} cascade")
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> tuple[Path, Path]:
     """(day by day, all at once) warehouses over the same raw."""
     root = tmp_path_factory.mktemp("incremental")
-    daily, whole = root / "daily.duckdb", root / "whole.duckdb"
+    daily, whole = root / "daily.duckdb", Paths(root / "whole").warehouse
+    whole.parent.mkdir()
     start, end = scale.history(SPEC)
     history_end = end - timedelta(days=2)
     generate(daily, start, history_end, start)
@@ -92,7 +83,7 @@ def builds(tmp_path_factory) -> tuple[Path, Path]:
         generate(daily, day, day, start)
         dbt_build(daily, root, (day, day))
     shutil.copyfile(daily, whole)
-    keep_raw_only(whole)
+    keep_raw_only(Paths(whole.parent))
     dbt_build(whole, root, None)
     return daily, whole
 
