@@ -90,6 +90,9 @@ def ingest_day(
         result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
     finally:
         con.close()
+    mark_loaded = getattr(source, "mark_loaded", None)  # export sources keep an inbox ledger
+    if mark_loaded is not None and not result.replayed:
+        mark_loaded(day)
     return result
 
 

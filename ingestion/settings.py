@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # every business date is a Shanghai calendar day
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = REPO_ROOT / "data"
+# The demo and `make dev` keep their simulated world apart from a real home: their own
+# folder by default, marked so that they never write over a home with real accounts.
+DEMO_HOME = DEFAULT_HOME / "demo"
+DEMO_MARKER = ".socialmart-demo"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Paths:
     def from_env(cls, environ: dict[str, str] | None = None) -> Paths:
         env = os.environ if environ is None else environ
         return cls(Path(env.get("SOCIALMART_HOME") or DEFAULT_HOME).resolve())
+
+    @classmethod
+    def for_demo(cls, environ: dict[str, str] | None = None) -> Paths:
+        """The demo's home: SOCIALMART_HOME when set (it must be a demo home), else data/demo."""
+        env = os.environ if environ is None else environ
+        return cls(Path(env.get("SOCIALMART_HOME") or DEMO_HOME).resolve())
 
     @property
     def warehouse(self) -> Path:
@@ -41,6 +51,10 @@ class Paths:
     @property
     def accounts(self) -> Path:
         return self.home / "accounts.csv"
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / "credentials"
 
     @property
     def serving_dir(self) -> Path:

@@ -313,9 +313,7 @@ def ingestion_pages(home: Path, concurrency: int | None, latency: float) -> dict
     from ingestion.simulator.harness import start_simulator
 
     day = date(2026, 11, 20)
-    sim = start_simulator(
-        home, today=day + timedelta(days=1), scale="small", history_start=day - timedelta(75)
-    )
+    sim = start_simulator(home, today=day + timedelta(days=1), scale="small")
     try:
         if latency:
             sim.set_faults({p: {"latency_seconds": latency} for p in PLATFORMS})

@@ -26,8 +26,13 @@ daily_pipeline = dg.define_asset_job(
 )
 
 # 03:00 Asia/Shanghai: yesterday's partition, once the platforms have closed the day.
+# On by default: a data team leaves the daemon running and expects the morning's run.
 daily_schedule = dg.build_schedule_from_partitioned_job(
-    daily_pipeline, hour_of_day=3, minute_of_hour=0, name="daily_pipeline_schedule"
+    daily_pipeline,
+    hour_of_day=3,
+    minute_of_hour=0,
+    name="daily_pipeline_schedule",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 defs = dg.Definitions(

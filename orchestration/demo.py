@@ -34,18 +34,14 @@ def main() -> None:
     parser.add_argument("--scale", default="small")
     args = parser.parse_args()
 
-    paths = Paths.from_env()
+    paths = Paths.for_demo()
     end = args.end or datetime.now(SHANGHAI).date() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     warm_up = start - timedelta(days=1)  # one earlier snapshot so day-over-day numbers exist
     began = time.monotonic()
 
-    sim = start_simulator(
-        paths.home,
-        today=warm_up + timedelta(days=1),
-        scale=args.scale,
-        history_start=end - timedelta(days=75),
-    )
+    # the same world `make dev` serves: a backfill from the UI fetches the demo's numbers
+    sim = start_simulator(paths.home, today=warm_up + timedelta(days=1), scale=args.scale)
     os.environ.update(sim.environ())
     print(f"simulator on {sim.base_url}; home {paths.home}")
 

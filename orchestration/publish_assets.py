@@ -3,6 +3,9 @@
 import json
 
 import dagster as dg
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecordStatus as CheckStatus,
+)
 
 from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.dbt_assets import dbt_project, socialmart_dbt
@@ -17,29 +20,39 @@ from orchestration.publishing import (
 from orchestration.resources import SocialmartSettings
 
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
+# a planned record (a queued run's) is not a result
+COMPLETED_CHECK_STATUSES = {CheckStatus.SUCCEEDED, CheckStatus.FAILED}
 
 
 def failed_gates(instance: dg.DagsterInstance, run_id: str, built: set[dg.AssetKey]) -> list[str]:
-    """Blocking checks that stop this publish.
+    """Blocking checks that stop this publish, judged on this run's own results.
 
     A check on an asset this run built must have run in this run and passed. A check on
     an asset the run did not touch (a run that selects only some platforms) must not have
-    failed the last time it ran: its data is still in the warehouse.
+    failed the last time it completed: its data is still in the warehouse. Records of
+    checks that are only planned (a queued or running run's) never count: the instance's
+    "latest" record can be one of those, which is why this reads the run's own events.
     """
-    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(GATING_CHECKS)
+    evaluations = {}
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+    ).records:
+        data = record.event_log_entry.dagster_event.asset_check_evaluation_data
+        evaluations[data.asset_check_key] = data  # in storage order: a rerun step's last wins
     problems = []
     for key in GATING_CHECKS:
-        record = records.get(key)
         name = key.to_user_string()
-        ran_here = record is not None and record.run_id == run_id
-        if key.asset_key in built and not ran_here:
+        if key in evaluations:
+            if not evaluations[key].passed:
+                problems.append(f"{name}: failed")
+        elif key.asset_key in built:
             problems.append(f"{name}: did not run in this run")
-            continue
-        if record is None:
-            continue
-        evaluation = record.event.asset_check_evaluation if record.event else None
-        if evaluation is None or not evaluation.passed:
-            problems.append(f"{name}: failed" + ("" if ran_here else " in an earlier run"))
+        else:
+            earlier = instance.event_log_storage.get_asset_check_execution_history(
+                key, limit=1, status=COMPLETED_CHECK_STATUSES
+            )
+            if earlier and earlier[0].status != CheckStatus.SUCCEEDED:
+                problems.append(f"{name}: failed in an earlier run ({earlier[0].run_id})")
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Sensors: new export files in the inbox start runs for the dates they cover."""
+"""Sensors: new export files in the inbox start one run per platform for the dates they cover."""
 
 import json
 
@@ -8,6 +8,7 @@ from ingestion import inbox
 from ingestion.platforms import PLATFORMS
 from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import platform_assets
+from orchestration.partitions import range_tags
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import SocialmartSettings
 
@@ -26,8 +27,9 @@ def build_inbox_sensor(platform: str) -> dg.SensorDefinition:
         job_name="daily_pipeline",
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=f"New files in inbox/{platform}/ → one run per business date they cover; "
-        "unreadable files are moved to inbox/{platform}/rejected/ with the reason.",
+        description=f"New files in inbox/{platform}/ → one run over the business dates they "
+        "cover (a range run: one dbt build and one publish, however many days); unreadable "
+        f"files are moved to inbox/{platform}/rejected/ with the reason.",
     )
     def _sensor(context: dg.SensorEvaluationContext, settings: SocialmartSettings):
         seen = json.loads(context.cursor) if context.cursor else {}
@@ -36,15 +38,20 @@ def build_inbox_sensor(platform: str) -> dg.SensorDefinition:
             context.log.warning(f"rejected {platform} export {name}: {reason}")
         days = sorted({d for dates in found.new.values() for d in dates})
         stamp = "|".join(f"{n}@{found.fingerprints[n]}" for n in sorted(found.new))
-        requests = [
-            dg.RunRequest(
-                run_key=f"{platform}:{day}:{stamp}",
-                partition_key=day.isoformat(),
-                asset_selection=downstream_of(platform),
-                tags={"socialmart/trigger": f"inbox:{platform}"},
+        requests = []
+        if days:
+            # One run from the first to the last new day: days between them are refetched
+            # too, which replaces them with the same rows (every load replaces its day).
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{platform}:{days[0]}..{days[-1]}:{stamp}",
+                    asset_selection=downstream_of(platform),
+                    tags={
+                        **range_tags(days[0], days[-1]),
+                        "socialmart/trigger": f"inbox:{platform}",
+                    },
+                )
             )
-            for day in days
-        ]
         cursor = json.dumps(found.fingerprints, sort_keys=True)
         if not requests:
             return dg.SensorResult(

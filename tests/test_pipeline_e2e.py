@@ -33,7 +33,7 @@ from ingestion.privacy import hash_key, pseudonymise
 from ingestion.settings import REPO_ROOT
 from ingestion.simulator.exports import TABLES
 from ingestion.simulator.harness import RunningSimulator, start_simulator
-from orchestration.partitions import days_between
+from orchestration.partitions import days_between, range_tags
 from orchestration.runs import (
     ingestion_keys,
     prepare_dagster_home,
@@ -221,9 +221,54 @@ def test_published_kpis_match_ground_truth(pipeline: Pipeline):
     assert xhs["completion_rate_published"].null_count() < xhs.height  # really compared
 
 
-def test_rerunning_the_range_leaves_no_duplicates(pipeline: Pipeline):
+def queue_runs_behind(instance: dg.DagsterInstance, count: int) -> list[str]:
+    """Runs waiting in the queue, as a sensor or a UI backfill leaves them: each has logged
+    PLANNED records of every check, newer than anything the running run wrote."""
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_pipeline")
+    return [
+        instance.create_run_for_job(
+            job, status=dg.DagsterRunStatus.QUEUED, tags=range_tags(START, END)
+        ).run_id
+        for _ in range(count)
+    ]
+
+
+def test_rerunning_the_range_leaves_no_duplicates(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+):
+    """Also: a passing run publishes although runs were queued behind it while it ran and a
+    run before it failed every gate (the instance's latest check records are not its own)."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluation,
+    )
+
+    from orchestration import publish_assets
+    from orchestration.checks import GATING_CHECKS
+
+    for key in GATING_CHECKS:  # a failed run just before this one
+        pipeline.instance.report_runless_asset_event(
+            AssetCheckEvaluation(asset_key=key.asset_key, check_name=key.name, passed=False)
+        )
+    queued: list[str] = []
+    judge = publish_assets.failed_gates
+
+    def queue_then_judge(instance, run_id, built):
+        queued.extend(queue_runs_behind(instance, 2))  # between this run's checks and publish
+        return judge(instance, run_id, built)
+
+    monkeypatch.setattr(publish_assets, "failed_gates", queue_then_judge)
     before = pipeline.published("select * from kpi.kpi_account_daily order by all")
     rerun = run_pipeline(pipeline.instance, WARM_UP, END)
+    monkeypatch.undo()
+    latest = pipeline.instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        GATING_CHECKS
+    )
+    for run_id in queued:  # they would have run next; here they leave the queue
+        pipeline.instance.delete_run(run_id)
+    assert len(queued) == 2
+    assert {r.run_id for r in latest.values()} <= set(queued)  # the trap was set
     assert rerun.success
     after = pipeline.published("select * from kpi.kpi_account_daily order by all")
     assert after.equals(before)

@@ -17,7 +17,7 @@ from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
 from ingestion.exports import read_export
 from ingestion.http import Page
-from ingestion.inbox import reject
+from ingestion.inbox import fingerprint, record_loaded, reject
 from ingestion.schema import RecordSchema
 
 DATE_COLUMN = "日期"
@@ -49,6 +49,7 @@ class ExportSource:
         self.schemas = {entity: kind.schema for entity, kind in kinds.items()}
         self.folder = inbox / platform
         self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
+        self.consulted: dict[str, str] = {}  # file name → fingerprint read by the last fetch
 
     def close(self) -> None:
         pass
@@ -75,10 +76,12 @@ class ExportSource:
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         wanted = {a.account_id for a in accounts}
         self.rejected_files = []
+        self.consulted = {}
         if not wanted:
             return
         for path in self.files():
             try:
+                mark = fingerprint(path)
                 rows = read_export(path)
                 entity = self.classify(path, rows) if rows else ""
             except ExportFileError as exc:
@@ -86,6 +89,7 @@ class ExportSource:
                 reject(path, str(exc))
                 self.rejected_files.append(str(exc))
                 continue
+            self.consulted[path.name] = mark
             if not rows:
                 continue
             column = self.kinds[entity].account_column
@@ -97,6 +101,10 @@ class ExportSource:
             ]
             if mine:
                 yield Page(self.platform, entity, path.name, {"file": path.name}, {"rows": mine})
+
+    def mark_loaded(self, day: date) -> None:
+        """The day's load succeeded: the files it read need no run of their own for it."""
+        record_loaded(self.folder, self.consulted, day)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
         return list(page["body"]["rows"])

@@ -170,6 +170,8 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
     folder = inbox / "crm"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"会员数据_{day.strftime('%Y%m%d')}.csv"
+    if path.exists():  # downloaded once, as _write's files
+        return path
     tmp = path.with_name("." + path.name + ".part")
     with tmp.open("w", encoding="gbk", newline="") as f:
         writer = csv.writer(f)
@@ -315,6 +317,10 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
 
 
 def _write(path: Path, sheet: str, headers: tuple[str, ...], rows: list[Row]) -> Path:
+    if path.exists():
+        # A day's export is downloaded once: the clock passing the same day again (the
+        # demo, then `make dev`) leaves the file, and the inbox's record of it, alone.
+        return path
     wb = Workbook()
     ws = wb.active
     ws.title = sheet

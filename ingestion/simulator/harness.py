@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 
 from ingestion.accounts import Account, token_env_names, write_accounts
-from ingestion.settings import Paths
+from ingestion.errors import ConfigError
+from ingestion.settings import DEMO_MARKER, Paths
 from ingestion.simulator.server import SimServer, SimState
 from ingestion.simulator.world import API_PLATFORMS, World
 
@@ -54,6 +55,28 @@ class RunningSimulator:
         self.server.server_close()
 
 
+class NotADemoHomeError(ConfigError):
+    """The home holds a real account registry or credentials: a simulator must not write there."""
+
+
+def claim_demo_home(paths: Paths) -> None:
+    """Mark ``paths.home`` as a simulated world's, refusing a home that holds real data.
+
+    A home is real when it has an account registry or credentials and no demo marker.
+    """
+    marker = paths.home / DEMO_MARKER
+    if not marker.exists():
+        real = [p for p in (paths.accounts, paths.credentials) if p.exists()]
+        if real:
+            raise NotADemoHomeError(
+                f"{paths.home} holds {' and '.join(str(p) for p in real)} and is not a demo "
+                "home: the simulator would overwrite them. Unset SOCIALMART_HOME (the demo "
+                "then uses data/demo) or point it at an empty folder."
+            )
+    paths.home.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by the platform simulator: this home holds no real data\n")
+
+
 def start_simulator(
     home: Path,
     *,
@@ -63,9 +86,16 @@ def start_simulator(
     history_start: date | None = None,
     port: int = 0,
 ) -> RunningSimulator:
-    """Serve the world on 127.0.0.1 in a background thread and write its account registry."""
-    world = World(seed=seed, scale=scale, history_start=history_start or date(2026, 9, 1))
+    """Serve the world on 127.0.0.1 in a background thread and write its account registry.
+
+    The demo, ``make dev`` and the benchmarks leave ``history_start`` to the world, so at a
+    seed and scale they serve one world: any day fetched by one is fetched alike by another.
+    """
+    world = World(seed=seed, scale=scale)
+    if history_start is not None:
+        world = World(seed=seed, scale=scale, history_start=history_start)
     paths = Paths(home.resolve())
+    claim_demo_home(paths)
     write_accounts(
         paths.accounts,
         [
