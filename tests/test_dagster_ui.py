@@ -5,7 +5,9 @@ the backfill.
 The mornings of the backfilled days are replayed in-process first, as the e2e test does
 (the platforms' clock moves a day each time and that day is ingested): Bilibili serves only
 snapshots of *now*, so a backfill can replay its days only from landing files of mornings
-that fetched them. No earlier day is ingested: the backfill is the warehouse's first build,
+that fetched them. ``dagster dev`` starts after them with every sensor and the schedule on
+by default, as ``make dev`` after ``make demo``: the inbox sensors must start nothing.
+No earlier day is ingested: the backfill is the warehouse's first build,
 and a first build of the incremental facts takes every day raw holds
 (dbt_project/macros/incremental.sql), so "exactly those days" holds only if raw has no
 other. ``dagster dev`` then runs the backfill in its daemon, in its own process
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -158,38 +161,33 @@ def wait_until_loaded(ui: DagsterUI, child: subprocess.Popen) -> None:
     pytest.fail(f"Dagster UI not ready in {STARTUP_TIMEOUT}s:\n{ui.log_tail()}")
 
 
-def stop_sensors(ui: DagsterUI) -> list[str]:
-    """The inbox sensors are on by default: turn them off so only the backfill runs."""
-    sensors = ui.graphql(
-        """query($selector: RepositorySelector!) { sensorsOrError(repositorySelector: $selector)
-        { __typename ... on Sensors { results { id name sensorState { status } } } } }""",
-        selector={"repositoryName": "__repository__", "repositoryLocationName": LOCATION},
-    )["sensorsOrError"]["results"]
-    stopped = []
-    for sensor in sensors:
-        if sensor["sensorState"]["status"] != "RUNNING":
-            continue
-        result = ui.graphql(
-            """mutation($id: String) { stopSensor(id: $id) { __typename
-            ... on StopSensorMutationResult { instigationState { status } }
-            ... on PythonError { message } } }""",
-            id=sensor["id"],
-        )["stopSensor"]
-        assert result.get("instigationState", {}).get("status") == "STOPPED", result
-        stopped.append(sensor["name"])
-    return stopped
+def sensor_ticks(ui: DagsterUI, name: str) -> list[str]:
+    """The statuses of a sensor's ticks so far, newest first."""
+    found = ui.graphql(
+        """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
+        __typename ... on Sensor { sensorState { status ticks(limit: 20) { status } } } } }""",
+        selector={
+            "repositoryName": "__repository__",
+            "repositoryLocationName": LOCATION,
+            "sensorName": name,
+        },
+    )["sensorOrError"]
+    assert found["__typename"] == "Sensor", found
+    assert found["sensorState"]["status"] == "RUNNING", found  # on by default
+    return [t["status"] for t in found["sensorState"]["ticks"]]
 
 
 @pytest.fixture(scope="module")
 def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
+    """`make demo` then `make dev`, in small: the mornings are ingested first, then the
+    daemon starts with its sensors and schedule on, as a data team leaves them."""
     home = tmp_path_factory.mktemp("ui") / "home"
     sim = start_simulator(home, today=DAYS[0], scale="tiny", history_start=date(2026, 10, 1))
+    shutil.rmtree(sim.paths.inbox)  # the day before DAYS: not part of this world's story
+    replay_mornings(sim)
     dagster_home = prepare_dagster_home(home)
     env = {**os.environ, **sim.environ(), "DAGSTER_HOME": str(dagster_home)}
     log = home / "dagster_dev.log"
-    # Until the sensors are stopped the inbox is held aside, so no sensor tick sees a file.
-    held = home / "inbox.held"
-    sim.paths.inbox.rename(held)
     child = None
     try:
         with log.open("wb") as out:
@@ -215,13 +213,8 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
         port = child.args[child.args.index("-p") + 1]
         ui = DagsterUI(f"http://127.0.0.1:{port}", sim, dagster_home, log)
         wait_until_loaded(ui, child)
-        assert "inbox_xiaohongshu" in stop_sensors(ui)
-        held.rename(sim.paths.inbox)
-        replay_mornings(sim)
         yield ui
     finally:
-        if held.exists():
-            held.rename(sim.paths.inbox)
         left = stop_group(child, str(dagster_home)) if child else []
         sim.stop()
         assert not left, f"dagster processes outlived dagster dev: {left}"
@@ -310,8 +303,13 @@ def test_backfill_through_graphql_publishes_exactly_those_days(
     assert sorted(d for (d,) in days) == DAYS
     social = sum(a.platform in SOCIAL_PLATFORMS for a in dagster_ui.sim.world.accounts)
     assert all(n == social for _, n in accounts), accounts  # every account on every day
-    # the inbox sensors were stopped before any tick saw a file: no run of theirs (the
-    # freshness sensor may have run its checks before it was stopped: those write nothing)
+    # the inbox sensors stayed on and looked at the inbox: its files were loaded by the
+    # mornings' runs already, so they started nothing (the quiet start of `make dev`)
+    deadline = time.monotonic() + 90
+    while not (ticks := sensor_ticks(dagster_ui, "inbox_xiaohongshu")):
+        assert time.monotonic() < deadline, "the inbox sensor never ticked"
+        time.sleep(5)
+    assert set(ticks) == {"SKIPPED"}, ticks
     runs = dagster_ui.graphql(
         "{ runsOrError { ... on Runs { results { runId tags { key value } } } } }"
     )["runsOrError"]["results"]
