@@ -1,21 +1,30 @@
-"""The preflight: every mistake in accounts, credentials and settings listed at once."""
+"""The preflight: every mistake in accounts, credentials and settings listed at once, and a
+run with one fails in seconds without being retried."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from ingestion import preflight
 from ingestion.accounts import read_accounts, token_env_names
-from ingestion.errors import AccountsError, PreflightError
+from ingestion.errors import AccountsError, ConfigError, PreflightError, TransportError
 from ingestion.platforms import PLATFORMS
 from ingestion.settings import Paths
+from ingestion.simulator.harness import RunningSimulator, start_simulator
+from orchestration.ingestion_assets import config_errors_fail_at_once
+from orchestration.runs import ingestion_keys, run_pipeline
 
 HEADER = "platform,account_id,account_name,role\n"
 KEY = {"SOCIALMART_HASH_KEY": "a-secret-of-16-chars"}
 VALID_KEYS = ", ".join(sorted(PLATFORMS))
+DAY = date(2026, 11, 20)
 
 
 def home(tmp_path: Path, rows: str) -> Paths:
@@ -175,3 +184,87 @@ def test_the_command_exits_2_with_the_list_and_0_with_a_summary(
     monkeypatch.setenv(token_env_names("douyin", "o2")[0], "t")
     assert preflight.main(["--home", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith(f"preflight OK: {paths.accounts}: 1 account(s)")
+
+
+def test_a_config_error_during_ingestion_is_not_retried():
+    with pytest.raises(dg.Failure) as failed, config_errors_fail_at_once():
+        raise ConfigError("no token for douyin account o1")
+    assert failed.value.allow_retries is False
+    assert failed.value.description == "no token for douyin account o1"
+    with pytest.raises(TransportError), config_errors_fail_at_once():
+        raise TransportError("connection reset")  # an outage: left to the RetryPolicy
+
+
+# --- the first step of every run ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
+    running = start_simulator(
+        tmp_path_factory.mktemp("preflight") / "home",
+        today=DAY + timedelta(days=1),  # the morning after: DAY is served
+        scale="tiny",
+        history_start=date(2026, 10, 1),
+    )
+    yield running
+    running.stop()
+
+
+MISTAKES = ["unquoted comma", "missing tokens", "unknown platforms", "duplicate row", "all"]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_a_run_with_a_configuration_error_fails_in_seconds_without_retries(
+    sim: RunningSimulator, monkeypatch: pytest.MonkeyPatch, mistake: str
+):
+    registry = sim.paths.accounts.read_text(encoding="utf-8")
+    rows = registry.splitlines()
+    first = rows[1]  # the world's first account
+    env = sim.environ()
+    douyin = [a.account_id for a in sim.world.accounts_of("douyin")][:2]
+    added: list[str] = []
+    expected: list[str] = []
+    if mistake in ("unquoted comma", "all"):
+        added.append("douyin,extra1,官方,旗舰店,主号")
+        expected.append(f"row {len(rows) + len(added)}: 5 values where the header has 4")
+    if mistake in ("unknown platforms", "all"):
+        for written, hint in [("tiktok", ""), ("Douyin", "douyin"), ("小红书", "xiaohongshu")]:
+            added.append(f"{written},x{len(added)},官方,主号")
+            said = f"{written!r} is not a platform key"
+            said += f" (did you mean {hint}?)" if hint else ""
+            expected.append(f"row {len(rows) + len(added)}, platform: {said}; valid keys: ")
+    if mistake in ("duplicate row", "all"):
+        added.append(first)
+        expected.append(f"listed twice, on rows 2 and {len(rows) + len(added)}")
+    if mistake in ("missing tokens", "all"):
+        for account_id in douyin:
+            del env[token_env_names("douyin", account_id)[0]]
+            expected.append(f"no token for douyin account {account_id}: set ")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SOCIALMART_DOUYIN_TOKEN", raising=False)  # no platform-wide fallback
+    sim.paths.accounts.write_text("\n".join([*rows, *added]) + "\n", encoding="utf-8")
+    try:
+        with dg.DagsterInstance.ephemeral() as instance:
+            started = time.monotonic()
+            result = run_pipeline(
+                instance, DAY, asset_selection=ingestion_keys(), raise_on_error=False
+            )
+            seconds = time.monotonic() - started
+    finally:
+        sim.paths.accounts.write_text(registry, encoding="utf-8")
+
+    print(f"\n{mistake}: the run failed after {seconds:.2f} s")
+    assert not result.success
+    types = [e.event_type_value for e in result.all_events]
+    assert types.count("STEP_UP_FOR_RETRY") == 0 and types.count("STEP_RESTARTED") == 0
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert {e.step_key for e in failures} == {f"ingest_{key}" for key in PLATFORMS}
+    for failure in failures:
+        description = failure.event_specific_data.user_failure_data.description
+        listed = description.splitlines()[1:]
+        assert len(listed) == len(expected), description
+        for part in expected:
+            assert any(part in line for line in listed), (part, description)
+    assert not list(sim.paths.landing.rglob("*.jsonl*")), "nothing is fetched"
+    assert seconds < 10
