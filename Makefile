@@ -9,13 +9,14 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install demo test test-fast dev lint format manifest bench bench-identity clean
+.PHONY: help install demo test test-fast dev lint format manifest preflight bench bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
 	@echo "make test   - install and run the whole test suite (end-to-end included)"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 against the simulator"
 	@echo "make lint   - ruff check and format check"
+	@echo "make preflight - check accounts.csv, tokens and settings; list every problem at once"
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
 	@echo "make bench-identity - identity resolution on 10M identifiers vs networkx"
 
@@ -45,6 +46,9 @@ test-fast: $(MANIFEST)
 
 dev: $(MANIFEST)
 	$(BIN)/python -W ignore -m orchestration.dev
+
+preflight: $(BIN)/.installed
+	$(BIN)/python -m ingestion.preflight
 
 SCALE ?= medium
 bench: $(MANIFEST)

@@ -2,6 +2,9 @@
 
     IngestionError                 base of everything below
     ├── ConfigError                a setting is missing or wrong (token, base URL, accounts file)
+    │   └── ProblemsError          several at once, each naming its file and row, or its setting
+    │       ├── AccountsError      accounts.csv cannot be read as it is
+    │       └── PreflightError     the preflight found accounts, credentials or settings to fix
     ├── TransportError             the request never got an answer (connect error, timeout)
     ├── PlatformError              the platform answered, but not with data
     │   ├── RateLimitedError       HTTP 429 or the platform's own throttling code
@@ -16,6 +19,10 @@ Transport, rate-limit, server and bad-response errors are retried; the others ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 
 class IngestionError(Exception):
     """Base of every ingestion failure."""
@@ -23,6 +30,52 @@ class IngestionError(Exception):
 
 class ConfigError(IngestionError):
     """A setting the user controls is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix in the configuration, and where: a file's row and column, or a
+    setting (``field`` alone, an environment variable)."""
+
+    message: str
+    file: Path | None = None
+    row: int | None = None  # the file's line, the header being row 1
+    field: str | None = None  # a column of ``file``, or an environment variable
+
+    @property
+    def where(self) -> str:
+        place = str(self.file) if self.file else ""
+        if self.row is not None:
+            place = f"{place} row {self.row}".strip()
+        if self.field:
+            place = f"{place}, {self.field}" if place else self.field
+        return place
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ProblemsError(ConfigError):
+    """Every problem found, not only the first: the message lists them one per line."""
+
+    title = "problems in the configuration"
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} {self.title}:\n{lines}")
+
+
+class AccountsError(ProblemsError):
+    """The account registry has rows (or a header) that cannot be used as they are."""
+
+    title = "problem(s) in the account registry"
+
+
+class PreflightError(ProblemsError):
+    """The preflight found accounts, credentials or settings to fix before anything runs."""
+
+    title = "configuration problem(s) found by the preflight; nothing was fetched"
 
 
 class TransportError(IngestionError):

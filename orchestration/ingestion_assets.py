@@ -1,18 +1,25 @@
 """One multi-asset per platform, built from the ingestion registry: raw/<platform>/<entity>."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 import duckdb
 
-from ingestion.accounts import read_accounts
+from ingestion import preflight
+from ingestion.accounts import Account
 from ingestion.erasure import apply_requests
+from ingestion.errors import ConfigError, ProblemsError
 from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
 from ingestion.privacy import hash_key
-from ingestion.runner import entity_tables, ingest_day
+from ingestion.runner import IngestResult, entity_tables, ingest_day
+from ingestion.settings import Paths
 from orchestration.partitions import daily_partitions, days_between, window_from_keys
 from orchestration.resources import SocialmartSettings
 
 DUCKDB_POOL = "duckdb"  # one writer at a time on the warehouse file
 # A platform outage of a minute or two is retried by the run itself (10 s, 20 s, 40 s, ±jitter).
+# A configuration error is not: see config_errors_fail_at_once.
 INGEST_RETRY = dg.RetryPolicy(
     max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -46,29 +53,12 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
         description=f"Fetch {info.name} ({info.delivery}) for the run's days, land, load raw.",
     )
     def _ingest(context: dg.AssetExecutionContext, settings: SocialmartSettings):
-        paths = settings.paths()
-        environ = settings.environ()
-        accounts = read_accounts(paths.accounts)
-        key_range = context.partition_key_range
-        start, end = window_from_keys(key_range.start, key_range.end)
-        results = []
-        source = build_source(info.key, paths, environ)
-        try:
-            for day in days_between(start, end):
-                result = ingest_day(
-                    source,
-                    day,
-                    accounts,
-                    paths,
-                    context.run_id,
-                    lambda: duckdb.connect(str(paths.warehouse)),
-                    environ,
-                )
-                if result.skipped:
-                    context.log.warning(f"{info.key} {day}: nothing loaded: {result.skipped}")
-                results.append(result)
-        finally:
-            source.close()
+        with config_errors_fail_at_once():
+            paths = settings.paths()
+            environ = settings.environ()
+            # The run's first step: every account, token and setting, all problems at once.
+            accounts = preflight.require(paths, environ)
+            results = _ingest_days(context, info, paths, environ, accounts)
         for entity in entities:
             rows = {r.business_date.isoformat(): r.rows.get(entity) for r in results}
             yield dg.MaterializeResult(
@@ -93,6 +83,51 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
             )
 
     return _ingest
+
+
+def _ingest_days(
+    context: dg.AssetExecutionContext,
+    info: PlatformInfo,
+    paths: Paths,
+    environ: dict[str, str],
+    accounts: list[Account],
+) -> list[IngestResult]:
+    key_range = context.partition_key_range
+    start, end = window_from_keys(key_range.start, key_range.end)
+    results = []
+    source = build_source(info.key, paths, environ)
+    try:
+        for day in days_between(start, end):
+            result = ingest_day(
+                source,
+                day,
+                accounts,
+                paths,
+                context.run_id,
+                lambda: duckdb.connect(str(paths.warehouse)),
+                environ,
+            )
+            if result.skipped:
+                context.log.warning(f"{info.key} {day}: nothing loaded: {result.skipped}")
+            results.append(result)
+    finally:
+        source.close()
+    return results
+
+
+@contextmanager
+def config_errors_fail_at_once() -> Iterator[None]:
+    """A configuration error (a bad accounts.csv, a missing token, a wrong setting) fails the
+    step without the RetryPolicy: retrying cannot fix it, only delay the same failure."""
+    try:
+        yield
+    except ConfigError as exc:
+        problems = [str(p) for p in exc.problems] if isinstance(exc, ProblemsError) else []
+        raise dg.Failure(
+            description=str(exc),
+            metadata={"problems": problems} if problems else None,
+            allow_retries=False,
+        ) from exc
 
 
 platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]

@@ -30,11 +30,14 @@ def test_registry_reads_rows(tmp_path: Path):
     ("text", "message"),
     [
         ("platform,account_id,role\n", "missing column"),
-        ("platform,account_id,account_name,role\nweixin,o1,n,主号\n", "row 2: unknown platform"),
+        (
+            "platform,account_id,account_name,role\nweixin,o1,n,主号\n",
+            "row 2, platform: 'weixin' is not a platform key",
+        ),
         ("platform,account_id,account_name,role\ndouyin,,n,主号\n", "row 2: account_id is empty"),
         (
             "platform,account_id,account_name,role\ndouyin,o,n,主号\ndouyin,p,n,boss\n",
-            "row 3: role",
+            "row 3, role: 'boss' is not a role",
         ),
     ],
 )

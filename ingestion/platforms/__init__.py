@@ -6,10 +6,11 @@ module under ``ingestion/platforms/`` and a line here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ingestion.errors import ConfigError
+from ingestion.errors import Problem, ProblemsError
 from ingestion.http import HttpPolicy
 from ingestion.platforms import (
     bilibili,
@@ -89,23 +90,42 @@ def base_url(key: str, environ: Mapping[str, str]) -> str:
 
 
 def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
-    """Per-platform limits from ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s),
+    """Per-platform limits from ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s, 0: no limit),
     ``_CONCURRENCY`` (requests in flight) and ``_TIMEOUT`` (seconds)."""
-    prefix = f"SOCIALMART_{key.upper()}_"
+    policy, problems = read_http_policy(key, environ)
+    if problems:
+        raise ProblemsError(problems)
+    return policy
+
+
+# setting suffix → (HttpPolicy field, type, smallest value allowed, what it means)
+POLICY_SETTINGS: dict[str, tuple[str, type[int] | type[float], float, str]] = {
+    "RATE_LIMIT": ("requests_per_second", float, 0, "requests per second, 0 for no limit"),
+    "CONCURRENCY": ("concurrency", int, 1, "requests in flight, a whole number from 1"),
+    "TIMEOUT": ("timeout_seconds", float, 0.001, "seconds per request, more than 0"),
+}
+
+
+def read_http_policy(key: str, environ: Mapping[str, str]) -> tuple[HttpPolicy, list[Problem]]:
+    """The policy a platform's settings give, and a Problem for each setting that is not a
+    number in its range (the default is used in its place)."""
     default = HttpPolicy()
-    settings = {
-        "RATE_LIMIT": ("requests_per_second", float),
-        "CONCURRENCY": ("concurrency", int),
-        "TIMEOUT": ("timeout_seconds", float),
-    }
-    values = {}
-    for suffix, (field, kind) in settings.items():
-        raw = environ.get(prefix + suffix)
+    values: dict[str, float | int] = {}
+    problems = []
+    for suffix, (field, kind, least, meaning) in POLICY_SETTINGS.items():
+        name = f"SOCIALMART_{key.upper()}_{suffix}"
+        raw = (environ.get(name) or "").strip()
+        if not raw:
+            continue
         try:
-            values[field] = kind(raw) if raw else getattr(default, field)
-        except ValueError as exc:
-            raise ConfigError(f"{prefix}{suffix}={raw!r} is not a number") from exc
-    return HttpPolicy(**values)
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < least:
+            problems.append(Problem(f"{raw!r} is not valid: {meaning}", field=name))
+        else:
+            values[field] = value
+    return replace(default, **values), problems
 
 
 def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:

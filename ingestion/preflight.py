@@ -1,0 +1,153 @@
+"""The preflight: every account, credential and setting a run needs, checked at once.
+
+``check(paths, environ)`` returns every problem found, each naming its file and row or its
+setting, never stopping at the first; ``require`` returns the accounts or raises
+``PreflightError`` listing them all. It checks
+
+- the account registry (``accounts.parse_accounts``): the file and its header, rows with
+  too many or too few values, unknown platforms, empty account ids, roles, duplicates;
+- credentials: a token for every account of an API platform (export platforms need none);
+- settings: base URLs, rate limits, concurrency and timeouts of the API platforms, the
+  hashing key, DuckDB's memory limit and the alert webhook's URL.
+
+Every ingestion asset runs it before fetching, so a run with a configuration error fails
+in seconds instead of being retried. Alone: ``python -m ingestion.preflight`` (``make
+preflight``) exits 0 with a summary, or 2 with the list of problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+
+from ingestion.accounts import Account, Registry, parse_accounts, token_for
+from ingestion.errors import ConfigError, PreflightError, Problem
+from ingestion.platforms import PLATFORMS, read_http_policy
+from ingestion.privacy import KEY_VARIABLE, hash_key
+from ingestion.settings import Paths
+
+MEMORY_LIMIT = "SOCIALMART_DUCKDB_MEMORY_LIMIT"
+ALERT_WEBHOOK_URL = "SOCIALMART_ALERT_WEBHOOK_URL"
+EXIT_PROBLEMS = 2
+
+
+def check(paths: Paths, environ: Mapping[str, str]) -> list[Problem]:
+    """Every problem of the accounts, credentials and settings a run would meet."""
+    return examine(paths, environ)[1]
+
+
+def require(paths: Paths, environ: Mapping[str, str]) -> list[Account]:
+    """The registry's accounts when nothing is wrong; else ``PreflightError`` with all."""
+    registry, problems = examine(paths, environ)
+    if problems:
+        raise PreflightError(problems)
+    return registry.accounts
+
+
+def examine(paths: Paths, environ: Mapping[str, str]) -> tuple[Registry, list[Problem]]:
+    registry = parse_accounts(paths.accounts)
+    in_file = sorted(
+        [*registry.problems, *credential_problems(registry, environ)], key=lambda p: p.row or 0
+    )
+    return registry, [*in_file, *setting_problems(environ)]
+
+
+def credential_problems(registry: Registry, environ: Mapping[str, str]) -> list[Problem]:
+    """One problem per account of an API platform that has no token, naming its variables."""
+    problems = []
+    for row, account in registry.rows:
+        if PLATFORMS[account.platform].api is None:
+            continue  # export files come without credentials
+        try:
+            token_for(account.platform, account.account_id, environ)
+        except ConfigError as exc:
+            problems.append(Problem(str(exc), registry.path, row, "account_id"))
+    return problems
+
+
+def setting_problems(environ: Mapping[str, str]) -> list[Problem]:
+    problems = []
+    for key, info in PLATFORMS.items():
+        if info.api is None:
+            continue
+        url = f"SOCIALMART_{key.upper()}_BASE_URL"
+        problems += _url_problems(url, environ.get(url, ""))
+        problems += read_http_policy(key, environ)[1]
+    try:
+        hash_key(environ)
+    except ConfigError as exc:
+        problems.append(Problem(f"{exc} (and erasure requests need it)", field=KEY_VARIABLE))
+    problems += _memory_limit_problems(environ.get(MEMORY_LIMIT, ""))
+    problems += _url_problems(ALERT_WEBHOOK_URL, environ.get(ALERT_WEBHOOK_URL, ""))
+    return problems
+
+
+def _url_problems(name: str, value: str) -> list[Problem]:
+    """An http(s) URL with a host, when the variable is set (unset: the default applies)."""
+    value = value.strip()
+    if not value:
+        return []
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if ok:
+        return []
+    return [Problem(f"{value!r} is not an http(s) URL with a host (e.g. https://host)", field=name)]
+
+
+def _memory_limit_problems(value: str) -> list[Problem]:
+    """Asked of DuckDB itself, the way publishing passes it (a connection's config)."""
+    value = value.strip()
+    if not value:
+        return []
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": value}).close()
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        return [
+            Problem(
+                f"{value!r} is not a DuckDB memory limit ({reason}); e.g. 4GB, 512MB, 80%",
+                field=MEMORY_LIMIT,
+            )
+        ]
+    return []
+
+
+def summary(registry: Registry) -> str:
+    accounts = registry.accounts
+    platforms = sorted({a.platform for a in accounts})
+    api = [a for a in accounts if PLATFORMS[a.platform].api is not None]
+    return (
+        f"preflight OK: {registry.path}: {len(accounts)} account(s) on {len(platforms)} "
+        f"platform(s) ({', '.join(platforms) or 'none'}); tokens found for {len(api)} API "
+        "account(s); settings valid"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.preflight",
+        description="Check accounts.csv, tokens and settings; list every problem at once.",
+    )
+    parser.add_argument("--home", help="SOCIALMART_HOME (default: the environment's, or ./data)")
+    args = parser.parse_args(argv)
+    environ = dict(os.environ)
+    paths = Paths(Path(args.home).resolve()) if args.home else Paths.from_env(environ)
+    registry, problems = examine(paths, environ)
+    if problems:
+        print(PreflightError(problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(summary(registry))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
