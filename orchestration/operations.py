@@ -43,10 +43,15 @@ def failure_message(
     days = f" {window[0]}..{window[1]}" if window else ""
     title = f"socialmart run failed: {run.job_name}{days}"
     lines = [f"run {run.run_id}"]
+    # steps that failed with the same error (a configuration problem fails every ingest
+    # step alike) are one line naming them all
+    steps_by_error: dict[str, list[str]] = {}
     for event in failures:
         error = event.step_failure_data.error if event.step_failure_data else None
         text = error.message.strip() if error else (event.message or "")
-        lines.append(f"step {event.step_key}: {text[:MAX_ERROR_CHARS]}")
+        steps_by_error.setdefault(text[:MAX_ERROR_CHARS], []).append(event.step_key or "?")
+    for text, steps in steps_by_error.items():
+        lines.append(f"{', '.join(f'step {s}' for s in steps)}: {text}")
     if not failures:
         lines.append(fallback[:MAX_ERROR_CHARS])
     return title, lines
