@@ -1,4 +1,5 @@
-# The front door. `make demo` and `make test` work from a fresh clone with only Python 3.11.
+# The front door. `make demo` and `make test` work from a fresh clone with only Python 3.11
+# and npm (npm brings the scripts and styles that GX Data Docs pages load, so they work offline).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 TOOLS := .tools
@@ -8,6 +9,8 @@ BIN := $(VENV)/bin
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANIFEST := dbt_project/target/manifest.json
+DOCS_ASSETS := expectations/docs_assets
+READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
 .PHONY: help install demo test test-fast dev lint format manifest preflight bench bench-identity clean
 
@@ -28,30 +31,35 @@ $(BIN)/.installed: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python "$(PYTHON)"
 	touch $@
 
-install: $(BIN)/.installed
+# from the npm registry, at the versions GX's templates name (expectations/data_docs.py)
+$(DOCS_ASSETS)/node_modules/.installed: $(DOCS_ASSETS)/package.json $(DOCS_ASSETS)/package-lock.json
+	cd $(DOCS_ASSETS) && npm ci --silent
+	touch $@
+
+install: $(BIN)/.installed $(DOCS_ASSETS)/node_modules/.installed
 
 $(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) dbt_project/dbt_project.yml
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 manifest: $(MANIFEST)
 
-demo: $(MANIFEST)
+demo: $(READY)
 	$(BIN)/python -W ignore -m orchestration.demo
 
-test: $(MANIFEST)
+test: $(READY)
 	$(BIN)/pytest
 
-test-fast: $(MANIFEST)
+test-fast: $(READY)
 	$(BIN)/pytest -m "not e2e"
 
-dev: $(MANIFEST)
+dev: $(READY)
 	$(BIN)/python -W ignore -m orchestration.dev
 
 preflight: $(BIN)/.installed
 	$(BIN)/python -m ingestion.preflight
 
 SCALE ?= medium
-bench: $(MANIFEST)
+bench: $(READY)
 	$(BIN)/python -W ignore -m orchestration.benchmark --scale $(SCALE)
 
 IDENTIFIERS ?= 10000000
@@ -67,4 +75,4 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(TOOLS) dbt_project/target data
+	rm -rf $(VENV) $(TOOLS) $(DOCS_ASSETS)/node_modules dbt_project/target data

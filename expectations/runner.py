@@ -20,6 +20,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from expectations.data_docs import DataDocs
+
 SUITES_DIR = Path(__file__).parent / "suites"
 SAMPLE_ROWS = 5
 CHUNK_ROWS = 2_000_000  # rows read into pandas at once (a few hundred MB)
@@ -243,34 +245,6 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
     )
     (validation,) = run.run_results.values()
     return validation
-
-
-@dataclass(frozen=True)
-class DataDocs:
-    """A file-backed GX project (validation history) and its Data Docs HTML site."""
-
-    project: Path  # GX keeps suites, checkpoints and validation results in <project>/gx
-    site: Path  # the HTML, index.html at its top
-
-    def context(self) -> Any:
-        import great_expectations as gx
-
-        context = gx.get_context(mode="file", project_root_dir=self.project)
-        sites = {
-            "local_site": {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(self.site),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        }
-        if context.variables.data_docs_sites != sites:
-            context.variables.data_docs_sites = sites
-            context.variables.save()
-        return context
 
 
 def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None):

@@ -5,7 +5,8 @@ blocking check stops publishing; every validation is kept in the Data Docs."""
 import dagster as dg
 
 from expectations import pii
-from expectations.runner import DataDocs, Suite, validate
+from expectations.data_docs import DataDocs
+from expectations.runner import Suite, validate
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import window_from_tags
 from orchestration.resources import SocialmartSettings
