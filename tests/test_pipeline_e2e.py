@@ -815,12 +815,15 @@ def test_a_duplicate_key_in_raw_blocks_publishing(pipeline: Pipeline):
 
 def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
     """No phone, no email, no platform user id: only the unified id."""
+    from expectations.column_docs import undocumented_columns
     from expectations.pii import scan_connection
     from orchestration.publishing import column_classes
 
+    manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
     con = duckdb.connect(str(pipeline.serving), read_only=True)
     try:
         assert scan_connection(con) == []
+        assert undocumented_columns(con, manifest) == []  # every published KPI column
         columns = con.execute(
             "select table_schema || '.' || table_name, column_name, data_type "
             "from information_schema.columns"
@@ -834,7 +837,6 @@ def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
         con.close()
     assert ("mart.bridge_user_identity", "id_value") not in {(t, c) for t, c, _ in columns}
     # every served column has a classification in the dbt docs, and none is personal
-    manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
     classes = column_classes(manifest)
     for table, column, _ in columns:
         if table.startswith("meta."):
