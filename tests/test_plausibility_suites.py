@@ -1,10 +1,10 @@
-"""The impossible-value suites on a hand-made warehouse: six weeks of ordinary days, then
-one planted row of each kind, which its suite refuses by name."""
+"""The impossible-value and plausibility suites on a hand-made warehouse: six weeks of
+ordinary days, then one planted row of each kind, which its suite refuses by name."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,6 +15,7 @@ from expectations.runner import Outcome, Suite, validate
 FIRST, DAY = date(2026, 10, 1), date(2026, 11, 10)  # DAY: the run's window
 FOLLOWERS = Suite.load("mart__follower_counts")
 LIKES = Suite.load("mart__likes_within_views")
+PLAUSIBLE = Suite.load("kpi__plausible_counts")
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def failing_rows(outcome: Outcome) -> list[dict]:
 
 
 def test_ordinary_days_pass_every_suite_on_the_window_and_the_whole_table(warehouse: Path):
-    for suite in (FOLLOWERS, LIKES):
+    for suite in (FOLLOWERS, LIKES, PLAUSIBLE):
         window = validate(suite, warehouse, DAY, DAY)
         assert window.passed, [f.describe() for f in window.failures]
         assert window.rows_checked > 0
@@ -134,3 +135,74 @@ def test_likes_above_views_are_refused_where_the_platform_guarantees_otherwise(
     described = outcome.failures[0].describe()
     assert "max_value=10" in described
     assert "views_cover_likes=['douyin', 'kuaishou']" in described
+
+
+def test_a_content_day_of_a_trillion_comments_is_refused(warehouse: Path):
+    sql(
+        warehouse,
+        f"update mart.fct_content_daily set comments = 1000000000000 "
+        f"where content_key = 'weibo:c12' and business_date = '{DAY}'",
+    )
+    outcome = validate(PLAUSIBLE, warehouse, DAY, DAY)
+    [row] = failing_rows(outcome)
+    assert (row["grain"], row["row_key"], row["metric"]) == ("content", "weibo:c12", "comments")
+    assert row["value"] == 1e12 and row["allowed_max"] == 100_000  # the floor: history is small
+    assert "factor=1000" in outcome.failures[0].describe()
+    assert outcome.thresholds["ceiling"] == 10**10
+
+
+def test_an_account_day_far_above_the_platforms_trailing_level_is_refused(warehouse: Path):
+    """The trailing max of gross new followers is < 1,000: 1000× it allows < 1M."""
+    sql(
+        warehouse,
+        f"""update kpi.kpi_account_daily set gross_new_followers = case account_key
+                when 'xiaohongshu:a0' then 3000000 else 900000 end
+            where account_key in ('xiaohongshu:a0', 'douyin:a1')
+            and business_date = '{DAY}'""",
+    )
+    outcome = validate(PLAUSIBLE, warehouse, DAY, DAY)
+    [row] = failing_rows(outcome)
+    assert (row["grain"], row["row_key"], row["metric"]) == (
+        "account",
+        "xiaohongshu:a0",
+        "gross_new_followers",
+    )
+    assert 900 < row["trailing_max"] < 1000
+    assert row["allowed_max"] == 1000 * row["trailing_max"]
+
+
+def test_a_platform_day_far_above_its_trailing_level_is_refused(warehouse: Path):
+    sql(
+        warehouse,
+        f"update kpi.kpi_platform_daily set views = 5000000000 "
+        f"where platform = 'douyin' and business_date = '{DAY}'",
+    )
+    outcome = validate(PLAUSIBLE, warehouse, DAY, DAY)
+    [row] = failing_rows(outcome)
+    assert (row["grain"], row["row_key"], row["metric"]) == ("platform", "douyin", "views")
+
+
+def test_without_history_only_the_ceiling_judges(warehouse: Path):
+    sql(
+        warehouse,
+        f"""update mart.fct_content_daily set views = case content_key
+                when 'douyin:c00' then 5000000000 else 20000000000 end
+            where content_key in ('douyin:c00', 'douyin:c01') and business_date = '{FIRST}'""",
+    )
+    outcome = validate(PLAUSIBLE, warehouse, FIRST, FIRST)
+    [row] = failing_rows(outcome)
+    assert (row["row_key"], row["value"], row["trailing_max"]) == ("douyin:c01", 2e10, None)
+
+
+def test_a_corrupt_day_in_the_history_does_not_raise_the_level(warehouse: Path):
+    """10^12 three days before: above the ceiling, so not a level for DAY."""
+    sql(
+        warehouse,
+        f"""update mart.fct_content_daily set views = case business_date
+                when '{DAY - timedelta(days=3)}' then 1000000000000 else 5000000000 end
+            where content_key = 'douyin:c00'
+            and business_date in ('{DAY - timedelta(days=3)}', '{DAY}')""",
+    )
+    [row] = failing_rows(validate(PLAUSIBLE, warehouse, DAY, DAY))
+    assert (row["row_key"], row["value"]) == ("douyin:c00", 5e9)
+    assert row["trailing_max"] < 4000
