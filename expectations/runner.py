@@ -7,11 +7,18 @@ by default its table), its ``severity`` (``error`` blocks publishing, ``warn`` i
 but does not) and a list of Great Expectations 1.x expectations in snake_case with their
 arguments. Rows are read from DuckDB once (bounded by the window) and validated through
 GX's pandas datasource: GX has no DuckDB dialect.
+
+A suite may declare ``thresholds`` (name → value), its limits written once: a query reads
+them as DuckDB parameters (``$name``), an expectation argument ``"$name"`` takes the value,
+and every failure names them. A query also sees the window as ``$start`` and ``$end`` (the
+widest dates when the whole table is validated), so it can read the days before the window
+(a trailing level) without scanning the whole table.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +35,7 @@ CHUNK_ROWS = 2_000_000  # rows read into pandas at once (a few hundred MB)
 
 
 SEVERITIES = ("error", "warn")
+WINDOW_PARAMETERS = ("start", "end")  # $start, $end: the window a query is validated on
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Suite:
     asset: tuple[str, ...] = ()
     severity: str = "error"
     split_by_date: bool = False  # rows of different dates are validated apart
+    thresholds: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocking(self) -> bool:
@@ -48,12 +57,23 @@ class Suite:
     def load(cls, name: str, folder: Path = SUITES_DIR) -> Suite:
         path = folder / f"{name}.yml"
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        thresholds = dict(spec.get("thresholds") or {})
+        for key in thresholds:
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", str(key)) or key in WINDOW_PARAMETERS:
+                raise ValueError(f"{path}: threshold {key!r} is not a usable parameter name")
         items = []
         for i, entry in enumerate(spec.get("expectations") or [], start=1):
             if not isinstance(entry, dict) or len(entry) != 1:
                 raise ValueError(f"{path}: expectation {i} must be one 'type: {{kwargs}}' mapping")
             ((kind, kwargs),) = entry.items()
-            items.append((kind, dict(kwargs or {})))
+            resolved = {}
+            for arg, value in dict(kwargs or {}).items():
+                if isinstance(value, str) and value.startswith("$"):
+                    if value[1:] not in thresholds:
+                        raise ValueError(f"{path}: expectation {i} names no threshold {value}")
+                    value = thresholds[value[1:]]
+                resolved[arg] = value
+            items.append((kind, resolved))
         if ("table" in spec) == ("query" in spec):
             raise ValueError(f"{path}: give exactly one of 'table' and 'query'")
         source = spec["table"] if "table" in spec else f"({spec['query'].strip()})"
@@ -67,8 +87,24 @@ class Suite:
         if split and not spec.get("date_column"):
             raise ValueError(f"{path}: split_by_date needs a date_column")
         return cls(
-            name, source, spec.get("date_column"), items, tuple(asset.split(".")), severity, split
+            name,
+            source,
+            spec.get("date_column"),
+            items,
+            tuple(asset.split(".")),
+            severity,
+            split,
+            thresholds,
         )
+
+    def parameters(self, start: date | None, end: date | None) -> dict[str, Any]:
+        """The DuckDB parameters its SQL names: the window's dates and the thresholds."""
+        values = {"start": start or date.min, "end": end or date.max, **self.thresholds}
+        named = set(re.findall(r"\$([a-z_][a-z0-9_]*)\b", self.table))
+        return {k: v for k, v in values.items() if k in named}
+
+    def describe_thresholds(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.thresholds.items())
 
     @classmethod
     def all(cls, folder: Path = SUITES_DIR) -> list[Suite]:
@@ -81,11 +117,13 @@ class Failure:
     kwargs: dict[str, Any]
     unexpected_count: int | None
     sample: list[dict[str, Any]] = field(default_factory=list)
+    thresholds: str = ""  # the suite's declared thresholds, "name=value, ..."
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.kwargs.items())
         count = "" if self.unexpected_count is None else f": {self.unexpected_count} row(s)"
-        return f"{self.expectation}({args}){count}"
+        limits = f" [thresholds: {self.thresholds}]" if self.thresholds else ""
+        return f"{self.expectation}({args}){count}{limits}"
 
 
 @dataclass
@@ -95,6 +133,7 @@ class Outcome:
     rows_checked: int
     evaluated: int
     failures: list[Failure]
+    thresholds: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -116,6 +155,7 @@ class Outcome:
             "table": self.table,
             "rows_checked": self.rows_checked,
             "expectations_evaluated": self.evaluated,
+            "thresholds": self.thresholds,
             "failed_expectations": [f.describe() for f in self.failures],
             "failing_rows_sample": [
                 {"expectation": f.expectation, "rows": f.sample} for f in self.failures
@@ -143,7 +183,7 @@ def validate(
 
     context = docs.context() if docs else gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    outcome = Outcome(suite.name, suite.table, 0, 0, [])
+    outcome = Outcome(suite.name, suite.table, 0, 0, [], dict(suite.thresholds))
     chunks = _chunks(suite, warehouse, start, end)
     for first, last in chunks:
         frame = _read(suite, warehouse, first, last)
@@ -152,6 +192,7 @@ def validate(
         outcome.rows_checked += len(frame)
         outcome.evaluated = len(result.results)
         for failure in _failures(result, frame):
+            failure.thresholds = suite.describe_thresholds()
             outcome.add(failure)
     return outcome
 
@@ -183,10 +224,10 @@ def _chunks(
     if not suite.split_by_date:
         return [(start, end)]
     query = f"select {suite.date_column} as d, count(*) as n from {suite.table} as t"
-    params: list[Any] = []
+    params = suite.parameters(start, end)
     if start and end:
-        query += f" where {suite.date_column} between ? and ?"
-        params = [start, end]
+        query += f" where {suite.date_column} between $start and $end"
+        params.update(start=start, end=end)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         counts = con.execute(query + " group by 1 order by 1", params).fetchall()
@@ -249,10 +290,10 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
 
 def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None):
     query = f"select * from {suite.table} as t"
-    params: list[Any] = []
+    params = suite.parameters(start, end)
     if suite.date_column and start and end:
-        query += f" where {suite.date_column} between ? and ?"
-        params = [start, end]
+        query += f" where {suite.date_column} between $start and $end"
+        params.update(start=start, end=end)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute(query, params).df()

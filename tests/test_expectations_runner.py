@@ -102,3 +102,48 @@ def test_split_by_date_needs_a_date_column(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="bad.yml: split_by_date needs a date_column"):
         Suite.load("bad", tmp_path)
+
+
+def test_thresholds_are_declared_once_and_named_in_the_failure(tmp_path: Path, warehouse: Path):
+    """A query reads the thresholds and the window ($start, $end) as parameters: here the day
+    before the window is read to compare each note with its own previous day."""
+    (tmp_path / "jumps.yml").write_text(
+        """
+query: >
+  select t.business_date, t.note_id, t.views - y.views as jump
+  from staging.note_daily as t
+  join staging.note_daily as y
+    on y.note_id = t.note_id and y.business_date = t.business_date - 1
+  where y.business_date >= $start - 1
+asset: staging.note_daily
+date_column: business_date
+thresholds: {max_jump: 10}
+expectations:
+  - expect_column_values_to_be_between: {column: jump, max_value: $max_jump}
+""",
+        encoding="utf-8",
+    )
+    suite = Suite.load("jumps", tmp_path)
+    assert suite.expectations == [
+        ("expect_column_values_to_be_between", {"column": "jump", "max_value": 10})
+    ]
+    # 11-03 against 11-02 (n3 twice on 11-02): no jump above 10
+    outcome = validate(suite, warehouse, date(2026, 11, 3), date(2026, 11, 3))
+    assert outcome.passed and outcome.rows_checked == 6
+    # 11-02 against 11-01, a day outside the window: n1 went from -1 to 10
+    for start, end in ((date(2026, 11, 2), date(2026, 11, 2)), (None, None)):
+        outcome = validate(suite, warehouse, start, end)
+        [failure] = outcome.failures
+        assert [(r["note_id"], r["jump"]) for r in failure.sample] == [("n1", 11)]
+        assert failure.describe().endswith("[thresholds: max_jump=10]")
+        assert outcome.metadata()["thresholds"] == {"max_jump": 10}
+
+
+def test_an_expectation_can_only_name_a_declared_threshold(tmp_path: Path):
+    (tmp_path / "bad.yml").write_text(
+        "table: a.b\nthresholds: {low: 1}\nexpectations:\n"
+        "  - expect_column_values_to_be_between: {column: x, min_value: $high}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"bad.yml: expectation 1 names no threshold \$high"):
+        Suite.load("bad", tmp_path)

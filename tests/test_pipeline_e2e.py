@@ -718,6 +718,35 @@ def warehouse_sql(pipeline: Pipeline, *statements: str) -> None:
         con.close()
 
 
+def patch_raw(table: str, patch: str, which: str) -> tuple[str, str]:
+    """SQL that applies a JSON ``patch`` (an expression of ``record``) to END's rows of
+    raw.<table> where ``which`` holds, keeping a copy of END's rows; and SQL that puts the
+    copy back."""
+    saved = f"raw.{table}_saved"
+    corrupt = (
+        f"create table {saved} as select * from raw.{table} where business_date = '{END}'; "
+        f"update raw.{table} set record = json_merge_patch(record, {patch}) "
+        f"where business_date = '{END}' and {which}"
+    )
+    undo = (
+        f"delete from raw.{table} where business_date = '{END}'; "
+        f"insert into raw.{table} select * from {saved}; drop table {saved}"
+    )
+    return corrupt, undo
+
+
+# The Douyin video with the fewest plays on END of the account with the most: its likes
+# can go above its plays without the account's engagement rate going above 1.
+QUIET_VIDEO = f"""record ->> 'item_id' = (
+    select item_id from (
+        select record ->> 'item_id' as item_id, record ->> 'open_id' as account_id,
+            try_cast(record ->> 'total_play' as bigint) as plays
+        from raw.douyin__video_daily where business_date = '{END}'
+    )
+    where plays is not null
+    order by sum(plays) over (partition by account_id) desc, plays, item_id limit 1)"""
+
+
 @pytest.mark.parametrize(
     ("layer", "corrupt", "undo", "check", "named"),
     [
@@ -754,6 +783,38 @@ def warehouse_sql(pipeline: Pipeline, *statements: str) -> None:
             "drop table raw.zhihu_saved; drop table raw.zhihu_saved_content",
             "gx_kpi__coverage",
             "account_coverage",
+        ),
+        (
+            "kpi: a Weibo status claiming 10^12 comments",
+            *patch_raw(
+                "weibo__statuses",
+                """'{"comments_count": 1000000000000}'""",
+                f"""record ->> 'idstr' = (select min(record ->> 'idstr')
+                    from raw.weibo__statuses where business_date = '{END}')""",
+            ),
+            "gx_kpi__plausible_counts",
+            "'grain': 'content', 'row_key': 'weibo:",
+        ),
+        (
+            "mart: negative gross new followers",
+            *patch_raw(
+                "douyin__fans_daily",
+                """'{"new_fans": -987}'""",
+                f"""record ->> 'open_id' = (select min(record ->> 'open_id')
+                    from raw.douyin__fans_daily where business_date = '{END}')""",
+            ),
+            "gx_mart__follower_counts",
+            "'new_followers': -987",
+        ),
+        (
+            "mart: views below likes",
+            *patch_raw(
+                "douyin__video_daily",
+                "json_object('total_like', try_cast(record ->> 'total_play' as bigint) + 100)",
+                QUIET_VIDEO,
+            ),
+            "gx_mart__likes_within_views",
+            "'likes_above_views': 100",
         ),
     ],
 )
