@@ -3,12 +3,10 @@
 import json
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecordStatus as CheckStatus,
-)
 
 from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.dbt_assets import dbt_project, socialmart_dbt
+from orchestration.gates import failed_gates
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
 from orchestration.publishing import (
@@ -20,40 +18,6 @@ from orchestration.publishing import (
 from orchestration.resources import SocialmartSettings
 
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
-# a planned record (a queued run's) is not a result
-COMPLETED_CHECK_STATUSES = {CheckStatus.SUCCEEDED, CheckStatus.FAILED}
-
-
-def failed_gates(instance: dg.DagsterInstance, run_id: str, built: set[dg.AssetKey]) -> list[str]:
-    """Blocking checks that stop this publish, judged on this run's own results.
-
-    A check on an asset this run built must have run in this run and passed. A check on
-    an asset the run did not touch (a run that selects only some platforms) must not have
-    failed the last time it completed: its data is still in the warehouse. Records of
-    checks that are only planned (a queued or running run's) never count: the instance's
-    "latest" record can be one of those, which is why this reads the run's own events.
-    """
-    evaluations = {}
-    for record in instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
-    ).records:
-        data = record.event_log_entry.dagster_event.asset_check_evaluation_data
-        evaluations[data.asset_check_key] = data  # in storage order: a rerun step's last wins
-    problems = []
-    for key in GATING_CHECKS:
-        name = key.to_user_string()
-        if key in evaluations:
-            if not evaluations[key].passed:
-                problems.append(f"{name}: failed")
-        elif key.asset_key in built:
-            problems.append(f"{name}: did not run in this run")
-        else:
-            earlier = instance.event_log_storage.get_asset_check_execution_history(
-                key, limit=1, status=COMPLETED_CHECK_STATUSES
-            )
-            if earlier and earlier[0].status != CheckStatus.SUCCEEDED:
-                problems.append(f"{name}: failed in an earlier run ({earlier[0].run_id})")
-    return problems
 
 
 @dg.asset(
@@ -83,7 +47,7 @@ def published_mart(context: dg.AssetExecutionContext, settings: SocialmartSettin
         ).records
         if record.asset_key
     }
-    problems = failed_gates(context.instance, context.run_id, built)
+    problems = failed_gates(context.instance, context.run_id, built, GATING_CHECKS)
     if problems:
         raise PublishError(
             "not publishing; the served mart stays as it was: " + "; ".join(problems)
