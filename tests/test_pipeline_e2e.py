@@ -222,14 +222,15 @@ def test_published_kpis_match_ground_truth(pipeline: Pipeline):
 
 
 def queue_runs_behind(instance: dg.DagsterInstance, count: int) -> list[str]:
-    """Runs waiting in the queue, as a sensor or a UI backfill leaves them: each has logged
-    PLANNED records of every check, newer than anything the running run wrote."""
+    """Runs waiting to start, as a sensor or a UI backfill leaves them in the queue: each has
+    logged PLANNED records of every check, newer than anything the running run wrote. (Not
+    QUEUED: that status needs a code location's origin, which an in-process job has not.)"""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("daily_pipeline")
     return [
         instance.create_run_for_job(
-            job, status=dg.DagsterRunStatus.QUEUED, tags=range_tags(START, END)
+            job, status=dg.DagsterRunStatus.NOT_STARTED, tags=range_tags(START, END)
         ).run_id
         for _ in range(count)
     ]
