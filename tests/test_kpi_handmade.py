@@ -131,7 +131,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
             "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
         }
     )
-    receiver.replies = [(200, {"errcode": 0, "errmsg": "ok"})]
+    receiver.replies = [(200, {"errcode": 0, "errmsg": "ok"})] * 2  # two alert groups
     exports = {"xiaohongshu", "ads", "live"}
     selection = [
         key
@@ -319,11 +319,12 @@ def test_alerts_and_their_delivery(published):
     assert messages["negative_comment"] == comment
     drop = "品牌主号 (小红书) engagement rate 6.00% is 40.0% below its 7-day baseline 10.00%"
     assert messages["engagement_drop"] == drop
-    [(path, body)] = receiver.requests
-    assert path.startswith("/cgi-bin/webhook/send?key=k")
-    assert body["markdown"]["content"] == (
-        f"### socialmart {LAST}: 1 critical, 1 warning\n- [critical] {comment}\n- [warning] {drop}"
-    )
+    # one robot message per alert type and scope, the group with the crisis first
+    assert [path for path, _ in receiver.requests] == ["/cgi-bin/webhook/send?key=k"] * 2
+    assert [body["markdown"]["content"] for _, body in receiver.requests] == [
+        f"### socialmart {LAST} · negative comments (content): 1 critical\n- {comment}",
+        f"### socialmart {LAST} · engagement drops (account): 1 warning\n- {drop}",
+    ]
 
 
 # --- kpi_alerts on a hand-made KPI layer -------------------------------------------------
