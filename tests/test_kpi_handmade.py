@@ -327,6 +327,37 @@ def test_alerts_and_their_delivery(published):
     ]
 
 
+def test_demo_summary_reads_published_rates_and_names(published, capsys):
+    from orchestration.demo import print_summary
+
+    con, _ = published
+    [(path,)] = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    print_summary(Path(path), DAYS[0], LAST)
+    out = capsys.readouterr().out
+    # Xiaohongshu on 11-08: 140 interactions / 2,000 views = 0.07 as kpi_platform_daily
+    # publishes it, not the accounts' mean rate (0.06 + 0.10) / 2 = 0.08; views over the
+    # range 7 × 1,500 + 2,000 = 12,500
+    assert table_row(out, "小红书") == [
+        "小红书", "2", "2000", "0.07", "130", "15700", "300.0", "12500"
+    ]  # fmt: skip
+    assert table_row(out, "品牌主号")[:4] == ["品牌主号", "小红书", "1500", "0.06"]
+    # alerts per type and scope (critical, warning, info), then each group's first
+    assert table_row(out, "engagement_drop") == ["engagement_drop", "account", "0", "1", "0"]
+    assert table_row(out, "negative_comment") == ["negative_comment", "content", "1", "0", "0"]
+    top = table_row(out, "engagement_drop:account")
+    assert top[:3] == ["engagement_drop:account", "1", "warning"]
+    assert top[3].startswith("品牌主号 (小红书) engagement rate 6.00%")
+
+
+def table_row(out: str, first: str) -> list[str]:
+    """The cells of the printed table row whose first cell is `first`."""
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()]
+    [row] = [r for r in rows if r and r[0] == first]
+    return row
+
+
 # --- kpi_alerts on a hand-made KPI layer -------------------------------------------------
 # The KPI tables kpi_alerts reads, written by hand, and only kpi_alerts built on them (with
 # its data tests). Rules (the seed alert_rules' columns, hand-made here so the test does not
