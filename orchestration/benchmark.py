@@ -1,4 +1,5 @@
-"""``make bench`` (SPEC R-F2): the pipeline at a named scale, each row beside its baseline.
+"""``make bench`` (docs/requirements.md R-F2): the pipeline at a named scale, each row beside
+its baseline.
 
 ``python -m orchestration.benchmark --scale medium`` writes a fresh warehouse under
 ``<home>/bench/<scale>/`` with the scale generator (``ingestion.simulator.scale``), then

@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=14) }}") }}
-{#- One row per alert of a business date (SPEC R-K8), newest rules first:
+{#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
     swing              a day's value moves more than 5% from its trailing 7-day baseline
                        (the mean of the 7 days before, at least 3 of them known), for
                        views, new followers and GMV of the matrix, each platform and each
