@@ -144,9 +144,9 @@ gives.
 
 The figures below are each report's own. They were measured on shared machines: the load
 average at the start of a run is given where the report recorded it, and a figure can move
-by tens of percent from one run to the next (at `large` the warehouse is bigger than the
-page cache). Compare rows of one report with each other, and a row with its baseline,
-rather than figures of different reports.
+noticeably from one run to the next (the `large` report's notes say by how much there).
+Compare rows of one report with each other, and a row with its baseline, rather than
+figures of different reports.
 """
 
 
