@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DOCS_ASSETS := expectations/docs_assets
 READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: help install demo test test-fast dev lint format manifest preflight bench bench-identity clean
+.PHONY: help install demo test test-fast dev lint format manifest preflight bench bench-docs bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check and format check"
 	@echo "make preflight - check accounts.csv, tokens and settings; list every problem at once"
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
+	@echo "make bench-docs - keep the last bench report in docs/bench/ and regenerate docs/benchmarks.md"
 	@echo "make bench-identity - identity resolution on 10M identifiers vs networkx"
 
 $(UV):
@@ -61,6 +62,11 @@ preflight: $(BIN)/.installed
 SCALE ?= medium
 bench: $(READY)
 	$(BIN)/python -W ignore -m orchestration.benchmark --scale $(SCALE)
+
+# docs/benchmarks.md is rendered from the reports in docs/bench/, never typed: this keeps the
+# last `make bench` report (data/bench/report.json) as docs/bench/<scale>.json, then renders.
+bench-docs: $(BIN)/.installed
+	$(BIN)/python -m orchestration.benchmark_docs --out docs/benchmarks.md docs/bench
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed

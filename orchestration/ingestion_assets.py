@@ -142,7 +142,8 @@ platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]
     kinds={"duckdb", "python"},
     owners=["team:data"],
     description="Erasure requests dropped in inbox/erasure/: the person's identifiers and raw "
-    "rows removed, landing blanked, future records suppressed, one audit row each (R-X3).",
+    "rows removed, landing blanked, future records suppressed, one audit row each "
+    "(docs/requirements.md R-X3).",
 )
 def erasure_requests(context: dg.AssetExecutionContext, settings: SocialmartSettings):
     paths = settings.paths()

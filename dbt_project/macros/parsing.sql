@@ -43,7 +43,7 @@
     strptime(({{ expr }}), '%a %b %d %H:%M:%S %z %Y')
 {%- endmacro %}
 
-{#- The platform names exports use (抖音, 快手, ...) → platform keys (SPEC §3). -#}
+{#- The platform names exports use (抖音, 快手, ...) → platform keys (docs/requirements.md §3). -#}
 {% macro platform_key(expr) -%}
     case ({{ expr }})
         when '抖音' then 'douyin' when '快手' then 'kuaishou' when 'B站' then 'bilibili'

@@ -1,4 +1,5 @@
-"""The scale generator (SPEC R-F1): the simulator's world written straight into ``raw``.
+"""The scale generator (docs/requirements.md R-F1): the simulator's world written straight
+into ``raw``.
 
 The HTTP simulator builds every record in Python, which is right for tests and the demo and
 far too slow for a year of a large matrix (tens of millions of rows). This module writes

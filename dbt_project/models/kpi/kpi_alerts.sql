@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -12,6 +13,16 @@
                        `contributors` names the platforms / accounts / contents whose own
                        change explains most of it (溯源), biggest first.
     engagement_drop    an account's engagement rate falls below its baseline
+=======
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=14) }}") }}
+{#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
+    swing              a day's value moves more than 5% from its trailing 7-day baseline
+                       (the mean of the 7 days before, at least 3 of them known), for
+                       views, new followers and GMV of the matrix, each platform and each
+                       account; `contributors` names the platforms / accounts / contents
+                       whose own change explains most of it (溯源), biggest first.
+    engagement_drop    an account's engagement rate is 20% or more below its baseline
+>>>>>>> docs15
                        (interactions / views of the 7 days before).
     below_target_2w    a KPI missed its target (amber or red) on each of the last 14 days:
                        the review flag.

@@ -1,5 +1,5 @@
-"""Stable unified user ids (SPEC R-U4): each component of the identifier graph gets the id
-its identifiers carried in the previously built bridge.
+"""Stable unified user ids (docs/requirements.md R-U4): each component of the identifier
+graph gets the id its identifiers carried in the previously built bridge.
 
 - A component whose identifiers carried one id keeps it.
 - A merge (identifiers carrying several ids) keeps the oldest id: earliest
