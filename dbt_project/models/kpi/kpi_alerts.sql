@@ -42,18 +42,8 @@ keywords as (
     select * from {{ ref('negative_keywords') }}
 ),
 
-douyin_comments as (
-    select * from {{ ref('stg_douyin__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-weibo_comments as (
-    select * from {{ ref('stg_weibo__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-wechat_oa_comments as (
-    select * from {{ ref('stg_wechat_oa__comments') }}
+all_comments as (
+    select * from {{ ref('int_comments') }}
     where {{ in_run_window(lookahead=14) }}
 ),
 
@@ -234,15 +224,7 @@ review_alerts as (
 comments as (
     select platform, account_id, content_id, comment_id, comment_text, commented_at,
         business_date
-    from douyin_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from weibo_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from wechat_oa_comments
+    from all_comments
 ),
 
 flagged_comments as (
