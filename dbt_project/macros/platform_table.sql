@@ -36,12 +36,16 @@
         "user_ids_per_account": false,
         "contents": "stg_kuaishou__photos",
         "content_daily": {
-            "model": "int_kuaishou__photo_daily",
+            "model": "int_snapshots__content_daily",
             "columns": {
                 "views": "",
                 "likes": "",
                 "comments": ""
             }
+        },
+        "snapshots": {
+            "model": "stg_kuaishou__photo_stat",
+            "metrics": ["views", "likes", "comments"]
         },
         "followers": {
             "model": "stg_kuaishou__user_info",
@@ -57,7 +61,7 @@
         "user_ids_per_account": false,
         "contents": "stg_bilibili__archives",
         "content_daily": {
-            "model": "int_bilibili__archive_daily",
+            "model": "int_snapshots__content_daily",
             "columns": {
                 "views": "",
                 "likes": "",
@@ -67,6 +71,10 @@
                 "coins": "",
                 "danmaku": ""
             }
+        },
+        "snapshots": {
+            "model": "stg_bilibili__arc_stat",
+            "metrics": ["views", "likes", "comments", "shares", "saves", "coins", "danmaku"]
         },
         "followers": {
             "model": "stg_bilibili__user_stat",
@@ -82,12 +90,16 @@
         "user_ids_per_account": false,
         "contents": "stg_weibo__statuses",
         "content_daily": {
-            "model": "int_weibo__status_daily",
+            "model": "int_snapshots__content_daily",
             "columns": {
                 "likes": "",
                 "comments": "",
                 "shares": ""
             }
+        },
+        "snapshots": {
+            "model": "stg_weibo__status_stat",
+            "metrics": ["likes", "comments", "shares"]
         },
         "followers": {
             "model": "stg_weibo__user",

@@ -56,6 +56,7 @@ CONTENT_COLUMNS = (
     "follows_gained",
 )
 FOLLOWER_COLUMNS = ("followers_total", "new_followers", "unfollows")
+SNAPSHOTS_MODEL = "int_snapshots__content_daily"  # days from lifetime totals, every platform
 EXPORTS_MODEL = {
     "content_daily": "stg_exports__content_daily",
     "account_daily": "stg_exports__account_daily",
@@ -82,6 +83,9 @@ class Feeds:
     content_daily: str
     followers: str
     comments: str = ""
+    # content_daily holds lifetime totals (<metric>_total), snapshots of each morning: a
+    # day's numbers are the difference of two (int_snapshots__content_daily)
+    lifetime_totals: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,10 @@ PLATFORMS: dict[str, PlatformInfo] = {
             )
             + _m("user_info", ("fan", "followers_total", MORNING_AFTER)),
             feeds=Feeds(
-                "stg_kuaishou__photos", "int_kuaishou__photo_daily", "stg_kuaishou__user_info"
+                "stg_kuaishou__photos",
+                "stg_kuaishou__photo_stat",
+                "stg_kuaishou__user_info",
+                lifetime_totals=True,
             ),
             user_id_type="kuaishou_user_id",
         ),
@@ -242,7 +249,10 @@ PLATFORMS: dict[str, PlatformInfo] = {
             )
             + _m("user_stat", ("follower", "followers_total", MORNING_AFTER)),
             feeds=Feeds(
-                "stg_bilibili__archives", "int_bilibili__archive_daily", "stg_bilibili__user_stat"
+                "stg_bilibili__archives",
+                "stg_bilibili__arc_stat",
+                "stg_bilibili__user_stat",
+                lifetime_totals=True,
             ),
             user_id_type="bilibili_mid",
         ),
@@ -261,9 +271,10 @@ PLATFORMS: dict[str, PlatformInfo] = {
             + _m("user", ("followers_count", "followers_total", MORNING_AFTER)),
             feeds=Feeds(
                 "stg_weibo__statuses",
-                "int_weibo__status_daily",
+                "stg_weibo__status_stat",
                 "stg_weibo__user",
                 "stg_weibo__comments",
+                lifetime_totals=True,
             ),
             user_id_type="weibo_uid",
         ),

@@ -31,6 +31,7 @@ from ingestion.platforms import (
     CONTENT_COLUMNS,
     FOLLOWER_COLUMNS,
     PLATFORMS,
+    SNAPSHOTS_MODEL,
     PlatformInfo,
 )
 from ingestion.platforms.export_files import DATE_COLUMN
@@ -89,10 +90,13 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
     if feeds is not None:
         reported = {m.column: m.sql for m in info.metric_mapping()}
         entry["contents"] = feeds.contents
+        columns = {c: reported[c] for c in CONTENT_COLUMNS if c in reported}
         entry["content_daily"] = {
-            "model": feeds.content_daily,
-            "columns": {c: reported[c] for c in CONTENT_COLUMNS if c in reported},
+            "model": SNAPSHOTS_MODEL if feeds.lifetime_totals else feeds.content_daily,
+            "columns": columns,
         }
+        if feeds.lifetime_totals:
+            entry["snapshots"] = {"model": feeds.content_daily, "metrics": list(columns)}
         entry["followers"] = {
             "model": feeds.followers,
             "columns": [c for c in FOLLOWER_COLUMNS if c in reported],
