@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 
 from ingestion import preflight
-from ingestion.accounts import Account, read_accounts
+from ingestion.accounts import Account
 from ingestion.erasure import apply_requests
 from ingestion.errors import ConfigError, ProblemsError
 from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
@@ -147,7 +147,8 @@ platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]
 def account_registry(context: dg.AssetExecutionContext, settings: SocialmartSettings):
     with config_errors_fail_at_once():
         paths = settings.paths()
-        accounts = read_accounts(paths.accounts)
+        # like every ingestion step: all the run's configuration problems at once
+        accounts = preflight.require(paths, settings.environ())
     key_range = context.partition_key_range
     days = days_between(*window_from_keys(key_range.start, key_range.end))
     con = duckdb.connect(str(paths.warehouse))
