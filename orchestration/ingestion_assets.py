@@ -12,7 +12,7 @@ from ingestion.erasure import apply_requests
 from ingestion.errors import ConfigError, ProblemsError
 from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
 from ingestion.privacy import hash_key
-from ingestion.runner import IngestResult, entity_tables, ingest_day
+from ingestion.runner import REGISTRY, IngestResult, ingest_day, load_registry
 from ingestion.settings import Paths
 from orchestration.partitions import daily_partitions, days_between, window_from_keys
 from orchestration.resources import SocialmartSettings
@@ -30,7 +30,7 @@ def raw_key(platform: str, entity: str) -> dg.AssetKey:
 
 
 def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
-    entities = entity_tables(info.key, info.entities)
+    entities = info.entities
     specs = [
         dg.AssetSpec(
             raw_key(info.key, e),
@@ -131,6 +131,34 @@ def config_errors_fail_at_once() -> Iterator[None]:
 
 
 platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]
+
+
+@dg.asset(
+    key=raw_key(*REGISTRY),
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=DUCKDB_POOL,
+    group_name="raw",
+    kinds={"duckdb", "python"},
+    owners=["team:data"],
+    description="raw.registry__accounts: the account registry (accounts.csv), loaded once per "
+    "run for each of its days; dim_account keeps each account's latest load.",
+)
+def account_registry(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+    with config_errors_fail_at_once():
+        paths = settings.paths()
+        # like every ingestion step: all the run's configuration problems at once
+        accounts = preflight.require(paths, settings.environ())
+    key_range = context.partition_key_range
+    days = days_between(*window_from_keys(key_range.start, key_range.end))
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        loaded = load_registry(con, accounts, days, context.run_id)
+    finally:
+        con.close()
+    return dg.MaterializeResult(
+        metadata={"rows_loaded": sum(loaded.values()), "rows_by_day": loaded}
+    )
 
 
 @dg.asset(

@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -6,23 +5,13 @@
     pre_hook="{{ delete_run_window(lookahead=14) }}",
 ) }}
 {%- set baseline_window = 7 -%}
-{#- One row per alert of a business date (SPEC R-K8), newest rules first:
+{#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
     swing              a day's value moves from its baseline, the mean of the trailing
                        7 days (those of them known: baseline_days), for views, new
                        followers and GMV of the matrix, each platform and each account;
                        `contributors` names the platforms / accounts / contents whose own
                        change explains most of it (溯源), biggest first.
     engagement_drop    an account's engagement rate falls below its baseline
-=======
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=14) }}") }}
-{#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
-    swing              a day's value moves more than 5% from its trailing 7-day baseline
-                       (the mean of the 7 days before, at least 3 of them known), for
-                       views, new followers and GMV of the matrix, each platform and each
-                       account; `contributors` names the platforms / accounts / contents
-                       whose own change explains most of it (溯源), biggest first.
-    engagement_drop    an account's engagement rate is 20% or more below its baseline
->>>>>>> docs15
                        (interactions / views of the 7 days before).
     below_target_2w    a KPI missed its target (amber or red) on each of the last 14 days:
                        the review flag.
@@ -84,18 +73,8 @@ contents as (
     select * from {{ ref('dim_content') }}
 ),
 
-douyin_comments as (
-    select * from {{ ref('stg_douyin__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-weibo_comments as (
-    select * from {{ ref('stg_weibo__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-wechat_oa_comments as (
-    select * from {{ ref('stg_wechat_oa__comments') }}
+all_comments as (
+    select * from {{ ref('int_comments') }}
     where {{ in_run_window(lookahead=14) }}
 ),
 
@@ -378,15 +357,7 @@ review_alerts as (
 comments as (
     select platform, account_id, content_id, comment_id, comment_text, commented_at,
         business_date
-    from douyin_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from weibo_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from wechat_oa_comments
+    from all_comments
 ),
 
 flagged_comments as (
