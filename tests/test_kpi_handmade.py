@@ -409,7 +409,8 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
     comment_at = "2026-11-08 09:00:00+08"
     no_comments: list[tuple] = []
     comments = "platform varchar, account_id varchar, content_id varchar, comment_id varchar, "
-    comments += "comment_text varchar, commented_at timestamptz, business_date date"
+    comments += "user_id varchar, comment_text varchar, commented_at timestamptz, "
+    comments += "business_date date"
     return {
         "reference.alert_rules": (
             "alert_type varchar, scope varchar, kpi varchar, direction varchar, "
@@ -467,7 +468,7 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
         ),
         "staging.stg_douyin__comments": (
             comments,
-            [("douyin", "A1", "c1", "k1", "是不是假货", comment_at, LAST)],
+            [("douyin", "A1", "c1", "k1", "u1", "是不是假货", comment_at, LAST)],
         ),
         "staging.stg_weibo__comments": (comments, no_comments),
         "staging.stg_wechat_oa__comments": (comments, no_comments),
@@ -495,7 +496,7 @@ def build_alerts(root: Path, reverse: bool) -> Path:
             str(Path(sys.executable).parent / "dbt"),
             "build",
             "--select",
-            "kpi_alerts",
+            "int_comments kpi_alerts",  # the comments union as a view over the layer's
             "--exclude",
             "test_type:unit",
             "--profiles-dir",
