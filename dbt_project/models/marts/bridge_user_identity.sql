@@ -1,4 +1,4 @@
-{#- One row per linkable identifier → its unified user id (统一用户ID). -#}
+{#- One row per identifier → its unified user id (统一用户ID); an excluded identifier has one of its own. -#}
 with unified_ids as (
     select * from {{ ref('int_identity__unified_ids') }}
 ),

@@ -11,8 +11,11 @@ raises otherwise, or if the round budget (far above what halving needs) runs out
 silent cap. The component key is the smallest ``id_type:id_value`` of the component, so
 the output depends only on the graph, not on the encoding order.
 
-The solver is a plain function of a DuckDB connection, so tests and the benchmark call it
-directly (``connected_components``); dbt calls ``model``.
+Before it, the over-merge guard (``shared_identifiers``) takes out of linking the
+identifiers that hold together several people (docs/identity.md); they stay in the output
+as components of their own. The solver and the guard are plain functions of a DuckDB
+connection, so tests and the benchmark call them directly (``connected_components``,
+``resolve_identities``); dbt calls ``model``.
 """
 
 import duckdb
@@ -181,9 +184,166 @@ def connected_components(
     return result, rounds
 
 
+# -- the over-merge guard (docs/requirements.md R-U3) -------------------------------------------
+def shared_identifiers(
+    con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str
+) -> tuple[duckdb.DuckDBPyRelation, int]:
+    """Identifiers that join several people, with their evidence, and the rounds it took.
+
+    ``nodes(id_type, id_value)`` and ``edges(left_type, left_value, right_type,
+    right_value)`` are the graph before the guard; ``rules(id_type, max_people, reason)``
+    gives each type's limit (``id_type`` is a LIKE pattern; the longest matching pattern
+    wins, so an exact type beats ``%``).
+
+    An identifier is *shared* when, without it, its neighbours fall into more than
+    ``max_people`` connected components: it holds together what would otherwise be several
+    people. Only identifiers with more distinct neighbours than their limit can be shared
+    (the candidates). All candidates are taken out at once and the rest is solved; each
+    candidate counts the components its neighbours fall into (a candidate neighbour counts
+    as one of its own). Candidates within their limit are put back and the rest solved
+    again, until no candidate is put back. Putting identifiers back only merges
+    components, so a count never grows and a candidate put back stays within its limit:
+    the result is the same whatever the order. Judged over all types together, a phone
+    shared by 3 people on each of 8 identifier types joins 24 people.
+
+    The rows are left in temp table ``guard_shared``: ``id_type, id_value, people_joined,
+    max_people, rule_reason, neighbours_by_type`` (``douyin_open_id 3000, phone_hash 2``).
+    """
+    con.execute(
+        f"""
+        create or replace temp table guard_nodes as
+        select row_number() over (order by id_type, id_value) as node, id_type, id_value
+        from (select distinct id_type, id_value from {nodes})
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table guard_edges as
+        select distinct least(a.node, b.node) as src, greatest(a.node, b.node) as dst
+        from {edges} as e
+        join guard_nodes as a on a.id_type = e.left_type and a.id_value = e.left_value
+        join guard_nodes as b on b.id_type = e.right_type and b.id_value = e.right_value
+        where a.node <> b.node
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table guard_adjacent as
+        select src as node, dst as other from guard_edges
+        union all
+        select dst, src from guard_edges
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table guard_candidates as
+        with degrees as (
+            select node, count(*) as degree from guard_adjacent group by node
+        ),
+        limits as (
+            select n.node, r.max_people, r.reason
+            from guard_nodes as n
+            join {rules} as r on n.id_type like r.id_type
+            qualify row_number() over (
+                partition by n.node
+                order by length(replace(r.id_type, '%', '')) desc, r.id_type
+            ) = 1
+        )
+        select l.node, l.max_people, l.reason
+        from limits as l join degrees as d using (node)
+        where d.degree > l.max_people
+        """
+    )
+    rounds = 0
+    while True:
+        rounds += 1
+        con.execute(
+            """
+            create or replace temp table guard_kept_edges as
+            select src, dst from guard_edges as e
+            anti join guard_candidates as a on a.node = e.src
+            anti join guard_candidates as b on b.node = e.dst
+            """
+        )
+        label_components(con, "guard_kept_edges", "guard_nodes")
+        con.execute(
+            """
+            create or replace temp table guard_counts as
+            select a.node, count(distinct l.label) as people_joined
+            from guard_adjacent as a
+            semi join guard_candidates as c on c.node = a.node
+            join cc_labels as l on l.node = a.other
+            group by a.node
+            """
+        )
+        released = con.execute(
+            """
+            delete from guard_candidates as c using guard_counts as n
+            where n.node = c.node and n.people_joined <= c.max_people
+            """
+        ).fetchall()[0][0]
+        if not released:
+            break
+    con.execute(
+        """
+        create or replace temp table guard_shared as
+        with by_type as (
+            select a.node, o.id_type, count(*) as neighbours
+            from guard_adjacent as a
+            semi join guard_candidates as c on c.node = a.node
+            join guard_nodes as o on o.node = a.other
+            group by all
+        ),
+        evidence as (
+            select node, string_agg(id_type || ' ' || neighbours, ', ' order by id_type)
+                as neighbours_by_type
+            from by_type group by node
+        )
+        select n.id_type, n.id_value, k.people_joined, c.max_people, c.reason as rule_reason,
+            e.neighbours_by_type
+        from guard_candidates as c
+        join guard_counts as k using (node)
+        join guard_nodes as n using (node)
+        join evidence as e using (node)
+        """
+    )
+    return con.table("guard_shared"), rounds
+
+
+def resolve_identities(
+    con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str
+) -> duckdb.DuckDBPyRelation:
+    """Each identifier's component once the guard has taken the shared ones out of linking.
+
+    A shared identifier is a component of its own (so it keeps a unified id) and carries
+    its evidence (``people_joined``, ``max_people``, ``rule_reason``,
+    ``neighbours_by_type``; null on every other row).
+    """
+    shared_identifiers(con, nodes, edges, rules)
+    con.execute(
+        f"""
+        create or replace temp table guard_linking_edges as
+        select e.left_type, e.left_value, e.right_type, e.right_value from {edges} as e
+        anti join guard_shared as a on a.id_type = e.left_type and a.id_value = e.left_value
+        anti join guard_shared as b on b.id_type = e.right_type and b.id_value = e.right_value
+        """
+    )
+    components, _ = connected_components(con, nodes, "guard_linking_edges")
+    con.execute(f"create or replace temp table guard_solved as {components.sql_query()}")
+    return con.sql(
+        """
+        select c.id_type, c.id_value, c.component_key, s.people_joined, s.max_people,
+            s.rule_reason, s.neighbours_by_type
+        from guard_solved as c left join guard_shared as s using (id_type, id_value)
+        """
+    )
+
+
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
     dbt.config(materialized="table")
     dbt.ref("int_identity__nodes").create_view("identity_nodes_input")
     dbt.ref("int_identity__edges").create_view("identity_edges_input")
-    components, _ = connected_components(session, "identity_nodes_input", "identity_edges_input")
-    return components
+    dbt.ref("identity_sharing_rules").create_view("identity_sharing_rules_input")
+    return resolve_identities(
+        session, "identity_nodes_input", "identity_edges_input", "identity_sharing_rules_input"
+    )

@@ -1,10 +1,12 @@
-{#- One row per pair of linkable identifiers seen together on at least one record. -#}
+{#- One row per pair of linkable identifiers (neither a placeholder nor blocklisted) seen
+    together on at least one record, before the sharing guard of int_identity__components. -#}
 with record_pairs as (
     select * from {{ ref('int_identity__record_pairs') }}
 ),
 
 nodes as (
     select * from {{ ref('int_identity__nodes') }}
+    where unlinkable_reason is null
 ),
 
 {%- set all_sources = "select list(distinct source order by source) from " ~ ref('int_identity__record_pairs') %}

@@ -1,10 +1,13 @@
-{#- One row per linkable identifier: every identifier seen, minus the excluded ones. -#}
+{#- One row per identifier seen, with unlinkable_reason when it is not an identifier of one
+    person: a placeholder value, or in the blocklist seed. Unlinkable identifiers link
+    nothing (int_identity__edges) but keep a unified id of their own. Identifiers shared by
+    several people are found later, by the guard in int_identity__components. -#}
 with occurrences as (
     select * from {{ ref('int_identity__occurrences') }}
 ),
 
-excluded as (
-    select * from {{ ref('identity_excluded_identifiers') }}
+blocklist as (
+    select * from {{ ref('identity_blocklist') }}
 ),
 
 {%- set all_sources = "select list(distinct source order by source) from " ~ ref('int_identity__occurrences') %}
@@ -18,8 +21,32 @@ grouped as (
         min(o.first_seen_date) as first_seen_date,
         max(o.last_seen_date) as last_seen_date
     from occurrences as o
-    anti join excluded as x using (id_type, id_value)
     group by o.id_type, o.id_value
+),
+
+placeholders as (
+    select
+        id_type,
+        id_value,
+        id_value = '' or regexp_matches(id_value, '^[0_-]+$') or id_value like 'placeholder:%'
+            as is_placeholder
+    from grouped
+),
+
+unlinkable as (
+    select
+        p.id_type,
+        p.id_value,
+        case
+            when p.is_placeholder then 'placeholder'
+            when b.id_value is not null then 'blocklist'
+        end as unlinkable_reason,
+        case
+            when p.is_placeholder then 'empty, all zeros or a known placeholder value'
+            else b.reason
+        end as unlinkable_detail
+    from placeholders as p
+    left join blocklist as b using (id_type, id_value)
 ),
 
 final as (
@@ -29,8 +56,11 @@ final as (
         platform,
         {{ sources_from_mask('source_mask', all_sources) }} as sources,
         first_seen_date,
-        last_seen_date
+        last_seen_date,
+        u.unlinkable_reason,
+        u.unlinkable_detail
     from grouped
+    join unlinkable as u using (id_type, id_value)
 )
 
 select * from final
