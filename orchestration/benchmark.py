@@ -1,7 +1,7 @@
 """``make bench`` (SPEC R-F2): the pipeline at a named scale, each row beside its baseline.
 
 ``python -m orchestration.benchmark --scale medium`` writes a fresh warehouse under
-``<home>/bench/<scale>/`` with the scale generator (``ingestion.simulator.scale``), then
+``<home>/bench/<scale>/`` with the scale generator (``devtools.simulator.scale``), then
 measures, in this one process, wall time and peak memory (resident memory of this process
 and every process it starts, dbt included, sampled five times a second) of:
 
@@ -44,8 +44,8 @@ from typing import Any
 
 import duckdb
 
+from devtools.simulator import scale as scales
 from ingestion.settings import Paths
-from ingestion.simulator import scale as scales
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 BENCH_KEY = "socialmart-bench-hash-key"  # used when SOCIALMART_HASH_KEY is not set
@@ -307,10 +307,10 @@ def ingestion_pages(home: Path, concurrency: int | None, latency: float) -> dict
 
     ``latency`` makes the simulator wait before each response (0: loopback speed, where
     the client's own CPU is the limit)."""
+    from devtools.simulator.harness import start_simulator
     from ingestion.accounts import read_accounts
     from ingestion.platforms import PLATFORMS, build_source
     from ingestion.runner import ingest_day
-    from ingestion.simulator.harness import start_simulator
 
     day = date(2026, 11, 20)
     sim = start_simulator(home, today=day + timedelta(days=1), scale="small")

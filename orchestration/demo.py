@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import duckdb
 
+from devtools.simulator.harness import start_simulator
 from ingestion.settings import SHANGHAI, Paths
-from ingestion.simulator.harness import start_simulator
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 

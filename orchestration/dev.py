@@ -17,8 +17,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from devtools.simulator.harness import start_simulator
 from ingestion.settings import REPO_ROOT, SHANGHAI, Paths
-from ingestion.simulator.harness import start_simulator
 from orchestration.runs import prepare_dagster_home
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.simulator.harness import RunningSimulator, start_simulator
+from devtools.simulator.harness import RunningSimulator, start_simulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

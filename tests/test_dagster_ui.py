@@ -37,9 +37,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
+from devtools.simulator.harness import RunningSimulator, start_simulator
 from ingestion.platforms import SOCIAL_PLATFORMS
 from ingestion.settings import REPO_ROOT
-from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 

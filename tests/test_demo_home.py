@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.simulator.harness import NotADemoHomeError, claim_demo_home
 from ingestion.settings import DEMO_HOME, DEMO_MARKER, Paths
-from ingestion.simulator.harness import NotADemoHomeError, claim_demo_home
 
 
 def test_the_demo_has_a_home_of_its_own_unless_told_otherwise():

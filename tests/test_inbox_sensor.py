@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingestion.simulator.harness import RunningSimulator
+from devtools.simulator.harness import RunningSimulator
 from orchestration.definitions import defs
 from orchestration.partitions import range_tags
 from orchestration.resources import SocialmartSettings

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from devtools.simulator import scale
 from ingestion.settings import Paths
-from ingestion.simulator import scale
 from orchestration.benchmark import keep_raw_only
 
 SPEC = scale.SCALES["tiny"]

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
+from devtools.simulator.harness import RunningSimulator
 from ingestion.accounts import read_accounts
 from ingestion.landing import latest_file
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
-from ingestion.simulator.harness import RunningSimulator
 
 DAY = date(2026, 11, 20)
 

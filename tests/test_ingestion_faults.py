@@ -13,11 +13,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from devtools.simulator.harness import RunningSimulator
 from ingestion.accounts import read_accounts
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.settings import REPO_ROOT
-from ingestion.simulator.harness import RunningSimulator
 from ingestion.values import parse_count
 
 DAY = date(2026, 11, 20)

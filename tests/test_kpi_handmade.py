@@ -19,12 +19,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from devtools.simulator.exports import ADS_HEADERS, LIVE_HEADERS, TABLES
 from ingestion.erasure import ensure_tables
 from ingestion.platforms import PLATFORMS
 from ingestion.raw import load_day
 from ingestion.runner import entity_tables
 from ingestion.settings import Paths
-from ingestion.simulator.exports import ADS_HEADERS, LIVE_HEADERS, TABLES
 from orchestration.alert_assets import alert_notifications
 from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import erasure_requests, platform_assets

@@ -28,11 +28,11 @@ import pytest
 from dagster._core.instance.ref import InstanceRef
 from polars.testing import assert_frame_equal
 
+from devtools.simulator.exports import TABLES
+from devtools.simulator.harness import RunningSimulator, start_simulator
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.privacy import hash_key, pseudonymise
 from ingestion.settings import REPO_ROOT
-from ingestion.simulator.exports import TABLES
-from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.partitions import days_between, range_tags
 from orchestration.runs import (
     ingestion_keys,

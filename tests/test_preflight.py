@@ -12,12 +12,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from devtools.simulator.harness import RunningSimulator, start_simulator
 from ingestion import preflight
 from ingestion.accounts import read_accounts, token_env_names
 from ingestion.errors import AccountsError, ConfigError, PreflightError, TransportError
 from ingestion.platforms import PLATFORMS
 from ingestion.settings import Paths
-from ingestion.simulator.harness import RunningSimulator, start_simulator
 from orchestration.ingestion_assets import config_errors_fail_at_once
 from orchestration.runs import ingestion_keys, run_pipeline
 

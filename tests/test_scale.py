@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from devtools.simulator import scale
+from devtools.simulator.world import PLATFORMS as SOCIAL
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
-from ingestion.simulator import scale
-from ingestion.simulator.world import PLATFORMS as SOCIAL
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"

@@ -1,4 +1,4 @@
-"""``python -m ingestion.simulator``: serve the simulated platforms until interrupted.
+"""``python -m devtools.simulator``: serve the simulated platforms until interrupted.
 
 Writes the account registry into SOCIALMART_HOME and prints the environment (base URLs and
 per-account tokens) that points socialmart at it.
@@ -10,8 +10,8 @@ import argparse
 import time
 from datetime import date, datetime, timedelta
 
+from devtools.simulator.harness import start_simulator
 from ingestion.settings import SHANGHAI, Paths
-from ingestion.simulator.harness import start_simulator
 
 
 def main() -> None:

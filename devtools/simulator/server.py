@@ -18,8 +18,8 @@ from time import sleep
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from ingestion.simulator.exports import write_exports
-from ingestion.simulator.world import SHANGHAI, SimAccount, World
+from devtools.simulator.exports import write_exports
+from devtools.simulator.world import SHANGHAI, SimAccount, World
 
 
 @dataclass

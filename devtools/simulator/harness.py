@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
+from devtools.simulator.server import SimServer, SimState
+from devtools.simulator.world import API_PLATFORMS, World
 from ingestion.accounts import Account, token_env_names, write_accounts
 from ingestion.errors import ConfigError
 from ingestion.settings import DEMO_MARKER, Paths
-from ingestion.simulator.server import SimServer, SimState
-from ingestion.simulator.world import API_PLATFORMS, World
 
 
 @dataclass

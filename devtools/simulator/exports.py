@@ -14,7 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from ingestion.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
+from devtools.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
 
 Row = tuple[Any, ...]
 

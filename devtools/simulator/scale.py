@@ -36,11 +36,11 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
+from devtools.simulator import world as w
+from devtools.simulator.exports import PLATFORM_NAMES
 from ingestion.erasure import ensure_tables
 from ingestion.privacy import pseudonymise
 from ingestion.raw import QUARANTINE, QUARANTINE_COLUMNS, RAW_COLUMNS, table_name
-from ingestion.simulator import world as w
-from ingestion.simulator.exports import PLATFORM_NAMES
 
 
 @dataclass(frozen=True)
