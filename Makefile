@@ -44,7 +44,7 @@ $(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macro
 manifest: $(MANIFEST)
 
 demo: $(READY)
-	$(BIN)/python -W ignore -m orchestration.demo
+	$(BIN)/python -W ignore -m devtools.demo
 
 test: $(READY)
 	$(BIN)/pytest
@@ -53,18 +53,18 @@ test-fast: $(READY)
 	$(BIN)/pytest -m "not e2e"
 
 dev: $(READY)
-	$(BIN)/python -W ignore -m orchestration.dev
+	$(BIN)/python -W ignore -m devtools.dev
 
 preflight: $(BIN)/.installed
 	$(BIN)/python -m ingestion.preflight
 
 SCALE ?= medium
 bench: $(READY)
-	$(BIN)/python -W ignore -m orchestration.benchmark --scale $(SCALE)
+	$(BIN)/python -W ignore -m devtools.benchmark --scale $(SCALE)
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed
-	$(BIN)/python -m orchestration.bench identity --identifiers $(IDENTIFIERS)
+	$(BIN)/python -m devtools.bench identity --identifiers $(IDENTIFIERS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
 from ingestion.settings import Paths
-from orchestration.benchmark import keep_raw_only
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"

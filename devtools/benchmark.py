@@ -1,6 +1,6 @@
 """``make bench`` (SPEC R-F2): the pipeline at a named scale, each row beside its baseline.
 
-``python -m orchestration.benchmark --scale medium`` writes a fresh warehouse under
+``python -m devtools.benchmark --scale medium`` writes a fresh warehouse under
 ``<home>/bench/<scale>/`` with the scale generator (``devtools.simulator.scale``), then
 measures, in this one process, wall time and peak memory (resident memory of this process
 and every process it starts, dbt included, sampled five times a second) of:
@@ -16,7 +16,7 @@ and every process it starts, dbt included, sampled five times a second) of:
   scan-and-aggregate of ``mart.fct_content_daily`` by account and day (the floor);
 - ``identity``: the warehouse's own identifier graph (``int_identity__nodes`` / ``_edges``)
   clustered by the dbt model's solver; baseline: networkx on the same nodes and edges, each
-  in its own process (``orchestration.bench``);
+  in its own process (``devtools.bench``);
 - ``ingestion``: pages per second of every API client against the simulator for one day
   with 50 ms per response, at the client's concurrency; baseline: one request at a time
   (``SOCIALMART_<PLATFORM>_CONCURRENCY=1``); ``ingestion_loopback``: the same without the
@@ -377,7 +377,7 @@ def run_benchmark(
 ) -> dict[str, Any]:
     import dagster as dg
 
-    from orchestration import bench
+    from devtools import bench
     from orchestration.runs import prepare_dagster_home
 
     spec = scales.SCALES[scale_name]

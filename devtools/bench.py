@@ -1,6 +1,6 @@
 """Benchmarks (SPEC R-F2), measured in one run with their baselines beside them.
 
-``python -m orchestration.bench identity --identifiers 10000000`` builds an identifier graph
+``python -m devtools.bench identity --identifiers 10000000`` builds an identifier graph
 shaped like a brand's (people with two to six linked identifiers, cross-links between
 people, 10,000-long chains of linked accounts, shared-phone stars), writes it as Parquet,
 then clusters the same nodes and edges twice, each in a fresh process so that peak memory
@@ -179,7 +179,7 @@ def solve_networkx(folder: Path) -> dict[str, Any]:
 def run_child(engine: str, folder: Path, memory_limit: str) -> dict[str, Any]:
     """One solver in a fresh process, so its peak memory is its own."""
     done = subprocess.run(
-        [sys.executable, "-m", "orchestration.bench", "_solve", engine, str(folder), memory_limit],
+        [sys.executable, "-m", "devtools.bench", "_solve", engine, str(folder), memory_limit],
         capture_output=True,
         text=True,
         check=False,
