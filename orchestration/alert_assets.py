@@ -3,11 +3,11 @@
 import dagster as dg
 import duckdb
 
-from orchestration.alerting import Webhook, send
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions, window_from_keys
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import SocialmartSettings
+from serving.alerting import Webhook, send
 
 SEVERITY_ORDER = "case severity when 'critical' then 1 when 'warning' then 2 else 3 end"
 

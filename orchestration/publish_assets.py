@@ -9,13 +9,13 @@ from orchestration.dbt_assets import dbt_project, socialmart_dbt
 from orchestration.gates import failed_gates
 from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
-from orchestration.publishing import (
+from orchestration.resources import SocialmartSettings
+from serving.publishing import (
     PUBLISHED_SCHEMAS,
     PublishError,
     personal_columns,
     publish,
 )
-from orchestration.resources import SocialmartSettings
 
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
-from orchestration.alerting import AlertDeliveryError, Webhook, send
+from serving.alerting import AlertDeliveryError, Webhook, send
 
 
 class Receiver:
@@ -103,7 +103,7 @@ def test_a_refused_message_is_an_error_naming_the_answer(receiver: Receiver):
 
 
 def test_long_alert_lists_are_summarised():
-    from orchestration.alerting import markdown
+    from serving.alerting import markdown
 
     text = markdown("t", [f"alert {i}" for i in range(25)])
     assert text.count("\n- alert") == 20 and text.endswith("… and 5 more (kpi.kpi_alerts)")

@@ -853,7 +853,7 @@ def test_the_serving_file_holds_no_personal_identifier(pipeline: Pipeline):
     """No phone, no email, no platform user id: only the unified id."""
     from expectations.column_docs import undocumented_columns
     from expectations.pii import scan_connection
-    from orchestration.publishing import column_classes
+    from serving.publishing import column_classes
 
     manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
     con = duckdb.connect(str(pipeline.serving), read_only=True)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
-from orchestration.publishing import PublishError, column_classes, personal_columns, publish
+from serving.publishing import PublishError, column_classes, personal_columns, publish
 
 
 def make_warehouse(path: Path, people: int) -> None:

@@ -7,7 +7,7 @@ and a new connection sees the new one whole. The Parquet copy is a new folder pe
 of two publishes; the folder before last is removed (the last one may still be in use).
 Columns classified personal in the dbt docs are not published (SPEC R-X4).
 
-A publish costs what changed (``orchestration.fingerprints``): the hidden file starts as a
+A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
 plain copy of the served one, and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it; the Parquet files of
 unchanged tables are hard links to the previous folder's. When there is no served file, or
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.fingerprints import (
+from serving.fingerprints import (
     LAYOUT,
     Change,
     NotUpdatable,
