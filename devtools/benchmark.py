@@ -46,6 +46,7 @@ import duckdb
 
 from devtools.simulator import scale as scales
 from ingestion.settings import Paths
+from ingestion.warehouse import connect, memory_limit_from
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 BENCH_KEY = "socialmart-bench-hash-key"  # used when SOCIALMART_HASH_KEY is not set
@@ -180,14 +181,16 @@ def run_window(
     }
 
 
+def open_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse with the pipeline's limits (SOCIALMART_DUCKDB_MEMORY_LIMIT)."""
+    return connect(paths.warehouse, read_only=read_only, memory_limit=memory_limit_from(os.environ))
+
+
 def write_raw(paths: Paths, spec: scales.ScaleSpec, start: date, end: date, history: date):
-    con = duckdb.connect(str(paths.warehouse))
+    con = open_warehouse(paths)
     try:
         con.execute("set preserve_insertion_order = false")
         con.execute("set enable_progress_bar = false")
-        con.execute(
-            f"set memory_limit = '{os.environ.get('SOCIALMART_DUCKDB_MEMORY_LIMIT', '4GB')}'"
-        )
         key = os.environ.get("SOCIALMART_HASH_KEY", BENCH_KEY).encode()
         return scales.generate(con, spec, start, end, history_start=history, hash_key=key)
     finally:
@@ -195,7 +198,7 @@ def write_raw(paths: Paths, spec: scales.ScaleSpec, start: date, end: date, hist
 
 
 def count(paths: Paths, sql: str) -> int | None:
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = open_warehouse(paths, read_only=True)
     try:
         return con.execute(sql).fetchall()[0][0]
     except duckdb.Error:  # a build that failed left the table out
@@ -206,7 +209,7 @@ def count(paths: Paths, sql: str) -> int | None:
 
 def keep_raw_only(paths: Paths) -> dict[str, int]:
     """Drop every schema but raw (a rerun of the benchmark on raw already generated)."""
-    con = duckdb.connect(str(paths.warehouse))
+    con = open_warehouse(paths)
     try:
         for (schema,) in con.execute(
             "select schema_name from duckdb_schemas() where database_name = current_database() "
@@ -270,7 +273,7 @@ FLOOR_SQL = """
 
 
 def scan_floor(paths: Paths) -> dict[str, Any]:
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = open_warehouse(paths, read_only=True)
     try:
         con.execute(FLOOR_SQL)
         return {"rows": con.execute("select count(*) from kpi_floor").fetchall()[0][0]}
@@ -280,7 +283,7 @@ def scan_floor(paths: Paths) -> dict[str, Any]:
 
 def identity_graph(paths: Paths, folder: Path) -> dict[str, int]:
     """The warehouse's linkable identifiers and edges, as the identity bench reads them."""
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = open_warehouse(paths, read_only=True)
     try:
         con.execute(
             f"copy (select id_type, id_value from intermediate.int_identity__nodes) "
@@ -327,7 +330,7 @@ def ingestion_pages(home: Path, concurrency: int | None, latency: float) -> dict
                 continue
             source = build_source(key, sim.paths, env)
             try:
-                connect = lambda: duckdb.connect(str(sim.paths.warehouse))  # noqa: E731
+                connect = lambda: open_warehouse(sim.paths)  # noqa: E731
                 pages += ingest_day(
                     source, day, accounts, sim.paths, "bench", connect, env
                 ).requests

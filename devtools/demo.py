@@ -14,10 +14,10 @@ import time
 from datetime import date, datetime, timedelta
 
 import dagster as dg
-import duckdb
 
 from devtools.simulator.harness import start_simulator
 from ingestion.settings import SHANGHAI, Paths
+from ingestion.warehouse import connect
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 
@@ -55,7 +55,7 @@ def main() -> None:
         run_pipeline(instance, warm_up, end)
     sim.stop()
 
-    con = duckdb.connect(str(paths.serving_db), read_only=True)
+    con = connect(paths.serving_db, read_only=True)
     summary = con.sql(
         "select platform, count(distinct account_id) as accounts, count(distinct business_date) "
         "as days, sum(views) as views, round(avg(engagement_rate), 4) as engagement_rate "

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, Limits, connect
 from serving.fingerprints import (
     LAYOUT,
     Change,
@@ -101,8 +102,8 @@ def publish(
     run_id: str,
     withheld: dict[str, set[str]] | None = None,
     *,
-    memory_limit: str = "4GB",
-    threads: int = 2,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
 ) -> Published:
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out.
 
@@ -114,8 +115,8 @@ def publish(
     stamp = f"{run_id[:8]}-{time.time_ns()}"
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
-    config = {"memory_limit": memory_limit, "threads": threads}
-    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, config)
+    limits: Limits = {"memory_limit": memory_limit, "threads": threads}
+    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, limits)
     try:
         try:
             result = build.run(serving_db, parquet_dir)
@@ -146,7 +147,7 @@ class _Build:
     run_id: str
     stamp: str
     withheld: dict[str, set[str]]
-    config: dict[str, str | int]  # DuckDB's memory_limit and threads, as the project's
+    limits: Limits  # DuckDB's memory_limit and threads, as the project's
 
     def run(
         self, serving_db: Path | None, parquet_dir: Path, full_reason: str | None = None
@@ -196,7 +197,7 @@ class _Build:
             return self._connect(), None, reason[:300]
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.tmp), config=self.config)
+        return connect(self.tmp, **self.limits)
 
 
 def _attach(
