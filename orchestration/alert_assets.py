@@ -1,12 +1,10 @@
 """Posting new KPI alerts to the team's robot once the mart is published (SPEC R-K8)."""
 
 import dagster as dg
-import duckdb
 
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions, window_from_keys
 from orchestration.publish_assets import PUBLISHED_KEY
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 from serving.alerting import Webhook, send
 
 SEVERITY_ORDER = "case severity when 'critical' then 1 when 'warning' then 2 else 3 end"
@@ -25,11 +23,13 @@ SEVERITY_ORDER = "case severity when 'critical' then 1 when 'warning' then 2 els
     "not sent before to the WeCom / DingTalk / Feishu robot (SOCIALMART_ALERT_WEBHOOK_URL); "
     "a backfill does not replay old alerts. Sent alert ids go to ops.alert_deliveries.",
 )
-def alert_notifications(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+def alert_notifications(
+    context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+):
     hook = Webhook.from_env(settings.environ())
     _, day = window_from_keys(context.partition_key_range.start, context.partition_key_range.end)
     paths = settings.paths()
-    con = duckdb.connect(str(paths.warehouse))
+    con = warehouse.connect()
     try:
         con.execute("create schema if not exists ops")
         con.execute(
