@@ -8,7 +8,7 @@ import pytest
 from ingestion.errors import AuthError, BadResponseError, ServerError, TransportError
 from ingestion.http import HttpPolicy
 from ingestion.platforms.douyin import DouyinClient
-from tests.conftest import fixture_json
+from tests.helpers import fixture_json
 
 OK = fixture_json("douyin/fans_data.json")
 

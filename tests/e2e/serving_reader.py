@@ -1,6 +1,6 @@
 """A BI tool's stand-in: reads the published mart in a loop until told to stop.
 
-Run as ``python -m tests.serving_reader <serving.duckdb> <parquet dir> <stop file>``; prints
+Run as ``python -m tests.e2e.serving_reader <serving.duckdb> <parquet dir> <stop file>``; prints
 one JSON line: reads done, errors, the publishes seen, and reads that were not whole (a
 table whose row count differs from what its publication says).
 """

@@ -11,7 +11,7 @@ import pytest
 
 from expectations.column_docs import descriptions, undocumented_columns
 
-MANIFEST = Path(__file__).parents[1] / "dbt_project" / "target" / "manifest.json"
+MANIFEST = Path(__file__).parents[2] / "dbt_project" / "target" / "manifest.json"
 
 
 def model(schema: str, name: str, columns: dict[str, str], alias: str | None = None) -> dict:

@@ -5,43 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
 from serving.alerting import AlertDeliveryError, Webhook, send
-
-
-class Receiver:
-    """Answers each POST with the next scripted (status, body) and records the request."""
-
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, dict]] = []
-        self.requests: list[tuple[str, dict]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                receiver.requests.append((self.path, body))
-                status, reply = receiver.replies.pop(0) if receiver.replies else (200, {})
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+from tests.helpers import Receiver
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from devtools.simulator.harness import RunningSimulator
 from orchestration.definitions import defs
 from orchestration.partitions import range_tags
 from orchestration.resources import SocialmartSettings
-from tests.conftest import FIXTURES
-from tests.test_ingestion import DAY, ingest
+from tests.helpers import DAY, FIXTURES, ingest
 
 
 def evaluate(home: Path, cursor: str | None, platform: str = "xiaohongshu"):

@@ -30,7 +30,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.test_alerting import Receiver
+from tests.helpers import Receiver
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ from ingestion.settings import Paths
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCHEMAS = ("mart", "kpi")
 
 

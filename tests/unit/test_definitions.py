@@ -12,7 +12,7 @@ import dagster as dg
 
 from orchestration.definitions import defs
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
+SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "definitions.txt"
 
 
 def render() -> str:

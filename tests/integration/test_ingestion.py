@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import duckdb
 import polars as pl
 
 from devtools.simulator.harness import RunningSimulator
-from ingestion.accounts import read_accounts
 from ingestion.landing import latest_file
-from ingestion.platforms import build_source
-from ingestion.runner import ingest_day
-
-DAY = date(2026, 11, 20)
-
-
-def ingest(sim: RunningSimulator, env: dict[str, str], platform: str, day: date, run: str):
-    accounts = read_accounts(sim.paths.accounts)
-    source = build_source(platform, sim.paths, env)
-    try:
-        return ingest_day(
-            source, day, accounts, sim.paths, run, lambda: duckdb.connect(str(sim.paths.warehouse))
-        )
-    finally:
-        source.close()
+from tests.helpers import DAY, ingest
 
 
 def raw(sim: RunningSimulator, table: str) -> pl.DataFrame:

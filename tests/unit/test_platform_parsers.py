@@ -17,7 +17,7 @@ from ingestion.platforms import xiaohongshu
 from ingestion.platforms.bilibili import BilibiliSource
 from ingestion.platforms.douyin import DouyinSource
 from ingestion.platforms.export_files import ExportSource
-from tests.conftest import FIXTURES, fixture_json
+from tests.helpers import FIXTURES, fixture_json
 
 DAY = date(2026, 11, 20)
 FAST = HttpPolicy(requests_per_second=0, max_attempts=1, concurrency=1)

@@ -19,7 +19,7 @@ from ingestion.runner import ingest_day
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 @pytest.fixture(scope="module")

@@ -326,7 +326,7 @@ def test_readers_see_whole_publishes_while_the_pipeline_publishes(pipeline: Pipe
     stop = paths.home / "stop-reader"
     first = pipeline.published("select run_id from meta.publication").item()
     reader = subprocess.Popen(
-        [sys.executable, "-m", "tests.serving_reader", str(pipeline.serving),
+        [sys.executable, "-m", "tests.e2e.serving_reader", str(pipeline.serving),
          str(paths.serving_parquet), str(stop)],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -888,7 +888,7 @@ def assert_failure_is_posted(pipeline: Pipeline, result: dg.ExecuteInProcessResu
     """The run-failure sensor, fed this failed run, posts it to a robot on 127.0.0.1."""
     from orchestration.operations import run_failure_alert
     from orchestration.resources import SocialmartSettings
-    from tests.test_alerting import Receiver
+    from tests.helpers import Receiver
 
     receiver = Receiver()
     receiver.replies = [(200, {"errcode": 0, "errmsg": "ok"})]
