@@ -5,9 +5,7 @@ import dagster as dg
 from orchestration.partitions import daily_partitions, window_from_keys
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
-from serving.alerting import Webhook, send
-
-SEVERITY_ORDER = "case severity when 'critical' then 1 when 'warning' then 2 else 3 end"
+from serving.alerting import Alert, Webhook, group_alerts, send
 
 
 @dg.asset(
@@ -20,8 +18,9 @@ SEVERITY_ORDER = "case severity when 'critical' then 1 when 'warning' then 2 els
     kinds={"python"},
     owners=["team:data"],
     description="Posts the published kpi.kpi_alerts of the run's last business date that were "
-    "not sent before to the WeCom / DingTalk / Feishu robot (SOCIALMART_ALERT_WEBHOOK_URL); "
-    "a backfill does not replay old alerts. Sent alert ids go to ops.alert_deliveries.",
+    "not sent before to the WeCom / DingTalk / Feishu robot (SOCIALMART_ALERT_WEBHOOK_URL), "
+    "one message per alert type and scope, most severe group first; a backfill does not "
+    "replay old alerts. Sent alert ids go to ops.alert_deliveries as each message is taken.",
 )
 def alert_notifications(
     context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
@@ -37,36 +36,40 @@ def alert_notifications(
             "business_date date, channel varchar, delivered_at timestamptz)"
         )
         con.execute(f"attach '{paths.serving_db}' as served (read_only)")
-        alerts = con.execute(
-            f"""
-            select a.alert_id, a.severity, a.message
+        rows = con.execute(
+            """
+            select a.alert_id, a.alert_type, a.scope, a.severity, a.message
             from served.kpi.kpi_alerts as a
             anti join ops.alert_deliveries as d using (alert_id)
             where a.business_date = ?
-            order by {SEVERITY_ORDER}, a.alert_type, a.scope_key
+            order by a.group_key, a.group_rank, a.alert_id
             """,
             [day],
         ).fetchall()
         con.execute("detach served")
+        alerts = [Alert(*row) for row in rows]
         if not alerts or hook is None:
             return dg.MaterializeResult(
                 metadata={"new_alerts": len(alerts), "sent": 0, "channel": "not configured"}
                 if hook is None
                 else {"new_alerts": 0, "sent": 0, "channel": hook.kind}
             )
-        counts = {s: sum(1 for a in alerts if a[1] == s) for s in ("critical", "warning", "info")}
-        title = f"socialmart {day}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        attempts = send(hook, title, [f"[{sev}] {msg}" for _, sev, msg in alerts])
-        con.executemany(
-            "insert into ops.alert_deliveries values (?, ?, ?, now())",
-            [[alert_id, day, hook.kind] for alert_id, _, _ in alerts],
-        )
+        groups = group_alerts(alerts)
+        attempts = 0
+        for group in groups:
+            attempts += send(hook, group.title(day), group.lines())
+            # recorded message by message: a later failure leaves only the unsent for next time
+            con.executemany(
+                "insert into ops.alert_deliveries values (?, ?, ?, now())",
+                [[alert.alert_id, day, hook.kind] for alert in group.alerts],
+            )
     finally:
         con.close()
     return dg.MaterializeResult(
         metadata={
             "new_alerts": len(alerts),
             "sent": len(alerts),
+            "messages": len(groups),
             "channel": hook.kind,
             "attempts": attempts,
         }

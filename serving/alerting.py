@@ -16,6 +16,10 @@ Configuration: ``SOCIALMART_ALERT_WEBHOOK_URL`` (none: alerts are not sent),
 unset) and ``SOCIALMART_ALERT_WEBHOOK_SECRET`` (signing, DingTalk and Feishu). Transport
 errors, 5xx, 429 and the services' rate-limit codes are retried with backoff; anything
 else raises ``AlertDeliveryError`` with the service's answer.
+
+A day's alerts go out as one message per group (alert type and scope, the ``group_key`` of
+``kpi.kpi_alerts``): the groups with the most severe alerts first, each titled with its
+counts per severity and listing its alerts in ``group_rank`` order (``group_alerts``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import hmac
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
@@ -41,6 +46,16 @@ HOSTS = {
 # Codes that mean "too many messages, try again later".
 RATE_LIMITED = {"wecom": {45009}, "dingtalk": {130101, 410100}, "feishu": {11232, 9499}}
 MAX_LINES = 20  # robots cap message size; the rest is summarised
+SEVERITIES = ("critical", "warning", "info")
+# Groups of equal severity: comments first (they have a 30-minute deadline), then drops,
+# the review flag, and the swings from the matrix down.
+ALERT_TYPES = {
+    "negative_comment": "negative comments",
+    "engagement_drop": "engagement drops",
+    "below_target_2w": "two weeks below target",
+    "swing": "swings vs baseline",
+}
+SCOPES = ("matrix", "platform", "account", "content")
 
 
 class AlertDeliveryError(Exception):
@@ -66,6 +81,58 @@ class Webhook:
                 f"(the host of {urlsplit(url).hostname!r} does not say which robot it is)"
             )
         return cls(kind, url, environ.get("SOCIALMART_ALERT_WEBHOOK_SECRET") or None)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One row of kpi.kpi_alerts, as much of it as a message needs."""
+
+    alert_id: str
+    alert_type: str
+    scope: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """A day's alerts of one type and scope, in the order they are to be read."""
+
+    alert_type: str
+    scope: str
+    alerts: tuple[Alert, ...]
+
+    def title(self, day: date) -> str:
+        counts = [(s, sum(1 for a in self.alerts if a.severity == s)) for s in SEVERITIES]
+        label = ALERT_TYPES.get(self.alert_type, self.alert_type)
+        return f"socialmart {day} · {label} ({self.scope}): " + ", ".join(
+            f"{n} {severity}" for severity, n in counts if n
+        )
+
+    def lines(self) -> list[str]:
+        return [a.message for a in self.alerts]
+
+
+def _rank(values: Sequence[str], value: str) -> int:
+    return values.index(value) if value in values else len(values)
+
+
+def group_alerts(alerts: Sequence[Alert]) -> list[AlertGroup]:
+    """One group per alert type and scope, keeping the given order inside a group.
+
+    Groups holding a more severe alert come first; among equals, ``ALERT_TYPES`` order,
+    then ``SCOPES`` order (matrix before platform before account), then the names.
+    """
+    members: dict[tuple[str, str], list[Alert]] = {}
+    for alert in alerts:
+        members.setdefault((alert.alert_type, alert.scope), []).append(alert)
+
+    def order(key: tuple[str, str]) -> tuple[int, int, int, str, str]:
+        worst = min(_rank(SEVERITIES, a.severity) for a in members[key])
+        types = list(ALERT_TYPES)
+        return (worst, _rank(types, key[0]), _rank(SCOPES, key[1]), *key)
+
+    return [AlertGroup(t, s, tuple(members[(t, s)])) for t, s in sorted(members, key=order)]
 
 
 def markdown(title: str, lines: Sequence[str]) -> str:

@@ -6,11 +6,12 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterator
+from datetime import date
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
-from serving.alerting import AlertDeliveryError, Webhook, send
+from serving.alerting import Alert, AlertDeliveryError, Webhook, group_alerts, send
 from tests.helpers import Receiver
 
 
@@ -85,3 +86,37 @@ def test_the_robot_kind_comes_from_the_environment_or_the_host():
     assert Webhook.from_env({}) is None
     with pytest.raises(AlertDeliveryError, match="SOCIALMART_ALERT_WEBHOOK_KIND"):
         Webhook.from_env({"SOCIALMART_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook"})
+
+
+def test_alerts_are_grouped_by_type_and_scope_most_severe_group_first():
+    # as the asset reads them: by group_key, then group_rank
+    alerts = [
+        Alert("e1", "engagement_drop", "account", "warning", "主号 (抖音) engagement rate …"),
+        Alert("c1", "negative_comment", "content", "critical", "[crisis] 主号 (抖音) 「开箱」 …"),
+        Alert("c2", "negative_comment", "content", "warning", "[human] 小号 (微博) 「教程」 …"),
+        Alert("a2", "swing", "account", "info", "小号 (微博) views -30.0% …"),
+        Alert("a1", "swing", "account", "info", "主号 (抖音) views +20.0% …"),
+        Alert("m1", "swing", "matrix", "info", "matrix views +12.0% …"),
+        Alert("p1", "swing", "platform", "info", "抖音 GMV (元) +9.0% …"),
+    ]
+    groups = group_alerts(alerts)
+    day = date(2026, 11, 8)
+    # comments hold a critical one; then the warnings; swings from the matrix down
+    prefix = "socialmart 2026-11-08 · "
+    shown = [(g.title(day).removeprefix(prefix), [a.alert_id for a in g.alerts]) for g in groups]
+    assert shown == [
+        ("negative comments (content): 1 critical, 1 warning", ["c1", "c2"]),
+        ("engagement drops (account): 1 warning", ["e1"]),
+        ("swings vs baseline (matrix): 1 info", ["m1"]),
+        ("swings vs baseline (platform): 1 info", ["p1"]),
+        ("swings vs baseline (account): 2 info", ["a2", "a1"]),
+    ]  # fmt: skip
+    assert groups[0].title(day).startswith(prefix)
+    assert groups[-1].lines() == ["小号 (微博) views -30.0% …", "主号 (抖音) views +20.0% …"]
+    # a critical swing (no such rule today, but the seed may say so) goes before warnings
+    critical = Alert("a3", "swing", "account", "critical", "x")
+    assert [g.alert_type for g in group_alerts([*alerts, critical])][:2] == [
+        "negative_comment",
+        "swing",
+    ]
+    assert group_alerts([]) == []

@@ -1,16 +1,31 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=14) }}") }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_run_window(lookahead=14) }}",
+) }}
+{%- set baseline_window = 7 -%}
 {#- One row per alert of a business date (SPEC R-K8), newest rules first:
-    swing              a day's value moves more than 5% from its trailing 7-day baseline
-                       (the mean of the 7 days before, at least 3 of them known), for
-                       views, new followers and GMV of the matrix, each platform and each
-                       account; `contributors` names the platforms / accounts / contents
-                       whose own change explains most of it (溯源), biggest first.
-    engagement_drop    an account's engagement rate is 20% or more below its baseline
+    swing              a day's value moves from its baseline, the mean of the trailing
+                       7 days (those of them known: baseline_days), for views, new
+                       followers and GMV of the matrix, each platform and each account;
+                       `contributors` names the platforms / accounts / contents whose own
+                       change explains most of it (溯源), biggest first.
+    engagement_drop    an account's engagement rate falls below its baseline
                        (interactions / views of the 7 days before).
     below_target_2w    a KPI missed its target (amber or red) on each of the last 14 days:
                        the review flag.
     negative_comment   a comment holds a keyword of the seed negative_keywords; level 1
                        auto-reply, 2 human, 3 crisis; to be answered within 30 minutes.
+    When a swing or an engagement drop is significant is declared once, in the seed
+    alert_rules (one row per alert type, scope and KPI): the least relative and absolute
+    move, the least baseline volume a day, the least baseline days, the severity. A KPI
+    and scope without a row raise nothing. A baseline of fewer than 7 days says "(partial)".
+    Names: platform name, account name (platform), 「content title」 in text; keys stay in
+    scope_key. Every ordering breaks ties by key, and numbers in text are rounded (macros
+    alert_text), so a rebuild gives the same rows. group_key (alert type and scope) and
+    group_rank (1 = first to read: most severe, largest move, earliest deadline) let a
+    digest show each group's top alerts.
     Incremental: a run rebuilds the alerts of its dates and of the 14 days after them (their
     baselines hold the run's dates), from the facts of 14 days before to 14 days after. -#}
 with account_daily as (
@@ -30,7 +45,7 @@ matrix_daily as (
 
 content_daily as (
     select * from {{ ref('fct_content_daily') }}
-    where {{ in_run_window(lookback=7, lookahead=14) }}
+    where {{ in_run_window(lookback=baseline_window, lookahead=14) }}
 ),
 
 status as (
@@ -38,8 +53,24 @@ status as (
     where {{ in_run_window(lookback=14, lookahead=14) }}
 ),
 
+rules as (
+    select * from {{ ref('alert_rules') }}
+),
+
 keywords as (
     select * from {{ ref('negative_keywords') }}
+),
+
+platforms as (
+    select * from {{ ref('dim_platform') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_account') }}
+),
+
+contents as (
+    select * from {{ ref('dim_content') }}
 ),
 
 douyin_comments as (
@@ -55,6 +86,25 @@ weibo_comments as (
 wechat_oa_comments as (
     select * from {{ ref('stg_wechat_oa__comments') }}
     where {{ in_run_window(lookahead=14) }}
+),
+
+-- the name a reader knows each key by; a key without a name is shown as itself
+names as (
+    select 'matrix' as scope, 'matrix' as scope_key, 'matrix' as scope_name
+    union all
+    select 'platform', platform, platform_name
+    from platforms
+    union all
+    select 'account', a.account_key,
+        coalesce(a.account_name, a.account_id) || ' ('
+            || coalesce(p.platform_name, a.platform) || ')'
+    from accounts as a
+    left join platforms as p using (platform)
+    union all
+    select 'content', content_key,
+        '「' || left(title, 32) || case when length(title) > 32 then '…' else '' end || '」'
+    from contents
+    where nullif(trim(title), '') is not null
 ),
 
 -- (scope, key, parent key, date, kpi, value) for every level the swing rule watches
@@ -79,7 +129,7 @@ measures as (
     into name kpi value value
 ),
 
-with_baseline as (
+swing_baselines as (
     select
         *,
         avg(value) over w as baseline,
@@ -87,15 +137,82 @@ with_baseline as (
     from measures
     window w as (
         partition by scope, scope_key, kpi order by business_date
-        range between interval 7 day preceding and interval 1 day preceding
+        range between interval {{ baseline_window }} day preceding and interval 1 day preceding
     )
 ),
 
+engagement_baselines as (
+    select
+        account_key,
+        business_date,
+        engagement_rate,
+        sum(interactions) over w / nullif(sum(views) over w, 0) as baseline,
+        count(views) over w as baseline_days,
+        sum(views) over w / nullif(count(views) over w, 0) as baseline_views
+    from account_daily
+    window w as (
+        partition by account_key order by business_date
+        range between interval {{ baseline_window }} day preceding and interval 1 day preceding
+    )
+),
+
+-- every value the rules judge, with its baseline and the volume the baseline rests on
+-- (the KPI's own baseline for a count, the baseline's views a day for a rate)
+candidates as (
+    select 'swing' as alert_type, scope, scope_key, business_date, kpi, value, baseline,
+        baseline_days, baseline as baseline_volume
+    from swing_baselines
+    where scope <> 'content'
+    union all
+    select 'engagement_drop', 'account', account_key, business_date, 'engagement_rate',
+        engagement_rate, baseline, baseline_days, baseline_views
+    from engagement_baselines
+),
+
+-- the seed alert_rules applied: a move (in the rule's direction) of at least
+-- min_change_rate of the baseline and at least min_abs_change, on a baseline of at least
+-- min_baseline_volume a day over at least min_baseline_days days
+judged as (
+    select
+        c.*,
+        r.severity,
+        r.min_change_rate,
+        r.min_abs_change,
+        r.min_baseline_volume,
+        r.min_baseline_days,
+        case r.direction
+            when 'up' then c.value - c.baseline
+            when 'down' then c.baseline - c.value
+            else abs(c.value - c.baseline)
+        end as move
+    from candidates as c
+    join rules as r using (alert_type, scope, kpi)
+    where c.baseline > 0
+),
+
+significant as (
+    select
+        alert_type,
+        scope,
+        scope_key,
+        business_date,
+        kpi,
+        value,
+        baseline,
+        baseline_days,
+        severity,
+        (value - baseline) / baseline as change_rate
+    from judged
+    where baseline_days >= min_baseline_days
+        and baseline_volume >= coalesce(min_baseline_volume, 0)
+        and move > 0
+        and move >= min_change_rate * baseline
+        and move >= coalesce(min_abs_change, 0)
+),
+
 swings as (
-    select *, (value - baseline) / baseline as change_rate
-    from with_baseline
-    where scope <> 'content' and baseline_days >= 3 and baseline > 0
-        and abs(value - baseline) / baseline > 0.05
+    select * from significant
+    where alert_type = 'swing'
 ),
 
 child_changes as (
@@ -104,11 +221,12 @@ child_changes as (
         s.scope_key,
         s.business_date,
         s.kpi,
+        c.scope as child_scope,
         c.scope_key as child_key,
         c.value - c.baseline as child_change,
         s.value - s.baseline as total_change
     from swings as s
-    join with_baseline as c
+    join swing_baselines as c
         on c.parent_key = s.scope_key
         and c.scope = case s.scope when 'matrix' then 'platform' when 'platform' then 'account'
             else 'content' end
@@ -118,31 +236,39 @@ child_changes as (
         and sign(c.value - c.baseline) = sign(s.value - s.baseline)
 ),
 
+-- biggest change first as the text shows it; equal changes in key order
+ranked_children as (
+    select
+        *,
+        row_number() over (
+            partition by scope, scope_key, business_date, kpi
+            order by abs({{ alert_rounded('child_change') }}) desc, child_key
+        ) as contributor_rank
+    from child_changes
+),
+
 contributors as (
     select
-        scope,
-        scope_key,
-        business_date,
-        kpi,
+        r.scope,
+        r.scope_key,
+        r.business_date,
+        r.kpi,
         string_agg(
-            child_key || ' ' || case when child_change > 0 then '+' else '' end
-                || cast(round(child_change) as bigint),
-            ', ' order by abs(child_change) desc
-        ) filter (where rank <= 3) as contributors,
-        sum(child_change) filter (where rank <= 3) / max(total_change) as contributors_share
-    from (
-        select *, row_number() over (
-            partition by scope, scope_key, business_date, kpi order by abs(child_change) desc
-        ) as rank
-        from child_changes
-    )
+            coalesce(n.scope_name, r.child_key) || ' '
+                || {{ alert_count_text('r.child_change', signed=true) }},
+            ', ' order by r.contributor_rank
+        ) as contributors,
+        sum(r.child_change) / max(r.total_change) as contributors_share
+    from ranked_children as r
+    left join names as n on n.scope = r.child_scope and n.scope_key = r.child_key
+    where r.contributor_rank <= 3
     group by all
 ),
 
 swing_alerts as (
     select
         'swing' as alert_type,
-        'info' as severity,
+        s.severity,
         s.business_date,
         s.scope,
         s.scope_key,
@@ -154,48 +280,50 @@ swing_alerts as (
         c.contributors_share,
         cast(null as integer) as alert_level,
         cast(null as timestamptz) as respond_by,
-        s.scope_key || ' ' || s.kpi || ' ' || case when s.change_rate > 0 then '+' else '' end
-            || round(s.change_rate * 100, 1) || '% vs 7-day baseline ('
-            || round(s.value) || ' vs ' || round(s.baseline) || ')'
-            || coalesce('; most of it: ' || c.contributors, '') as message
+        coalesce(n.scope_name, s.scope_key) || ' '
+            || case s.kpi when 'new_followers' then 'new followers'
+                when 'gmv_yuan' then 'GMV (元)' else s.kpi end || ' '
+            || {{ alert_percent_text('s.change_rate', signed=true) }} || ' vs '
+            || s.baseline_days || '-day baseline'
+            || case when s.baseline_days < {{ baseline_window }} then ' (partial)' else '' end
+            || ': ' || {{ alert_count_text('s.value') }} || ' vs '
+            || {{ alert_count_text('s.baseline') }}
+            || coalesce('; most of it: ' || c.contributors, '') as message,
+        n.scope_name,
+        s.baseline_days,
+        cast(null as varchar) as source_key
     from swings as s
     left join contributors as c using (scope, scope_key, business_date, kpi)
-),
-
-engagement as (
-    select
-        account_key,
-        business_date,
-        engagement_rate,
-        sum(interactions) over w / nullif(sum(views) over w, 0) as baseline,
-        count(views) over w as baseline_days
-    from account_daily
-    window w as (
-        partition by account_key order by business_date
-        range between interval 7 day preceding and interval 1 day preceding
-    )
+    left join names as n using (scope, scope_key)
 ),
 
 engagement_alerts as (
     select
         'engagement_drop' as alert_type,
-        'warning' as severity,
-        business_date,
-        'account' as scope,
-        account_key as scope_key,
-        'engagement_rate' as kpi,
-        engagement_rate as value,
-        baseline,
-        (engagement_rate - baseline) / baseline as change_rate,
+        e.severity,
+        e.business_date,
+        e.scope,
+        e.scope_key,
+        e.kpi,
+        e.value,
+        e.baseline,
+        e.change_rate,
         cast(null as varchar) as contributors,
         cast(null as double) as contributors_share,
         cast(null as integer) as alert_level,
         cast(null as timestamptz) as respond_by,
-        account_key || ' engagement rate ' || round(engagement_rate * 100, 2) || '% is '
-            || round((1 - engagement_rate / baseline) * 100, 1)
-            || '% below its 7-day baseline ' || round(baseline * 100, 2) || '%' as message
-    from engagement
-    where baseline_days >= 3 and baseline > 0 and engagement_rate <= 0.8 * baseline
+        coalesce(n.scope_name, e.scope_key) || ' engagement rate '
+            || {{ alert_percent_text('e.value', digits=2) }} || ' is '
+            || {{ alert_percent_text('-e.change_rate') }} || ' below its '
+            || e.baseline_days || '-day baseline'
+            || case when e.baseline_days < {{ baseline_window }} then ' (partial)' else '' end
+            || ' ' || {{ alert_percent_text('e.baseline', digits=2) }} as message,
+        n.scope_name,
+        e.baseline_days,
+        cast(null as varchar) as source_key
+    from significant as e
+    left join names as n using (scope, scope_key)
+    where e.alert_type = 'engagement_drop'
 ),
 
 missed_runs as (
@@ -214,21 +342,26 @@ review_alerts as (
     select
         'below_target_2w' as alert_type,
         'warning' as severity,
-        business_date,
-        scope,
-        scope_key,
-        kpi,
-        value,
-        target_value as baseline,
+        m.business_date,
+        m.scope,
+        m.scope_key,
+        m.kpi,
+        m.value,
+        m.target_value as baseline,
         cast(null as double) as change_rate,
         cast(null as varchar) as contributors,
         cast(null as double) as contributors_share,
         cast(null as integer) as alert_level,
         cast(null as timestamptz) as respond_by,
-        scope_key || ' ' || kpi || ' missed its target (' || comparator || ' '
-            || target_value || ') on each of the last 14 days: review' as message
-    from missed_runs
-    where days = 14 and missed_days = 14
+        coalesce(n.scope_name, m.scope_key) || ' ' || m.kpi || ' missed its target ('
+            || m.comparator || ' ' || m.target_value
+            || ') on each of the last 14 days: review' as message,
+        n.scope_name,
+        cast(null as bigint) as baseline_days,
+        cast(null as varchar) as source_key
+    from missed_runs as m
+    left join names as n using (scope, scope_key)
+    where m.days = 14 and m.missed_days = 14
 ),
 
 comments as (
@@ -246,7 +379,14 @@ comments as (
 ),
 
 flagged_comments as (
-    select c.*, k.keyword, k.alert_level, k.level_name, k.action
+    select
+        c.*,
+        c.platform || ':' || c.content_id as content_key,
+        c.platform || ':' || c.account_id as account_key,
+        k.keyword,
+        k.alert_level,
+        k.level_name,
+        k.action
     from comments as c
     join keywords as k on contains(c.comment_text, k.keyword)
     qualify row_number() over (
@@ -257,38 +397,44 @@ flagged_comments as (
 comment_alerts as (
     select
         'negative_comment' as alert_type,
-        case alert_level when 3 then 'critical' when 2 then 'warning' else 'info' end
+        case f.alert_level when 3 then 'critical' when 2 then 'warning' else 'info' end
             as severity,
-        business_date,
+        f.business_date,
         'content' as scope,
-        platform || ':' || content_id as scope_key,
+        f.content_key as scope_key,
         'negative_comment' as kpi,
         cast(null as double) as value,
         cast(null as double) as baseline,
         cast(null as double) as change_rate,
         cast(null as varchar) as contributors,
         cast(null as double) as contributors_share,
-        alert_level,
-        commented_at + interval 30 minute as respond_by,
-        '[' || level_name || '] ' || platform || ':' || content_id || ' comment "'
-            || left(comment_text, 60) || '" (keyword ' || keyword || '): ' || action
+        f.alert_level,
+        f.commented_at + interval 30 minute as respond_by,
+        '[' || f.level_name || '] ' || coalesce(an.scope_name, f.account_key) || ' '
+            || coalesce(cn.scope_name, f.content_key) || ' comment "'
+            || left(f.comment_text, 60) || '" (keyword ' || f.keyword || '): ' || f.action
             || ', reply by ' || strftime(
-                (commented_at + interval 30 minute) at time zone 'Asia/Shanghai', '%Y-%m-%d %H:%M'
+                (f.commented_at + interval 30 minute) at time zone 'Asia/Shanghai',
+                '%Y-%m-%d %H:%M'
             ) || ' (Beijing time)'
             as message,
+        cn.scope_name,
+        cast(null as bigint) as baseline_days,
         -- two negative comments on one content in the same second are two alerts
-        platform || ':' || comment_id as source_key
-    from flagged_comments
+        f.platform || ':' || f.comment_id as source_key
+    from flagged_comments as f
+    left join names as an on an.scope = 'account' and an.scope_key = f.account_key
+    left join names as cn on cn.scope = 'content' and cn.scope_key = f.content_key
 ),
 
 alerts as (
-    select *, cast(null as varchar) as source_key from swing_alerts
-    union all select *, cast(null as varchar) from engagement_alerts
-    union all select *, cast(null as varchar) from review_alerts
+    select * from swing_alerts
+    union all select * from engagement_alerts
+    union all select * from review_alerts
     union all select * from comment_alerts
 ),
 
-final as (
+identified as (
     select
         md5(alert_type || '|' || scope || '|' || scope_key || '|' || kpi || '|'
             || business_date || '|' || coalesce(cast(respond_by as varchar), '')
@@ -296,6 +442,39 @@ final as (
             as alert_id,
         * exclude (source_key)
     from alerts
+),
+
+final as (
+    select
+        alert_id,
+        alert_type,
+        severity,
+        business_date,
+        scope,
+        scope_key,
+        kpi,
+        value,
+        baseline,
+        change_rate,
+        contributors,
+        contributors_share,
+        alert_level,
+        respond_by,
+        message,
+        scope_name,
+        baseline_days,
+        alert_type || ':' || scope as group_key,
+        row_number() over (
+            partition by business_date, alert_type, scope
+            order by
+                case severity when 'critical' then 1 when 'warning' then 2 else 3 end,
+                round(abs(change_rate), 6) desc nulls last,
+                respond_by nulls last,
+                scope_key,
+                kpi,
+                alert_id
+        ) as group_rank
+    from identified
 )
 
 select * from final
