@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from devtools.simulator.harness import start_simulator
 from ingestion.settings import SHANGHAI, Paths
-from ingestion.warehouse import connect
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 
@@ -33,7 +33,8 @@ def print_summary(serving_db: Path, start: date, end: date) -> None:
     """
     severity_rank = "case severity when 'critical' then 1 when 'warning' then 2 else 3 end"
     scope_rank = "case scope when 'matrix' then 1 when 'platform' then 2 when 'account' then 3 end"
-    con = connect(serving_db, read_only=True)
+    # a reader of the served file, as a BI tool is (not one of the pipeline's connections)
+    con = duckdb.connect(str(serving_db), read_only=True)
     try:
         print(f"{end}, per platform and the matrix (views_in_range: {start} to {end})")
         print(

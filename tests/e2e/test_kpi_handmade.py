@@ -328,7 +328,7 @@ def test_alerts_and_their_delivery(published):
 
 
 def test_demo_summary_reads_published_rates_and_names(published, capsys):
-    from orchestration.demo import print_summary
+    from devtools.demo import print_summary
 
     con, _ = published
     [(path,)] = con.execute(
@@ -489,7 +489,7 @@ def build_alerts(root: Path, reverse: bool) -> Path:
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    dbt_dir = Path(__file__).resolve().parent.parent / "dbt_project"
+    dbt_dir = Path(__file__).resolve().parents[2] / "dbt_project"
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
