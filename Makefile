@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DOCS_ASSETS := expectations/docs_assets
 READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: help install demo test test-fast dev lint format manifest preflight bench bench-identity clean
+.PHONY: help install demo test test-fast dev lint format manifest platforms preflight bench bench-docs bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
@@ -20,7 +20,9 @@ help:
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 against the simulator"
 	@echo "make lint   - ruff check and format check"
 	@echo "make preflight - check accounts.csv, tokens and settings; list every problem at once"
+	@echo "make platforms - write dbt's copies of the platform table (ingestion/platforms)"
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
+	@echo "make bench-docs - keep the last bench report in docs/bench/ and regenerate docs/benchmarks.md"
 	@echo "make bench-identity - identity resolution on 10M identifiers vs networkx"
 
 $(UV):
@@ -38,7 +40,13 @@ $(DOCS_ASSETS)/node_modules/.installed: $(DOCS_ASSETS)/package.json $(DOCS_ASSET
 
 install: $(BIN)/.installed $(DOCS_ASSETS)/node_modules/.installed
 
-$(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f) dbt_project/dbt_project.yml
+# dbt's copies of the platform table: the seeds platforms and platform_metric_mapping, the
+# macro platform_table() and the export sources (a unit test checks they are up to date)
+platforms: $(BIN)/.installed
+	$(BIN)/python -m ingestion.platforms.dbt_inputs
+
+$(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests ingestion/platforms -type f) dbt_project/dbt_project.yml
+	$(BIN)/python -m ingestion.platforms.dbt_inputs
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 manifest: $(MANIFEST)
@@ -61,6 +69,11 @@ preflight: $(BIN)/.installed
 SCALE ?= medium
 bench: $(READY)
 	$(BIN)/python -W ignore -m devtools.benchmark --scale $(SCALE)
+
+# docs/benchmarks.md is rendered from the reports in docs/bench/, never typed: this keeps the
+# last `make bench` report (data/bench/report.json) as docs/bench/<scale>.json, then renders.
+bench-docs: $(BIN)/.installed
+	$(BIN)/python -m orchestration.benchmark_docs --out docs/benchmarks.md docs/bench
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed

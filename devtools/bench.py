@@ -1,4 +1,4 @@
-"""Benchmarks (SPEC R-F2), measured in one run with their baselines beside them.
+"""Benchmarks (docs/requirements.md R-F2), measured in one run with their baselines beside them.
 
 ``python -m devtools.bench identity --identifiers 10000000`` builds an identifier graph
 shaped like a brand's (people with two to six linked identifiers, cross-links between

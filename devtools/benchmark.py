@@ -1,4 +1,5 @@
-"""``make bench`` (SPEC R-F2): the pipeline at a named scale, each row beside its baseline.
+"""``make bench`` (docs/requirements.md R-F2): the pipeline at a named scale, each row beside
+its baseline.
 
 ``python -m devtools.benchmark --scale medium`` writes a fresh warehouse under
 ``<home>/bench/<scale>/`` with the scale generator (``devtools.simulator.scale``), then
@@ -22,7 +23,9 @@ and every process it starts, dbt included, sampled five times a second) of:
   (``SOCIALMART_<PLATFORM>_CONCURRENCY=1``); ``ingestion_loopback``: the same without the
   latency.
 
-The report is printed as a table and written to ``<home>/bench/report.json``.
+The report is printed as a table and written to ``<home>/bench/report.json``, with where
+it was measured (commit, machine, load); ``orchestration.benchmark_docs`` renders it as
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -38,7 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -343,6 +347,27 @@ def ingestion_pages(home: Path, concurrency: int | None, latency: float) -> dict
 
 
 # -- the report ----------------------------------------------------------------------------
+def provenance() -> dict[str, Any]:
+    """Where and on what the figures were measured, so a reader can weigh them."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    meminfo = Path("/proc/meminfo")
+    total_kb = int(meminfo.read_text().split()[1]) if meminfo.exists() else 0
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(total_kb / 2**20),
+        "load_average_1m": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
 @dataclass
 class Row:
     name: str
@@ -399,7 +424,11 @@ def run_benchmark(
     day = end + timedelta(days=1)
     week = (day + timedelta(days=1), day + timedelta(days=7))
     out = base.home / "bench" / "report.json"
-    report: dict[str, Any] = {"scale": asdict(spec), "history": [str(start), str(end)]}
+    report: dict[str, Any] = {
+        "scale": asdict(spec),
+        "history": [str(start), str(end)],
+        "measured": provenance(),
+    }
     rows = _SavedRows(report, out)  # the report is rewritten after every row
     print(f"bench {scale_name}: {spec.accounts} accounts, {start}..{end}; home {home}")
 

@@ -1,4 +1,4 @@
-"""No phone number or email in clear anywhere in the warehouse (SPEC R-X1).
+"""No phone number or email in clear anywhere in the warehouse (docs/requirements.md R-X1).
 
 Every text and JSON column of every table is searched with two patterns. A phone is a
 mainland mobile number standing alone (not inside a longer run of letters or digits, so

@@ -22,8 +22,6 @@ from pathlib import Path
 from ingestion.errors import AccountsError, ConfigError, Problem
 
 COLUMNS = ("platform", "account_id", "account_name", "role")
-# WeCom, CRM, the shop, live sessions and ads are data sources, not social accounts: no role.
-SOURCE_KEYS = ("wecom", "crm", "shop", "live", "ads")
 ROLES = ("主号", "辅助号", "知识号")
 PlatformNames = Mapping[str, str] | Iterable[str]  # key → display name, or just the keys
 
@@ -148,11 +146,12 @@ def _row_problems(
         problems.append(
             Problem("account_id is empty: every row needs the platform's account id", path, row)
         )
-    if platform in names and platform not in SOURCE_KEYS and cell["role"] not in ROLES:
+    sources = source_keys()
+    if platform in names and platform not in sources and cell["role"] not in ROLES:
         said = f"{cell['role']!r} is not a role" if cell["role"] else "role is empty"
         problems.append(
             Problem(
-                f"{said}; valid roles: {', '.join(ROLES)} (only {', '.join(SOURCE_KEYS)} "
+                f"{said}; valid roles: {', '.join(ROLES)} (only {', '.join(sources)} "
                 "rows have no role)",
                 path,
                 row,
@@ -223,9 +222,17 @@ def suggest_platform(value: str, names: Mapping[str, str]) -> str | None:
     return spellings[close[0]] if close else None
 
 
+def source_keys() -> tuple[str, ...]:
+    """WeCom, CRM, the shop, live sessions and ads are data sources, not social accounts:
+    their rows have no role (the platform table says which)."""
+    # The registry's sources read tokens through this module, so it is imported late.
+    from ingestion.platforms import source_keys as from_table
+
+    return from_table()
+
+
 def _platform_names(platforms: PlatformNames | None) -> dict[str, str]:
     if platforms is None:
-        # The registry's sources read tokens through this module, so it is imported late.
         from ingestion.platforms import PLATFORMS
 
         return {key: info.name for key, info in PLATFORMS.items()}

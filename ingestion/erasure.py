@@ -1,4 +1,4 @@
-"""Erasure requests (PIPL 删除权; SPEC R-X3): remove a person and keep them removed.
+"""Erasure requests (PIPL 删除权; docs/requirements.md R-X3): remove a person and keep them removed.
 
 A request is a CSV dropped in ``<home>/inbox/erasure/`` with columns ``id_type,id_value``:
 any identifier type of the identity graph (``douyin_open_id``, ``wechat_openid:<account>``,

@@ -1,4 +1,4 @@
-"""Personal identifiers never reach DuckDB in clear (PIPL; SPEC R-X1).
+"""Personal identifiers never reach DuckDB in clear (PIPL; docs/requirements.md R-X1).
 
 Phone numbers and emails are normalised and replaced by a salted HMAC-SHA256 with the key
 in ``SOCIALMART_HASH_KEY``, at the step that loads raw, so the same phone hashes to the same
@@ -7,8 +7,8 @@ value on every platform (it can still link a person) and cannot be read back.
 Placeholder values that shops and forms fill in when the real number is unknown (all one
 digit, 12345678901, 13800138000, "test@test.com") belong to nobody: they become a marker
 such as ``placeholder:phone:test-number`` (no digits, so no column looks like a phone), which
-the identity graph lists and excludes (SPEC R-U3) instead of linking every buyer who typed
-one into one person.
+the identity graph lists and excludes (docs/requirements.md R-U3) instead of linking every
+buyer who typed one into one person.
 """
 
 from __future__ import annotations

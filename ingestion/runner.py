@@ -1,4 +1,7 @@
-"""One platform, one business day: fetch → land → load raw. The unit every asset runs."""
+"""One platform, one business day: fetch → land → load raw. The unit every asset runs.
+
+The account registry enters raw once per run, as one table (``load_registry``).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +15,17 @@ from typing import Any
 
 import duckdb
 
-from ingestion.accounts import SOURCE_KEYS, Account
+from ingestion.accounts import Account
 from ingestion.erasure import scrub_file, suppressed_keys, suppressed_values
 from ingestion.errors import DayUnavailableError
-from ingestion.http import Page
 from ingestion.landing import latest_file, read_pages, write_pages
 from ingestion.platforms.base import Source
 from ingestion.privacy import hash_key, pseudonymise_record
 from ingestion.raw import Row, load_day, source_label
 from ingestion.settings import Paths
 
-ACCOUNTS_ENTITY = "accounts"
+# raw.registry__accounts: the account registry (accounts.csv), one copy per business day
+REGISTRY = ("registry", "accounts")
 
 
 @dataclass
@@ -69,8 +72,6 @@ def ingest_day(
             return result
         landed, result.replayed = previous, True
     else:
-        if source.platform not in SOURCE_KEYS:  # social accounts carry a role to model
-            pages.append(_registry_page(source.platform, mine))
         landed = write_pages(paths.landing, source.platform, day, run_id, pages)
     finally:
         result.rejected_files = list(getattr(source, "rejected_files", []))
@@ -86,7 +87,7 @@ def ingest_day(
         )
         # A snapshot entity the platform could not serve for this day keeps what raw has.
         skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
-        entities = [e for e in entity_tables(source.platform, source.entities) if e not in skipped]
+        entities = [e for e in source.entities if e not in skipped]
         result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
     finally:
         con.close()
@@ -119,8 +120,9 @@ def _sort_records(
     for line, page in enumerate(read_pages(landed), start=1):
         label = source_label(paths.landing, landed, line)
         entity = page["entity"]
-        is_registry = entity == ACCOUNTS_ENTITY
-        extracted = page["body"]["rows"] if is_registry else source.extract(page, day)
+        if entity not in source.entities:
+            continue  # a page of a table the platform no longer has
+        extracted = source.extract(page, day)
         schema = source.schemas.get(entity)
         personal = dict(schema.personal) if schema else {}
         for record in extracted:
@@ -153,12 +155,26 @@ def _sort_records(
     return records, quarantined
 
 
-def entity_tables(platform: str, entities: tuple[str, ...]) -> tuple[str, ...]:
-    """The raw tables of a platform: its entities, plus the registry's accounts of a social
-    platform (data sources such as WeCom or the shop have no role to carry)."""
-    return entities if platform in SOURCE_KEYS else (*entities, ACCOUNTS_ENTITY)
+def load_registry(
+    con: duckdb.DuckDBPyConnection,
+    accounts: list[Account],
+    days: list[date],
+    run_id: str,
+) -> dict[str, int]:
+    """The registry's accounts as one raw table, ``raw.registry__accounts``, a copy for each
+    of the run's days (dbt keeps each account's latest load). Rows per day loaded."""
+    rows = [(f"accounts.csv#{i}", asdict(a)) for i, a in enumerate(accounts, start=1)]
+    platform, entity = REGISTRY
+    loaded = {}
+    for day in days:
+        counts = load_day(con, platform, [entity], day, {entity: rows}, run_id)
+        loaded[day.isoformat()] = counts[entity]
+    return loaded
 
 
-def _registry_page(platform: str, accounts: list[Account]) -> Page:
-    rows = [asdict(a) for a in accounts]
-    return Page(platform, ACCOUNTS_ENTITY, "accounts.csv", {}, {"rows": rows})
+def raw_tables() -> list[tuple[str, str]]:
+    """(platform, entity) of every raw table the pipeline loads: each platform's entities
+    and the registry."""
+    from ingestion.platforms import PLATFORMS
+
+    return [REGISTRY, *((key, e) for key, info in PLATFORMS.items() for e in info.entities)]

@@ -1,8 +1,8 @@
 """Where socialmart keeps its files, resolved once from one home directory.
 
-Layout (SPEC §14): ``<home>/warehouse.duckdb`` is the working warehouse, ``<home>/serving``
-the published mart, ``<home>/landing`` the append-only raw pages, ``<home>/inbox`` the
-export-file drop folders and ``<home>/accounts.csv`` the account registry.
+Layout (docs/requirements.md §14): ``<home>/warehouse.duckdb`` is the working warehouse,
+``<home>/serving`` the published mart, ``<home>/landing`` the append-only raw pages,
+``<home>/inbox`` the export-file drop folders and ``<home>/accounts.csv`` the account registry.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Posting new KPI alerts to the team's robot once the mart is published (SPEC R-K8)."""
+"""Posting new KPI alerts to the team's robot once the mart is published
+(docs/requirements.md R-K8)."""
 
 import dagster as dg
 

@@ -65,7 +65,7 @@ PII_ASSET = dg.AssetKey(["mart", "bridge_user_identity"])
     blocking=True,
     pool=DUCKDB_POOL,
     description="Every text and JSON column of every warehouse table (dated tables on the "
-    "run's window) holds no phone number or email in clear (SPEC R-X1).",
+    "run's window) holds no phone number or email in clear (docs/requirements.md R-X1).",
 )
 def no_clear_pii_in_warehouse(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse

@@ -51,29 +51,38 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def manifest_path() -> Path:
+def manifest_path(project: DbtProject = dbt_project) -> Path:
     """The manifest, parsed once if the checkout has none yet."""
-    path = dbt_project.manifest_path
+    path = project.manifest_path
     if not path.exists():
-        dbt_project.prepare_if_dev()
+        project.prepare_if_dev()
     if not path.exists():
-        DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=dbt_project.target_path
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
         ).wait()
     return path
 
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=dbt_project,
-    dagster_dbt_translator=LayeredTranslator(),
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=DUCKDB_POOL,
-)
-def socialmart_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    key_range = context.partition_key_range
-    start, end = window_from_keys(key_range.start, key_range.end)
-    # profiles.yml reads the warehouse file and its limits from these vars
-    args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
-    yield from dbt.cli(args, context=context).stream()
+def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.AssetsDefinition:
+    """Every model, seed and test of a dbt project as one multi-asset, partitioned by day."""
+
+    @dbt_assets(
+        manifest=manifest_path(project),
+        project=project,
+        name=name,
+        dagster_dbt_translator=LayeredTranslator(),
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=DUCKDB_POOL,
+    )
+    def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+        key_range = context.partition_key_range
+        start, end = window_from_keys(key_range.start, key_range.end)
+        # profiles.yml reads the warehouse file and its limits from these vars
+        args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
+        yield from dbt.cli(args, context=context).stream()
+
+    return _dbt
+
+
+socialmart_dbt = build_dbt_assets(dbt_project)

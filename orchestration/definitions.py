@@ -9,7 +9,7 @@ from orchestration.alert_assets import alert_notifications
 from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.docs_assets import dbt_docs
-from orchestration.ingestion_assets import erasure_requests, platform_assets
+from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
@@ -41,6 +41,7 @@ settings = SocialmartSettings.configure_at_launch()
 defs = dg.Definitions(
     assets=[
         *platform_assets,
+        account_registry,
         erasure_requests,
         socialmart_dbt,
         published_mart,

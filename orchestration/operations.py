@@ -1,5 +1,5 @@
 """Knowing at once when something broke: failed runs go to the team's robot, and freshness
-checks say when a day's raw data or the published mart is late (SPEC R-O2)."""
+checks say when a day's raw data or the published mart is late (docs/requirements.md R-O2)."""
 
 from __future__ import annotations
 

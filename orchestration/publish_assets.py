@@ -69,7 +69,8 @@ def published_mart(
             "path": dg.MetadataValue.path(str(result.path)),
             "tables": result.tables,
             "withheld_personal_columns": {t: sorted(c) for t, c in withheld.items() if c},
-            # what this publish rewrote, and what it kept of the one before (SPEC R-S1)
+            # what this publish rewrote, and what it kept of the one before
+            # (docs/requirements.md R-S1)
             "rewritten": result.rewritten,
             "reused": result.reused,
             "parquet_linked": result.parquet_linked,

@@ -10,12 +10,12 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.definitions import defs
-from orchestration.ingestion_assets import erasure_requests, platform_assets
+from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.partitions import range_tags
 
 
 def ingestion_keys() -> list[dg.AssetKey]:
-    return [key for a in [*platform_assets, erasure_requests] for key in a.keys]
+    return [key for a in [*platform_assets, account_registry, erasure_requests] for key in a.keys]
 
 
 def run_pipeline(

@@ -5,7 +5,7 @@ then renamed over it: a BI tool holding the old file open keeps reading the old 
 and a new connection sees the new one whole. The Parquet copy is a new folder per publish;
 ``parquet`` is a symbolic link swapped atomically onto it, so a reader never sees tables
 of two publishes; the folder before last is removed (the last one may still be in use).
-Columns classified personal in the dbt docs are not published (SPEC R-X4).
+Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
 
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
 plain copy of the served one, and only the tables, or the business dates of a dated table,

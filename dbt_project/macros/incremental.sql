@@ -1,4 +1,4 @@
-{#- Incremental models by business date (SPEC R-W3): a run with the start_date/end_date vars
+{#- Incremental models by business date (docs/requirements.md R-W3): a run with the start_date/end_date vars
     (a daily partition or a backfill range) deletes and rebuilds exactly its dates; a run
     without them rebuilds every date, and the first run builds everything.
 

@@ -1,5 +1,5 @@
 {#- Roll kpi_account_daily up to a scope (account, platform, matrix) and a period (day, ISO
-    week, month) (SPEC R-K6). Counts are summed; followers are taken at the period's ends;
+    week, month) (docs/requirements.md R-K6). Counts are summed; followers are taken at the period's ends;
     every rate is re-derived from the summed parts with the formulas of kpi_account_daily,
     never averaged. -#}
 {% macro kpi_rollup(scope, period) %}

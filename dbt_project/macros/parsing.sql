@@ -42,12 +42,3 @@
 {% macro weibo_time(expr) -%}
     strptime(({{ expr }}), '%a %b %d %H:%M:%S %z %Y')
 {%- endmacro %}
-
-{#- The platform names exports use (抖音, 快手, ...) → platform keys (SPEC §3). -#}
-{% macro platform_key(expr) -%}
-    case ({{ expr }})
-        when '抖音' then 'douyin' when '快手' then 'kuaishou' when 'B站' then 'bilibili'
-        when '哔哩哔哩' then 'bilibili' when '微博' then 'weibo' when '公众号' then 'wechat_oa'
-        when '视频号' then 'wechat_channels' when '小红书' then 'xiaohongshu' when '知乎' then 'zhihu'
-    end
-{%- endmacro %}

@@ -2,9 +2,10 @@
     are that day's snapshot minus the previous day's. Without the previous day's snapshot
     the day is unknown (null), except on the publish day, when the whole lifetime fell on
     that day. `snapshots` has content_id, account_id, business_date and <metric>_total;
-    `contents` has content_id and published_at. Defines the CTEs with_previous and final. -#}
-{% macro daily_from_snapshots(platform, snapshots, contents, metrics) %}
-with_previous as (
+    `contents` has content_id and published_at. Defines the CTEs <prefix>with_previous
+    and <prefix>final. -#}
+{% macro daily_from_snapshots(platform, snapshots, contents, metrics, prefix='') %}
+{{ prefix }}with_previous as (
     select
         {{ snapshots }}.*,
         cast({{ contents }}.published_at at time zone 'Asia/Shanghai' as date) as publish_date,
@@ -17,7 +18,7 @@ with_previous as (
     window w as (partition by {{ snapshots }}.content_id order by {{ snapshots }}.business_date)
 ),
 
-final as (
+{{ prefix }}final as (
     select
         '{{ platform }}' as platform,
         content_id,
@@ -29,6 +30,6 @@ final as (
             when publish_date = business_date then {{ m }}_total
         end as {{ m }}{{ "," if not loop.last }}
         {% endfor %}
-    from with_previous
+    from {{ prefix }}with_previous
 )
 {% endmacro %}

@@ -1,4 +1,5 @@
-"""The scale generator (SPEC R-F1): the simulator's world written straight into ``raw``.
+"""The scale generator (docs/requirements.md R-F1): the simulator's world written straight
+into ``raw``.
 
 The HTTP simulator builds every record in Python, which is right for tests and the demo and
 far too slow for a year of a large matrix (tens of millions of rows). This module writes
@@ -206,18 +207,16 @@ class _Generator:
         self.rows[table] = self.rows.get(table, 0) + written
 
     def prepare_tables(self) -> None:
-        from ingestion.platforms import PLATFORMS
-        from ingestion.runner import entity_tables
+        from ingestion.runner import raw_tables
 
         self.sql("create schema if not exists raw")
-        for key, info in PLATFORMS.items():
-            for entity in entity_tables(key, info.entities):
-                table = table_name(key, entity)
-                self.sql(f"create table if not exists {table} ({RAW_COLUMNS})")
-                self.sql(
-                    f"delete from {table} where business_date between "
-                    f"DATE '{self.start}' and DATE '{self.end}'"
-                )
+        for key, entity in raw_tables():
+            table = table_name(key, entity)
+            self.sql(f"create table if not exists {table} ({RAW_COLUMNS})")
+            self.sql(
+                f"delete from {table} where business_date between "
+                f"DATE '{self.start}' and DATE '{self.end}'"
+            )
         self.sql(f"create table if not exists {QUARANTINE} ({QUARANTINE_COLUMNS})")
         ensure_tables(self.con)
 
@@ -394,13 +393,14 @@ class _Generator:
             from sc_account_days as d join sc_published as p using (account_id, day)
             where {win} and d.platform = """
         date_text = "strftime(d.day, '%Y-%m-%d')"
-        for platform in w.PLATFORMS:
-            self.insert(
-                platform,
-                "accounts",
-                f"""select d.day, json_object('platform', d.platform, 'account_id', d.account_id,
-                    'account_name', d.account_name, 'role', d.role) {base} '{platform}'""",
-            )
+        self.insert(
+            "registry",
+            "accounts",
+            f"""select d.day, json_object('platform', d.platform, 'account_id', d.account_id,
+                'account_name', d.account_name, 'role', d.role)
+            from sc_account_days as d join sc_published as p using (account_id, day)
+            where {win}""",
+        )
         tables = {
             ("douyin", "fans_daily"): f"""json_object('open_id', d.account_id, 'date', {date_text},
                 'new_fans', d.new, 'total_fans', d.followers)""",

@@ -15,10 +15,12 @@ from functools import cached_property, partial
 
 import polars as pl
 
+from ingestion.platforms import PLATFORMS as TABLE
 from ingestion.settings import SHANGHAI
 
-API_PLATFORMS = ("douyin", "kuaishou", "bilibili", "weibo", "wechat_oa")
-EXPORT_PLATFORMS = ("wechat_channels", "xiaohongshu", "zhihu")
+# The social platforms of the platform table, by delivery.
+API_PLATFORMS = tuple(k for k, p in TABLE.items() if p.social and p.delivery == "api")
+EXPORT_PLATFORMS = tuple(k for k, p in TABLE.items() if p.social and p.delivery == "export")
 VIDEO_FORMS = ("short_video", "long_video", "video_note")
 LIVE_PLATFORMS = ("douyin", "kuaishou", "bilibili", "wechat_channels")
 PLATFORMS = API_PLATFORMS + EXPORT_PLATFORMS
@@ -84,16 +86,8 @@ class SimPerson:
     ids: dict[str, str]
 
 
-# The identifier type of a platform's commenting user ids.
-USER_ID_TYPE = {
-    "douyin": "douyin_open_id",
-    "kuaishou": "kuaishou_user_id",
-    "bilibili": "bilibili_mid",
-    "weibo": "weibo_uid",
-    "wechat_oa": "wechat_openid",
-    "xiaohongshu": "xiaohongshu_user_id",
-    "zhihu": "zhihu_user_id",
-}
+# The identifier type of a platform's commenting user ids (the platform table's).
+USER_ID_TYPE = {k: p.user_id_type for k, p in TABLE.items() if p.social and p.user_id_type}
 # Topic words of titles, one per content: brand story, tutorial, review, new product, offer,
 # live preview (the seed content_taxonomy maps them to categories and funnel stages).
 CONTENT_TOPICS = (

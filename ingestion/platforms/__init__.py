@@ -1,7 +1,18 @@
-"""The platform registry: every source socialmart ingests, in one table.
+"""The platform table: every fact about each source socialmart ingests, declared once.
 
-Orchestration builds its assets from ``PLATFORMS``; adding a platform means adding a
-module under ``ingestion/platforms/`` and a line here.
+A platform's entry says its key, its names (Chinese and English, and the short names
+exports and people use), how it is delivered (an API client or export files), whether it
+is a social platform or a data source, its entities, how its content and follower numbers
+map onto the conformed columns (``metrics``), which dbt models feed the conformed unions
+(``feeds``), how its users' ids are typed, and, for an export platform, each export
+table's layout. Python reads ``PLATFORMS`` directly (ingestion, the account registry, the
+simulator, tests); dbt gets it generated (``ingestion.platforms.dbt_inputs``: the seeds
+``platforms`` and ``platform_metric_mapping``, the macro ``platform_table()`` its models
+loop over, the sources of the export platforms).
+
+Adding a platform: its client module under ``ingestion/platforms/`` (or, for an export
+platform, its export layouts), one entry here, ``make platforms``, and for an API platform
+its staging folder.
 """
 
 from __future__ import annotations
@@ -30,15 +41,80 @@ from ingestion.platforms.base import ApiSource, Source
 from ingestion.platforms.export_files import ExportKind, ExportSource
 from ingestion.settings import Paths
 
+# The conformed per-content daily columns, then the per-account daily ones.
+CONTENT_COLUMNS = (
+    "impressions",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "coins",
+    "danmaku",
+    "completed_views",
+    "avg_watch_seconds",
+    "follows_gained",
+)
+FOLLOWER_COLUMNS = ("followers_total", "new_followers", "unfollows")
+SNAPSHOTS_MODEL = "int_snapshots__content_daily"  # days from lifetime totals, every platform
+EXPORTS_MODEL = {
+    "content_daily": "stg_exports__content_daily",
+    "account_daily": "stg_exports__account_daily",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One source field mapped onto a conformed column (a row of platform_metric_mapping)."""
+
+    entity: str
+    field: str
+    column: str
+    how: str
+    sql: str = ""  # the conformed value in the feed model's columns, when not the column itself
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """The dbt models that give an API platform's rows to the conformed unions (export
+    platforms share the generic export staging models)."""
+
+    contents: str  # one row per content (or per content and day: the latest day is kept)
+    content_daily: str
+    followers: str
+    comments: str = ""
+    # content_daily holds lifetime totals (<metric>_total), snapshots of each morning: a
+    # day's numbers are the difference of two (int_snapshots__content_daily)
+    lifetime_totals: bool = False
+
 
 @dataclass(frozen=True)
 class PlatformInfo:
     key: str
-    name: str
+    name_zh: str  # as dim_platform shows it
+    name_en: str
     api: type[ApiSource] | None = None  # the client of an API platform …
     default_base_url: str | None = None
     exports: dict[str, ExportKind] | None = None  # … or the export tables of a file one
     social: bool = True  # False for the private-domain and commerce sources
+    short_zh: str = ""  # the name exports (平台) and people use, when not name_zh
+    aliases: tuple[str, ...] = ()  # other names of it in exports
+    listed: bool = True  # a row of dim_platform; False for reports about other platforms
+    metrics: tuple[Metric, ...] = ()  # API platforms; export layouts give their own
+    feeds: Feeds | None = None
+    user_id_type: str = ""  # the identifier type of its users' ids (commenters, members)
+    user_ids_per_account: bool = False  # an id is unique within one account only
+
+    @property
+    def name(self) -> str:
+        """The label messages and descriptions use: "抖音 Douyin"."""
+        return f"{self.short_zh or self.name_zh} {self.name_en}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the platform goes by (exports' 平台 column, people)."""
+        found = (self.name_zh, self.short_zh, *self.aliases)
+        return tuple(dict.fromkeys(n for n in found if n))
 
     @property
     def delivery(self) -> str:
@@ -48,39 +124,256 @@ class PlatformInfo:
     def entities(self) -> tuple[str, ...]:
         return tuple(self.api.schemas) if self.api else tuple(self.exports or {})
 
+    def layouts(self) -> dict[str, tuple[str, ExportKind]]:
+        """Grain → (entity, kind) of the export tables with a layout."""
+        return {
+            kind.layout.grain: (entity, kind)
+            for entity, kind in (self.exports or {}).items()
+            if kind.layout is not None
+        }
+
+    def metric_mapping(self) -> tuple[Metric, ...]:
+        """The platform's rows of platform_metric_mapping: declared, or read off its export
+        layouts."""
+        if self.metrics:
+            return self.metrics
+        rows = []
+        for entity, kind in self.layouts().values():
+            layout = kind.layout
+            assert layout is not None
+            for column, header in layout.columns.items():
+                if column == "completion_rate":
+                    views = layout.columns["views"]
+                    how = f"round({views} × {header})"
+                    rows.append(
+                        Metric(
+                            entity, header, "completed_views", how, "round(views * completion_rate)"
+                        )
+                    )
+                elif column == "avg_watch_seconds":
+                    rows.append(Metric(entity, header, column, "seconds"))
+                elif column == "followers_total":
+                    rows.append(Metric(entity, header, column, "end of day"))
+                else:
+                    rows.append(Metric(entity, header, column, "daily value"))
+        return tuple(rows)
+
+    def conformed_feeds(self) -> Feeds | None:
+        """The models that feed the conformed unions: declared, or the generic export ones."""
+        if self.feeds or not self.social:
+            return self.feeds
+        layouts = self.layouts()
+        if set(layouts) != set(EXPORTS_MODEL):
+            return None
+        return Feeds(
+            contents=EXPORTS_MODEL["content_daily"],
+            content_daily=EXPORTS_MODEL["content_daily"],
+            followers=EXPORTS_MODEL["account_daily"],
+        )
+
+
+def _m(entity: str, *rows: tuple[str, str, str]) -> tuple[Metric, ...]:
+    return tuple(Metric(entity, f, column, how) for f, column, how in rows)
+
+
+DIFFERENCE = "difference of lifetime totals"
+MORNING_AFTER = "snapshot the morning after"
 
 PLATFORMS: dict[str, PlatformInfo] = {
     info.key: info
     for info in (
-        PlatformInfo("douyin", "抖音 Douyin", douyin.DouyinSource, douyin.DEFAULT_BASE_URL),
         PlatformInfo(
-            "kuaishou", "快手 Kuaishou", kuaishou.KuaishouSource, kuaishou.DEFAULT_BASE_URL
+            "douyin",
+            "抖音",
+            "Douyin",
+            douyin.DouyinSource,
+            douyin.DEFAULT_BASE_URL,
+            metrics=_m(
+                "video_daily",
+                ("total_play", "views", "daily value"),
+                ("total_like", "likes", "daily value"),
+                ("total_comment", "comments", "daily value"),
+                ("total_share", "shares", "daily value"),
+                ("avg_play_duration", "avg_watch_seconds", "seconds"),
+            )
+            + _m(
+                "fans_daily",
+                ("total_fans", "followers_total", "end of day"),
+                ("new_fans", "new_followers", "daily value"),
+            ),
+            feeds=Feeds(
+                "stg_douyin__videos",
+                "stg_douyin__video_daily",
+                "stg_douyin__fans_daily",
+                "stg_douyin__comments",
+            ),
+            user_id_type="douyin_open_id",
         ),
         PlatformInfo(
-            "bilibili", "B站 Bilibili", bilibili.BilibiliSource, bilibili.DEFAULT_BASE_URL
+            "kuaishou",
+            "快手",
+            "Kuaishou",
+            kuaishou.KuaishouSource,
+            kuaishou.DEFAULT_BASE_URL,
+            metrics=_m(
+                "photos",
+                ("view_count", "views", DIFFERENCE),
+                ("like_count", "likes", DIFFERENCE),
+                ("comment_count", "comments", DIFFERENCE),
+            )
+            + _m("user_info", ("fan", "followers_total", MORNING_AFTER)),
+            feeds=Feeds(
+                "stg_kuaishou__photos",
+                "stg_kuaishou__photo_stat",
+                "stg_kuaishou__user_info",
+                lifetime_totals=True,
+            ),
+            user_id_type="kuaishou_user_id",
         ),
-        PlatformInfo("weibo", "微博 Weibo", weibo.WeiboSource, weibo.DEFAULT_BASE_URL),
+        PlatformInfo(
+            "bilibili",
+            "哔哩哔哩",
+            "Bilibili",
+            bilibili.BilibiliSource,
+            bilibili.DEFAULT_BASE_URL,
+            short_zh="B站",
+            metrics=_m(
+                "arc_stat",
+                ("view", "views", DIFFERENCE),
+                ("like", "likes", DIFFERENCE),
+                ("reply", "comments", DIFFERENCE),
+                ("share", "shares", DIFFERENCE),
+                ("favorite", "saves", DIFFERENCE),
+                ("coin", "coins", f"{DIFFERENCE} (kept beside engagement)"),
+                ("danmaku", "danmaku", f"{DIFFERENCE} (kept beside engagement)"),
+            )
+            + _m("user_stat", ("follower", "followers_total", MORNING_AFTER)),
+            feeds=Feeds(
+                "stg_bilibili__archives",
+                "stg_bilibili__arc_stat",
+                "stg_bilibili__user_stat",
+                lifetime_totals=True,
+            ),
+            user_id_type="bilibili_mid",
+        ),
+        PlatformInfo(
+            "weibo",
+            "微博",
+            "Weibo",
+            weibo.WeiboSource,
+            weibo.DEFAULT_BASE_URL,
+            metrics=_m(
+                "statuses",
+                ("attitudes_count", "likes", DIFFERENCE),
+                ("comments_count", "comments", DIFFERENCE),
+                ("reposts_count", "shares", DIFFERENCE),
+            )
+            + _m("user", ("followers_count", "followers_total", MORNING_AFTER)),
+            feeds=Feeds(
+                "stg_weibo__statuses",
+                "stg_weibo__status_stat",
+                "stg_weibo__user",
+                "stg_weibo__comments",
+                lifetime_totals=True,
+            ),
+            user_id_type="weibo_uid",
+        ),
         PlatformInfo(
             "wechat_oa",
-            "公众号 WeChat Official Account",
+            "微信公众号",
+            "WeChat Official Account",
             wechat_oa.WechatOaSource,
             wechat_oa.DEFAULT_BASE_URL,
+            short_zh="公众号",
+            metrics=_m(
+                "article_daily",
+                ("int_page_read_count", "views", "daily value"),
+                ("share_count", "shares", "daily value"),
+                ("add_to_fav_count", "saves", "daily value"),
+            )
+            + _m("comments", ("user_comment_id", "comments", "count of the day's comments"))
+            + _m("user_cumulate", ("cumulate_user", "followers_total", "end of day"))
+            + _m(
+                "user_summary",
+                ("new_user", "new_followers", "sum over user_source"),
+                ("cancel_user", "unfollows", "sum over user_source"),
+            ),
+            feeds=Feeds(
+                "stg_wechat_oa__article_daily",
+                "int_wechat_oa__article_daily",
+                "stg_wechat_oa__user_daily",
+                "stg_wechat_oa__comments",
+            ),
+            user_id_type="wechat_openid",
+            user_ids_per_account=True,  # an openid is unique within one Official Account
         ),
-        PlatformInfo("wechat_channels", "视频号 WeChat Channels", exports=wechat_channels.KINDS),
-        PlatformInfo("xiaohongshu", "小红书 Xiaohongshu", exports=xiaohongshu.KINDS),
-        PlatformInfo("zhihu", "知乎 Zhihu", exports=zhihu.KINDS),
         PlatformInfo(
-            "wecom", "企业微信 WeCom", wecom.WecomSource, wecom.DEFAULT_BASE_URL, social=False
+            "wechat_channels",
+            "微信视频号",
+            "WeChat Channels",
+            exports=wechat_channels.KINDS,
+            short_zh="视频号",
         ),
         PlatformInfo(
-            "shop", "抖店 Douyin shop", shop.ShopSource, shop.DEFAULT_BASE_URL, social=False
+            "xiaohongshu",
+            "小红书",
+            "Xiaohongshu",
+            exports=xiaohongshu.KINDS,
+            user_id_type="xiaohongshu_user_id",
         ),
-        PlatformInfo("crm", "CRM 会员", exports=crm.KINDS, social=False),
-        PlatformInfo("live", "直播场次 live sessions", exports=live_ads.LIVE_KINDS, social=False),
-        PlatformInfo("ads", "广告投放 ad spend", exports=live_ads.ADS_KINDS, social=False),
+        PlatformInfo("zhihu", "知乎", "Zhihu", exports=zhihu.KINDS, user_id_type="zhihu_user_id"),
+        PlatformInfo(
+            "wecom",
+            "企业微信",
+            "WeCom",
+            wecom.WecomSource,
+            wecom.DEFAULT_BASE_URL,
+            social=False,
+            user_id_type="wecom_external_userid",
+        ),
+        PlatformInfo(
+            "shop", "抖店", "Douyin shop", shop.ShopSource, shop.DEFAULT_BASE_URL, social=False
+        ),
+        PlatformInfo(
+            "crm",
+            "会员CRM",
+            "CRM",
+            exports=crm.KINDS,
+            social=False,
+            short_zh="会员",
+            user_id_type="crm_member_id",
+        ),
+        # Reports about the social platforms (each row names its 平台): not platforms.
+        PlatformInfo(
+            "live",
+            "直播场次",
+            "live sessions",
+            exports=live_ads.LIVE_KINDS,
+            social=False,
+            listed=False,
+        ),
+        PlatformInfo(
+            "ads",
+            "广告投放",
+            "ad spend",
+            exports=live_ads.ADS_KINDS,
+            social=False,
+            listed=False,
+        ),
     )
 }
-SOCIAL_PLATFORMS = tuple(k for k, info in PLATFORMS.items() if info.social)
+
+
+def social_platforms() -> tuple[str, ...]:
+    return tuple(k for k, info in PLATFORMS.items() if info.social)
+
+
+def source_keys() -> tuple[str, ...]:
+    """The data sources: their registry rows name a feed, not a social account (no role)."""
+    return tuple(k for k, info in PLATFORMS.items() if not info.social)
+
+
+SOCIAL_PLATFORMS = social_platforms()
 EXPORT_KINDS = {k: info.exports for k, info in PLATFORMS.items() if info.exports}
 
 

@@ -8,7 +8,7 @@ they came in, for the accounts in the registry.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,31 @@ ACCOUNT_COLUMN = "账号ID"
 
 
 @dataclass(frozen=True)
+class ExportLayout:
+    """Which header holds each column of the generic export staging model of its grain.
+
+    A social platform's export tables declare their layout here and share one staging
+    path in dbt (``stg_exports__content_daily``, ``stg_exports__account_daily``), generated
+    from the platform table: a new export platform needs no SQL of its own.
+
+    ``columns`` maps a staging column (a conformed metric, or ``completion_rate``: a rate,
+    completed views = views × rate) to its header, in the order the metric mapping lists
+    them. The content grain also names the content id, title and publish-time headers
+    (Beijing wall-clock times) and the content form: a constant, or a header whose values
+    ``forms`` maps.
+    """
+
+    grain: str  # "content_daily" or "account_daily"
+    columns: dict[str, str]
+    content_id: str = ""
+    title: str = ""
+    published_at: str = ""
+    form: str = ""  # the one form of every content, or ...
+    form_column: str = ""  # ... the header whose values `forms` maps to a form
+    forms: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One export table: the header that identifies it and what its rows must hold."""
 
@@ -32,6 +57,8 @@ class ExportKind:
     schema: RecordSchema
     # the column naming the account; None for a system with one account (the CRM)
     account_column: str | None = ACCOUNT_COLUMN
+    # how the generic staging path reads it; None when the table has a model of its own
+    layout: ExportLayout | None = None
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]

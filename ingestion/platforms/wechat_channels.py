@@ -6,7 +6,7 @@ thumbs-up that recommends a video to friends (kept in raw, not a conformed colum
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind
+from ingestion.platforms.export_files import ExportKind, ExportLayout
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -19,6 +19,22 @@ KINDS = {
             timestamps=("发布时间",),
             dates=("日期",),
         ),
+        layout=ExportLayout(
+            "content_daily",
+            {
+                "views": "播放量",
+                "likes": "喜欢",
+                "comments": "评论",
+                "shares": "分享",
+                "completion_rate": "完播率",
+                "avg_watch_seconds": "平均播放时长(秒)",
+                "follows_gained": "新增关注",
+            },
+            content_id="视频ID",
+            title="视频描述",
+            published_at="发布时间",
+            form="short_video",
+        ),
     ),
     "follower_daily": ExportKind(
         "关注者总数",
@@ -26,6 +42,10 @@ KINDS = {
             required=("日期", "账号ID", "关注者总数"),
             counts=("关注者总数", "新增关注", "取消关注", "净增关注"),
             dates=("日期",),
+        ),
+        layout=ExportLayout(
+            "account_daily",
+            {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
     ),
 }

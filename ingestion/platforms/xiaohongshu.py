@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind
+from ingestion.platforms.export_files import ExportKind, ExportLayout
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -15,6 +15,25 @@ KINDS = {
             timestamps=("首次发布时间",),
             dates=("日期",),
         ),
+        layout=ExportLayout(
+            "content_daily",
+            {
+                "impressions": "曝光",
+                "views": "观看量",
+                "likes": "点赞",
+                "comments": "评论",
+                "shares": "分享",
+                "saves": "收藏",
+                "completion_rate": "完播率",
+                "avg_watch_seconds": "人均观看时长(秒)",
+                "follows_gained": "涨粉",
+            },
+            content_id="笔记ID",
+            title="笔记标题",
+            published_at="首次发布时间",
+            form_column="体裁",
+            forms={"视频": "video_note", "图文": "image_note"},
+        ),
     ),
     "account_daily": ExportKind(
         "粉丝总数",
@@ -22,6 +41,10 @@ KINDS = {
             required=("日期", "账号ID", "粉丝总数", "新增粉丝"),
             counts=("粉丝总数", "新增粉丝", "取消关注"),
             dates=("日期",),
+        ),
+        layout=ExportLayout(
+            "account_daily",
+            {"followers_total": "粉丝总数", "new_followers": "新增粉丝", "unfollows": "取消关注"},
         ),
     ),
 }

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind
+from ingestion.platforms.export_files import ExportKind, ExportLayout
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -17,6 +17,21 @@ KINDS = {
             timestamps=("发布时间",),
             dates=("日期",),
         ),
+        layout=ExportLayout(
+            "content_daily",
+            {
+                "views": "阅读量",
+                "likes": "赞同",
+                "comments": "评论",
+                "shares": "分享",
+                "saves": "收藏",
+            },
+            content_id="内容ID",
+            title="标题",
+            published_at="发布时间",
+            form_column="内容类型",
+            forms={"回答": "answer", "文章": "article"},
+        ),
     ),
     "follower_daily": ExportKind(
         "关注者总数",
@@ -24,6 +39,10 @@ KINDS = {
             required=("日期", "账号ID", "关注者总数"),
             counts=("关注者总数", "新增关注", "取消关注"),
             dates=("日期",),
+        ),
+        layout=ExportLayout(
+            "account_daily",
+            {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
     ),
 }

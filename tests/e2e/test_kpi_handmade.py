@@ -27,13 +27,12 @@ import pytest
 
 from devtools.simulator.exports import ADS_HEADERS, LIVE_HEADERS, TABLES
 from ingestion.erasure import ensure_tables
-from ingestion.platforms import PLATFORMS
 from ingestion.raw import load_day
-from ingestion.runner import entity_tables
+from ingestion.runner import raw_tables
 from ingestion.settings import Paths
 from orchestration.alert_assets import alert_notifications
 from orchestration.dbt_assets import socialmart_dbt
-from orchestration.ingestion_assets import erasure_requests, platform_assets
+from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
 from tests.helpers import Receiver
@@ -106,8 +105,8 @@ def published(tmp_path_factory: pytest.TempPathFactory):
     # The API platforms have no account here: their raw tables exist and stay empty, except
     # one Douyin comment (a record as the comment API gives it).
     con = duckdb.connect(str(paths.warehouse))
-    for key, info in PLATFORMS.items():
-        load_day(con, key, entity_tables(key, info.entities), DAYS[0], {}, "setup")
+    for key, entity in raw_tables():
+        load_day(con, key, [entity], DAYS[0], {}, "setup")
     comment = {
         "open_id": "brand",
         "item_id": "v9",
@@ -137,6 +136,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
         key
         for asset in [
             *(a for a in platform_assets if a.node_def.name.removeprefix("ingest_") in exports),
+            account_registry,
             erasure_requests,
             socialmart_dbt,
             published_mart,

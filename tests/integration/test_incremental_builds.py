@@ -5,7 +5,8 @@ differences, KPI days, content totals, alerts) is exercised the way the daily ru
 history built once, then one new day at a time with the day's window. The same raw, built
 in one run without a window, must give the same rows in every mart and kpi table.
 Unified user ids are left out of the comparison: a build on a previous bridge keeps its
-ids (stable ids, SPEC R-U4), one from nothing derives them afresh; the clusters are the same.
+ids (stable ids, docs/requirements.md R-U4), one from nothing derives them afresh; the
+clusters are the same.
 """
 
 from __future__ import annotations

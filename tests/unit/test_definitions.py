@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion.platforms import SOCIAL_PLATFORMS
 from orchestration.definitions import defs
 
 SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "definitions.txt"
@@ -51,14 +52,5 @@ def test_graph_is_connected_from_platform_to_publish():
     unread = {k for k in raw if not graph.get(k).child_keys}
     assert unread == set()
     assert dg.AssetKey(["kpi", "kpi_account_daily"]) in upstream
-    for platform in (
-        "douyin",
-        "kuaishou",
-        "bilibili",
-        "weibo",
-        "wechat_oa",
-        "wechat_channels",
-        "xiaohongshu",
-        "zhihu",
-    ):
+    for platform in SOCIAL_PLATFORMS:
         assert any(k.path[1] == platform for k in raw & upstream), platform

@@ -1,4 +1,4 @@
-"""The warehouse-wide scan for phone numbers and emails in clear (SPEC R-X1)."""
+"""The warehouse-wide scan for phone numbers and emails in clear (docs/requirements.md R-X1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-{#- Identifiers kept out of linking (SPEC R-U3), with the reason: placeholder values,
+{#- Identifiers kept out of linking (docs/requirements.md R-U3), with the reason: placeholder values,
     the blocklist seed, and identifiers shared by more people than a person could be
     (more than `identity_max_links_per_type` distinct identifiers of one type). -#}
 with occurrences as (

@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key='event_key', incremental_strategy='delete+insert') }}
-{#- Every change of a person's unified id, appended run after run (SPEC R-U4): a merge
+{#- Every change of a person's unified id, appended run after run (docs/requirements.md R-U4): a merge
     retires an id into the oldest one; a split moves some identifiers to a new id. -#}
 with unified_ids as (
     select * from {{ ref('int_identity__unified_ids') }}

@@ -1,70 +1,29 @@
-with douyin as (
-    select * from {{ ref('stg_douyin__fans_daily') }}
+{#- One row per account per business date of every platform, from each platform's
+    follower feed; the columns its metric mapping does not report are null. -#}
+{%- set platforms = social_platforms() | selectattr('followers', 'defined') | list %}
+with
+{%- for p in platforms %}
+{{ p.key }} as (
+    select * from {{ ref(p.followers.model) }}
+    where platform = '{{ p.key }}'
 ),
-
-bilibili as (
-    select * from {{ ref('stg_bilibili__user_stat') }}
-),
-
-kuaishou as (
-    select * from {{ ref('stg_kuaishou__user_info') }}
-),
-
-weibo as (
-    select * from {{ ref('stg_weibo__user') }}
-),
-
-xiaohongshu as (
-    select * from {{ ref('stg_xiaohongshu__account_daily') }}
-),
-
-wechat_channels as (
-    select * from {{ ref('stg_wechat_channels__follower_daily') }}
-),
-
-zhihu as (
-    select * from {{ ref('stg_zhihu__follower_daily') }}
-),
-
-wechat_oa as (
-    select * from {{ ref('stg_wechat_oa__user_daily') }}
-),
+{%- endfor %}
 
 unioned as (
+    {%- for p in platforms %}
     select
-        platform, account_id, business_date, followers_total, new_followers,
-        cast(null as bigint) as unfollows
-    from douyin
+        platform,
+        account_id,
+        business_date,
+        {%- for column in ['followers_total', 'new_followers', 'unfollows'] %}
+        {{ column if column in p.followers.columns else 'cast(null as bigint) as ' ~ column }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ p.key }}
+    {%- if not loop.last %}
     union all
-    select
-        platform, account_id, business_date, followers_total,
-        cast(null as bigint) as new_followers,
-        cast(null as bigint) as unfollows
-    from bilibili
-    union all
-    select
-        platform, account_id, business_date, followers_total,
-        cast(null as bigint) as new_followers,
-        cast(null as bigint) as unfollows
-    from kuaishou
-    union all
-    select
-        platform, account_id, business_date, followers_total,
-        cast(null as bigint) as new_followers,
-        cast(null as bigint) as unfollows
-    from weibo
-    union all
-    select platform, account_id, business_date, followers_total, new_followers, unfollows
-    from xiaohongshu
-    union all
-    select platform, account_id, business_date, followers_total, new_followers, unfollows
-    from wechat_channels
-    union all
-    select platform, account_id, business_date, followers_total, new_followers, unfollows
-    from zhihu
-    union all
-    select platform, account_id, business_date, followers_total, new_followers, unfollows
-    from wechat_oa
+    {%- endif %}
+    {%- endfor %}
 )
 
 select * from unioned

@@ -1,6 +1,6 @@
 {{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=30) }}") }}
 -- One row per account per business date of the loaded range: the daily review numbers.
--- Formulas (SPEC R-K1, R-K2, R-K3), each written here once; the roll-ups re-derive the
+-- Formulas (docs/requirements.md R-K1, R-K2, R-K3), each written here once; the roll-ups re-derive the
 -- rates from the summed parts (kpi_rollup macro), never average them:
 --   interactions         = likes + comments + shares + saves; a metric the platform does
 --                          not report counts as 0 (Douyin saves, WeChat OA likes)

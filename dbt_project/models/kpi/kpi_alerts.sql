@@ -5,7 +5,7 @@
     pre_hook="{{ delete_run_window(lookahead=14) }}",
 ) }}
 {%- set baseline_window = 7 -%}
-{#- One row per alert of a business date (SPEC R-K8), newest rules first:
+{#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
     swing              a day's value moves from its baseline, the mean of the trailing
                        7 days (those of them known: baseline_days), for views, new
                        followers and GMV of the matrix, each platform and each account;
@@ -73,18 +73,8 @@ contents as (
     select * from {{ ref('dim_content') }}
 ),
 
-douyin_comments as (
-    select * from {{ ref('stg_douyin__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-weibo_comments as (
-    select * from {{ ref('stg_weibo__comments') }}
-    where {{ in_run_window(lookahead=14) }}
-),
-
-wechat_oa_comments as (
-    select * from {{ ref('stg_wechat_oa__comments') }}
+all_comments as (
+    select * from {{ ref('int_comments') }}
     where {{ in_run_window(lookahead=14) }}
 ),
 
@@ -367,15 +357,7 @@ review_alerts as (
 comments as (
     select platform, account_id, content_id, comment_id, comment_text, commented_at,
         business_date
-    from douyin_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from weibo_comments
-    union all
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from wechat_oa_comments
+    from all_comments
 ),
 
 flagged_comments as (

@@ -1,5 +1,5 @@
 {#- One row per platform (and 'all' for the whole matrix) per business date: the funnel
-    exposure → view → interact → follow → private-domain add → order (SPEC R-K5), the
+    exposure → view → interact → follow → private-domain add → order (docs/requirements.md R-K5), the
     conversion of each step (next / previous) and the step with the lowest conversion.
     Exposure is impressions where the platform reports them. A WeCom add is credited to
     the platform of the person's last interaction before it (last touch); orders to the

@@ -1,4 +1,4 @@
-{#- Lifetime value so far (SPEC R-K4): one row per group of people — all, cross-platform
+{#- Lifetime value so far (docs/requirements.md R-K4): one row per group of people — all, cross-platform
     (present on 2+ social platforms) and single-platform — with people, buyers, GMV,
     LTV per person (GMV / people) and per buyer (GMV / buyers). -#}
 with users as (

@@ -1,5 +1,5 @@
 {#- One row per business date for the whole matrix: the roll-up of kpi_account_daily plus
-    the KPIs that only exist matrix-wide (SPEC R-K3, R-K7):
+    the KPIs that only exist matrix-wide (docs/requirements.md R-K3, R-K7):
       total_gmv_yuan            = account GMV + shop orders sold by no content or live room
       monetisation_share        = GMV sold by ad-labelled (广告) contents / total GMV
       platforms_for_70pct_traffic = fewest platforms whose views make 70% of the day's views

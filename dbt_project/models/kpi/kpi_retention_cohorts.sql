@@ -1,6 +1,6 @@
 {#- One row per monthly cohort (the month of a person's first interaction or order) and
     month offset: cohort size, people active in that month, retention rate
-    (SPEC R-K4). annualised_retention_rate, on offset 1, is the month-1 retention
+    (docs/requirements.md R-K4). annualised_retention_rate, on offset 1, is the month-1 retention
     compounded over twelve months (retention_rate ^ 12): the share of a cohort still
     active after a year if each month keeps that rate. -#}
 with interactions as (

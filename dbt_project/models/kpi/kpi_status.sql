@@ -1,5 +1,5 @@
 {#- One row per KPI with a target, scope (account / platform / matrix), scope key and
-    business date: the value, the target valid that day, and the status (SPEC R-K8):
+    business date: the value, the target valid that day, and the status (docs/requirements.md R-K8):
       green  = the target is met
       amber  = missed by no more than amber_band of the target (relative)
       red    = missed by more

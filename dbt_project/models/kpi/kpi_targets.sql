@@ -1,4 +1,4 @@
-{#- One row per KPI target and version (SPEC R-K7), from the seed kpi_targets.csv: the
+{#- One row per KPI target and version (docs/requirements.md R-K7), from the seed kpi_targets.csv: the
     operations plan's numbers, valid from valid_from until the day before valid_to (open
     when empty). A change of target is a new row, so history keeps the old one. -#}
 with targets as (

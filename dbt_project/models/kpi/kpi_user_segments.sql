@@ -1,4 +1,4 @@
-{#- One row per unified user as of the last loaded date (SPEC R-K4).
+{#- One row per unified user as of the last loaded date (docs/requirements.md R-K4).
     Engagement RFM: R = days since the last interaction (≤7 → 3, ≤30 → 2, else 1),
     F = interactions in the last 30 days (≥5 → 3, ≥2 → 2, else 1), V = value of the
     relation (WeCom contact or buyer → 3, present on 2+ platforms → 2, else 1);

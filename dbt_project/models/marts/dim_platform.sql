@@ -1,4 +1,4 @@
-{#- One row per platform or data source of the matrix (SPEC §3 keys). -#}
+{#- One row per platform or data source of the matrix (docs/requirements.md §3 keys). -#}
 with platforms as (
     select * from {{ ref('platforms') }}
 ),

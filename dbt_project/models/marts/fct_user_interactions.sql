@@ -1,16 +1,8 @@
 {#- One row per interaction of a person with the brand: a comment on a content, a follow
     of an Official Account, an add as a WeCom contact (private domain). Carries the
     unified user id, never the platform's own user id. -#}
-with douyin_comments as (
-    select * from {{ ref('stg_douyin__comments') }}
-),
-
-weibo_comments as (
-    select * from {{ ref('stg_weibo__comments') }}
-),
-
-wechat_oa_comments as (
-    select * from {{ ref('stg_wechat_oa__comments') }}
+with all_comments as (
+    select * from {{ ref('int_comments') }}
 ),
 
 wechat_oa_followers as (
@@ -29,15 +21,7 @@ comments as (
     select platform, account_id, content_id, comment_id as interaction_key,
         user_id_type as id_type, user_id as id_value, commented_at as occurred_at,
         business_date
-    from douyin_comments
-    union all
-    select platform, account_id, content_id, comment_id, user_id_type, user_id,
-        commented_at, business_date
-    from weibo_comments
-    union all
-    select platform, account_id, content_id, comment_id, 'wechat_openid:' || account_id,
-        user_id, commented_at, business_date
-    from wechat_oa_comments
+    from all_comments
 ),
 
 follows as (

@@ -1,4 +1,4 @@
-"""Connected components of the identifier graph (SPEC R-U2), solved inside DuckDB.
+"""Connected components of the identifier graph (docs/requirements.md R-U2), solved inside DuckDB.
 
 Identifiers are integer-encoded, then the graph is contracted until no edge is left: every
 round each node points at its smallest neighbour (or itself), the pointers are followed to

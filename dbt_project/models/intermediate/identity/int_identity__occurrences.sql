@@ -1,16 +1,8 @@
 {#- Every identifier seen on a record, one row per source record and identifier.
     Records that carry several identifiers (an order's buyer and phone, a CRM member's
     id, phone, email and unionid) are the evidence that links them. -#}
-with douyin_comments as (
-    select * from {{ ref('stg_douyin__comments') }}
-),
-
-weibo_comments as (
-    select * from {{ ref('stg_weibo__comments') }}
-),
-
-wechat_oa_comments as (
-    select * from {{ ref('stg_wechat_oa__comments') }}
+with comments as (
+    select * from {{ ref('int_comments') }}
 ),
 
 wechat_oa_followers as (
@@ -34,17 +26,9 @@ manual_links as (
 ),
 
 comment_authors as (
-    select platform || '.comments' as source, comment_id as record_key,
+    select platform || '.comments' as source, record_key,
         user_id_type as id_type, user_id as id_value, business_date
-    from douyin_comments
-    union all
-    select platform || '.comments', comment_id, user_id_type, user_id, business_date
-    from weibo_comments
-    union all
-    -- an openid is only unique within one Official Account
-    select platform || '.comments', account_id || '/' || comment_id,
-        'wechat_openid:' || account_id, user_id, business_date
-    from wechat_oa_comments
+    from comments
 ),
 
 follower_ids as (

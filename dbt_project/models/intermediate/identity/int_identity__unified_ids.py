@@ -1,5 +1,6 @@
-"""Stable unified user ids (SPEC R-U4): each component of the identifier graph gets the id
-its identifiers carried in the previously built bridge.
+"""Stable unified user ids (docs/requirements.md R-U4): each component of the identifier
+graph gets the id its identifiers carried in this model's previous build (``dbt.this``, the
+rows the bridge was built from).
 
 - A component whose identifiers carried one id keeps it.
 - A merge (identifiers carrying several ids) keeps the oldest id: earliest
@@ -15,8 +16,6 @@ the merge log.
 """
 
 import duckdb
-
-PREVIOUS_BRIDGE = ("mart", "bridge_user_identity")
 
 _EMPTY_PREVIOUS = """
     select null::varchar as id_type, null::varchar as id_value,
@@ -128,13 +127,14 @@ def assign_unified_ids(
     )
 
 
-def previous_bridge(con: duckdb.DuckDBPyConnection) -> str | None:
-    schema, table = PREVIOUS_BRIDGE
+def previous_build(con: duckdb.DuckDBPyConnection, this: object) -> str | None:
+    """This model's relation when an earlier build left it (a rebuild from nothing has none)."""
+    schema, table = this.schema, this.identifier  # type: ignore[attr-defined]
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
     ).fetchall()[0][0]
-    return f"{schema}.{table}" if found else None
+    return f'"{schema}"."{table}"' if found else None
 
 
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
@@ -142,5 +142,8 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
     dbt.ref("int_identity__components").create_view("identity_components_input")
     dbt.ref("int_identity__nodes").create_view("identity_nodes_seen")
     return assign_unified_ids(
-        session, "identity_components_input", "identity_nodes_seen", previous_bridge(session)
+        session,
+        "identity_components_input",
+        "identity_nodes_seen",
+        previous_build(session, dbt.this),
     )

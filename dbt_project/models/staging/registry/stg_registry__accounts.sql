@@ -1,16 +1,16 @@
 with source as (
-    select * from {{ source('zhihu', 'accounts') }}
+    select * from {{ source('registry', 'accounts') }}
 ),
 
 renamed as (
     select
-        'zhihu' as platform,
+        record ->> 'platform' as platform,
         record ->> 'account_id' as account_id,
         record ->> 'account_name' as account_name,
         record ->> 'role' as account_role,
         _ingested_at
     from source
-    {{ latest_by('record ->> \'account_id\'') }}
+    {{ latest_by("record ->> 'platform', record ->> 'account_id'") }}
 )
 
 select * from renamed

@@ -1,0 +1,36 @@
+{#- Every export platform's per-account daily table (followers), typed by its layout in
+    the platform table. A column a platform's export lacks is null. -#}
+{%- set layouts = export_layouts('account_daily') %}
+with
+{%- for platform, x in layouts %}
+{{ platform }} as (
+    select * from {{ source(platform, x.entity) }}
+),
+
+{{ platform }}_typed as (
+    select
+        '{{ platform }}' as platform,
+        record ->> '{{ x.account }}' as account_id,
+        cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
+        {%- for column in ['followers_total', 'new_followers', 'unfollows'] %}
+        {% if column in x.columns -%}
+        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
+        {%- else -%}
+        cast(null as bigint)
+        {%- endif %} as {{ column }},
+        {%- endfor %}
+        _ingested_at
+    from {{ platform }}
+    {{ latest_by("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+),
+{%- endfor %}
+
+unioned as (
+    {%- for platform, x in layouts %}
+    select * from {{ platform }}_typed
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
+)
+
+select * from unioned
