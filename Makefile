@@ -73,7 +73,7 @@ bench: $(READY)
 # docs/benchmarks.md is rendered from the reports in docs/bench/, never typed: this keeps the
 # last `make bench` report (data/bench/report.json) as docs/bench/<scale>.json, then renders.
 bench-docs: $(BIN)/.installed
-	$(BIN)/python -m orchestration.benchmark_docs --out docs/benchmarks.md docs/bench
+	$(BIN)/python -m devtools.benchmark_docs --out docs/benchmarks.md docs/bench
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed

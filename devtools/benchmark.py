@@ -24,7 +24,7 @@ and every process it starts, dbt included, sampled five times a second) of:
   latency.
 
 The report is printed as a table and written to ``<home>/bench/report.json``, with where
-it was measured (commit, machine, load); ``orchestration.benchmark_docs`` renders it as
+it was measured (commit, machine, load); ``devtools.benchmark_docs`` renders it as
 ``docs/benchmarks.md``.
 """
 

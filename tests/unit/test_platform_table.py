@@ -7,11 +7,11 @@ from pathlib import Path
 
 import duckdb
 
+from devtools.compare_published import compare
 from devtools.simulator import world
 from ingestion.accounts import parse_accounts, source_keys
 from ingestion.platforms import PLATFORMS, SOCIAL_PLATFORMS
 from ingestion.platforms.dbt_inputs import DBT_DIR, render
-from tools.compare_published import compare
 
 
 def test_committed_dbt_inputs_are_what_the_table_generates():

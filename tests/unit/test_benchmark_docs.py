@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from orchestration import benchmark_docs
+from devtools import benchmark_docs
 
 
 def report(scale: str = "small", **measured) -> dict:

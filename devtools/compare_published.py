@@ -1,6 +1,6 @@
 """Compare two published marts: the same tables, the same rows.
 
-``python -m tools.compare_published BEFORE.duckdb AFTER.duckdb`` compares every table of
+``python -m devtools.compare_published BEFORE.duckdb AFTER.duckdb`` compares every table of
 the schemas ``mart`` and ``kpi`` of two serving files: the same tables, the same columns
 and types, and the same rows as multisets (row order does not count). Floats are equal to
 1e-9 relative. Unified user ids are left aside (``--ignore-column``, by default
