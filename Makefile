@@ -52,7 +52,7 @@ $(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macro
 manifest: $(MANIFEST)
 
 demo: $(READY)
-	$(BIN)/python -W ignore -m orchestration.demo
+	$(BIN)/python -W ignore -m devtools.demo
 
 test: $(READY)
 	$(BIN)/pytest
@@ -61,23 +61,23 @@ test-fast: $(READY)
 	$(BIN)/pytest -m "not e2e"
 
 dev: $(READY)
-	$(BIN)/python -W ignore -m orchestration.dev
+	$(BIN)/python -W ignore -m devtools.dev
 
 preflight: $(BIN)/.installed
 	$(BIN)/python -m ingestion.preflight
 
 SCALE ?= medium
 bench: $(READY)
-	$(BIN)/python -W ignore -m orchestration.benchmark --scale $(SCALE)
+	$(BIN)/python -W ignore -m devtools.benchmark --scale $(SCALE)
 
 # docs/benchmarks.md is rendered from the reports in docs/bench/, never typed: this keeps the
 # last `make bench` report (data/bench/report.json) as docs/bench/<scale>.json, then renders.
 bench-docs: $(BIN)/.installed
-	$(BIN)/python -m orchestration.benchmark_docs --out docs/benchmarks.md docs/bench
+	$(BIN)/python -m devtools.benchmark_docs --out docs/benchmarks.md docs/bench
 
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed
-	$(BIN)/python -m orchestration.bench identity --identifiers $(IDENTIFIERS)
+	$(BIN)/python -m devtools.bench identity --identifiers $(IDENTIFIERS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, connect
+
 # RE2 (DuckDB) has no look-around: the boundaries are explicit groups.
 PHONE_PATTERN = r"(^|[^0-9A-Za-z])(\+?86[ -]?)?1[3-9][0-9]{9}([^0-9A-Za-z]|$)"
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -53,8 +55,15 @@ def mask(text: str) -> str:
     return re.sub(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@", r"\1***@", text)[:120]
 
 
-def scan(warehouse: Path, start: date | None = None, end: date | None = None) -> list[Finding]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+def scan(
+    warehouse: Path,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+) -> list[Finding]:
+    con = connect(warehouse, read_only=True, memory_limit=memory_limit, threads=threads)
     try:
         return scan_connection(con, start, end)
     finally:

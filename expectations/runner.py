@@ -24,10 +24,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
 from expectations.data_docs import DataDocs
+from ingestion.warehouse import (
+    DEFAULT_LIMITS,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_THREADS,
+    Limits,
+    connect,
+)
 
 SUITES_DIR = Path(__file__).parent / "suites"
 SAMPLE_ROWS = 5
@@ -171,22 +177,26 @@ def validate(
     *,
     docs: DataDocs | None = None,
     run_name: str | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
 ) -> Outcome:
     """Validate ``start``..``end`` (inclusive) of the suite's table; the whole table if None.
 
     A ``split_by_date`` suite is read a few consecutive dates at a time, at most
     CHUNK_ROWS rows each, so a year's backfill does not have to fit in memory. With
     ``docs``, each result is kept in that GX project and its Data Docs page is written
-    (named by ``run_name``, the Dagster run id); without, GX runs in memory.
+    (named by ``run_name``, the Dagster run id); without, GX runs in memory. The warehouse
+    is opened read-only with ``memory_limit`` and ``threads``.
     """
     import great_expectations as gx  # ~5 s to import: only when a check actually runs
 
     context = docs.context() if docs else gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     outcome = Outcome(suite.name, suite.table, 0, 0, [], dict(suite.thresholds))
-    chunks = _chunks(suite, warehouse, start, end)
+    limits: Limits = {"memory_limit": memory_limit, "threads": threads}
+    chunks = _chunks(suite, warehouse, start, end, limits)
     for first, last in chunks:
-        frame = _read(suite, warehouse, first, last)
+        frame = _read(suite, warehouse, first, last, limits)
         name = run_name if len(chunks) == 1 or not run_name else f"{run_name} {first}..{last}"
         result = _run(context, suite, frame, docs is not None, name)
         outcome.rows_checked += len(frame)
@@ -218,7 +228,11 @@ def _failures(result: Any, frame: Any) -> list[Failure]:
 
 
 def _chunks(
-    suite: Suite, warehouse: Path, start: date | None, end: date | None
+    suite: Suite,
+    warehouse: Path,
+    start: date | None,
+    end: date | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[tuple[date | None, date | None]]:
     """Consecutive date ranges of at most CHUNK_ROWS rows (one range unless split)."""
     if not suite.split_by_date:
@@ -228,7 +242,7 @@ def _chunks(
     if start and end:
         query += f" where {suite.date_column} between $start and $end"
         params.update(start=start, end=end)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True, **limits)
     try:
         counts = con.execute(query + " group by 1 order by 1", params).fetchall()
     finally:
@@ -288,13 +302,13 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
     return validation
 
 
-def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None):
+def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None, limits: Limits):
     query = f"select * from {suite.table} as t"
     params = suite.parameters(start, end)
     if suite.date_column and start and end:
         query += f" where {suite.date_column} between $start and $end"
         params.update(start=start, end=end)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True, **limits)
     try:
         return con.execute(query, params).df()
     finally:

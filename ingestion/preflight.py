@@ -31,8 +31,9 @@ from ingestion.errors import ConfigError, PreflightError, Problem
 from ingestion.platforms import PLATFORMS, read_http_policy
 from ingestion.privacy import KEY_VARIABLE, hash_key
 from ingestion.settings import Paths
+from ingestion.warehouse import MEMORY_LIMIT_VARIABLE as MEMORY_LIMIT
+from ingestion.warehouse import connect
 
-MEMORY_LIMIT = "SOCIALMART_DUCKDB_MEMORY_LIMIT"
 ALERT_WEBHOOK_URL = "SOCIALMART_ALERT_WEBHOOK_URL"
 EXIT_PROBLEMS = 2
 
@@ -104,12 +105,12 @@ def _url_problems(name: str, value: str) -> list[Problem]:
 
 
 def _memory_limit_problems(value: str) -> list[Problem]:
-    """Asked of DuckDB itself, the way publishing passes it (a connection's config)."""
+    """Asked of DuckDB itself, the way every connection is given it (ingestion.warehouse)."""
     value = value.strip()
     if not value:
         return []
     try:
-        duckdb.connect(":memory:", config={"memory_limit": value}).close()
+        connect(":memory:", memory_limit=value).close()
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0]
         return [

@@ -1,7 +1,7 @@
 """Checking platform values as received: can this count, rate or time be read at all?
 
 Ingestion uses these to quarantine records staging could not type; staging converts with
-the dbt macros in ``dbt_project/macros/parsing.sql``, and ``tests/test_values.py`` holds
+the dbt macros in ``dbt_project/macros/parsing.sql``, and ``tests/unit/test_values.py`` holds
 both to the same table of cases.
 """
 

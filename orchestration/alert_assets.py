@@ -2,13 +2,11 @@
 (docs/requirements.md R-K8)."""
 
 import dagster as dg
-import duckdb
 
-from orchestration.alerting import Alert, Webhook, group_alerts, send
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions, window_from_keys
 from orchestration.publish_assets import PUBLISHED_KEY
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
+from serving.alerting import Alert, Webhook, group_alerts, send
 
 
 @dg.asset(
@@ -25,11 +23,13 @@ from orchestration.resources import SocialmartSettings
     "one message per alert type and scope, most severe group first; a backfill does not "
     "replay old alerts. Sent alert ids go to ops.alert_deliveries as each message is taken.",
 )
-def alert_notifications(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+def alert_notifications(
+    context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+):
     hook = Webhook.from_env(settings.environ())
     _, day = window_from_keys(context.partition_key_range.start, context.partition_key_range.end)
     paths = settings.paths()
-    con = duckdb.connect(str(paths.warehouse))
+    con = warehouse.connect()
     try:
         con.execute("create schema if not exists ops")
         con.execute(

@@ -7,9 +7,8 @@ import dagster as dg
 from expectations import pii
 from expectations.data_docs import DataDocs
 from expectations.runner import Suite, validate
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import window_from_tags
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 SUITES = Suite.all()
 # suite name → the asset its check hangs on
@@ -27,18 +26,21 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite expectations/suites/{suite.name}.yml on the "
         f"run's business dates; {what} when any expectation fails.",
     )
-    def _check(context: dg.AssetCheckExecutionContext, settings: SocialmartSettings):
+    def _check(
+        context: dg.AssetCheckExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+    ):
         window = window_from_tags(context.run.tags)
         start, end = window if window else (None, None)
         paths = settings.paths()
         docs = DataDocs(project=paths.home, site=paths.docs / "gx")
         outcome = validate(
             Suite.load(suite.name),
-            paths.warehouse,
+            warehouse.path(),
             start,
             end,
             docs=docs,
             run_name=context.run.run_id,
+            **warehouse.limits(),
         )
         metadata = outcome.metadata()
         metadata["window"] = f"{start}..{end}" if start else "whole table"
@@ -66,11 +68,11 @@ PII_ASSET = dg.AssetKey(["mart", "bridge_user_identity"])
     "run's window) holds no phone number or email in clear (docs/requirements.md R-X1).",
 )
 def no_clear_pii_in_warehouse(
-    context: dg.AssetCheckExecutionContext, settings: SocialmartSettings
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
     window = window_from_tags(context.run.tags)
     start, end = window if window else (None, None)
-    findings = pii.scan(settings.paths().warehouse, start, end)
+    findings = pii.scan(warehouse.path(), start, end, **warehouse.limits())
     return dg.AssetCheckResult(
         passed=not findings,
         severity=dg.AssetCheckSeverity.ERROR,

@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets: sources map onto raw/<platform>/<entity>."""
 
 import json
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,9 +10,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion.settings import REPO_ROOT
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions, dbt_vars, window_from_keys
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, Warehouse
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
@@ -77,12 +75,11 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=DUCKDB_POOL,
     )
-    def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: SocialmartSettings):
+    def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         key_range = context.partition_key_range
         start, end = window_from_keys(key_range.start, key_range.end)
-        # profiles.yml reads the warehouse path from the environment of the dbt process.
-        os.environ["SOCIALMART_WAREHOUSE"] = str(settings.paths().warehouse)
-        args = ["build", "--vars", json.dumps(dbt_vars(start, end))]
+        # profiles.yml reads the warehouse file and its limits from these vars
+        args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
         yield from dbt.cli(args, context=context).stream()
 
     return _dbt

@@ -13,7 +13,7 @@ from orchestration.ingestion_assets import account_registry, erasure_requests, p
 from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import SocialmartSettings, Warehouse
 from orchestration.sensors import inbox_sensors
 
 daily_pipeline = dg.define_asset_job(
@@ -35,6 +35,9 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+# configured at launch (its fields have defaults): the warehouse's nested settings are then
+# the top-level "settings", so a run's config of the home reaches both
+settings = SocialmartSettings.configure_at_launch()
 defs = dg.Definitions(
     assets=[
         *platform_assets,
@@ -50,7 +53,8 @@ defs = dg.Definitions(
     schedules=[daily_schedule],
     sensors=[*inbox_sensors, run_failure_alert, freshness_sensor],
     resources={
-        "settings": SocialmartSettings(),
+        "settings": settings,
+        "warehouse": Warehouse(settings=settings),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     },
     executor=dg.in_process_executor,

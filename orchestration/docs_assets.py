@@ -2,20 +2,18 @@
 classification (public / internal / personal), as one static HTML page under data/docs/."""
 
 import hashlib
-import os
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_assets import dbt_project
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import PUBLISHED_KEY
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 DBT_DOCS_KEY = dg.AssetKey(["serving", "dbt_docs"])
 
@@ -32,12 +30,16 @@ DBT_DOCS_KEY = dg.AssetKey(["serving", "dbt_docs"])
     description="dbt docs of the warehouse (models, columns with their classification, tests, "
     "lineage) as data/docs/dbt/index.html, one self-contained page; rebuilt after a publish.",
 )
-def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: SocialmartSettings):
+def dbt_docs(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: SocialmartSettings,
+    warehouse: Warehouse,
+):
     paths = settings.paths()
-    os.environ["SOCIALMART_WAREHOUSE"] = str(paths.warehouse)
     site = paths.docs / "dbt"
     index = dg.MetadataValue.path(str(site / "index.html"))
-    fingerprint = docs_fingerprint(paths.warehouse)
+    fingerprint = docs_fingerprint(warehouse)
     stamp = site / "fingerprint.txt"
     if stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint:
         # a daily run changes rows, not models or columns: the page would be the same
@@ -47,7 +49,8 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: S
     staged.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
         target = Path(tmp)
-        dbt.cli(["docs", "generate", "--static"], target_path=target).wait()
+        args = ["docs", "generate", "--static", "--vars", json.dumps(warehouse.dbt_vars())]
+        dbt.cli(args, target_path=target).wait()
         shutil.copyfile(target / "static_index.html", staged / "index.html")
         for artifact in ("manifest.json", "catalog.json"):
             shutil.copyfile(target / artifact, staged / artifact)
@@ -57,10 +60,10 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: S
     return dg.MaterializeResult(metadata={"index": index, "rebuilt": True})
 
 
-def docs_fingerprint(warehouse: Path) -> str:
+def docs_fingerprint(warehouse: Warehouse) -> str:
     """What the page shows: the project (its parsed manifest) and the warehouse's columns."""
     digest = hashlib.sha256(dbt_project.manifest_path.read_bytes())
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = warehouse.connect(read_only=True)
     try:
         columns = con.execute(
             "select table_schema, table_name, column_name, data_type "

@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
-import duckdb
 
 from ingestion import preflight
 from ingestion.accounts import Account
@@ -15,9 +14,8 @@ from ingestion.privacy import hash_key
 from ingestion.runner import REGISTRY, IngestResult, ingest_day, load_registry
 from ingestion.settings import Paths
 from orchestration.partitions import daily_partitions, days_between, window_from_keys
-from orchestration.resources import SocialmartSettings
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
-DUCKDB_POOL = "duckdb"  # one writer at a time on the warehouse file
 # A platform outage of a minute or two is retried by the run itself (10 s, 20 s, 40 s, ±jitter).
 # A configuration error is not: see config_errors_fail_at_once.
 INGEST_RETRY = dg.RetryPolicy(
@@ -52,13 +50,15 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
         pool=DUCKDB_POOL,
         description=f"Fetch {info.name} ({info.delivery}) for the run's days, land, load raw.",
     )
-    def _ingest(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+    def _ingest(
+        context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+    ):
         with config_errors_fail_at_once():
             paths = settings.paths()
             environ = settings.environ()
             # The run's first step: every account, token and setting, all problems at once.
             accounts = preflight.require(paths, environ)
-            results = _ingest_days(context, info, paths, environ, accounts)
+            results = _ingest_days(context, info, paths, environ, accounts, warehouse)
         for entity in entities:
             rows = {r.business_date.isoformat(): r.rows.get(entity) for r in results}
             yield dg.MaterializeResult(
@@ -91,6 +91,7 @@ def _ingest_days(
     paths: Paths,
     environ: dict[str, str],
     accounts: list[Account],
+    warehouse: Warehouse,
 ) -> list[IngestResult]:
     key_range = context.partition_key_range
     start, end = window_from_keys(key_range.start, key_range.end)
@@ -104,7 +105,7 @@ def _ingest_days(
                 accounts,
                 paths,
                 context.run_id,
-                lambda: duckdb.connect(str(paths.warehouse)),
+                warehouse.connect,
                 environ,
             )
             if result.skipped:
@@ -144,14 +145,16 @@ platform_assets = [build_platform_asset(info) for info in PLATFORMS.values()]
     description="raw.registry__accounts: the account registry (accounts.csv), loaded once per "
     "run for each of its days; dim_account keeps each account's latest load.",
 )
-def account_registry(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+def account_registry(
+    context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+):
     with config_errors_fail_at_once():
         paths = settings.paths()
         # like every ingestion step: all the run's configuration problems at once
         accounts = preflight.require(paths, settings.environ())
     key_range = context.partition_key_range
     days = days_between(*window_from_keys(key_range.start, key_range.end))
-    con = duckdb.connect(str(paths.warehouse))
+    con = warehouse.connect()
     try:
         loaded = load_registry(con, accounts, days, context.run_id)
     finally:
@@ -173,9 +176,11 @@ def account_registry(context: dg.AssetExecutionContext, settings: SocialmartSett
     "rows removed, landing blanked, future records suppressed, one audit row each "
     "(docs/requirements.md R-X3).",
 )
-def erasure_requests(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+def erasure_requests(
+    context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+):
     paths = settings.paths()
-    con = duckdb.connect(str(paths.warehouse))
+    con = warehouse.connect()
     try:
         outcomes = apply_requests(paths, con, hash_key(settings.environ()))
     finally:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.alerting import AlertDeliveryError, Webhook, send
 from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import TIMEZONE, window_from_tags
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import SocialmartSettings
+from serving.alerting import AlertDeliveryError, Webhook, send
 
 MAX_ERROR_CHARS = 300  # a robot message is for a phone screen; the UI has the rest
 

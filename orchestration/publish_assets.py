@@ -7,15 +7,14 @@ import dagster as dg
 from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.dbt_assets import dbt_project, socialmart_dbt
 from orchestration.gates import failed_gates
-from orchestration.ingestion_assets import DUCKDB_POOL
 from orchestration.partitions import daily_partitions
-from orchestration.publishing import (
+from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
+from serving.publishing import (
     PUBLISHED_SCHEMAS,
     PublishError,
     personal_columns,
     publish,
 )
-from orchestration.resources import SocialmartSettings
 
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
 
@@ -39,7 +38,9 @@ PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
     "atomic swap, only when every blocking check of the run passed; rewrites only the tables "
     "(or business dates) that changed since the last publish.",
 )
-def published_mart(context: dg.AssetExecutionContext, settings: SocialmartSettings):
+def published_mart(
+    context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse
+):
     built = {
         record.asset_key
         for record in context.instance.get_records_for_run(
@@ -56,12 +57,12 @@ def published_mart(context: dg.AssetExecutionContext, settings: SocialmartSettin
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     withheld = personal_columns(manifest)
     result = publish(
-        paths.warehouse,
+        warehouse.path(),
         paths.serving_db,
         paths.serving_parquet,
         context.run_id,
         withheld,
-        memory_limit=settings.environ().get("SOCIALMART_DUCKDB_MEMORY_LIMIT", "4GB"),
+        **warehouse.limits(),
     )
     return dg.MaterializeResult(
         metadata={

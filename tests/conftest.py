@@ -1,21 +1,14 @@
-"""Shared fixtures: hand-written platform fixtures and a simulator on loopback."""
+"""Shared fixtures: a simulator on loopback (helpers shared by modules: tests/helpers.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from ingestion.simulator.harness import RunningSimulator, start_simulator
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def fixture_json(relative: str) -> dict:
-    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+from devtools.simulator.harness import RunningSimulator, start_simulator
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """What dbt knows of the platform table, generated from it: ``make platforms``.
 
 dbt cannot import Python, so the table reaches it as files written here (and checked by
-``tests/test_platform_table.py`` to equal what the table generates):
+``tests/unit/test_platform_table.py`` to equal what the table generates):
 
 - ``seeds/platforms.csv``: one row per listed platform (``dim_platform``);
 - ``seeds/platform_metric_mapping.csv``: one row per source field mapped onto a conformed

@@ -1,0 +1,1 @@
+"""Pure logic: no simulator, no Dagster run, no dbt build."""

@@ -1,0 +1,620 @@
+"""``make bench`` (docs/requirements.md R-F2): the pipeline at a named scale, each row beside
+its baseline.
+
+``python -m devtools.benchmark --scale medium`` writes a fresh warehouse under
+``<home>/bench/<scale>/`` with the scale generator (``devtools.simulator.scale``), then
+measures, in this one process, wall time and peak memory (resident memory of this process
+and every process it starts, dbt included, sampled five times a second) of:
+
+- ``full_build``: one run of the real Dagster job over the whole history, ingestion
+  assets excluded (the generator wrote raw): dbt build (models and tests), the Great
+  Expectations gates and the publish (above ``GATES_MAX_CONTENT_DAYS``: ``dbt build`` and
+  the publish asset, without the gates, which validate the window through pandas);
+- ``daily_partition``: the next day written to raw, then one run of that day on top of
+  the full history; baseline: the full build (the daily run should cost a few percent);
+- ``backfill_7d``: the seven days after it as one run;
+- ``kpi_build``: ``dbt run`` of the kpi models alone over the history; baseline: one DuckDB
+  scan-and-aggregate of ``mart.fct_content_daily`` by account and day (the floor);
+- ``identity``: the warehouse's own identifier graph (``int_identity__nodes`` / ``_edges``)
+  clustered by the dbt model's solver; baseline: networkx on the same nodes and edges, each
+  in its own process (``devtools.bench``);
+- ``ingestion``: pages per second of every API client against the simulator for one day
+  with 50 ms per response, at the client's concurrency; baseline: one request at a time
+  (``SOCIALMART_<PLATFORM>_CONCURRENCY=1``); ``ingestion_loopback``: the same without the
+  latency.
+
+The report is printed as a table and written to ``<home>/bench/report.json``, with where
+it was measured (commit, machine, load); ``devtools.benchmark_docs`` renders it as
+``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from devtools.simulator import scale as scales
+from ingestion.settings import Paths
+from ingestion.warehouse import connect, memory_limit_from
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+BENCH_KEY = "socialmart-bench-hash-key"  # used when SOCIALMART_HASH_KEY is not set
+CONTENT_DAY_TABLES = {
+    f"raw.{t}"
+    for t in (
+        "douyin__video_daily",
+        "kuaishou__photos",
+        "bilibili__arc_stat",
+        "weibo__statuses",
+        "wechat_oa__article_daily",
+        "wechat_channels__video_daily",
+        "xiaohongshu__note_daily",
+        "zhihu__content_daily",
+    )
+}
+
+
+# -- memory ------------------------------------------------------------------------------
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        with suppress(OSError, IndexError, ValueError):
+            total += int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * PAGE
+        todo += children.get(pid, [])
+    return total
+
+
+class PeakMemory:
+    """Samples the process tree's resident memory in a thread; ``peak_mb`` after exit."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval, self.peak = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(me))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+
+    @property
+    def peak_mb(self) -> int:
+        return round(self.peak / 2**20)
+
+
+@dataclass
+class Measure:
+    seconds: float = 0.0
+    peak_mb: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def measured() -> Iterator[Measure]:
+    m = Measure()
+    began = time.perf_counter()
+    with PeakMemory() as peak:
+        yield m
+    m.seconds = round(time.perf_counter() - began, 2)
+    m.peak_mb = peak.peak_mb
+
+
+# -- the pipeline --------------------------------------------------------------------------
+def pipeline_keys() -> list:
+    """Every asset of the daily job except ingestion's (the generator wrote raw)."""
+    from orchestration.definitions import defs
+    from orchestration.runs import ingestion_keys
+
+    skip = set(ingestion_keys())
+    return [k for k in defs.resolve_all_asset_keys() if k not in skip]
+
+
+def run_window(
+    instance: Any, start: date, end: date, selection: list | None = None
+) -> dict[str, Any]:
+    """One run of the daily job over start..end (a range run, as a backfill is)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.partitions import range_tags
+
+    job = defs.resolve_job_def("daily_pipeline")
+    result = job.execute_in_process(
+        instance=instance,
+        tags=range_tags(start, end),
+        asset_selection=selection or pipeline_keys(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+    )
+    checks = [
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    failed_steps = [
+        e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE
+    ]
+    return {
+        "success": result.success,
+        "checks_passed": sum(1 for c in checks if c.passed),
+        "checks_failed": sorted(c.asset_check_key.to_user_string() for c in checks if not c.passed),
+        "failed_steps": failed_steps,
+        "published": any(
+            e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            and e.asset_key
+            and e.asset_key.to_user_string() == "serving/published_mart"
+            for e in result.all_events
+        ),
+    }
+
+
+def open_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse with the pipeline's limits (SOCIALMART_DUCKDB_MEMORY_LIMIT)."""
+    return connect(paths.warehouse, read_only=read_only, memory_limit=memory_limit_from(os.environ))
+
+
+def write_raw(paths: Paths, spec: scales.ScaleSpec, start: date, end: date, history: date):
+    con = open_warehouse(paths)
+    try:
+        con.execute("set preserve_insertion_order = false")
+        con.execute("set enable_progress_bar = false")
+        key = os.environ.get("SOCIALMART_HASH_KEY", BENCH_KEY).encode()
+        return scales.generate(con, spec, start, end, history_start=history, hash_key=key)
+    finally:
+        con.close()
+
+
+def count(paths: Paths, sql: str) -> int | None:
+    con = open_warehouse(paths, read_only=True)
+    try:
+        return con.execute(sql).fetchall()[0][0]
+    except duckdb.Error:  # a build that failed left the table out
+        return None
+    finally:
+        con.close()
+
+
+def keep_raw_only(paths: Paths) -> dict[str, int]:
+    """Drop every schema but raw (a rerun of the benchmark on raw already generated)."""
+    con = open_warehouse(paths)
+    try:
+        for (schema,) in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database() "
+            "and schema_name not in ('raw', 'main', 'information_schema', 'pg_catalog')"
+        ).fetchall():
+            con.execute(f"drop schema {schema} cascade")
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+        return {
+            f"raw.{t}": con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
+            for (t,) in tables
+        }
+    finally:
+        con.close()
+
+
+def kpi_build(paths: Paths, start: date, end: date) -> dict[str, Any]:
+    return dbt_cli(paths, start, end, "run", "path:models/kpi")
+
+
+def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> dict[str, Any]:
+    from orchestration.dbt_assets import DBT_DIR, dbt_executable
+    from orchestration.partitions import dbt_vars
+
+    env = {**os.environ, "SOCIALMART_WAREHOUSE": str(paths.warehouse)}
+    done = subprocess.run(
+        [
+            dbt_executable(),
+            command,
+            "--quiet",
+            "--select",
+            select,
+            "--vars",
+            json.dumps(dbt_vars(start, end)),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--project-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(paths.home / "dbt_target"),
+            "--log-path",
+            str(paths.home / "dbt_logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {"success": done.returncode == 0, "error": done.stdout[-500:] if done.returncode else ""}
+
+
+FLOOR_SQL = """
+    create or replace temp table kpi_floor as
+    select account_key, business_date, count(*) as contents, sum(impressions) as impressions,
+        sum(views) as views, sum(likes) as likes, sum(comments) as comments,
+        sum(shares) as shares, sum(saves) as saves, sum(completed_views) as completed_views
+    from mart.fct_content_daily
+    group by all
+"""
+
+
+def scan_floor(paths: Paths) -> dict[str, Any]:
+    con = open_warehouse(paths, read_only=True)
+    try:
+        con.execute(FLOOR_SQL)
+        return {"rows": con.execute("select count(*) from kpi_floor").fetchall()[0][0]}
+    finally:
+        con.close()
+
+
+def identity_graph(paths: Paths, folder: Path) -> dict[str, int]:
+    """The warehouse's linkable identifiers and edges, as the identity bench reads them."""
+    con = open_warehouse(paths, read_only=True)
+    try:
+        con.execute(
+            f"copy (select id_type, id_value from intermediate.int_identity__nodes) "
+            f"to '{folder / 'nodes.parquet'}' (format parquet)"
+        )
+        con.execute(
+            "copy (select left_type, left_value, right_type, right_value "
+            f"from intermediate.int_identity__edges) to '{folder / 'edges.parquet'}' "
+            "(format parquet)"
+        )
+        nodes = con.execute(f"select count(*) from '{folder / 'nodes.parquet'}'").fetchall()
+        edges = con.execute(f"select count(*) from '{folder / 'edges.parquet'}'").fetchall()
+        return {"identifiers": nodes[0][0], "edges": edges[0][0]}
+    finally:
+        con.close()
+
+
+# -- ingestion -----------------------------------------------------------------------------
+LATENCY = 0.05  # seconds per response: a real platform API is tens of milliseconds away
+
+
+def ingestion_pages(home: Path, concurrency: int | None, latency: float) -> dict[str, Any]:
+    """Every API platform's client for one day against the simulator; pages per second.
+
+    ``latency`` makes the simulator wait before each response (0: loopback speed, where
+    the client's own CPU is the limit)."""
+    from devtools.simulator.harness import start_simulator
+    from ingestion.accounts import read_accounts
+    from ingestion.platforms import PLATFORMS, build_source
+    from ingestion.runner import ingest_day
+
+    day = date(2026, 11, 20)
+    sim = start_simulator(home, today=day + timedelta(days=1), scale="small")
+    try:
+        if latency:
+            sim.set_faults({p: {"latency_seconds": latency} for p in PLATFORMS})
+        env = {**os.environ, **sim.environ()}
+        if concurrency is not None:
+            env |= {f"SOCIALMART_{p.upper()}_CONCURRENCY": str(concurrency) for p in PLATFORMS}
+        accounts = read_accounts(sim.paths.accounts)
+        pages, began = 0, time.perf_counter()
+        for key, info in PLATFORMS.items():
+            if info.api is None:
+                continue
+            source = build_source(key, sim.paths, env)
+            try:
+                connect = lambda: open_warehouse(sim.paths)  # noqa: E731
+                pages += ingest_day(
+                    source, day, accounts, sim.paths, "bench", connect, env
+                ).requests
+            finally:
+                source.close()
+        seconds = time.perf_counter() - began
+    finally:
+        sim.stop()
+    return {"pages": pages, "pages_per_second": round(pages / seconds, 1)}
+
+
+# -- the report ----------------------------------------------------------------------------
+def provenance() -> dict[str, Any]:
+    """Where and on what the figures were measured, so a reader can weigh them."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    meminfo = Path("/proc/meminfo")
+    total_kb = int(meminfo.read_text().split()[1]) if meminfo.exists() else 0
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(total_kb / 2**20),
+        "load_average_1m": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+@dataclass
+class Row:
+    name: str
+    what: str
+    seconds: float
+    peak_mb: int
+    baseline: str = ""
+    baseline_seconds: float | None = None
+    baseline_peak_mb: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class _SavedRows(list):
+    """The report's rows: each append rewrites the JSON, so a run cut short keeps its rows."""
+
+    def __init__(self, report: dict[str, Any], out: Path):
+        super().__init__()
+        self.report, self.out = report, out
+
+    def append(self, row: Row) -> None:
+        super().append(row)
+        self.report["rows"] = [asdict(r) for r in self]
+        self.out.write_text(json.dumps(self.report, indent=2, default=str))
+
+
+# Above this many content-days in one run's window the full build runs dbt and publishing
+# without the GX gates: GX validates the window through pandas (a few days at a time), and
+# a year of a large matrix is tens of millions of rows, a large share of the run.
+# The daily partition and the backfill always run them (--full-build dagster forces them).
+GATES_MAX_CONTENT_DAYS = 10_000_000
+
+
+def run_benchmark(
+    scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
+) -> dict[str, Any]:
+    import dagster as dg
+
+    from devtools import bench
+    from orchestration.runs import prepare_dagster_home
+
+    spec = scales.SCALES[scale_name]
+    base = Paths.from_env()
+    home = base.home / "bench" / scale_name
+    reuse_raw = reuse_raw and (home / "warehouse.duckdb").exists()
+    for name in [p.name for p in home.iterdir()] if home.exists() else []:
+        if not (reuse_raw and name == "warehouse.duckdb"):
+            shutil.rmtree(home / name) if (home / name).is_dir() else (home / name).unlink()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["SOCIALMART_HOME"] = str(home)
+    os.environ.setdefault("SOCIALMART_HASH_KEY", BENCH_KEY)
+    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
+    paths = Paths(home)
+    start, end = scales.history(spec)
+    day = end + timedelta(days=1)
+    week = (day + timedelta(days=1), day + timedelta(days=7))
+    out = base.home / "bench" / "report.json"
+    report: dict[str, Any] = {
+        "scale": asdict(spec),
+        "history": [str(start), str(end)],
+        "measured": provenance(),
+    }
+    rows = _SavedRows(report, out)  # the report is rewritten after every row
+    print(f"bench {scale_name}: {spec.accounts} accounts, {start}..{end}; home {home}")
+
+    with measured() as gen:
+        written = keep_raw_only(paths) if reuse_raw else write_raw(paths, spec, start, end, start)
+    gen.detail = {"reused_raw": reuse_raw}
+    report["raw_rows"] = written
+    rows.append(
+        Row(
+            "generate",
+            "scale generator → raw (history)",
+            gen.seconds,
+            gen.peak_mb,
+            detail=gen.detail,
+        )
+    )
+    print(f"  generated {sum(written.values()):,} raw rows in {gen.seconds:.0f} s")
+
+    content_days = sum(v for k, v in written.items() if k in CONTENT_DAY_TABLES)
+    if full_build == "auto":
+        full_build = "dagster" if content_days <= GATES_MAX_CONTENT_DAYS else "dbt"
+    with dg.DagsterInstance.get() as instance:
+        with measured() as full:
+            if full_build == "dagster":
+                full.detail = run_window(instance, start, end)
+            else:  # dbt build (models and tests), then the real publish asset
+                full.detail = dbt_cli(paths, start, end, "build", "*")
+                began = time.perf_counter()
+                full.detail["publish"] = run_window(
+                    instance, start, end, [dg.AssetKey(["serving", "published_mart"])]
+                )
+                full.detail["publish_seconds"] = round(time.perf_counter() - began, 1)
+                full.detail["gates"] = "not run: GX validates the window through pandas"
+        full.detail |= {"mode": full_build, "raw_content_days": content_days}
+        full.detail |= {
+            "content_days": count(paths, "select count(*) from mart.fct_content_daily"),
+            "contents": count(paths, "select count(*) from mart.dim_content"),
+            "identifiers": count(paths, "select count(*) from mart.bridge_user_identity"),
+        }
+        print(f"  full build {full.seconds:.0f} s {full.detail}")
+        rows.append(
+            Row(
+                "full_build",
+                f"dbt + gates + publish, {spec.days} days"
+                if full_build == "dagster"
+                else f"dbt build + publish (no GX gates), {spec.days} days",
+                full.seconds,
+                full.peak_mb,
+                detail=full.detail,
+            )
+        )
+        write_raw(paths, spec, day, day, start)
+        with measured() as daily:
+            daily.detail = run_window(instance, day, day)
+        print(f"  daily partition {daily.seconds:.0f} s")
+        rows.append(
+            Row(
+                "daily_partition",
+                f"one new day ({day}) on the history",
+                daily.seconds,
+                daily.peak_mb,
+                "full build",
+                full.seconds,
+                full.peak_mb,
+                daily.detail,
+            )
+        )
+        write_raw(paths, spec, *week, start)
+        with measured() as backfill:
+            backfill.detail = run_window(instance, *week)
+        print(f"  7-day backfill {backfill.seconds:.0f} s")
+        rows.append(
+            Row(
+                "backfill_7d",
+                f"{week[0]}..{week[1]} as one run",
+                backfill.seconds,
+                backfill.peak_mb,
+                "7 × daily partition",
+                round(7 * daily.seconds, 2),
+                daily.peak_mb,
+                backfill.detail,
+            )
+        )
+    last = week[1]
+    with measured() as kpi:
+        kpi.detail = kpi_build(paths, start, last)
+    with measured() as floor:
+        floor.detail = scan_floor(paths)
+    rows.append(
+        Row(
+            "kpi_build",
+            "dbt run of the kpi models",
+            kpi.seconds,
+            kpi.peak_mb,
+            "one scan-and-aggregate of fct_content_daily",
+            floor.seconds,
+            floor.peak_mb,
+            kpi.detail | {"floor_rows": floor.detail["rows"]},
+        )
+    )
+    print(f"  kpi build {kpi.seconds:.0f} s, floor {floor.seconds:.1f} s")
+
+    with tempfile.TemporaryDirectory(prefix="socialmart-bench-") as tmp:
+        graph = identity_graph(paths, Path(tmp))
+        solved = bench.run_child("duckdb", Path(tmp), os.environ.get("BENCH_MEMORY", "4GB"))
+        nx = {} if skip_networkx else bench.run_child("networkx", Path(tmp), "")
+    same = solved.get("components") == nx.get("components") if nx else None
+    rows.append(
+        Row(
+            "identity",
+            f"{graph['identifiers']:,} identifiers, {graph['edges']:,} edges",
+            solved.get("seconds", 0.0),
+            solved.get("peak_rss_mb", 0),
+            "networkx, same graph",
+            nx.get("seconds"),
+            nx.get("peak_rss_mb"),
+            {"duckdb": solved, "networkx": nx, "same_components": same},
+        )
+    )
+    print(f"  identity {solved}, networkx {nx}")
+
+    for name, latency in (("ingestion", LATENCY), ("ingestion_loopback", 0.0)):
+        with tempfile.TemporaryDirectory(prefix="socialmart-ingest-") as tmp:
+            with measured() as concurrent:
+                concurrent.detail = ingestion_pages(Path(tmp) / "a", None, latency)
+            with measured() as serial:
+                serial.detail = ingestion_pages(Path(tmp) / "b", 1, latency)
+        rows.append(
+            Row(
+                name,
+                f"API pages, client concurrency (4), {latency * 1000:.0f} ms latency",
+                concurrent.seconds,
+                concurrent.peak_mb,
+                "one request at a time",
+                serial.seconds,
+                serial.peak_mb,
+                {"concurrent": concurrent.detail, "serial": serial.detail, "latency": latency},
+            )
+        )
+        print(f"  {name}: {concurrent.detail} vs {serial.detail}")
+    print_report(report)
+    print(f"report written to {out}")
+    return report
+
+
+def _ratio(row: dict[str, Any]) -> str:
+    name, detail = row["name"], row["detail"]
+    if name.startswith("ingestion"):
+        a, b = detail["concurrent"], detail["serial"]
+        return f"{a['pages_per_second']} vs {b['pages_per_second']} pages/s"
+    if not row["baseline_seconds"]:
+        return ""
+    share = row["seconds"] / row["baseline_seconds"]
+    return f"{share:.1%} of baseline" if share < 1 else f"{share:.1f}× baseline"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    head = f"{'row':<16} {'seconds':>9} {'peak MB':>8}  {'baseline':<44} {'s':>8} {'MB':>7}  ratio"
+    print(head)
+    print("-" * len(head))
+    fmt: Callable[[Any], str] = lambda v: "" if v is None else str(v)  # noqa: E731
+    for row in report["rows"]:
+        print(
+            f"{row['name']:<16} {row['seconds']:>9} {row['peak_mb']:>8}  "
+            f"{row['baseline']:<44} {fmt(row['baseline_seconds']):>8} "
+            f"{fmt(row['baseline_peak_mb']):>7}  {_ratio(row)}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="medium", choices=sorted(scales.SCALES))
+    parser.add_argument("--skip-networkx", action="store_true")
+    parser.add_argument(
+        "--full-build",
+        choices=("auto", "dagster", "dbt"),
+        default="auto",
+        help="dagster: the daily job over the history (dbt, gates, publish); dbt: dbt build "
+        "and the publish asset (auto: dbt above 10M content-days, see GATES_MAX_CONTENT_DAYS)",
+    )
+    parser.add_argument(
+        "--reuse-raw", action="store_true", help="keep raw of an earlier run of this scale"
+    )
+    args = parser.parse_args(argv)
+    run_benchmark(args.scale, args.skip_networkx, args.full_build, args.reuse_raw)
+
+
+if __name__ == "__main__":
+    main()

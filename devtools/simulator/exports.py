@@ -1,0 +1,333 @@
+"""Export files as the creator centres produce them, one workbook per account, day and table.
+
+Xiaohongshu 专业号数据中心, WeChat Channels 视频号助手 and the Zhihu creator centre have no
+public data API: an operations person downloads these files and drops them into the inbox.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from devtools.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
+
+Row = tuple[Any, ...]
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def _xhs_note(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    video = c.form == "video_note"
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        c.published_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "视频" if video else "图文",
+        m["impressions"],
+        m["views"],
+        m["likes"],
+        m["comments"],
+        m["saves"],
+        m["shares"],
+        m["follows"],
+        round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
+        _rate(m["completions"], m["views"]) if video else "-",
+    )
+
+
+def _channels_video(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        c.published_at.strftime("%Y/%m/%d %H:%M"),
+        m["views"],
+        m["likes"],
+        m["likes"] // 3,
+        m["comments"],
+        m["shares"],
+        m["follows"],
+        _rate(m["completions"], m["views"]),
+        round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
+    )
+
+
+def _zhihu_content(day: date, c: SimContent, m: dict[str, int]) -> Row:
+    return (
+        day.isoformat(),
+        c.account_id,
+        c.content_id,
+        c.title,
+        "回答" if c.form == "answer" else "文章",
+        c.published_at.strftime("%Y-%m-%d %H:%M"),
+        m["views"],
+        m["likes"],
+        m["likes"] // 4,
+        m["comments"],
+        m["saves"],
+        m["shares"],
+    )
+
+
+def _followers(day: date, a: SimAccount, f: dict[str, int], net: bool) -> Row:
+    extra = (f["new_followers"] - f["unfollows"],) if net else ()
+    return (
+        day.isoformat(),
+        a.account_id,
+        f["followers_total"],
+        f["new_followers"],
+        f["unfollows"],
+        *extra,
+    )
+
+
+# platform → (content table, headers, row), (account table, headers, with 净增关注)
+TABLES: dict[
+    str, tuple[tuple[str, tuple[str, ...], Callable], tuple[str, tuple[str, ...], bool]]
+] = {
+    "xiaohongshu": (
+        (
+            "笔记数据",
+            (
+                "日期",
+                "账号ID",
+                "笔记ID",
+                "笔记标题",
+                "首次发布时间",
+                "体裁",
+                "曝光",
+                "观看量",
+                "点赞",
+                "评论",
+                "收藏",
+                "分享",
+                "涨粉",
+                "人均观看时长(秒)",
+                "完播率",
+            ),
+            _xhs_note,
+        ),
+        ("账号数据", ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注"), False),
+    ),
+    "wechat_channels": (
+        (
+            "作品数据",
+            (
+                "日期",
+                "账号ID",
+                "视频ID",
+                "视频描述",
+                "发布时间",
+                "播放量",
+                "喜欢",
+                "推荐",
+                "评论",
+                "分享",
+                "新增关注",
+                "完播率",
+                "平均播放时长(秒)",
+            ),
+            _channels_video,
+        ),
+        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注", "净增关注"), True),
+    ),
+    "zhihu": (
+        (
+            "内容数据",
+            (
+                "日期",
+                "账号ID",
+                "内容ID",
+                "标题",
+                "内容类型",
+                "发布时间",
+                "阅读量",
+                "赞同",
+                "喜欢",
+                "评论",
+                "收藏",
+                "分享",
+            ),
+            _zhihu_content,
+        ),
+        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注"), False),
+    ),
+}
+
+
+def write_crm_export(world: World, inbox: Path, day: date) -> Path:
+    """The CRM's member snapshot, as a GBK CSV exported from Excel."""
+    folder = inbox / "crm"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"会员数据_{day.strftime('%Y%m%d')}.csv"
+    if path.exists():  # downloaded once, as _write's files
+        return path
+    tmp = path.with_name("." + path.name + ".part")
+    with tmp.open("w", encoding="gbk", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            ["日期", "会员ID", "手机号", "邮箱", "unionid", "注册时间", "会员等级", "积分"]
+        )
+        for person, joined in world.crm_members(day):
+            ids = person.ids
+            writer.writerow(
+                [
+                    day.isoformat(),
+                    ids["crm_member_id"],
+                    ids["phone"],
+                    ids.get("email", ""),
+                    ids.get("wechat_unionid", ""),
+                    f"{joined.isoformat()} 10:00:00",
+                    ["普通", "银卡", "金卡"][int(world._u("tier", person.person_id) * 3)],
+                    int(world._u("points", person.person_id) * 5000),
+                ]
+            )
+    tmp.replace(path)
+    return path
+
+
+PLATFORM_NAMES = {
+    "douyin": "抖音",
+    "kuaishou": "快手",
+    "bilibili": "B站",
+    "weibo": "微博",
+    "wechat_oa": "公众号",
+    "wechat_channels": "视频号",
+    "xiaohongshu": "小红书",
+    "zhihu": "知乎",
+}
+
+
+def write_live_export(world: World, inbox: Path, day: date) -> Path:
+    rows = [
+        (
+            day.isoformat(),
+            PLATFORM_NAMES[x["platform"]],
+            x["account_id"],
+            x["room_id"],
+            x["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            x["ended_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            x["viewers"],
+            x["peak_online"],
+            x["new_followers"],
+            x["orders"],
+            f"{x['gmv_fen'] / 100:.2f}",
+        )
+        for x in world.live_sessions(day)
+    ]
+    folder = inbox / "live"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write(
+        folder / f"直播场次_{day.strftime('%Y%m%d')}.xlsx", "直播场次", LIVE_HEADERS, rows
+    )
+
+
+def write_ads_export(world: World, inbox: Path, day: date) -> Path:
+    rows = [
+        (
+            day.isoformat(),
+            PLATFORM_NAMES[x["platform"]],
+            x["account_id"],
+            x["campaign_id"],
+            x["campaign_name"],
+            f"{x['spend_fen'] / 100:.2f}",
+            x["impressions"],
+            x["clicks"],
+            x["conversions"],
+        )
+        for x in world.ad_spend(day)
+    ]
+    folder = inbox / "ads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write(folder / f"投放报表_{day.strftime('%Y%m%d')}.xlsx", "投放数据", ADS_HEADERS, rows)
+
+
+LIVE_HEADERS = (
+    "日期",
+    "平台",
+    "账号ID",
+    "直播间ID",
+    "开播时间",
+    "关播时间",
+    "观看人次",
+    "最高在线人数",
+    "新增粉丝",
+    "成交订单数",
+    "成交金额(元)",
+)
+ADS_HEADERS = (
+    "日期",
+    "平台",
+    "账号ID",
+    "计划ID",
+    "计划名称",
+    "消耗(元)",
+    "展示数",
+    "点击数",
+    "转化数",
+)
+
+
+def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
+    """Write the day's exports of every export platform's accounts; return the paths."""
+    written = []
+    stamp = day.strftime("%Y%m%d")
+    for platform in EXPORT_PLATFORMS:
+        (content_name, content_headers, content_row), (acct_name, acct_headers, net) = TABLES[
+            platform
+        ]
+        folder = inbox / platform
+        folder.mkdir(parents=True, exist_ok=True)
+        for account in world.accounts_of(platform):
+            rows = [
+                content_row(day, c, world.content_day(c, day))
+                for c in world.contents_of(account, day)
+            ]
+            written.append(
+                _write(
+                    folder / f"{content_name}_{account.account_id}_{stamp}.xlsx",
+                    content_name,
+                    content_headers,
+                    rows,
+                )
+            )
+            followers = world.account_day(account, day)
+            written.append(
+                _write(
+                    folder / f"{acct_name}_{account.account_id}_{stamp}.xlsx",
+                    acct_name,
+                    acct_headers,
+                    [_followers(day, account, followers, net)],
+                )
+            )
+    written.append(write_crm_export(world, inbox, day))
+    written.append(write_live_export(world, inbox, day))
+    written.append(write_ads_export(world, inbox, day))
+    return written
+
+
+def _write(path: Path, sheet: str, headers: tuple[str, ...], rows: list[Row]) -> Path:
+    if path.exists():
+        # A day's export is downloaded once: the clock passing the same day again (the
+        # demo, then `make dev`) leaves the file, and the inbox's record of it, alone.
+        return path
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    tmp = path.with_name("." + path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)  # a reader never sees a half-written workbook
+    return path

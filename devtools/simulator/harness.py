@@ -1,0 +1,110 @@
+"""Starting a simulator for the demo and the tests, and the settings that point at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from devtools.simulator.server import SimServer, SimState
+from devtools.simulator.world import API_PLATFORMS, World
+from ingestion.accounts import Account, token_env_names, write_accounts
+from ingestion.errors import ConfigError
+from ingestion.settings import DEMO_MARKER, Paths
+
+
+@dataclass
+class RunningSimulator:
+    server: SimServer
+    world: World
+    paths: Paths
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def environ(self) -> dict[str, str]:
+        """Base URLs and per-account tokens, as production sets them for real platforms."""
+        env = {
+            "SOCIALMART_HOME": str(self.paths.home),
+            "SOCIALMART_HASH_KEY": "sim-" + self.world._hex(16, "hash-key"),
+        }
+        for platform in (*API_PLATFORMS, "wecom", "shop"):
+            env[f"SOCIALMART_{platform.upper()}_BASE_URL"] = self.base_url
+            # loopback has no quota to respect: let tests and the demo go at full speed
+            env[f"SOCIALMART_{platform.upper()}_RATE_LIMIT"] = "1000"
+            for a in self.world.accounts_of(platform):
+                env[token_env_names(platform, a.account_id)[0]] = self.world.token(
+                    platform, a.account_id
+                )
+        return env
+
+    def set_today(self, today: date) -> None:
+        """Move the platforms' clock; drops yesterday's export files into the inbox."""
+        httpx.post(
+            f"{self.base_url}/__sim__/clock", json={"today": today.isoformat()}, timeout=30
+        ).raise_for_status()
+
+    def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
+        httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class NotADemoHomeError(ConfigError):
+    """The home holds a real account registry or credentials: a simulator must not write there."""
+
+
+def claim_demo_home(paths: Paths) -> None:
+    """Mark ``paths.home`` as a simulated world's, refusing a home that holds real data.
+
+    A home is real when it has an account registry or credentials and no demo marker.
+    """
+    marker = paths.home / DEMO_MARKER
+    if not marker.exists():
+        real = [p for p in (paths.accounts, paths.credentials) if p.exists()]
+        if real:
+            raise NotADemoHomeError(
+                f"{paths.home} holds {' and '.join(str(p) for p in real)} and is not a demo "
+                "home: the simulator would overwrite them. Unset SOCIALMART_HOME (the demo "
+                "then uses data/demo) or point it at an empty folder."
+            )
+    paths.home.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by the platform simulator: this home holds no real data\n")
+
+
+def start_simulator(
+    home: Path,
+    *,
+    today: date,
+    seed: int = 42,
+    scale: str = "small",
+    history_start: date | None = None,
+    port: int = 0,
+) -> RunningSimulator:
+    """Serve the world on 127.0.0.1 in a background thread and write its account registry.
+
+    The demo, ``make dev`` and the benchmarks leave ``history_start`` to the world, so at a
+    seed and scale they serve one world: any day fetched by one is fetched alike by another.
+    """
+    world = World(seed=seed, scale=scale)
+    if history_start is not None:
+        world = World(seed=seed, scale=scale, history_start=history_start)
+    paths = Paths(home.resolve())
+    claim_demo_home(paths)
+    write_accounts(
+        paths.accounts,
+        [
+            Account(a.platform, a.account_id, a.account_name, a.role)
+            for a in (*world.accounts, *world.sources)
+        ],
+    )
+    state = SimState(world=world, today=today, inbox=paths.inbox)
+    state.set_today(today)  # yesterday's exports are in the inbox, as on any morning
+    server = SimServer(state, port=port)
+    server.start_in_thread()
+    return RunningSimulator(server, world, paths)

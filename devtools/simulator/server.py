@@ -1,0 +1,915 @@
+"""The simulator's HTTP server: Douyin and Bilibili open-platform APIs on loopback.
+
+Paths, headers, envelopes, error codes and pagination follow the real open platforms
+(open.douyin.com, member.bilibili.com/arcopen), so the production clients run unchanged
+against it. Control endpoints under ``/__sim__/`` move the clock and switch faults on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from time import sleep
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from devtools.simulator.exports import write_exports
+from devtools.simulator.world import SHANGHAI, SimAccount, World
+
+
+@dataclass
+class Faults:
+    """What goes wrong on one platform, as real APIs do.
+
+    Transport faults are rates: each request draws once, so a retry can succeed. Shape
+    faults change every response: repeated items across pages, an unknown new field, a
+    missing optional field, counts abbreviated ("1.2万"), and a share of records with an
+    unreadable count (which ingestion must quarantine).
+    """
+
+    rate_429: float = 0.0
+    rate_5xx: float = 0.0
+    rate_timeout: float = 0.0
+    rate_truncated: float = 0.0
+    retry_after: str = "0"
+    timeout_seconds: float = 1.5
+    repeat_across_pages: bool = False
+    new_field: bool = False
+    drop_optional: bool = False
+    abbreviate_counts: bool = False
+    bad_record_rate: float = 0.0
+    latency_seconds: float = 0.0  # every response waits this long, as over a real network
+
+
+# Fields the shape faults touch: the counts that can be abbreviated or broken, and the
+# fields a platform may leave out.
+COUNT_FIELDS = {
+    "total_play",
+    "total_like",
+    "play_count",
+    "view",
+    "like",
+    "new_fans",
+    "total_fans",
+    "follower",
+}
+OPTIONAL_FIELDS = {"title", "avg_play_duration", "desc", "tag", "cover"}
+
+
+@dataclass
+class SimState:
+    world: World
+    today: date
+    inbox: Path | None = None
+    faults: dict[str, Faults] = field(default_factory=dict)
+    served: dict[str, int] = field(default_factory=dict)
+    _counter: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def yesterday(self) -> date:
+        return self.today - timedelta(days=1)
+
+    def now(self) -> datetime:
+        """The platform's clock: early morning of ``today`` in Asia/Shanghai."""
+        return datetime.combine(self.today, time(2, 0), SHANGHAI)
+
+    def set_today(self, today: date) -> None:
+        with self._lock:
+            self.today = today
+        if self.inbox is not None:
+            write_exports(self.world, self.inbox, today - timedelta(days=1))
+
+    def next_draw(self, platform: str) -> float:
+        with self._lock:
+            self._counter += 1
+            self.served[platform] = self.served.get(platform, 0) + 1
+            n = self._counter
+        return self.world._u("fault", n)
+
+
+class _Reply(Exception):
+    def __init__(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
+    ):
+        self.status, self.body, self.headers = status, body, headers or {}
+        self.truncate = truncate
+
+
+def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
+    data = {"error_code": 0, "description": "", **data}
+    return {
+        "data": data,
+        "extra": {
+            "logid": state.now().strftime("%Y%m%d%H%M%S") + "0102250801402",
+            "now": int(state.now().timestamp() * 1000),
+        },
+    }
+
+
+def _douyin_error(code: int, description: str) -> _Reply:
+    return _Reply(
+        200,
+        {
+            "data": {"error_code": code, "description": description},
+            "extra": {"error_code": code, "description": description},
+        },
+    )
+
+
+def _bili_ok(data: Any) -> dict[str, Any]:
+    return {"code": 0, "message": "0", "ttl": 1, "data": data}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SimServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header tells clients the platform's time; snapshot clients rely on it.
+        return format_datetime(self.server.state.now().astimezone(UTC), usegmt=True)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        state = self.server.state
+        url = urlparse(self.path)
+        q = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        try:
+            if url.path.startswith("/__sim__/"):
+                body = self._control(method, url.path, state)
+            elif url.path.startswith(("/data/external/", "/api/douyin/", "/item/")):
+                truncate = self._inject("douyin", state)
+                body = _mutate(
+                    self._douyin(url.path, q, state), state.faults.get("douyin"), q, state
+                )
+                self._send(200, body, truncate=truncate)
+                return
+            elif url.path.startswith("/openapi/"):
+                truncate = self._inject("kuaishou", state)
+                body = _mutate_list(
+                    self._kuaishou(url.path, q, state),
+                    state.faults.get("kuaishou"),
+                    "video_list",
+                    state,
+                )
+                self._send(200, body, truncate=truncate)
+                return
+            elif url.path.startswith("/2/"):
+                truncate = self._inject("weibo", state)
+                self._send(200, self._weibo(url.path, q, state), truncate=truncate)
+                return
+            elif url.path.startswith("/cgi-bin/externalcontact/"):
+                truncate = self._inject("wecom", state)
+                self._send(
+                    200, self._wecom(url.path, q, self._json_body(), state), truncate=truncate
+                )
+                return
+            elif url.path.startswith("/order/"):
+                truncate = self._inject("shop", state)
+                self._send(200, self._shop(url.path, q, state), truncate=truncate)
+                return
+            elif url.path.startswith(("/datacube/", "/cgi-bin/")):
+                truncate = self._inject("wechat_oa", state)
+                body = self._wechat(url.path, q, self._json_body(), state)
+                self._send(200, body, truncate=truncate)
+                return
+            elif url.path.startswith("/arcopen/"):
+                truncate = self._inject("bilibili", state)
+                body = _mutate(
+                    self._bilibili(url.path, q, state), state.faults.get("bilibili"), q, state
+                )
+                self._send(200, body, truncate=truncate)
+                return
+            else:
+                raise _Reply(404, {"message": f"no route {url.path}"})
+            self._send(200, body)
+        except _Reply as r:
+            self._send(r.status, r.body, r.headers, r.truncate)
+
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
+    ) -> None:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        if truncate:
+            raw = raw[: len(raw) // 2]  # the connection dropped mid-body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    # -- control --------------------------------------------------------------------------
+    def _control(self, method: str, path: str, state: SimState) -> Any:
+        if path == "/__sim__/health":
+            return {"ok": True, "today": state.today.isoformat()}
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        if path == "/__sim__/clock" and method == "POST":
+            state.set_today(date.fromisoformat(payload["today"]))
+            return {"today": state.today.isoformat()}
+        if path == "/__sim__/faults" and method == "POST":
+            state.faults = {k: Faults(**v) for k, v in payload.items()}
+            return {"faults": sorted(state.faults)}
+        raise _Reply(404, {"message": f"no control route {path}"})
+
+    def _inject(self, platform: str, state: SimState) -> bool:
+        """Raise a transport fault, or return whether to truncate the body."""
+        f = state.faults.get(platform)
+        draw = state.next_draw(platform)
+        if f is None:
+            return False
+        if f.latency_seconds:
+            sleep(f.latency_seconds)
+        edge = f.rate_429
+        if draw < edge:
+            raise _Reply(429, {"message": "too many requests"}, {"Retry-After": f.retry_after})
+        edge += f.rate_5xx
+        if draw < edge:
+            raise _Reply(503, {"message": "service unavailable"})
+        edge += f.rate_timeout
+        if draw < edge:
+            sleep(f.timeout_seconds)  # longer than the client waits
+        edge += f.rate_truncated
+        return draw < edge
+
+    # -- Douyin ---------------------------------------------------------------------------
+    def _douyin(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        world = state.world
+        account = world.account("douyin", q.get("open_id", ""))
+        if account is None:
+            raise _douyin_error(2100005, "参数不合法: open_id")
+        if self.headers.get("access-token") != world.token("douyin", account.account_id):
+            raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
+        if path == "/data/external/user/fans/":
+            days = self._window(q)
+            return _douyin_ok(
+                {
+                    "result_list": [
+                        {
+                            "date": d.isoformat(),
+                            "new_fans": world.account_day(account, d)["new_followers"],
+                            "total_fans": world.followers(account, d),
+                        }
+                        for d in days
+                    ]
+                },
+                state,
+            )
+        if path == "/api/douyin/v1/video/video_list/":
+            items = sorted(
+                world.contents_of(account, state.yesterday),
+                key=lambda c: c.published_at,
+                reverse=True,
+            )
+            cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 20)
+            page = items[cursor : cursor + count]
+            return _douyin_ok(
+                {
+                    "list": [self._douyin_video(c, state) for c in page],
+                    "cursor": cursor + len(page),
+                    "has_more": cursor + len(page) < len(items),
+                },
+                state,
+            )
+        if path == "/item/comment/list/":
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, state.yesterday)
+                    if c.content_id == q.get("item_id")
+                ),
+                None,
+            )
+            if content is None:
+                raise _douyin_error(2100005, "参数不合法: item_id")
+            comments = []
+            d = content.publish_date
+            while d <= state.yesterday:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            comments.sort(key=lambda c: c["created_at"], reverse=True)
+            cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 50)
+            page = comments[cursor : cursor + count]
+            return _douyin_ok(
+                {
+                    "list": [
+                        {
+                            "comment_id": c["comment_id"],
+                            "comment_user_id": c["user_id"],
+                            "content": c["text"],
+                            "create_time": int(c["created_at"].timestamp()),
+                            "digg_count": c["likes"],
+                            "reply_comment_total": 0,
+                            "top": False,
+                        }
+                        for c in page
+                    ],
+                    "cursor": cursor + len(page),
+                    "has_more": cursor + len(page) < len(comments),
+                },
+                state,
+            )
+        if path == "/data/external/item/base/":
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, state.yesterday)
+                    if c.content_id == q.get("item_id")
+                ),
+                None,
+            )
+            if content is None:
+                raise _douyin_error(2100005, "参数不合法: item_id")
+            rows = []
+            for d in self._window(q):
+                m = world.content_day(content, d)
+                # The real API sends some counts as strings: so do we, deterministically.
+                as_str = world._u("str", content.content_id, d) < 0.2
+                rows.append(
+                    {
+                        "date": d.isoformat(),
+                        "total_play": str(m["views"]) if as_str else m["views"],
+                        "total_like": m["likes"],
+                        "total_comment": m["comments"],
+                        "total_share": m["shares"],
+                        "avg_play_duration": round(m["watch_seconds"] / m["views"], 2)
+                        if m["views"]
+                        else 0,
+                    }
+                )
+            return _douyin_ok({"result_list": rows}, state)
+        raise _Reply(404, {"message": f"no route {path}"})
+
+    def _window(self, q: dict[str, str]) -> list[date]:
+        date_type = int(q.get("date_type") or 7)
+        if date_type not in (7, 15, 30):
+            raise _douyin_error(2100005, "参数不合法: date_type")
+        y = self.server.state.yesterday
+        return [y - timedelta(days=i) for i in range(date_type - 1, -1, -1)]
+
+    def _douyin_video(self, c: Any, state: SimState) -> dict[str, Any]:
+        total = state.world.content_cumulative(c, state.yesterday)
+        return {
+            "item_id": c.content_id,
+            "title": c.title,
+            "create_time": int(c.published_at.timestamp()),
+            "video_status": 1,
+            "is_top": False,
+            "media_type": 4,
+            "statistics": {
+                "play_count": total["views"],
+                "digg_count": total["likes"],
+                "comment_count": total["comments"],
+                "share_count": total["shares"],
+                "forward_count": 0,
+                "download_count": 0,
+            },
+        }
+
+    # -- WeCom and the shop --------------------------------------------------------------
+    def _wecom(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
+        staff = self._token_account("wecom", state, q.get("access_token"))
+        if staff is None:
+            raise _Reply(200, {"errcode": 40014, "errmsg": "invalid access_token"})
+        if path != "/cgi-bin/externalcontact/batch/get_by_user":
+            raise _Reply(404, {"errcode": 40066, "errmsg": "invalid url"})
+        if body.get("userid_list") != [staff.account_id]:
+            raise _Reply(200, {"errcode": 60111, "errmsg": "invalid string value `userid`"})
+        world = state.world
+        contacts = [
+            (p, added) for p, added in world.wecom_contacts(staff) if added <= state.yesterday
+        ]
+        start = int(body.get("cursor") or 0)
+        limit = min(int(body.get("limit") or 50), 100)
+        page = contacts[start : start + limit]
+        more = start + limit < len(contacts)
+        out = []
+        for person, added in page:
+            remark = world.wecom_remark_phones(person)
+            out.append(
+                {
+                    "external_contact": {
+                        "external_userid": person.ids["wecom_external_userid"],
+                        "name": f"客户{person.person_id[-4:]}",
+                        "type": 1,
+                        "gender": 2,
+                        "unionid": person.ids["wechat_unionid"],
+                    },
+                    "follow_info": {
+                        "userid": staff.account_id,
+                        "remark": "",
+                        "createtime": int(datetime.combine(added, time(10), SHANGHAI).timestamp()),
+                        "remark_mobiles": remark,
+                        "add_way": 1,
+                        "tag_id": [],
+                    },
+                }
+            )
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "external_contact_list": out,
+            "next_cursor": str(start + limit) if more else "",
+        }
+
+    def _shop(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        shop = self._token_account("shop", state, self.headers.get("access-token"))
+        if shop is None:
+            raise _Reply(
+                200,
+                {
+                    "code": 30002,
+                    "msg": "access_token已过期",
+                    "sub_code": "isv.access-token-expired",
+                },
+            )
+        if path != "/order/searchList":
+            raise _Reply(404, {"code": 40004, "msg": "api not found"})
+        start = datetime.fromtimestamp(int(q["create_time_start"]), SHANGHAI)
+        end = datetime.fromtimestamp(int(q["create_time_end"]), SHANGHAI)
+        orders = []
+        day = start.date()
+        while day <= min(end.date(), state.yesterday):
+            orders += [o for o in state.world.orders_on(day) if start <= o["paid_at"] <= end]
+            day += timedelta(days=1)
+        page, size = int(q.get("page") or 0), min(int(q.get("size") or 20), 100)
+        chunk = orders[page * size : (page + 1) * size]
+        return {
+            "code": 10000,
+            "msg": "success",
+            "data": {
+                "shop_order_list": [
+                    {
+                        "order_id": o["order_id"],
+                        "order_status": 3,
+                        "order_status_desc": "已发货",
+                        "doudian_open_id": o["buyer_id"],
+                        "post_tel": o["phone"] or "",
+                        "pay_amount": o["amount_fen"],
+                        "order_amount": o["amount_fen"],
+                        "create_time": int(o["paid_at"].timestamp()) - 60,
+                        "pay_time": int(o["paid_at"].timestamp()),
+                        "c_biz": 1 if o["content_id"] or o["room_id"] else 0,
+                        "sku_order_list": [
+                            {
+                                "product_name": "品牌爆款",
+                                "item_num": 1,
+                                "pay_amount": o["amount_fen"],
+                                "video_id": o["content_id"] or "",
+                                "room_id": o["room_id"] or "",
+                            }
+                        ],
+                    }
+                    for o in chunk
+                ],
+                "total": len(orders),
+                "page": page,
+                "size": size,
+            },
+        }
+
+    # -- Kuaishou ---------------------------------------------------------------------------
+    def _token_account(self, platform: str, state: SimState, token: str | None):
+        world = state.world
+        return next(
+            (
+                a
+                for a in world.accounts_of(platform)
+                if token == world.token(platform, a.account_id)
+            ),
+            None,
+        )
+
+    def _kuaishou(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        account = self._token_account("kuaishou", state, q.get("access_token"))
+        if account is None:
+            raise _Reply(200, {"result": 100200101, "error_msg": "access_token已过期"})
+        world, day = state.world, state.yesterday
+        if path == "/openapi/user_info":
+            return {
+                "result": 1,
+                "user_info": {
+                    "name": account.account_name,
+                    "sex": "F",
+                    "fan": world.followers(account, day),
+                    "follow": 12,
+                    "head": "",
+                    "bigHead": "",
+                    "city": "上海",
+                },
+            }
+        if path == "/openapi/photo/list":
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
+            ids = [c.content_id for c in items]
+            cursor = q.get("cursor") or ""
+            start = ids.index(cursor) + 1 if cursor in ids else 0
+            count = min(int(q.get("count") or 20), 200)
+            page = items[start : start + count]
+            more = start + count < len(items)
+            return {
+                "result": 1,
+                "cursor": page[-1].content_id if page and more else "",
+                "video_list": [
+                    self._kuaishou_photo(c, world.content_cumulative(c, day)) for c in page
+                ],
+            }
+        raise _Reply(404, {"result": 404, "error_msg": "no such api"})
+
+    @staticmethod
+    def _kuaishou_photo(c: Any, total: dict[str, int]) -> dict[str, Any]:
+        return {
+            "photo_id": c.content_id,
+            "caption": c.title,
+            "cover": "",
+            "play_url": "",
+            "create_time": int(c.published_at.timestamp() * 1000),
+            "view_count": total["views"],
+            "like_count": total["likes"],
+            "comment_count": total["comments"],
+            "pending": False,
+        }
+
+    # -- Weibo ------------------------------------------------------------------------------
+    def _weibo(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        account = self._token_account("weibo", state, q.get("access_token"))
+        if account is None:
+            raise _Reply(403, {"error": "expired_token", "error_code": 21327, "request": path})
+        world, day = state.world, state.yesterday
+        user = {
+            "id": int(account.account_id),
+            "idstr": account.account_id,
+            "screen_name": account.account_name,
+            "followers_count": world.followers(account, day),
+            "friends_count": 80,
+            "statuses_count": len(world.contents_of(account, day)),
+        }
+        page, count = max(int(q.get("page") or 1), 1), min(int(q.get("count") or 20), 100)
+        if path == "/2/users/show.json":
+            return user
+        if path == "/2/statuses/user_timeline.json":
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
+            chunk = items[(page - 1) * count : page * count]
+            return {
+                "statuses": [
+                    self._weibo_status(c, world.content_cumulative(c, day), user) for c in chunk
+                ],
+                "total_number": len(items),
+                "previous_cursor": 0,
+                "next_cursor": 0,
+            }
+        if path == "/2/comments/show.json":
+            content = next(
+                (c for c in world.contents_of(account, day) if c.content_id == q.get("id")), None
+            )
+            if content is None:
+                raise _Reply(
+                    400,
+                    {"error": "target weibo does not exist!", "error_code": 20101, "request": path},
+                )
+            comments = []
+            d = content.publish_date
+            while d <= day:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            comments.sort(key=lambda c: c["created_at"], reverse=True)
+            chunk = comments[(page - 1) * count : page * count]
+            return {
+                "comments": [
+                    {
+                        "created_at": c["created_at"].strftime("%a %b %d %H:%M:%S %z %Y"),
+                        "id": int(c["comment_id"], 16),
+                        "idstr": str(int(c["comment_id"], 16)),
+                        "text": c["text"],
+                        "user": {"id": int(c["user_id"]), "idstr": c["user_id"]},
+                    }
+                    for c in chunk
+                ],
+                "total_number": len(comments),
+            }
+        raise _Reply(404, {"error": "api not found", "error_code": 10014, "request": path})
+
+    @staticmethod
+    def _weibo_status(c: Any, total: dict[str, int], user: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "created_at": c.published_at.strftime("%a %b %d %H:%M:%S %z %Y"),
+            "id": int(c.content_id),
+            "idstr": c.content_id,
+            "mid": c.content_id,
+            "text": c.title,
+            "source": "微博 weibo.com",
+            "reposts_count": total["shares"],
+            "comments_count": total["comments"],
+            "attitudes_count": total["likes"],
+            "user": user,
+        }
+
+    # -- WeChat Official Account ----------------------------------------------------------
+    def _json_body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}") if length else {}
+
+    def _wechat(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
+        world = state.world
+        account = next(
+            (
+                a
+                for a in world.accounts_of("wechat_oa")
+                if q.get("access_token") == world.token("wechat_oa", a.account_id)
+            ),
+            None,
+        )
+        if account is None:
+            raise _Reply(
+                200,
+                {
+                    "errcode": 40001,
+                    "errmsg": "invalid credential, access_token is invalid or not latest",
+                },
+            )
+        if path.startswith("/datacube/"):
+            try:
+                begin = date.fromisoformat(body["begin_date"])
+                end = date.fromisoformat(body["end_date"])
+            except (KeyError, ValueError) as exc:
+                raise _Reply(200, {"errcode": 61500, "errmsg": "date format error"}) from exc
+            span = 1 if path.endswith("getarticlesummary") else 7
+            if end < begin or (end - begin).days >= span or end > state.yesterday:
+                raise _Reply(200, {"errcode": 61501, "errmsg": "date range error"})
+            days = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
+            return {"list": [row for d in days for row in self._datacube(path, account, d, world)]}
+        if path == "/cgi-bin/user/get":
+            openids = [
+                p.ids[f"wechat_openid:{account.account_id}"]
+                for p in world.persons_with(f"wechat_openid:{account.account_id}")
+            ]
+            start = openids.index(q["next_openid"]) + 1 if q.get("next_openid") in openids else 0
+            page = openids[start : start + 10_000]
+            return {
+                "total": len(openids),
+                "count": len(page),
+                "data": {"openid": page},
+                "next_openid": page[-1] if page else "",
+            }
+        if path == "/cgi-bin/user/info/batchget":
+            key = f"wechat_openid:{account.account_id}"
+            by_openid = {p.ids[key]: p for p in world.persons_with(key)}
+            out = []
+            for item in body.get("user_list", [])[:100]:
+                person = by_openid.get(item.get("openid"))
+                if person is None:
+                    out.append({"subscribe": 0, "openid": item.get("openid")})
+                    continue
+                out.append(
+                    {
+                        "subscribe": 1,
+                        "openid": item["openid"],
+                        "language": "zh_CN",
+                        "subscribe_time": 1_700_000_000
+                        + int(world._u("sub", person.person_id) * 6e7),
+                        "unionid": person.ids["wechat_unionid"],
+                        "remark": "",
+                        "subscribe_scene": "ADD_SCENE_SEARCH",
+                    }
+                )
+            return {"user_info_list": out}
+        if path == "/cgi-bin/comment/list":
+            msgid = f"{body.get('msg_data_id')}_{int(body.get('index', 0)) + 1}"
+            content = next(
+                (c for c in world.contents_of(account, state.yesterday) if c.content_id == msgid),
+                None,
+            )
+            if content is None:
+                raise _Reply(200, {"errcode": 88000, "errmsg": "without comment privilege"})
+            comments = []
+            d = content.publish_date
+            while d <= state.yesterday:
+                comments += world.comments_on(content, d)
+                d += timedelta(days=1)
+            begin, count = int(body.get("begin", 0)), min(int(body.get("count", 50)), 50)
+            page = comments[begin : begin + count]
+            return {
+                "errcode": 0,
+                "errmsg": "ok",
+                "total": len(comments),
+                "comment": [
+                    {
+                        "user_comment_id": int(c["comment_id"][:8], 16),
+                        "openid": c["user_id"],
+                        "create_time": int(c["created_at"].timestamp()),
+                        "content": c["text"],
+                        "comment_type": 0,
+                        "reply": {},
+                    }
+                    for c in page
+                ],
+            }
+        raise _Reply(404, {"errcode": 40066, "errmsg": "invalid url"})
+
+    def _datacube(self, path: str, account: SimAccount, d: date, world: World):
+        if path.endswith("getarticlesummary"):
+            for c in world.contents_of(account, d):
+                m = world.content_day(c, d)
+                if m["views"]:
+                    yield {
+                        "ref_date": d.isoformat(),
+                        "msgid": c.content_id,
+                        "title": c.title,
+                        "int_page_read_user": int(m["views"] * 0.8),
+                        "int_page_read_count": m["views"],
+                        "ori_page_read_user": 0,
+                        "ori_page_read_count": 0,
+                        "share_user": int(m["shares"] * 0.9),
+                        "share_count": m["shares"],
+                        "add_to_fav_user": m["saves"],
+                        "add_to_fav_count": m["saves"],
+                    }
+        elif path.endswith("getusersummary"):
+            f = world.account_day(account, d)
+            yield {
+                "ref_date": d.isoformat(),
+                "user_source": 0,
+                "new_user": f["new_followers"],
+                "cancel_user": f["unfollows"],
+            }
+        elif path.endswith("getusercumulate"):
+            yield {"ref_date": d.isoformat(), "cumulate_user": world.followers(account, d)}
+
+    # -- Bilibili -------------------------------------------------------------------------
+    def _bilibili(self, path: str, q: dict[str, str], state: SimState) -> Any:
+        account = self._bili_account(state)
+        world, day = state.world, state.yesterday
+        if path == "/arcopen/fn/data/user/stat":
+            contents = world.contents_of(account, day)
+            return _bili_ok(
+                {
+                    "following": 37,
+                    "follower": world.followers(account, day),
+                    "arc_passed_total": len(contents),
+                }
+            )
+        if path == "/arcopen/fn/archive/viewlist":
+            items = sorted(
+                world.contents_of(account, day), key=lambda c: c.published_at, reverse=True
+            )
+            pn, ps = max(int(q.get("pn") or 1), 1), min(int(q.get("ps") or 20), 50)
+            page = items[(pn - 1) * ps : pn * ps]
+            return _bili_ok(
+                {
+                    "list": [
+                        {
+                            "resource_id": c.content_id,
+                            "title": c.title,
+                            "cover": "",
+                            "tid": 201,
+                            "tag": "品牌,日常",
+                            "desc": "",
+                            "copyright": 1,
+                            "ctime": int(c.published_at.timestamp()) - 600,
+                            "ptime": int(c.published_at.timestamp()),
+                            "video_info": {
+                                "cid": 0,
+                                "filename": "",
+                                "duration": c.duration_seconds,
+                            },
+                            "addit_info": {"state": 0, "state_desc": "", "reject_reason": ""},
+                        }
+                        for c in page
+                    ],
+                    "page": {"pn": pn, "ps": ps, "total": len(items)},
+                }
+            )
+        if path == "/arcopen/fn/data/arc/stat":
+            content = next(
+                (
+                    c
+                    for c in world.contents_of(account, day)
+                    if c.content_id == q.get("resource_id")
+                ),
+                None,
+            )
+            if content is None:
+                raise _Reply(200, {"code": -404, "message": "啥都木有", "ttl": 1})
+            t = world.content_cumulative(content, day)
+            return _bili_ok(
+                {
+                    "view": t["views"],
+                    "danmaku": t["danmaku"],
+                    "reply": t["comments"],
+                    "favorite": t["saves"],
+                    "coin": t["coins"],
+                    "share": t["shares"],
+                    "like": t["likes"],
+                }
+            )
+        if path == "/arcopen/fn/data/arc/inc-stats":
+            totals: dict[str, int] = {}
+            for c in world.contents_of(account, day):
+                for k, v in world.content_day(c, day).items():
+                    totals[k] = totals.get(k, 0) + v
+            g = totals.get
+            return _bili_ok(
+                {
+                    "inc_click": g("views", 0),
+                    "inc_dm": g("danmaku", 0),
+                    "inc_reply": g("comments", 0),
+                    "inc_fav": g("saves", 0),
+                    "inc_coin": g("coins", 0),
+                    "inc_share": g("shares", 0),
+                    "inc_like": g("likes", 0),
+                    "inc_elec": 0,
+                }
+            )
+        raise _Reply(404, {"code": -404, "message": "啥都木有", "ttl": 1})
+
+    def _bili_account(self, state: SimState) -> SimAccount:
+        token = self.headers.get("access-token", "")
+        for account in state.world.accounts_of("bilibili"):
+            if token == state.world.token("bilibili", account.account_id):
+                return account
+        raise _Reply(200, {"code": -101, "message": "账号未登录", "ttl": 1})
+
+
+def _abbreviate(value: int) -> str:
+    return f"{value / 10_000:.1f}万" if value % 2 else f"{value / 10_000:.1f}w"
+
+
+def _mutate(body: Any, f: Faults | None, q: dict[str, str], state: SimState) -> Any:
+    """Apply the platform's shape faults to a successful response body."""
+    if f is None or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        return body
+    data = body["data"]
+    if isinstance(data.get("list"), list):
+        items = data["list"]
+    elif isinstance(data.get("result_list"), list):
+        items = data["result_list"]
+    else:
+        items = [data]
+    if f.repeat_across_pages and isinstance(data.get("list"), list) and items:
+        # A new item arrived between two page requests: the last item of the previous page
+        # shows up again at the top of this one.
+        cursor, pn = int(q.get("cursor") or 0), int(q.get("pn") or 1)
+        if cursor > 0 or pn > 1:
+            items.insert(0, dict(items[0]))
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if f.new_field:
+            item["sm_new_field"] = {"since": "2026-11", "value": 1}
+        if f.drop_optional:
+            for key in OPTIONAL_FIELDS & item.keys():
+                del item[key]
+        for key in COUNT_FIELDS & item.keys():
+            value = item[key]
+            if f.abbreviate_counts and isinstance(value, int) and value >= 10_000:
+                item[key] = _abbreviate(value)
+            key_draw = state.world._u("bad", json.dumps(item, sort_keys=True), key)
+            if key_draw < f.bad_record_rate:
+                item[key] = "N/A"
+    return body
+
+
+def _mutate_list(body: Any, f: Faults | None, key: str, state: SimState) -> Any:
+    """Shape faults for envelopes whose item list sits at the top level."""
+    if f is None or not isinstance(body, dict) or not isinstance(body.get(key), list):
+        return body
+    _mutate({"data": {"list": body[key]}}, f, {}, state)
+    return body
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, state: SimState, host: str = "127.0.0.1", port: int = 0):
+        super().__init__((host, port), _Handler)
+        self.state = state
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
+        thread.start()
+        return thread

@@ -1,0 +1,334 @@
+"""Publishing: copy the validated marts into the serving DuckDB file by an atomic swap.
+
+The new file is built beside the old one under a hidden name, checkpointed and closed,
+then renamed over it: a BI tool holding the old file open keeps reading the old snapshot,
+and a new connection sees the new one whole. The Parquet copy is a new folder per publish;
+``parquet`` is a symbolic link swapped atomically onto it, so a reader never sees tables
+of two publishes; the folder before last is removed (the last one may still be in use).
+Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
+
+A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
+plain copy of the served one, and only the tables, or the business dates of a dated table,
+whose content differs from the warehouse's are rewritten in it; the Parquet files of
+unchanged tables are hard links to the previous folder's. When there is no served file, or
+it is of another layout or engine, or unreadable, the publish copies everything, as the
+first one does.
+
+Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
+tables): the run that published, when, and every table's row count, so a reader can tell
+which publish it is reading and that it is whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, Limits, connect
+from serving.fingerprints import (
+    LAYOUT,
+    Change,
+    NotUpdatable,
+    Previous,
+    Table,
+    date_condition,
+    plan,
+    quote,
+    read_previous,
+    tables_of,
+)
+
+PUBLISHED_SCHEMAS = ("mart", "kpi")
+
+
+CLASSIFICATIONS = ("public", "internal", "personal")
+
+
+def column_classes(manifest: dict) -> dict[str, dict[str, str]]:
+    """``schema.table`` → column → classification, for the published dbt models.
+
+    A column's own ``meta.classification`` wins; otherwise the model's (set per folder in
+    dbt_project.yml) applies to all its columns.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["schema"] not in PUBLISHED_SCHEMAS:
+            continue
+        default = (node.get("config", {}).get("meta") or node.get("meta") or {}).get(
+            "classification"
+        )
+        columns = {}
+        for name, column in node.get("columns", {}).items():
+            meta = column.get("config", {}).get("meta") or column.get("meta") or {}
+            columns[name] = meta.get("classification", default)
+        out[f"{node['schema']}.{node['name']}"] = {"*": default, **columns}
+    return out
+
+
+def personal_columns(manifest: dict) -> dict[str, set[str]]:
+    return {
+        table: {c for c, cls in columns.items() if cls == "personal" and c != "*"}
+        for table, columns in column_classes(manifest).items()
+    }
+
+
+class PublishError(Exception):
+    """Publishing was refused or could not complete; the served mart is unchanged."""
+
+
+@dataclass
+class Published:
+    path: Path
+    tables: dict[str, int]
+    rewritten: dict[str, str] = field(default_factory=dict)  # table → what and why
+    reused: list[str] = field(default_factory=list)  # tables kept as the last publish had them
+    parquet_linked: list[str] = field(default_factory=list)  # Parquet files not rewritten
+    full_reason: str | None = None  # why everything was copied, when it was
+    publication: dict = field(default_factory=dict)  # what _publication.json says
+
+
+def publish(
+    warehouse: Path,
+    serving_db: Path,
+    parquet_dir: Path,
+    run_id: str,
+    withheld: dict[str, set[str]] | None = None,
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+) -> Published:
+    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out.
+
+    Leftovers of a publish that was killed (a hidden temporary file, an unlinked Parquet
+    folder) are removed first: they never block the next publish.
+    """
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
+    stamp = f"{run_id[:8]}-{time.time_ns()}"
+    tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
+    folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
+    limits: Limits = {"memory_limit": memory_limit, "threads": threads}
+    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, limits)
+    try:
+        try:
+            result = build.run(serving_db, parquet_dir)
+        except _UpdateFailed as failed:  # the served file is damaged where it was read
+            build.clean()
+            result = build.run(None, parquet_dir, f"updating the served file failed: {failed}")
+    except BaseException:
+        build.clean()
+        raise
+    os.replace(tmp, serving_db)
+    _swap_link(parquet_dir, folder)
+    result.path = serving_db
+    return result
+
+
+class _UpdateFailed(Exception):
+    """Updating a copy of the served file failed (a damaged block, rows that do not add
+    up): a whole publish follows."""
+
+
+@dataclass
+class _Build:
+    """One attempt at the hidden file and Parquet folder of a publish."""
+
+    warehouse: Path
+    tmp: Path
+    folder: Path
+    run_id: str
+    stamp: str
+    withheld: dict[str, set[str]]
+    limits: Limits  # DuckDB's memory_limit and threads, as the project's
+
+    def run(
+        self, serving_db: Path | None, parquet_dir: Path, full_reason: str | None = None
+    ) -> Published:
+        """Build on a copy of ``serving_db`` when it can be updated, else from nothing."""
+        con, previous, reason = self._open(serving_db)
+        try:
+            wanted = _attach(con, self.warehouse, self.withheld)
+        except BaseException:
+            con.close()
+            raise
+        try:
+            result = _update(con, wanted, previous, self.run_id, self.stamp)
+            result.full_reason = full_reason or reason
+            last = _previous_folder(parquet_dir, previous)
+            result.parquet_linked = _write_parquet(con, result, self.folder, last)
+            con.execute("checkpoint")
+        except (duckdb.Error, PublishError) as exc:
+            if previous is None:
+                raise
+            raise _UpdateFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        finally:
+            con.close()
+        return result
+
+    def clean(self) -> None:
+        _remove(self.tmp.parent.glob(f"{self.tmp.name}*"))  # with its .wal and spill folder
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _open(
+        self, serving_db: Path | None
+    ) -> tuple[duckdb.DuckDBPyConnection, Previous | None, str | None]:
+        """The hidden file as a copy of the served one, and what that one holds; or, when
+        it cannot be updated, a new empty file and the reason."""
+        if serving_db is None or not serving_db.exists():
+            return self._connect(), None, "no earlier publish"
+        shutil.copyfile(serving_db, self.tmp)  # sequential I/O; only the copy changes
+        con = None
+        try:
+            con = self._connect()
+            return con, read_previous(con, PUBLISHED_SCHEMAS), None
+        except (duckdb.Error, NotUpdatable) as exc:
+            if con is not None:
+                con.close()
+            self.clean()
+            reason = f"the served file cannot be updated: {type(exc).__name__}: {exc}"
+            return self._connect(), None, reason[:300]
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return connect(self.tmp, **self.limits)
+
+
+def _attach(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, withheld: dict[str, set[str]]
+) -> dict[str, Table]:
+    """The warehouse as catalog ``wh``, and the tables to publish from it."""
+    con.execute(f"attach '{_literal(warehouse)}' as wh (read_only)")
+    wanted = tables_of(con, "wh", PUBLISHED_SCHEMAS, withheld)
+    if not wanted:
+        raise PublishError(f"{warehouse} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish")
+    return wanted
+
+
+def _update(
+    con: duckdb.DuckDBPyConnection,
+    wanted: dict[str, Table],
+    previous: Previous | None,
+    run_id: str,
+    stamp: str,
+) -> Published:
+    """Make the open copy hold the warehouse's tables; rewrite only what changed."""
+    for schema in (*PUBLISHED_SCHEMAS, "meta"):
+        con.execute(f"create schema if not exists {schema}")
+    before = previous.tables if previous else {}
+    for gone in set(before) - set(wanted):  # no longer in the warehouse
+        con.execute(f"drop table {before[gone].sql()}")
+    result = Published(Path(), {})
+    for name, table in wanted.items():
+        change = plan(con, table, previous)
+        if change is None:
+            result.reused.append(name)
+        else:
+            _apply(con, change)
+            result.rewritten[name] = change.describe()
+        result.tables[name] = _checked_count(con, table)
+    con.execute("detach wh")
+    published_at = datetime.now(UTC).isoformat()
+    con.execute(
+        "create or replace table meta.publication as select ? as run_id, "
+        "cast(? as timestamptz) as published_at, cast(? as json) as tables, "
+        "? as stamp, ? as layout",
+        [run_id, published_at, json.dumps(result.tables), stamp, LAYOUT],
+    )
+    result.publication = {
+        "run_id": run_id,
+        "published_at": published_at,
+        "stamp": stamp,
+        "tables": result.tables,
+    }
+    return result
+
+
+def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> None:
+    table = change.table
+    source = f"select {table.select_list()} from {table.sql('wh')}"
+    if change.dates is None:
+        con.execute(f"drop table if exists {table.sql()}")
+        con.execute(f"create table {table.sql()} as {source}")
+        return
+    where = date_condition(change.dates)
+    con.execute(f"delete from {table.sql()} where {where}")
+    con.execute(f"insert into {table.sql()} {source} where {where}")
+
+
+def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """The copy's rows, which must be the warehouse's."""
+    served = con.execute(f"select count(*) from {table.sql()}").fetchone()[0]
+    expected = con.execute(f"select count(*) from {table.sql('wh')}").fetchone()[0]
+    if served != expected:
+        raise PublishError(
+            f"{table.qualified}: {served} rows served but {expected} in the warehouse"
+        )
+    return served
+
+
+def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | None:
+    """The Parquet folder of the publish being updated, when the link still points at it."""
+    if previous is None or not parquet_dir.is_symlink():
+        return None
+    folder = parquet_dir.resolve()
+    try:
+        publication = json.loads((folder / "_publication.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return folder if publication.get("stamp") == previous.stamp else None
+
+
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, result: Published, folder: Path, previous: Path | None
+) -> list[str]:
+    """Every table as Parquet: a hard link to the previous file when the table was kept."""
+    linked = []
+    for qualified in result.tables:
+        schema, table = qualified.split(".", 1)
+        target = folder / schema / f"{table}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = previous / schema / f"{table}.parquet" if previous else None
+        if qualified in result.reused and source is not None and source.is_file():
+            try:
+                os.link(source, target)
+            except OSError:  # a file system without hard links: a copy is still cheaper
+                shutil.copyfile(source, target)
+            linked.append(qualified)
+            continue
+        con.execute(f"copy {quote(schema)}.{quote(table)} to '{_literal(target)}' (format parquet)")
+    publication = json.dumps(result.publication, indent=1)
+    (folder / "_publication.json").write_text(publication, encoding="utf-8")
+    return linked
+
+
+def _literal(path: Path | str) -> str:
+    return str(path).replace("'", "''")
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _swap_link(parquet_dir: Path, folder: Path) -> None:
+    """Point ``parquet_dir`` at ``folder`` in one rename; keep only it and the one before."""
+    previous = parquet_dir.resolve() if parquet_dir.is_symlink() else None
+    if parquet_dir.exists() and not parquet_dir.is_symlink():
+        shutil.rmtree(parquet_dir)  # a plain folder from an older layout: replaced once
+    link = parquet_dir.with_name(f".{folder.name}.link")
+    link.unlink(missing_ok=True)
+    link.symlink_to(folder.name)
+    os.replace(link, parquet_dir)
+    for old in parquet_dir.parent.glob(f"{parquet_dir.name}-*"):
+        if old not in (folder, previous):
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,66 @@
+"""Helpers shared by test modules (test modules never import each other): the hand-written
+platform fixtures, one day's ingestion of a platform against the simulator, and a robot
+that receives alerts on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+
+from devtools.simulator.harness import RunningSimulator
+from ingestion.accounts import read_accounts
+from ingestion.platforms import build_source
+from ingestion.runner import ingest_day
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_json(relative: str) -> dict:
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+DAY = date(2026, 11, 20)
+
+
+def ingest(sim: RunningSimulator, env: dict[str, str], platform: str, day: date, run: str):
+    accounts = read_accounts(sim.paths.accounts)
+    source = build_source(platform, sim.paths, env)
+    try:
+        return ingest_day(
+            source, day, accounts, sim.paths, run, lambda: duckdb.connect(str(sim.paths.warehouse))
+        )
+    finally:
+        source.close()
+
+
+class Receiver:
+    """Answers each POST with the next scripted (status, body) and records the request."""
+
+    def __init__(self) -> None:
+        self.replies: list[tuple[int, dict]] = []
+        self.requests: list[tuple[str, dict]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                receiver.requests.append((self.path, body))
+                status, reply = receiver.replies.pop(0) if receiver.replies else (200, {})
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
