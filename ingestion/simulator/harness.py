@@ -11,7 +11,7 @@ import httpx
 from ingestion.accounts import Account, token_env_names, write_accounts
 from ingestion.errors import ConfigError
 from ingestion.settings import DEMO_MARKER, Paths
-from ingestion.simulator.server import SimServer, SimState
+from ingestion.simulator.server import SimServer, SimState, bilibili_app
 from ingestion.simulator.world import API_PLATFORMS, World
 
 
@@ -39,6 +39,9 @@ class RunningSimulator:
                 env[token_env_names(platform, a.account_id)[0]] = self.world.token(
                     platform, a.account_id
                 )
+        env["SOCIALMART_BILIBILI_CLIENT_ID"], env["SOCIALMART_BILIBILI_CLIENT_SECRET"] = (
+            bilibili_app(self.world)
+        )
         return env
 
     def set_today(self, today: date) -> None:

@@ -7,6 +7,8 @@ against it. Control endpoints under ``/__sim__/`` move the clock and switch faul
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from dataclasses import dataclass, field
@@ -15,8 +17,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from time import sleep
+from time import time as time_now
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from uuid import uuid4
 
 from ingestion.simulator.exports import write_exports
 from ingestion.simulator.world import SHANGHAI, SimAccount, World
@@ -68,6 +72,7 @@ class SimState:
     inbox: Path | None = None
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
+    bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -123,7 +128,18 @@ def _douyin_error(code: int, description: str) -> _Reply:
 
 
 def _bili_ok(data: Any) -> dict[str, Any]:
-    return {"code": 0, "message": "0", "ttl": 1, "data": data}
+    # Envelope: code/message/ttl/request_id (bilibili-openplatform/SignatureAlgorithm_DotnetDemo
+    # Program.cs BaseResp; https://apifox.com/apidoc/docs-site/1106400/doc-895951 samples)
+    return {"code": 0, "message": "0", "ttl": 1, "request_id": uuid4().hex, "data": data}
+
+
+def _bili_error(code: int, message: str) -> _Reply:
+    return _Reply(200, {"code": code, "message": message, "ttl": 1, "request_id": uuid4().hex})
+
+
+def bilibili_app(world: World) -> tuple[str, str]:
+    """The simulated open platform's app: (client_id, client_secret) it signs calls with."""
+    return world._hex(8, "bilibili-client-id"), world._hex(16, "bilibili-client-secret")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -188,6 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, body, truncate=truncate)
                 return
             elif url.path.startswith("/arcopen/"):
+                length = int(self.headers.get("Content-Length") or 0)
+                self._bili_body = self.rfile.read(length) if length else b""
                 truncate = self._inject("bilibili", state)
                 body = _mutate(
                     self._bilibili(url.path, q, state), state.faults.get("bilibili"), q, state
@@ -842,11 +860,59 @@ class _Handler(BaseHTTPRequestHandler):
         raise _Reply(404, {"code": -404, "message": "啥都木有", "ttl": 1})
 
     def _bili_account(self, state: SimState) -> SimAccount:
+        self._bili_check_signature(state)
         token = self.headers.get("access-token", "")
         for account in state.world.accounts_of("bilibili"):
             if token == state.world.token("bilibili", account.account_id):
                 return account
-        raise _Reply(200, {"code": -101, "message": "账号未登录", "ttl": 1})
+        raise _bili_error(127001, "access_token 验证错误")
+
+    def _bili_check_signature(self, state: SimState) -> None:
+        """Signature v2.0 as the open platform checks it (bilibili-openplatform/
+        SignatureAlgorithm_DotnetDemo README 签名机制 + Program.cs): every x-bili-* header
+        present, the client id known, the timestamp within 10 minutes of the platform's
+        clock, a fresh nonce, the body's MD5, and the HMAC-SHA256 of the sorted x-bili-*
+        headers. Codes from 状态码 (https://apifox.com/apidoc/docs-site/1106400/doc-895951):
+        127000 missing auth parameters, 127004 client_id invalid, 127012 鉴权错误 (no public
+        source gives a signature-specific code)."""
+        h = {k.lower(): v for k, v in self.headers.items()}
+        needed = [
+            "x-bili-accesskeyid",
+            "x-bili-content-md5",
+            "x-bili-signature-method",
+            "x-bili-signature-nonce",
+            "x-bili-signature-version",
+            "x-bili-timestamp",
+            "authorization",
+            "access-token",
+        ]
+        if any(not h.get(name) for name in needed):
+            raise _bili_error(127000, "缺少鉴权参数")
+        client_id, secret = bilibili_app(state.world)
+        if h["x-bili-accesskeyid"] != client_id:
+            raise _bili_error(127004, "client_id 验证错误")
+        if h["x-bili-signature-method"] != "HMAC-SHA256" or h["x-bili-signature-version"] != "2.0":
+            raise _bili_error(127012, "鉴权错误: signature method or version")
+        try:
+            stamp = int(h["x-bili-timestamp"])
+        except ValueError:
+            stamp = 0
+        # The demo's clients stamp real time; the simulated clock only sets the business day.
+        if abs(stamp - time_now()) > 600:
+            raise _bili_error(127012, "鉴权错误: timestamp")
+        if h["x-bili-content-md5"] != hashlib.md5(self._bili_body).hexdigest():
+            raise _bili_error(127012, "鉴权错误: content-md5")
+        nonce = h["x-bili-signature-nonce"]
+        with state._lock:
+            replay = nonce in state.bili_nonces
+            state.bili_nonces.add(nonce)
+        if replay:
+            raise _bili_error(127012, "鉴权错误: nonce used")
+        # Written apart from the client's signer, so a client that drifts is refused.
+        to_sign = "\n".join(f"{k}:{h[k]}" for k in sorted(h) if k.startswith("x-bili-"))
+        expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(h["authorization"], expected):
+            raise _bili_error(127012, "鉴权错误: signature")
 
 
 def _abbreviate(value: int) -> str:
