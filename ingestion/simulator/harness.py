@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import httpx
@@ -44,11 +44,11 @@ class RunningSimulator:
         )
         return env
 
-    def set_today(self, today: date) -> None:
-        """Move the platforms' clock; drops yesterday's export files into the inbox."""
-        httpx.post(
-            f"{self.base_url}/__sim__/clock", json={"today": today.isoformat()}, timeout=30
-        ).raise_for_status()
+    def set_today(self, today: date, at: time | None = None) -> None:
+        """Move the platforms' clock (to ``at`` Shanghai time of ``today``, when given);
+        drops yesterday's export files into the inbox."""
+        payload = {"today": today.isoformat(), **({"time": at.isoformat()} if at else {})}
+        httpx.post(f"{self.base_url}/__sim__/clock", json=payload, timeout=30).raise_for_status()
 
     def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
         httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()

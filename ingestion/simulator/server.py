@@ -48,6 +48,8 @@ class Faults:
     abbreviate_counts: bool = False
     bad_record_rate: float = 0.0
     latency_seconds: float = 0.0  # every response waits this long, as over a real network
+    # WeChat OA: share of articles whose comment/list answers 88000 (no comment privilege)
+    no_comment_privilege_rate: float = 0.0
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -73,6 +75,7 @@ class SimState:
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
     bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
+    clock: time = time(2, 0)  # the platforms' time of day (Asia/Shanghai) on ``today``
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,8 +84,8 @@ class SimState:
         return self.today - timedelta(days=1)
 
     def now(self) -> datetime:
-        """The platform's clock: early morning of ``today`` in Asia/Shanghai."""
-        return datetime.combine(self.today, time(2, 0), SHANGHAI)
+        """The platform's clock: ``clock`` (early morning by default) of ``today``, Shanghai."""
+        return datetime.combine(self.today, self.clock, SHANGHAI)
 
     def set_today(self, today: date) -> None:
         with self._lock:
@@ -239,6 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         if path == "/__sim__/clock" and method == "POST":
+            if payload.get("time"):
+                state.clock = time.fromisoformat(payload["time"])
             state.set_today(date.fromisoformat(payload["today"]))
             return {"today": state.today.isoformat()}
         if path == "/__sim__/faults" and method == "POST":
@@ -673,6 +678,12 @@ class _Handler(BaseHTTPRequestHandler):
             span = 1 if path.endswith("getarticlesummary") else 7
             if end < begin or (end - begin).days >= span or end > state.yesterday:
                 raise _Reply(200, {"errcode": 61501, "errmsg": "date range error"})
+            # "请于每天上午8点后查询公众号前一天的数据": before 08:00 Beijing time of the next
+            # day the day is not complete and its lists are empty (analysis_data overview,
+            # https://developers.weixin.qq.com/doc/subscription/guide/product/analysis_data/analysis_data.html)
+            ready_at = datetime.combine(end + timedelta(days=1), time(8, 0), SHANGHAI)
+            if state.now() < ready_at:
+                return {"list": []}
             days = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
             return {"list": [row for d in days for row in self._datacube(path, account, d, world)]}
         if path == "/cgi-bin/user/get":
@@ -716,14 +727,22 @@ class _Handler(BaseHTTPRequestHandler):
                 (c for c in world.contents_of(account, state.yesterday) if c.content_id == msgid),
                 None,
             )
+            # Errors: api_openarticlecomment error table (research notes C.5)
             if content is None:
+                raise _Reply(200, {"errcode": 88001, "errmsg": "msg_data is not exists"})
+            f = state.faults.get("wechat_oa")
+            if f and world._u("no-comment-privilege", msgid) < f.no_comment_privilege_rate:
                 raise _Reply(200, {"errcode": 88000, "errmsg": "without comment privilege"})
+            # count must be < 50 (api_listcomment); the refusal's code has no public source:
+            # 40097 "invalid args" is an assumption (docs/platforms.md)
+            if int(body.get("count", 0)) >= 50:
+                raise _Reply(200, {"errcode": 40097, "errmsg": "invalid args: count"})
             comments = []
             d = content.publish_date
             while d <= state.yesterday:
                 comments += world.comments_on(content, d)
                 d += timedelta(days=1)
-            begin, count = int(body.get("begin", 0)), min(int(body.get("count", 50)), 50)
+            begin, count = int(body.get("begin", 0)), int(body.get("count", 0))
             page = comments[begin : begin + count]
             return {
                 "errcode": 0,
