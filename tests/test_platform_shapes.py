@@ -170,10 +170,9 @@ def test_kuaishou_photo_list_pages_by_cursor():
     def route(r: httpx.Request):
         if r.url.path == "/openapi/user_info":
             return {"result": 1, "user_info": {"name": "官方", "fan": "12.5w", "follow": 3}}
-        if r.url.params["cursor"] == "":
+        if "cursor" not in r.url.params:
             return {
                 "result": 1,
-                "cursor": "p2",
                 "video_list": [
                     {
                         "photo_id": "p1",
@@ -185,9 +184,11 @@ def test_kuaishou_photo_list_pages_by_cursor():
                     }
                 ],
             }
+        if r.url.params["cursor"] == "p2":
+            return {"result": 1, "video_list": []}
+        assert r.url.params["cursor"] == "p1"  # the oldest photo of the previous page
         return {
             "result": 1,
-            "cursor": "",
             "video_list": [
                 {
                     "photo_id": "p2",

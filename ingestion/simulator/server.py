@@ -522,7 +522,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _kuaishou(self, path: str, q: dict[str, str], state: SimState) -> Any:
         account = self._token_account("kuaishou", state, q.get("access_token"))
         if account is None:
-            raise _Reply(200, {"result": 100200101, "error_msg": "access_token已过期"})
+            # 100200108 access_token 过期 (https://apifox.com/apidoc/project-462993/doc-355272)
+            raise _Reply(200, {"result": 100200108, "error_msg": "access_token过期"})
         world, day = state.world, state.yesterday
         if path == "/openapi/user_info":
             return {
@@ -546,10 +547,10 @@ class _Handler(BaseHTTPRequestHandler):
             start = ids.index(cursor) + 1 if cursor in ids else 0
             count = min(int(q.get("count") or 20), 200)
             page = items[start : start + count]
-            more = start + count < len(items)
+            # cursor = the oldest photo_id of the previous page; no cursor in the answer
+            # (zhuovi/XiaoFeng.KuaiShou OpenAPI.cs, Model/VideoListModel.cs)
             return {
                 "result": 1,
-                "cursor": page[-1].content_id if page and more else "",
                 "video_list": [
                     self._kuaishou_photo(c, world.content_cumulative(c, day)) for c in page
                 ],
