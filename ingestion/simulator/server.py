@@ -75,7 +75,9 @@ class SimState:
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
     bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
-    clock: time = time(2, 0)  # the platforms' time of day (Asia/Shanghai) on ``today``
+    # the platforms' time of day (Asia/Shanghai) on ``today``: the data team's mid-morning,
+    # when every platform has closed yesterday (WeChat datacube after 08:00, Douyin ~10:00)
+    clock: time = time(10, 30)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
