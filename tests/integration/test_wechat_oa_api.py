@@ -133,6 +133,7 @@ def test_the_simulator_answers_empty_lists_until_eight_and_refuses_count_50(simu
     token = next(v for k, v in sim_env.items() if k.startswith("SOCIALMART_WECHAT_OA_TOKEN"))
     day = {"begin_date": "2026-11-20", "end_date": "2026-11-20"}
     url = f"{simulator.base_url}/datacube/getusercumulate"
+    simulator.set_today(date(2026, 11, 21), at=time(7, 59))  # the 03:00 schedule's side of 8
     assert httpx.post(url, params={"access_token": token}, json=day).json() == {"list": []}
     simulator.set_today(date(2026, 11, 21), at=time(8, 30))
     assert httpx.post(url, params={"access_token": token}, json=day).json()["list"]
