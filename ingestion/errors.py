@@ -8,13 +8,17 @@
     ├── TransportError             the request never got an answer (connect error, timeout)
     ├── PlatformError              the platform answered, but not with data
     │   ├── RateLimitedError       HTTP 429 or the platform's own throttling code
+    │   ├── QuotaExhaustedError    a quota that a back-off cannot wait out (hourly/daily):
+    │   │                          the platform's run stops and resumes on the next run
     │   ├── ServerError            HTTP 5xx or the platform's "system busy" code
     │   └── AuthError              the token was refused
     ├── BadResponseError           a body that is not the platform's shape (truncated JSON, …)
     ├── ExportFileError            an export file that cannot be read (names file and row)
     └── DayUnavailableError        the platform no longer serves that day: replay from landing
+        └── DayNotReadyError       the platform has not finished that day yet: raw is kept
 
-Transport, rate-limit, server and bad-response errors are retried; the others are not.
+Transport, rate-limit, server and bad-response errors are retried; the others are not
+(a quota that is exhausted is not retried: waiting 30 s cannot outlast an hourly window).
 """
 
 from __future__ import annotations
@@ -95,6 +99,11 @@ class RateLimitedError(PlatformError):
     """HTTP 429, or the platform's throttling error code."""
 
 
+class QuotaExhaustedError(PlatformError):
+    """The platform's call quota (per user, app or IP, per hour or day) is used up: stop the
+    platform's run with this message and resume on the next run, never retry in a loop."""
+
+
 class ServerError(PlatformError):
     """HTTP 5xx, or the platform's transient 'system busy' code."""
 
@@ -117,3 +126,8 @@ RETRYABLE = (TransportError, RateLimitedError, ServerError, BadResponseError)
 class DayUnavailableError(IngestionError):
     """The platform no longer serves that day (snapshot-only, or past its look-back window);
     only its landing files can replay it."""
+
+
+class DayNotReadyError(DayUnavailableError):
+    """The platform answers for the day but has not finished it (e.g. WeChat's datacube
+    before 08:00 of the next day): an empty answer then is "not ready", never zero."""

@@ -25,6 +25,7 @@ from ingestion.errors import (
     AuthError,
     BadResponseError,
     PlatformError,
+    QuotaExhaustedError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -93,6 +94,7 @@ class ApiClient:
     # The platform's own error codes, by what a client should do about them.
     auth_codes: frozenset[object] = frozenset()
     throttle_codes: frozenset[object] = frozenset()
+    quota_codes: frozenset[object] = frozenset()  # exhausted quotas: stop, do not retry
     busy_codes: frozenset[object] = frozenset()
 
     def __init__(
@@ -131,11 +133,20 @@ class ApiClient:
         """An error code the envelope reported, as the exception that says what to do."""
         if code in self.auth_codes:
             raise AuthError(message, code=code)
+        if code in self.quota_codes:
+            raise QuotaExhaustedError(message, code=code)
         if code in self.throttle_codes:
             raise RateLimitedError(message, code=code)
         if code in self.busy_codes:
             raise ServerError(message, code=code)
         raise PlatformError(message, code=code)
+
+    def sign(
+        self, method: str, path: str, headers: dict[str, str], content: bytes
+    ) -> dict[str, str]:
+        """The headers to send with one attempt of a request (platforms that sign their
+        calls add a fresh nonce and timestamp here, so a retry is never a replay)."""
+        return headers
 
     def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         """GET with retries; returns the parsed body once the envelope says success."""
@@ -195,8 +206,14 @@ class ApiClient:
     def _send(self, method, path, params, headers, body, request: str):
         self._limiter.wait()
         self.requests_sent += 1
+        content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        headers = self.sign(method, path, dict(headers), content)
+        if body is not None:
+            headers.setdefault("Content-Type", "application/json")
         try:
-            response = self._http.request(method, path, params=params, headers=headers, json=body)
+            response = self._http.request(
+                method, path, params=params, headers=headers, content=content or None
+            )
         except httpx.TimeoutException as exc:
             raise TransportError(f"{request}: timed out ({exc.__class__.__name__})") from exc
         except httpx.TransportError as exc:

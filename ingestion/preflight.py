@@ -6,7 +6,8 @@ setting, never stopping at the first; ``require`` returns the accounts or raises
 
 - the account registry (``accounts.parse_accounts``): the file and its header, rows with
   too many or too few values, unknown platforms, empty account ids, roles, duplicates;
-- credentials: a token for every account of an API platform (export platforms need none);
+- credentials: a token for every account of an API platform (export platforms need none),
+  and the app credentials of platforms that sign their calls (``APP_CREDENTIALS``);
 - settings: base URLs, rate limits, concurrency and timeouts of the API platforms, the
   hashing key, DuckDB's memory limit and the alert webhook's URL.
 
@@ -28,7 +29,7 @@ import duckdb
 
 from ingestion.accounts import Account, Registry, parse_accounts, token_for
 from ingestion.errors import ConfigError, PreflightError, Problem
-from ingestion.platforms import PLATFORMS, read_http_policy
+from ingestion.platforms import PLATFORMS, bilibili, read_http_policy
 from ingestion.privacy import KEY_VARIABLE, hash_key
 from ingestion.settings import Paths
 from ingestion.warehouse import MEMORY_LIMIT_VARIABLE as MEMORY_LIMIT
@@ -36,6 +37,9 @@ from ingestion.warehouse import connect
 
 ALERT_WEBHOOK_URL = "SOCIALMART_ALERT_WEBHOOK_URL"
 EXIT_PROBLEMS = 2
+# Platforms whose calls are signed with the app's own id and secret, besides each account's
+# token: the variables, needed as soon as the registry has an account of the platform.
+APP_CREDENTIALS = {"bilibili": (bilibili.CLIENT_ID, bilibili.CLIENT_SECRET)}
 
 
 def check(paths: Paths, environ: Mapping[str, str]) -> list[Problem]:
@@ -69,6 +73,13 @@ def credential_problems(registry: Registry, environ: Mapping[str, str]) -> list[
             token_for(account.platform, account.account_id, environ)
         except ConfigError as exc:
             problems.append(Problem(str(exc), registry.path, row, "account_id"))
+    used = {a.platform for a in registry.accounts}
+    for platform, names in APP_CREDENTIALS.items():
+        for name in names:
+            if platform in used and not (environ.get(name) or "").strip():
+                problems.append(
+                    Problem(f"{platform} signs every call with its app's id and secret", field=name)
+                )
     return problems
 
 

@@ -36,6 +36,7 @@ class IngestResult:
     landing_file: str | None = None
     replayed: bool = False
     skipped: str | None = None  # why nothing was loaded, when nothing could be
+    skipped_items: list[str] = field(default_factory=list)  # entities or items left out, why
     requests: int = 0
     retries: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
@@ -75,6 +76,7 @@ def ingest_day(
         landed = write_pages(paths.landing, source.platform, day, run_id, pages)
     finally:
         result.rejected_files = list(getattr(source, "rejected_files", []))
+        result.skipped_items = list(getattr(source, "skip_reasons", []))
         client = getattr(source, "client", None)
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import httpx
 
-from devtools.simulator.server import SimServer, SimState
+from devtools.simulator.server import SimServer, SimState, bilibili_app
 from devtools.simulator.world import API_PLATFORMS, World
 from ingestion.accounts import Account, token_env_names, write_accounts
 from ingestion.errors import ConfigError
@@ -39,13 +39,16 @@ class RunningSimulator:
                 env[token_env_names(platform, a.account_id)[0]] = self.world.token(
                     platform, a.account_id
                 )
+        env["SOCIALMART_BILIBILI_CLIENT_ID"], env["SOCIALMART_BILIBILI_CLIENT_SECRET"] = (
+            bilibili_app(self.world)
+        )
         return env
 
-    def set_today(self, today: date) -> None:
-        """Move the platforms' clock; drops yesterday's export files into the inbox."""
-        httpx.post(
-            f"{self.base_url}/__sim__/clock", json={"today": today.isoformat()}, timeout=30
-        ).raise_for_status()
+    def set_today(self, today: date, at: time | None = None) -> None:
+        """Move the platforms' clock (to ``at`` Shanghai time of ``today``, when given);
+        drops yesterday's export files into the inbox."""
+        payload = {"today": today.isoformat(), **({"time": at.isoformat()} if at else {})}
+        httpx.post(f"{self.base_url}/__sim__/clock", json=payload, timeout=30).raise_for_status()
 
     def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
         httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()

@@ -7,6 +7,8 @@ against it. Control endpoints under ``/__sim__/`` move the clock and switch faul
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from dataclasses import dataclass, field
@@ -15,8 +17,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from time import sleep
+from time import time as time_now
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from uuid import uuid4
 
 from devtools.simulator.exports import write_exports
 from devtools.simulator.world import SHANGHAI, SimAccount, World
@@ -44,6 +48,8 @@ class Faults:
     abbreviate_counts: bool = False
     bad_record_rate: float = 0.0
     latency_seconds: float = 0.0  # every response waits this long, as over a real network
+    # WeChat OA: share of articles whose comment/list answers 88000 (no comment privilege)
+    no_comment_privilege_rate: float = 0.0
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -68,6 +74,10 @@ class SimState:
     inbox: Path | None = None
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
+    bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
+    # the platforms' time of day (Asia/Shanghai) on ``today``: the data team's mid-morning,
+    # when every platform has closed yesterday (WeChat datacube after 08:00, Douyin ~10:00)
+    clock: time = time(10, 30)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,8 +86,8 @@ class SimState:
         return self.today - timedelta(days=1)
 
     def now(self) -> datetime:
-        """The platform's clock: early morning of ``today`` in Asia/Shanghai."""
-        return datetime.combine(self.today, time(2, 0), SHANGHAI)
+        """The platform's clock: ``clock`` (early morning by default) of ``today``, Shanghai."""
+        return datetime.combine(self.today, self.clock, SHANGHAI)
 
     def set_today(self, today: date) -> None:
         with self._lock:
@@ -123,7 +133,18 @@ def _douyin_error(code: int, description: str) -> _Reply:
 
 
 def _bili_ok(data: Any) -> dict[str, Any]:
-    return {"code": 0, "message": "0", "ttl": 1, "data": data}
+    # Envelope: code/message/ttl/request_id (bilibili-openplatform/SignatureAlgorithm_DotnetDemo
+    # Program.cs BaseResp; https://apifox.com/apidoc/docs-site/1106400/doc-895951 samples)
+    return {"code": 0, "message": "0", "ttl": 1, "request_id": uuid4().hex, "data": data}
+
+
+def _bili_error(code: int, message: str) -> _Reply:
+    return _Reply(200, {"code": code, "message": message, "ttl": 1, "request_id": uuid4().hex})
+
+
+def bilibili_app(world: World) -> tuple[str, str]:
+    """The simulated open platform's app: (client_id, client_secret) it signs calls with."""
+    return world._hex(8, "bilibili-client-id"), world._hex(16, "bilibili-client-secret")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -188,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, body, truncate=truncate)
                 return
             elif url.path.startswith("/arcopen/"):
+                length = int(self.headers.get("Content-Length") or 0)
+                self._bili_body = self.rfile.read(length) if length else b""
                 truncate = self._inject("bilibili", state)
                 body = _mutate(
                     self._bilibili(url.path, q, state), state.faults.get("bilibili"), q, state
@@ -221,6 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         if path == "/__sim__/clock" and method == "POST":
+            if payload.get("time"):
+                state.clock = time.fromisoformat(payload["time"])
             state.set_today(date.fromisoformat(payload["today"]))
             return {"today": state.today.isoformat()}
         if path == "/__sim__/faults" and method == "POST":
@@ -499,7 +524,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _kuaishou(self, path: str, q: dict[str, str], state: SimState) -> Any:
         account = self._token_account("kuaishou", state, q.get("access_token"))
         if account is None:
-            raise _Reply(200, {"result": 100200101, "error_msg": "access_token已过期"})
+            # 100200108 access_token 过期 (https://apifox.com/apidoc/project-462993/doc-355272)
+            raise _Reply(200, {"result": 100200108, "error_msg": "access_token过期"})
         world, day = state.world, state.yesterday
         if path == "/openapi/user_info":
             return {
@@ -523,10 +549,10 @@ class _Handler(BaseHTTPRequestHandler):
             start = ids.index(cursor) + 1 if cursor in ids else 0
             count = min(int(q.get("count") or 20), 200)
             page = items[start : start + count]
-            more = start + count < len(items)
+            # cursor = the oldest photo_id of the previous page; no cursor in the answer
+            # (zhuovi/XiaoFeng.KuaiShou OpenAPI.cs, Model/VideoListModel.cs)
             return {
                 "result": 1,
-                "cursor": page[-1].content_id if page and more else "",
                 "video_list": [
                     self._kuaishou_photo(c, world.content_cumulative(c, day)) for c in page
                 ],
@@ -655,6 +681,12 @@ class _Handler(BaseHTTPRequestHandler):
             span = 1 if path.endswith("getarticlesummary") else 7
             if end < begin or (end - begin).days >= span or end > state.yesterday:
                 raise _Reply(200, {"errcode": 61501, "errmsg": "date range error"})
+            # "请于每天上午8点后查询公众号前一天的数据": before 08:00 Beijing time of the next
+            # day the day is not complete and its lists are empty (analysis_data overview,
+            # https://developers.weixin.qq.com/doc/subscription/guide/product/analysis_data/analysis_data.html)
+            ready_at = datetime.combine(end + timedelta(days=1), time(8, 0), SHANGHAI)
+            if state.now() < ready_at:
+                return {"list": []}
             days = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
             return {"list": [row for d in days for row in self._datacube(path, account, d, world)]}
         if path == "/cgi-bin/user/get":
@@ -698,14 +730,22 @@ class _Handler(BaseHTTPRequestHandler):
                 (c for c in world.contents_of(account, state.yesterday) if c.content_id == msgid),
                 None,
             )
+            # Errors: api_openarticlecomment error table (research notes C.5)
             if content is None:
+                raise _Reply(200, {"errcode": 88001, "errmsg": "msg_data is not exists"})
+            f = state.faults.get("wechat_oa")
+            if f and world._u("no-comment-privilege", msgid) < f.no_comment_privilege_rate:
                 raise _Reply(200, {"errcode": 88000, "errmsg": "without comment privilege"})
+            # count must be < 50 (api_listcomment); the refusal's code has no public source:
+            # 40097 "invalid args" is an assumption (docs/platforms.md)
+            if int(body.get("count", 0)) >= 50:
+                raise _Reply(200, {"errcode": 40097, "errmsg": "invalid args: count"})
             comments = []
             d = content.publish_date
             while d <= state.yesterday:
                 comments += world.comments_on(content, d)
                 d += timedelta(days=1)
-            begin, count = int(body.get("begin", 0)), min(int(body.get("count", 50)), 50)
+            begin, count = int(body.get("begin", 0)), int(body.get("count", 0))
             page = comments[begin : begin + count]
             return {
                 "errcode": 0,
@@ -842,11 +882,59 @@ class _Handler(BaseHTTPRequestHandler):
         raise _Reply(404, {"code": -404, "message": "啥都木有", "ttl": 1})
 
     def _bili_account(self, state: SimState) -> SimAccount:
+        self._bili_check_signature(state)
         token = self.headers.get("access-token", "")
         for account in state.world.accounts_of("bilibili"):
             if token == state.world.token("bilibili", account.account_id):
                 return account
-        raise _Reply(200, {"code": -101, "message": "账号未登录", "ttl": 1})
+        raise _bili_error(127001, "access_token 验证错误")
+
+    def _bili_check_signature(self, state: SimState) -> None:
+        """Signature v2.0 as the open platform checks it (bilibili-openplatform/
+        SignatureAlgorithm_DotnetDemo README 签名机制 + Program.cs): every x-bili-* header
+        present, the client id known, the timestamp within 10 minutes of the platform's
+        clock, a fresh nonce, the body's MD5, and the HMAC-SHA256 of the sorted x-bili-*
+        headers. Codes from 状态码 (https://apifox.com/apidoc/docs-site/1106400/doc-895951):
+        127000 missing auth parameters, 127004 client_id invalid, 127012 鉴权错误 (no public
+        source gives a signature-specific code)."""
+        h = {k.lower(): v for k, v in self.headers.items()}
+        needed = [
+            "x-bili-accesskeyid",
+            "x-bili-content-md5",
+            "x-bili-signature-method",
+            "x-bili-signature-nonce",
+            "x-bili-signature-version",
+            "x-bili-timestamp",
+            "authorization",
+            "access-token",
+        ]
+        if any(not h.get(name) for name in needed):
+            raise _bili_error(127000, "缺少鉴权参数")
+        client_id, secret = bilibili_app(state.world)
+        if h["x-bili-accesskeyid"] != client_id:
+            raise _bili_error(127004, "client_id 验证错误")
+        if h["x-bili-signature-method"] != "HMAC-SHA256" or h["x-bili-signature-version"] != "2.0":
+            raise _bili_error(127012, "鉴权错误: signature method or version")
+        try:
+            stamp = int(h["x-bili-timestamp"])
+        except ValueError:
+            stamp = 0
+        # The demo's clients stamp real time; the simulated clock only sets the business day.
+        if abs(stamp - time_now()) > 600:
+            raise _bili_error(127012, "鉴权错误: timestamp")
+        if h["x-bili-content-md5"] != hashlib.md5(self._bili_body).hexdigest():
+            raise _bili_error(127012, "鉴权错误: content-md5")
+        nonce = h["x-bili-signature-nonce"]
+        with state._lock:
+            replay = nonce in state.bili_nonces
+            state.bili_nonces.add(nonce)
+        if replay:
+            raise _bili_error(127012, "鉴权错误: nonce used")
+        # Written apart from the client's signer, so a client that drifts is refused.
+        to_sign = "\n".join(f"{k}:{h[k]}" for k in sorted(h) if k.startswith("x-bili-"))
+        expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(h["authorization"], expected):
+            raise _bili_error(127012, "鉴权错误: signature")
 
 
 def _abbreviate(value: int) -> str:

@@ -1,8 +1,15 @@
 """Kuaishou open platform (open.kuaishou.com): user info and the photo (video) list.
 
 Envelope: ``{"result": 1, ...}`` is success, any other ``result`` an error with
-``error_msg``; auth by the ``app_id`` + ``access_token`` query parameters; the photo list
-pages by ``cursor`` + ``count``. Counts are lifetime totals of now (fans, views, likes,
+``error_msg``; auth by the ``app_id`` + ``access_token`` query parameters
+(https://open.kuaishou.com/platformDocs/openAbility/userInformation/publicInformation.html;
+zhuovi/XiaoFeng.KuaiShou @ 75bcd261 ``Model/ResultModel.cs``). The photo list answers
+``video_list`` (XiaoFeng.KuaiShou ``Model/VideoListModel.cs``) and pages by passing the
+oldest ``photo_id`` of the previous page as ``cursor`` with ``count`` ≤ 200 (``OpenAPI.cs``
+doc comment); no response-side cursor is documented, so paging stops on an empty page or
+a cursor that does not move. 100100402 请求超限 (a user over 1,000 calls a day, the app
+over 100,000, or a banned user: ``Enum/ErrorCode.cs``) stops the run, naming the account.
+Counts are lifetime totals of now (fans, views, likes,
 comments per photo), so like Bilibili a day is fetched the morning after and older days
 replay from landing.
 """
@@ -14,9 +21,7 @@ from datetime import date
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.errors import (
-    BadResponseError,
-)
+from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
@@ -24,10 +29,12 @@ from ingestion.schema import RecordSchema
 DEFAULT_BASE_URL = "https://open.kuaishou.com"
 USER_INFO = "/openapi/user_info"
 PHOTO_LIST = "/openapi/photo/list"
-AUTH_RESULTS = {100200100, 100200101, 100200103}  # token missing / expired / revoked
-THROTTLE_RESULTS = {100200500}
-BUSY_RESULTS = {100100000}
-PAGE_SIZE = 20
+# oauth2 codes (https://apifox.com/apidoc/project-462993/doc-355272): 100200102 refused,
+# 100200108 access_token expired, 100200109/110/111 cancelled / expired / never authorised
+AUTH_RESULTS = {100200101, 100200102, 100200108, 100200109, 100200110, 100200111}
+QUOTA_RESULTS = {100100402}
+BUSY_RESULTS = {100200500}  # 服务内部错误
+PAGE_SIZE = 100  # count: default 20, max 200
 
 SCHEMAS = {
     "user_info": RecordSchema(required=("account_id",), counts=("fan", "follow")),
@@ -42,7 +49,7 @@ SCHEMAS = {
 class KuaishouClient(ApiClient):
     platform = "kuaishou"
     busy_codes = frozenset(BUSY_RESULTS)
-    throttle_codes = frozenset(THROTTLE_RESULTS)
+    quota_codes = frozenset(QUOTA_RESULTS)
     auth_codes = frozenset(AUTH_RESULTS)
 
     def check_body(self, body: Any, request: str) -> None:
@@ -62,24 +69,37 @@ class KuaishouSource(ApiSource):
     snapshot_only = True
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        app_id = self.environ.get("SOCIALMART_KUAISHOU_APP_ID", "")
         for account in accounts:
-            auth = {
-                "app_id": app_id,
-                "access_token": self.token(account),
-            }
-            ctx = {"account_id": account.account_id}
-            info, served_at = self.client.get_json_dated(USER_INFO, auth, {})
-            require_snapshot_of(self.platform, served_at, day)
-            yield Page(self.platform, "user_info", USER_INFO, ctx, info)
-            cursor = ""
-            while True:
-                query = {"cursor": cursor, "count": PAGE_SIZE}
-                body = self.client.get_json(PHOTO_LIST, {**auth, **query}, {})
-                yield Page(self.platform, "photos", PHOTO_LIST, {**ctx, **query}, body)
-                cursor = body.get("cursor") or ""
-                if not body.get("video_list") or not cursor:
-                    break
+            try:
+                yield from self._account(day, account)
+            except QuotaExhaustedError as exc:
+                raise QuotaExhaustedError(
+                    f"kuaishou account {account.account_id}: 100100402 请求超限 (over 1,000 "
+                    "calls a day for the user or 100,000 for the app, or the user is banned); "
+                    f"stopping kuaishou for this run, the next run resumes. {exc}",
+                    code=exc.code,
+                ) from exc
+
+    def _account(self, day: date, account: Account) -> Iterator[Page]:
+        app_id = self.environ.get("SOCIALMART_KUAISHOU_APP_ID", "")
+        auth = {"app_id": app_id, "access_token": self.token(account)}
+        ctx = {"account_id": account.account_id}
+        info, served_at = self.client.get_json_dated(USER_INFO, auth, {})
+        require_snapshot_of(self.platform, served_at, day)
+        yield Page(self.platform, "user_info", USER_INFO, ctx, info)
+        cursor = ""
+        while True:
+            query = {"count": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+            body = self.client.get_json(PHOTO_LIST, {**auth, **query}, {})
+            yield Page(self.platform, "photos", PHOTO_LIST, {**ctx, **query}, body)
+            photos = body.get("video_list") or []
+            if not photos:
+                break
+            oldest = min(photos, key=lambda p: int(p.get("create_time") or 0))
+            following = str(oldest.get("photo_id") or "")
+            if not following or following == cursor:
+                break
+            cursor = following
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
         ctx = {"account_id": page["params"]["account_id"]}

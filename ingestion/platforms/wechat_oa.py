@@ -6,18 +6,27 @@ Envelope: ``{"errcode": 0, "errmsg": "ok", ...}`` (success may omit errcode); au
 ``next_openid`` and ``user/info/batchget`` adds each follower's ``unionid`` (the id shared
 across the brand's WeChat apps); comments page by ``begin``/``count`` per article.
 The follower list is a snapshot of now: it is fetched only for yesterday.
+
+Sources (research notes §C): datacube readiness "请于每天上午8点后查询公众号前一天的数据"
+(https://developers.weixin.qq.com/doc/subscription/guide/product/analysis_data/analysis_data.html,
+https://developers.weixin.qq.com/doc/service/api/wedata/user/api_getusersummary): before
+08:00 Beijing time of the next day the datacube answers empty lists, which mean "not
+ready", never zero; the day's datacube and comments are then left as raw has them.
+comment/list (https://developers.weixin.qq.com/doc/service/api/leaving/api_listcomment):
+``count`` must be < 50; 88000 (no comment privilege), 88001 (msg_data does not exist, e.g.
+an article that was not mass-sent) and 88002 (limited for safety)
+(https://developers.weixin.qq.com/doc/subscription/api/leaving/api_openarticlecomment.html)
+skip that article with a recorded reason; the rest of the day loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Generator, Iterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.errors import (
-    BadResponseError,
-)
+from ingestion.errors import BadResponseError, PlatformError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, snapshot_day
 from ingestion.schema import RecordSchema
@@ -31,10 +40,22 @@ USER_GET = "/cgi-bin/user/get"
 USER_BATCHGET = "/cgi-bin/user/info/batchget"
 COMMENT_LIST = "/cgi-bin/comment/list"
 AUTH_CODES = {40001, 40014, 42001}
-THROTTLE_CODES = {45009, 45011}
+# 45009: the API's daily quota is used up ("reach max api daily quota limit"): waiting
+# cannot help, the run stops and the next one resumes (API_Call_Limits page); 45011 is the
+# short-term frequency limit, which a back-off can wait out.
+QUOTA_CODES = {45009}
+THROTTLE_CODES = {45011}
 BUSY_CODES = {-1}
 BATCH = 100  # batchget takes at most 100 openids
-COMMENT_PAGE = 50
+COMMENT_PAGE = 49  # comment/list refuses count >= 50 (api_listcomment)
+# comment/list codes that concern one article, not the account (api_openarticlecomment)
+ARTICLE_SKIP_CODES = {
+    88000: "without comment privilege",
+    88001: "msg_data is not exists (not a mass-sent article)",
+    88002: "article is limit for safety",
+}
+DATACUBE_READY_AT = time(8, 0)  # Beijing time, the day after (analysis_data overview)
+DATACUBE_ENTITIES = ("article_daily", "user_summary", "user_cumulate", "comments")
 
 SCHEMAS = {
     "article_daily": RecordSchema(
@@ -59,7 +80,8 @@ SCHEMAS = {
     ),
     "followers": RecordSchema(required=("account_id", "openid"), timestamps=("subscribe_time",)),
     "comments": RecordSchema(
-        required=("account_id", "msg_data_id", "user_comment_id", "openid"),
+        # openid is absent when the commenter used a non-WeChat identity (api_listcomment)
+        required=("account_id", "msg_data_id", "user_comment_id"),
         timestamps=("create_time",),
     ),
 }
@@ -69,6 +91,7 @@ class WechatClient(ApiClient):
     platform = "wechat_oa"
     busy_codes = frozenset(BUSY_CODES)
     throttle_codes = frozenset(THROTTLE_CODES)
+    quota_codes = frozenset(QUOTA_CODES)
     auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
@@ -90,23 +113,61 @@ class WechatOaSource(ApiSource):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()  # entities the last fetch could not take
+        self.skip_reasons: list[str] = []  # why, and which items were skipped
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         window = {"begin_date": day.isoformat(), "end_date": day.isoformat()}
         self.skipped_entities = set()
+        self.skip_reasons = []
         for account in accounts:
             auth = {"access_token": self.token(account)}
             ctx = {"account_id": account.account_id}
-            articles = self.client.post_json(ARTICLE_SUMMARY, auth, window, {})
-            yield Page(self.platform, "article_daily", ARTICLE_SUMMARY, {**ctx, **window}, articles)
-            for entity, path in (("user_summary", USER_SUMMARY), ("user_cumulate", USER_CUMULATE)):
-                body = self.client.post_json(path, auth, window, {})
-                yield Page(self.platform, entity, path, {**ctx, **window}, body)
-            for item in articles.get("list") or []:
-                yield from self._comments(auth, ctx, item["msgid"])
+            cumulate, served_at = self.client.post_json_dated(USER_CUMULATE, auth, window, {})
+            ready_at = datetime.combine(day + timedelta(days=1), DATACUBE_READY_AT, SHANGHAI)
+            if served_at < ready_at or not cumulate.get("list"):
+                # Empty lists before the day is complete: "not ready", never zero.
+                self.skipped_entities |= set(DATACUBE_ENTITIES)
+                self.skip_reasons.append(
+                    f"wechat_oa account {account.account_id}: datacube for {day} not ready "
+                    f"(served {served_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} Beijing time; "
+                    f"ready after {ready_at:%Y-%m-%d %H:%M}); raw keeps what it has"
+                )
+            else:
+                yield Page(
+                    self.platform, "user_cumulate", USER_CUMULATE, {**ctx, **window}, cumulate
+                )
+                articles = self.client.post_json(ARTICLE_SUMMARY, auth, window, {})
+                yield Page(
+                    self.platform, "article_daily", ARTICLE_SUMMARY, {**ctx, **window}, articles
+                )
+                body = self.client.post_json(USER_SUMMARY, auth, window, {})
+                yield Page(self.platform, "user_summary", USER_SUMMARY, {**ctx, **window}, body)
+                for msgid in dict.fromkeys(a["msgid"] for a in articles.get("list") or []):
+                    if not (yield from self._comments(auth, ctx, msgid)):
+                        break  # 88000: the account has no comment privilege at all
             yield from self._followers(auth, ctx, day)
 
-    def _comments(self, auth: dict[str, str], ctx: dict[str, str], msgid: str) -> Iterator[Page]:
+    def _comments(
+        self, auth: dict[str, str], ctx: dict[str, str], msgid: str
+    ) -> Generator[Page, None, bool]:
+        """One article's comments; an error about the article alone skips it, recorded.
+        Returns False when the account itself has no comment privilege (88000)."""
+        try:
+            pages = list(self._comment_pages(auth, ctx, msgid))
+        except PlatformError as exc:
+            if exc.code not in ARTICLE_SKIP_CODES:
+                raise
+            self.skip_reasons.append(
+                f"wechat_oa account {ctx['account_id']}: comments of article {msgid} skipped: "
+                f"{exc.code} {ARTICLE_SKIP_CODES[exc.code]}"
+            )
+            return exc.code != 88000
+        yield from pages
+        return True
+
+    def _comment_pages(
+        self, auth: dict[str, str], ctx: dict[str, str], msgid: str
+    ) -> Iterator[Page]:
         data_id, _, index = str(msgid).partition("_")
         begin = 0
         while True:
@@ -128,7 +189,7 @@ class WechatOaSource(ApiSource):
         """The follower list is 'now': take it only as the snapshot of yesterday."""
         first, served_at = self.client.get_json_dated(USER_GET, {**auth, "next_openid": ""}, {})
         if snapshot_day(served_at) != day:
-            self.skipped_entities = {"followers"}
+            self.skipped_entities.add("followers")
             return
         openids: list[str] = []
         body = first

@@ -21,6 +21,11 @@ from tests.helpers import FIXTURES, fixture_json
 
 DAY = date(2026, 11, 20)
 FAST = HttpPolicy(requests_per_second=0, max_attempts=1, concurrency=1)
+BILI_ENV = {
+    "SOCIALMART_BILIBILI_TOKEN": "t",
+    "SOCIALMART_BILIBILI_CLIENT_ID": "id",
+    "SOCIALMART_BILIBILI_CLIENT_SECRET": "secret",
+}
 
 
 def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -183,9 +188,7 @@ def bilibili_transport(date_header: str, login_ok: bool = True) -> httpx.MockTra
 def test_bilibili_snapshot_of_yesterday_pages_by_pn_ps():
     # 2026-11-20T18:00Z is 02:00 on the 21st in Shanghai: the snapshot closes the 20th.
     transport = bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT")
-    source = BilibiliSource(
-        "http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST, transport=transport
-    )
+    source = BilibiliSource("http://bili.test", BILI_ENV, policy=FAST, transport=transport)
     pages = [p.to_json() for p in source.fetch(DAY, [Account("bilibili", "9", "n", "主号")])]
     entities = [p["entity"] for p in pages]
     assert entities.count("archives") == 2  # total 3 with ps 2 → two pages
@@ -198,9 +201,7 @@ def test_bilibili_snapshot_of_yesterday_pages_by_pn_ps():
 
 def test_bilibili_refuses_a_day_it_cannot_serve():
     transport = bilibili_transport("Sun, 22 Nov 2026 18:00:00 GMT")
-    source = BilibiliSource(
-        "http://bili.test", {"SOCIALMART_BILIBILI_TOKEN": "t"}, policy=FAST, transport=transport
-    )
+    source = BilibiliSource("http://bili.test", BILI_ENV, policy=FAST, transport=transport)
     with pytest.raises(DayUnavailableError, match="snapshots of 2026-11-22"):
         list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")]))
 
@@ -208,7 +209,7 @@ def test_bilibili_refuses_a_day_it_cannot_serve():
 def test_bilibili_not_logged_in_is_an_auth_error():
     source = BilibiliSource(
         "http://bili.test",
-        {"SOCIALMART_BILIBILI_TOKEN": "t"},
+        BILI_ENV,
         policy=FAST,
         transport=bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT", False),
     )

@@ -12,7 +12,12 @@ import httpx
 import pytest
 
 from ingestion.accounts import Account
-from ingestion.errors import AuthError, DayUnavailableError, RateLimitedError
+from ingestion.errors import (
+    AuthError,
+    DayUnavailableError,
+    QuotaExhaustedError,
+    RateLimitedError,
+)
 from ingestion.http import HttpPolicy
 from ingestion.platforms import EXPORT_KINDS
 from ingestion.platforms.export_files import ExportSource
@@ -24,15 +29,20 @@ from ingestion.platforms.weibo import WeiboSource
 
 DAY = date(2026, 11, 20)
 MORNING_AFTER = "Fri, 20 Nov 2026 18:30:00 GMT"  # 02:30 on the 21st in Shanghai
+AFTER_DATACUBE_READY = "Sat, 21 Nov 2026 01:30:00 GMT"  # 09:30 on the 21st in Shanghai
 FAST = HttpPolicy(requests_per_second=0, max_attempts=1, concurrency=1)
 
 
-def transport(route: Callable[[httpx.Request], object], seen: list[httpx.Request]):
+def transport(
+    route: Callable[[httpx.Request], object],
+    seen: list[httpx.Request],
+    date_header: str = MORNING_AFTER,
+):
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         body = route(request)
         status = 403 if isinstance(body, dict) and body.get("error_code") == 21327 else 200
-        return httpx.Response(status, json=body, headers={"Date": MORNING_AFTER})
+        return httpx.Response(status, json=body, headers={"Date": date_header})
 
     return httpx.MockTransport(handler)
 
@@ -126,7 +136,7 @@ def test_wechat_oa_datacube_comments_and_followers():
         "http://wx.test",
         {"SOCIALMART_WECHAT_OA_TOKEN": "tok"},
         policy=FAST,
-        transport=transport(route, seen),
+        transport=transport(route, seen, AFTER_DATACUBE_READY),
     )
     got = pages(source, Account("wechat_oa", "gh_1", "公众号", "主号"))
     by_entity = {}
@@ -141,7 +151,11 @@ def test_wechat_oa_datacube_comments_and_followers():
 
 
 def test_wechat_invalid_token_and_frequency_limit():
-    for code, error in ((40001, AuthError), (45009, RateLimitedError)):
+    for code, error in (
+        (40001, AuthError),
+        (45011, RateLimitedError),
+        (45009, QuotaExhaustedError),
+    ):
         source = WechatOaSource(
             "http://wx.test",
             {"SOCIALMART_WECHAT_OA_TOKEN": "t"},
@@ -156,10 +170,9 @@ def test_kuaishou_photo_list_pages_by_cursor():
     def route(r: httpx.Request):
         if r.url.path == "/openapi/user_info":
             return {"result": 1, "user_info": {"name": "官方", "fan": "12.5w", "follow": 3}}
-        if r.url.params["cursor"] == "":
+        if "cursor" not in r.url.params:
             return {
                 "result": 1,
-                "cursor": "p2",
                 "video_list": [
                     {
                         "photo_id": "p1",
@@ -171,9 +184,11 @@ def test_kuaishou_photo_list_pages_by_cursor():
                     }
                 ],
             }
+        if r.url.params["cursor"] == "p2":
+            return {"result": 1, "video_list": []}
+        assert r.url.params["cursor"] == "p1"  # the oldest photo of the previous page
         return {
             "result": 1,
-            "cursor": "",
             "video_list": [
                 {
                     "photo_id": "p2",
