@@ -4,18 +4,22 @@ that receives alerts on 127.0.0.1."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
+import polars as pl
 
 from devtools.simulator.harness import RunningSimulator
 from ingestion.accounts import read_accounts
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
+from ingestion.settings import REPO_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -64,3 +68,52 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+# -- headless Chromium (Debian's, never a test tool's own download) ---------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+# without the background-networking flags Chromium reaches out to Google's hosts
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# -- the identity graph's dbt Python models, as plain functions -------------------------------
+IDENTITY_MODELS = REPO_ROOT / "dbt_project" / "models" / "intermediate" / "identity"
+
+
+def load_identity_model(name: str) -> ModuleType:
+    """A dbt Python model of the identity graph imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, IDENTITY_MODELS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+IdNode = tuple[str, str]  # (id_type, id_value)
+
+
+def load_graph_tables(
+    con: duckdb.DuckDBPyConnection, nodes: list[IdNode], edges: list[tuple[IdNode, IdNode]]
+) -> None:
+    """Tables ``nodes`` and ``edges`` in the shape the identity models read."""
+    node_df = pl.DataFrame(nodes, schema=["id_type", "id_value"], orient="row").with_columns(
+        first_seen_date=pl.lit("2026-11-01").str.to_date()
+    )
+    edge_df = pl.DataFrame(
+        [(*a, *b) for a, b in edges],
+        schema=["left_type", "left_value", "right_type", "right_value"],
+        orient="row",
+    )
+    con.register("node_df", node_df)
+    con.register("edge_df", edge_df)
+    con.execute("create or replace table nodes as select * from node_df")
+    con.execute("create or replace table edges as select * from edge_df")

@@ -42,23 +42,13 @@ from ingestion.platforms import SOCIAL_PLATFORMS
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
+from tests.helpers import CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 
 DAYS = days_between(date(2026, 11, 10), date(2026, 11, 12))
 LOCATION = "socialmart"
 LAYER_GROUPS = ["reference", "raw", "staging", "intermediate", "marts", "kpi", "serving"]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = REPO_ROOT / "data" / "docs"  # the default home's docs/, kept after the run
 
 STARTUP_TIMEOUT = 240  # seconds until the code location has loaded

@@ -22,20 +22,11 @@ from expectations.data_docs import (
     localize_site,
 )
 from expectations.runner import Suite, validate
+from tests.helpers import CHROMIUM
+from tests.helpers import CHROMIUM_FLAGS as BROWSER_FLAGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-# as in test_dagster_ui.py: without the background-networking flags Chromium reaches out
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # and no name resolves, should anything try
-]
+# and no name resolves, should anything try
+CHROMIUM_FLAGS = [*BROWSER_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND"]
 SUITES = {
     "notes": """
 table: staging.note_daily

@@ -9,32 +9,21 @@ person, which identifier is shared) is known before the guard runs.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from collections import Counter
 from math import comb
-from types import ModuleType
 
 import duckdb
-import polars as pl
 
 from ingestion.settings import REPO_ROOT
+from tests.helpers import load_graph_tables, load_identity_model
 
-IDENTITY_MODELS = REPO_ROOT / "dbt_project" / "models" / "intermediate" / "identity"
 SHARING_RULES = REPO_ROOT / "dbt_project" / "seeds" / "identity_sharing_rules.csv"
 OLD_LIMIT_PER_TYPE = 3  # the guard this replaces: > 3 distinct neighbours of one type
 
 
-def load_model(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, IDENTITY_MODELS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-components_model = load_model("int_identity__components")
-ids_model = load_model("int_identity__unified_ids")
+components_model = load_identity_model("int_identity__components")
+ids_model = load_identity_model("int_identity__unified_ids")
 
 Edge = tuple[str, str]
 
@@ -50,18 +39,7 @@ def load_graph(nodes: list[str], edges: list[Edge]) -> duckdb.DuckDBPyConnection
     Identifiers are written ``type=value`` (types may hold a colon: ``wechat_openid:A``).
     """
     con = duckdb.connect()
-    node_df = pl.DataFrame(
-        [split(n) for n in nodes], schema=["id_type", "id_value"], orient="row"
-    ).with_columns(first_seen_date=pl.lit("2026-11-01").str.to_date())
-    edge_df = pl.DataFrame(
-        [(*split(a), *split(b)) for a, b in edges],
-        schema=["left_type", "left_value", "right_type", "right_value"],
-        orient="row",
-    )
-    con.register("node_df", node_df)
-    con.register("edge_df", edge_df)
-    con.execute("create table nodes as select * from node_df")
-    con.execute("create table edges as select * from edge_df")
+    load_graph_tables(con, [split(n) for n in nodes], [(split(a), split(b)) for a, b in edges])
     con.execute(f"create table rules as select * from read_csv('{SHARING_RULES}', header=true)")
     return con
 

@@ -7,29 +7,16 @@ and compared with a union-find written in this test.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from types import ModuleType
 
 import duckdb
 import polars as pl
 import pytest
 
-from ingestion.settings import REPO_ROOT
+from tests.helpers import load_graph_tables, load_identity_model
 
-IDENTITY_MODELS = REPO_ROOT / "dbt_project" / "models" / "intermediate" / "identity"
-
-
-def load_model(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, IDENTITY_MODELS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-components_model = load_model("int_identity__components")
-ids_model = load_model("int_identity__unified_ids")
+components_model = load_identity_model("int_identity__components")
+ids_model = load_identity_model("int_identity__unified_ids")
 
 
 def graph(con: duckdb.DuckDBPyConnection, nodes: list[str], edges: list[tuple[str, str]]):
@@ -39,18 +26,7 @@ def graph(con: duckdb.DuckDBPyConnection, nodes: list[str], edges: list[tuple[st
         id_type, id_value = name.split(":", 1)
         return id_type, id_value
 
-    node_df = pl.DataFrame(
-        [split(n) for n in nodes], schema=["id_type", "id_value"], orient="row"
-    ).with_columns(first_seen_date=pl.lit("2026-11-01").str.to_date())
-    edge_df = pl.DataFrame(
-        [(*split(a), *split(b)) for a, b in edges],
-        schema=["left_type", "left_value", "right_type", "right_value"],
-        orient="row",
-    )
-    con.register("node_df", node_df)
-    con.register("edge_df", edge_df)
-    con.execute("create or replace table nodes as select * from node_df")
-    con.execute("create or replace table edges as select * from edge_df")
+    load_graph_tables(con, [split(n) for n in nodes], [(split(a), split(b)) for a, b in edges])
 
 
 def clusters(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
