@@ -134,7 +134,7 @@ def last_day(table: str) -> dict[str, Any]:
         "expressionType": "SQL",
         "sqlExpression": (
             f"business_date = (select max(business_date) from kpi.{table}"
-            "{% if to_dttm %} where business_date < '{{ to_dttm }}'{% endif %})"
+            "{% if to_dttm %} where business_date < cast('{{ to_dttm }}' as timestamp){% endif %})"
         ),
     }
 
@@ -217,6 +217,7 @@ def raw_table(
             "table_timestamp_format": "%Y-%m-%d",
             "conditional_formatting": formatting or [],
             "column_config": {},
+            "show_cell_bars": False,
         },
         height=height,
         width=width,

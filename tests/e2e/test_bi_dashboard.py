@@ -38,7 +38,7 @@ SCREENSHOTS = REPO_ROOT / "data" / "docs"
 PAGES = ["今日矩阵", "平台对比", "账号排行", "内容记分卡", "转化漏斗", "用户"]
 # the pages' charts and their error panels as Superset 6 draws them
 CHART = ".dashboard-component-chart-holder"
-ERROR = ".ant-alert-error, .alert-danger, [data-test='error-tooltip'], .error-alert"
+ERROR = ".ant-alert-error, .alert-danger, [role='alert']"
 LOADING = "[data-test='loading-indicator'], .loading"
 DRAWN = ".chart-container, .ant-alert, [data-test='chart-container']"
 # nothing leaves the machine: every host but loopback fails to resolve
