@@ -72,8 +72,9 @@ dev: $(READY)
 
 # the dashboard over the published mart of SOCIALMART_HOME (default: the demo's home)
 BI_HOME = $(or $(SOCIALMART_HOME),data/demo)
+BI_PORT ?= 8088
 bi: $(BI_BIN)/.installed
-	$(BI_BIN)/python bi/superset_ctl.py start --home "$(BI_HOME)"
+	$(BI_BIN)/python bi/superset_ctl.py start --home "$(BI_HOME)" --port $(BI_PORT)
 
 bi-stop:
 	@if [ -x $(BI_BIN)/python ]; then $(BI_BIN)/python bi/superset_ctl.py stop --home "$(BI_HOME)"; fi

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from importlib.metadata import version
 from pathlib import Path
 
 from bundle import write_bundle
@@ -65,13 +66,15 @@ def secret(path: Path) -> str:
 
 
 def prepare(home: Path) -> str:
-    """Superset's metadata, once per home (db upgrade + init take about a minute each)."""
+    """Superset's metadata, once per home and Superset version (db upgrade + init take
+    about a minute each)."""
     folder = bi_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     secret(folder / "secret_key")
     password = secret(folder / "admin_password")
     done = folder / ".initialized"
-    if not done.exists():
+    installed = version("apache-superset")
+    if not done.exists() or done.read_text() != installed:
         superset(home, "db", "upgrade")
         superset(
             home,
@@ -79,7 +82,7 @@ def prepare(home: Path) -> str:
             *("团队", "--email", "admin@localhost", "--password", password),
         )
         superset(home, "init")
-        done.touch()
+        done.write_text(installed)
     return password
 
 
