@@ -138,6 +138,11 @@ def chart_yaml(chart: Chart) -> dict[str, Any]:
     }
 
 
+def node(kind: str, node_id: str, parents: list[str], meta: dict[str, Any]) -> dict[str, Any]:
+    """One component of the layout; its children are appended as the layout is built."""
+    return {"type": kind, "id": node_id, "children": [], "parents": parents, "meta": meta}
+
+
 def position(charts: dict[str, int]) -> dict[str, Any]:
     """Tabs (one per page), rows of charts; chart ids are placeholders the import remaps."""
     layout: dict[str, Any] = {
@@ -156,39 +161,33 @@ def position(charts: dict[str, int]) -> dict[str, Any]:
         tab = f"TAB-{p}"
         layout["TABS-pages"]["children"].append(tab)
         tab_parents = ["ROOT_ID", "TABS-pages"]
-        layout[tab] = {
-            "type": "TAB",
-            "id": tab,
-            "children": [],
-            "parents": tab_parents,
-            "meta": {"text": page.title, "defaultText": page.title, "placeholder": page.title},
-        }
+        layout[tab] = node(
+            "TAB",
+            tab,
+            tab_parents,
+            {"text": page.title, "defaultText": page.title, "placeholder": page.title},
+        )
         for r, row in enumerate(page.rows):
             row_id = f"ROW-{p}-{r}"
             layout[tab]["children"].append(row_id)
-            layout[row_id] = {
-                "type": "ROW",
-                "id": row_id,
-                "children": [],
-                "parents": [*tab_parents, tab],
-                "meta": {"background": "BACKGROUND_TRANSPARENT"},
-            }
+            layout[row_id] = node(
+                "ROW", row_id, [*tab_parents, tab], {"background": "BACKGROUND_TRANSPARENT"}
+            )
             for chart in row:
                 chart_id = f"CHART-{charts[chart.title]}"
                 layout[row_id]["children"].append(chart_id)
-                layout[chart_id] = {
-                    "type": "CHART",
-                    "id": chart_id,
-                    "children": [],
-                    "parents": [*tab_parents, tab, row_id],
-                    "meta": {
+                layout[chart_id] = node(
+                    "CHART",
+                    chart_id,
+                    [*tab_parents, tab, row_id],
+                    {
                         "chartId": charts[chart.title],
                         "uuid": uid("chart", chart.title),
                         "sliceName": chart.title,
                         "width": chart.width or GRID_WIDTH // len(row),
                         "height": chart.height,
                     },
-                }
+                )
     return layout
 
 

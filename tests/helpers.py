@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,7 @@ from types import ModuleType
 
 import duckdb
 import polars as pl
+import pytest
 
 from devtools.simulator.harness import RunningSimulator
 from ingestion.accounts import read_accounts
@@ -83,6 +85,15 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium on a workstation; fail under CI, which installs it."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI this fails")
 
 
 # -- the identity graph's dbt Python models, as plain functions -------------------------------

@@ -27,7 +27,7 @@ from devtools.simulator.harness import start_simulator
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, run_pipeline
-from tests.helpers import CHROMIUM, CHROMIUM_FLAGS
+from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 
@@ -114,10 +114,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
 
 @pytest.fixture(scope="module")
 def page(dashboard: Dashboard) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI this fails")
+    require_chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=[*CHROMIUM_FLAGS, *OFFLINE], timeout=60_000
