@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -223,3 +224,13 @@ def test_a_new_publish_is_seen_on_the_next_refresh(page: Page, dashboard: Dashbo
     page.goto(f"{dashboard.url}/superset/dashboard/socialmart/")
     assert open_page(page, PAGES[0]) == []
     assert f"{changed:,}" in chart(page, "播放/阅读量").inner_text()
+
+
+def test_superset_knows_only_the_published_mart_read_only(dashboard: Dashboard):
+    """One database in Superset: the served file, opened read-only (never the warehouse)."""
+    con = sqlite3.connect(dashboard.home / "bi" / "superset.db")
+    try:
+        uris = [uri for (uri,) in con.execute("select sqlalchemy_uri from dbs")]
+    finally:
+        con.close()
+    assert uris == [f"duckdb:///{dashboard.served.resolve()}?access_mode=read_only"]
