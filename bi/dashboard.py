@@ -126,6 +126,19 @@ LABELS = {
 }
 
 
+# how a column's numbers are written: rates as percentages, yuan with cents, counts whole
+RATES = ["engagement_rate", "share_rate", "contributors_share", "retention_rate"]
+RATES += ["view_rate", "interact_rate", "follow_rate", "private_domain_rate", "order_rate"]
+YUAN = ["gmv_yuan", "total_gmv_yuan", "ltv_yuan", "ltv_per_buyer_yuan"]
+FORMATS = {
+    **{name: ".2%" for name in RATES},
+    **{name: ",.2f" for name in YUAN},
+    # kpi_status mixes units (rates, counts, ratios): four significant decimals at most
+    "value": ",.4~f",
+    "target_value": ",.4~f",
+}
+
+
 def last_day(table: str) -> dict[str, Any]:
     """The last published day within the dashboard's date range (Jinja: Superset fills
     ``to_dttm`` from the range; without one, the last published day)."""
@@ -216,7 +229,9 @@ def raw_table(
             "include_search": False,
             "table_timestamp_format": "%Y-%m-%d",
             "conditional_formatting": formatting or [],
-            "column_config": {},
+            "column_config": {
+                name: {"d3NumberFormat": FORMATS[name]} for name in columns if name in FORMATS
+            },
             "show_cell_bars": False,
         },
         height=height,

@@ -139,16 +139,19 @@ def open_page(tab: Page, title: str) -> list[str]:
     """Open the dashboard's tab ``title`` and wait until every chart on it has drawn (or
     failed); return the texts of the error panels shown."""
     tab.get_by_role("tab", name=title).click()
-    return tab.wait_for_function(
-        """([chartSel, loadingSel, drawnSel, errorSel]) => {
-            const shown = [...document.querySelectorAll(chartSel)].filter(c => c.offsetParent);
-            const done = shown.length > 0 && shown.every(
-                c => !c.querySelector(loadingSel) && c.querySelector(drawnSel));
-            return done && shown.flatMap(
-                c => [...c.querySelectorAll(errorSel)].map(e => e.innerText));
-        }""",
-        arg=[CHART, LOADING, DRAWN, ERROR],
-    ).json_value()
+    drawn = """([chartSel, loadingSel, drawnSel, errorSel]) => {
+        const shown = [...document.querySelectorAll(chartSel)].filter(c => c.offsetParent);
+        const done = shown.length > 0 && shown.every(
+            c => !c.querySelector(loadingSel) && c.querySelector(drawnSel));
+        return done && shown.flatMap(
+            c => [...c.querySelectorAll(errorSel)].map(e => e.innerText));
+    }"""
+    arg = [CHART, LOADING, DRAWN, ERROR]
+    tab.wait_for_function(drawn, arg=arg)
+    # the page settles (the filter state joins the URL and the grid may draw again): ask
+    # again once nothing is loading
+    tab.wait_for_load_state("networkidle")
+    return tab.wait_for_function(drawn, arg=arg).json_value()
 
 
 def chart(tab: Page, title: str):
