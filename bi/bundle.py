@@ -278,7 +278,7 @@ def write_bundle(target: Path, mart: Path) -> Path:
     files: dict[str, Any] = {
         "metadata.yaml": {
             "version": VERSION,
-            "type": "Dashboard",
+            "type": "assets",  # imported whole, overwriting (import_bundle.py)
             "timestamp": datetime.now(UTC).isoformat(),
         },
         "databases/socialmart.yaml": database_yaml(mart),

@@ -3,8 +3,8 @@
 Runs with bi/.venv's Python (Superset's own environment, apart from the pipeline's).
 ``start`` prepares Superset's metadata under ``<home>/bi/`` (once), creates the admin,
 imports the dashboard bundle written by ``bundle.py`` for this home's published mart
-(every time, so the files in ``bi/`` are what is shown), starts gunicorn on 127.0.0.1 in
-its own process group and prints the address. ``stop`` ends that process group.
+(every time, overwriting, so the files in ``bi/`` are what is shown), starts gunicorn on
+127.0.0.1 in its own process group and prints the address. ``stop`` ends that group.
 """
 
 from __future__ import annotations
@@ -47,14 +47,16 @@ def environ(home: Path) -> dict[str, str]:
     }
 
 
-def superset(home: Path, *args: str) -> None:
+def run(home: Path, what: str, command: list[str]) -> None:
     log = bi_dir(home) / "superset_cli.log"
     with log.open("ab") as out:
-        done = subprocess.run(
-            [str(BIN / "superset"), *args], env=environ(home), stdout=out, stderr=out
-        )
+        done = subprocess.run(command, env=environ(home), stdout=out, stderr=out)
     if done.returncode != 0:
-        raise SupersetError(f"superset {args[0]} exited with {done.returncode}; see {log}")
+        raise SupersetError(f"{what} exited with {done.returncode}; see {log}")
+
+
+def superset(home: Path, *args: str) -> None:
+    run(home, f"superset {args[0]}", [str(BIN / "superset"), *args])
 
 
 def secret(path: Path) -> str:
@@ -127,7 +129,7 @@ def start(home: Path, port: int) -> str:
     mart = serving_db(home)
     password = prepare(home)
     bundle = write_bundle(bi_dir(home) / "dashboard.zip", mart)
-    superset(home, "import-dashboards", "--path", str(bundle), "--username", ADMIN)
+    run(home, "import", [str(BIN / "python"), str(BI / "import_bundle.py"), str(bundle), ADMIN])
     log = bi_dir(home) / "superset.log"
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
