@@ -70,21 +70,6 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-# -- headless Chromium (Debian's, never a test tool's own download) ---------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-# without the background-networking flags Chromium reaches out to Google's hosts
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 # -- the identity graph's dbt Python models, as plain functions -------------------------------
 IDENTITY_MODELS = REPO_ROOT / "dbt_project" / "models" / "intermediate" / "identity"
 

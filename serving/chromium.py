@@ -1,0 +1,55 @@
+"""Headless Debian Chromium: the one browser the reports (and the browser tests) drive.
+
+Debian's package, never a test tool's own download (``.ci/run`` installs ``chromium`` and
+``fonts-wqy-zenhei``). Without the background-networking flags Chromium reaches out to
+Google's hosts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class ScreenshotError(Exception):
+    """Chromium is missing or did not write the picture."""
+
+
+def screenshot(html: Path, png: Path, width: int, height: int, timeout: float = 120) -> Path:
+    """A PNG of the page ``html`` at ``width`` × ``height`` CSS pixels."""
+    if not CHROMIUM.exists():
+        raise ScreenshotError(f"{CHROMIUM} is missing (apt-get install chromium fonts-wqy-zenhei)")
+    with tempfile.TemporaryDirectory(prefix="socialmart-chromium-") as profile:
+        done = subprocess.run(
+            [
+                str(CHROMIUM),
+                *CHROMIUM_FLAGS,
+                # nothing but the local file: no page of the report loads from the network
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png}",
+                html.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    if done.returncode != 0 or not png.exists():
+        raise ScreenshotError(f"chromium could not draw {html}: {done.stderr[-500:]}")
+    return png
