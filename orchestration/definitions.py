@@ -13,6 +13,7 @@ from orchestration.ingestion_assets import account_registry, erasure_requests, p
 from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
+from orchestration.report_assets import reports
 from orchestration.resources import SocialmartSettings, Warehouse
 from orchestration.sensors import inbox_sensors
 
@@ -46,6 +47,7 @@ defs = dg.Definitions(
         socialmart_dbt,
         published_mart,
         alert_notifications,
+        reports,
         dbt_docs,
     ],
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse, *freshness_checks],
