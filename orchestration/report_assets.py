@@ -28,16 +28,15 @@ def reports(context: dg.AssetExecutionContext, settings: SocialmartSettings):
     environ = settings.environ()
     hook = Webhook.from_env(environ)
     paths = settings.paths()
-    written, messages = [], 0
-    for period in periods_for(day):
-        files = write_report(paths.serving_db, paths.reports, period)
-        written.append(str(files.png.parent))
-        if hook:
-            messages += deliver(hook, files, environ.get(BASE_URL_SETTING) or None)
+    # every file first: a refused message leaves the reports on disk
+    written = [write_report(paths.serving_db, paths.reports, p) for p in periods_for(day)]
+    messages = 0
+    for files in written if hook else []:
+        messages += deliver(hook, files, environ.get(BASE_URL_SETTING) or None)
     return dg.MaterializeResult(
         metadata={
             "business_date": day.isoformat(),
-            "reports": written,
+            "reports": [str(files.png.parent) for files in written],
             "messages": messages,
             "channel": hook.kind if hook else "not configured",
         }

@@ -83,11 +83,15 @@ def build_published(path: Path) -> None:
         {"account_key": ACCOUNTS[p], "business_date": d, "views": v}
         for (p, d), v in PLATFORM_VIEWS.items()
     ])  # fmt: skip
-    for level, key in (("platform", "platform"), ("account", "account_key")):
-        table(con, f"kpi.kpi_{level}_weekly", [
-            {key: "douyin" if level == "platform" else "douyin:a1",
-             "period_start": date(2026, 11, 23), "views": 9, "engagement_rate": 0.1},
-        ])  # fmt: skip
+    table(con, "kpi.kpi_matrix_monthly", [
+        {"period_start": date(2026, 11, 1), **MATRIX[DAY], "views": 300_000},
+    ])  # fmt: skip
+    for grain, start in (("weekly", date(2026, 11, 23)), ("monthly", date(2026, 11, 1))):
+        for level, key in (("platform", "platform"), ("account", "account_key")):
+            table(con, f"kpi.kpi_{level}_{grain}", [
+                {key: "douyin" if level == "platform" else "douyin:a1",
+                 "period_start": start, "views": 9, "engagement_rate": 0.1},
+            ])  # fmt: skip
     table(con, "mart.dim_platform", [
         {"platform": "douyin", "platform_name": "抖音"},
         {"platform": "xiaohongshu", "platform_name": "小红书"},
@@ -286,3 +290,38 @@ def test_feishu_gets_text_with_where_the_report_is(report, receiver):
     text = body["content"]["text"]
     assert text.startswith("socialmart 每日数据快报 2026-11-30\n- 播放量 12,000")
     assert text.endswith(f"- 完整报告: {report.png}")
+
+
+def test_the_asset_writes_the_day_and_the_month_and_a_refused_post_fails_only_itself(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+):
+    import dagster as dg
+
+    from orchestration.report_assets import reports
+    from orchestration.resources import SocialmartSettings
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium fonts-wqy-zenhei)")
+    (tmp_path / "serving").mkdir()
+    served = tmp_path / "serving" / "socialmart.duckdb"
+    build_published(served)
+    before = served.read_bytes()
+    monkeypatch.setenv("SOCIALMART_ALERT_WEBHOOK_URL", f"{receiver.url}/robot/send?access_token=t")
+    monkeypatch.setenv("SOCIALMART_ALERT_WEBHOOK_KIND", "dingtalk")
+    # the robot refuses the first message (DingTalk 310000: no security keyword in it)
+    receiver.replies = [(200, {"errcode": 310000, "errmsg": "keywords not in content"})]
+    result = dg.materialize(
+        [reports],
+        partition_key=DAY.isoformat(),
+        resources={"settings": SocialmartSettings(home=str(tmp_path))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert "310000" in str(result.get_step_failure_events()[0].event_specific_data.error)
+    titles = [body["markdown"]["title"] for _, body in receiver.requests]
+    assert titles == ["socialmart 每日数据快报 2026-11-30"]  # stopped at the refusal
+    # both reports were written before posting
+    folder = tmp_path / "reports" / "2026-11-30"
+    assert (folder / "report.png").stat().st_size > 0
+    assert (folder / "monthly" / "report.png").stat().st_size > 0
+    assert served.read_bytes() == before  # the published mart is read, never written
