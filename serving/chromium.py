@@ -7,6 +7,7 @@ Google's hosts.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,8 +29,7 @@ class ScreenshotError(Exception):
     """Chromium is missing or did not write the picture."""
 
 
-def screenshot(html: Path, png: Path, width: int, height: int, timeout: float = 120) -> Path:
-    """A PNG of the page ``html`` at ``width`` × ``height`` CSS pixels."""
+def _run(html: Path, width: int, height: int, output: str, timeout: float) -> str:
     if not CHROMIUM.exists():
         raise ScreenshotError(f"{CHROMIUM} is missing (apt-get install chromium fonts-wqy-zenhei)")
     with tempfile.TemporaryDirectory(prefix="socialmart-chromium-") as profile:
@@ -42,7 +42,7 @@ def screenshot(html: Path, png: Path, width: int, height: int, timeout: float = 
                 "--hide-scrollbars",
                 f"--user-data-dir={profile}",
                 f"--window-size={width},{height}",
-                f"--screenshot={png}",
+                output,
                 html.resolve().as_uri(),
             ],
             capture_output=True,
@@ -50,6 +50,24 @@ def screenshot(html: Path, png: Path, width: int, height: int, timeout: float = 
             timeout=timeout,
             check=False,
         )
-    if done.returncode != 0 or not png.exists():
+    if done.returncode != 0:
         raise ScreenshotError(f"chromium could not draw {html}: {done.stderr[-500:]}")
+    return done.stdout
+
+
+def page_height(html: Path, width: int, timeout: float = 120) -> int:
+    """The height the page takes at ``width``: the page writes its own scrollHeight into
+    ``<body data-height>`` (a script at its end), read back from the dumped DOM."""
+    dom = _run(html, width, 1000, "--dump-dom", timeout)
+    found = re.search(r'<body[^>]*data-height="(\d+)"', dom)
+    if not found:
+        raise ScreenshotError(f"{html} did not report its height (<body data-height>)")
+    return int(found.group(1))
+
+
+def screenshot(html: Path, png: Path, width: int, timeout: float = 120) -> Path:
+    """A PNG of the whole page ``html`` at ``width`` CSS pixels."""
+    _run(html, width, page_height(html, width, timeout), f"--screenshot={png}", timeout)
+    if not png.exists():
+        raise ScreenshotError(f"chromium wrote no {png}")
     return png

@@ -326,24 +326,6 @@ def render_html(data: Mapping[str, Any]) -> str:
     return TEMPLATES.get_template("report.html.j2").render(**data)
 
 
-def page_height(data: Mapping[str, Any]) -> int:
-    """CSS pixels the page needs (the screenshot is of a fixed window): header and four
-    charts, plus a line per table row."""
-    rows = sum(
-        len(data[k])
-        for k in (
-            "headlines",
-            "status",
-            "platform_movers",
-            "account_movers",
-            "swings",
-            "contents",
-            "comments",
-        )
-    )
-    return 1500 + 34 * rows + (60 if data["comments_total"] > MAX_COMMENTS else 0)
-
-
 @dataclass(frozen=True)
 class ReportFiles:
     period: Period
@@ -367,7 +349,7 @@ def write_report(serving_db: Path, reports: Path, period: Period) -> ReportFiles
     folder.mkdir(parents=True, exist_ok=True)
     html = folder / "report.html"
     html.write_text(render_html(data), encoding="utf-8")
-    png = screenshot(html, folder / "report.png", PAGE_WIDTH, page_height(data))
+    png = screenshot(html, folder / "report.png", PAGE_WIDTH)
     return ReportFiles(period, html, png, data)
 
 
