@@ -1,13 +1,15 @@
 """Helpers shared by test modules (test modules never import each other): the hand-written
 platform fixtures, one day's ingestion of a platform against the simulator, and a robot
-that receives alerts on 127.0.0.1."""
+that receives alerts on 127.0.0.1, the cells of a report page."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import threading
 from datetime import date
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -68,6 +70,22 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+# -- the report page (serving/reports.py) ------------------------------------------------------
+def report_cells(html: str, table_id: str) -> list[list[str]]:
+    """The text of each cell of each row of one table of the page."""
+    body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+    assert body, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+        ]
+        for r in rows
+        if "<td" in r
+    ]
 
 
 # -- the identity graph's dbt Python models, as plain functions -------------------------------

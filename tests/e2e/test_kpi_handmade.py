@@ -35,7 +35,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver
+from tests.helpers import Receiver, report_cells
 
 pytestmark = pytest.mark.e2e
 
@@ -325,6 +325,33 @@ def test_alerts_and_their_delivery(published):
         f"### socialmart {LAST} · negative comments (content): 1 critical\n- {comment}",
         f"### socialmart {LAST} · engagement drops (account): 1 warning\n- {drop}",
     ]
+
+
+def test_the_report_of_the_last_day_shows_the_published_headlines(published):
+    from serving.reports import Period, periods_for, render_html, report_data
+
+    con, _ = published
+    # 11-08 is a Sunday: the day's report and the week's review
+    daily, weekly = periods_for(LAST)
+    assert weekly == Period("weekly", date(2026, 11, 2), LAST)
+    headlines = report_cells(render_html(report_data(con, daily)), "headlines")
+    # 11-08: 1,500 + 500 views, 90 + 50 interactions; 11-01 (a week before): 1,000 + 500
+    # views, 100 + 50 interactions; GMV 300 of 2 live orders on 100 元 of spend
+    assert headlines[:3] == [
+        ["播放量", "2,000", "1,500", "+33.3%"],
+        ["互动量", "140", "150", "-6.7%"],
+        ["互动率", "7.00%", "10.00%", "-30.0%"],
+    ]
+    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["GMV (元)", "300.00"]
+    assert headlines[6][:2] == ["ROI", "3.00"]
+    # every number as the published table has it
+    published_row = row(con, f"select * from kpi.kpi_matrix_daily where business_date = '{LAST}'")
+    assert headlines[3][1] == f"{published_row['net_new_followers']:,}"
+    # the week 11-02…11-08 (6 × 1,500 + 2,000) against 10-26…11-01 (11-01 only: 1,500)
+    week = report_cells(render_html(report_data(con, weekly)), "headlines")
+    assert week[0] == ["播放量", "11,000", "1,500", "+633.3%"]
+    comments = report_cells(render_html(report_data(con, daily)), "comments")
+    assert [c[:2] for c in comments] == [["2026-11-08 12:30", "critical"]]
 
 
 def test_demo_summary_reads_published_rates_and_names(published, capsys):

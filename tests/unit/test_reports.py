@@ -17,7 +17,6 @@ import struct
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -37,7 +36,7 @@ from serving.reports import (
     report_data,
     write_report,
 )
-from tests.helpers import Receiver
+from tests.helpers import Receiver, report_cells
 
 DAY = date(2026, 11, 30)
 WEEK_BEFORE = date(2026, 11, 23)
@@ -147,25 +146,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
     return write_report(home / "socialmart.duckdb", home / "reports", Period("daily", DAY, DAY))
 
 
-def cells(html: str, table_id: str) -> list[list[str]]:
-    """The text of each cell of each row of one table of the page."""
-    body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
-    assert body, table_id
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
-    return [
-        [
-            unescape(re.sub(r"<[^>]+>", "", c)).strip()
-            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
-        ]
-        for r in rows
-        if "<td" in r
-    ]
-
-
 def test_the_daily_report_shows_the_published_headlines_against_the_week_before(report):
     html = report.html.read_text(encoding="utf-8")
     assert report.html == report.html.parents[1] / "2026-11-30" / "report.html"
-    assert cells(html, "headlines") == [
+    assert report_cells(html, "headlines") == [
         ["播放量", "12,000", "10,000", "+20.0%"],
         ["互动量", "960", "1,000", "-4.0%"],
         ["互动率", "8.00%", "10.00%", "-20.0%"],
@@ -175,24 +159,24 @@ def test_the_daily_report_shows_the_published_headlines_against_the_week_before(
         ["ROI", "2.50", "–", "–"],
     ]
     # matrix targets, missed first; the account's amber is counted in the chart only
-    assert cells(html, "status") == [
+    assert report_cells(html, "status") == [
         ["roi", "2.5000", ">= 6.0", "red"],
         ["data_coverage", "1.0000", ">= 0.95", "green"],
     ]
-    assert cells(html, "movers") == [
+    assert report_cells(html, "movers") == [
         ["抖音", "8,000", "5,000", "+3,000"],
         ["小红书", "4,000", "5,000", "-1,000"],
         ["品牌官方 (douyin)", "8,000", "5,000", "+3,000"],
         ["品牌主号 (xiaohongshu)", "4,000", "5,000", "-1,000"],
     ]
-    assert cells(html, "swings") == [["matrix views +20.0% vs baseline"]]
+    assert report_cells(html, "swings") == [["matrix views +20.0% vs baseline"]]
     # the day's contents only (last week's 99,000 views are not the day's)
-    assert [row[:3] for row in cells(html, "contents")] == [
+    assert [row[:3] for row in report_cells(html, "contents")] == [
         ["新品发布 第1期", "抖音", "7,000"],
         ["使用教程", "小红书", "4,000"],
     ]
     # the day's comment alerts, earliest deadline first, in Beijing time
-    assert cells(html, "comments") == [
+    assert report_cells(html, "comments") == [
         ["2026-11-30 10:00", "critical", "假货 A"],
         ["2026-11-30 12:30", "warning", "差评 B"],
     ]
@@ -239,7 +223,7 @@ def test_the_weekly_page_compares_with_the_week_before(tmp_path: Path):
     con = duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True)
     html = render_html(report_data(con, Period("weekly", date(2026, 11, 23), date(2026, 11, 29))))
     con.close()
-    assert cells(html, "headlines")[0] == ["播放量", "70,000", "56,000", "+25.0%"]
+    assert report_cells(html, "headlines")[0] == ["播放量", "70,000", "56,000", "+25.0%"]
     assert "周报 · 2026-11-23 – 2026-11-29" in html
 
 
