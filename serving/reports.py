@@ -51,6 +51,10 @@ MAX_COMMENTS = 10  # comment alerts listed by deadline; the rest counted
 BASE_URL_SETTING = "SOCIALMART_REPORT_BASE_URL"
 
 
+class ReportError(Exception):
+    """No published mart, or nothing published for the report's date."""
+
+
 @dataclass(frozen=True)
 class Period:
     grain: str  # daily, weekly, monthly
@@ -340,8 +344,18 @@ def report_dir(reports: Path, period: Period) -> Path:
 
 def write_report(serving_db: Path, reports: Path, period: Period) -> ReportFiles:
     """Render one report from the published file into ``reports/<end date>[/weekly|monthly]``."""
+    if not serving_db.exists():
+        raise ReportError(f"no published mart at {serving_db}: run the pipeline first")
     con = duckdb.connect(str(serving_db), read_only=True)
     try:
+        first, last = con.execute(
+            "select min(business_date), max(business_date) from kpi.kpi_matrix_daily"
+        ).fetchone()
+        if first is None or not first <= period.end <= last:
+            raise ReportError(
+                f"{serving_db} has nothing published for {period.end} "
+                f"(kpi.kpi_matrix_daily runs from {first} to {last})"
+            )
         data = report_data(con, period)
     finally:
         con.close()
@@ -406,7 +420,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     hook = Webhook.from_env(os.environ) if args.post else None
     for period in periods_for(args.date):
-        files = write_report(paths.serving_db, paths.reports, period)
+        try:
+            files = write_report(paths.serving_db, paths.reports, period)
+        except ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"{period.name} {period.label}: {files.html} {files.png}")
         if hook:
             deliver(hook, files, os.environ.get(BASE_URL_SETTING) or None)

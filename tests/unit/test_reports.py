@@ -310,3 +310,15 @@ def test_the_asset_writes_the_day_and_the_month_and_a_refused_post_fails_only_it
     assert (folder / "report.png").stat().st_size > 0
     assert (folder / "monthly" / "report.png").stat().st_size > 0
     assert served.read_bytes() == before  # the published mart is read, never written
+
+
+def test_a_date_without_published_data_is_an_error_naming_the_file(tmp_path: Path):
+    from serving.reports import ReportError
+
+    build_published(tmp_path / "p.duckdb")
+    with pytest.raises(ReportError, match=r"nothing published for 2026-12-01 .* to 2026-11-30"):
+        write_report(
+            tmp_path / "p.duckdb", tmp_path, Period("daily", date(2026, 12, 1), date(2026, 12, 1))
+        )
+    with pytest.raises(ReportError, match="no published mart at .*missing.duckdb"):
+        write_report(tmp_path / "missing.duckdb", tmp_path, Period("daily", DAY, DAY))
