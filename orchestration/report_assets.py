@@ -30,13 +30,16 @@ def reports(context: dg.AssetExecutionContext, settings: SocialmartSettings):
     paths = settings.paths()
     # every file first: a refused message leaves the reports on disk
     written = [write_report(paths.serving_db, paths.reports, p) for p in periods_for(day)]
+    if not all(files.png for files in written):
+        context.log.warning("no Chromium on this machine: the reports are HTML only")
     messages = 0
     for files in written if hook else []:
         messages += deliver(hook, files, environ.get(BASE_URL_SETTING) or None)
     return dg.MaterializeResult(
         metadata={
             "business_date": day.isoformat(),
-            "reports": [str(files.png.parent) for files in written],
+            "reports": [str(files.html.parent) for files in written],
+            "png": all(files.png for files in written),
             "messages": messages,
             "channel": hook.kind if hook else "not configured",
         }

@@ -29,7 +29,7 @@ import jinja2
 from ingestion.settings import Paths
 from serving.alerting import Webhook, image_body, post, send
 from serving.charts import bar_chart
-from serving.chromium import screenshot
+from serving.chromium import CHROMIUM, screenshot
 
 # The CJK font the page asks for by name (fonts-wqy-zenhei, installed with Chromium): a
 # named font, not a generic family, so a machine without it is noticed (fc-list :lang=zh).
@@ -334,7 +334,7 @@ def render_html(data: Mapping[str, Any]) -> str:
 class ReportFiles:
     period: Period
     html: Path
-    png: Path
+    png: Path | None  # None: no Chromium on this machine, the HTML only
     data: dict[str, Any]
 
 
@@ -363,7 +363,8 @@ def write_report(serving_db: Path, reports: Path, period: Period) -> ReportFiles
     folder.mkdir(parents=True, exist_ok=True)
     html = folder / "report.html"
     html.write_text(render_html(data), encoding="utf-8")
-    png = screenshot(html, folder / "report.png", PAGE_WIDTH)
+    # without Chromium (a laptop's demo) the HTML alone; .ci/run installs it
+    png = screenshot(html, folder / "report.png", PAGE_WIDTH) if CHROMIUM.exists() else None
     return ReportFiles(period, html, png, data)
 
 
@@ -395,13 +396,14 @@ def deliver(hook: Webhook, files: ReportFiles, base_url: str | None) -> int:
     with the link or path (a custom bot cannot upload an image).
     """
     title, lines = summary(files)
-    relative = files.png.relative_to(files.png.parents[2 if files.period.folder else 1])
-    where = f"{base_url.rstrip('/')}/{relative.as_posix()}" if base_url else str(files.png)
-    if hook.kind == "wecom":
+    shown = files.png or files.html
+    relative = shown.relative_to(shown.parents[2 if files.period.folder else 1])
+    where = f"{base_url.rstrip('/')}/{relative.as_posix()}" if base_url else str(shown)
+    if hook.kind == "wecom" and files.png:
         send(hook, title, lines)
         post(hook, image_body(files.png.read_bytes()))
         return 2
-    if hook.kind == "dingtalk" and base_url:
+    if hook.kind == "dingtalk" and base_url and files.png:
         lines = [*lines, f"![{title}]({where})"]
     else:
         lines = [*lines, f"完整报告: {where}"]
@@ -425,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ReportError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"{period.name} {period.label}: {files.html} {files.png}")
+        print(f"{period.name} {period.label}: {files.html} {files.png or '(no Chromium: no PNG)'}")
         if hook:
             deliver(hook, files, os.environ.get(BASE_URL_SETTING) or None)
     return 0

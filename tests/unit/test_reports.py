@@ -322,3 +322,18 @@ def test_a_date_without_published_data_is_an_error_naming_the_file(tmp_path: Pat
         )
     with pytest.raises(ReportError, match="no published mart at .*missing.duckdb"):
         write_report(tmp_path / "missing.duckdb", tmp_path, Period("daily", DAY, DAY))
+
+
+def test_without_chromium_the_report_is_html_and_wecom_gets_its_path(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+):
+    import serving.reports
+
+    monkeypatch.setattr(serving.reports, "CHROMIUM", tmp_path / "no-chromium")
+    build_published(tmp_path / "p.duckdb")
+    files = write_report(tmp_path / "p.duckdb", tmp_path / "reports", Period("daily", DAY, DAY))
+    assert files.png is None and not (files.html.parent / "report.png").exists()
+    receiver.replies = [(200, {"errcode": 0, "errmsg": "ok"})]
+    assert deliver(Webhook("wecom", f"{receiver.url}/send?key=k"), files, None) == 1
+    [(_, body)] = receiver.requests
+    assert body["markdown"]["content"].endswith(f"- 完整报告: {files.html}")
