@@ -25,8 +25,9 @@ from typing import Any
 import httpx
 
 from ingestion.accounts import Account
+from ingestion.credentials import App, Grant, OAuth, refusals
 from ingestion.errors import BadResponseError, ConfigError, QuotaExhaustedError
-from ingestion.http import ApiClient, Page
+from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
 
@@ -37,6 +38,20 @@ ARC_STAT = "/arcopen/fn/data/arc/stat"
 ARC_INC = "/arcopen/fn/data/arc/inc-stats"
 CLIENT_ID = "SOCIALMART_BILIBILI_CLIENT_ID"  # the app's client_id (access key id)
 CLIENT_SECRET = "SOCIALMART_BILIBILI_CLIENT_SECRET"  # the app's app_secret (signing key)
+# OAuth (research notes A.2) on its own host, https://api.bilibili.com, unsigned, form bodies:
+# POST /x/account-oauth2/v1/token client_id, client_secret, grant_type=authorization_code,
+# code (bilibili-openplatform/OpenPlatform_CSharpDemo OpenPlatform_Authorization/AccessToken.cs;
+# https://apifox.com/apidoc/docs-site/1106400/api-23688085) and /x/account-oauth2/v1/refresh_token
+# client_id, client_secret, grant_type=refresh_token, refresh_token: each refresh token works
+# once (…/api-23689934). Answer {code, message, ttl, data: {access_token, expires_in,
+# refresh_token, scopes}}, ``expires_in`` the Unix second the token expires (the doc sample
+# 1630220614, casdoor/casdoor idp/bilibili.go). No refresh-token lifetime is published.
+OAUTH_BASE_URL = "SOCIALMART_BILIBILI_OAUTH_BASE_URL"
+DEFAULT_OAUTH_BASE_URL = "https://api.bilibili.com"
+OAUTH_TOKEN = "/x/account-oauth2/v1/token"
+OAUTH_REFRESH = "/x/account-oauth2/v1/refresh_token"
+# 122000 client_id 错误, 122001 client_secret 错误, 122002 code 未找到, 122007 refreshToken 不合法
+OAUTH_REFUSED = {122000, 122001, 122002, 122007}
 # Status codes: apifox mirror of 状态码, https://apifox.com/apidoc/docs-site/1106400/doc-895951
 # 127000 missing auth params, 127001 access_token invalid, 127004 client_id invalid,
 # 127012 鉴权错误 (what the simulator answers to a bad signature: the signature-specific
@@ -143,6 +158,8 @@ class BilibiliClient(ApiClient):
     def sign(
         self, method: str, path: str, headers: dict[str, str], content: bytes
     ) -> dict[str, str]:
+        if "access-token" not in headers:
+            return headers  # OAuth token calls are not signed (research notes A.2)
         if self.app is None:
             raise ConfigError(f"bilibili: set {CLIENT_ID} and {CLIENT_SECRET} to sign calls")
         token = headers.pop("access-token", "")
@@ -162,11 +179,48 @@ class BilibiliClient(ApiClient):
         self.raise_for_code(code, message)
 
 
+def _expiry(value: Any, now: float) -> float:
+    """``expires_in`` is an absolute Unix second per the doc sample; a small number can only
+    be a lifetime (an assumption: docs/platforms.md)."""
+    stamp = float(value)
+    return stamp if stamp > 1e9 else now + stamp
+
+
+def _grant(data: dict[str, Any], now: float) -> Grant:
+    expires = _expiry(data["expires_in"], now)
+    return Grant(data["access_token"], expires, data.get("refresh_token", ""), None, "", now)
+
+
+def exchange_code(client: ApiClient, app: App, code: str) -> Grant:
+    now = time.time()
+    form = {
+        "client_id": app.app_id,
+        "client_secret": app.secret,
+        "grant_type": "authorization_code",
+        "code": code,
+    }
+    with refusals(OAUTH_REFUSED, "bilibili refused the authorisation code"):
+        return _grant(client.post_form(OAUTH_TOKEN, form)["data"], now)
+
+
+def refresh_grant(client: ApiClient, app: App, grant: Grant) -> Grant:
+    now = time.time()
+    form = {
+        "client_id": app.app_id,
+        "client_secret": app.secret,
+        "grant_type": "refresh_token",
+        "refresh_token": grant.refresh_token,
+    }
+    with refusals(OAUTH_REFUSED, "bilibili refused the refresh token"):
+        return _grant(client.post_form(OAUTH_REFRESH, form)["data"], now)
+
+
 class BilibiliSource(ApiSource):
     client_class = BilibiliClient
     platform = "bilibili"
     schemas = SCHEMAS
     snapshot_only = True
+    auth = OAuth(CLIENT_ID, CLIENT_SECRET, exchange_code, refresh_grant)
 
     def __init__(
         self,
@@ -175,11 +229,18 @@ class BilibiliSource(ApiSource):
         *,
         policy: Any = None,
         transport: httpx.BaseTransport | None = None,
+        paths: Any = None,
     ):
-        super().__init__(base_url, environ, policy=policy, transport=transport)
+        super().__init__(base_url, environ, policy=policy, transport=transport, paths=paths)
         client_id = (environ.get(CLIENT_ID) or "").strip()
         secret = (environ.get(CLIENT_SECRET) or "").strip()
         self.client.app = (client_id, secret) if client_id and secret else None
+
+    def oauth_client(
+        self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None
+    ) -> ApiClient:
+        url = (self.environ.get(OAUTH_BASE_URL) or "").strip() or DEFAULT_OAUTH_BASE_URL
+        return BilibiliClient(url, policy=policy, transport=transport)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:

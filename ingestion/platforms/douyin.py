@@ -9,11 +9,13 @@ older days only replay from landing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import App, Grant, OAuth, refusals, seconds
 from ingestion.errors import (
     BadResponseError,
     DayUnavailableError,
@@ -28,6 +30,23 @@ FANS = "/data/external/user/fans/"
 VIDEO_LIST = "/api/douyin/v1/video/video_list/"
 ITEM_BASE = "/data/external/item/base/"
 AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
+# … and the codes that say "refresh" (research notes A.0 "Token-expiry codes"): 28001003
+# access_token无效, 28001008 access_token过期 (状态码排查工具, .../dop/develop/openapi/status-code),
+# 10008 access_token无效或过期 (old refresh-access-token page)
+AUTH_CODES |= {28001003, 28001008, 10008}
+# OAuth (research notes A.1): POST form bodies, answers {"data": {..., "error_code"}, "message"}.
+# /oauth/access_token/ client_key, client_secret, code, grant_type=authorization_code →
+# access_token, expires_in (15 d), refresh_token, refresh_expires_in (30 d), open_id
+# (https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token);
+# /oauth/refresh_token/ client_key, grant_type=refresh_token, refresh_token (no secret) → the
+# same fields; the refresh token keeps its expiry (…/account-permission/refresh-access-token).
+OAUTH_TOKEN = "/oauth/access_token/"
+OAUTH_REFRESH = "/oauth/refresh_token/"
+CLIENT_KEY = "SOCIALMART_DOUYIN_CLIENT_KEY"
+CLIENT_SECRET = "SOCIALMART_DOUYIN_CLIENT_SECRET"
+# 10003/10013/10014 client_key or secret wrong, 10007 code expired (10 min, single use),
+# 10010 refresh_token expired: re-authorise (zhuovi/XiaoFeng.DouYin AccessTokenErrorCode.cs)
+OAUTH_REFUSED = {10003, 10007, 10010, 10013, 10014}
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
 PAGE_SIZE = 10  # the video list's documented default page size
@@ -81,11 +100,46 @@ class DouyinClient(ApiClient):
         self.raise_for_code(code, message)
 
 
+def _grant(data: dict[str, Any], now: float) -> Grant:
+    return Grant(
+        data["access_token"],
+        now + seconds(data["expires_in"]),
+        data.get("refresh_token", ""),
+        now + seconds(data["refresh_expires_in"]) if "refresh_expires_in" in data else None,
+        data.get("open_id", ""),
+        now,
+    )
+
+
+def exchange_code(client: ApiClient, app: App, code: str) -> Grant:
+    now = time.time()
+    form = {
+        "client_key": app.app_id,
+        "client_secret": app.secret,
+        "code": code,
+        "grant_type": "authorization_code",
+    }
+    with refusals(OAUTH_REFUSED, "douyin refused the authorisation code"):
+        return _grant(client.post_form(OAUTH_TOKEN, form)["data"], now)
+
+
+def refresh_grant(client: ApiClient, app: App, grant: Grant) -> Grant:
+    now = time.time()
+    form = {
+        "client_key": app.app_id,
+        "grant_type": "refresh_token",
+        "refresh_token": grant.refresh_token,
+    }
+    with refusals(OAUTH_REFUSED, "douyin refused the refresh token"):
+        return _grant(client.post_form(OAUTH_REFRESH, form)["data"], now)
+
+
 class DouyinSource(ApiSource):
     client_class = DouyinClient
     platform = "douyin"
     schemas = SCHEMAS
     snapshot_only = False
+    auth = OAuth(CLIENT_KEY, CLIENT_SECRET, exchange_code, refresh_grant)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:
