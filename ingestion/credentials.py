@@ -307,16 +307,24 @@ class Credentials:
         try:
             return token_for(self.platform, account.account_id, self.environ)
         except ConfigError as exc:
-            if isinstance(self.auth, OAuth):
-                raise ConfigError(
-                    f"{exc}, or authorise the account: python -m ingestion.credentials "
-                    f"authorise {self.platform} {account.account_id} --code …"
-                ) from exc
-            if self.auth is not None:
-                raise ConfigError(
-                    f"{exc}, or set {self.auth.id_setting} and {self.auth.secret_setting}"
-                ) from exc
-            raise
+            raise ConfigError(missing(account, self.auth)) from exc
+
+
+def missing(account: Account, auth: Auth | None) -> str:
+    """What to set (or do) when an account has no way to a token."""
+    try:
+        token_for(account.platform, account.account_id, {})
+    except ConfigError as exc:
+        message = str(exc)
+    if isinstance(auth, OAuth):
+        return (
+            f"{message}, or authorise the account (with {auth.id_setting} and "
+            f"{auth.secret_setting} set): python -m ingestion.credentials authorise "
+            f"{account.platform} {account.account_id} --code …"
+        )
+    if auth is not None:
+        return f"{message}, or set {auth.id_setting} and {auth.secret_setting}"
+    return message
 
 
 def _setting(environ: Mapping[str, str], name: str, account_id: str) -> str:
@@ -361,30 +369,33 @@ def states(paths: Paths, environ: Mapping[str, str], accounts: Sequence[Account]
     from ingestion.platforms import PLATFORMS
 
     grants = CredentialStore(paths.credentials).read()
-    found = []
-    for account in accounts:
-        info = PLATFORMS.get(account.platform)
-        if info is None or info.api is None:
-            continue
-        auth = info.api.auth
-        key = grant_key(account.platform, account.account_id)
-        if isinstance(auth, OAuth) and key in grants:
-            g = grants[key]
-            found.append(State(*_ids(account), "stored grant", g.expires_at, g.refresh_expires_at))
-            continue
-        app_id = _setting(environ, auth.id_setting, account.account_id) if auth else ""
-        secret = _setting(environ, auth.secret_setting, account.account_id) if auth else ""
-        if isinstance(auth, ClientCredential) and app_id and secret:
-            cached = grants.get(app_key(account.platform, app_id))
-            expires = cached.expires_at if cached else None
-            found.append(State(*_ids(account), "app credentials", expires))
-            continue
-        try:
-            token_for(account.platform, account.account_id, environ)
-            found.append(State(*_ids(account), "static token"))
-        except ConfigError:
-            found.append(State(*_ids(account), "missing"))
-    return found
+    return [
+        state_of(a, PLATFORMS[a.platform].api.auth, grants, environ)  # type: ignore[union-attr]
+        for a in accounts
+        if a.platform in PLATFORMS and PLATFORMS[a.platform].api is not None
+    ]
+
+
+def state_of(
+    account: Account, auth: Auth | None, grants: Mapping[str, Grant], environ: Mapping[str, str]
+) -> State:
+    """Where the account's token comes from: a stored grant (with the app to refresh it),
+    the app's credentials, a static token, or nowhere ("missing")."""
+    ids = (account.platform, account.account_id)
+    app_id = _setting(environ, auth.id_setting, account.account_id) if auth else ""
+    secret = _setting(environ, auth.secret_setting, account.account_id) if auth else ""
+    grant = grants.get(grant_key(*ids))
+    if isinstance(auth, OAuth) and grant is not None:
+        source = "stored grant" if app_id and secret else "stored grant, app credentials unset"
+        return State(*ids, source, grant.expires_at, grant.refresh_expires_at)
+    if isinstance(auth, ClientCredential) and app_id and secret:
+        cached = grants.get(app_key(account.platform, app_id))
+        return State(*ids, "app credentials", cached.expires_at if cached else None)
+    try:
+        token_for(*ids, environ)
+    except ConfigError:
+        return State(*ids, "missing")
+    return State(*ids, "static token")
 
 
 def _ids(account: Account) -> tuple[str, str]:
