@@ -437,7 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     environ = dict(os.environ)
     paths = Paths(Path(args.home).resolve()) if args.home else Paths.from_env(environ)
-    accounts = read_accounts(paths.accounts)
+    try:
+        accounts = read_accounts(paths.accounts)
+    except IngestionError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     now = time.time()
     if args.command == "status":
         for state in states(paths, environ, accounts):
