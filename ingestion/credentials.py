@@ -96,8 +96,6 @@ def seconds(value: object) -> float:
 
 # A platform's token calls; each platform module cites the shapes it implements.
 FetchToken = Callable[["ApiClient", App], Grant]
-ExchangeCode = Callable[["ApiClient", App, str], Grant]
-RefreshGrant = Callable[["ApiClient", App, Grant], Grant]
 
 
 @dataclass(frozen=True)
@@ -109,10 +107,56 @@ class ClientCredential:
 
 @dataclass(frozen=True)
 class OAuth:
+    """A platform's OAuth token calls, as its module describes them (with their sources):
+    the code exchange and the refresh, their parameters, and where the answer keeps the
+    grant's fields. ``refused``: codes that need a person (code or refresh token expired,
+    wrong app secret)."""
+
     id_setting: str
     secret_setting: str
-    exchange: ExchangeCode
-    refresh: RefreshGrant
+    token_path: str
+    refresh_path: str
+    id_param: str  # the app id's parameter name: client_key, app_id, client_id
+    secret_param: str
+    refused: frozenset[object]
+    form: bool = True  # a POST form (else a GET query)
+    envelope: str = ""  # the key the fields are under ("": the top level)
+    refresh_takes_secret: bool = True
+    refresh_lifetime: str = ""  # the refresh token's lifetime field ("": not published)
+    absolute_expiry: bool = False  # ``expires_in`` is a Unix second, not a lifetime
+
+    def exchange(self, client: ApiClient, app: App, code: str) -> Grant:
+        params = {self.id_param: app.app_id, self.secret_param: app.secret}
+        params |= {"code": code, "grant_type": "authorization_code"}
+        return self._call(client, self.token_path, params, "the authorisation code")
+
+    def refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
+        params = {self.id_param: app.app_id}
+        if self.refresh_takes_secret:
+            params[self.secret_param] = app.secret
+        params |= {"refresh_token": grant.refresh_token, "grant_type": "refresh_token"}
+        return self._call(client, self.refresh_path, params, "the refresh token")
+
+    def _call(self, client: ApiClient, path: str, params: dict[str, str], what: str) -> Grant:
+        now = time.time()
+        with refusals(self.refused, f"{client.platform} refused {what}"):
+            if self.form:
+                body = client.post_form(path, params)
+            else:
+                body = client.get_json(path, params, {})
+        data = body[self.envelope] if self.envelope else body
+        expires = seconds(data["expires_in"])
+        # an absolute expiry below 10⁹ can only be a lifetime (docs/platforms.md assumptions)
+        expires_at = expires if self.absolute_expiry and expires > 1e9 else now + expires
+        refresh_in = data.get(self.refresh_lifetime) if self.refresh_lifetime else None
+        return Grant(
+            data["access_token"],
+            expires_at,
+            data.get("refresh_token", ""),
+            None if refresh_in is None else now + seconds(refresh_in),
+            data.get("open_id", ""),
+            now,
+        )
 
 
 Auth = ClientCredential | OAuth

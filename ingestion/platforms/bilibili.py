@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from ingestion.accounts import Account
-from ingestion.credentials import App, Grant, OAuth, refusals
+from ingestion.credentials import OAuth
 from ingestion.errors import BadResponseError, ConfigError, QuotaExhaustedError
 from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
@@ -52,6 +52,17 @@ OAUTH_TOKEN = "/x/account-oauth2/v1/token"
 OAUTH_REFRESH = "/x/account-oauth2/v1/refresh_token"
 # 122000 client_id 错误, 122001 client_secret 错误, 122002 code 未找到, 122007 refreshToken 不合法
 OAUTH_REFUSED = {122000, 122001, 122002, 122007}
+AUTH = OAuth(
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "client_id",
+    "client_secret",
+    frozenset(OAUTH_REFUSED),
+    envelope="data",
+    absolute_expiry=True,
+)
 # Status codes: apifox mirror of 状态码, https://apifox.com/apidoc/docs-site/1106400/doc-895951
 # 127000 missing auth params, 127001 access_token invalid, 127004 client_id invalid,
 # 127012 鉴权错误 (what the simulator answers to a bad signature: the signature-specific
@@ -179,48 +190,12 @@ class BilibiliClient(ApiClient):
         self.raise_for_code(code, message)
 
 
-def _expiry(value: Any, now: float) -> float:
-    """``expires_in`` is an absolute Unix second per the doc sample; a small number can only
-    be a lifetime (an assumption: docs/platforms.md)."""
-    stamp = float(value)
-    return stamp if stamp > 1e9 else now + stamp
-
-
-def _grant(data: dict[str, Any], now: float) -> Grant:
-    expires = _expiry(data["expires_in"], now)
-    return Grant(data["access_token"], expires, data.get("refresh_token", ""), None, "", now)
-
-
-def exchange_code(client: ApiClient, app: App, code: str) -> Grant:
-    now = time.time()
-    form = {
-        "client_id": app.app_id,
-        "client_secret": app.secret,
-        "grant_type": "authorization_code",
-        "code": code,
-    }
-    with refusals(OAUTH_REFUSED, "bilibili refused the authorisation code"):
-        return _grant(client.post_form(OAUTH_TOKEN, form)["data"], now)
-
-
-def refresh_grant(client: ApiClient, app: App, grant: Grant) -> Grant:
-    now = time.time()
-    form = {
-        "client_id": app.app_id,
-        "client_secret": app.secret,
-        "grant_type": "refresh_token",
-        "refresh_token": grant.refresh_token,
-    }
-    with refusals(OAUTH_REFUSED, "bilibili refused the refresh token"):
-        return _grant(client.post_form(OAUTH_REFRESH, form)["data"], now)
-
-
 class BilibiliSource(ApiSource):
     client_class = BilibiliClient
     platform = "bilibili"
     schemas = SCHEMAS
     snapshot_only = True
-    auth = OAuth(CLIENT_ID, CLIENT_SECRET, exchange_code, refresh_grant)
+    auth = AUTH
 
     def __init__(
         self,

@@ -9,13 +9,12 @@ older days only replay from landing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.credentials import App, Grant, OAuth, refusals, seconds
+from ingestion.credentials import OAuth
 from ingestion.errors import (
     BadResponseError,
     DayUnavailableError,
@@ -47,6 +46,18 @@ CLIENT_SECRET = "SOCIALMART_DOUYIN_CLIENT_SECRET"
 # 10003/10013/10014 client_key or secret wrong, 10007 code expired (10 min, single use),
 # 10010 refresh_token expired: re-authorise (zhuovi/XiaoFeng.DouYin AccessTokenErrorCode.cs)
 OAUTH_REFUSED = {10003, 10007, 10010, 10013, 10014}
+AUTH = OAuth(
+    CLIENT_KEY,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "client_key",
+    "client_secret",
+    frozenset(OAUTH_REFUSED),
+    envelope="data",
+    refresh_takes_secret=False,
+    refresh_lifetime="refresh_expires_in",
+)
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
 PAGE_SIZE = 10  # the video list's documented default page size
@@ -100,46 +111,12 @@ class DouyinClient(ApiClient):
         self.raise_for_code(code, message)
 
 
-def _grant(data: dict[str, Any], now: float) -> Grant:
-    return Grant(
-        data["access_token"],
-        now + seconds(data["expires_in"]),
-        data.get("refresh_token", ""),
-        now + seconds(data["refresh_expires_in"]) if "refresh_expires_in" in data else None,
-        data.get("open_id", ""),
-        now,
-    )
-
-
-def exchange_code(client: ApiClient, app: App, code: str) -> Grant:
-    now = time.time()
-    form = {
-        "client_key": app.app_id,
-        "client_secret": app.secret,
-        "code": code,
-        "grant_type": "authorization_code",
-    }
-    with refusals(OAUTH_REFUSED, "douyin refused the authorisation code"):
-        return _grant(client.post_form(OAUTH_TOKEN, form)["data"], now)
-
-
-def refresh_grant(client: ApiClient, app: App, grant: Grant) -> Grant:
-    now = time.time()
-    form = {
-        "client_key": app.app_id,
-        "grant_type": "refresh_token",
-        "refresh_token": grant.refresh_token,
-    }
-    with refusals(OAUTH_REFUSED, "douyin refused the refresh token"):
-        return _grant(client.post_form(OAUTH_REFRESH, form)["data"], now)
-
-
 class DouyinSource(ApiSource):
     client_class = DouyinClient
     platform = "douyin"
     schemas = SCHEMAS
     snapshot_only = False
-    auth = OAuth(CLIENT_KEY, CLIENT_SECRET, exchange_code, refresh_grant)
+    auth = AUTH
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:

@@ -16,13 +16,12 @@ replay from landing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.credentials import App, Grant, OAuth, refusals, seconds
+from ingestion.credentials import OAuth
 from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
@@ -51,6 +50,17 @@ APP_SECRET = "SOCIALMART_KUAISHOU_APP_SECRET"
 # 100200101 invalid client, 100200105 code wrong, 100200109-111 authorisation cancelled /
 # expired / never given, 100200113 refresh_token expired (doc-355272)
 OAUTH_REFUSED = {100200101, 100200105, 100200109, 100200110, 100200111, 100200113}
+AUTH = OAuth(
+    APP_ID,
+    APP_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "app_id",
+    "app_secret",
+    frozenset(OAUTH_REFUSED),
+    form=False,
+    refresh_lifetime="refresh_token_expires_in",
+)
 
 SCHEMAS = {
     "user_info": RecordSchema(required=("account_id",), counts=("fan", "follow")),
@@ -78,49 +88,12 @@ class KuaishouClient(ApiClient):
         self.raise_for_code(code, message)
 
 
-def _grant(body: dict[str, Any], now: float) -> Grant:
-    return Grant(
-        body["access_token"],
-        now + seconds(body["expires_in"]),
-        body.get("refresh_token", ""),
-        now + seconds(body["refresh_token_expires_in"])
-        if "refresh_token_expires_in" in body
-        else None,
-        body.get("open_id", ""),
-        now,
-    )
-
-
-def exchange_code(client: ApiClient, app: App, code: str) -> Grant:
-    now = time.time()
-    query = {
-        "app_id": app.app_id,
-        "app_secret": app.secret,
-        "code": code,
-        "grant_type": "authorization_code",
-    }
-    with refusals(OAUTH_REFUSED, "kuaishou refused the authorisation code"):
-        return _grant(client.get_json(OAUTH_TOKEN, query, {}), now)
-
-
-def refresh_grant(client: ApiClient, app: App, grant: Grant) -> Grant:
-    now = time.time()
-    query = {
-        "app_id": app.app_id,
-        "app_secret": app.secret,
-        "refresh_token": grant.refresh_token,
-        "grant_type": "refresh_token",
-    }
-    with refusals(OAUTH_REFUSED, "kuaishou refused the refresh token"):
-        return _grant(client.get_json(OAUTH_REFRESH, query, {}), now)
-
-
 class KuaishouSource(ApiSource):
     client_class = KuaishouClient
     platform = "kuaishou"
     schemas = SCHEMAS
     snapshot_only = True
-    auth = OAuth(APP_ID, APP_SECRET, exchange_code, refresh_grant)
+    auth = AUTH
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -97,8 +99,20 @@ def test_a_refused_token_is_renewed_once_whoever_asks(tmp_path: Path):
     assert credentials.renew("a-static-token") is None
 
 
+@dataclass(frozen=True)
+class ScriptedOAuth(OAuth):
+    """The policy's side only: the platform's refresh answered by a function."""
+
+    answer: Callable[[Grant], Grant] | None = None
+
+    def refresh(self, client: object, app: object, grant: Grant) -> Grant:  # type: ignore[override]
+        assert self.answer is not None
+        return self.answer(grant)
+
+
 def oauth_credentials(tmp_path: Path, clock: Clock, refresh) -> Credentials:
-    auth = OAuth("SOCIALMART_DEMO_APP_ID", "SOCIALMART_DEMO_APP_SECRET", None, refresh)  # type: ignore[arg-type]
+    names = ("SOCIALMART_DEMO_APP_ID", "SOCIALMART_DEMO_APP_SECRET")
+    auth = ScriptedOAuth(*names, "/t", "/r", "id", "s", frozenset(), answer=refresh)
     store = CredentialStore(tmp_path / "credentials")
     with store.locked() as grants:
         grants[grant_key("demo", ACCOUNT.account_id)] = Grant(
@@ -110,7 +124,7 @@ def oauth_credentials(tmp_path: Path, clock: Clock, refresh) -> Credentials:
 def test_a_refresh_keeps_the_refresh_expiry_the_platform_does_not_restate(tmp_path: Path):
     clock = Clock()
     credentials = oauth_credentials(
-        tmp_path, clock, lambda client, app, grant: Grant("at-1", clock() + 3600, "rt-1")
+        tmp_path, clock, lambda grant: Grant("at-1", clock() + 3600, "rt-1")
     )
     clock.now = NOW + 3600
     assert credentials.token(ACCOUNT) == "at-1"
