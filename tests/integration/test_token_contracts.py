@@ -26,6 +26,15 @@ DATE = "Fri, 20 Nov 2026 02:30:00 GMT"
 DAY_SECONDS = 86_400
 
 
+def by_path(fixtures: dict[str, str], seen: list[httpx.Request]) -> httpx.MockTransport:
+    """Answers each path with its documented-shape fixture."""
+    return mock(lambda request: doc(fixtures[request.url.path]), DATE, seen)
+
+
+def source_of(cls, env: dict[str, str], transport: httpx.MockTransport, home: Path):
+    return cls("http://api.test", env, policy=FAST, transport=transport, paths=Paths(home))
+
+
 def form_of(request: httpx.Request) -> dict[str, str]:
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     return {k: v[-1] for k, v in parse_qs(request.content.decode()).items()}
@@ -34,16 +43,12 @@ def form_of(request: httpx.Request) -> dict[str, str]:
 def test_douyin_exchanges_a_code_by_form_and_refreshes_without_the_secret(tmp_path: Path):
     seen: list[httpx.Request] = []
 
-    def route(request: httpx.Request):
-        if request.url.path == "/oauth/access_token/":
-            return doc("douyin/oauth_access_token.json")
-        assert request.url.path == "/oauth/refresh_token/"
-        return doc("douyin/oauth_refresh_token.json")
-
+    fixtures = {
+        "/oauth/access_token/": "douyin/oauth_access_token.json",
+        "/oauth/refresh_token/": "douyin/oauth_refresh_token.json",
+    }
     env = {"SOCIALMART_DOUYIN_CLIENT_KEY": "ck", "SOCIALMART_DOUYIN_CLIENT_SECRET": "cs"}
-    source = DouyinSource(
-        "http://dy.test", env, policy=FAST, transport=mock(route, DATE, seen), paths=Paths(tmp_path)
-    )
+    source = source_of(DouyinSource, env, by_path(fixtures, seen), tmp_path)
     fixture = doc("douyin/oauth_access_token.json")["data"]
     account = Account("douyin", fixture["open_id"], "官方", "主号")
     before = time.time()
@@ -76,9 +81,7 @@ def test_douyin_exchanges_a_code_by_form_and_refreshes_without_the_secret(tmp_pa
 def test_douyin_refuses_a_code_issued_to_another_account(tmp_path: Path):
     route = mock(lambda r: doc("douyin/oauth_access_token.json"), DATE)
     env = {"SOCIALMART_DOUYIN_CLIENT_KEY": "ck", "SOCIALMART_DOUYIN_CLIENT_SECRET": "cs"}
-    source = DouyinSource(
-        "http://dy.test", env, policy=FAST, transport=route, paths=Paths(tmp_path)
-    )
+    source = source_of(DouyinSource, env, route, tmp_path)
     with pytest.raises(CredentialError, match="issued to open_id"):
         source.credentials.authorise(Account("douyin", "someone-else", "x", "主号"), "c")
     assert not (tmp_path / "credentials" / "tokens.json").exists()
@@ -87,25 +90,19 @@ def test_douyin_refuses_a_code_issued_to_another_account(tmp_path: Path):
 def test_an_expired_douyin_code_is_a_credential_error_naming_its_code(tmp_path: Path):
     route = mock(lambda r: doc("douyin/oauth_access_token_error.json"), DATE)
     env = {"SOCIALMART_DOUYIN_CLIENT_KEY": "ck", "SOCIALMART_DOUYIN_CLIENT_SECRET": "cs"}
-    source = DouyinSource(
-        "http://dy.test", env, policy=FAST, transport=route, paths=Paths(tmp_path)
-    )
+    source = source_of(DouyinSource, env, route, tmp_path)
     with pytest.raises(CredentialError, match="10007"):
         source.credentials.authorise(Account("douyin", "o", "x", "主号"), "old-code")
 
 
 def test_kuaishou_reads_lifetimes_from_the_answer_and_stores_the_rotated_token(tmp_path: Path):
     seen: list[httpx.Request] = []
-
-    def route(request: httpx.Request):
-        if request.url.path == "/oauth2/access_token":
-            return doc("kuaishou/oauth_access_token.json")
-        return doc("kuaishou/oauth_refresh_token.json")
-
+    fixtures = {
+        "/oauth2/access_token": "kuaishou/oauth_access_token.json",
+        "/oauth2/refresh_token": "kuaishou/oauth_refresh_token.json",
+    }
     env = {"SOCIALMART_KUAISHOU_APP_ID": "ks", "SOCIALMART_KUAISHOU_APP_SECRET": "kss"}
-    source = KuaishouSource(
-        "http://ks.test", env, policy=FAST, transport=mock(route, DATE, seen), paths=Paths(tmp_path)
-    )
+    source = source_of(KuaishouSource, env, by_path(fixtures, seen), tmp_path)
     fixture = doc("kuaishou/oauth_access_token.json")
     account = Account("kuaishou", fixture["open_id"], "官方", "主号")
     before = time.time()
@@ -146,13 +143,7 @@ def test_bilibili_token_calls_go_unsigned_to_the_oauth_host_and_expiry_is_absolu
         "SOCIALMART_BILIBILI_CLIENT_SECRET": "csec",
         "SOCIALMART_BILIBILI_OAUTH_BASE_URL": "http://oauth.test",
     }
-    source = BilibiliSource(
-        "http://member.test",
-        env,
-        policy=FAST,
-        transport=mock(route, DATE, seen),
-        paths=Paths(tmp_path),
-    )
+    source = source_of(BilibiliSource, env, mock(route, DATE, seen), tmp_path)
     account = Account("bilibili", "42", "官方", "主号")
     grant = source.credentials.authorise(account, "c")
     assert form_of(seen[0]) == {
@@ -188,9 +179,7 @@ def test_wechat_fetches_by_app_and_renews_a_token_refused_with_42001(tmp_path: P
         return doc("wechat/datacube_getusersummary_response.json")
 
     env = {"SOCIALMART_WECHAT_OA_APPID_GH_1": "wx1", "SOCIALMART_WECHAT_OA_APPSECRET_GH_1": "s1"}
-    source = WechatOaSource(
-        "http://wx.test", env, policy=FAST, transport=mock(route, DATE, seen), paths=Paths(tmp_path)
-    )
+    source = source_of(WechatOaSource, env, mock(route, DATE, seen), tmp_path)
     auth = {"access_token": source.token(Account("wechat_oa", "gh_1", "官方", "主号"))}
     body = source.client.post_json("/datacube/getusersummary", auth, {}, {})
 
@@ -212,18 +201,11 @@ def test_wechat_fetches_by_app_and_renews_a_token_refused_with_42001(tmp_path: P
     assert cached.expires_at == pytest.approx(time.time() + 7200, abs=5)
 
 
-def test_wecom_staff_share_one_corp_token_until_it_is_refused(tmp_path: Path):
+def test_wecom_staff_share_one_corp_token(tmp_path: Path):
     seen: list[httpx.Request] = []
-
-    def route(request: httpx.Request):
-        if request.url.path == "/cgi-bin/gettoken":
-            return doc("wecom/gettoken_response.json")
-        return doc("wecom/batch_get_by_user_response.json")
-
     env = {"SOCIALMART_WECOM_CORPID": "corp", "SOCIALMART_WECOM_CORPSECRET": "sec"}
-    source = WecomSource(
-        "http://wc.test", env, policy=FAST, transport=mock(route, DATE, seen), paths=Paths(tmp_path)
-    )
+    transport = by_path({"/cgi-bin/gettoken": "wecom/gettoken_response.json"}, seen)
+    source = source_of(WecomSource, env, transport, tmp_path)
     tokens = {source.token(Account("wecom", f"staff{i}", "客服", "")) for i in range(3)}
     assert tokens == {doc("wecom/gettoken_response.json")["access_token"]}
     assert [dict(r.url.params) for r in seen] == [{"corpid": "corp", "corpsecret": "sec"}]
@@ -232,13 +214,7 @@ def test_wecom_staff_share_one_corp_token_until_it_is_refused(tmp_path: Path):
 def test_a_static_token_is_not_renewed(tmp_path: Path):
     calls: list[httpx.Request] = []
     route = mock(lambda r: doc("wechat/error_42001_access_token_expired.json"), DATE, calls)
-    source = WechatOaSource(
-        "http://wx.test",
-        {"SOCIALMART_WECHAT_OA_TOKEN": "static"},
-        policy=FAST,
-        transport=route,
-        paths=Paths(tmp_path),
-    )
+    source = source_of(WechatOaSource, {"SOCIALMART_WECHAT_OA_TOKEN": "static"}, route, tmp_path)
     auth = {"access_token": source.token(Account("wechat_oa", "gh_1", "官方", "主号"))}
     with pytest.raises(Exception, match="42001"):
         source.client.post_json("/datacube/getusersummary", auth, {}, {})
