@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ingestion.errors import AccountsError
 from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import TIMEZONE, window_from_tags
 from orchestration.publish_assets import PUBLISHED_KEY
@@ -88,5 +89,8 @@ def run_failure_alert(context: dg.RunFailureSensorContext, settings: SocialmartS
     "schedule fails).",
 )
 def refresh_token_expiry(context: dg.SensorEvaluationContext, settings: SocialmartSettings):
-    lines = notify_expiring(settings.paths(), settings.environ())
+    try:
+        lines = notify_expiring(settings.paths(), settings.environ())
+    except AccountsError as exc:  # the preflight of the next run names the rows to fix
+        return dg.SkipReason(f"the account registry cannot be read: {exc}")
     return dg.SkipReason(f"{len(lines)} refresh token(s) expiring" if lines else "none expiring")
