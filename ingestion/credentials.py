@@ -39,10 +39,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingestion.accounts import Account, setting_names, token_for
 from ingestion.errors import ConfigError, CredentialError, IngestionError, PlatformError
@@ -124,6 +124,9 @@ class OAuth:
     refresh_takes_secret: bool = True
     refresh_lifetime: str = ""  # the refresh token's lifetime field ("": not published)
     absolute_expiry: bool = False  # ``expires_in`` is a Unix second, not a lifetime
+    # extends the refresh token itself (Douyin): client id + refresh token → a new refresh
+    # token and its lifetime (``expires_in``)
+    renew_refresh_path: str = ""
 
     def exchange(self, client: ApiClient, app: App, code: str) -> Grant:
         params = {self.id_param: app.app_id, self.secret_param: app.secret}
@@ -137,14 +140,27 @@ class OAuth:
         params |= {"refresh_token": grant.refresh_token, "grant_type": "refresh_token"}
         return self._call(client, self.refresh_path, params, "the refresh token")
 
-    def _call(self, client: ApiClient, path: str, params: dict[str, str], what: str) -> Grant:
+    def renew_refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
+        """The grant with a new refresh token of a new lifetime (where the platform can)."""
+        params = {self.id_param: app.app_id, "refresh_token": grant.refresh_token}
         now = time.time()
+        data = self._answer(client, self.renew_refresh_path, params, "to renew the refresh token")
+        lifetime = now + seconds(data["expires_in"])
+        return replace(grant, refresh_token=data["refresh_token"], refresh_expires_at=lifetime)
+
+    def _answer(
+        self, client: ApiClient, path: str, params: dict[str, str], what: str
+    ) -> dict[str, Any]:
         with refusals(self.refused, f"{client.platform} refused {what}"):
             if self.form:
                 body = client.post_form(path, params)
             else:
                 body = client.get_json(path, params, {})
-        data = body[self.envelope] if self.envelope else body
+        return body[self.envelope] if self.envelope else body
+
+    def _call(self, client: ApiClient, path: str, params: dict[str, str], what: str) -> Grant:
+        now = time.time()
+        data = self._answer(client, path, params, what)
         expires = seconds(data["expires_in"])
         # an absolute expiry below 10⁹ can only be a lifetime (docs/platforms.md assumptions)
         expires_at = expires if self.absolute_expiry and expires > 1e9 else now + expires
@@ -306,6 +322,26 @@ class Credentials:
         with self.store.locked() as grants:
             grants[grant_key(self.platform, account.account_id)] = grant
         return grant
+
+    def extend(self, account: Account, days: float = ALERT_DAYS) -> bool:
+        """Renew the account's refresh token when it expires within ``days`` and the
+        platform can (Douyin); False when it cannot (no such call, no permission, renewed
+        too often, expired): then only authorising again helps."""
+        if not isinstance(self.auth, OAuth) or not self.auth.renew_refresh_path:
+            return False
+        key = grant_key(self.platform, account.account_id)
+        try:
+            with self.store.locked() as grants:
+                grant = grants.get(key)
+                if grant is None or grant.refresh_expires_at is None:
+                    return False
+                if grant.refresh_expires_at - self.clock() > days * DAY_SECONDS:
+                    return True
+                app = self._require_app(account)
+                grants[key] = self.auth.renew_refresh(self.client, app, grant)
+        except IngestionError:
+            return False
+        return True
 
     def _renewed(self, account: Account, grant: Grant | None) -> Grant:
         app = self._require_app(account)

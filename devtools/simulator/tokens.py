@@ -6,7 +6,8 @@ the client's token calls (``ingestion/platforms/<key>.py``, research notes in do
 - WeChat OA ``GET /cgi-bin/token`` and WeCom ``GET /cgi-bin/gettoken``: a token per app;
   a new WeChat token cuts the previous one to 5 more minutes.
 - Douyin ``POST /oauth/access_token/`` and ``/oauth/refresh_token/``: the refresh token keeps
-  its value and its expiry (``refresh_expires_in`` counts down).
+  its value and its expiry (``refresh_expires_in`` counts down); ``/oauth/renew_refresh_token/``
+  replaces it with one of a new lifetime, at most ``RENEWALS`` times (then 10020).
 - Kuaishou ``GET /oauth2/access_token`` and ``/oauth2/refresh_token``, Bilibili
   ``POST /x/account-oauth2/v1/token`` and ``/refresh_token``: the refresh token rotates (the
   old one dies at once) and the new one inherits the old expiry.
@@ -46,11 +47,13 @@ PATHS = {
     "/cgi-bin/gettoken": "wecom",
     "/oauth/access_token/": "douyin",
     "/oauth/refresh_token/": "douyin",
+    "/oauth/renew_refresh_token/": "douyin",
     "/oauth2/access_token": "kuaishou",
     "/oauth2/refresh_token": "kuaishou",
     "/x/account-oauth2/v1/token": "bilibili",
     "/x/account-oauth2/v1/refresh_token": "bilibili",
 }
+RENEWALS = 5  # Douyin's renew_refresh_token, per authorisation
 CORP = "*"  # a WeCom token is the corp app's: it serves every staff member
 
 
@@ -77,6 +80,7 @@ class Issued:
     owner: str  # account id, or CORP
     expires_at: float
     uses_left: int | None = None
+    renewals: int = 0  # of a refresh token (Douyin)
 
 
 @dataclass
@@ -135,10 +139,24 @@ class TokenAuthority:
         )
         return token
 
-    def _new_refresh(self, platform: str, owner: str, expires_at: float) -> str:
+    def _new_refresh(self, platform: str, owner: str, expires_at: float, renewals: int = 0) -> str:
         token = f"{platform[:2]}-rt-{uuid4().hex}"
-        self.refresh[token] = Issued(platform, owner, expires_at)
+        self.refresh[token] = Issued(platform, owner, expires_at, renewals=renewals)
         return token
+
+    def _renew_refresh(self, p: dict[str, str]) -> dict[str, Any]:
+        issued = self.refresh.get(p.get("refresh_token", ""))
+        if p.get("client_key") != app_of(self.world, "douyin")[0]:
+            return _error("douyin", "client")
+        if issued is None or issued.expires_at <= time_now():
+            return _error("douyin", "refresh")
+        if issued.renewals >= RENEWALS:
+            return _error("douyin", "renewals")
+        del self.refresh[p["refresh_token"]]
+        life = DOCUMENTED["douyin"][1]  # "新的 refresh_token 有效期为 30 天", whatever the test set
+        new = self._new_refresh("douyin", issued.owner, time_now() + life, issued.renewals + 1)
+        data = {"refresh_token": new, "expires_in": int(life), "error_code": 0, "description": ""}
+        return {"data": data, "message": "success"}
 
     # -- the endpoints ---------------------------------------------------------------------
     def answer(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -146,6 +164,8 @@ class TokenAuthority:
         with self._lock:
             if platform in APP_TOKENS:
                 return self._app_token(platform, params)
+            if path == "/oauth/renew_refresh_token/":
+                return self._renew_refresh(params)
             return self._oauth(platform, path, params)
 
     def _app_token(self, platform: str, p: dict[str, str]) -> dict[str, Any]:
@@ -236,6 +256,7 @@ ERRORS = {
     ("douyin", "code"): (10007, "授权码过期"),
     ("douyin", "refresh"): (10010, "refresh_token过期"),
     ("douyin", "grant"): (10002, "参数错误"),
+    ("douyin", "renewals"): (10020, "超过刷新次数限制"),
     ("kuaishou", "client"): (100200101, "无效的client"),
     ("kuaishou", "code"): (100200105, "code错误"),
     ("kuaishou", "refresh"): (100200113, "refresh_token过期"),

@@ -45,7 +45,12 @@ CLIENT_KEY = "SOCIALMART_DOUYIN_CLIENT_KEY"
 CLIENT_SECRET = "SOCIALMART_DOUYIN_CLIENT_SECRET"
 # 10003/10013/10014 client_key or secret wrong, 10007 code expired (10 min, single use),
 # 10010 refresh_token expired: re-authorise (zhuovi/XiaoFeng.DouYin AccessTokenErrorCode.cs)
-OAUTH_REFUSED = {10003, 10007, 10010, 10013, 10014}
+# 10004 no renew_refresh_token permission, 10020 renewed 5 times already (refresh-token page)
+OAUTH_REFUSED = {10003, 10004, 10007, 10010, 10013, 10014, 10020}
+# POST /oauth/renew_refresh_token/ client_key, refresh_token → data.refresh_token (new; the
+# old one dies), data.expires_in (30 d); at most 5 times, with the app's permission
+# (https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-token)
+RENEW_REFRESH = "/oauth/renew_refresh_token/"
 AUTH = OAuth(
     CLIENT_KEY,
     CLIENT_SECRET,
@@ -57,6 +62,7 @@ AUTH = OAuth(
     envelope="data",
     refresh_takes_secret=False,
     refresh_lifetime="refresh_expires_in",
+    renew_refresh_path=RENEW_REFRESH,
 )
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days

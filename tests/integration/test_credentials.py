@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import time
 
 import duckdb
 import pytest
@@ -158,3 +159,28 @@ def test_status_lists_each_account_without_a_secret(
     assert "30.0 days left" in out or "29.9 days left" in out
     for secret in [*simulator.server.state.tokens.access, *simulator.server.state.tokens.refresh]:
         assert secret not in out
+
+
+def test_a_douyin_refresh_token_due_is_extended_instead_of_posted(
+    simulator: RunningSimulator, monkeypatch
+):
+    robot = Receiver()
+    simulator.set_token_lifetimes({"douyin": {"refresh_seconds": 3 * 86_400}})
+    env = {
+        **simulator.renewing_environ(),
+        "SOCIALMART_ALERT_WEBHOOK_URL": f"{robot.url}/cgi-bin/webhook/send?key=k",
+        "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
+    }
+    authorise_all(simulator, env, monkeypatch, "douyin")
+    store = CredentialStore(simulator.paths.credentials)
+    keys = [grant_key("douyin", a.account_id) for a in simulator.world.accounts_of("douyin")]
+    before = store.read()
+
+    assert notify_expiring(simulator.paths, env) == []
+
+    after = store.read()
+    assert robot.requests == []
+    for key in keys:  # renew_refresh_token: a new token, valid 30 days from now
+        assert after[key].refresh_token != before[key].refresh_token
+        assert before[key].refresh_token not in simulator.server.state.tokens.refresh
+        assert after[key].refresh_expires_at == pytest.approx(time.time() + 30 * 86_400, abs=5)

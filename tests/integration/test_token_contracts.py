@@ -219,3 +219,37 @@ def test_a_static_token_is_not_renewed(tmp_path: Path):
     with pytest.raises(Exception, match="42001"):
         source.client.post_json("/datacube/getusersummary", auth, {}, {})
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "extended"),
+    [
+        ("douyin/oauth_renew_refresh_token.json", True),
+        ("douyin/oauth_renew_refresh_token_limit.json", False),
+    ],
+)
+def test_douyin_renews_a_refresh_token_due_within_the_alert_days(
+    tmp_path: Path, answer: str, extended: bool
+):
+    seen: list[httpx.Request] = []
+    env = {"SOCIALMART_DOUYIN_CLIENT_KEY": "ck", "SOCIALMART_DOUYIN_CLIENT_SECRET": "cs"}
+    fixtures = {"/oauth/access_token/": "douyin/oauth_access_token.json"}
+    fixtures["/oauth/renew_refresh_token/"] = answer
+    source = source_of(DouyinSource, env, by_path(fixtures, seen), tmp_path)
+    fixture = doc("douyin/oauth_access_token.json")["data"]
+    account = Account("douyin", fixture["open_id"], "官方", "主号")
+    source.credentials.authorise(account, "c")
+    assert source.credentials.extend(account, days=29) is True  # 30 days left: not due
+    assert len(seen) == 1
+
+    before = time.time()
+    assert source.credentials.extend(account, days=31) is extended
+    assert form_of(seen[1]) == {"client_key": "ck", "refresh_token": fixture["refresh_token"]}
+    stored = CredentialStore(tmp_path / "credentials").read()[
+        grant_key("douyin", fixture["open_id"])
+    ]
+    if extended:
+        assert stored.refresh_token == doc(answer)["data"]["refresh_token"]
+        assert stored.refresh_expires_at == pytest.approx(before + 30 * DAY_SECONDS, abs=5)
+    else:
+        assert stored.refresh_token == fixture["refresh_token"]
