@@ -10,7 +10,12 @@ from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.docs_assets import dbt_docs
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
-from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
+from orchestration.operations import (
+    freshness_checks,
+    freshness_sensor,
+    refresh_token_expiry,
+    run_failure_alert,
+)
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
 from orchestration.report_assets import reports
@@ -53,7 +58,7 @@ defs = dg.Definitions(
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse, *freshness_checks],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
-    sensors=[*inbox_sensors, run_failure_alert, freshness_sensor],
+    sensors=[*inbox_sensors, run_failure_alert, freshness_sensor, refresh_token_expiry],
     resources={
         "settings": settings,
         "warehouse": Warehouse(settings=settings),

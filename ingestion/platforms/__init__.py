@@ -426,5 +426,7 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
     if info is None:
         raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")
     if info.api is not None:
-        return info.api(base_url(key, environ), environ, policy=http_policy(key, environ))
+        return info.api(
+            base_url(key, environ), environ, policy=http_policy(key, environ), paths=paths
+        )
     return ExportSource(key, info.exports or {}, paths.inbox)
