@@ -1,6 +1,7 @@
 {#- One row per business date for the whole matrix: the roll-up of kpi_account_daily plus
     the KPIs that only exist matrix-wide (docs/requirements.md R-K3, R-K7):
-      total_gmv_yuan            = account GMV + shop orders sold by no content or live room
+      total_gmv_yuan            = account GMV + shop orders fct_orders attributes to no
+                                  content or live session (unattributed_gmv_yuan)
       monetisation_share        = GMV sold by ad-labelled (广告) contents / total GMV
       platforms_for_70pct_traffic = fewest platforms whose views make 70% of the day's views
       data_coverage             = accounts that reported (followers or any content) / accounts
@@ -34,7 +35,7 @@ days as (
 unattributed as (
     select business_date, count(*) as orders, sum(amount_yuan) as gmv_yuan
     from orders
-    where attributed_content_id is null and attributed_room_id is null
+    where attribution = 'unattributed'
     group by all
 ),
 
@@ -200,6 +201,7 @@ matrix as (
     select
         final.*,
         coalesce(unattributed.orders, 0) as unattributed_orders,
+        coalesce(unattributed.gmv_yuan, 0) as unattributed_gmv_yuan,
         final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0) as total_gmv_yuan,
         final.ad_content_gmv_yuan
             / nullif(final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0), 0)
