@@ -6,8 +6,9 @@ X2's image note has 500 views and 50 interactions every day. On the last day X1 
 a paid campaign (30 paid followers, 100 元) and a live session (2 orders, 300 元), and a
 Douyin comment says 假货; the Douyin shop sells four orders that no content or live session of
 ours sold (naming another platform's note, a room that is not a Douyin one, nothing, or placed
-in an app none of ours): each is counted once, unattributed. The pipeline (ingestion of the exports → dbt → gates → publish →
-robot) runs once over the range; every number below is worked out from those facts.
+in an app none of ours): each is counted once, unattributed. The pipeline (ingestion of the
+exports → dbt → gates → publish → robot) runs once over the range; every number below is
+worked out from those facts.
 
 The alert rules get a hand-made KPI layer of their own (below): swings just under and over
 each floor, partial baselines, names, ties; built twice from the same facts in another
@@ -284,7 +285,7 @@ def test_platform_and_matrix_rollups(published):
             "attributed_roi": 300 / 100,
         },
     )
-    assert UNATTRIBUTED_YUAN == Decimal("429.00")
+    assert Decimal("429.00") == UNATTRIBUTED_YUAN  # 248.77 + 120.00 + 59.90 + 0.33
     week = row(con, "select * from kpi.kpi_matrix_weekly where period_start = '2026-11-02'")
     # Monday 11-02 … Sunday 11-08: 6 × 1,500 + 2,000 views; 6 × 150 + 140 interactions
     close(week, {"days_in_period": 7, "views": 11_000, "engagement_rate": 1040 / 11_000})

@@ -40,7 +40,8 @@ def build(path: Path, change: Callable[[duckdb.DuckDBPyConnection], object] | No
     con = duckdb.connect(str(path))
     con.execute("create schema staging; create schema mart; create schema kpi")
     con.execute(
-        "create table staging.stg_shop__orders (order_id text, business_date date, amount_fen bigint)"
+        "create table staging.stg_shop__orders "
+        "(order_id text, business_date date, amount_fen bigint)"
     )
     con.executemany(
         "insert into staging.stg_shop__orders values (?, ?, ?)", [o[:3] for o in ORDERS]
