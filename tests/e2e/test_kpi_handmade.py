@@ -379,9 +379,9 @@ def test_demo_summary_reads_published_rates_and_names(published, capsys):
     out = capsys.readouterr().out
     # Xiaohongshu on 11-08: 140 interactions / 2,000 views = 0.07 as kpi_platform_daily
     # publishes it, not the accounts' mean rate (0.06 + 0.10) / 2 = 0.08; views over the
-    # range 7 × 1,500 + 2,000 = 12,500
+    # range 7 × 1,500 + 2,000 = 12,500; GMV in yuan and fen (a decimal)
     assert table_row(out, "小红书") == [
-        "小红书", "2", "2000", "0.07", "130", "15700", "300.0", "12500"
+        "小红书", "2", "2000", "0.07", "130", "15700", "300.00", "12500"
     ]  # fmt: skip
     assert table_row(out, "品牌主号")[:4] == ["品牌主号", "小红书", "1500", "0.06"]
     # alerts per type and scope (critical, warning, info), then each group's first
