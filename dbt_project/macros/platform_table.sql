@@ -10,6 +10,7 @@
         "names": ["抖音"],
         "user_id_type": "douyin_open_id",
         "user_ids_per_account": false,
+        "shop_b_types": ["2", "11"],
         "contents": "stg_douyin__videos",
         "content_daily": {
             "model": "stg_douyin__video_daily",

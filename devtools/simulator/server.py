@@ -501,6 +501,8 @@ class _Handler(BaseHTTPRequestHandler):
                         "order_amount": o["amount_fen"],
                         "create_time": int(o["paid_at"].timestamp()) - 60,
                         "pay_time": int(o["paid_at"].timestamp()),
+                        "b_type": 2,  # 下单端 抖音: the orders are placed in the Douyin app
+                        "b_type_desc": "抖音",
                         "c_biz": 1 if o["content_id"] or o["room_id"] else 0,
                         "sku_order_list": [
                             {

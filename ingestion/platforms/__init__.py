@@ -104,6 +104,10 @@ class PlatformInfo:
     feeds: Feeds | None = None
     user_id_type: str = ""  # the identifier type of its users' ids (commenters, members)
     user_ids_per_account: bool = False  # an id is unique within one account only
+    # 抖店 下单端 (b_type) codes of orders placed in this platform's app: their sku
+    # video_id / room_id are this platform's content / live room (docs/sources
+    # douyin_shop_kuaishou.md B.2)
+    shop_b_types: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -208,6 +212,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
                 "stg_douyin__comments",
             ),
             user_id_type="douyin_open_id",
+            shop_b_types=("2", "11"),  # 抖音, 抖音极速版
         ),
         PlatformInfo(
             "kuaishou",

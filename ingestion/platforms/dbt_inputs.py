@@ -86,6 +86,8 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
     if info.user_id_type:
         entry["user_id_type"] = info.user_id_type
         entry["user_ids_per_account"] = info.user_ids_per_account
+    if info.shop_b_types:
+        entry["shop_b_types"] = list(info.shop_b_types)
     feeds = info.conformed_feeds()
     if feeds is not None:
         reported = {m.column: m.sql for m in info.metric_mapping()}

@@ -4,8 +4,11 @@ Two Xiaohongshu accounts over eight days, as the exports staff would drop them: 
 note has 1,000 views a day with 100 interactions, then 1,500 views with 90 on the last day;
 X2's image note has 500 views and 50 interactions every day. On the last day X1 also runs
 a paid campaign (30 paid followers, 100 元) and a live session (2 orders, 300 元), and a
-Douyin comment says 假货. The pipeline (ingestion of the exports → dbt → gates → publish →
-robot) runs once over the range; every number below is worked out from those facts.
+Douyin comment says 假货; the Douyin shop sells four orders that no content or live session of
+ours sold (naming another platform's note, a room that is not a Douyin one, nothing, or placed
+in an app none of ours): each is counted once, unattributed. The pipeline (ingestion of the
+exports → dbt → gates → publish → robot) runs once over the range; every number below is
+worked out from those facts.
 
 The alert rules get a hand-made KPI layer of their own (below): swings just under and over
 each floor, partial baselines, names, ties; built twice from the same facts in another
@@ -19,6 +22,7 @@ import os
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -70,6 +74,32 @@ def account_rows() -> list[list[object]]:
     ]
 
 
+def shop_order(order_id: str, fen: int, b_type: int, video: str = "", room: str = "") -> dict:
+    """A paid order as 抖店's /order/searchList gives it (the buyer's phone already hashed)."""
+    return {
+        "shop_id": "S1",
+        "order_id": order_id,
+        "doudian_open_id": f"buyer-{order_id}",
+        "pay_amount": fen,
+        "pay_time": 1_794_110_400,  # 2026-11-08 12:00 Asia/Shanghai
+        "b_type": b_type,  # 下单端: 2 抖音, 3 头条
+        "sku_order_list": [{"video_id": video, "room_id": room}],
+    }
+
+
+# The shop's orders of the last day, none of which any content or live session we have sold:
+# placed in the Douyin app but naming X1's Xiaohongshu note n1 (another platform's content,
+# 248.77) or its Xiaohongshu live room R1 (not a Douyin room, 120.00), naming nothing
+# (59.90), and placed in 今日头条, an app none of ours (0.33). Each is unattributed, once.
+SHOP_ORDERS = [
+    shop_order("s1", 24_877, 2, video="n1"),
+    shop_order("s2", 12_000, 2, room="R1"),
+    shop_order("s3", 5_990, 2),
+    shop_order("s4", 33, 3, video="t1"),
+]
+UNATTRIBUTED_YUAN = Decimal("248.77") + Decimal("120.00") + Decimal("59.90") + Decimal("0.33")
+
+
 def write_csv(path: Path, headers: tuple[str, ...], rows: list[list[object]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
@@ -117,6 +147,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
         "create_time": 1_794_110_400,  # 2026-11-08 12:00 Asia/Shanghai
     }
     load_day(con, "douyin", ["comments"], LAST, {"comments": [("handmade", comment)]}, "setup")
+    load_day(con, "shop", ["orders"], LAST, {"orders": [("handmade", o) for o in SHOP_ORDERS]}, "x")
     ensure_tables(con)
     con.close()
 
@@ -238,13 +269,23 @@ def test_platform_and_matrix_rollups(published):
         {
             "views": 2000,
             "engagement_rate": 0.07,
-            "total_gmv_yuan": 300,
+            # the live session's 300 (attributed) and the four shop orders no content or
+            # live session of ours sold, each once
+            "gmv_yuan": 300,
+            "unattributed_orders": 4,
+            "unattributed_gmv_yuan": UNATTRIBUTED_YUAN,
+            "total_gmv_yuan": 300 + UNATTRIBUTED_YUAN,
             "monetisation_share": 0.0,
             "platforms_for_70pct_traffic": 1,
+            "top3_traffic_share": 1.0,  # 2,000 of 2,000 views on Xiaohongshu
             "data_coverage": 1.0,
-            "roi": 3.0,
+            # ROI on all revenue (the spec's revenue / spend) and on attributed revenue
+            "roi": float(300 + UNATTRIBUTED_YUAN) / 100,
+            "roi_label": "1:7.3",
+            "attributed_roi": 300 / 100,
         },
     )
+    assert Decimal("429.00") == UNATTRIBUTED_YUAN  # 248.77 + 120.00 + 59.90 + 0.33
     week = row(con, "select * from kpi.kpi_matrix_weekly where period_start = '2026-11-02'")
     # Monday 11-02 … Sunday 11-08: 6 × 1,500 + 2,000 views; 6 × 150 + 140 interactions
     close(week, {"days_in_period": 7, "views": 11_000, "engagement_rate": 1040 / 11_000})
@@ -279,7 +320,7 @@ def test_status_against_targets(published):
     assert status["xiaohongshu:X1/completion_rate"] == "red"  # 0.40 < 0.50 × 0.9
     assert status["xiaohongshu:X2/completion_rate"] == "no_data"  # image notes only
     assert status["xiaohongshu:X1/follower_growth_rate_30d"] == "no_data"
-    assert status["matrix/roi"] == "red"  # 3 < 6 × 0.8
+    assert status["matrix/roi"] == "green"  # all revenue: 729 / 100 = 7.29 ≥ 6
     assert status["matrix/data_coverage"] == "green"
     assert status["matrix/monetisation_share"] == "green"  # 0 ≤ 0.30
     assert status["matrix/platforms_for_70pct_traffic"] == "red"  # 1 < 3 × 0.66
@@ -365,9 +406,9 @@ def test_demo_summary_reads_published_rates_and_names(published, capsys):
     out = capsys.readouterr().out
     # Xiaohongshu on 11-08: 140 interactions / 2,000 views = 0.07 as kpi_platform_daily
     # publishes it, not the accounts' mean rate (0.06 + 0.10) / 2 = 0.08; views over the
-    # range 7 × 1,500 + 2,000 = 12,500
+    # range 7 × 1,500 + 2,000 = 12,500; GMV in yuan and fen (a decimal)
     assert table_row(out, "小红书") == [
-        "小红书", "2", "2000", "0.07", "130", "15700", "300.0", "12500"
+        "小红书", "2", "2000", "0.07", "130", "15700", "300.00", "12500"
     ]  # fmt: skip
     assert table_row(out, "品牌主号")[:4] == ["品牌主号", "小红书", "1500", "0.06"]
     # alerts per type and scope (critical, warning, info), then each group's first
