@@ -9,21 +9,7 @@
 {% macro stage_listing(platform, entity, columns, key='content_id') %}
 {%- set keys = [key] if key is string else key -%}
 {{ config(materialized='incremental', unique_key=key, incremental_strategy='delete+insert') }}
-with source as (
-    select * from {{ source(platform, entity) }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
-    select
-        '{{ platform }}' as platform,
-        {%- for column, expression in columns.items() %}
-        {{ expression }}{{ ' as ' ~ column if expression != column }},
-        {%- endfor %}
-        _ingested_at,
-        _source
-    from source
-),
+with {{ renamed_source(platform, entity, columns, lineage='_ingested_at, _source') }},
 
 {{ latest_listing('renamed', key=keys | join(" || '/' || ")) }}
 
@@ -38,7 +24,16 @@ select * from final
 {%- for column in key -%}
     {%- do partition.append(columns[column]) -%}
 {%- endfor -%}
-with source as (
+with {{ renamed_source(platform, entity, columns, lineage='_ingested_at',
+                       latest=latest_by(partition | join(', '))) }}
+
+select * from renamed
+{% endmacro %}
+
+{#- The CTEs `source` (the run's days of the raw table) and `renamed` (the typed columns,
+    then `lineage`), `latest` filtering the loads. -#}
+{% macro renamed_source(platform, entity, columns, lineage, latest='') -%}
+source as (
     select * from {{ source(platform, entity) }}
     where {{ in_run_window() }}
 ),
@@ -49,10 +44,8 @@ renamed as (
         {%- for column, expression in columns.items() %}
         {{ expression }}{{ ' as ' ~ column if expression != column }},
         {%- endfor %}
-        _ingested_at
+        {{ lineage }}
     from source
-    {{ latest_by(partition | join(', ')) }}
+    {{ latest }}
 )
-
-select * from renamed
-{% endmacro %}
+{%- endmacro %}
