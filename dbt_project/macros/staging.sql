@@ -49,3 +49,28 @@ renamed as (
     {{ latest }}
 )
 {%- endmacro %}
+
+{#- The export platforms' staging (stg_exports__*): one `<platform>_typed` CTE per layout. -#}
+
+{#- The typed count of each of `columns` that the layout `x` has a header for, null for the
+    rest (a column a platform's export lacks). -#}
+{% macro export_counts(x, columns) -%}
+    {%- for column in columns %}
+        {% if column in x.columns -%}
+        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
+        {%- else -%}
+        cast(null as bigint)
+        {%- endif %} as {{ column }},
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The CTE `unioned`: every platform's typed CTE, one after the other. -#}
+{% macro union_typed(layouts) -%}
+unioned as (
+    {%- for platform, x in layouts %}
+    select * from {{ platform }}_typed
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
+)
+{%- endmacro %}
