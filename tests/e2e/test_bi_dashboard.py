@@ -28,7 +28,8 @@ from devtools.simulator.harness import start_simulator
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, run_pipeline
-from tests.helpers import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from serving.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.helpers import require_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 

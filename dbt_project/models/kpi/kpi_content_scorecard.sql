@@ -38,7 +38,8 @@ final as (
         t.shares / nullif(t.views, 0) as share_rate,
         t.views_with_impressions / nullif(t.impressions, 0) as ctr,
         t.completed_views / nullif(t.views_with_completions, 0) as completion_rate,
-        rank() over (partition by c.account_key order by t.views desc nulls last)
+        -- equal views in content key order, so a rerun ranks alike
+        rank() over (partition by c.account_key order by t.views desc nulls last, content_key)
             as views_rank_in_account
     from contents as c
     join totals as t using (content_key)
