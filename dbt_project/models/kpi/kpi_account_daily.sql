@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=30) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
+          meta={'window': {'lookback': 30, 'lookahead': 30}}) }}
 -- One row per account per business date of the loaded range: the daily review numbers.
 -- Formulas (docs/requirements.md R-K1, R-K2, R-K3), each written here once; the roll-ups re-derive the
 -- rates from the summed parts (kpi_rollup macro), never average them:
@@ -20,20 +21,20 @@
 --                          sessions (live-room orders come from the live report only)
 --   aov_yuan             = gmv / orders;  roi = gmv / ad spend, shown as "1:N"
 -- A content total is null when any content's number is unknown that day (never a partial sum).
--- Incremental: a run rebuilds its dates and the 30 days after (their 1/7/30-day growth
--- reads the run's dates), reading the 30 days before for the same reason.
+-- Incremental (meta window): a run rebuilds its dates and the 30 days after (their
+-- 1/7/30-day growth reads the run's dates), reading the 30 days before for the same reason.
 with accounts as (
     select * from {{ ref('dim_account') }}
 ),
 
 content_daily as (
     select * from {{ ref('fct_content_daily') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 account_daily as (
     select * from {{ ref('fct_account_daily') }}
-    where {{ in_run_window(lookback=30, lookahead=30) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 contents as (
@@ -42,23 +43,23 @@ contents as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 live_sessions as (
     select * from {{ ref('fct_live_sessions') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 ad_spend as (
     select * from {{ ref('fct_ad_spend') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 posts as (
     select account_key, publish_date as business_date, count(*) as posts
     from contents
-    where {{ in_run_window('publish_date', lookahead=30) }}
+    where {{ in_run_window('publish_date') }}
     group by all
 ),
 
@@ -90,7 +91,7 @@ spend_totals as (
 
 dates as (
     select distinct business_date from account_daily
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
     union
     select distinct business_date from content_daily
 ),
