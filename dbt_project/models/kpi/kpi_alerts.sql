@@ -137,7 +137,7 @@ engagement_baselines as (
         account_key,
         business_date,
         engagement_rate,
-        sum(interactions) over w / nullif(sum(views) over w, 0) as baseline,
+        {{ engagement_rate('sum(interactions) over w', 'sum(views) over w') }} as baseline,
         count(views) over w as baseline_days,
         sum(views) over w / nullif(count(views) over w, 0) as baseline_views
     from account_daily
