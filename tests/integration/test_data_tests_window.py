@@ -11,14 +11,14 @@ the bad rows planted on each side of the window's edges.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from tests.helpers import run_dbt
+
+TESTS = "kpi_account_daily,test_name:not_null kpi_account_daily,test_name:unique_combination"
 RUN_DAY = date(2026, 11, 10)
 LOOKAHEAD = 30  # kpi_account_daily's declared window
 
@@ -46,28 +46,9 @@ def test_a_windowed_run_tests_every_day_its_lookahead_rebuilt(tmp_path: Path):
     con.executemany("insert into kpi.kpi_account_daily values (?, ?, ?)", rows)
     con.close()
 
-    done = subprocess.run(
-        [
-            str(Path(os.sys.executable).parent / "dbt"),
-            "test",
-            "--quiet",
-            "--select",
-            "kpi_account_daily,test_name:not_null kpi_account_daily,test_name:unique_combination",
-            "--vars",
-            json.dumps({"start_date": str(RUN_DAY), "end_date": str(RUN_DAY)}),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--project-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
+    window = {"start_date": str(RUN_DAY), "end_date": str(RUN_DAY)}
+    done = run_dbt(
+        ["test", "--quiet", "--select", TESTS, "--vars", json.dumps(window)], warehouse, tmp_path
     )
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     failures = {
