@@ -55,19 +55,21 @@
     organic_new_followers / nullif(gross_new_followers, 0)
 {%- endmacro %}
 
-{% macro posts_per_week(days='days_in_period') -%}
-    posts * 7.0 / {{ days }}
+{#- over the days loaded in the period -#}
+{% macro posts_per_week() -%}
+    posts * 7.0 / days_in_period
 {%- endmacro %}
 
 {% macro aov_yuan() -%}
     gmv_yuan / nullif(orders, 0)
 {%- endmacro %}
 
-{% macro roi() -%}
-    gmv_yuan / nullif(ad_spend_yuan, 0)
+{#- gmv / ad spend; a roll-up that counts other revenue passes its own gmv -#}
+{% macro roi(gmv='gmv_yuan', spend='ad_spend_yuan') -%}
+    ({{ gmv }}) / nullif({{ spend }}, 0)
 {%- endmacro %}
 
 {#- roi as the operations team reads it, "1:N" -#}
-{% macro roi_label() -%}
-    case when ad_spend_yuan > 0 then '1:' || round(gmv_yuan / ad_spend_yuan, 1) end
+{% macro roi_label(gmv='gmv_yuan', spend='ad_spend_yuan') -%}
+    case when ({{ spend }}) > 0 then '1:' || round(({{ gmv }}) / ({{ spend }}), 1) end
 {%- endmacro %}
