@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DOCS_ASSETS := expectations/docs_assets
 READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: help install demo test test-fast dev lint format manifest platforms preflight bench bench-docs bench-identity clean
+.PHONY: help install demo test test-fast dev lint format manifest platforms preflight credentials bench bench-docs bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
@@ -20,6 +20,7 @@ help:
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 against the simulator"
 	@echo "make lint   - ruff check and format check"
 	@echo "make preflight - check accounts.csv, tokens and settings; list every problem at once"
+	@echo "make credentials ARGS=status - each account's credential state; ARGS=\"authorise <platform> <account> --code <code>\""
 	@echo "make platforms - write dbt's copies of the platform table (ingestion/platforms)"
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
 	@echo "make bench-docs - keep the last bench report in docs/bench/ and regenerate docs/benchmarks.md"
@@ -65,6 +66,10 @@ dev: $(READY)
 
 preflight: $(BIN)/.installed
 	$(BIN)/python -m ingestion.preflight
+
+# ARGS="status", or ARGS="authorise <platform> <account_id> --code <code>"
+credentials: $(BIN)/.installed
+	$(BIN)/python -m ingestion.credentials $(ARGS)
 
 SCALE ?= medium
 bench: $(READY)

@@ -1,16 +1,19 @@
 """Helpers shared by test modules (test modules never import each other): the hand-written
 platform fixtures, one day's ingestion of a platform against the simulator, a robot that
-receives alerts on 127.0.0.1, and the dbt command line on a warehouse file."""
+receives alerts on 127.0.0.1, the cells of a report page, and the dbt command line on a
+warehouse file."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from datetime import date
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -74,19 +77,20 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-# -- headless Chromium (Debian's, never a test tool's own download) ---------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-# without the background-networking flags Chromium reaches out to Google's hosts
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# -- the report page (serving/reports.py) ------------------------------------------------------
+def report_cells(html: str, table_id: str) -> list[list[str]]:
+    """The text of each cell of each row of one table of the page."""
+    body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+    assert body, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+        ]
+        for r in rows
+        if "<td" in r
+    ]
 
 
 # -- the identity graph's dbt Python models, as plain functions -------------------------------

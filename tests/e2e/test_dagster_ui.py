@@ -42,7 +42,7 @@ from ingestion.platforms import SOCIAL_PLATFORMS
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
-from tests.helpers import CHROMIUM, CHROMIUM_FLAGS
+from serving.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 

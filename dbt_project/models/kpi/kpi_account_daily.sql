@@ -8,8 +8,9 @@
 --   interactions         = likes + comments + shares + saves, unknown when views are
 --   gross_new_followers  = new followers as reported, else the net gain when positive
 --   paid_new_followers   = conversions of the account's follower-acquisition campaigns
---   gmv_yuan             = shop orders sold by the account's contents + GMV of its live
---                          sessions (live-room orders come from the live report only)
+--   gmv_yuan             = shop orders sold by the account's contents (content_gmv_yuan,
+--                          fct_orders.attribution = 'content') + GMV of its live sessions
+--                          (live-room orders come from the live report only)
 -- A content total is null when any content's number is unknown that day (never a partial sum).
 -- Incremental (meta window): a run rebuilds its dates and the 30 days after (their
 -- 1/7/30-day growth reads the run's dates), reading the 30 days before for the same reason.
@@ -53,6 +54,8 @@ posts as (
     group by all
 ),
 
+-- orders fct_orders attributes to a content (of any platform); live-room orders come from
+-- the live report, unattributed ones reach only the matrix's total
 content_orders as (
     select
         c.account_key,
@@ -61,8 +64,8 @@ content_orders as (
         sum(o.amount_yuan) as gmv_yuan,
         coalesce(sum(o.amount_yuan) filter (where c.is_ad), 0) as ad_content_gmv_yuan
     from orders as o
-    join contents as c on c.content_key = 'douyin:' || o.attributed_content_id
-    where o.attributed_room_id is null
+    join contents as c using (content_key)
+    where o.attribution = 'content'
     group by all
 ),
 
@@ -130,6 +133,8 @@ joined as (
         coalesce(content_orders.orders, 0) + coalesce(live_totals.orders, 0) as orders,
         coalesce(content_orders.gmv_yuan, 0) + coalesce(live_totals.gmv_yuan, 0) as gmv_yuan,
         coalesce(content_orders.ad_content_gmv_yuan, 0) as ad_content_gmv_yuan,
+        coalesce(content_orders.orders, 0) as content_orders,
+        coalesce(content_orders.gmv_yuan, 0) as content_gmv_yuan,
         coalesce(spend_totals.ad_spend_yuan, 0) as ad_spend_yuan,
         coalesce(spend_totals.paid_new_followers, 0) as paid_new_followers,
         d1.followers_total as followers_1d_ago,
@@ -228,6 +233,8 @@ final as (
         orders,
         gmv_yuan,
         ad_content_gmv_yuan,
+        content_orders,
+        content_gmv_yuan,
         {{ aov_yuan() }} as aov_yuan,
         ad_spend_yuan,
         {{ roi() }} as roi,

@@ -47,7 +47,8 @@ final as (
         t.share_rate,
         t.ctr,
         t.completion_rate,
-        rank() over (partition by c.account_key order by t.views desc nulls last)
+        -- equal views in content key order, so a rerun ranks alike
+        rank() over (partition by c.account_key order by t.views desc nulls last, content_key)
             as views_rank_in_account
     from contents as c
     join rated as t using (content_key)
