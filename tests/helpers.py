@@ -1,6 +1,7 @@
 """Helpers shared by test modules (test modules never import each other): the hand-written
-platform fixtures, one day's ingestion of a platform against the simulator, and a robot
-that receives alerts on 127.0.0.1, the cells of a report page."""
+platform fixtures, one day's ingestion of a platform against the simulator, a robot that
+receives alerts on 127.0.0.1, the cells of a report page, and the dbt command line on a
+warehouse file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import importlib.util
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 from datetime import date
 from html import unescape
@@ -27,6 +30,7 @@ from ingestion.settings import REPO_ROOT
 from serving.chromium import CHROMIUM
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DBT_DIR = REPO_ROOT / "dbt_project"
 
 
 def fixture_json(relative: str) -> dict:
@@ -132,3 +136,26 @@ def load_graph_tables(
     con.register("edge_df", edge_df)
     con.execute("create or replace table nodes as select * from node_df")
     con.execute("create or replace table edges as select * from edge_df")
+
+
+def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess[str]:
+    """The venv's dbt on the project with ``args`` (``["test", "--select", ...]``), on
+    ``warehouse``, its target and logs under ``work`` (run_results.json in work/target)."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--project-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )

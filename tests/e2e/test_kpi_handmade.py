@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +37,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver, report_cells
+from tests.helpers import Receiver, report_cells, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -558,28 +556,11 @@ def build_alerts(root: Path, reverse: bool) -> Path:
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    dbt_dir = Path(__file__).resolve().parents[2] / "dbt_project"
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "int_comments kpi_alerts",  # the comments union as a view over the layer's
-            "--exclude",
-            "test_type:unit",
-            "--profiles-dir",
-            str(dbt_dir),
-            "--project-dir",
-            str(dbt_dir),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_dbt(
+        # the comments union as a view over the layer's
+        ["build", "--select", "int_comments kpi_alerts", "--exclude", "test_type:unit"],
+        warehouse,
+        root,
     )
     assert done.returncode == 0, done.stdout[-3000:]
     return warehouse

@@ -13,9 +13,7 @@ clusters are the same.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,10 +23,10 @@ import pytest
 from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
 from ingestion.settings import Paths
+from tests.helpers import run_dbt
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCHEMAS = ("mart", "kpi")
 
 
@@ -42,30 +40,10 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
 
 def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> None:
     """Seeds and models (the data tests run in the e2e pipeline), as the daily job builds."""
-    args = [
-        str(Path(os.sys.executable).parent / "dbt"),
-        "build",
-        "--quiet",
-        "--exclude",
-        "resource_type:test resource_type:unit_test",
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--project-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
+    args = ["build", "--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
     if window:
         args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
-    done = subprocess.run(
-        args,
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_dbt(args, warehouse, work)
     assert done.returncode == 0, done.stdout[-3000:]
 
 

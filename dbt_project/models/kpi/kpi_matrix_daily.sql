@@ -214,12 +214,11 @@ new_customers as (
 matrix as (
     select
         final.* exclude (roi, roi_label),
-        final.gmv_yuan / nullif(final.ad_spend_yuan, 0) as attributed_roi,
-        (final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)) / nullif(final.ad_spend_yuan, 0)
+        {{ roi('final.gmv_yuan', 'final.ad_spend_yuan') }} as attributed_roi,
+        {{ roi('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
             as roi,
-        case when final.ad_spend_yuan > 0 then '1:' || round(
-            (final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)) / final.ad_spend_yuan, 1
-        ) end as roi_label,
+        {{ roi_label('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
+            as roi_label,
         coalesce(unattributed.orders, 0) as unattributed_orders,
         coalesce(unattributed.gmv_yuan, 0) as unattributed_gmv_yuan,
         final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0) as total_gmv_yuan,
