@@ -1,13 +1,18 @@
-"""Reading export files: XLSX, or CSV in UTF-8, UTF-8 with BOM or GBK, Chinese headers.
+"""Reading export files: XLSX, or CSV text in UTF-8, UTF-8 with BOM, UTF-16 or GBK.
 
 Cells come back as received (numbers stay numbers, text stays text, dates become ISO
-strings) so the raw layer keeps the file's own values; staging does the parsing.
+strings) so the landed pages keep the file's own values; the loader types them
+(``RecordSchema.typed``). Totals rows (合计/总计) are skipped and counted, never loaded as
+an item. A ``.xls`` is read by its first bytes, not its name (docs/sources/exports.md
+"`.xls` that is really an HTML table"): CSV text is read, an HTML table or a BIFF workbook
+is refused with the reason, as is any other kind of file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,28 +22,57 @@ from openpyxl import load_workbook
 from ingestion.errors import ExportFileError
 
 ENCODINGS = ("utf-8-sig", "gbk")  # utf-8-sig also reads plain UTF-8
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SUFFIXES = (".xlsx", ".csv", ".xls")
+TOTALS = ("合计", "总计")  # a row whose first filled cell starts so sums the others
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """The data rows of a file's first sheet, keyed by its header row."""
+
+    rows: list[dict[str, Any]]
+    numbers: list[int]  # each row's line (CSV) or row (XLSX) number in the file, from 1
+    sheet: str = ""  # the sheet read (XLSX); empty for text files
+    totals_skipped: int = 0
+
+
+def position(file: str, sheet: str, row: int | None) -> str:
+    """Where a cell's row is, for a person opening the file: "a.xlsx sheet 'Sheet1' row 4"."""
+    sheet_part = f" sheet {sheet!r}" if sheet else ""
+    row_part = f" row {row}" if row is not None else ""
+    return f"{file}{sheet_part}{row_part}"
 
 
 def read_export(path: Path) -> list[dict[str, Any]]:
-    """Every data row of the file's first sheet, keyed by its header row."""
+    return read_table(path).rows
+
+
+def read_table(path: Path) -> ExportTable:
     suffix = path.suffix.lower()
+    sheet = ""
     if suffix == ".xlsx":
-        header, rows = _xlsx_rows(path)
-    elif suffix == ".csv":
-        header, rows = _csv_rows(path)
+        sheet, header, rows = _xlsx_rows(path)
+    elif suffix in (".csv", ".xls"):
+        header, rows = _text_rows(path)
     else:
-        raise ExportFileError(f"{path}: not an export file (expected .xlsx or .csv)")
+        raise ExportFileError(f"{path}: not an export file (expected .xlsx, .csv or .xls)")
     names = [str(h).strip() if h is not None else "" for h in header]
     if not any(names):
         raise ExportFileError(f"{path}: row 1 has no column headers")
-    out = []
+    out, numbers, totals = [], [], 0
     for number, row in enumerate(rows, start=2):
         if all(v in (None, "") for v in row):
             continue
         if len(row) > len(names):
             raise ExportFileError(f"{path} row {number}: {len(row)} cells, header has {len(names)}")
+        first = next((str(v).strip() for v in row if v not in (None, "")), "")
+        if first.startswith(TOTALS):
+            totals += 1
+            continue
         out.append({n: _cell(v) for n, v in zip(names, row, strict=False) if n})
-    return out
+        numbers.append(number)
+    return ExportTable(out, numbers, sheet, totals)
 
 
 def _cell(value: Any) -> Any:
@@ -49,31 +83,46 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(path: Path) -> tuple[list[Any], list[tuple]]:
+def _xlsx_rows(path: Path) -> tuple[str, list[Any], list[tuple]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ExportFileError(f"{path}: not a readable XLSX workbook ({exc})") from exc
     try:
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        sheet = wb.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
     finally:
         wb.close()
     if not rows:
         raise ExportFileError(f"{path}: the first sheet is empty")
-    return list(rows[0]), rows[1:]
+    return sheet.title, list(rows[0]), rows[1:]
 
 
-def _csv_rows(path: Path) -> tuple[list[Any], list[tuple]]:
+def _text_rows(path: Path) -> tuple[list[Any], list[tuple]]:
     raw = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ExportFileError(f"{path}: neither UTF-8 nor GBK text")
-    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ExportFileError(f"{path}: an old binary Excel (BIFF) workbook; save it as .xlsx")
+    text = _decode(path, raw)
+    if text.lstrip()[:1] == "<":
+        raise ExportFileError(f"{path}: an HTML table saved as .xls; open it and save as .xlsx")
+    first_line = text.split("\n", 1)[0]
+    # Excel's "Unicode text" (UTF-16) is tab-separated; the platforms' CSV uses commas
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     if not rows:
         raise ExportFileError(f"{path}: the file is empty")
     return list(rows[0]), rows[1:]
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ExportFileError(f"{path}: damaged UTF-16 text ({exc})") from exc
+    for encoding in ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ExportFileError(f"{path}: neither UTF-8, UTF-16 nor GBK text")

@@ -2,27 +2,27 @@
 unreadable files aside with the reason (never half-loaded).
 
 ``<home>/inbox/<platform>/`` holds files as staff dropped them; ``rejected/`` beside them
-holds the files that could not be read, each with ``<name>.reason.txt``; ``.loaded.jsonl``
-records which file (by name and fingerprint) was read for which business day by a load
-that succeeded, so a sensor starting on an inbox that scheduled runs already loaded (the
-demo's, a restored instance's) starts nothing for it.
+holds every file that could not be read, each under a unique name (the time it was moved
+and a hash of its bytes) with ``<that name>.reason.txt``; ``.loaded.jsonl`` records which
+file (by name and fingerprint) was read for which business day by a load that succeeded,
+with the totals rows it skipped, so a sensor starting on an inbox that scheduled runs
+already loaded (the demo's, a restored instance's) starts nothing for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingestion.errors import ExportFileError
-from ingestion.exports import read_export
-from ingestion.values import parse_date
 
 REJECTED = "rejected"
 LEDGER = ".loaded.jsonl"
-DATE_COLUMN = "日期"
 
 
 @dataclass
@@ -37,29 +37,29 @@ def fingerprint(path: Path) -> str:
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
-def scan(folder: Path, seen: dict[str, str]) -> InboxScan:
-    """Read every file not seen before (or changed since); move unreadable ones aside.
+def inbox_files(folder: Path) -> list[Path]:
+    """Every file staff dropped (whatever its kind: one that cannot be read is rejected)."""
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def scan(folder: Path, seen: dict[str, str], dates: Callable[[Path], list[date]]) -> InboxScan:
+    """Check every file not seen before (or changed since) with ``dates`` (the dates it
+    covers, or ExportFileError); move unreadable ones aside.
 
     A file's dates that a load already took from this very version of it are not new.
     """
     result = InboxScan()
-    if not folder.exists():
-        return result
     loaded = loaded_days(folder)
-    for path in sorted(folder.iterdir()):
-        if (
-            not path.is_file()
-            or path.name.startswith(".")
-            or path.suffix.lower() not in (".xlsx", ".csv")
-        ):
-            continue
+    for path in inbox_files(folder):
         mark = fingerprint(path)
         result.fingerprints[path.name] = mark
         if seen.get(path.name) == mark:
             continue
         try:
             done = loaded.get((path.name, mark), set())
-            days = [d for d in covered_dates(path) if d not in done]
+            days = [d for d in dates(path) if d not in done]
         except ExportFileError as exc:
             reject(path, str(exc))
             result.rejected[path.name] = str(exc)
@@ -70,14 +70,19 @@ def scan(folder: Path, seen: dict[str, str]) -> InboxScan:
     return result
 
 
-def record_loaded(folder: Path, files: dict[str, str], day: date) -> None:
-    """Note that ``files`` (name → fingerprint) were read for ``day`` by a successful load."""
+def record_loaded(
+    folder: Path, files: dict[str, str], day: date, totals: Mapping[str, int] | None = None
+) -> None:
+    """Note that ``files`` (name → fingerprint) were read for ``day`` by a successful load,
+    with the totals rows (合计/总计) skipped in each."""
     if not files:
         return
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / LEDGER).open("a", encoding="utf-8") as f:
         for name, mark in sorted(files.items()):
-            f.write(json.dumps({"file": name, "fingerprint": mark, "day": day.isoformat()}))
+            entry = {"file": name, "fingerprint": mark, "day": day.isoformat()}
+            entry["totals_skipped"] = (totals or {}).get(name, 0)
+            f.write(json.dumps(entry, ensure_ascii=False))
             f.write("\n")
 
 
@@ -97,26 +102,14 @@ def loaded_days(folder: Path) -> dict[tuple[str, str], set[date]]:
     return out
 
 
-def covered_dates(path: Path) -> list[date]:
-    rows = read_export(path)
-    dates = set()
-    for number, row in enumerate(rows, start=2):
-        if DATE_COLUMN not in row:
-            raise ExportFileError(f"{path}: no {DATE_COLUMN} column")
-        try:
-            day = parse_date(row[DATE_COLUMN])
-        except ValueError as exc:
-            raise ExportFileError(f"{path} row {number}: {DATE_COLUMN} {exc}") from exc
-        if day is None:
-            raise ExportFileError(f"{path} row {number}: {DATE_COLUMN} is empty")
-        dates.add(day)
-    return sorted(dates)
-
-
 def reject(path: Path, reason: str) -> Path:
+    """Move ``path`` to ``rejected/`` under a name no other rejected file has, the reason
+    beside it: a second broken download of the same name never replaces the first."""
     folder = path.parent / REJECTED
     folder.mkdir(exist_ok=True)
-    target = folder / path.name
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    target = folder / f"{path.stem}.{stamp}-{digest}{path.suffix}"
     shutil.move(str(path), target)
-    (folder / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    (folder / f"{target.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target

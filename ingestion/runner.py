@@ -119,6 +119,7 @@ def _sort_records(
     quarantined: list[tuple[str, str, Row]] = []
     seen: set[tuple[str, str]] = set()
     erased_found: set[str] = set()
+    row_problems = getattr(source, "row_problems", None)
     for line, page in enumerate(read_pages(landed), start=1):
         label = source_label(paths.landing, landed, line)
         entity = page["entity"]
@@ -127,7 +128,7 @@ def _sort_records(
         extracted = source.extract(page, day)
         schema = source.schemas.get(entity)
         personal = dict(schema.personal) if schema else {}
-        for record in extracted:
+        for index, record in enumerate(extracted):
             if personal:
                 secret = secret or [hash_key(environ)]
                 pseudonymise_record(record, personal, secret[0])
@@ -143,7 +144,10 @@ def _sort_records(
                 result.duplicates_dropped += 1
                 continue
             seen.add(fingerprint)
-            problems = schema.problems(record) if schema else []
+            if row_problems is not None:  # export files name the file, sheet and row
+                problems = row_problems(page, index, record)
+            else:
+                problems = schema.problems(record) if schema else []
             if problems:
                 reason = "; ".join(problems)
                 quarantined.append((entity, reason, (label, record)))

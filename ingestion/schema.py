@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from ingestion.values import parse_count, parse_date, parse_rate, parse_timestamp
+from ingestion.values import (
+    parse_count,
+    parse_date,
+    parse_duration,
+    parse_rate,
+    parse_timestamp,
+)
 
 
 def _get(record: dict[str, Any], path: str) -> Any:
@@ -30,6 +37,7 @@ class RecordSchema:
     rates: tuple[str, ...] = ()  # fractions ("35.2%", 0.352) and other decimals
     timestamps: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    durations: tuple[str, ...] = ()  # seconds: "21s", "35.2秒", "00:41", 19
     # personal identifiers (dotted path → "phone" or "email"), hashed before loading
     personal: tuple[tuple[str, str], ...] = ()
 
@@ -38,16 +46,38 @@ class RecordSchema:
         found = [
             f"missing required field {f!r}" for f in self.required if _get(record, f) in (None, "")
         ]
+        for field, parse in self._parsers():
+            try:
+                parse(_get(record, field))
+            except ValueError as exc:
+                found.append(f"unparseable {field!r}: {exc}")
+        return found
+
+    def typed(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with each declared top-level field in its one typed form (counts as
+        int, rates and durations as float, times and dates as ISO text); a value that does
+        not parse stays as received, for ``problems`` to name."""
+        out = dict(record)
+        for field, parse in self._parsers():
+            if field not in out:
+                continue
+            try:
+                value = parse(out[field])
+            except ValueError:
+                continue
+            if isinstance(value, datetime):
+                value = value.isoformat(sep=" ")
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[field] = value
+        return out
+
+    def _parsers(self) -> list[tuple[str, Callable[[Any], Any]]]:
         checks: list[tuple[tuple[str, ...], Callable[[Any], Any]]] = [
             (self.counts, parse_count),
             (self.rates, parse_rate),
             (self.timestamps, parse_timestamp),
             (self.dates, parse_date),
+            (self.durations, parse_duration),
         ]
-        for fields, parse in checks:
-            for field in fields:
-                try:
-                    parse(_get(record, field))
-                except ValueError as exc:
-                    found.append(f"unparseable {field!r}: {exc}")
-        return found
+        return [(field, parse) for fields, parse in checks for field in fields]

@@ -6,6 +6,7 @@ import dagster as dg
 
 from ingestion import inbox
 from ingestion.platforms import PLATFORMS
+from ingestion.platforms.export_files import check_export
 from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import range_tags
@@ -33,7 +34,11 @@ def build_inbox_sensor(platform: str) -> dg.SensorDefinition:
     )
     def _sensor(context: dg.SensorEvaluationContext, settings: SocialmartSettings):
         seen = json.loads(context.cursor) if context.cursor else {}
-        found = inbox.scan(settings.paths().inbox / platform, seen)
+        kinds = PLATFORMS[platform].exports or {}
+        # the scheduled load's own check: both paths accept and reject the same files
+        found = inbox.scan(
+            settings.paths().inbox / platform, seen, lambda path: check_export(path, kinds).dates
+        )
         for name, reason in found.rejected.items():
             context.log.warning(f"rejected {platform} export {name}: {reason}")
         days = sorted({d for dates in found.new.values() for d in dates})

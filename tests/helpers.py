@@ -33,6 +33,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DBT_DIR = REPO_ROOT / "dbt_project"
 
 
+def rejected_reasons(folder: Path) -> dict[str, list[str]]:
+    """``<folder>/rejected/``: each original file name → the reason of every copy moved
+    there (each under its own unique name, see ingestion.inbox.reject)."""
+    unique = re.compile(r"^(.*)\.\d{8}T\d{12}Z-[0-9a-f]{8}(\.[^.]*)?$")
+    out: dict[str, list[str]] = {}
+    for path in sorted((folder / "rejected").glob("*")):
+        if path.name.endswith(".reason.txt"):
+            continue
+        match = unique.match(path.name)
+        assert match, f"{path.name} is not a unique rejected name"
+        reason = path.with_name(path.name + ".reason.txt").read_text(encoding="utf-8")
+        out.setdefault(match.group(1) + (match.group(2) or ""), []).append(reason.strip())
+    return out
+
+
 def fixture_json(relative: str) -> dict:
     return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
 

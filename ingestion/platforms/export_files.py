@@ -1,13 +1,20 @@
 """Platforms without a public data API: their creator centres' export files.
 
-Staff export the tables and drop them into ``<home>/inbox/<platform>/``. A file is
-recognised by a marker header; a day's rows are those whose 日期 is that day, whatever file
-they came in, for the accounts in the registry.
+Staff export the tables and drop them into ``<home>/inbox/<platform>/``. Every file there is
+checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
+is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
+that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
+good version of it still loads, so a broken re-download never removes loaded rows. A day's
+rows are those of the kept files whose 日期 is that day; rows naming an account the
+registry does not hold, or a value that does not parse, are quarantined with the file,
+sheet, row and column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import filecmp
+import shutil
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,13 +22,15 @@ from typing import Any
 
 from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
-from ingestion.exports import read_export
+from ingestion.exports import ExportTable, position, read_table
 from ingestion.http import Page
-from ingestion.inbox import fingerprint, record_loaded, reject
+from ingestion.inbox import fingerprint, inbox_files, record_loaded, reject
 from ingestion.schema import RecordSchema
+from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
+ACCEPTED = ".accepted"  # the last good version of each file name, which loads
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,46 @@ class ExportKind:
             raise ExportFileError(f"{path}: {entity} export lacks column(s) {missing}")
 
 
+@dataclass(frozen=True)
+class CheckedExport:
+    entity: str  # "" for a file with a header and no rows
+    table: ExportTable
+    dates: list[date]  # the business days its rows cover
+
+
+def check_export(path: Path, kinds: Mapping[str, ExportKind]) -> CheckedExport:
+    """Can this file load? Readable, a known export with its required columns, and every
+    row's 日期 a date. Raises ExportFileError naming the file (and row) otherwise.
+
+    The inbox sensor and the scheduled load both decide with this, so they agree."""
+    table = read_table(path)
+    if not table.rows:
+        return CheckedExport("", table, [])
+    headers = set(table.rows[0])
+    if DATE_COLUMN not in headers:
+        raise ExportFileError(f"{path}: no {DATE_COLUMN} column")
+    entity = _classify(path, kinds, headers)
+    dates = set()
+    for index, row in enumerate(table.rows):
+        where = position(path.name, table.sheet, table.numbers[index])
+        try:
+            day = parse_date(row[DATE_COLUMN])
+        except ValueError as exc:
+            raise ExportFileError(f"{where}: {DATE_COLUMN} {exc}") from exc
+        if day is None:
+            raise ExportFileError(f"{where}: {DATE_COLUMN} is empty")
+        dates.add(day)
+    return CheckedExport(entity, table, sorted(dates))
+
+
+def _classify(path: Path, kinds: Mapping[str, ExportKind], headers: set[str]) -> str:
+    for entity, kind in kinds.items():
+        if kind.marker in headers:
+            kind.check_headers(path, entity, headers)
+            return entity
+    raise ExportFileError(f"{path}: not a known export (headers {sorted(headers)})")
+
+
 class ExportSource:
     snapshot_only = False
 
@@ -75,63 +124,78 @@ class ExportSource:
         self.entities = tuple(kinds)
         self.schemas = {entity: kind.schema for entity, kind in kinds.items()}
         self.folder = inbox / platform
+        self.accepted = self.folder / ACCEPTED
         self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
         self.consulted: dict[str, str] = {}  # file name → fingerprint read by the last fetch
+        self.totals_skipped: dict[str, int] = {}  # file name → 合计/总计 rows skipped
+        self.wanted: set[str] = set()  # the registry's accounts in the last fetch
 
     def close(self) -> None:
         pass
 
-    def files(self) -> list[Path]:
-        if not self.folder.exists():
-            return []
-        return sorted(
-            p
-            for p in self.folder.iterdir()
-            if p.is_file() and p.suffix.lower() in (".xlsx", ".csv") and not p.name.startswith(".")
-        )
-
-    def classify(self, path: Path, rows: list[dict[str, Any]]) -> str:
-        headers = set(rows[0]) if rows else set()
-        for entity, kind in self.kinds.items():
-            if kind.marker in headers:
-                kind.check_headers(path, entity, headers)
-                return entity
-        raise ExportFileError(
-            f"{path}: not a known {self.platform} export (headers {sorted(headers)})"
-        )
-
-    def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        wanted = {a.account_id for a in accounts}
+    def admit(self) -> None:
+        """Check every inbox file: keep a copy of each good one, move each bad one aside."""
         self.rejected_files = []
         self.consulted = {}
-        if not wanted:
-            return
-        for path in self.files():
+        for path in inbox_files(self.folder):
+            mark = fingerprint(path)
             try:
-                mark = fingerprint(path)
-                rows = read_export(path)
-                entity = self.classify(path, rows) if rows else ""
+                check_export(path, self.kinds)
             except ExportFileError as exc:
                 # Never half-loaded: the file goes aside whole, the others still load.
                 reject(path, str(exc))
                 self.rejected_files.append(str(exc))
                 continue
             self.consulted[path.name] = mark
-            if not rows:
-                continue
-            column = self.kinds[entity].account_column
-            mine = [
-                r
-                for r in rows
-                if str(r.get(DATE_COLUMN, ""))[:10] == day.isoformat()
-                and (column is None or str(r.get(column)) in wanted)
-            ]
+            kept = self.accepted / path.name
+            if not (kept.exists() and filecmp.cmp(path, kept, shallow=False)):
+                self.accepted.mkdir(exist_ok=True)
+                shutil.copy2(path, kept)
+
+    def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        self.wanted = {a.account_id for a in accounts}
+        self.admit()
+        self.totals_skipped = {}
+        if not self.wanted or not self.accepted.exists():
+            return
+        for path in sorted(self.accepted.iterdir()):
+            checked = check_export(path, self.kinds)  # admitted: it read before
+            table = checked.table
+            self.totals_skipped[path.name] = table.totals_skipped
+            mine = [i for i, r in enumerate(table.rows) if parse_date(r[DATE_COLUMN]) == day]
             if mine:
-                yield Page(self.platform, entity, path.name, {"file": path.name}, {"rows": mine})
+                yield Page(
+                    self.platform,
+                    checked.entity,
+                    path.name,
+                    {
+                        "file": path.name,
+                        "sheet": table.sheet,
+                        "totals_skipped": table.totals_skipped,
+                    },
+                    {
+                        "rows": [table.rows[i] for i in mine],
+                        "row_numbers": [table.numbers[i] for i in mine],
+                    },
+                )
+
+    def row_problems(self, page: dict[str, Any], index: int, record: dict[str, Any]) -> list[str]:
+        """Why a row cannot load, each reason naming the file, sheet, row and column."""
+        entity = page["entity"]
+        found = self.schemas[entity].problems(record)
+        column = self.kinds[entity].account_column
+        if column is not None and str(record.get(column)) not in self.wanted:
+            found.append(f"{column} {record.get(column)!r} is not in accounts.csv")
+        numbers = page["body"].get("row_numbers") or []  # pages landed before rows were numbered
+        row = numbers[index] if index < len(numbers) else None
+        where = position(page["params"]["file"], page["params"].get("sheet", ""), row)
+        return [f"{where}: {problem}" for problem in found]
 
     def mark_loaded(self, day: date) -> None:
         """The day's load succeeded: the files it read need no run of their own for it."""
-        record_loaded(self.folder, self.consulted, day)
+        record_loaded(self.folder, self.consulted, day, self.totals_skipped)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
-        return list(page["body"]["rows"])
+        """The rows, their values typed once (dbt reads them typed)."""
+        schema = self.schemas[page["entity"]]
+        return [schema.typed(row) for row in page["body"]["rows"]]

@@ -15,7 +15,8 @@ KINDS = {
         RecordSchema(
             required=("日期", "账号ID", "视频ID", "发布时间", "播放量"),
             counts=("播放量", "喜欢", "推荐", "评论", "分享", "新增关注"),
-            rates=("完播率", "平均播放时长(秒)"),
+            rates=("完播率",),
+            durations=("平均播放时长(秒)",),
             timestamps=("发布时间",),
             dates=("日期",),
         ),

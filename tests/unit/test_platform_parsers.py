@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -225,15 +225,27 @@ def test_exports_read_in_every_encoding(name: str):
     assert rows[0]["观看量"] == "1.2万" and rows[1]["完播率"] == "-"
 
 
-def test_xiaohongshu_source_picks_the_days_rows_of_known_accounts(tmp_path: Path):
+def test_xiaohongshu_source_picks_the_days_rows_and_names_unknown_accounts(tmp_path: Path):
     folder = tmp_path / "inbox" / "xiaohongshu"
     folder.mkdir(parents=True)
     shutil.copy(FIXTURES / "xiaohongshu" / "note_export_gbk.csv", folder / "笔记数据.csv")
     source = ExportSource("xiaohongshu", xiaohongshu.KINDS, tmp_path / "inbox")
     pages = [p.to_json() for p in source.fetch(DAY, [Account("xiaohongshu", "x1", "n", "主号")])]
     assert [p["entity"] for p in pages] == ["note_daily"]
-    assert len(source.extract(pages[0], DAY)) == 2
-    assert list(source.fetch(DAY, [Account("xiaohongshu", "other", "n", "主号")])) == []
+    rows = source.extract(pages[0], DAY)
+    # typed once here, so dbt reads 12000 and 0.325 (the file says "1.2万" and "32.5%")
+    assert rows[0]["观看量"] == 12_000 and rows[0]["完播率"] == pytest.approx(0.325)
+    assert rows[1]["完播率"] is None
+    assert [source.row_problems(pages[0], i, r) for i, r in enumerate(rows)] == [[], []]
+    assert (
+        list(source.fetch(DAY + timedelta(days=1), [Account("xiaohongshu", "x1", "n", "")])) == []
+    )
+
+    # rows of an account the registry does not hold are not dropped: they are quarantined
+    (page,) = [p.to_json() for p in source.fetch(DAY, [Account("xiaohongshu", "other", "n", "")])]
+    assert source.row_problems(page, 1, source.extract(page, DAY)[1]) == [
+        "笔记数据.csv row 3: 账号ID 'x1' is not in accounts.csv"
+    ]
 
 
 def test_unreadable_export_names_the_file(tmp_path: Path):

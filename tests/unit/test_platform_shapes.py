@@ -26,6 +26,7 @@ from ingestion.platforms.shop import ShopSource
 from ingestion.platforms.wechat_oa import WechatOaSource
 from ingestion.platforms.wecom import WecomSource
 from ingestion.platforms.weibo import WeiboSource
+from tests.helpers import rejected_reasons
 
 DAY = date(2026, 11, 20)
 MORNING_AFTER = "Fri, 20 Nov 2026 18:30:00 GMT"  # 02:30 on the 21st in Shanghai
@@ -412,5 +413,5 @@ def test_an_unreadable_export_is_moved_aside_and_the_rest_still_load(tmp_path: P
     source = ExportSource("zhihu", EXPORT_KINDS["zhihu"], tmp_path)
     got = [p.to_json() for p in source.fetch(DAY, [Account("zhihu", "z1", "n", "主号")])]
     assert [p["params"]["file"] for p in got] == ["good.csv"]
-    assert (folder / "rejected" / "bad.xlsx").exists()
+    assert list(rejected_reasons(folder)) == ["bad.xlsx"]
     assert "bad.xlsx" in source.rejected_files[0]
