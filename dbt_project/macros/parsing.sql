@@ -1,11 +1,11 @@
 {#- Platform values as received → typed values. Platforms send counts as numbers, numeric
-    strings or abbreviations ("1.2万" = 12000, "20.0w" = 200000, "1.5亿"); empty and "-"
+    strings or abbreviations ("1.2万" = 12000, "20.0w" = 200000, "1.5亿"); empty, "-" and "--"
     mean not reported. -#}
 
 {% macro count_value(expr) -%}
     {#- a plain integer, the common case, is cast once; anything else takes the slow path -#}
     coalesce(try_cast(({{ expr }}) as bigint), case
-        when ({{ expr }}) is null or trim(cast(({{ expr }}) as varchar)) in ('', '-', 'null') then null
+        when ({{ expr }}) is null or trim(cast(({{ expr }}) as varchar)) in ('', '-', '--', 'null') then null
         when regexp_matches(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?\s*(万|w|W)$')
             then cast(round(cast(regexp_extract(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?') as double) * 10000) as bigint)
         when regexp_matches(trim(cast(({{ expr }}) as varchar)), '^[0-9]+(\.[0-9]+)?\s*亿$')
@@ -17,7 +17,7 @@
 {#- "35.2%" → 0.352; a plain fraction stays as it is; "-" → null. -#}
 {% macro rate_value(expr) -%}
     case
-        when ({{ expr }}) is null or trim(cast(({{ expr }}) as varchar)) in ('', '-') then null
+        when ({{ expr }}) is null or trim(cast(({{ expr }}) as varchar)) in ('', '-', '--') then null
         when ends_with(trim(cast(({{ expr }}) as varchar)), '%')
             then round(cast(rtrim(trim(cast(({{ expr }}) as varchar)), '%') as double) / 100, 6)
         else cast(({{ expr }}) as double)
