@@ -12,7 +12,6 @@ sheet, row and column.
 
 from __future__ import annotations
 
-import filecmp
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -148,36 +147,64 @@ class ExportSource:
                 continue
             self.consulted[path.name] = mark
             kept = self.accepted / path.name
-            if not (kept.exists() and filecmp.cmp(path, kept, shallow=False)):
+            if not kept.exists() or fingerprint(kept) != mark:  # copy2 keeps the mtime
                 self.accepted.mkdir(exist_ok=True)
                 shutil.copy2(path, kept)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        """The day's rows of the kept files. Versions: of the rows of one (export, account,
+        day), those of the latest download (the file's modification time) load; an older
+        file's (an earlier export, or the same rows as CSV beside XLSX) are landed marked
+        ``superseded_by`` and not loaded."""
         self.wanted = {a.account_id for a in accounts}
         self.admit()
         self.totals_skipped = {}
         if not self.wanted or not self.accepted.exists():
             return
+        found: list[tuple[Path, CheckedExport, list[int]]] = []
+        latest: dict[tuple[str, str], tuple[int, str]] = {}  # version key → (mtime, file)
         for path in sorted(self.accepted.iterdir()):
-            checked = check_export(path, self.kinds)  # admitted: it read before
-            table = checked.table
-            self.totals_skipped[path.name] = table.totals_skipped
-            mine = [i for i, r in enumerate(table.rows) if parse_date(r[DATE_COLUMN]) == day]
-            if mine:
-                yield Page(
-                    self.platform,
-                    checked.entity,
-                    path.name,
-                    {
-                        "file": path.name,
-                        "sheet": table.sheet,
-                        "totals_skipped": table.totals_skipped,
-                    },
-                    {
-                        "rows": [table.rows[i] for i in mine],
-                        "row_numbers": [table.numbers[i] for i in mine],
-                    },
-                )
+            try:
+                checked = check_export(path, self.kinds)  # admitted: it read before
+            except ExportFileError as exc:
+                self.rejected_files.append(f"kept copy: {exc}")
+                continue
+            self.totals_skipped[path.name] = checked.table.totals_skipped
+            rows = checked.table.rows
+            mine = [i for i, r in enumerate(rows) if parse_date(r[DATE_COLUMN]) == day]
+            found.append((path, checked, mine))
+            stamp = (path.stat().st_mtime_ns, path.name)
+            for i in mine:
+                key = self._version(checked.entity, rows[i])
+                latest[key] = max(latest.get(key, stamp), stamp)
+        for path, checked, mine in found:
+            by_winner: dict[str, list[int]] = {}
+            for i in mine:
+                winner = latest[self._version(checked.entity, checked.table.rows[i])][1]
+                by_winner.setdefault(winner, []).append(i)
+            for winner, picked in sorted(by_winner.items()):
+                yield self._page(path, checked, picked, None if winner == path.name else winner)
+
+    def _version(self, entity: str, row: dict[str, Any]) -> tuple[str, str]:
+        column = self.kinds[entity].account_column
+        return entity, str(row.get(column)) if column else ""
+
+    def _page(
+        self, path: Path, checked: CheckedExport, picked: list[int], superseded_by: str | None
+    ) -> Page:
+        table = checked.table
+        params: dict[str, Any] = {
+            "file": path.name,
+            "sheet": table.sheet,
+            "totals_skipped": table.totals_skipped,
+        }
+        if superseded_by:
+            params["superseded_by"] = superseded_by
+        body = {
+            "rows": [table.rows[i] for i in picked],
+            "row_numbers": [table.numbers[i] for i in picked],
+        }
+        return Page(self.platform, checked.entity, path.name, params, body)
 
     def row_problems(self, page: dict[str, Any], index: int, record: dict[str, Any]) -> list[str]:
         """Why a row cannot load, each reason naming the file, sheet, row and column."""
@@ -196,6 +223,9 @@ class ExportSource:
         record_loaded(self.folder, self.consulted, day, self.totals_skipped)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
-        """The rows, their values typed once (dbt reads them typed)."""
+        """The rows, their values typed once (dbt reads them typed); none of a superseded
+        version."""
+        if page["params"].get("superseded_by"):
+            return []
         schema = self.schemas[page["entity"]]
         return [schema.typed(row) for row in page["body"]["rows"]]

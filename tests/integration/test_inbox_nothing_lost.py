@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ from ingestion.settings import Paths
 from tests.helpers import DAY, rejected_reasons
 from tests.integration.test_inbox_sensor import evaluate
 
-ACCOUNTS = [Account("xiaohongshu", "x1", "主号", "主号")]
+ACCOUNTS = [Account("xiaohongshu", x, "主号", "主号") for x in ("x1", "x2", "x3")]
 FOLLOWERS = ["日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注"]
 
 
@@ -133,9 +134,9 @@ def test_sensor_and_schedule_decide_the_same_for_every_file(tmp_path: Path):
         # silently left in the inbox by the other)
         "slashes.csv": (",".join(FOLLOWERS) + "\n2026/11/20,x1,100,3,1\n").encode(),
         # UTF-16 text (Excel's "Unicode text", tab-separated): read
-        "unicode.csv": ("\t".join(FOLLOWERS) + "\n2026-11-20\tx1\t90\t2\t0\n").encode("utf-16"),
+        "unicode.csv": ("\t".join(FOLLOWERS) + "\n2026-11-20\tx2\t90\t2\t0\n").encode("utf-16"),
         # 知乎's .xls is UTF-8-BOM CSV text (docs/sources/exports.md §3a): read
-        "zhihu_like.xls": (",".join(FOLLOWERS) + "\n2026-11-20,x1,80,1,0\n").encode("utf-8-sig"),
+        "zhihu_like.xls": (",".join(FOLLOWERS) + "\n2026-11-20,x3,80,1,0\n").encode("utf-8-sig"),
         # 公众号's .xls is an HTML table (docs/sources/exports.md §5): refused with the reason
         "user_analysis.xls": b"<html><table><tr><td>\xe6\x97\xa5\xe6\x9c\x9f</td></tr></table>",
         "notes.txt": b"not an export",  # an unknown kind of file: refused, never ignored
@@ -161,8 +162,8 @@ def test_sensor_and_schedule_decide_the_same_for_every_file(tmp_path: Path):
     assert result.rows["account_daily"] == 3
     assert followers(homes["schedule"]) == [
         ("x1", "100", "3"),
-        ("x1", "80", "1"),
-        ("x1", "90", "2"),
+        ("x3", "80", "1"),
+        ("x2", "90", "2"),
     ]
     for home in homes.values():  # the files that could be read stay in the inbox
         assert sorted(p.name for p in inbox(home).glob("[!.]*") if p.is_file()) == [
@@ -181,3 +182,49 @@ def test_a_file_moved_aside_by_the_sensor_still_loads_its_earlier_version(tmp_pa
     assert evaluate(tmp_path, None).run_requests == []  # the sensor moves it aside
     load(tmp_path, "r2")  # the day's next scheduled run
     assert followers(tmp_path) == [("x1", "100", "3")]
+
+
+def downloaded(path: Path, minute: int) -> None:
+    """Give the file the modification time of a download at 2026-11-21 09:<minute>."""
+    stamp = 1_795_741_200 + minute * 60  # 2026-11-21 09:00 Asia/Shanghai
+    os.utime(path, (stamp, stamp))
+
+
+def test_the_same_rows_as_csv_and_xlsx_load_once(tmp_path: Path):
+    folder = inbox(tmp_path)
+    (folder / "粉丝数据.csv").write_text(
+        ",".join(FOLLOWERS) + "\n2026-11-20,x1,100,3,1\n", encoding="utf-8-sig"
+    )
+    downloaded(folder / "粉丝数据.csv", 0)
+    write_xlsx(folder / "粉丝数据.xlsx", [["2026-11-20", "x1", 100, 3, 1]])
+    downloaded(folder / "粉丝数据.xlsx", 1)
+
+    result = load(tmp_path, "r1")
+
+    assert result.rows["account_daily"] == 1 and result.quarantined == {}
+    assert followers(tmp_path) == [("x1", "100", "3")]
+
+
+def test_a_later_export_of_the_same_account_and_day_replaces_the_earlier(tmp_path: Path):
+    folder = inbox(tmp_path)
+    # the morning's export covers 18–20 Nov; an hour later 20 Nov is exported again
+    write_xlsx(
+        folder / "粉丝数据_1118-1120.xlsx",
+        [["2026-11-18", "x1", 90, 1, 0], ["2026-11-20", "x1", 100, 3, 1]],
+    )
+    downloaded(folder / "粉丝数据_1118-1120.xlsx", 0)
+    write_xlsx(folder / "粉丝数据_1120.xlsx", [["2026-11-20", "x1", 104, 7, 1]])
+    downloaded(folder / "粉丝数据_1120.xlsx", 60)
+
+    result = load(tmp_path, "r1")
+
+    assert followers(tmp_path) == [("x1", "104", "7")]
+    # the superseded version is kept: its file, and its rows in the day's landing
+    assert (folder / ".accepted" / "粉丝数据_1118-1120.xlsx").exists()
+    with gzip.open(result.landing_file, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line) for line in f]
+    assert [(p["params"]["file"], p["params"].get("superseded_by")) for p in pages] == [
+        ("粉丝数据_1118-1120.xlsx", "粉丝数据_1120.xlsx"),
+        ("粉丝数据_1120.xlsx", None),
+    ]
+    assert pages[0]["body"]["rows"][0]["粉丝总数"] == 100
