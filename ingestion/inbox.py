@@ -1,12 +1,14 @@
 """The export-file inbox: which files are new, which business dates they cover, and moving
 unreadable files aside with the reason (never half-loaded).
 
-``<home>/inbox/<platform>/`` holds files as staff dropped them; ``rejected/`` beside them
+``<home>/inbox/<platform>/`` holds files as staff dropped them. ``rejected/`` beside them
 holds every file that could not be read, each under a unique name (the time it was moved
-and a hash of its bytes) with ``<that name>.reason.txt``; ``.loaded.jsonl`` records which
-file (by name and fingerprint) was read for which business day by a load that succeeded,
-with the totals rows it skipped, so a sensor starting on an inbox that scheduled runs
-already loaded (the demo's, a restored instance's) starts nothing for it.
+and a hash of its bytes) with ``<that name>.reason.txt``. ``.accepted/`` keeps the last good
+version of each name, which loads even after a broken re-download of it was rejected.
+``.loaded.jsonl`` records which file (by name and fingerprint) was read for which business
+day by a load that succeeded, with the totals rows it skipped, so a sensor starting on an
+inbox that scheduled runs already loaded (the demo's, a restored instance's) starts
+nothing for it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ingestion.errors import ExportFileError
 
 REJECTED = "rejected"
 LEDGER = ".loaded.jsonl"
+ACCEPTED = ".accepted"  # the last good version of each file name: what loads
+STANDS_IN = ".stands-in"  # beside a kept copy whose newer download was rejected
 
 
 @dataclass
@@ -42,6 +46,24 @@ def inbox_files(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def kept_files(folder: Path) -> list[Path]:
+    """The kept copies that load: the copy of each file in the inbox, and of each name
+    whose newer download was rejected. A file deleted from the inbox withdraws its rows."""
+    accepted = folder / ACCEPTED
+    names = {p.name for p in inbox_files(folder)}
+    names |= {p.name.removesuffix(STANDS_IN) for p in accepted.glob(f"*{STANDS_IN}")}
+    return sorted(accepted / n for n in names if (accepted / n).is_file())
+
+
+def keep(path: Path) -> None:
+    """Keep a copy of a file that passed the check, replacing an older version."""
+    kept = path.parent / ACCEPTED / path.name
+    if not kept.exists() or fingerprint(kept) != fingerprint(path):
+        kept.parent.mkdir(exist_ok=True)
+        shutil.copy2(path, kept)  # with its modification time: the download's, for versions
+    kept.with_name(kept.name + STANDS_IN).unlink(missing_ok=True)
 
 
 def scan(folder: Path, seen: dict[str, str], dates: Callable[[Path], list[date]]) -> InboxScan:
@@ -112,4 +134,7 @@ def reject(path: Path, reason: str) -> Path:
     target = folder / f"{path.stem}.{stamp}-{digest}{path.suffix}"
     shutil.move(str(path), target)
     (folder / f"{target.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    kept = path.parent / ACCEPTED / path.name
+    if kept.exists():  # an earlier good version of the name loads in its place
+        kept.with_name(kept.name + STANDS_IN).write_text(target.name + "\n", encoding="utf-8")
     return target

@@ -21,5 +21,6 @@ KINDS = {
             personal=(("手机号", "phone"), ("邮箱", "email")),
         ),
         account_column=None,
+        key=("会员ID",),
     ),
 }

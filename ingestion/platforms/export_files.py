@@ -4,15 +4,16 @@ Staff export the tables and drop them into ``<home>/inbox/<platform>/``. Every f
 checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
 is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
 that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
-good version of it still loads, so a broken re-download never removes loaded rows. A day's
-rows are those of the kept files whose 日期 is that day; rows naming an account the
+good version of it still loads, so a broken re-download never removes loaded rows (a file
+staff delete from the inbox withdraws its rows). A day's rows are those of the kept files
+whose 日期 is that day; rows naming an account the
 registry does not hold, or a value that does not parse, are quarantined with the file,
 sheet, row and column.
 """
 
 from __future__ import annotations
 
-import shutil
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,13 +24,12 @@ from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
 from ingestion.exports import ExportTable, position, read_table
 from ingestion.http import Page
-from ingestion.inbox import fingerprint, inbox_files, record_loaded, reject
+from ingestion.inbox import fingerprint, inbox_files, keep, kept_files, record_loaded, reject
 from ingestion.schema import RecordSchema
 from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
-ACCEPTED = ".accepted"  # the last good version of each file name, which loads
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class ExportKind:
     account_column: str | None = ACCOUNT_COLUMN
     # how the generic staging path reads it; None when the table has a model of its own
     layout: ExportLayout | None = None
+    # the columns naming one item of a day: of two files holding it, the later download wins
+    key: tuple[str, ...] = ()
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -123,7 +125,6 @@ class ExportSource:
         self.entities = tuple(kinds)
         self.schemas = {entity: kind.schema for entity, kind in kinds.items()}
         self.folder = inbox / platform
-        self.accepted = self.folder / ACCEPTED
         self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
         self.consulted: dict[str, str] = {}  # file name → fingerprint read by the last fetch
         self.totals_skipped: dict[str, int] = {}  # file name → 合计/总计 rows skipped
@@ -146,24 +147,21 @@ class ExportSource:
                 self.rejected_files.append(str(exc))
                 continue
             self.consulted[path.name] = mark
-            kept = self.accepted / path.name
-            if not kept.exists() or fingerprint(kept) != mark:  # copy2 keeps the mtime
-                self.accepted.mkdir(exist_ok=True)
-                shutil.copy2(path, kept)
+            keep(path)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        """The day's rows of the kept files. Versions: of the rows of one (export, account,
-        day), those of the latest download (the file's modification time) load; an older
-        file's (an earlier export, or the same rows as CSV beside XLSX) are landed marked
-        ``superseded_by`` and not loaded."""
+        """The day's rows of the kept files. Versions: of the rows of one item (the export's
+        ``key``) on the day, the one in the latest download (the file's modification time)
+        loads; an older file's (an earlier export, or the same rows as CSV beside XLSX) are
+        landed marked ``superseded_by`` and not loaded."""
         self.wanted = {a.account_id for a in accounts}
         self.admit()
         self.totals_skipped = {}
-        if not self.wanted or not self.accepted.exists():
+        if not self.wanted:
             return
         found: list[tuple[Path, CheckedExport, list[int]]] = []
-        latest: dict[tuple[str, str], tuple[int, str]] = {}  # version key → (mtime, file)
-        for path in sorted(self.accepted.iterdir()):
+        latest: dict[tuple[str, ...], tuple[int, str]] = {}  # item → (mtime, file)
+        for path in kept_files(self.folder):
             try:
                 checked = check_export(path, self.kinds)  # admitted: it read before
             except ExportFileError as exc:
@@ -185,9 +183,12 @@ class ExportSource:
             for winner, picked in sorted(by_winner.items()):
                 yield self._page(path, checked, picked, None if winner == path.name else winner)
 
-    def _version(self, entity: str, row: dict[str, Any]) -> tuple[str, str]:
-        column = self.kinds[entity].account_column
-        return entity, str(row.get(column)) if column else ""
+    def _version(self, entity: str, row: dict[str, Any]) -> tuple[str, ...]:
+        """The item a row describes; a row of an export without a key is its own item."""
+        key = self.kinds[entity].key
+        if not key:
+            return entity, json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
+        return entity, *(str(row.get(column)) for column in key)
 
     def _page(
         self, path: Path, checked: CheckedExport, picked: list[int], superseded_by: str | None

@@ -21,6 +21,7 @@ LIVE_KINDS = {
             dates=("日期",),
         ),
         account_column=None,
+        key=("平台", "账号ID", "直播间ID"),
     ),
 }
 
@@ -34,5 +35,6 @@ ADS_KINDS = {
             dates=("日期",),
         ),
         account_column=None,
+        key=("平台", "账号ID", "计划ID"),
     ),
 }

@@ -36,6 +36,7 @@ KINDS = {
             published_at="发布时间",
             form="short_video",
         ),
+        key=("账号ID", "视频ID"),
     ),
     "follower_daily": ExportKind(
         "关注者总数",
@@ -48,5 +49,6 @@ KINDS = {
             "account_daily",
             {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
+        key=("账号ID",),
     ),
 }

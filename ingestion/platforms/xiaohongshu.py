@@ -35,6 +35,7 @@ KINDS = {
             form_column="体裁",
             forms={"视频": "video_note", "图文": "image_note"},
         ),
+        key=("账号ID", "笔记ID"),
     ),
     "account_daily": ExportKind(
         "粉丝总数",
@@ -47,5 +48,6 @@ KINDS = {
             "account_daily",
             {"followers_total": "粉丝总数", "new_followers": "新增粉丝", "unfollows": "取消关注"},
         ),
+        key=("账号ID",),
     ),
 }

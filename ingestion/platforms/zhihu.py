@@ -32,6 +32,7 @@ KINDS = {
             form_column="内容类型",
             forms={"回答": "answer", "文章": "article"},
         ),
+        key=("账号ID", "内容ID"),
     ),
     "follower_daily": ExportKind(
         "关注者总数",
@@ -44,5 +45,6 @@ KINDS = {
             "account_daily",
             {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
+        key=("账号ID",),
     ),
 }

@@ -228,3 +228,13 @@ def test_a_later_export_of_the_same_account_and_day_replaces_the_earlier(tmp_pat
         ("粉丝数据_1120.xlsx", None),
     ]
     assert pages[0]["body"]["rows"][0]["粉丝总数"] == 100
+
+
+def test_a_file_deleted_from_the_inbox_withdraws_its_rows(tmp_path: Path):
+    folder = inbox(tmp_path)
+    write_xlsx(folder / "粉丝数据.xlsx", [["2026-11-20", "x1", 100, 3, 1]])
+    write_xlsx(folder / "错的.xlsx", [["2026-11-20", "x2", 5, 1, 0]])
+    load(tmp_path, "r1")
+    (folder / "错的.xlsx").unlink()  # staff remove a wrong file
+    load(tmp_path, "r2")
+    assert followers(tmp_path) == [("x1", "100", "3")]
