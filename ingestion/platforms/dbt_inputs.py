@@ -182,7 +182,9 @@ def export_sources(platforms: Iterable[PlatformInfo]) -> str:
         tables = []
         for entity, kind in (info.exports or {}).items():
             schema = kind.schema
-            headers = list(dict.fromkeys([*schema.required, *schema.counts, *schema.rates]))
+            headers = list(
+                dict.fromkeys([*schema.required, *schema.counts, *schema.rates, *schema.durations])
+            )
             tables.append(
                 {
                     "name": entity,
