@@ -375,14 +375,15 @@ def test_the_report_of_the_last_day_shows_the_published_headlines(published):
     assert weekly == Period("weekly", date(2026, 11, 2), LAST)
     headlines = report_cells(render_html(report_data(con, daily)), "headlines")
     # 11-08: 1,500 + 500 views, 90 + 50 interactions; 11-01 (a week before): 1,000 + 500
-    # views, 100 + 50 interactions; GMV 300 of 2 live orders on 100 元 of spend
+    # views, 100 + 50 interactions; GMV 300 of 2 live orders and 429 unattributed, on
+    # 100 元 of spend
     assert headlines[:3] == [
         ["播放量", "2,000", "1,500", "+33.3%"],
         ["互动量", "140", "150", "-6.7%"],
         ["互动率", "7.00%", "10.00%", "-30.0%"],
     ]
-    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["GMV (元)", "300.00"]
-    assert headlines[6][:2] == ["ROI", "3.00"]
+    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["总GMV (元)", "729.00"]
+    assert headlines[6][:2] == ["ROI", "7.29"]
     # every number as the published table has it
     published_row = row(con, f"select * from kpi.kpi_matrix_daily where business_date = '{LAST}'")
     assert headlines[3][1] == f"{published_row['net_new_followers']:,}"
