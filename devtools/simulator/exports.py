@@ -14,7 +14,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from devtools.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
+from devtools.simulator.model import EXPORT_PLATFORMS
+from devtools.simulator.world import SimAccount, SimContent, World
 
 Row = tuple[Any, ...]
 
@@ -179,7 +180,7 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
             ["日期", "会员ID", "手机号", "邮箱", "unionid", "注册时间", "会员等级", "积分"]
         )
         for person, joined in world.crm_members(day):
-            ids = person.ids
+            ids, member = person.ids, world.member(person)
             writer.writerow(
                 [
                     day.isoformat(),
@@ -188,8 +189,8 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
                     ids.get("email", ""),
                     ids.get("wechat_unionid", ""),
                     f"{joined.isoformat()} 10:00:00",
-                    ["普通", "银卡", "金卡"][int(world._u("tier", person.person_id) * 3)],
-                    int(world._u("points", person.person_id) * 5000),
+                    member["tier"],
+                    member["points"],
                 ]
             )
     tmp.replace(path)

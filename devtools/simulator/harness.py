@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from devtools.simulator.model import API_PLATFORMS
 from devtools.simulator.server import SimServer, SimState, bilibili_app
-from devtools.simulator.world import API_PLATFORMS, World
+from devtools.simulator.world import World
 from ingestion.accounts import Account, token_env_names, write_accounts
 from ingestion.errors import ConfigError
 from ingestion.settings import DEMO_MARKER, Paths

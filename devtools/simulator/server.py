@@ -23,7 +23,9 @@ from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
 
 from devtools.simulator.exports import write_exports
-from devtools.simulator.world import SHANGHAI, SimAccount, World
+from devtools.simulator.model import STRING_PLAY_RATE, subscribe_time
+from devtools.simulator.world import SimAccount, World
+from ingestion.settings import SHANGHAI
 
 
 @dataclass
@@ -365,7 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
             for d in self._window(q):
                 m = world.content_day(content, d)
                 # The real API sends some counts as strings: so do we, deterministically.
-                as_str = world._u("str", content.content_id, d) < 0.2
+                as_str = world._u("str", content.content_id, d) < STRING_PLAY_RATE
                 rows.append(
                     {
                         "date": d.isoformat(),
@@ -716,8 +718,9 @@ class _Handler(BaseHTTPRequestHandler):
                         "subscribe": 1,
                         "openid": item["openid"],
                         "language": "zh_CN",
-                        "subscribe_time": 1_700_000_000
-                        + int(world._u("sub", person.person_id) * 6e7),
+                        "subscribe_time": subscribe_time(
+                            lambda tag, p=person: world._u(tag, p.person_id)
+                        ),
                         "unionid": person.ids["wechat_unionid"],
                         "remark": "",
                         "subscribe_scene": "ADD_SCENE_SEARCH",

@@ -1,0 +1,162 @@
+"""Numbers that are either Python values or DuckDB SQL expressions.
+
+The world's formulas (``model.py``) are written once over these: given Python numbers
+they return the number (``World``, one key at a time); given ``Sql`` columns they return
+the SQL text that computes the same number for every row (the scale generator). The
+helpers here are the few operations the formulas need beyond ``+ - * / % **`` and ``<``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeAlias
+
+
+class Sql:
+    """A SQL expression; arithmetic on it builds a bigger one."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Sql({self.text!r})"
+
+    def _op(self, op: str, other: object, swap: bool = False) -> Sql:
+        a, b = (lit(other), self.text) if swap else (self.text, lit(other))
+        return Sql(f"({a} {op} {b})")
+
+    def __add__(self, o: object) -> Sql:
+        return self._op("+", o)
+
+    def __radd__(self, o: object) -> Sql:
+        return self._op("+", o, True)
+
+    def __sub__(self, o: object) -> Sql:
+        return self._op("-", o)
+
+    def __rsub__(self, o: object) -> Sql:
+        return self._op("-", o, True)
+
+    def __mul__(self, o: object) -> Sql:
+        return self._op("*", o)
+
+    def __rmul__(self, o: object) -> Sql:
+        return self._op("*", o, True)
+
+    def __truediv__(self, o: object) -> Sql:  # DuckDB's / divides as doubles, like Python's
+        return self._op("/", o)
+
+    def __rtruediv__(self, o: object) -> Sql:
+        return self._op("/", o, True)
+
+    def __mod__(self, o: object) -> Sql:
+        return self._op("%", o)
+
+    def __pow__(self, o: object) -> Sql:
+        return Sql(f"pow({self.text}, {lit(o)})")
+
+    def __rpow__(self, o: object) -> Sql:
+        return Sql(f"pow({lit(o)}, {self.text})")
+
+    def __neg__(self) -> Sql:
+        return Sql(f"(- {self.text})")
+
+    def __lt__(self, o: object) -> Sql:
+        return self._op("<", o)
+
+    def __ge__(self, o: object) -> Sql:
+        return self._op(">=", o)
+
+    def isin(self, values: Iterable[object]) -> Sql:
+        return Sql(f"({self.text} in ({', '.join(lit(v) for v in values)}))")
+
+    def __and__(self, o: object) -> Sql:
+        return self._op("and", o)
+
+    def __rand__(self, o: object) -> Sql:
+        return self._op("and", o, True)
+
+
+# What a formula takes and returns: a Python value, or SQL computing it per row.
+Num: TypeAlias = Any
+# A uniform draw in [0, 1) under a tag, for the key a formula is evaluated at.
+Draw = Callable[[str], Num]
+# ``n`` bytes' worth of hex characters under a tag, for the same key.
+HexId = Callable[[int, str], Num]
+
+
+def lit(value: object) -> str:
+    """A Python value (or an expression) as SQL text."""
+    if isinstance(value, Sql):
+        return value.text
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def trunc(x: Num) -> Num:
+    """``int(x)``: toward zero (every formula's argument is non-negative)."""
+    return Sql(f"cast(trunc({x}) as bigint)") if isinstance(x, Sql) else int(x)
+
+
+def exp(x: Num) -> Num:
+    return Sql(f"exp({x})") if isinstance(x, Sql) else math.exp(x)
+
+
+def least(a: Num, b: Num) -> Num:
+    return Sql(f"least({lit(a)}, {lit(b)})") if isinstance(a, Sql) else min(a, b)
+
+
+def greatest(a: Num, b: Num) -> Num:
+    return Sql(f"greatest({lit(a)}, {lit(b)})") if isinstance(a, Sql) else max(a, b)
+
+
+def choose(condition: Num, then: Num, otherwise: Num) -> Num:
+    if isinstance(condition, Sql):
+        return Sql(f"(case when {condition} then {lit(then)} else {lit(otherwise)} end)")
+    return then if condition else otherwise
+
+
+def when_present(x: Num, then: Callable[[Num], Num], otherwise: Num) -> Num:
+    """``then(x)``, or ``otherwise`` where ``x`` is missing (None, SQL null)."""
+    if isinstance(x, Sql):
+        return Sql(f"(case when {x} is null then {lit(otherwise)} else {lit(then(x))} end)")
+    return otherwise if x is None else then(x)
+
+
+def item(options: Sequence[str], index: Num) -> Num:
+    """``options[index]`` (SQL lists count from 1)."""
+    if isinstance(index, Sql):
+        return Sql(f"[{', '.join(lit(o) for o in options)}][{index} + 1]")
+    return options[index]
+
+
+def concat(*parts: Num) -> Num:
+    if any(isinstance(p, Sql) for p in parts):
+        return Sql(f"concat({', '.join(lit(p) for p in parts)})")
+    return "".join(str(p) for p in parts)
+
+
+def zero_padded(x: Num, width: int) -> Num:
+    """An integer written with ``width`` digits at least."""
+    if isinstance(x, Sql):
+        return Sql(f"lpad(cast({x} as varchar), {width}, '0')")
+    return f"{x:0{width}d}"
+
+
+def by_key(key: Num, keys: Iterable[str], case: Callable[[str], Num]) -> Num:
+    """``case(key)`` for a key (a string, or a column holding one of ``keys``)."""
+    if isinstance(key, Sql):
+        whens = " ".join(f"when {lit(k)} then {lit(case(k))}" for k in keys)
+        return Sql(f"(case {key} {whens} end)")
+    return case(key)
