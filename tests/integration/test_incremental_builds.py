@@ -23,9 +23,10 @@ import pytest
 
 from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
+from devtools.simulator.model import SCALES
 from ingestion.settings import Paths
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCHEMAS = ("mart", "kpi")

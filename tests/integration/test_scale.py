@@ -12,12 +12,13 @@ import duckdb
 import pytest
 
 from devtools.simulator import scale
-from devtools.simulator.world import PLATFORMS as SOCIAL
+from devtools.simulator.model import PLATFORMS as SOCIAL
+from devtools.simulator.model import SCALES
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
