@@ -14,7 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from devtools.simulator.model import EXPORT_PLATFORMS
+from devtools.simulator.model import EXPORT_PLATFORMS, channels_recommends, zhihu_favourites
 from devtools.simulator.world import SimAccount, SimContent, World
 
 Row = tuple[Any, ...]
@@ -54,7 +54,7 @@ def _channels_video(day: date, c: SimContent, m: dict[str, int]) -> Row:
         c.published_at.strftime("%Y/%m/%d %H:%M"),
         m["views"],
         m["likes"],
-        m["likes"] // 3,
+        channels_recommends(m["likes"]),
         m["comments"],
         m["shares"],
         m["follows"],
@@ -73,7 +73,7 @@ def _zhihu_content(day: date, c: SimContent, m: dict[str, int]) -> Row:
         c.published_at.strftime("%Y-%m-%d %H:%M"),
         m["views"],
         m["likes"],
-        m["likes"] // 4,
+        zhihu_favourites(m["likes"]),
         m["comments"],
         m["saves"],
         m["shares"],

@@ -55,6 +55,9 @@ class Sql:
     def __rtruediv__(self, o: object) -> Sql:
         return self._op("/", o, True)
 
+    def __floordiv__(self, o: object) -> Sql:  # integers only, as in every formula
+        return self._op("//", o)
+
     def __mod__(self, o: object) -> Sql:
         return self._op("%", o)
 

@@ -241,6 +241,22 @@ def content_metrics(platform: Num, views: Num, duration: Num, u: Draw) -> dict[s
     }
 
 
+# Numbers some reports derive from a content's day (the platforms publish no formula).
+def channels_recommends(likes: Num) -> Num:
+    """视频号's 推荐 (recommendations) beside its likes."""
+    return likes // 3
+
+
+def zhihu_favourites(likes: Num) -> Num:
+    """知乎's 喜欢 beside its 赞同 (upvotes)."""
+    return likes // 4
+
+
+def oa_readers(views: Num, shares: Num) -> tuple[Num, Num]:
+    """Official Account articles: distinct readers and sharers of the day's reads, shares."""
+    return trunc(views * 0.8), trunc(shares * 0.9)
+
+
 # -- people -----------------------------------------------------------------------------------
 def person_ids(i: Num, u: Draw, hexid: HexId) -> dict[str, tuple[Num, Num]]:
     """A person's identifiers but the per-Official-Account openids: ``{id_type: (has it,

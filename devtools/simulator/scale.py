@@ -537,6 +537,7 @@ class _Generator:
             "case when c.views > 0 then to_json(round(c.watch_seconds / c.views, 1)) "
             "else to_json(0) end"
         )
+        likes = Sql("c.likes")
         tables = {
             ("douyin", "videos"): """json_object('open_id', c.account_id, 'item_id', c.content_id,
                 'title', c.title, 'create_time', c.published_epoch, 'video_status', 1,
@@ -570,7 +571,8 @@ class _Generator:
             ("wechat_channels", "video_daily"): f"""json_object('日期', {date_text},
                 '账号ID', c.account_id, '视频ID', c.content_id, '视频描述', c.title,
                 '发布时间', strftime({local("c.published_epoch")}, '%Y/%m/%d %H:%M'),
-                '播放量', c.views, '喜欢', c.likes, '推荐', c.likes // 3, '评论', c.comments,
+                '播放量', c.views, '喜欢', c.likes, '推荐', {m.channels_recommends(likes)},
+                '评论', c.comments,
                 '分享', c.shares, '新增关注', c.follows, '完播率', {rate},
                 '平均播放时长(秒)', {avg1})""",
             ("xiaohongshu", "note_daily"): f"""json_object('日期', {date_text},
@@ -585,7 +587,8 @@ class _Generator:
                 '账号ID', c.account_id, '内容ID', c.content_id, '标题', c.title,
                 '内容类型', case when c.form = 'answer' then '回答' else '文章' end,
                 '发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M'),
-                '阅读量', c.views, '赞同', c.likes, '喜欢', c.likes // 4, '评论', c.comments,
+                '阅读量', c.views, '赞同', c.likes, '喜欢', {m.zhihu_favourites(likes)},
+                '评论', c.comments,
                 '收藏', c.saves, '分享', c.shares)""",
         }
         for (platform, entity), record in tables.items():
@@ -610,15 +613,16 @@ class _Generator:
             """,
         )
         # the datacube lists an article on the days it was read
+        readers, sharers = m.oa_readers(Sql("c.views"), Sql("c.shares"))
         self.insert(
             "wechat_oa",
             "article_daily",
             f"""
             select c.day, json_object('account_id', c.account_id, 'ref_date', {date_text},
                 'msgid', c.content_id, 'title', c.title,
-                'int_page_read_user', cast(floor(c.views * 0.8) as bigint),
+                'int_page_read_user', {readers},
                 'int_page_read_count', c.views, 'ori_page_read_user', 0,
-                'ori_page_read_count', 0, 'share_user', cast(floor(c.shares * 0.9) as bigint),
+                'ori_page_read_count', 0, 'share_user', {sharers},
                 'share_count', c.shares, 'add_to_fav_user', c.saves, 'add_to_fav_count', c.saves)
             {src} 'wechat_oa' and c.views > 0
             """,

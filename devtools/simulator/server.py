@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
 
 from devtools.simulator.exports import write_exports
-from devtools.simulator.model import STRING_PLAY_RATE, subscribe_time
+from devtools.simulator.model import STRING_PLAY_RATE, oa_readers, subscribe_time
 from devtools.simulator.world import SimAccount, World
 from ingestion.settings import SHANGHAI
 
@@ -773,15 +773,16 @@ class _Handler(BaseHTTPRequestHandler):
             for c in world.contents_of(account, d):
                 m = world.content_day(c, d)
                 if m["views"]:
+                    readers, sharers = oa_readers(m["views"], m["shares"])
                     yield {
                         "ref_date": d.isoformat(),
                         "msgid": c.content_id,
                         "title": c.title,
-                        "int_page_read_user": int(m["views"] * 0.8),
+                        "int_page_read_user": readers,
                         "int_page_read_count": m["views"],
                         "ori_page_read_user": 0,
                         "ori_page_read_count": 0,
-                        "share_user": int(m["shares"] * 0.9),
+                        "share_user": sharers,
                         "share_count": m["shares"],
                         "add_to_fav_user": m["saves"],
                         "add_to_fav_count": m["saves"],
