@@ -144,6 +144,11 @@ def item(options: Sequence[str], index: Num) -> Num:
     return options[index]
 
 
+def left(x: Num, n: int) -> Num:
+    """The first ``n`` characters of a string."""
+    return Sql(f"left({x}, {n})") if isinstance(x, Sql) else x[:n]
+
+
 def concat(*parts: Num) -> Num:
     if any(isinstance(p, Sql) for p in parts):
         return Sql(f"concat({', '.join(lit(p) for p in parts)})")

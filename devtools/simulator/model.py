@@ -8,6 +8,7 @@ that are Python values or SQL columns (``expr``), so the arithmetic here is the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from devtools.simulator.expr import (
@@ -21,6 +22,7 @@ from devtools.simulator.expr import (
     greatest,
     item,
     least,
+    left,
     trunc,
     when_present,
     zero_padded,
@@ -162,6 +164,24 @@ def follower_flows(base: Num, u: Draw) -> tuple[Num, Num]:
 
 
 # -- contents ---------------------------------------------------------------------------------
+def content_id(platform: str, hexid: HexId, number: Callable[[int, float], Num], slot: Num) -> Num:
+    """A content's id in the platform's own form. ``number(base, span)`` is a number from
+    ``base`` (the world draws one within ``span``; the scale generator numbers contents, so
+    that millions of them never collide); ``slot`` is the content's posting slot of the day
+    (an Official Account article's index in its mass send)."""
+    ids: dict[str, Callable[[], Num]] = {
+        "douyin": lambda: concat("@", hexid(18, "item")),
+        "kuaishou": lambda: concat(number(5_200_000_000_000_000, 1e15)),
+        "bilibili": lambda: concat("BV1", left(hexid(5, "bvid"), 9)),
+        "weibo": lambda: concat(number(4_950_000_000_000_000, 1e14)),
+        "wechat_oa": lambda: concat(number(2_247_483_000, 1e6), "_", slot + 1),
+        "wechat_channels": lambda: concat("export/", hexid(16, "feed")),
+        "xiaohongshu": lambda: hexid(12, "note"),
+        "zhihu": lambda: concat(number(100_000_000, 1e9)),
+    }
+    return ids[platform]()
+
+
 def content_form(platform: Num, u: Draw) -> Num:
     def form(p: str) -> Num:
         f = FORMS[p]

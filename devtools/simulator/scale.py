@@ -41,7 +41,7 @@ import polars as pl
 from devtools.simulator import model as m
 from devtools.simulator import world as w
 from devtools.simulator.exports import PLATFORM_NAMES
-from devtools.simulator.expr import Draw, HexId, Sql, item, lit
+from devtools.simulator.expr import Draw, HexId, Sql, by_key, item, lit, trunc
 from devtools.simulator.model import Scale
 from ingestion.erasure import ensure_tables
 from ingestion.privacy import pseudonymise
@@ -251,22 +251,16 @@ class _Generator:
         p = spec.publish_probability
         key = "a.account_id, d.day, slot"
         own = "account_id, publish_date, slot"  # the same key, once the slot is drawn
-
-        # the world's ids where they are random strings; numbered where a random number
-        # of the world's width would collide among millions of contents
-        def numbered(base: int) -> str:
-            return f"cast({base} + n * 1000 + floor(u_content_id * 1000) as bigint)::varchar"
-
-        ids = {
-            "douyin": f"'@' || {s.hexid(36, 'item', own)}",
-            "kuaishou": numbered(5200000000000000),
-            "bilibili": f"'BV1' || {s.hexid(9, 'bvid', own)}",
-            "weibo": numbered(4950000000000000),
-            "wechat_oa": "cast(2247483000 + n as bigint)::varchar || '_' || (slot + 1)",
-            "wechat_channels": f"'export/' || {s.hexid(32, 'feed', own)}",
-            "xiaohongshu": s.hexid(24, "note", own),
-            "zhihu": numbered(100000000),
-        }
+        content_id = by_key(
+            Sql("platform"),
+            m.PLATFORMS,
+            lambda p: m.content_id(
+                p,
+                s.hexids(own),
+                lambda base, span: base + Sql("n") * 1000 + trunc(_drawn("content_id") * 1000),
+                Sql("slot"),
+            ),
+        )
         drawn = ("content_id", "form", "peak", "dur", "topic", "ad", "publish_time")
         u = _drawn  # the slots' draws, columns u_<tag>
         platform = Sql("platform")
@@ -295,8 +289,7 @@ class _Generator:
             )
             select
                 platform, account_id, publish_date, slot, k,
-                case platform {" ".join(f"when '{k}' then {v}" for k, v in ids.items())} end
-                    as content_id,
+                {content_id} as content_id,
                 form,
                 {m.title(Sql("account_name"), issue, u)} as title,
                 {epoch_day("publish_date")} + {m.published_second(u)} as published_epoch,

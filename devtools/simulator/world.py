@@ -140,17 +140,12 @@ class World:
         def u(tag: str) -> float:
             return self._u(tag, *key)
 
-        u_id = u("content_id")
-        content_id = {
-            "douyin": "@" + self._hex(18, "item", *key),
-            "kuaishou": str(5_200_000_000_000_000 + int(u_id * 1e15)),
-            "bilibili": "BV1" + self._hex(5, "bvid", *key)[:9],
-            "weibo": str(4_950_000_000_000_000 + int(u_id * 1e14)),
-            "wechat_oa": f"{2_247_483_000 + int(u_id * 1e6)}_1",
-            "wechat_channels": "export/" + self._hex(16, "feed", *key),
-            "xiaohongshu": self._hex(12, "note", *key),
-            "zhihu": str(100_000_000 + int(u_id * 1e9)),
-        }[platform]
+        content_id = m.content_id(
+            platform,
+            lambda n, tag: self._hex(n, tag, *key),
+            lambda base, span: base + int(u("content_id") * span),
+            slot=0,
+        )
         form = m.content_form(platform, u)
         issue = (day - self.history_start).days + 1
         seconds = m.published_second(u)
