@@ -13,8 +13,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 
+def _operator(op: str, swap: bool = False) -> Callable[[Sql, object], Sql]:
+    def apply(self: Sql, other: object) -> Sql:
+        a, b = (lit(other), self.text) if swap else (self.text, lit(other))
+        return Sql(f"pow({a}, {b})" if op == "**" else f"({a} {op} {b})")
+
+    return apply
+
+
 class Sql:
-    """A SQL expression; arithmetic on it builds a bigger one."""
+    """A SQL expression; arithmetic on it builds a bigger one. DuckDB's ``/`` divides as
+    doubles like Python's; ``//`` and ``%`` are only used on integers."""
 
     __slots__ = ("text",)
 
@@ -27,63 +36,20 @@ class Sql:
     def __repr__(self) -> str:
         return f"Sql({self.text!r})"
 
-    def _op(self, op: str, other: object, swap: bool = False) -> Sql:
-        a, b = (lit(other), self.text) if swap else (self.text, lit(other))
-        return Sql(f"({a} {op} {b})")
-
-    def __add__(self, o: object) -> Sql:
-        return self._op("+", o)
-
-    def __radd__(self, o: object) -> Sql:
-        return self._op("+", o, True)
-
-    def __sub__(self, o: object) -> Sql:
-        return self._op("-", o)
-
-    def __rsub__(self, o: object) -> Sql:
-        return self._op("-", o, True)
-
-    def __mul__(self, o: object) -> Sql:
-        return self._op("*", o)
-
-    def __rmul__(self, o: object) -> Sql:
-        return self._op("*", o, True)
-
-    def __truediv__(self, o: object) -> Sql:  # DuckDB's / divides as doubles, like Python's
-        return self._op("/", o)
-
-    def __rtruediv__(self, o: object) -> Sql:
-        return self._op("/", o, True)
-
-    def __floordiv__(self, o: object) -> Sql:  # integers only, as in every formula
-        return self._op("//", o)
-
-    def __mod__(self, o: object) -> Sql:
-        return self._op("%", o)
-
-    def __pow__(self, o: object) -> Sql:
-        return Sql(f"pow({self.text}, {lit(o)})")
-
-    def __rpow__(self, o: object) -> Sql:
-        return Sql(f"pow({lit(o)}, {self.text})")
+    __add__, __radd__ = _operator("+"), _operator("+", True)
+    __sub__, __rsub__ = _operator("-"), _operator("-", True)
+    __mul__, __rmul__ = _operator("*"), _operator("*", True)
+    __truediv__, __rtruediv__ = _operator("/"), _operator("/", True)
+    __pow__, __rpow__ = _operator("**"), _operator("**", True)
+    __and__, __rand__ = _operator("and"), _operator("and", True)
+    __floordiv__, __mod__ = _operator("//"), _operator("%")
+    __lt__, __ge__ = _operator("<"), _operator(">=")
 
     def __neg__(self) -> Sql:
         return Sql(f"(- {self.text})")
 
-    def __lt__(self, o: object) -> Sql:
-        return self._op("<", o)
-
-    def __ge__(self, o: object) -> Sql:
-        return self._op(">=", o)
-
     def isin(self, values: Iterable[object]) -> Sql:
         return Sql(f"({self.text} in ({', '.join(lit(v) for v in values)}))")
-
-    def __and__(self, o: object) -> Sql:
-        return self._op("and", o)
-
-    def __rand__(self, o: object) -> Sql:
-        return self._op("and", o, True)
 
 
 # What a formula takes and returns: a Python value, or SQL computing it per row.

@@ -8,6 +8,7 @@ the ground truth the tests compare against is the same numbers the server served
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -17,6 +18,11 @@ import polars as pl
 from devtools.simulator import model as m
 from devtools.simulator.model import LIVE_PLATFORMS, PLATFORMS, ROLES, SCALES, USER_ID_TYPE
 from ingestion.settings import SHANGHAI
+
+
+def days(start: date, end: date) -> Iterator[date]:
+    """``start`` … ``end``, both included."""
+    return (start + timedelta(days=n) for n in range((end - start).days + 1))
 
 
 @dataclass(frozen=True)
@@ -163,17 +169,10 @@ class World:
     def contents_of(self, account: SimAccount, until: date) -> list[SimContent]:
         """Contents the account published from history start up to and including ``until``."""
         key = (account.account_id, until)
-        if key in self._contents:
-            return self._contents[key]
-        out = []
-        day = self.history_start
-        while day <= until:
-            content = self._content_on(account, day)
-            if content is not None:
-                out.append(content)
-            day += timedelta(days=1)
-        self._contents[key] = out
-        return out
+        if key not in self._contents:
+            found = (self._content_on(account, d) for d in days(self.history_start, until))
+            self._contents[key] = [c for c in found if c is not None]
+        return self._contents[key]
 
     # -- daily metrics --------------------------------------------------------------------
     def content_day(self, c: SimContent, day: date) -> dict[str, int]:
@@ -274,6 +273,10 @@ class World:
             self._comments[key] = self._make_comments(c, day)
         return self._comments[key]
 
+    def comments_until(self, c: SimContent, day: date) -> list[dict[str, object]]:
+        """Every comment on a content from its publishing to the end of ``day``."""
+        return [x for d in days(c.publish_date, day) for x in self.comments_on(c, d)]
+
     def _make_comments(self, c: SimContent, day: date) -> list[dict[str, object]]:
         id_type = USER_ID_TYPE.get(c.platform)
         if id_type is None:
@@ -326,18 +329,12 @@ class World:
         """
         out: list[tuple[str, dict[str, str]]] = []
         by_id = {p.person_id: p for p in self.persons}
-        day = start
-        while day <= end:
+        for day in days(start, end):
             for o in self.orders_on(day):
                 person = by_id[str(o["person_id"])]
                 if o["phone"] and o["phone"] == person.ids.get("phone"):
-                    out.append(
-                        (
-                            person.person_id,
-                            {"douyin_open_id": str(o["buyer_id"]), "phone": str(o["phone"])},
-                        )
-                    )
-            day += timedelta(days=1)
+                    ids = {"douyin_open_id": str(o["buyer_id"]), "phone": str(o["phone"])}
+                    out.append((person.person_id, ids))
         for staff in self.accounts_of("wecom"):
             for p, added in self.wecom_contacts(staff):
                 if added <= end:
@@ -449,48 +446,25 @@ class World:
         """Every account, content and daily number of the window, in conformed names."""
         accounts, contents, content_daily, account_daily = [], [], [], []
         for a in self.accounts:
-            accounts.append(
-                {
-                    "platform": a.platform,
-                    "account_id": a.account_id,
-                    "account_name": a.account_name,
-                    "role": a.role,
-                }
-            )
-            day = start
-            while day <= end:
-                account_daily.append(
-                    {
-                        "platform": a.platform,
-                        "account_id": a.account_id,
-                        "business_date": day,
-                        **self.account_day(a, day),
-                    }
-                )
-                day += timedelta(days=1)
+            key = {"platform": a.platform, "account_id": a.account_id}
+            accounts.append({**key, "account_name": a.account_name, "role": a.role})
+            account_daily += [
+                {**key, "business_date": d, **self.account_day(a, d)} for d in days(start, end)
+            ]
             for c in self.contents_of(a, end):
+                key_c = {**key, "content_id": c.content_id}
                 contents.append(
                     {
-                        "platform": c.platform,
-                        "account_id": c.account_id,
-                        "content_id": c.content_id,
+                        **key_c,
                         "form": c.form,
                         "publish_date": c.publish_date,
                         "duration_seconds": c.duration_seconds,
                     }
                 )
-                day = max(start, c.publish_date)
-                while day <= end:
-                    content_daily.append(
-                        {
-                            "platform": c.platform,
-                            "account_id": c.account_id,
-                            "content_id": c.content_id,
-                            "business_date": day,
-                            **self.content_day(c, day),
-                        }
-                    )
-                    day += timedelta(days=1)
+                content_daily += [
+                    {**key_c, "business_date": d, **self.content_day(c, d)}
+                    for d in days(max(start, c.publish_date), end)
+                ]
         return {
             "accounts": pl.DataFrame(accounts),
             "contents": pl.DataFrame(contents),
