@@ -68,15 +68,7 @@ SCALES = {
     "medium": Scale("medium", 25, 0.5, 20_000, days=60),
     # 8 × 250 accounts × 365 days: ~2M contents, ~60M content-days, ~10M identifiers
     "large": Scale(
-        "large",
-        accounts_per_platform=250,
-        publish_probability=0.913,
-        persons=3_000_000,
-        days=365,
-        posts_per_day=3,
-        audience=0.1,
-        order_rate=0.005,
-        oa_follow_slots=2,
+        "large", 250, 0.913, 3_000_000, 365, 3, audience=0.1, order_rate=0.005, oa_follow_slots=2
     ),
 }
 
@@ -118,15 +110,7 @@ FORMS: dict[str, str | tuple[float, str, str]] = {
 }
 # Topic words of titles, one per content: brand story, tutorial, review, new product, offer,
 # live preview (the seed content_taxonomy maps them to categories and funnel stages).
-CONTENT_TOPICS = (
-    "品牌故事",
-    "使用教程",
-    "真实测评",
-    "新品发布",
-    "限时优惠",
-    "直播预告",
-    "会员福利",
-)
+TOPICS = ("品牌故事", "使用教程", "真实测评", "新品发布", "限时优惠", "直播预告", "会员福利")
 AD_LABEL, AD_RATE = "【广告】", 0.1
 # What some buyers type when they will not give their number: it belongs to nobody.
 PLACEHOLDER_PHONE = "138-0013-8000"
@@ -192,7 +176,7 @@ def content_form(platform: Num, u: Draw) -> Num:
 
 def title(account: Num, issue: Num, u: Draw) -> Num:
     """A title with a topic word (the mart's taxonomy reads it) and, on some, an ad label."""
-    topic = item(CONTENT_TOPICS, trunc(u("topic") * len(CONTENT_TOPICS)))
+    topic = item(TOPICS, trunc(u("topic") * len(TOPICS)))
     ad = choose(u("ad") < AD_RATE, AD_LABEL, "")
     return concat(ad, account, "｜", topic, " 第", issue, "期")
 
@@ -222,19 +206,8 @@ def content_views(peak: Num, age: Num, u: Draw) -> Num:
     return trunc(peak * DECAY**age * (0.75 + 0.5 * u("v")))
 
 
-CONTENT_METRICS = (
-    "impressions",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "coins",
-    "danmaku",
-    "completions",
-    "watch_seconds",
-    "follows",
-)
+CONTENT_METRICS = ("impressions", "views", "likes", "comments", "shares", "saves", "coins")
+CONTENT_METRICS += ("danmaku", "completions", "watch_seconds", "follows")
 
 
 def content_metrics(platform: Num, views: Num, duration: Num, u: Draw) -> dict[str, Num]:

@@ -60,26 +60,26 @@ class _Sql:
     def __init__(self, seed: int):
         self.seed = seed
 
-    def u(self, tag: str, *parts: str) -> str:
+    def key(self, tag: str, *parts: str) -> str:
         # one string per key: DuckDB's multi-argument hash() combines its arguments'
         # hashes linearly, so draws under two tags of one key would be correlated
-        return f"(hash(concat_ws('|', {self.seed}, {lit(tag)}, {', '.join(parts)})) / {UNIT})"
+        return f"concat_ws('|', {self.seed}, {lit(tag)}, {', '.join(parts)})"
+
+    def u(self, tag: str, *parts: str) -> Sql:
+        return Sql(f"(hash({self.key(tag, *parts)}) / {UNIT})")
 
     def draws(self, *parts: str) -> Draw:
         """The draws of one key, for ``model``'s formulas."""
-        return lambda tag: Sql(self.u(tag, *parts))
+        return lambda tag: self.u(tag, *parts)
 
     def hexids(self, *parts: str) -> HexId:
-        return lambda n, tag: Sql(self.hexid(2 * n, tag, *parts))
+        """``n`` bytes' worth of hex characters fixed by the key (World._hex)."""
 
-    def hash(self, tag: str, *parts: str) -> str:
-        return f"hash(concat_ws('|', {self.seed}, {lit(tag)}, {', '.join(parts)}))"
+        def hexid(n: int, tag: str) -> Sql:
+            key = self.key(tag, *parts)
+            return Sql(f"left(md5({key}) || md5({key} || '+'), {2 * n})")
 
-    def hexid(self, n: int, tag: str, *parts: str) -> str:
-        """``n`` hex characters fixed by the key (World._hex)."""
-        key = f"concat_ws('|', {self.seed}, {lit(tag)}, {', '.join(parts)})"
-        digest = f"md5({key}) || md5({key} || '+')"
-        return f"left({digest}, {n})"
+        return hexid
 
 
 def _drawn(tag: str) -> Sql:
@@ -99,22 +99,9 @@ def local(expr: str) -> str:
 
 def _accounts_frame(spec: Scale, seed: int) -> pl.DataFrame:
     world = w.World(seed=seed, scale="tiny")
-    rows = []
-    for p, platform in enumerate(m.PLATFORMS):
-        for i in range(spec.accounts_per_platform):
-            a = world.account_at(platform, i)
-            rows.append(
-                {
-                    "platform": platform,
-                    "platform_no": p,
-                    "idx": i,
-                    "account_id": a.account_id,
-                    "account_name": a.account_name,
-                    "role": a.role,
-                    "base_followers": a.base_followers,
-                }
-            )
-    return pl.DataFrame(rows)
+    n = spec.accounts_per_platform
+    accounts = [world.account_at(p, i) for p in m.PLATFORMS for i in range(n)]
+    return pl.DataFrame([{"idx": i % n, **vars(a)} for i, a in enumerate(accounts)])
 
 
 def generate(
@@ -369,43 +356,28 @@ class _Generator:
     def people_tables(self) -> None:
         """World.persons, set-wise: each person's identifiers, phones and emails hashed."""
         s, spec = self.s, self.spec
-        # the identifiers the raw tables carry, as sc_persons' columns
-        columns = {
-            "douyin_open_id": "douyin_open_id",
-            "weibo_uid": "weibo_uid",
-            "wechat_unionid": "wechat_unionid",
-            "wecom_external_userid": "wecom_external_userid",
-            "phone": "phone_clear",
-            "crm_member_id": "crm_member_id",
-            "email": "email_clear",
-        }
+        kept = ("douyin_open_id", "weibo_uid", "wechat_unionid", "wecom_external_userid")
+        kept += ("phone", "crm_member_id", "email")  # the identifiers raw tables carry
         ids = m.person_ids(Sql("i"), s.draws("i"), s.hexids("i"))
         self.sql(
             f"""
             create or replace temp table sc_persons as
             select i, {m.person_id(Sql("i"))} as person_id,
-                {
-                ", ".join(
-                    f"case when {ids[t][0]} then {ids[t][1]} end as {c}" for t, c in columns.items()
-                )
-            }
+                {", ".join(f"case when {ids[t][0]} then {ids[t][1]} end as {t}" for t in kept)}
             from range({spec.persons}) as t(i)
             """
         )
         # hash phones and emails exactly as the loaders do (ingestion.privacy)
         clear = self.con.sql(
-            "select i, phone_clear, email_clear from sc_persons "
-            "where phone_clear is not null or email_clear is not null"
+            "select i, phone, email from sc_persons where phone is not null or email is not null"
         ).pl()
         hashed = pl.DataFrame(
             {
                 "i": clear["i"],
-                "phone_hash": [
-                    pseudonymise(v, "phone", self.key) if v else None for v in clear["phone_clear"]
-                ],
-                "email_hash": [
-                    pseudonymise(v, "email", self.key) if v else None for v in clear["email_clear"]
-                ],
+                **{
+                    f"{t}_hash": [pseudonymise(v, t, self.key) if v else None for v in clear[t]]
+                    for t in ("phone", "email")
+                },
             },
             schema={"i": pl.Int64, "phone_hash": pl.String, "email_hash": pl.String},
         )
@@ -413,7 +385,7 @@ class _Generator:
         self.sql(
             """
             create or replace temp table sc_people as
-            select p.* exclude (phone_clear, email_clear), h.phone_hash, h.email_hash
+            select p.* exclude (phone, email), h.phone_hash, h.email_hash
             from sc_persons as p left join sc_hashed_in as h using (i)
             """
         )
@@ -640,8 +612,8 @@ class _Generator:
             ),
             drawn as (
                 select c.*,
-                    {s.hexid(16, "comment", key)} as comment_id,
-                    {s.hash("comment_no", key)} as comment_no,
+                    {s.hexids(key)(8, "comment")} as comment_id,
+                    hash({s.key("comment_no", key)}) as comment_no,
                     {x["author"]} as u_author, {x["text"]} as text,
                     {epoch_day("c.day")} + {x["second"]} as created_epoch, {x["likes"]} as likes
                 from expanded as c
