@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from devtools.simulator.model import EXPORT_PLATFORMS, channels_recommends, zhihu_favourites
 from devtools.simulator.world import SimAccount, SimContent, World
+from ingestion.platforms import PLATFORMS as TABLE
 
 Row = tuple[Any, ...]
 
@@ -197,16 +198,8 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
     return path
 
 
-PLATFORM_NAMES = {
-    "douyin": "抖音",
-    "kuaishou": "快手",
-    "bilibili": "B站",
-    "weibo": "微博",
-    "wechat_oa": "公众号",
-    "wechat_channels": "视频号",
-    "xiaohongshu": "小红书",
-    "zhihu": "知乎",
-}
+# The name the exports' 平台 column gives a platform (the platform table's).
+PLATFORM_NAMES = {k: p.short_zh or p.name_zh for k, p in TABLE.items() if p.social}
 
 
 def write_live_export(world: World, inbox: Path, day: date) -> Path:
@@ -226,11 +219,7 @@ def write_live_export(world: World, inbox: Path, day: date) -> Path:
         )
         for x in world.live_sessions(day)
     ]
-    folder = inbox / "live"
-    folder.mkdir(parents=True, exist_ok=True)
-    return _write(
-        folder / f"直播场次_{day.strftime('%Y%m%d')}.xlsx", "直播场次", LIVE_HEADERS, rows
-    )
+    return _write_sheet(inbox / "live", day, "直播场次", LIVE_HEADERS, rows)
 
 
 def write_ads_export(world: World, inbox: Path, day: date) -> Path:
@@ -248,9 +237,15 @@ def write_ads_export(world: World, inbox: Path, day: date) -> Path:
         )
         for x in world.ad_spend(day)
     ]
-    folder = inbox / "ads"
+    return _write_sheet(inbox / "ads", day, "投放报表", ADS_HEADERS, rows, sheet="投放数据")
+
+
+def _write_sheet(
+    folder: Path, day: date, name: str, headers: tuple[str, ...], rows: list[Row], sheet: str = ""
+) -> Path:
+    """A day's workbook ``<name>_<yyyymmdd>.xlsx`` in ``folder``, one sheet (``name``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return _write(folder / f"投放报表_{day.strftime('%Y%m%d')}.xlsx", "投放数据", ADS_HEADERS, rows)
+    return _write(folder / f"{name}_{day.strftime('%Y%m%d')}.xlsx", sheet or name, headers, rows)
 
 
 LIVE_HEADERS = (
