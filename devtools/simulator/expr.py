@@ -48,9 +48,6 @@ class Sql:
     def __neg__(self) -> Sql:
         return Sql(f"(- {self.text})")
 
-    def isin(self, values: Iterable[object]) -> Sql:
-        return Sql(f"({self.text} in ({', '.join(lit(v) for v in values)}))")
-
 
 # What a formula takes and returns: a Python value, or SQL computing it per row.
 Num: TypeAlias = Any
@@ -101,6 +98,12 @@ def when_present(x: Num, then: Callable[[Num], Num], otherwise: Num) -> Num:
     if isinstance(x, Sql):
         return Sql(f"(case when {x} is null then {lit(otherwise)} else {lit(then(x))} end)")
     return otherwise if x is None else then(x)
+
+
+def is_in(x: Num, values: Sequence[object]) -> Num:
+    if isinstance(x, Sql):
+        return Sql(f"({x} in ({', '.join(lit(v) for v in values)}))")
+    return x in values
 
 
 def item(options: Sequence[str], index: Num) -> Num:

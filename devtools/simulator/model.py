@@ -20,6 +20,7 @@ from devtools.simulator.expr import (
     concat,
     exp,
     greatest,
+    is_in,
     item,
     least,
     left,
@@ -191,8 +192,7 @@ def duration_seconds(platform: Num, form: Num, u: Draw) -> Num:
         lo, hi = PROFILE[p].dur_lo, PROFILE[p].dur_hi
         return trunc(lo + (hi - lo) * u("dur"))
 
-    is_video = form in VIDEO_FORMS if isinstance(form, str) else form.isin(VIDEO_FORMS)
-    return choose(is_video, by_key(platform, PLATFORMS, seconds), None)
+    return choose(is_in(form, VIDEO_FORMS), by_key(platform, PLATFORMS, seconds), None)
 
 
 def peak_views(platform: Num, u: Draw, audience: float = 1.0) -> Num:
@@ -216,7 +216,7 @@ def content_metrics(platform: Num, views: Num, duration: Num, u: Draw) -> dict[s
     def rate(field: str) -> Num:
         return by_key(platform, PLATFORMS, lambda p: getattr(PROFILE[p], field))
 
-    is_bili = platform == "bilibili" if isinstance(platform, str) else platform.isin(["bilibili"])
+    is_bili = is_in(platform, ("bilibili",))
     completion = when_present(duration, lambda d: 0.55 * exp(-d / 400) + 0.1, 0.0)
     watch_per_view = when_present(duration, lambda d: d, 30)
     return {
