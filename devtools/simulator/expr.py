@@ -67,6 +67,8 @@ def lit(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, float):  # a double, as in Python (a bare 0.62 would be a DECIMAL)
+        return f"{value!r}::double"
     return repr(value)
 
 
