@@ -219,26 +219,20 @@ class World:
         key = (a.account_id, day)
         if key not in self._followers:
             # Iterate forward from the latest cached day: no deep recursion on long histories.
-            d = self.history_start
             total = a.base_followers
-            while d <= day:
+            for d in days(self.history_start, day):
                 k = (a.account_id, d)
                 if k not in self._followers:
                     new, unf = self._flows(a, d)
                     self._followers[k] = total + new - unf
                 total = self._followers[k]
-                d += timedelta(days=1)
         return self._followers[key]
 
     # -- people ---------------------------------------------------------------------------
     @cached_property
     def persons(self) -> list[SimPerson]:
-        """People and every identifier they have: the identity ground truth.
-
-        Platform ids come from the platforms they use; WeChat users have one unionid and an
-        openid per Official Account they follow; some are WeCom contacts, some shoppers with
-        a phone, some CRM members (with phone and sometimes email).
-        """
+        """People and every identifier they have (``model.person_ids``): the identity
+        ground truth."""
         out = []
         oa_accounts = [a.account_id for a in self.accounts_of("wechat_oa")]
         for i in range(SCALES[self.scale].persons):
