@@ -12,14 +12,16 @@ MANIFEST := dbt_project/target/manifest.json
 DOCS_ASSETS := expectations/docs_assets
 READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: help install demo test test-fast dev lint format manifest platforms preflight bench bench-docs bench-identity clean
+.PHONY: help install demo test test-fast dev bi bi-stop lint format manifest platforms preflight credentials bench bench-docs bench-identity clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
 	@echo "make test   - install and run the whole test suite (end-to-end included)"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 against the simulator"
+	@echo "make bi     - the dashboard in Superset on http://127.0.0.1:8088 (after make demo); make bi-stop ends it"
 	@echo "make lint   - ruff check and format check"
 	@echo "make preflight - check accounts.csv, tokens and settings; list every problem at once"
+	@echo "make credentials ARGS=status - each account's credential state; ARGS=\"authorise <platform> <account> --code <code>\""
 	@echo "make platforms - write dbt's copies of the platform table (ingestion/platforms)"
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
 	@echo "make bench-docs - keep the last bench report in docs/bench/ and regenerate docs/benchmarks.md"
@@ -40,6 +42,12 @@ $(DOCS_ASSETS)/node_modules/.installed: $(DOCS_ASSETS)/package.json $(DOCS_ASSET
 
 install: $(BIN)/.installed $(DOCS_ASSETS)/node_modules/.installed
 
+# Superset in its own environment and lock (bi/pyproject.toml): its pins never touch the pipeline's
+BI_BIN := bi/.venv/bin
+$(BI_BIN)/.installed: $(UV) bi/pyproject.toml bi/uv.lock
+	cd bi && UV_PROJECT_ENVIRONMENT=.venv ../$(UV) sync --frozen --python "$(PYTHON)"
+	touch $@
+
 # dbt's copies of the platform table: the seeds platforms and platform_metric_mapping, the
 # macro platform_table() and the export sources (a unit test checks they are up to date)
 platforms: $(BIN)/.installed
@@ -54,7 +62,7 @@ manifest: $(MANIFEST)
 demo: $(READY)
 	$(BIN)/python -W ignore -m devtools.demo
 
-test: $(READY)
+test: $(READY) $(BI_BIN)/.installed
 	$(BIN)/pytest
 
 test-fast: $(READY)
@@ -63,8 +71,21 @@ test-fast: $(READY)
 dev: $(READY)
 	$(BIN)/python -W ignore -m devtools.dev
 
+# the dashboard over the published mart of SOCIALMART_HOME (default: the demo's home)
+BI_HOME = $(or $(SOCIALMART_HOME),data/demo)
+BI_PORT ?= 8088
+bi: $(BI_BIN)/.installed
+	$(BI_BIN)/python bi/superset_ctl.py start --home "$(BI_HOME)" --port $(BI_PORT)
+
+bi-stop:
+	@if [ -x $(BI_BIN)/python ]; then $(BI_BIN)/python bi/superset_ctl.py stop --home "$(BI_HOME)"; fi
+
 preflight: $(BIN)/.installed
 	$(BIN)/python -m ingestion.preflight
+
+# ARGS="status", or ARGS="authorise <platform> <account_id> --code <code>"
+credentials: $(BIN)/.installed
+	$(BIN)/python -m ingestion.credentials $(ARGS)
 
 SCALE ?= medium
 bench: $(READY)
@@ -88,4 +109,4 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(DOCS_ASSETS)/node_modules dbt_project/target data
+	rm -rf $(VENV) $(TOOLS) $(DOCS_ASSETS)/node_modules dbt_project/target data bi/.venv

@@ -250,11 +250,16 @@ def write_accounts(path: Path, accounts: list[Account]) -> None:
             writer.writerow([a.platform, a.account_id, a.account_name, a.role])
 
 
+def setting_names(base: str, account_id: str) -> tuple[str, str]:
+    """A setting's per-account variable (account id upper-cased, other characters ``_``),
+    then the platform-wide fallback ``base``."""
+    suffix = re.sub(r"[^A-Z0-9]", "_", account_id.upper())
+    return f"{base}_{suffix}", base
+
+
 def token_env_names(platform: str, account_id: str) -> tuple[str, str]:
     """The per-account token variable, then the platform-wide fallback."""
-    suffix = re.sub(r"[^A-Z0-9]", "_", account_id.upper())
-    base = f"SOCIALMART_{platform.upper()}_TOKEN"
-    return f"{base}_{suffix}", base
+    return setting_names(f"SOCIALMART_{platform.upper()}_TOKEN", account_id)
 
 
 def token_for(platform: str, account_id: str, environ: Mapping[str, str]) -> str:

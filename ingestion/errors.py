@@ -5,6 +5,7 @@
     │   └── ProblemsError          several at once, each naming its file and row, or its setting
     │       ├── AccountsError      accounts.csv cannot be read as it is
     │       └── PreflightError     the preflight found accounts, credentials or settings to fix
+    │   └── CredentialError        a token cannot be renewed: authorise the account again
     ├── TransportError             the request never got an answer (connect error, timeout)
     ├── PlatformError              the platform answered, but not with data
     │   ├── RateLimitedError       HTTP 429 or the platform's own throttling code
@@ -80,6 +81,11 @@ class PreflightError(ProblemsError):
     """The preflight found accounts, credentials or settings to fix before anything runs."""
 
     title = "configuration problem(s) found by the preflight; nothing was fetched"
+
+
+class CredentialError(ConfigError):
+    """The platform will not renew the token (refresh token expired, rotated or revoked;
+    wrong app secret): a person must authorise the account again or fix the secret."""
 
 
 class TransportError(IngestionError):

@@ -2,12 +2,15 @@
 
 Platform modules only describe their envelopes and paths; this module decides how hard to
 try. A retry waits ``backoff * 2**attempt`` seconds with full jitter, or the server's
-``Retry-After`` when it gives one.
+``Retry-After`` when it gives one. A call refused for its token (``AuthError``) is sent once
+more with a renewed token when the client has a ``renew`` hook (``ingestion.credentials``);
+the old token is then swapped for the new one in every later request of the client.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -31,7 +35,20 @@ from ingestion.errors import (
     TransportError,
 )
 
-SECRET_PARAMS = {"access_token", "access-token", "token", "secret", "appsecret"}
+# Never shown in a message or a log line: tokens, app secrets, refresh tokens and codes.
+SECRET_PARAMS = {
+    "access_token",
+    "access-token",
+    "token",
+    "secret",
+    "appsecret",
+    "app_secret",
+    "client_secret",
+    "corpsecret",
+    "refresh_token",
+    "code",
+}
+TOKEN_KEYS = ("access_token", "access-token")  # where a request carries its token
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -113,9 +130,13 @@ class ApiClient:
             headers={"User-Agent": "socialmart/0.1"},
         )
         self._limiter = RateLimiter(self.policy.requests_per_second)
+        self._lock = threading.Lock()
         self._sleep = sleep
         self.requests_sent = 0
         self.retries = 0
+        # Given a refused token, the renewed one (None: it cannot be renewed).
+        self.renew: Callable[[str], str | None] | None = None
+        self._renewed: dict[str, str] = {}  # refused token → its replacement
 
     def close(self) -> None:
         self._http.close()
@@ -165,6 +186,10 @@ class ApiClient:
         parsed, response_headers = self._request("POST", path, params, headers, body)
         return parsed, _server_time(response_headers, f"{self.platform} POST {path}")
 
+    def post_form(self, path: str, form: dict[str, Any]) -> Any:
+        """POST an ``application/x-www-form-urlencoded`` body (OAuth token endpoints)."""
+        return self._request("POST", path, {}, {}, form=form)[0]
+
     def get_json_dated(
         self, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[Any, datetime]:
@@ -179,14 +204,48 @@ class ApiClient:
         params: dict[str, Any],
         headers: dict[str, str],
         body: dict[str, Any] | None = None,
+        form: dict[str, Any] | None = None,
     ):
         # Messages name the request but never a token, whichever way the platform takes it.
         shown = sorted((k, "***" if k in SECRET_PARAMS else v) for k, v in params.items())
         request = f"{self.platform} {method} {path} {shown}"
+        try:
+            return self._attempts(method, path, params, headers, body, form, request)
+        except AuthError:
+            refused = self._token_of(params, headers)
+            renewed = self.renew(refused) if self.renew and refused else None
+            if not renewed:
+                raise
+            with self._lock:
+                self._renewed[refused] = renewed
+            # once: a renewed token refused again is the platform's final answer
+            return self._attempts(method, path, params, headers, body, form, request)
+
+    def _token_of(self, params: dict[str, Any], headers: dict[str, str]) -> str | None:
+        for place in (params, headers):
+            for key in TOKEN_KEYS:
+                if place.get(key):
+                    return self._current(str(place[key]))
+        return None
+
+    def _current(self, token: str) -> str:
+        """The newest renewal of a token (a source may hold on to a refused one)."""
+        seen = {token}
+        while token in self._renewed and self._renewed[token] not in seen:
+            token = self._renewed[token]
+            seen.add(token)
+        return token
+
+    def _with_current_token(self, place: dict[str, Any]) -> dict[str, Any]:
+        if not self._renewed:
+            return place
+        return {k: self._current(v) if k in TOKEN_KEYS else v for k, v in place.items()}
+
+    def _attempts(self, method, path, params, headers, body, form, request: str):
         last: Exception | None = None
         for attempt in range(self.policy.max_attempts):
             try:
-                return self._send(method, path, params, headers, body, request)
+                return self._send(method, path, params, headers, body, form, request)
             except RETRYABLE as exc:
                 last = exc
                 if attempt + 1 == self.policy.max_attempts:
@@ -203,11 +262,17 @@ class ApiClient:
         cap = min(self.policy.backoff_seconds * 2**attempt, self.policy.max_backoff_seconds)
         return random.uniform(0, cap)
 
-    def _send(self, method, path, params, headers, body, request: str):
+    def _send(self, method, path, params, headers, body, form, request: str):
         self._limiter.wait()
         self.requests_sent += 1
-        content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = self.sign(method, path, dict(headers), content)
+        params = self._with_current_token(params)
+        headers = self._with_current_token(dict(headers))
+        if form is not None:
+            content = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        headers = self.sign(method, path, headers, content)
         if body is not None:
             headers.setdefault("Content-Type", "application/json")
         try:
@@ -268,3 +333,26 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def redact_url(url: object) -> str:
+    """A URL with the values of its secret query parameters replaced by ``***``."""
+    parts = urlsplit(str(url))
+    query = [(k, "***" if k in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+
+
+class _RedactUrls(logging.Filter):
+    """httpx logs every request's URL at INFO; WeChat, WeCom, Kuaishou and Weibo carry the
+    token (and token endpoints the app secret) in the query, which must never be logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(a) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+if not any(isinstance(f, _RedactUrls) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_RedactUrls())

@@ -6,8 +6,11 @@ setting, never stopping at the first; ``require`` returns the accounts or raises
 
 - the account registry (``accounts.parse_accounts``): the file and its header, rows with
   too many or too few values, unknown platforms, empty account ids, roles, duplicates;
-- credentials: a token for every account of an API platform (export platforms need none),
-  and the app credentials of platforms that sign their calls (``APP_CREDENTIALS``);
+- credentials: a way to a token for every account of an API platform (export platforms
+  need none): a static token, the app's id and secret (WeChat OA, WeCom), or a stored grant
+  with the app's id and secret to refresh it (Douyin, Kuaishou, Bilibili; see
+  ``ingestion.credentials``), and the app credentials of platforms that sign their calls
+  (``APP_CREDENTIALS``);
 - settings: base URLs, rate limits, concurrency and timeouts of the API platforms, the
   hashing key, DuckDB's memory limit and the alert webhook's URL.
 
@@ -27,7 +30,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from ingestion.accounts import Account, Registry, parse_accounts, token_for
+from ingestion.accounts import Account, Registry, parse_accounts
+from ingestion.credentials import CredentialStore, missing, state_of
 from ingestion.errors import ConfigError, PreflightError, Problem
 from ingestion.platforms import PLATFORMS, bilibili, read_http_policy
 from ingestion.privacy import KEY_VARIABLE, hash_key
@@ -58,21 +62,36 @@ def require(paths: Paths, environ: Mapping[str, str]) -> list[Account]:
 def examine(paths: Paths, environ: Mapping[str, str]) -> tuple[Registry, list[Problem]]:
     registry = parse_accounts(paths.accounts)
     in_file = sorted(
-        [*registry.problems, *credential_problems(registry, environ)], key=lambda p: p.row or 0
+        [*registry.problems, *credential_problems(paths, registry, environ)],
+        key=lambda p: p.row or 0,
     )
     return registry, [*in_file, *setting_problems(environ)]
 
 
-def credential_problems(registry: Registry, environ: Mapping[str, str]) -> list[Problem]:
-    """One problem per account of an API platform that has no token, naming its variables."""
+def credential_problems(
+    paths: Paths, registry: Registry, environ: Mapping[str, str]
+) -> list[Problem]:
+    """One problem per account of an API platform with no way to a token, naming what to
+    set or do."""
     problems = []
+    grants = CredentialStore(paths.credentials).read()
     for row, account in registry.rows:
-        if PLATFORMS[account.platform].api is None:
+        api = PLATFORMS[account.platform].api
+        if api is None:
             continue  # export files come without credentials
-        try:
-            token_for(account.platform, account.account_id, environ)
-        except ConfigError as exc:
-            problems.append(Problem(str(exc), registry.path, row, "account_id"))
+        state = state_of(account, api.auth, grants, environ)
+        if state.source == "missing":
+            problems.append(Problem(missing(account, api.auth), registry.path, row, "account_id"))
+        elif state.source.endswith("unset") and api.auth is not None:
+            problems.append(
+                Problem(
+                    f"{account.platform} account {account.account_id} has a stored grant; "
+                    f"set {api.auth.id_setting} and {api.auth.secret_setting} to refresh it",
+                    registry.path,
+                    row,
+                    "account_id",
+                )
+            )
     used = {a.platform for a in registry.accounts}
     for platform, names in APP_CREDENTIALS.items():
         for name in names:

@@ -69,5 +69,9 @@ class Paths:
         return self.serving_dir / "parquet"
 
     @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
     def docs(self) -> Path:
         return self.home / "docs"

@@ -10,9 +10,15 @@ from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
 from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
 from orchestration.docs_assets import dbt_docs
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
-from orchestration.operations import freshness_checks, freshness_sensor, run_failure_alert
+from orchestration.operations import (
+    freshness_checks,
+    freshness_sensor,
+    refresh_token_expiry,
+    run_failure_alert,
+)
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import published_mart
+from orchestration.report_assets import reports
 from orchestration.resources import SocialmartSettings, Warehouse
 from orchestration.sensors import inbox_sensors
 
@@ -46,12 +52,13 @@ defs = dg.Definitions(
         socialmart_dbt,
         published_mart,
         alert_notifications,
+        reports,
         dbt_docs,
     ],
     asset_checks=[*suite_checks, no_clear_pii_in_warehouse, *freshness_checks],
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
-    sensors=[*inbox_sensors, run_failure_alert, freshness_sensor],
+    sensors=[*inbox_sensors, run_failure_alert, freshness_sensor, refresh_token_expiry],
     resources={
         "settings": settings,
         "warehouse": Warehouse(settings=settings),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ingestion.errors import AccountsError
 from orchestration.ingestion_assets import platform_assets
 from orchestration.partitions import TIMEZONE, window_from_tags
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import SocialmartSettings
 from serving.alerting import AlertDeliveryError, Webhook, send
+from serving.credential_alerts import notify_expiring
 
 MAX_ERROR_CHARS = 300  # a robot message is for a phone screen; the UI has the rest
 
@@ -76,3 +78,19 @@ def run_failure_alert(context: dg.RunFailureSensorContext, settings: SocialmartS
         context.log.error(f"run {context.dagster_run.run_id} failed and was not posted: {exc}")
         raise
     return None
+
+
+@dg.sensor(
+    name="refresh_token_expiry",
+    minimum_interval_seconds=86_400,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Once a day: posts the accounts whose OAuth refresh token expires within "
+    "ingestion.credentials.ALERT_DAYS days to the robot (authorise them again before the "
+    "schedule fails).",
+)
+def refresh_token_expiry(context: dg.SensorEvaluationContext, settings: SocialmartSettings):
+    try:
+        lines = notify_expiring(settings.paths(), settings.environ())
+    except AccountsError as exc:  # the preflight of the next run names the rows to fix
+        return dg.SkipReason(f"the account registry cannot be read: {exc}")
+    return dg.SkipReason(f"{len(lines)} refresh token(s) expiring" if lines else "none expiring")

@@ -1,15 +1,22 @@
-"""Alerts to a group chat robot: WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书).
+"""Alerts (and reports) to a group chat robot: WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书).
 
 Each service gets its own message format, signing and error envelope:
 
-- WeCom group robot: ``{"msgtype": "markdown", "markdown": {"content": ...}}``; the key is
-  in the URL; the reply is ``{"errcode": 0, "errmsg": "ok"}``.
+- WeCom group robot: ``{"msgtype": "markdown", "markdown": {"content": ...}}`` (content at
+  most 4096 bytes), and for a picture ``{"msgtype": "image", "image": {"base64", "md5"}}``
+  (at most 2 MB before encoding; 群机器人配置说明,
+  https://developer.work.weixin.qq.com/document/path/91770); the key is in the URL; the
+  reply is ``{"errcode": 0, "errmsg": "ok"}``.
 - DingTalk custom robot: ``{"msgtype": "markdown", "markdown": {"title", "text"}}``; with a
   secret the URL gets ``timestamp`` (ms) and ``sign`` = base64(HMAC-SHA256(secret,
-  "<timestamp>\\n<secret>")); reply ``{"errcode": 0, ...}``.
+  "<timestamp>\\n<secret>")); reply ``{"errcode": 0, ...}``; images only as markdown
+  ``![](url)`` of a picture served elsewhere
+  (https://open.dingtalk.com/document/orgapp/message-type).
 - Feishu custom bot: ``{"msg_type": "text", "content": {"text"}}``; with a secret the body
   gets ``timestamp`` (s) and ``sign`` = base64(HMAC-SHA256(key="<timestamp>\\n<secret>",
-  msg="")); reply ``{"code": 0, ...}``.
+  msg="")); reply ``{"code": 0, ...}``. A custom bot sends no picture of its own: images
+  need an ``image_key`` that only an app's token can upload (custom bot guide,
+  https://open.feishu.cn/document/ukTMukTMukTM/ucTM5YjL3ETO24yNxkjN).
 
 Configuration: ``SOCIALMART_ALERT_WEBHOOK_URL`` (none: alerts are not sent),
 ``SOCIALMART_ALERT_WEBHOOK_KIND`` (wecom / dingtalk / feishu; guessed from the host when
@@ -46,6 +53,8 @@ HOSTS = {
 # Codes that mean "too many messages, try again later".
 RATE_LIMITED = {"wecom": {45009}, "dingtalk": {130101, 410100}, "feishu": {11232, 9499}}
 MAX_LINES = 20  # robots cap message size; the rest is summarised
+WECOM_MARKDOWN = 4096  # bytes of markdown content (document/path/91770)
+WECOM_IMAGE = 2 * 1024 * 1024  # bytes of an image before base64 (document/path/91770)
 SEVERITIES = ("critical", "warning", "info")
 # Groups of equal severity: comments first (they have a 30-minute deadline), then drops,
 # the review flag, and the swings from the matrix down.
@@ -142,29 +151,63 @@ def markdown(title: str, lines: Sequence[str]) -> str:
     return f"### {title}\n" + "\n".join(shown)
 
 
-def request_for(
-    hook: Webhook, title: str, lines: Sequence[str], now: float
-) -> tuple[str, dict[str, Any]]:
-    """The URL and JSON body the service expects for one message."""
+def message_body(hook: Webhook, title: str, lines: Sequence[str]) -> dict[str, Any]:
+    """The JSON body of one text message, in the form the service takes (unsigned)."""
     text = markdown(title, lines)
     if hook.kind == "wecom":
-        return hook.url, {"msgtype": "markdown", "markdown": {"content": text}}
+        # 群机器人配置说明 (developer.work.weixin.qq.com/document/path/91770): markdown
+        # content at most 4096 bytes, UTF-8
+        return {"msgtype": "markdown", "markdown": {"content": fit_bytes(text, WECOM_MARKDOWN)}}
     if hook.kind == "dingtalk":
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    return {"msg_type": "text", "content": {"text": text.replace("### ", "")}}
+
+
+def image_body(png: bytes) -> dict[str, Any]:
+    """A WeCom robot image message: the picture inline as base64 with the md5 of its bytes.
+
+    Only WeCom's group robot takes an image itself (document/path/91770: msgtype image,
+    ``base64`` and ``md5`` of the image before encoding, JPG or PNG, at most 2 MB); DingTalk's
+    custom robot shows images by URL only and Feishu's custom bot by an image_key that only
+    an app can upload.
+    """
+    if len(png) > WECOM_IMAGE:
+        raise AlertDeliveryError(
+            f"the image is {len(png)} bytes; a WeCom robot takes at most {WECOM_IMAGE}"
+        )
+    return {
+        "msgtype": "image",
+        "image": {
+            "base64": base64.b64encode(png).decode(),
+            "md5": hashlib.md5(png).hexdigest(),  # noqa: S324 - the robot's checksum, not security
+        },
+    }
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """The text cut at a line end so that its UTF-8 form fits in ``limit`` bytes."""
+    if len(text.encode()) <= limit:
+        return text
+    mark = "\n…"
+    kept = text.encode()[: limit - len(mark.encode())].decode(errors="ignore")
+    return kept[: kept.rfind("\n")] + mark if "\n" in kept else kept
+
+
+def signed(hook: Webhook, body: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
+    """The URL and body with the service's signature of ``now`` (DingTalk, Feishu)."""
+    if not hook.secret or hook.kind == "wecom":
+        return hook.url, body
+    if hook.kind == "dingtalk":
+        stamp = str(int(now * 1000))
+        digest = hmac.new(
+            hook.secret.encode(), f"{stamp}\n{hook.secret}".encode(), hashlib.sha256
+        ).digest()
+        sign = quote_plus(base64.b64encode(digest).decode())
         url = hook.url
-        if hook.secret:
-            stamp = str(int(now * 1000))
-            digest = hmac.new(
-                hook.secret.encode(), f"{stamp}\n{hook.secret}".encode(), hashlib.sha256
-            ).digest()
-            sign = quote_plus(base64.b64encode(digest).decode())
-            url = f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
-        return url, {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-    body: dict[str, Any] = {"msg_type": "text", "content": {"text": text.replace("### ", "")}}
-    if hook.secret:
-        stamp = str(int(now))
-        digest = hmac.new(f"{stamp}\n{hook.secret}".encode(), b"", hashlib.sha256).digest()
-        body.update(timestamp=stamp, sign=base64.b64encode(digest).decode())
-    return hook.url, body
+        return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}", body
+    stamp = str(int(now))
+    digest = hmac.new(f"{stamp}\n{hook.secret}".encode(), b"", hashlib.sha256).digest()
+    return hook.url, {**body, "timestamp": stamp, "sign": base64.b64encode(digest).decode()}
 
 
 def _outcome(hook: Webhook, response: httpx.Response) -> tuple[bool, str]:
@@ -186,25 +229,29 @@ def _outcome(hook: Webhook, response: httpx.Response) -> tuple[bool, str]:
     return code in RATE_LIMITED[hook.kind], f"{hook.kind} answered {reply}"
 
 
-def send(
+def send(hook: Webhook, title: str, lines: Sequence[str], **retry: Any) -> int:
+    """Post one text message; returns the attempts it took. Raises AlertDeliveryError."""
+    return post(hook, message_body(hook, title, lines), **retry)
+
+
+def post(
     hook: Webhook,
-    title: str,
-    lines: Sequence[str],
+    body: dict[str, Any],
     *,
     client: httpx.Client | None = None,
     attempts: int = 4,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Post one message; returns the attempts it took. Raises AlertDeliveryError."""
+    """Post one message body, signed anew on each attempt; returns the attempts it took."""
     own = client is None
     client = client or httpx.Client(timeout=10)
     problem = ""
     try:
         for attempt in range(1, attempts + 1):
-            url, body = request_for(hook, title, lines, time.time())
+            url, signed_body = signed(hook, body, time.time())
             try:
-                response = client.post(url, json=body)
+                response = client.post(url, json=signed_body)
             except httpx.TransportError as exc:
                 retry, problem = True, f"{type(exc).__name__}: {exc}"
             else:

@@ -1,27 +1,36 @@
 """Helpers shared by test modules (test modules never import each other): the hand-written
-platform fixtures, one day's ingestion of a platform against the simulator, and a robot
-that receives alerts on 127.0.0.1."""
+platform fixtures, one day's ingestion of a platform against the simulator, a robot that
+receives alerts on 127.0.0.1, the cells of a report page, and the dbt command line on a
+warehouse file."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 from datetime import date
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
 import duckdb
 import polars as pl
+import pytest
 
 from devtools.simulator.harness import RunningSimulator
 from ingestion.accounts import read_accounts
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.settings import REPO_ROOT
+from serving.chromium import CHROMIUM
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DBT_DIR = REPO_ROOT / "dbt_project"
 
 
 def fixture_json(relative: str) -> dict:
@@ -70,19 +79,29 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-# -- headless Chromium (Debian's, never a test tool's own download) ---------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-# without the background-networking flags Chromium reaches out to Google's hosts
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# -- the report page (serving/reports.py) ------------------------------------------------------
+def report_cells(html: str, table_id: str) -> list[list[str]]:
+    """The text of each cell of each row of one table of the page."""
+    body = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+    assert body, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+        ]
+        for r in rows
+        if "<td" in r
+    ]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium on a workstation; fail under CI, which installs it."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI this fails")
 
 
 # -- the identity graph's dbt Python models, as plain functions -------------------------------
@@ -117,3 +136,26 @@ def load_graph_tables(
     con.register("edge_df", edge_df)
     con.execute("create or replace table nodes as select * from node_df")
     con.execute("create or replace table edges as select * from edge_df")
+
+
+def run_dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess[str]:
+    """The venv's dbt on the project with ``args`` (``["test", "--select", ...]``), on
+    ``warehouse``, its target and logs under ``work`` (run_results.json in work/target)."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--project-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )

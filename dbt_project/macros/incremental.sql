@@ -2,9 +2,13 @@
     (a daily partition or a backfill range) deletes and rebuilds exactly its dates; a run
     without them rebuilds every date, and the first run builds everything.
 
+    Each incremental model declares its window once, in its config:
+        meta={'window': {'lookback': 30, 'lookahead': 30}}
     `lookahead` widens the rebuilt dates past the window's end for models whose day also
-    depends on the day before (a snapshot difference, a 7-day baseline): a new day changes
-    the next ones too. `lookback` widens what such a model reads before the window's start.
+    depends on the days before (a snapshot difference, a 7-day baseline): a new day changes
+    the next ones too. `lookback` widens what such a model reads before the window's start
+    (`in_run_window(with_lookback=true)`). Both default to 0. The delete pre-hook, the
+    filters and the tests (macros/test_window.sql) all read the declaration.
     Filtering on the raw or staging `business_date` column lets DuckDB skip row groups of
     other days, so a daily run reads one day, not the history. -#}
 {% macro run_window_start(lookback=0) -%}
@@ -15,22 +19,46 @@
     cast('{{ var("end_date") }}' as date) + {{ lookahead }}
 {%- endmacro %}
 
+{#- The declared window of a model node (a graph node or the running model's config):
+    {'lookback': n, 'lookahead': m}, 0 where not declared. -#}
+{% macro window_of(meta) -%}
+    {%- set declared = (meta or {}).get('window') or {} -%}
+    {{ return({'lookback': declared.get('lookback', 0), 'lookahead': declared.get('lookahead', 0)}) }}
+{%- endmacro %}
+
+{#- The window of the model being built, or of the model named `of` (one that reads the
+    dates another model rebuilt). -#}
+{% macro run_window(of=none) -%}
+    {%- if of is none -%}
+        {{ return(window_of({'window': config.meta_get('window')})) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == of -%}
+        {{ return(window_of(node.config.meta)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error('run_window: no model named ' ~ of) }}
+{%- endmacro %}
+
 {#- is_incremental(), and false where there is no relation at all (a dbt unit test). -#}
 {% macro building_on_previous() -%}
     {{ return(this is not none and is_incremental()) }}
 {%- endmacro %}
 
-{% macro in_run_window(column='business_date', lookback=0, lookahead=0) -%}
+{#- The dates the run rebuilds (its window and the lookahead). with_lookback=true: also
+    the declared lookback's days before it, that the model reads; a number of days instead
+    for a read that needs fewer. of: the dates that model rebuilt. -#}
+{% macro in_run_window(column='business_date', with_lookback=false, of=none) -%}
     {%- if building_on_previous() and var('start_date') -%}
-        {{ column }} between {{ run_window_start(lookback) }} and {{ run_window_end(lookahead) }}
+        {%- set window = run_window(of) -%}
+        {%- set lookback = window.lookback if with_lookback is sameas true else (with_lookback or 0) -%}
+        {{ column }} between {{ run_window_start(lookback) }} and {{ run_window_end(window.lookahead) }}
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_run_window(column='business_date', lookahead=0) -%}
+{% macro delete_run_window(column='business_date') -%}
     {%- if building_on_previous() -%}
-        delete from {{ this }} where {{ in_run_window(column, 0, lookahead) }}
+        delete from {{ this }} where {{ in_run_window(column) }}
     {%- else -%}
         select 1
     {%- endif -%}
@@ -67,17 +95,17 @@ final as (
 )
 {% endmacro %}
 
-{#- Whether a relation is built by an incremental model (tests use it to check the run's
-    dates only). -#}
-{% macro is_incremental_relation(relation) -%}
+{#- The declared window of the incremental model that builds a relation, none when no
+    incremental model builds it (tests use it to check the dates a run rebuilt). -#}
+{% macro incremental_window(relation) -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model' and node.alias == relation.identifier
                 and node.schema == relation.schema
                 and node.config.materialized == 'incremental' -%}
-                {{ return(true) }}
+                {{ return(window_of(node.config.meta)) }}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{ return(false) }}
+    {{ return(none) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- Roll kpi_account_daily up to a scope (account, platform, matrix) and a period (day, ISO
     week, month) (docs/requirements.md R-K6). Counts are summed; followers are taken at the period's ends;
-    every rate is re-derived from the summed parts with the formulas of kpi_account_daily,
+    every rate is re-derived from the summed parts with the formulas of macros/kpi_rates.sql,
     never averaged. -#}
 {% macro kpi_rollup(scope, period) %}
 {%- set scope_cols = {'account': ['account_key', 'platform', 'account_id'], 'platform': ['platform'], 'matrix': []}[scope] -%}
@@ -76,25 +76,24 @@ final as (
         {% for m in sums %}
         {{ m }},
         {% endfor %}
-        interactions / nullif(views, 0) as engagement_rate,
-        interactions / nullif(followers_total, 0) as fan_engagement_rate,
-        shares / nullif(views, 0) as share_rate,
-        views_with_impressions / nullif(impressions, 0) as ctr,
-        completed_views / nullif(views_with_completions, 0) as completion_rate,
+        {{ engagement_rate() }} as engagement_rate,
+        {{ fan_engagement_rate() }} as fan_engagement_rate,
+        {{ share_rate() }} as share_rate,
+        {{ ctr() }} as ctr,
+        {{ completion_rate() }} as completion_rate,
         followers_total,
         followers_at_start,
-        followers_gain / nullif(followers_at_start, 0) as follower_growth_rate,
+        {{ follower_growth_rate('followers_at_start', gain='followers_gain') }} as follower_growth_rate,
         {% if period == 'day' %}
-        followers_gain_7d / nullif(followers_7d_ago, 0) as follower_growth_rate_7d,
-        followers_gain_30d / nullif(followers_30d_ago, 0) as follower_growth_rate_30d,
+        {{ follower_growth_rate('followers_7d_ago', gain='followers_gain_7d') }} as follower_growth_rate_7d,
+        {{ follower_growth_rate('followers_30d_ago', gain='followers_gain_30d') }} as follower_growth_rate_30d,
         {% endif %}
-        unfollows / nullif(followers_at_start, 0) as unfollow_rate,
-        organic_new_followers / nullif(gross_new_followers, 0) as organic_follower_share,
-        posts * 7.0 / days_in_period as posts_per_week,
-        gmv_yuan / nullif(orders, 0) as aov_yuan,
-        gmv_yuan / nullif(ad_spend_yuan, 0) as roi,
-        case when ad_spend_yuan > 0 then '1:' || round(gmv_yuan / ad_spend_yuan, 1) end
-            as roi_label
+        {{ unfollow_rate('followers_at_start') }} as unfollow_rate,
+        {{ organic_follower_share() }} as organic_follower_share,
+        {{ posts_per_week() }} as posts_per_week,
+        {{ aov_yuan() }} as aov_yuan,
+        {{ roi() }} as roi,
+        {{ roi_label() }} as roi_label
     from rolled
 )
 {% endmacro %}

@@ -47,3 +47,13 @@
     {%- endif -%}
     {{ return([]) }}
 {%- endmacro %}
+
+{#- The platform whose app an 抖店 order was placed in, by its 下单端 code (b_type); null for
+    an app that is none of ours (头条, 西瓜 …) or an order without the code. -#}
+{% macro shop_order_platform(b_type) -%}
+    case ({{ b_type }})
+        {%- for p in platform_table() %}{% for code in p.get('shop_b_types', []) %}
+        when '{{ code }}' then '{{ p.key }}'
+        {%- endfor %}{% endfor %}
+    end
+{%- endmacro %}

@@ -1,9 +1,9 @@
 {#- Tests of an incremental model keyed by business_date look at the rows a run rebuilt:
     with a window (a daily partition, a backfill), not_null, accepted_values and
-    relationships check its dates and the two weeks after (the longest lookahead); the
-    other dates are as the runs that wrote them left them, already tested. A run without a
-    window, and every uniqueness test, still reads the whole table. dbt calls this macro to
-    apply a test's `where` config; it keeps that too. -#}
+    relationships check its dates and the days after that the model's declared lookahead
+    rebuilds (macros/incremental.sql); the other dates are as the runs that wrote them left
+    them, already tested. A run without a window, and every uniqueness test, still reads
+    the whole table. dbt calls this macro to apply a test's `where` config; it keeps that too. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set filters = [] -%}
     {%- set where = config.get('where') -%}
@@ -11,11 +11,11 @@
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
     {%- set test_name = model.get('test_metadata', {}).get('name') -%}
-    {%- if execute and var('start_date') and test_name in ('not_null', 'accepted_values', 'relationships')
-        and is_incremental_relation(relation) -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if execute and var('start_date') and test_name in ('not_null', 'accepted_values', 'relationships') -%}
+        {%- set window = incremental_window(relation) -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list if window else [] -%}
         {%- if 'business_date' in columns -%}
-            {%- do filters.append('business_date between ' ~ run_window_start() ~ ' and ' ~ run_window_end(14)) -%}
+            {%- do filters.append(rebuilt_dates_filter(window)) -%}
         {%- endif -%}
     {%- endif -%}
     {%- if filters -%}
@@ -26,4 +26,9 @@
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The business dates a run rebuilt in a model of this window. -#}
+{% macro rebuilt_dates_filter(window) -%}
+    business_date between {{ run_window_start() }} and {{ run_window_end(window.lookahead) }}
 {%- endmacro %}

@@ -10,9 +10,12 @@ import httpx
 
 from devtools.simulator.model import API_PLATFORMS
 from devtools.simulator.server import SimServer, SimState, bilibili_app
+from devtools.simulator.tokens import APP_TOKENS, OAUTH, app_of
 from devtools.simulator.world import World
-from ingestion.accounts import Account, token_env_names, write_accounts
+from ingestion.accounts import Account, setting_names, token_env_names, write_accounts
 from ingestion.errors import ConfigError
+from ingestion.platforms import PLATFORMS
+from ingestion.platforms.bilibili import OAUTH_BASE_URL
 from ingestion.settings import DEMO_MARKER, Paths
 
 
@@ -44,6 +47,34 @@ class RunningSimulator:
             bilibili_app(self.world)
         )
         return env
+
+    def renewing_environ(self) -> dict[str, str]:
+        """Like ``environ``, but the platforms whose tokens renew get no static token: WeChat
+        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou and Bilibili their apps'
+        (their accounts then need ``authorise``)."""
+        env = self.environ()
+        for platform in (*APP_TOKENS, *OAUTH):
+            auth = PLATFORMS[platform].api.auth  # type: ignore[union-attr]
+            for a in self.world.accounts_of(platform):
+                del env[token_env_names(platform, a.account_id)[0]]
+                own = platform == "wechat_oa"  # one app per official account
+                app_id, secret = app_of(self.world, platform, a.account_id)
+                env[setting_names(auth.id_setting, a.account_id)[0 if own else 1]] = app_id
+                env[setting_names(auth.secret_setting, a.account_id)[0 if own else 1]] = secret
+        env[OAUTH_BASE_URL] = self.base_url
+        return env
+
+    def consent(self, platform: str, account_id: str) -> str:
+        """The authorisation code a person's consent on the platform's page yields."""
+        payload = {"platform": platform, "account_id": account_id}
+        reply = httpx.post(f"{self.base_url}/__sim__/authorise", json=payload, timeout=10)
+        return reply.raise_for_status().json()["code"]
+
+    def set_token_lifetimes(self, lifetimes: dict[str, dict[str, float]]) -> None:
+        """Per platform: ``access_seconds``, ``refresh_seconds``, ``access_uses`` (calls an
+        access token answers before it is refused as expired)."""
+        url = f"{self.base_url}/__sim__/tokens"
+        httpx.post(url, json=lifetimes, timeout=10).raise_for_status()
 
     def set_today(self, today: date, at: time | None = None) -> None:
         """Move the platforms' clock (to ``at`` Shanghai time of ``today``, when given);

@@ -793,6 +793,7 @@ class _Generator:
                 'order_status_desc', '已发货', 'doudian_open_id', douyin_open_id,
                 'pay_amount', amount_fen, 'order_amount', amount_fen,
                 'create_time', paid_epoch - 60, 'pay_time', paid_epoch,
+                'b_type', 2, 'b_type_desc', '抖音',
                 'c_biz', case when content_id is not null or room_id is not null then 1 else 0 end,
                 'sku_order_list', json_array(json_object('product_name', '品牌爆款',
                     'item_num', 1, 'pay_amount', amount_fen,

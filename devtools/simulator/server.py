@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
 
+from devtools.simulator import tokens
 from devtools.simulator.exports import write_exports
 from devtools.simulator.model import STRING_PLAY_RATE, oa_readers, subscribe_time
 from devtools.simulator.world import SimAccount, SimContent, World, days
@@ -82,6 +83,9 @@ class SimState:
     clock: time = time(10, 30)
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.tokens = tokens.TokenAuthority(self.world)  # what the token endpoints issued
 
     @property
     def yesterday(self) -> date:
@@ -154,7 +158,7 @@ def _bili_error(code: int, message: str) -> _Reply:
 
 def bilibili_app(world: World) -> tuple[str, str]:
     """The simulated open platform's app: (client_id, client_secret) it signs calls with."""
-    return world._hex(8, "bilibili-client-id"), world._hex(16, "bilibili-client-secret")
+    return tokens.app_of(world, "bilibili")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -182,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/__sim__/"):
                 body = self._control(method, url.path, state)
+            elif url.path in tokens.PATHS:
+                body = state.tokens.answer(url.path, {**q, **self._form()})
             elif url.path.startswith(("/data/external/", "/api/douyin/", "/item/")):
                 truncate = self._inject("douyin", state)
                 body = _mutate(
@@ -261,6 +267,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/__sim__/faults" and method == "POST":
             state.faults = {k: Faults(**v) for k, v in payload.items()}
             return {"faults": sorted(state.faults)}
+        if path == "/__sim__/tokens" and method == "POST":
+            state.tokens.configure(payload)
+            return {"tokens": sorted(payload)}
+        if path == "/__sim__/authorise" and method == "POST":  # a person's consent
+            return {"code": state.tokens.code_for(payload["platform"], payload["account_id"])}
         raise _Reply(404, {"message": f"no control route {path}"})
 
     def _inject(self, platform: str, state: SimState) -> bool:
@@ -289,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
         account = world.account("douyin", q.get("open_id", ""))
         if account is None:
             raise _douyin_error(2100005, "参数不合法: open_id")
-        if self.headers.get("access-token") != world.token("douyin", account.account_id):
+        if not state.tokens.accepts("douyin", account.account_id, self.headers.get("access-token")):
             raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
         if path == "/data/external/user/fans/":
             days = self._window(q)
@@ -397,13 +408,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- WeCom and the shop --------------------------------------------------------------
     def _wecom(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
-        staff = self._token_account("wecom", state, q.get("access_token"))
-        if staff is None:
+        staff = state.world.account("wecom", (body.get("userid_list") or [""])[0])
+        if staff is None or body.get("userid_list") != [staff.account_id]:
+            raise _Reply(200, {"errcode": 60111, "errmsg": "invalid string value `userid`"})
+        if not state.tokens.accepts("wecom", staff.account_id, q.get("access_token")):
             raise _Reply(200, {"errcode": 40014, "errmsg": "invalid access_token"})
         if path != "/cgi-bin/externalcontact/batch/get_by_user":
             raise _Reply(404, {"errcode": 40066, "errmsg": "invalid url"})
-        if body.get("userid_list") != [staff.account_id]:
-            raise _Reply(200, {"errcode": 60111, "errmsg": "invalid string value `userid`"})
         world = state.world
         contacts = [
             (p, added) for p, added in world.wecom_contacts(staff) if added <= state.yesterday
@@ -479,6 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
                         "order_amount": o["amount_fen"],
                         "create_time": int(o["paid_at"].timestamp()) - 60,
                         "pay_time": int(o["paid_at"].timestamp()),
+                        "b_type": 2,  # 下单端 抖音: the orders are placed in the Douyin app
+                        "b_type_desc": "抖音",
                         "c_biz": 1 if o["content_id"] or o["room_id"] else 0,
                         "sku_order_list": [
                             {
@@ -500,12 +513,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- Kuaishou ---------------------------------------------------------------------------
     def _token_account(self, platform: str, state: SimState, token: str | None):
-        world = state.world
         return next(
             (
                 a
-                for a in world.accounts_of(platform)
-                if token == world.token(platform, a.account_id)
+                for a in state.world.accounts_of(platform)
+                if state.tokens.accepts(platform, a.account_id, token)
             ),
             None,
         )
@@ -639,13 +651,21 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}") if length else {}
 
+    def _form(self) -> dict[str, str]:
+        """A token call's body: a form, or JSON (Douyin's SDKs post JSON; both are taken)."""
+        if "json" in (self.headers.get("Content-Type") or ""):
+            return {k: str(v) for k, v in self._json_body().items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        return {k: v[-1] for k, v in parse_qs(raw).items()}
+
     def _wechat(self, path: str, q: dict[str, str], body: dict[str, Any], state: SimState) -> Any:
         world = state.world
         account = next(
             (
                 a
                 for a in world.accounts_of("wechat_oa")
-                if q.get("access_token") == world.token("wechat_oa", a.account_id)
+                if state.tokens.accepts("wechat_oa", a.account_id, q.get("access_token"))
             ),
             None,
         )
@@ -868,7 +888,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._bili_check_signature(state)
         token = self.headers.get("access-token", "")
         for account in state.world.accounts_of("bilibili"):
-            if token == state.world.token("bilibili", account.account_id):
+            if state.tokens.accepts("bilibili", account.account_id, token):
                 return account
         raise _bili_error(127001, "access_token 验证错误")
 

@@ -104,6 +104,10 @@ class PlatformInfo:
     feeds: Feeds | None = None
     user_id_type: str = ""  # the identifier type of its users' ids (commenters, members)
     user_ids_per_account: bool = False  # an id is unique within one account only
+    # 抖店 下单端 (b_type) codes of orders placed in this platform's app: their sku
+    # video_id / room_id are this platform's content / live room (docs/sources
+    # douyin_shop_kuaishou.md B.2)
+    shop_b_types: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -172,12 +176,15 @@ class PlatformInfo:
         )
 
 
-def _m(entity: str, *rows: tuple[str, str, str]) -> tuple[Metric, ...]:
-    return tuple(Metric(entity, f, column, how) for f, column, how in rows)
+def _metrics(entity: str, how: str, **fields: str) -> tuple[Metric, ...]:
+    """Rows of platform_metric_mapping: conformed column=source field, all read one way."""
+    return tuple(Metric(entity, field, column, how) for column, field in fields.items())
 
 
+DAILY = "daily value"
 DIFFERENCE = "difference of lifetime totals"
 MORNING_AFTER = "snapshot the morning after"
+
 
 PLATFORMS: dict[str, PlatformInfo] = {
     info.key: info
@@ -188,19 +195,17 @@ PLATFORMS: dict[str, PlatformInfo] = {
             "Douyin",
             douyin.DouyinSource,
             douyin.DEFAULT_BASE_URL,
-            metrics=_m(
+            metrics=_metrics(
                 "video_daily",
-                ("total_play", "views", "daily value"),
-                ("total_like", "likes", "daily value"),
-                ("total_comment", "comments", "daily value"),
-                ("total_share", "shares", "daily value"),
-                ("avg_play_duration", "avg_watch_seconds", "seconds"),
+                DAILY,
+                views="total_play",
+                likes="total_like",
+                comments="total_comment",
+                shares="total_share",
             )
-            + _m(
-                "fans_daily",
-                ("total_fans", "followers_total", "end of day"),
-                ("new_fans", "new_followers", "daily value"),
-            ),
+            + _metrics("video_daily", "seconds", avg_watch_seconds="avg_play_duration")
+            + _metrics("fans_daily", "end of day", followers_total="total_fans")
+            + _metrics("fans_daily", DAILY, new_followers="new_fans"),
             feeds=Feeds(
                 "stg_douyin__videos",
                 "stg_douyin__video_daily",
@@ -208,6 +213,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
                 "stg_douyin__comments",
             ),
             user_id_type="douyin_open_id",
+            shop_b_types=("2", "11"),  # 抖音, 抖音极速版
         ),
         PlatformInfo(
             "kuaishou",
@@ -215,13 +221,14 @@ PLATFORMS: dict[str, PlatformInfo] = {
             "Kuaishou",
             kuaishou.KuaishouSource,
             kuaishou.DEFAULT_BASE_URL,
-            metrics=_m(
+            metrics=_metrics(
                 "photos",
-                ("view_count", "views", DIFFERENCE),
-                ("like_count", "likes", DIFFERENCE),
-                ("comment_count", "comments", DIFFERENCE),
+                DIFFERENCE,
+                views="view_count",
+                likes="like_count",
+                comments="comment_count",
             )
-            + _m("user_info", ("fan", "followers_total", MORNING_AFTER)),
+            + _metrics("user_info", MORNING_AFTER, followers_total="fan"),
             feeds=Feeds(
                 "stg_kuaishou__photos",
                 "stg_kuaishou__photo_stat",
@@ -237,17 +244,22 @@ PLATFORMS: dict[str, PlatformInfo] = {
             bilibili.BilibiliSource,
             bilibili.DEFAULT_BASE_URL,
             short_zh="B站",
-            metrics=_m(
+            metrics=_metrics(
                 "arc_stat",
-                ("view", "views", DIFFERENCE),
-                ("like", "likes", DIFFERENCE),
-                ("reply", "comments", DIFFERENCE),
-                ("share", "shares", DIFFERENCE),
-                ("favorite", "saves", DIFFERENCE),
-                ("coin", "coins", f"{DIFFERENCE} (kept beside engagement)"),
-                ("danmaku", "danmaku", f"{DIFFERENCE} (kept beside engagement)"),
+                DIFFERENCE,
+                views="view",
+                likes="like",
+                comments="reply",
+                shares="share",
+                saves="favorite",
             )
-            + _m("user_stat", ("follower", "followers_total", MORNING_AFTER)),
+            + _metrics(
+                "arc_stat",
+                f"{DIFFERENCE} (kept beside engagement)",
+                coins="coin",
+                danmaku="danmaku",
+            )
+            + _metrics("user_stat", MORNING_AFTER, followers_total="follower"),
             feeds=Feeds(
                 "stg_bilibili__archives",
                 "stg_bilibili__arc_stat",
@@ -262,13 +274,14 @@ PLATFORMS: dict[str, PlatformInfo] = {
             "Weibo",
             weibo.WeiboSource,
             weibo.DEFAULT_BASE_URL,
-            metrics=_m(
+            metrics=_metrics(
                 "statuses",
-                ("attitudes_count", "likes", DIFFERENCE),
-                ("comments_count", "comments", DIFFERENCE),
-                ("reposts_count", "shares", DIFFERENCE),
+                DIFFERENCE,
+                likes="attitudes_count",
+                comments="comments_count",
+                shares="reposts_count",
             )
-            + _m("user", ("followers_count", "followers_total", MORNING_AFTER)),
+            + _metrics("user", MORNING_AFTER, followers_total="followers_count"),
             feeds=Feeds(
                 "stg_weibo__statuses",
                 "stg_weibo__status_stat",
@@ -285,18 +298,20 @@ PLATFORMS: dict[str, PlatformInfo] = {
             wechat_oa.WechatOaSource,
             wechat_oa.DEFAULT_BASE_URL,
             short_zh="公众号",
-            metrics=_m(
+            metrics=_metrics(
                 "article_daily",
-                ("int_page_read_count", "views", "daily value"),
-                ("share_count", "shares", "daily value"),
-                ("add_to_fav_count", "saves", "daily value"),
+                DAILY,
+                views="int_page_read_count",
+                shares="share_count",
+                saves="add_to_fav_count",
             )
-            + _m("comments", ("user_comment_id", "comments", "count of the day's comments"))
-            + _m("user_cumulate", ("cumulate_user", "followers_total", "end of day"))
-            + _m(
+            + _metrics("comments", "count of the day's comments", comments="user_comment_id")
+            + _metrics("user_cumulate", "end of day", followers_total="cumulate_user")
+            + _metrics(
                 "user_summary",
-                ("new_user", "new_followers", "sum over user_source"),
-                ("cancel_user", "unfollows", "sum over user_source"),
+                "sum over user_source",
+                new_followers="new_user",
+                unfollows="cancel_user",
             ),
             feeds=Feeds(
                 "stg_wechat_oa__article_daily",
@@ -426,5 +441,7 @@ def build_source(key: str, paths: Paths, environ: Mapping[str, str]) -> Source:
     if info is None:
         raise KeyError(f"unknown platform {key!r}; known: {sorted(PLATFORMS)}")
     if info.api is not None:
-        return info.api(base_url(key, environ), environ, policy=http_policy(key, environ))
+        return info.api(
+            base_url(key, environ), environ, policy=http_policy(key, environ), paths=paths
+        )
     return ExportSource(key, info.exports or {}, paths.inbox)

@@ -14,11 +14,12 @@ from typing import Any, Protocol
 
 import httpx
 
-from ingestion.accounts import Account, token_for
+from ingestion.accounts import Account
+from ingestion.credentials import Auth, Credentials, CredentialStore
 from ingestion.errors import DayUnavailableError
 from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.schema import RecordSchema
-from ingestion.settings import SHANGHAI
+from ingestion.settings import SHANGHAI, Paths
 
 
 class Source(Protocol):
@@ -35,13 +36,19 @@ class Source(Protocol):
 
 
 class ApiSource:
-    """What every API platform's source shares: its client, its tokens, closing."""
+    """What every API platform's source shares: its client, its tokens, closing.
+
+    ``auth`` says how the platform's tokens are obtained and renewed (``ingestion.credentials``);
+    None: only a static token from the environment. The home's credential store is
+    ``paths``' (default: the environment's home).
+    """
 
     platform: str
     client_class: type[ApiClient]
     schemas: dict[str, RecordSchema]
     entities: tuple[str, ...] = ()
     snapshot_only = False
+    auth: Auth | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -54,14 +61,27 @@ class ApiSource:
         *,
         policy: HttpPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        paths: Paths | None = None,
     ):
         self.client = self.client_class(base_url, policy=policy, transport=transport)
         self.environ = environ
+        store = CredentialStore((paths or Paths.from_env(dict(environ))).credentials)
+        self.token_client = self.oauth_client(policy, transport) or self.client
+        self.credentials = Credentials(self.platform, self.auth, store, environ, self.token_client)
+        self.client.renew = self.credentials.renew
+
+    def oauth_client(
+        self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None
+    ) -> ApiClient | None:
+        """A client for a token host apart from the API's (None: the API's host)."""
+        return None
 
     def token(self, account: Account) -> str:
-        return token_for(self.platform, account.account_id, self.environ)
+        return self.credentials.token(account)
 
     def close(self) -> None:
+        if self.token_client is not self.client:
+            self.token_client.close()
         self.client.close()
 
 

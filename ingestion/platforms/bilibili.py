@@ -25,8 +25,9 @@ from typing import Any
 import httpx
 
 from ingestion.accounts import Account
+from ingestion.credentials import OAuth
 from ingestion.errors import BadResponseError, ConfigError, QuotaExhaustedError
-from ingestion.http import ApiClient, Page
+from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
 
@@ -37,6 +38,31 @@ ARC_STAT = "/arcopen/fn/data/arc/stat"
 ARC_INC = "/arcopen/fn/data/arc/inc-stats"
 CLIENT_ID = "SOCIALMART_BILIBILI_CLIENT_ID"  # the app's client_id (access key id)
 CLIENT_SECRET = "SOCIALMART_BILIBILI_CLIENT_SECRET"  # the app's app_secret (signing key)
+# OAuth (research notes A.2) on its own host, https://api.bilibili.com, unsigned, form bodies:
+# POST /x/account-oauth2/v1/token client_id, client_secret, grant_type=authorization_code,
+# code (bilibili-openplatform/OpenPlatform_CSharpDemo OpenPlatform_Authorization/AccessToken.cs;
+# https://apifox.com/apidoc/docs-site/1106400/api-23688085) and /x/account-oauth2/v1/refresh_token
+# client_id, client_secret, grant_type=refresh_token, refresh_token: each refresh token works
+# once (…/api-23689934). Answer {code, message, ttl, data: {access_token, expires_in,
+# refresh_token, scopes}}, ``expires_in`` the Unix second the token expires (the doc sample
+# 1630220614, casdoor/casdoor idp/bilibili.go). No refresh-token lifetime is published.
+OAUTH_BASE_URL = "SOCIALMART_BILIBILI_OAUTH_BASE_URL"
+DEFAULT_OAUTH_BASE_URL = "https://api.bilibili.com"
+OAUTH_TOKEN = "/x/account-oauth2/v1/token"
+OAUTH_REFRESH = "/x/account-oauth2/v1/refresh_token"
+# 122000 client_id 错误, 122001 client_secret 错误, 122002 code 未找到, 122007 refreshToken 不合法
+OAUTH_REFUSED = {122000, 122001, 122002, 122007}
+AUTH = OAuth(
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "client_id",
+    "client_secret",
+    frozenset(OAUTH_REFUSED),
+    envelope="data",
+    absolute_expiry=True,
+)
 # Status codes: apifox mirror of 状态码, https://apifox.com/apidoc/docs-site/1106400/doc-895951
 # 127000 missing auth params, 127001 access_token invalid, 127004 client_id invalid,
 # 127012 鉴权错误 (what the simulator answers to a bad signature: the signature-specific
@@ -143,6 +169,8 @@ class BilibiliClient(ApiClient):
     def sign(
         self, method: str, path: str, headers: dict[str, str], content: bytes
     ) -> dict[str, str]:
+        if "access-token" not in headers:
+            return headers  # OAuth token calls are not signed (research notes A.2)
         if self.app is None:
             raise ConfigError(f"bilibili: set {CLIENT_ID} and {CLIENT_SECRET} to sign calls")
         token = headers.pop("access-token", "")
@@ -167,6 +195,7 @@ class BilibiliSource(ApiSource):
     platform = "bilibili"
     schemas = SCHEMAS
     snapshot_only = True
+    auth = AUTH
 
     def __init__(
         self,
@@ -175,11 +204,18 @@ class BilibiliSource(ApiSource):
         *,
         policy: Any = None,
         transport: httpx.BaseTransport | None = None,
+        paths: Any = None,
     ):
-        super().__init__(base_url, environ, policy=policy, transport=transport)
+        super().__init__(base_url, environ, policy=policy, transport=transport, paths=paths)
         client_id = (environ.get(CLIENT_ID) or "").strip()
         secret = (environ.get(CLIENT_SECRET) or "").strip()
         self.client.app = (client_id, secret) if client_id and secret else None
+
+    def oauth_client(
+        self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None
+    ) -> ApiClient:
+        url = (self.environ.get(OAUTH_BASE_URL) or "").strip() or DEFAULT_OAUTH_BASE_URL
+        return BilibiliClient(url, policy=policy, transport=transport)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:

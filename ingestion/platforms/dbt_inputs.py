@@ -86,6 +86,8 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
     if info.user_id_type:
         entry["user_id_type"] = info.user_id_type
         entry["user_ids_per_account"] = info.user_ids_per_account
+    if info.shop_b_types:
+        entry["shop_b_types"] = list(info.shop_b_types)
     feeds = info.conformed_feeds()
     if feeds is not None:
         reported = {m.column: m.sql for m in info.metric_mapping()}
@@ -107,7 +109,7 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
     for grain, (entity, kind) in info.layouts().items():
         layout = kind.layout
         assert layout is not None
-        exports[grain] = {
+        fields = {
             "entity": entity,
             "account": kind.account_column,
             "date": DATE_COLUMN,
@@ -119,31 +121,44 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
             "form_column": layout.form_column,
             "forms": dict(layout.forms),
         }
+        # what a layout leaves empty is left out: a macro reads a missing key as empty
+        exports[grain] = {name: value for name, value in fields.items() if value}
     if exports:
         entry["exports"] = exports
     return entry
 
 
+WIDTH = 100  # the generated table's lines are at most this long where they can be
+
+
 def _jinja(value: Any, indent: int = 0) -> str:
-    """A Jinja literal of ``value`` (dicts, lists, strings, booleans), one item a line."""
-    pad = "    " * (indent + 1)
+    """A Jinja literal of ``value`` (dicts, lists, strings, booleans): on one line where it
+    fits, else its items filled into lines of at most WIDTH, a nested block on lines of its
+    own, so that each platform reads as a few dense lines."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{pad}{_jinja(k)}: {_jinja(v, indent + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + "    " * indent + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        if all(isinstance(v, str) for v in value):
-            return "[" + ", ".join(_jinja(v) for v in value) + "]"
-        items = [f"{pad}{_jinja(v, indent + 1)}" for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + "    " * indent + "]"
-    raise TypeError(f"no Jinja literal for {value!r}")
+        items = [f"{_jinja(k)}: {_jinja(v, indent + 1)}" for k, v in value.items()]
+        opening, closing = "{", "}"
+    elif isinstance(value, list):
+        items = [_jinja(v, indent + 1) for v in value]
+        opening, closing = "[", "]"
+    else:
+        raise TypeError(f"no Jinja literal for {value!r}")
+    pad = "    " * (indent + 1)
+    inline = opening + ", ".join(items) + closing
+    if "\n" not in inline and len(pad) + len(inline) <= WIDTH:
+        return inline
+    lines: list[str] = []
+    for item in items:
+        fits = lines and "\n" not in lines[-1] + item
+        if fits and len(pad) + len(lines[-1]) + len(item) + 2 <= WIDTH:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return f"{opening}\n{pad}" + f",\n{pad}".join(lines) + "\n" + "    " * indent + closing
 
 
 def table_macro(platforms: Iterable[PlatformInfo]) -> str:

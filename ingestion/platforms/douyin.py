@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import OAuth
 from ingestion.errors import (
     BadResponseError,
     DayUnavailableError,
@@ -28,6 +29,41 @@ FANS = "/data/external/user/fans/"
 VIDEO_LIST = "/api/douyin/v1/video/video_list/"
 ITEM_BASE = "/data/external/item/base/"
 AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
+# … and the codes that say "refresh" (research notes A.0 "Token-expiry codes"): 28001003
+# access_token无效, 28001008 access_token过期 (状态码排查工具, .../dop/develop/openapi/status-code),
+# 10008 access_token无效或过期 (old refresh-access-token page)
+AUTH_CODES |= {28001003, 28001008, 10008}
+# OAuth (research notes A.1): POST form bodies, answers {"data": {..., "error_code"}, "message"}.
+# /oauth/access_token/ client_key, client_secret, code, grant_type=authorization_code →
+# access_token, expires_in (15 d), refresh_token, refresh_expires_in (30 d), open_id
+# (https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token);
+# /oauth/refresh_token/ client_key, grant_type=refresh_token, refresh_token (no secret) → the
+# same fields; the refresh token keeps its expiry (…/account-permission/refresh-access-token).
+OAUTH_TOKEN = "/oauth/access_token/"
+OAUTH_REFRESH = "/oauth/refresh_token/"
+CLIENT_KEY = "SOCIALMART_DOUYIN_CLIENT_KEY"
+CLIENT_SECRET = "SOCIALMART_DOUYIN_CLIENT_SECRET"
+# 10003/10013/10014 client_key or secret wrong, 10007 code expired (10 min, single use),
+# 10010 refresh_token expired: re-authorise (zhuovi/XiaoFeng.DouYin AccessTokenErrorCode.cs)
+# 10004 no renew_refresh_token permission, 10020 renewed 5 times already (refresh-token page)
+OAUTH_REFUSED = {10003, 10004, 10007, 10010, 10013, 10014, 10020}
+# POST /oauth/renew_refresh_token/ client_key, refresh_token → data.refresh_token (new; the
+# old one dies), data.expires_in (30 d); at most 5 times, with the app's permission
+# (https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-token)
+RENEW_REFRESH = "/oauth/renew_refresh_token/"
+AUTH = OAuth(
+    CLIENT_KEY,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "client_key",
+    "client_secret",
+    frozenset(OAUTH_REFUSED),
+    envelope="data",
+    refresh_takes_secret=False,
+    refresh_lifetime="refresh_expires_in",
+    renew_refresh_path=RENEW_REFRESH,
+)
 BUSY_CODES = {2100004, 2190001}  # system busy: retry
 DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
 PAGE_SIZE = 10  # the video list's documented default page size
@@ -86,6 +122,7 @@ class DouyinSource(ApiSource):
     platform = "douyin"
     schemas = SCHEMAS
     snapshot_only = False
+    auth = AUTH
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:

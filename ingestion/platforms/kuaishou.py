@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import OAuth
 from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
@@ -35,6 +36,31 @@ AUTH_RESULTS = {100200101, 100200102, 100200108, 100200109, 100200110, 100200111
 QUOTA_RESULTS = {100100402}
 BUSY_RESULTS = {100200500}  # 服务内部错误
 PAGE_SIZE = 100  # count: default 20, max 200
+# OAuth (research notes C.1): GET /oauth2/access_token app_id, app_secret, code,
+# grant_type=authorization_code (https://open.kuaishou.com/platformDocs/openAbility/kwaiLogin)
+# and GET /oauth2/refresh_token app_id, app_secret, refresh_token, grant_type=refresh_token
+# (https://apifox.com/apidoc/project-462993/api-7075071) → access_token, expires_in (48 h),
+# refresh_token, refresh_token_expires_in (180 d), open_id. The refresh token rotates (the
+# old one dies at once) and the new one inherits the old expiry: lifetimes are "以接口返回
+# 时间为主", so the returned values are the only authority.
+OAUTH_TOKEN = "/oauth2/access_token"
+OAUTH_REFRESH = "/oauth2/refresh_token"
+APP_ID = "SOCIALMART_KUAISHOU_APP_ID"
+APP_SECRET = "SOCIALMART_KUAISHOU_APP_SECRET"
+# 100200101 invalid client, 100200105 code wrong, 100200109-111 authorisation cancelled /
+# expired / never given, 100200113 refresh_token expired (doc-355272)
+OAUTH_REFUSED = {100200101, 100200105, 100200109, 100200110, 100200111, 100200113}
+AUTH = OAuth(
+    APP_ID,
+    APP_SECRET,
+    OAUTH_TOKEN,
+    OAUTH_REFRESH,
+    "app_id",
+    "app_secret",
+    frozenset(OAUTH_REFUSED),
+    form=False,
+    refresh_lifetime="refresh_token_expires_in",
+)
 
 SCHEMAS = {
     "user_info": RecordSchema(required=("account_id",), counts=("fan", "follow")),
@@ -67,6 +93,7 @@ class KuaishouSource(ApiSource):
     platform = "kuaishou"
     schemas = SCHEMAS
     snapshot_only = True
+    auth = AUTH
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:
@@ -81,7 +108,7 @@ class KuaishouSource(ApiSource):
                 ) from exc
 
     def _account(self, day: date, account: Account) -> Iterator[Page]:
-        app_id = self.environ.get("SOCIALMART_KUAISHOU_APP_ID", "")
+        app_id = self.environ.get(APP_ID, "")
         auth = {"app_id": app_id, "access_token": self.token(account)}
         ctx = {"account_id": account.account_id}
         info, served_at = self.client.get_json_dated(USER_INFO, auth, {})

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from datetime import date, datetime, time, timedelta
+from time import time as time_now
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import App, ClientCredential, Grant, refusals, seconds
 from ingestion.errors import BadResponseError, PlatformError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, snapshot_day
@@ -39,7 +41,19 @@ USER_CUMULATE = "/datacube/getusercumulate"
 USER_GET = "/cgi-bin/user/get"
 USER_BATCHGET = "/cgi-bin/user/info/batchget"
 COMMENT_LIST = "/cgi-bin/comment/list"
+# Renewed on 40001 (invalid or not latest), 40014 (invalid), 42001 (expired): research notes
+# C.1 (global codes; WxJava WxConsts.ACCESS_TOKEN_ERROR_CODES refreshes on the same three).
 AUTH_CODES = {40001, 40014, 42001}
+# GET /cgi-bin/token?grant_type=client_credential&appid&secret → {access_token, expires_in}
+# (https://developers.weixin.qq.com/doc/service/api/base/api_getaccesstoken; sample:
+# fudiwei/DotNetCore.SKIT.FlurlHttpClient.Wechat CgibinTokenResponse.json): 7,200 s, and a
+# new token invalidates the previous one after 5 minutes, so one token per app is shared.
+TOKEN = "/cgi-bin/token"
+APPID = "SOCIALMART_WECHAT_OA_APPID"  # per account: …_<ACCOUNT>; the OA's AppID
+APPSECRET = "SOCIALMART_WECHAT_OA_APPSECRET"
+# 40001 wrong AppSecret, 40013 invalid AppID, 40164 caller IP not whitelisted, 40243
+# AppSecret frozen (research notes C.1): a person must fix the app, not the run.
+APP_REFUSED = {40001, 40013, 40164, 40243}
 # 45009: the API's daily quota is used up ("reach max api daily quota limit"): waiting
 # cannot help, the run stops and the next one resumes (API_Call_Limits page); 45011 is the
 # short-term frequency limit, which a back-off can wait out.
@@ -104,11 +118,21 @@ class WechatClient(ApiClient):
         self.raise_for_code(code, message)
 
 
+def fetch_token(client: ApiClient, app: App) -> Grant:
+    """An app's access token from its id and secret (WeChat OA and WeCom alike)."""
+    now = time_now()
+    query = {"grant_type": "client_credential", "appid": app.app_id, "secret": app.secret}
+    with refusals(APP_REFUSED, f"wechat_oa app {app.app_id}: the token was refused"):
+        body = client.get_json(TOKEN, query, {})
+    return Grant(body["access_token"], now + seconds(body["expires_in"]), obtained_at=now)
+
+
 class WechatOaSource(ApiSource):
     client_class = WechatClient
     platform = "wechat_oa"
     schemas = SCHEMAS
     snapshot_only = False
+    auth = ClientCredential(APPID, APPSECRET, fetch_token)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -9,18 +9,30 @@ added time). The list is a snapshot of now; remark phones are hashed before load
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.http import Page
+from ingestion.credentials import App, ClientCredential, Grant, refusals, seconds
+from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.platforms.wechat_oa import WechatClient
 from ingestion.schema import RecordSchema
 
 DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com"
 BATCH_GET = "/cgi-bin/externalcontact/batch/get_by_user"
+# GET /cgi-bin/gettoken?corpid&corpsecret → {errcode, errmsg, access_token, expires_in}
+# (https://developer.work.weixin.qq.com/document/path/91039; sample: SKIT.FlurlHttpClient.Wechat
+# CgibinGetTokenResponse.json): one token per app (secret), 7,200 s, may be invalidated early:
+# re-fetched on 40014 / 42001 (https://developer.work.weixin.qq.com/document/path/90455).
+GETTOKEN = "/cgi-bin/gettoken"
+CORPID = "SOCIALMART_WECOM_CORPID"
+CORPSECRET = "SOCIALMART_WECOM_CORPSECRET"  # the customer-contact (客户联系) app's secret
+# 40001 不合法的secret参数, 40013 不合法的CorpID, 40056 不合法的agentid, 41004 缺少secret参数
+# (global codes, path/90455)
+APP_REFUSED = {40001, 40013, 40056, 41004}
 PAGE_SIZE = 100
 
 SCHEMAS = {
@@ -36,11 +48,19 @@ class WecomClient(WechatClient):
     platform = "wecom"  # the same errcode envelope as the rest of WeChat
 
 
+def fetch_token(client: ApiClient, app: App) -> Grant:
+    now = time.time()
+    with refusals(APP_REFUSED, f"wecom corp {app.app_id}: the token was refused"):
+        body = client.get_json(GETTOKEN, {"corpid": app.app_id, "corpsecret": app.secret}, {})
+    return Grant(body["access_token"], now + seconds(body["expires_in"]), obtained_at=now)
+
+
 class WecomSource(ApiSource):
     client_class = WecomClient
     platform = "wecom"
     schemas = SCHEMAS
     snapshot_only = True
+    auth = ClientCredential(CORPID, CORPSECRET, fetch_token)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         for account in accounts:  # one registry row per staff userid

@@ -42,7 +42,8 @@ from ingestion.platforms import SOCIAL_PLATFORMS
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import days_between
 from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
-from tests.helpers import CHROMIUM, CHROMIUM_FLAGS
+from serving.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.helpers import require_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 
@@ -309,10 +310,7 @@ def test_backfill_through_graphql_publishes_exactly_those_days(
 
 @pytest.fixture(scope="module")
 def browser(dagster_ui: DagsterUI):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI this fails")
+    require_chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, timeout=60_000

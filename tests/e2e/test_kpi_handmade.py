@@ -4,8 +4,11 @@ Two Xiaohongshu accounts over eight days, as the exports staff would drop them: 
 note has 1,000 views a day with 100 interactions, then 1,500 views with 90 on the last day;
 X2's image note has 500 views and 50 interactions every day. On the last day X1 also runs
 a paid campaign (30 paid followers, 100 元) and a live session (2 orders, 300 元), and a
-Douyin comment says 假货. The pipeline (ingestion of the exports → dbt → gates → publish →
-robot) runs once over the range; every number below is worked out from those facts.
+Douyin comment says 假货; the Douyin shop sells four orders that no content or live session of
+ours sold (naming another platform's note, a room that is not a Douyin one, nothing, or placed
+in an app none of ours): each is counted once, unattributed. The pipeline (ingestion of the
+exports → dbt → gates → publish → robot) runs once over the range; every number below is
+worked out from those facts.
 
 The alert rules get a hand-made KPI layer of their own (below): swings just under and over
 each floor, partial baselines, names, ties; built twice from the same facts in another
@@ -16,9 +19,8 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -35,7 +37,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver
+from tests.helpers import Receiver, report_cells, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +70,32 @@ def account_rows() -> list[list[object]]:
         for i, day in enumerate(DAYS)
         for row in ([day, "X1", 10_000 + 100 * i, 120, 20], [day, "X2", 5_000, 10, 10])
     ]
+
+
+def shop_order(order_id: str, fen: int, b_type: int, video: str = "", room: str = "") -> dict:
+    """A paid order as 抖店's /order/searchList gives it (the buyer's phone already hashed)."""
+    return {
+        "shop_id": "S1",
+        "order_id": order_id,
+        "doudian_open_id": f"buyer-{order_id}",
+        "pay_amount": fen,
+        "pay_time": 1_794_110_400,  # 2026-11-08 12:00 Asia/Shanghai
+        "b_type": b_type,  # 下单端: 2 抖音, 3 头条
+        "sku_order_list": [{"video_id": video, "room_id": room}],
+    }
+
+
+# The shop's orders of the last day, none of which any content or live session we have sold:
+# placed in the Douyin app but naming X1's Xiaohongshu note n1 (another platform's content,
+# 248.77) or its Xiaohongshu live room R1 (not a Douyin room, 120.00), naming nothing
+# (59.90), and placed in 今日头条, an app none of ours (0.33). Each is unattributed, once.
+SHOP_ORDERS = [
+    shop_order("s1", 24_877, 2, video="n1"),
+    shop_order("s2", 12_000, 2, room="R1"),
+    shop_order("s3", 5_990, 2),
+    shop_order("s4", 33, 3, video="t1"),
+]
+UNATTRIBUTED_YUAN = Decimal("248.77") + Decimal("120.00") + Decimal("59.90") + Decimal("0.33")
 
 
 def write_csv(path: Path, headers: tuple[str, ...], rows: list[list[object]]) -> None:
@@ -117,6 +145,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
         "create_time": 1_794_110_400,  # 2026-11-08 12:00 Asia/Shanghai
     }
     load_day(con, "douyin", ["comments"], LAST, {"comments": [("handmade", comment)]}, "setup")
+    load_day(con, "shop", ["orders"], LAST, {"orders": [("handmade", o) for o in SHOP_ORDERS]}, "x")
     ensure_tables(con)
     con.close()
 
@@ -238,13 +267,23 @@ def test_platform_and_matrix_rollups(published):
         {
             "views": 2000,
             "engagement_rate": 0.07,
-            "total_gmv_yuan": 300,
+            # the live session's 300 (attributed) and the four shop orders no content or
+            # live session of ours sold, each once
+            "gmv_yuan": 300,
+            "unattributed_orders": 4,
+            "unattributed_gmv_yuan": UNATTRIBUTED_YUAN,
+            "total_gmv_yuan": 300 + UNATTRIBUTED_YUAN,
             "monetisation_share": 0.0,
             "platforms_for_70pct_traffic": 1,
+            "top3_traffic_share": 1.0,  # 2,000 of 2,000 views on Xiaohongshu
             "data_coverage": 1.0,
-            "roi": 3.0,
+            # ROI on all revenue (the spec's revenue / spend) and on attributed revenue
+            "roi": float(300 + UNATTRIBUTED_YUAN) / 100,
+            "roi_label": "1:7.3",
+            "attributed_roi": 300 / 100,
         },
     )
+    assert Decimal("429.00") == UNATTRIBUTED_YUAN  # 248.77 + 120.00 + 59.90 + 0.33
     week = row(con, "select * from kpi.kpi_matrix_weekly where period_start = '2026-11-02'")
     # Monday 11-02 … Sunday 11-08: 6 × 1,500 + 2,000 views; 6 × 150 + 140 interactions
     close(week, {"days_in_period": 7, "views": 11_000, "engagement_rate": 1040 / 11_000})
@@ -279,7 +318,7 @@ def test_status_against_targets(published):
     assert status["xiaohongshu:X1/completion_rate"] == "red"  # 0.40 < 0.50 × 0.9
     assert status["xiaohongshu:X2/completion_rate"] == "no_data"  # image notes only
     assert status["xiaohongshu:X1/follower_growth_rate_30d"] == "no_data"
-    assert status["matrix/roi"] == "red"  # 3 < 6 × 0.8
+    assert status["matrix/roi"] == "green"  # all revenue: 729 / 100 = 7.29 ≥ 6
     assert status["matrix/data_coverage"] == "green"
     assert status["matrix/monetisation_share"] == "green"  # 0 ≤ 0.30
     assert status["matrix/platforms_for_70pct_traffic"] == "red"  # 1 < 3 × 0.66
@@ -327,6 +366,33 @@ def test_alerts_and_their_delivery(published):
     ]
 
 
+def test_the_report_of_the_last_day_shows_the_published_headlines(published):
+    from serving.reports import Period, periods_for, render_html, report_data
+
+    con, _ = published
+    # 11-08 is a Sunday: the day's report and the week's review
+    daily, weekly = periods_for(LAST)
+    assert weekly == Period("weekly", date(2026, 11, 2), LAST)
+    headlines = report_cells(render_html(report_data(con, daily)), "headlines")
+    # 11-08: 1,500 + 500 views, 90 + 50 interactions; 11-01 (a week before): 1,000 + 500
+    # views, 100 + 50 interactions; GMV 300 of 2 live orders on 100 元 of spend
+    assert headlines[:3] == [
+        ["播放量", "2,000", "1,500", "+33.3%"],
+        ["互动量", "140", "150", "-6.7%"],
+        ["互动率", "7.00%", "10.00%", "-30.0%"],
+    ]
+    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["GMV (元)", "300.00"]
+    assert headlines[6][:2] == ["ROI", "3.00"]
+    # every number as the published table has it
+    published_row = row(con, f"select * from kpi.kpi_matrix_daily where business_date = '{LAST}'")
+    assert headlines[3][1] == f"{published_row['net_new_followers']:,}"
+    # the week 11-02…11-08 (6 × 1,500 + 2,000) against 10-26…11-01 (11-01 only: 1,500)
+    week = report_cells(render_html(report_data(con, weekly)), "headlines")
+    assert week[0] == ["播放量", "11,000", "1,500", "+633.3%"]
+    comments = report_cells(render_html(report_data(con, daily)), "comments")
+    assert [c[:2] for c in comments] == [["2026-11-08 12:30", "critical"]]
+
+
 def test_demo_summary_reads_published_rates_and_names(published, capsys):
     from devtools.demo import print_summary
 
@@ -338,9 +404,9 @@ def test_demo_summary_reads_published_rates_and_names(published, capsys):
     out = capsys.readouterr().out
     # Xiaohongshu on 11-08: 140 interactions / 2,000 views = 0.07 as kpi_platform_daily
     # publishes it, not the accounts' mean rate (0.06 + 0.10) / 2 = 0.08; views over the
-    # range 7 × 1,500 + 2,000 = 12,500
+    # range 7 × 1,500 + 2,000 = 12,500; GMV in yuan and fen (a decimal)
     assert table_row(out, "小红书") == [
-        "小红书", "2", "2000", "0.07", "130", "15700", "300.0", "12500"
+        "小红书", "2", "2000", "0.07", "130", "15700", "300.00", "12500"
     ]  # fmt: skip
     assert table_row(out, "品牌主号")[:4] == ["品牌主号", "小红书", "1500", "0.06"]
     # alerts per type and scope (critical, warning, info), then each group's first
@@ -490,28 +556,11 @@ def build_alerts(root: Path, reverse: bool) -> Path:
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    dbt_dir = Path(__file__).resolve().parents[2] / "dbt_project"
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "int_comments kpi_alerts",  # the comments union as a view over the layer's
-            "--exclude",
-            "test_type:unit",
-            "--profiles-dir",
-            str(dbt_dir),
-            "--project-dir",
-            str(dbt_dir),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_dbt(
+        # the comments union as a view over the layer's
+        ["build", "--select", "int_comments kpi_alerts", "--exclude", "test_type:unit"],
+        warehouse,
+        root,
     )
     assert done.returncode == 0, done.stdout[-3000:]
     return warehouse

@@ -22,8 +22,8 @@ from expectations.data_docs import (
     localize_site,
 )
 from expectations.runner import Suite, validate
-from tests.helpers import CHROMIUM
-from tests.helpers import CHROMIUM_FLAGS as BROWSER_FLAGS
+from serving.chromium import CHROMIUM
+from serving.chromium import CHROMIUM_FLAGS as BROWSER_FLAGS
 
 # and no name resolves, should anything try
 CHROMIUM_FLAGS = [*BROWSER_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND"]

@@ -1,4 +1,5 @@
-"""Day-by-day incremental builds give the marts a full build from nothing gives.
+"""Day-by-day incremental builds give the marts a full build from nothing gives, and a
+rebuild of the same days publishes the same rows.
 
 Every incremental model (per-day staging, people's staging, content facts, snapshot
 differences, KPI days, content totals, alerts) is exercised the way the daily run uses it:
@@ -12,9 +13,7 @@ clusters are the same.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,10 +24,10 @@ from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
 from devtools.simulator.model import SCALES
 from ingestion.settings import Paths
+from tests.helpers import run_dbt
 
 SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCHEMAS = ("mart", "kpi")
 
 
@@ -42,30 +41,10 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
 
 def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> None:
     """Seeds and models (the data tests run in the e2e pipeline), as the daily job builds."""
-    args = [
-        str(Path(os.sys.executable).parent / "dbt"),
-        "build",
-        "--quiet",
-        "--exclude",
-        "resource_type:test resource_type:unit_test",
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--project-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
+    args = ["build", "--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
     if window:
         args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
-    done = subprocess.run(
-        args,
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_dbt(args, warehouse, work)
     assert done.returncode == 0, done.stdout[-3000:]
 
 
@@ -134,3 +113,57 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"
+
+
+def tables_of(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema in ? order by 1, 2",
+        [db, list(SCHEMAS)],
+    ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def rebuilt(builds, tmp_path_factory) -> Path:
+    """The build from nothing done again on the same raw, its rows stored in reverse."""
+    _, whole = builds
+    root = tmp_path_factory.mktemp("rebuild")
+    again = Paths(root / "again").warehouse
+    again.parent.mkdir()
+    shutil.copyfile(whole, again)
+    keep_raw_only(Paths(again.parent))
+    con = duckdb.connect(str(again))
+    try:
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall():
+            con.execute(
+                f"create or replace table raw.{table} as "
+                f"select * from raw.{table} order by rowid desc"
+            )
+    finally:
+        con.close()
+    dbt_build(again, root, None)
+    return again
+
+
+def test_a_rebuild_of_the_same_days_publishes_identical_rows(builds, rebuilt):
+    _, whole = builds
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{whole}' as whole (read_only)")
+        con.execute(f"attach '{rebuilt}' as again (read_only)")
+        tables = tables_of(con, "whole")
+        assert tables == tables_of(con, "again")
+        differences = {}
+        for schema, table in tables:
+            a, b = f"whole.{schema}.{table}", f"again.{schema}.{table}"
+            rows = con.execute(f"select count(*) from {a}").fetchall()[0][0]
+            extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchall()
+            missing = con.execute(f"select count(*) from (from {b} except all from {a})").fetchall()
+            extra, missing = extra[0][0], missing[0][0]
+            if extra or missing:
+                differences[f"{schema}.{table}"] = (rows, extra, missing)
+    finally:
+        con.close()
+    assert differences == {}, f"table: (rows, only first build, only rebuild) {differences}"

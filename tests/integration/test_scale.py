@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,10 +15,10 @@ from devtools.simulator.model import SCALES
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
+from tests.helpers import run_dbt
 
 SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 @pytest.fixture(scope="module")
@@ -168,28 +166,7 @@ def test_staging_models_read_the_generated_raw(generated, tmp_path):
     """dbt's staging views build on the generated warehouse and type every row."""
     db = tmp_path / "warehouse.duckdb"
     db.write_bytes(generated.read_bytes())
-    dbt = Path(os.sys.executable).parent / "dbt"
-    done = subprocess.run(
-        [
-            str(dbt),
-            "run",
-            "--quiet",
-            "--select",
-            "staging",
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--project-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(db)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_dbt(["run", "--quiet", "--select", "staging"], db, tmp_path)
     assert done.returncode == 0, done.stdout[-2000:]
     con = duckdb.connect(str(db), read_only=True)
     start, end = scale.history(SPEC)

@@ -120,3 +120,15 @@ def test_alerts_are_grouped_by_type_and_scope_most_severe_group_first():
         "swing",
     ]
     assert group_alerts([]) == []
+
+
+def test_wecom_markdown_is_cut_at_a_line_end_within_4096_bytes():
+    from serving.alerting import message_body
+
+    # 20 lines of 100 three-byte characters: 6,000+ bytes in UTF-8
+    lines = [f"{i:02d}" + "假" * 100 for i in range(20)]
+    content = message_body(Webhook("wecom", "http://x"), "t", lines)["markdown"]["content"]
+    assert len(content.encode()) <= 4096
+    kept = content.split("\n")
+    assert kept[-1] == "…" and kept[1:-1] == [f"- {line}" for line in lines[: len(kept) - 2]]
+    assert len(kept) - 2 == (4096 - len("### t\n") - len("\n…".encode())) // (2 + 2 + 300 + 1)

@@ -6,11 +6,14 @@ wires them together; devtools (simulator, demo, benchmarks) is never imported by
 package that is deployed. Every import is read from the source (including imports inside
 functions), so a late ``import dagster`` in a helper counts too. The deployed packages also
 leave ``os.environ`` alone: what a run needs is passed to it (resources, dbt vars).
+In dbt, the KPI models read marts, intermediate models, other KPI models and seeds, never
+staging or raw.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,17 @@ def late():
         for n in imported(p.read_text(encoding="utf-8"), module_name(p))
     )
     assert not (REPO_ROOT / "ingestion" / "simulator").exists()
+
+
+def test_kpi_models_read_marts_and_intermediate_models_never_staging():
+    manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    kpi = [n for n in nodes.values() if n["resource_type"] == "model" and n["schema"] == "kpi"]
+    assert len(kpi) >= 17
+    below = {"mart", "intermediate", "kpi", "reference"}
+    assert [
+        f"{n['name']} reads {read}"
+        for n in kpi
+        for read in n["depends_on"]["nodes"]
+        if read not in nodes or nodes[read]["schema"] not in below
+    ] == []

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=1) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
+          meta={'window': {'lookahead': 1}}) }}
 -- Every platform's per-content daily numbers in the conformed columns, one branch per
 -- platform of the platform table (its content_daily feed and the columns its metric
 -- mapping reports; the rest are null). An expression stands where the conformed value is
@@ -10,7 +11,7 @@ with
 {%- for p in platforms %}
 {{ p.key }} as (
     select * from {{ ref(p.content_daily.model) }}
-    where platform = '{{ p.key }}' and {{ in_run_window(lookahead=1) }}
+    where platform = '{{ p.key }}' and {{ in_run_window() }}
 ),
 {%- endfor %}
 

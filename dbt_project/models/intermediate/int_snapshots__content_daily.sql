@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=1) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
+          meta={'window': {'lookback': 1, 'lookahead': 1}}) }}
 {#- The platforms that serve lifetime totals only (their content_daily feed in the platform
     table has <metric>_total columns: Kuaishou, Bilibili, Weibo): a day's numbers are that
     day's snapshot minus the previous day's (see the daily_from_snapshots macro). One row
@@ -9,7 +10,7 @@ with
 {{ p.key }}_snapshots as (
     -- the window's snapshots and the one before it
     select * from {{ ref(p.snapshots.model) }}
-    where {{ in_run_window(lookback=1, lookahead=1) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 {{ p.key }}_contents as (
@@ -33,4 +34,4 @@ unioned as (
 
 select platform, content_id, account_id, business_date, {{ served | join(', ') }}
 from unioned
-where {{ in_run_window(lookahead=1) }}
+where {{ in_run_window() }}

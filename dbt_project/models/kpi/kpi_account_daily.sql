@@ -1,39 +1,31 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=30) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
+          meta={'window': {'lookback': 30, 'lookahead': 30}}) }}
 -- One row per account per business date of the loaded range: the daily review numbers.
--- Formulas (docs/requirements.md R-K1, R-K2, R-K3), each written here once; the roll-ups re-derive the
--- rates from the summed parts (kpi_rollup macro), never average them:
---   interactions         = likes + comments + shares + saves; a metric the platform does
---                          not report counts as 0 (Douyin saves, WeChat OA likes)
---   engagement_rate      = interactions / views
---   fan_engagement_rate  = interactions / followers_total
---   share_rate           = shares / views
---   ctr                  = views / impressions (platforms that report impressions)
---   completion_rate      = completed views / views, over the videos that report
---                          completions (null when the platform reports none)
---   follower_growth_rate_Nd = (followers_total - followers N days earlier)
---                          / followers N days earlier; null without that day's total
---   unfollow_rate        = unfollows / followers the day before
+-- The parts summed here; every rate from them (engagement, fan engagement, share, ctr,
+-- completion, follower growth over 1/7/30 days, unfollow, organic share, aov, roi) is a
+-- formula of macros/kpi_rates.sql (docs/kpis.md, docs/requirements.md R-K1, R-K2, R-K3),
+-- which the roll-ups (kpi_rollup macro) apply to the summed parts too, never averaging:
+--   interactions         = likes + comments + shares + saves, unknown when views are
 --   gross_new_followers  = new followers as reported, else the net gain when positive
 --   paid_new_followers   = conversions of the account's follower-acquisition campaigns
---   organic_follower_share = (gross new - paid) / gross new
---   gmv_yuan             = shop orders sold by the account's contents + GMV of its live
---                          sessions (live-room orders come from the live report only)
---   aov_yuan             = gmv / orders;  roi = gmv / ad spend, shown as "1:N"
+--   gmv_yuan             = shop orders sold by the account's contents (content_gmv_yuan,
+--                          fct_orders.attribution = 'content') + GMV of its live sessions
+--                          (live-room orders come from the live report only)
 -- A content total is null when any content's number is unknown that day (never a partial sum).
--- Incremental: a run rebuilds its dates and the 30 days after (their 1/7/30-day growth
--- reads the run's dates), reading the 30 days before for the same reason.
+-- Incremental (meta window): a run rebuilds its dates and the 30 days after (their
+-- 1/7/30-day growth reads the run's dates), reading the 30 days before for the same reason.
 with accounts as (
     select * from {{ ref('dim_account') }}
 ),
 
 content_daily as (
     select * from {{ ref('fct_content_daily') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 account_daily as (
     select * from {{ ref('fct_account_daily') }}
-    where {{ in_run_window(lookback=30, lookahead=30) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 contents as (
@@ -42,26 +34,28 @@ contents as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 live_sessions as (
     select * from {{ ref('fct_live_sessions') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 ad_spend as (
     select * from {{ ref('fct_ad_spend') }}
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
 ),
 
 posts as (
     select account_key, publish_date as business_date, count(*) as posts
     from contents
-    where {{ in_run_window('publish_date', lookahead=30) }}
+    where {{ in_run_window('publish_date') }}
     group by all
 ),
 
+-- orders fct_orders attributes to a content (of any platform); live-room orders come from
+-- the live report, unattributed ones reach only the matrix's total
 content_orders as (
     select
         c.account_key,
@@ -70,8 +64,8 @@ content_orders as (
         sum(o.amount_yuan) as gmv_yuan,
         coalesce(sum(o.amount_yuan) filter (where c.is_ad), 0) as ad_content_gmv_yuan
     from orders as o
-    join contents as c on c.content_key = 'douyin:' || o.attributed_content_id
-    where o.attributed_room_id is null
+    join contents as c using (content_key)
+    where o.attribution = 'content'
     group by all
 ),
 
@@ -90,7 +84,7 @@ spend_totals as (
 
 dates as (
     select distinct business_date from account_daily
-    where {{ in_run_window(lookahead=30) }}
+    where {{ in_run_window() }}
     union
     select distinct business_date from content_daily
 ),
@@ -127,9 +121,6 @@ joined as (
         content_totals.comments,
         content_totals.shares,
         content_totals.saves,
-        coalesce(content_totals.likes, 0) + coalesce(content_totals.comments, 0)
-            + coalesce(content_totals.shares, 0) + coalesce(content_totals.saves, 0)
-            as interactions,
         content_totals.completed_views,
         content_totals.views_with_completions,
         content_totals.impressions,
@@ -142,6 +133,8 @@ joined as (
         coalesce(content_orders.orders, 0) + coalesce(live_totals.orders, 0) as orders,
         coalesce(content_orders.gmv_yuan, 0) + coalesce(live_totals.gmv_yuan, 0) as gmv_yuan,
         coalesce(content_orders.ad_content_gmv_yuan, 0) as ad_content_gmv_yuan,
+        coalesce(content_orders.orders, 0) as content_orders,
+        coalesce(content_orders.gmv_yuan, 0) as content_gmv_yuan,
         coalesce(spend_totals.ad_spend_yuan, 0) as ad_spend_yuan,
         coalesce(spend_totals.paid_new_followers, 0) as paid_new_followers,
         d1.followers_total as followers_1d_ago,
@@ -179,12 +172,28 @@ joined as (
 with_new as (
     select
         *,
+        {{ interactions(unknown_without_views=true) }} as interactions,
         -- greatest() ignores nulls in DuckDB: an unknown gain must stay unknown
         coalesce(
             new_followers,
             case when net_new_followers is not null then greatest(net_new_followers, 0) end
         ) as gross_new_followers
     from joined
+),
+
+-- paid new followers capped at the gross, unknown when the gross is; the rest organic
+with_paid as (
+    select
+        * replace (
+            case when gross_new_followers is not null
+                then least(paid_new_followers, gross_new_followers) end as paid_new_followers
+        )
+    from with_new
+),
+
+with_organic as (
+    select *, gross_new_followers - paid_new_followers as organic_new_followers
+    from with_paid
 ),
 
 final as (
@@ -201,45 +210,39 @@ final as (
         comments,
         shares,
         saves,
-        case when views is not null then interactions end as interactions,
-        interactions / nullif(views, 0) as engagement_rate,
-        case when views is not null then interactions end / nullif(followers_total, 0)
-            as fan_engagement_rate,
-        shares / nullif(views, 0) as share_rate,
-        views_with_impressions / nullif(impressions, 0) as ctr,
+        interactions,
+        {{ engagement_rate() }} as engagement_rate,
+        {{ fan_engagement_rate() }} as fan_engagement_rate,
+        {{ share_rate() }} as share_rate,
+        {{ ctr() }} as ctr,
         views_with_impressions,
         completed_views,
         views_with_completions,
-        completed_views / nullif(views_with_completions, 0) as completion_rate,
+        {{ completion_rate() }} as completion_rate,
         followers_total,
         net_new_followers,
         gross_new_followers,
-        case when gross_new_followers is not null
-            then least(paid_new_followers, gross_new_followers) end as paid_new_followers,
-        gross_new_followers - least(paid_new_followers, gross_new_followers)
-            as organic_new_followers,
-        (gross_new_followers - least(paid_new_followers, gross_new_followers))
-            / nullif(gross_new_followers, 0) as organic_follower_share,
+        paid_new_followers,
+        organic_new_followers,
+        {{ organic_follower_share() }} as organic_follower_share,
         unfollows,
-        unfollows / nullif(followers_1d_ago, 0) as unfollow_rate,
+        {{ unfollow_rate('followers_1d_ago') }} as unfollow_rate,
         followers_1d_ago,
         followers_7d_ago,
         followers_30d_ago,
         orders,
         gmv_yuan,
         ad_content_gmv_yuan,
-        gmv_yuan / nullif(orders, 0) as aov_yuan,
+        content_orders,
+        content_gmv_yuan,
+        {{ aov_yuan() }} as aov_yuan,
         ad_spend_yuan,
-        gmv_yuan / nullif(ad_spend_yuan, 0) as roi,
-        case when ad_spend_yuan > 0 then '1:' || round(gmv_yuan / ad_spend_yuan, 1) end
-            as roi_label,
-        (followers_total - followers_1d_ago) / nullif(followers_1d_ago, 0)
-            as follower_growth_rate_1d,
-        (followers_total - followers_7d_ago) / nullif(followers_7d_ago, 0)
-            as follower_growth_rate_7d,
-        (followers_total - followers_30d_ago) / nullif(followers_30d_ago, 0)
-            as follower_growth_rate_30d
-    from with_new
+        {{ roi() }} as roi,
+        {{ roi_label() }} as roi_label,
+        {{ follower_growth_rate('followers_1d_ago') }} as follower_growth_rate_1d,
+        {{ follower_growth_rate('followers_7d_ago') }} as follower_growth_rate_7d,
+        {{ follower_growth_rate('followers_30d_ago') }} as follower_growth_rate_30d
+    from with_organic
 )
 
 select * from final

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_run_window(lookahead=14) }}",
+    pre_hook="{{ delete_run_window() }}",
+    meta={'window': {'lookback': 14, 'lookahead': 14}},
 ) }}
 {%- set baseline_window = 7 -%}
 {#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
@@ -30,27 +31,27 @@
     baselines hold the run's dates), from the facts of 14 days before to 14 days after. -#}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
-    where {{ in_run_window(lookback=14, lookahead=14) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 platform_daily as (
     select * from {{ ref('kpi_platform_daily') }}
-    where {{ in_run_window(lookback=14, lookahead=14) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 matrix_daily as (
     select * from {{ ref('kpi_matrix_daily') }}
-    where {{ in_run_window(lookback=14, lookahead=14) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 content_daily as (
     select * from {{ ref('fct_content_daily') }}
-    where {{ in_run_window(lookback=baseline_window, lookahead=14) }}
+    where {{ in_run_window(with_lookback=baseline_window) }}
 ),
 
 status as (
     select * from {{ ref('kpi_status') }}
-    where {{ in_run_window(lookback=14, lookahead=14) }}
+    where {{ in_run_window(with_lookback=true) }}
 ),
 
 rules as (
@@ -75,7 +76,7 @@ contents as (
 
 all_comments as (
     select * from {{ ref('int_comments') }}
-    where {{ in_run_window(lookahead=14) }}
+    where {{ in_run_window() }}
 ),
 
 -- the name a reader knows each key by; a key without a name is shown as itself
@@ -136,7 +137,7 @@ engagement_baselines as (
         account_key,
         business_date,
         engagement_rate,
-        sum(interactions) over w / nullif(sum(views) over w, 0) as baseline,
+        {{ engagement_rate('sum(interactions) over w', 'sum(views) over w') }} as baseline,
         count(views) over w as baseline_days,
         sum(views) over w / nullif(count(views) over w, 0) as baseline_views
     from account_daily
@@ -460,4 +461,4 @@ final as (
 )
 
 select * from final
-where {{ in_run_window(lookahead=14) }}
+where {{ in_run_window() }}

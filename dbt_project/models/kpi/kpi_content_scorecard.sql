@@ -1,5 +1,5 @@
 {#- One row per content: its totals from publishing to the last loaded date and its rates
-    (formulas of kpi_account_daily), its rank by views within its account, and the
+    (formulas of macros/kpi_rates.sql), its rank by views within its account, and the
     taxonomy (topic, funnel stage, ad label) the operations team reviews it by. -#}
 with contents as (
     select * from {{ ref('dim_content') }}
@@ -7,6 +7,17 @@ with contents as (
 
 totals as (
     select * from {{ ref('fct_content_totals') }}
+),
+
+rated as (
+    select
+        *,
+        {{ interactions() }} as interactions,
+        {{ engagement_rate(interactions()) }} as engagement_rate,
+        {{ share_rate() }} as share_rate,
+        {{ ctr() }} as ctr,
+        {{ completion_rate() }} as completion_rate
+    from totals
 ),
 
 final as (
@@ -31,17 +42,16 @@ final as (
         t.saves,
         t.coins,
         t.danmaku,
-        coalesce(t.likes, 0) + coalesce(t.comments, 0) + coalesce(t.shares, 0)
-            + coalesce(t.saves, 0) as interactions,
-        (coalesce(t.likes, 0) + coalesce(t.comments, 0) + coalesce(t.shares, 0)
-            + coalesce(t.saves, 0)) / nullif(t.views, 0) as engagement_rate,
-        t.shares / nullif(t.views, 0) as share_rate,
-        t.views_with_impressions / nullif(t.impressions, 0) as ctr,
-        t.completed_views / nullif(t.views_with_completions, 0) as completion_rate,
-        rank() over (partition by c.account_key order by t.views desc nulls last)
+        t.interactions,
+        t.engagement_rate,
+        t.share_rate,
+        t.ctr,
+        t.completion_rate,
+        -- equal views in content key order, so a rerun ranks alike
+        rank() over (partition by c.account_key order by t.views desc nulls last, content_key)
             as views_rank_in_account
     from contents as c
-    join totals as t using (content_key)
+    join rated as t using (content_key)
 )
 
 select * from final

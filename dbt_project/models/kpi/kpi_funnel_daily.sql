@@ -64,7 +64,7 @@ steps as (
     select
         *,
         views / nullif(exposures, 0) as view_rate,
-        interactions / nullif(views, 0) as interact_rate,
+        {{ engagement_rate() }} as interact_rate,
         follows / nullif(interactions, 0) as follow_rate,
         private_domain_adds / nullif(follows, 0) as private_domain_rate,
         orders / nullif(private_domain_adds, 0) as order_rate

@@ -1,8 +1,14 @@
 {#- One row per business date for the whole matrix: the roll-up of kpi_account_daily plus
     the KPIs that only exist matrix-wide (docs/requirements.md R-K3, R-K7):
-      total_gmv_yuan            = account GMV + shop orders sold by no content or live room
+      total_gmv_yuan            = account GMV + shop orders fct_orders attributes to no
+                                  content or live session (unattributed_gmv_yuan)
       monetisation_share        = GMV sold by ad-labelled (广告) contents / total GMV
+      roi                       = total_gmv_yuan / ad spend: ROI on all revenue (R-K3's
+                                  revenue / spend); attributed_roi = gmv_yuan / ad spend
       platforms_for_70pct_traffic = fewest platforms whose views make 70% of the day's views
+      top3_traffic_share        = views of the 3 largest platforms / the day's views; both
+                                  over the views known that day, content by content (a
+                                  platform with some contents unknown counts what it has)
       data_coverage             = accounts that reported (followers or any content) / accounts
       private_domain_conversion_rate = WeCom contacts (so far) who have ordered (so far)
                                   / WeCom contacts (so far)
@@ -17,6 +23,10 @@ accounts as (
 
 account_days as (
     select * from {{ ref('kpi_account_daily') }}
+),
+
+content_daily as (
+    select * from {{ ref('fct_content_daily') }}
 ),
 
 orders as (
@@ -34,13 +44,13 @@ days as (
 unattributed as (
     select business_date, count(*) as orders, sum(amount_yuan) as gmv_yuan
     from orders
-    where attributed_content_id is null and attributed_room_id is null
+    where attribution = 'unattributed'
     group by all
 ),
 
 platform_views as (
     select business_date, platform, sum(views) as views
-    from account_days
+    from content_daily
     where views > 0
     group by all
 ),
@@ -48,10 +58,15 @@ platform_views as (
 traffic as (
     select
         business_date,
-        count(*) filter (where share_before < 0.7) as platforms_for_70pct_traffic
+        count(*) filter (where share_before < 0.7) as platforms_for_70pct_traffic,
+        sum(views) filter (where platform_rank <= 3) / sum(views) as top3_traffic_share
     from (
         select
             business_date,
+            views,
+            row_number() over (
+                partition by business_date order by views desc, platform
+            ) as platform_rank,
             coalesce(
                 sum(views) over (
                     partition by business_date order by views desc, platform
@@ -110,7 +125,7 @@ user_orders as (
         unified_user_id,
         business_date,
         lag(business_date) over (
-            partition by unified_user_id order by business_date
+            partition by unified_user_id order by business_date, order_id
         ) as previous_order_date
     from orders
     where unified_user_id is not null
@@ -198,13 +213,20 @@ new_customers as (
 
 matrix as (
     select
-        final.*,
+        final.* exclude (roi, roi_label),
+        {{ roi('final.gmv_yuan', 'final.ad_spend_yuan') }} as attributed_roi,
+        {{ roi('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
+            as roi,
+        {{ roi_label('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
+            as roi_label,
         coalesce(unattributed.orders, 0) as unattributed_orders,
+        coalesce(unattributed.gmv_yuan, 0) as unattributed_gmv_yuan,
         final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0) as total_gmv_yuan,
         final.ad_content_gmv_yuan
             / nullif(final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0), 0)
             as monetisation_share,
         traffic.platforms_for_70pct_traffic,
+        traffic.top3_traffic_share,
         coverage.data_coverage,
         private_domain.contacts as private_domain_contacts,
         private_domain.contacts_ordered / nullif(private_domain.contacts, 0)

@@ -1,4 +1,4 @@
-{#- One row per platform per week: the daily review numbers rolled up (formulas in kpi_account_daily). -#}
+{#- One row per platform per week: the daily review numbers rolled up (formulas in macros/kpi_rates.sql). -#}
 {{ kpi_rollup('platform', 'week') }}
 
 select * from final

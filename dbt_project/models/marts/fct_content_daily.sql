@@ -1,7 +1,8 @@
-{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window(lookahead=1) }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
+          meta={'window': {'lookahead': 1}}) }}
 with content_daily as (
     select * from {{ ref('int_content_daily') }}
-    where {{ in_run_window(lookahead=1) }}
+    where {{ in_run_window() }}
 ),
 
 final as (
@@ -28,4 +29,4 @@ final as (
 
 select * from final
 -- the day after the window too: int_content_daily rebuilt it
-where {{ in_run_window(lookahead=1) }}
+where {{ in_run_window() }}

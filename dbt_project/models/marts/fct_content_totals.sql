@@ -10,7 +10,7 @@ with content_daily as (
 {% if building_on_previous() and var('start_date') %}
 touched as (
     select distinct content_key from content_daily
-    where {{ in_run_window(lookahead=1) }}
+    where {{ in_run_window(of='fct_content_daily') }}
 ),
 {% endif %}
 

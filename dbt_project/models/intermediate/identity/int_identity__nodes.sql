@@ -16,7 +16,7 @@ grouped as (
     select
         o.id_type,
         o.id_value,
-        any_value(o.platform) as platform,
+        min(o.platform) as platform,  -- any_value would differ between runs
         {{ source_mask('o.source', all_sources) }} as source_mask,
         min(o.first_seen_date) as first_seen_date,
         max(o.last_seen_date) as last_seen_date

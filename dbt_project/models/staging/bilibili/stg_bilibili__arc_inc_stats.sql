@@ -1,24 +1,13 @@
 -- The account's increments over all its archives on business_date.
-with source as (
-    select * from {{ source('bilibili', 'arc_inc_stats') }}
-),
-
-renamed as (
-    select
-        'bilibili' as platform,
-        record ->> 'account_id' as account_id,
-        business_date,
-        {{ count_value("record ->> 'inc_click'") }} as views,
-        {{ count_value("record ->> 'inc_like'") }} as likes,
-        {{ count_value("record ->> 'inc_reply'") }} as comments,
-        {{ count_value("record ->> 'inc_share'") }} as shares,
-        {{ count_value("record ->> 'inc_fav'") }} as saves,
-        {{ count_value("record ->> 'inc_coin'") }} as coins,
-        {{ count_value("record ->> 'inc_dm'") }} as danmaku,
-        {{ count_value("record ->> 'inc_elec'") }} as charges,
-        _ingested_at
-    from source
-    {{ latest_by("record ->> 'account_id', business_date") }}
-)
-
-select * from renamed
+{{ stage_daily('bilibili', 'arc_inc_stats', key=['account_id', 'business_date'], columns={
+    'account_id': "record ->> 'account_id'",
+    'business_date': "business_date",
+    'views': count_value("record ->> 'inc_click'"),
+    'likes': count_value("record ->> 'inc_like'"),
+    'comments': count_value("record ->> 'inc_reply'"),
+    'shares': count_value("record ->> 'inc_share'"),
+    'saves': count_value("record ->> 'inc_fav'"),
+    'coins': count_value("record ->> 'inc_coin'"),
+    'danmaku': count_value("record ->> 'inc_dm'"),
+    'charges': count_value("record ->> 'inc_elec'"),
+}) }}

@@ -1,26 +1,14 @@
 {{ staging_by_day() }}
 -- Cumulative lifetime totals of each archive as of the end of business_date.
-with source as (
-    select * from {{ source('bilibili', 'arc_stat') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
-    select
-        'bilibili' as platform,
-        record ->> 'resource_id' as content_id,
-        record ->> 'account_id' as account_id,
-        business_date,
-        {{ count_value("record ->> 'view'") }} as views_total,
-        {{ count_value("record ->> 'like'") }} as likes_total,
-        {{ count_value("record ->> 'reply'") }} as comments_total,
-        {{ count_value("record ->> 'share'") }} as shares_total,
-        {{ count_value("record ->> 'favorite'") }} as saves_total,
-        {{ count_value("record ->> 'coin'") }} as coins_total,
-        {{ count_value("record ->> 'danmaku'") }} as danmaku_total,
-        _ingested_at
-    from source
-    {{ latest_by("record ->> 'resource_id', business_date") }}
-)
-
-select * from renamed
+{{ stage_daily('bilibili', 'arc_stat', key=['content_id', 'business_date'], columns={
+    'content_id': "record ->> 'resource_id'",
+    'account_id': "record ->> 'account_id'",
+    'business_date': "business_date",
+    'views_total': count_value("record ->> 'view'"),
+    'likes_total': count_value("record ->> 'like'"),
+    'comments_total': count_value("record ->> 'reply'"),
+    'shares_total': count_value("record ->> 'share'"),
+    'saves_total': count_value("record ->> 'favorite'"),
+    'coins_total': count_value("record ->> 'coin'"),
+    'danmaku_total': count_value("record ->> 'danmaku'"),
+}) }}

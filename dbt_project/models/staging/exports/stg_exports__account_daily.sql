@@ -12,25 +12,13 @@ with
         '{{ platform }}' as platform,
         record ->> '{{ x.account }}' as account_id,
         cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
-        {%- for column in ['followers_total', 'new_followers', 'unfollows'] %}
-        {% if column in x.columns -%}
-        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
-        {%- else -%}
-        cast(null as bigint)
-        {%- endif %} as {{ column }},
-        {%- endfor %}
+        {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
         _ingested_at
     from {{ platform }}
     {{ latest_by("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
 ),
 {%- endfor %}
 
-unioned as (
-    {%- for platform, x in layouts %}
-    select * from {{ platform }}_typed
-    {%- if not loop.last %}
-    union all{% endif %}
-    {%- endfor %}
-)
+{{ union_typed(layouts) }}
 
 select * from unioned

@@ -27,13 +27,7 @@ with
         {%- endif %} as content_form,
         cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
             as published_at,
-        {%- for column in counts %}
-        {% if column in x.columns -%}
-        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
-        {%- else -%}
-        cast(null as bigint)
-        {%- endif %} as {{ column }},
-        {%- endfor %}
+        {{- export_counts(x, counts) }}
         {% if 'avg_watch_seconds' in x.columns -%}
         cast(record ->> '{{ x.columns.avg_watch_seconds }}' as double)
         {%- else -%}
@@ -50,12 +44,6 @@ with
 ),
 {%- endfor %}
 
-unioned as (
-    {%- for platform, x in layouts %}
-    select * from {{ platform }}_typed
-    {%- if not loop.last %}
-    union all{% endif %}
-    {%- endfor %}
-)
+{{ union_typed(layouts) }}
 
 select * from unioned

@@ -13,10 +13,14 @@ renamed as (
         'douyin_open_id' as buyer_id_type,
         nullif(record ->> 'post_tel_hash', '') as phone_hash,
         {{ count_value("record ->> 'pay_amount'") }} as amount_fen,
-        {{ count_value("record ->> 'pay_amount'") }} / 100.0 as amount_yuan,
+        -- decimal, so sums are exact to the fen
+        cast({{ count_value("record ->> 'pay_amount'") }} / 100 as decimal(18, 2)) as amount_yuan,
         {{ unix_to_timestamp("record ->> 'pay_time'") }} as paid_at,
         cast({{ unix_to_timestamp("record ->> 'pay_time'") }} at time zone 'Asia/Shanghai' as date)
             as business_date,
+        record ->> 'b_type' as order_app_code,
+        -- the sku's video / room ids are ids on the app the order was placed in (b_type)
+        {{ shop_order_platform("record ->> 'b_type'") }} as attributed_platform,
         nullif(record -> 'sku_order_list' -> 0 ->> 'video_id', '') as attributed_content_id,
         nullif(record -> 'sku_order_list' -> 0 ->> 'room_id', '') as attributed_room_id,
         _ingested_at,

@@ -1,24 +1,12 @@
 {{ staging_by_day() }}
-with source as (
-    select * from {{ source('wechat_oa', 'article_daily') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
-    select
-        'wechat_oa' as platform,
-        record ->> 'msgid' as content_id,
-        record ->> 'account_id' as account_id,
-        business_date,
-        record ->> 'title' as title,
-        'article' as content_form,
-        {{ count_value("record ->> 'int_page_read_count'") }} as views,
-        {{ count_value("record ->> 'int_page_read_user'") }} as readers,
-        {{ count_value("record ->> 'share_count'") }} as shares,
-        {{ count_value("record ->> 'add_to_fav_count'") }} as saves,
-        _ingested_at
-    from source
-    {{ latest_by("business_date, record ->> 'msgid'") }}
-)
-
-select * from renamed
+{{ stage_daily('wechat_oa', 'article_daily', key=['content_id', 'business_date'], columns={
+    'content_id': "record ->> 'msgid'",
+    'account_id': "record ->> 'account_id'",
+    'business_date': "business_date",
+    'title': "record ->> 'title'",
+    'content_form': "'article'",
+    'views': count_value("record ->> 'int_page_read_count'"),
+    'readers': count_value("record ->> 'int_page_read_user'"),
+    'shares': count_value("record ->> 'share_count'"),
+    'saves': count_value("record ->> 'add_to_fav_count'"),
+}) }}

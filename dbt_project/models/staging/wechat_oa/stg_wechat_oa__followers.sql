@@ -1,22 +1,10 @@
 {{ staging_by_day('snapshot_date') }}
-with source as (
-    select * from {{ source('wechat_oa', 'followers') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
-    select
-        'wechat_oa' as platform,
-        record ->> 'account_id' as account_id,
-        business_date as snapshot_date,
-        record ->> 'openid' as openid,
-        nullif(record ->> 'unionid', '') as unionid,
-        cast(record ->> 'subscribe' as integer) = 1 as is_subscribed,
-        {{ unix_to_timestamp("record ->> 'subscribe_time'") }} as subscribed_at,
-        record ->> 'subscribe_scene' as subscribe_scene,
-        _ingested_at
-    from source
-    {{ latest_by("record ->> 'account_id', record ->> 'openid', business_date") }}
-)
-
-select * from renamed
+{{ stage_daily('wechat_oa', 'followers', key=['account_id', 'openid', 'snapshot_date'], columns={
+    'account_id': "record ->> 'account_id'",
+    'snapshot_date': "business_date",
+    'openid': "record ->> 'openid'",
+    'unionid': "nullif(record ->> 'unionid', '')",
+    'is_subscribed': "cast(record ->> 'subscribe' as integer) = 1",
+    'subscribed_at': unix_to_timestamp("record ->> 'subscribe_time'"),
+    'subscribe_scene': "record ->> 'subscribe_scene'",
+}) }}

@@ -1,0 +1,186 @@
+"""Credentials through the simulator: accounts authorised by the command, tokens that expire
+in the middle of a run renewed and the run completed, a refresh token near expiry told to
+the robot, and no token or secret in logs, landing files or DuckDB."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+
+import duckdb
+import pytest
+
+from devtools.simulator.harness import RunningSimulator
+from devtools.simulator.tokens import app_of
+from ingestion import credentials
+from ingestion.accounts import read_accounts
+from ingestion.credentials import CredentialStore, grant_key, states
+from ingestion.errors import CredentialError
+from serving.credential_alerts import notify_expiring
+from tests.helpers import DAY, Receiver, ingest
+
+RENEWING = ("wechat_oa", "wecom", "douyin", "kuaishou", "bilibili")
+OAUTH = ("douyin", "kuaishou", "bilibili")
+
+
+def authorise_all(sim: RunningSimulator, env: dict[str, str], monkeypatch, platform: str):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for account in sim.world.accounts_of(platform):
+        code = sim.consent(platform, account.account_id)
+        argv = ["authorise", platform, account.account_id, "--code", code]
+        assert credentials.main(argv) == 0
+
+
+@pytest.mark.parametrize("platform", RENEWING)
+def test_a_token_expiring_mid_run_is_renewed_and_the_run_completes(
+    simulator: RunningSimulator, platform: str, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    static = simulator.environ()
+    monkeypatch.setenv("SOCIALMART_HASH_KEY", static["SOCIALMART_HASH_KEY"])
+    expected = ingest(simulator, static, platform, DAY, "static").rows  # the oracle
+    env = {**simulator.renewing_environ(), f"SOCIALMART_{platform.upper()}_CONCURRENCY": "1"}
+    # every access token answers one call, then the platform refuses it as expired
+    simulator.set_token_lifetimes({platform: {"access_uses": 1}})
+    if platform in OAUTH:
+        authorise_all(simulator, env, monkeypatch, platform)
+    result = ingest(simulator, env, platform, DAY, "renewing")
+
+    assert result.rows == expected
+    assert sum(expected.values()) > 0
+    issued = [t for t in simulator.server.state.tokens.access.values() if t.platform == platform]
+    # beyond the first token of each app or account (one corp app for WeCom's staff), at
+    # least one more was issued mid-run
+    first = 1 if platform == "wecom" else len(simulator.world.accounts_of(platform))
+    assert len(issued) > first
+    secrets_never_written(simulator, caplog.text)
+
+
+def secrets_never_written(sim: RunningSimulator, logged: str) -> None:
+    authority = sim.server.state.tokens
+    secrets = [*authority.access, *authority.refresh]
+    secrets += [
+        app_of(sim.world, p, a.account_id)[1] for p in RENEWING for a in sim.world.accounts_of(p)
+    ]
+    assert secrets
+    landed = b"".join(gzip.decompress(f.read_bytes()) for f in sim.paths.landing.rglob("*.gz"))
+    con = duckdb.connect(str(sim.paths.warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+        stored = "".join(
+            str(con.execute(f'select * from "{s}"."{t}"').fetchall()) for s, t in tables
+        )
+    finally:
+        con.close()
+    for secret in secrets:
+        assert secret not in logged
+        assert secret.encode() not in landed
+        assert secret not in stored
+    assert sim.paths.warehouse.read_bytes().find(secrets[0].encode()) == -1
+
+
+def test_a_refresh_token_near_expiry_is_posted_to_the_robot_days_before(
+    simulator: RunningSimulator, monkeypatch
+):
+    robot = Receiver()
+    robot.replies.append((200, {"errcode": 0, "errmsg": "ok"}))
+    simulator.set_token_lifetimes({"kuaishou": {"refresh_seconds": 3 * 86_400}})
+    env = {
+        **simulator.renewing_environ(),
+        "SOCIALMART_ALERT_WEBHOOK_URL": f"{robot.url}/cgi-bin/webhook/send?key=k",
+        "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
+    }
+    authorise_all(simulator, env, monkeypatch, "kuaishou")
+    authorise_all(simulator, env, monkeypatch, "douyin")  # 30 days left: not due
+
+    lines = notify_expiring(simulator.paths, env)
+
+    kuaishou = [a.account_id for a in simulator.world.accounts_of("kuaishou")]
+    assert len(lines) == len(kuaishou)
+    assert len(robot.requests) == 1
+    (path, body) = robot.requests[0]
+    text = body["markdown"]["content"]
+    for account_id in kuaishou:
+        assert f"kuaishou account {account_id}: the refresh token expires in 3.0 days" in text
+    assert "douyin" not in text
+    assert "authorise kuaishou" in text
+
+
+def test_a_rotated_refresh_token_is_stored_before_it_is_used_again(
+    simulator: RunningSimulator, monkeypatch
+):
+    """Kuaishou rotates: the old refresh token dies at once, so only a stored new one works."""
+    env = simulator.renewing_environ()
+    simulator.set_token_lifetimes({"kuaishou": {"access_uses": 1}})
+    authorise_all(simulator, env, monkeypatch, "kuaishou")
+    store = CredentialStore(simulator.paths.credentials)
+    account = simulator.world.accounts_of("kuaishou")[0].account_id
+    first = store.read()[grant_key("kuaishou", account)]
+    ingest(simulator, {**env, "SOCIALMART_KUAISHOU_CONCURRENCY": "1"}, "kuaishou", DAY, "r1")
+    after = store.read()[grant_key("kuaishou", account)]
+    assert after.refresh_token != first.refresh_token
+    assert first.refresh_token not in simulator.server.state.tokens.refresh  # dead
+    # the inherited expiry: the rotated token expires when the first did (to the second)
+    assert after.refresh_expires_at == pytest.approx(first.refresh_expires_at, abs=2)
+
+
+def test_an_expired_refresh_token_asks_for_authorisation_again(
+    simulator: RunningSimulator, monkeypatch
+):
+    env = simulator.renewing_environ()
+    simulator.set_token_lifetimes({"douyin": {"access_seconds": 0, "refresh_seconds": 0}})
+    authorise_all(simulator, env, monkeypatch, "douyin")
+    with pytest.raises(CredentialError, match="authorise douyin .* --code"):
+        ingest(simulator, env, "douyin", DAY, "r1")
+
+
+def test_status_lists_each_account_without_a_secret(
+    simulator: RunningSimulator, monkeypatch, capsys
+):
+    env = simulator.renewing_environ()
+    authorise_all(simulator, env, monkeypatch, "douyin")
+    capsys.readouterr()
+    assert credentials.main(["status"]) == 0
+    out = capsys.readouterr().out
+    found = {
+        (s.platform, s.account_id): s.source
+        for s in states(simulator.paths, env, read_accounts(simulator.paths.accounts))
+    }
+    for account in simulator.world.accounts_of("douyin"):
+        assert found[("douyin", account.account_id)] == "stored grant"
+        assert f"douyin     {account.account_id}" in out
+    assert found[("wechat_oa", simulator.world.accounts_of("wechat_oa")[0].account_id)] == (
+        "app credentials"
+    )
+    assert "30.0 days left" in out or "29.9 days left" in out
+    for secret in [*simulator.server.state.tokens.access, *simulator.server.state.tokens.refresh]:
+        assert secret not in out
+
+
+def test_a_douyin_refresh_token_due_is_extended_instead_of_posted(
+    simulator: RunningSimulator, monkeypatch
+):
+    robot = Receiver()
+    simulator.set_token_lifetimes({"douyin": {"refresh_seconds": 3 * 86_400}})
+    env = {
+        **simulator.renewing_environ(),
+        "SOCIALMART_ALERT_WEBHOOK_URL": f"{robot.url}/cgi-bin/webhook/send?key=k",
+        "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
+    }
+    authorise_all(simulator, env, monkeypatch, "douyin")
+    store = CredentialStore(simulator.paths.credentials)
+    keys = [grant_key("douyin", a.account_id) for a in simulator.world.accounts_of("douyin")]
+    before = store.read()
+
+    assert notify_expiring(simulator.paths, env) == []
+
+    after = store.read()
+    assert robot.requests == []
+    for key in keys:  # renew_refresh_token: a new token, valid 30 days from now
+        assert after[key].refresh_token != before[key].refresh_token
+        assert before[key].refresh_token not in simulator.server.state.tokens.refresh
+        assert after[key].refresh_expires_at == pytest.approx(time.time() + 30 * 86_400, abs=5)

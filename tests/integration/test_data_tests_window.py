@@ -1,0 +1,57 @@
+"""The dbt data tests of an incremental model check every date a windowed run rebuilt.
+
+kpi_account_daily declares its window once (config meta: 30 days of lookahead), and a run
+over one day rebuilds that day and the 30 after it, so its not_null and
+unique_combination tests must see all of those dates, and only those: the dates before
+the run and past the lookahead are as earlier runs left them, already tested. The table
+is written by hand here (only the tested columns), so the failures counted are exactly
+the bad rows planted on each side of the window's edges.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from tests.helpers import run_dbt
+
+TESTS = "kpi_account_daily,test_name:not_null kpi_account_daily,test_name:unique_combination"
+RUN_DAY = date(2026, 11, 10)
+LOOKAHEAD = 30  # kpi_account_daily's declared window
+
+
+def test_a_windowed_run_tests_every_day_its_lookahead_rebuilt(tmp_path: Path):
+    last_rebuilt = RUN_DAY + timedelta(days=LOOKAHEAD)
+    before, past = RUN_DAY - timedelta(days=1), last_rebuilt + timedelta(days=1)
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema kpi")
+    con.execute(
+        "create table kpi.kpi_account_daily "
+        "(account_key varchar, platform varchar, business_date date)"
+    )
+    rows = [
+        ("douyin:A", "douyin", RUN_DAY),
+        # the last rebuilt day: one account twice, one row without an account
+        ("douyin:A", "douyin", last_rebuilt),
+        ("douyin:A", "douyin", last_rebuilt),
+        (None, "douyin", last_rebuilt),
+        # the same faults the day before the run and the day past its lookahead
+        *[row for day in (before, past) for row in [("douyin:B", "douyin", day)] * 2],
+        *[(None, "douyin", day) for day in (before, past)],
+    ]
+    con.executemany("insert into kpi.kpi_account_daily values (?, ?, ?)", rows)
+    con.close()
+
+    window = {"start_date": str(RUN_DAY), "end_date": str(RUN_DAY)}
+    done = run_dbt(
+        ["test", "--quiet", "--select", TESTS, "--vars", json.dumps(window)], warehouse, tmp_path
+    )
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    failures = {
+        r["unique_id"].split(".")[2].split("_kpi_account_daily")[0]: r["failures"] for r in results
+    }
+    assert failures == {"not_null": 1, "unique_combination": 1}, done.stdout[-3000:]
