@@ -22,10 +22,11 @@ import pytest
 
 from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
+from devtools.simulator.model import SCALES
 from ingestion.settings import Paths
 from tests.helpers import run_dbt
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 SCHEMAS = ("mart", "kpi")
 

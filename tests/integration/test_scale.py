@@ -10,13 +10,14 @@ import duckdb
 import pytest
 
 from devtools.simulator import scale
-from devtools.simulator.world import PLATFORMS as SOCIAL
+from devtools.simulator.model import PLATFORMS as SOCIAL
+from devtools.simulator.model import SCALES
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
 from tests.helpers import run_dbt
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 
 
