@@ -475,9 +475,10 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
     }
 
 
-def build_alerts(root: Path, reverse: bool) -> Path:
+def start_alert_build(root: Path, reverse: bool) -> tuple[Path, subprocess.Popen]:
     """A warehouse holding the hand-made layer (every table's rows reversed on demand: the
-    same data in another physical order, as parallel scans give it), kpi_alerts built on it."""
+    same data in another physical order, as parallel scans give it), and the dbt process
+    building kpi_alerts on it (its output in ``root``/dbt.out)."""
     root.mkdir()
     warehouse = root / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
@@ -491,30 +492,29 @@ def build_alerts(root: Path, reverse: bool) -> Path:
             )
     con.close()
     dbt_dir = Path(__file__).resolve().parents[2] / "dbt_project"
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "int_comments kpi_alerts",  # the comments union as a view over the layer's
-            "--exclude",
-            "test_type:unit",
-            "--profiles-dir",
-            str(dbt_dir),
-            "--project-dir",
-            str(dbt_dir),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    return warehouse
+    with (root / "dbt.out").open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "build",
+                "--select",
+                "int_comments kpi_alerts",  # the comments union as a view over the layer's
+                "--exclude",
+                "test_type:unit",
+                "--profiles-dir",
+                str(dbt_dir),
+                "--project-dir",
+                str(dbt_dir),
+                "--target-path",
+                str(root / "target"),
+                "--log-path",
+                str(root / "logs"),
+            ],
+            env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return warehouse, process
 
 
 def alert_rows(warehouse: Path) -> list[tuple]:
@@ -528,7 +528,12 @@ def alert_rows(warehouse: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def alert_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("alerts")
-    return build_alerts(root / "a", reverse=False), build_alerts(root / "b", reverse=True)
+    # both builds at once: each dbt parses the project on a core of its own
+    builds = [start_alert_build(root / "a", False), start_alert_build(root / "b", True)]
+    for warehouse, process in builds:
+        assert process.wait(timeout=600) == 0, (warehouse.parent / "dbt.out").read_text()[-3000:]
+    first, second = (warehouse for warehouse, _ in builds)
+    return first, second
 
 
 def test_alert_rules_names_and_partial_baselines(alert_builds):
