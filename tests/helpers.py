@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,3 +118,24 @@ def load_graph_tables(
     con.register("edge_df", edge_df)
     con.execute("create or replace table nodes as select * from node_df")
     con.execute("create or replace table edges as select * from edge_df")
+
+
+# -- dbt on the project, from a test ----------------------------------------------------------
+DBT_DIR = REPO_ROOT / "dbt_project"
+
+
+def dbt_command(command: str, work: Path, *args: str) -> list[str]:
+    """``dbt <command> <args>`` on the project, with its target and logs under ``work``."""
+    return [
+        str(Path(sys.executable).with_name("dbt")),
+        command,
+        *args,
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--project-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]

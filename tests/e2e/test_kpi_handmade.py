@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver
+from tests.helpers import Receiver, dbt_command
 
 pytestmark = pytest.mark.e2e
 
@@ -491,25 +490,16 @@ def start_alert_build(root: Path, reverse: bool) -> tuple[Path, subprocess.Popen
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    dbt_dir = Path(__file__).resolve().parents[2] / "dbt_project"
     with (root / "dbt.out").open("w") as out:
         process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dbt"),
+            dbt_command(
                 "build",
+                root,
                 "--select",
                 "int_comments kpi_alerts",  # the comments union as a view over the layer's
                 "--exclude",
                 "test_type:unit",
-                "--profiles-dir",
-                str(dbt_dir),
-                "--project-dir",
-                str(dbt_dir),
-                "--target-path",
-                str(root / "target"),
-                "--log-path",
-                str(root / "logs"),
-            ],
+            ),
             env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -24,10 +24,10 @@ import pytest
 from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
 from ingestion.settings import Paths
+from tests.helpers import dbt_command
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCHEMAS = ("mart", "kpi")
 
 
@@ -41,21 +41,9 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
 
 def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> None:
     """Seeds and models (the data tests run in the e2e pipeline), as the daily job builds."""
-    args = [
-        str(Path(os.sys.executable).parent / "dbt"),
-        "build",
-        "--quiet",
-        "--exclude",
-        "resource_type:test resource_type:unit_test",
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--project-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
+    args = dbt_command(
+        "build", work, "--quiet", "--exclude", "resource_type:test resource_type:unit_test"
+    )
     if window:
         args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
     done = subprocess.run(

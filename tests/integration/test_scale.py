@@ -16,10 +16,10 @@ from devtools.simulator.world import PLATFORMS as SOCIAL
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
+from tests.helpers import dbt_command
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 @pytest.fixture(scope="module")
@@ -167,23 +167,8 @@ def test_staging_models_read_the_generated_raw(generated, tmp_path):
     """dbt's staging views build on the generated warehouse and type every row."""
     db = tmp_path / "warehouse.duckdb"
     db.write_bytes(generated.read_bytes())
-    dbt = Path(os.sys.executable).parent / "dbt"
     done = subprocess.run(
-        [
-            str(dbt),
-            "run",
-            "--quiet",
-            "--select",
-            "staging",
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--project-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
+        dbt_command("run", tmp_path, "--quiet", "--select", "staging"),
         env={**os.environ, "SOCIALMART_WAREHOUSE": str(db)},
         capture_output=True,
         text=True,
