@@ -34,7 +34,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver, dbt_command
+from tests.helpers import Receiver, dbt_warehouse, finish_dbt, start_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -474,13 +474,11 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
     }
 
 
-def start_alert_build(root: Path, reverse: bool) -> tuple[Path, subprocess.Popen]:
+def start_alert_build(root: Path, reverse: bool) -> subprocess.Popen:
     """A warehouse holding the hand-made layer (every table's rows reversed on demand: the
     same data in another physical order, as parallel scans give it), and the dbt process
-    building kpi_alerts on it (its output in ``root``/dbt.out)."""
-    root.mkdir()
-    warehouse = root / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
+    building kpi_alerts on it."""
+    con = duckdb.connect(str(dbt_warehouse(root)))
     for table, (columns, rows) in alert_layer().items():
         con.execute(f"create schema if not exists {table.split('.')[0]}")
         con.execute(f"create table {table} ({columns})")
@@ -490,21 +488,14 @@ def start_alert_build(root: Path, reverse: bool) -> tuple[Path, subprocess.Popen
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    with (root / "dbt.out").open("w") as out:
-        process = subprocess.Popen(
-            dbt_command(
-                "build",
-                root,
-                "--select",
-                "int_comments kpi_alerts",  # the comments union as a view over the layer's
-                "--exclude",
-                "test_type:unit",
-            ),
-            env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return warehouse, process
+    return start_dbt(
+        "build",
+        root,
+        "--select",
+        "int_comments kpi_alerts",  # the comments union as a view over the layer's
+        "--exclude",
+        "test_type:unit",
+    )
 
 
 def alert_rows(warehouse: Path) -> list[tuple]:
@@ -518,12 +509,12 @@ def alert_rows(warehouse: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def alert_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("alerts")
-    # both builds at once: each dbt parses the project on a core of its own
-    builds = [start_alert_build(root / "a", False), start_alert_build(root / "b", True)]
-    for warehouse, process in builds:
-        assert process.wait(timeout=600) == 0, (warehouse.parent / "dbt.out").read_text()[-3000:]
-    first, second = (warehouse for warehouse, _ in builds)
-    return first, second
+    # both builds at once: each dbt on a core of its own
+    roots = [root / "a", root / "b"]
+    builds = [start_alert_build(roots[0], False), start_alert_build(roots[1], True)]
+    for process, at in zip(builds, roots, strict=True):
+        finish_dbt(process, at)
+    return dbt_warehouse(roots[0]), dbt_warehouse(roots[1])
 
 
 def test_alert_rules_names_and_partial_baselines(alert_builds):

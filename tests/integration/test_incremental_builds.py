@@ -12,7 +12,6 @@ clusters are the same.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,8 +20,7 @@ import duckdb
 import pytest
 
 from devtools.simulator import scale
-from ingestion.settings import Paths
-from tests.helpers import dbt_command
+from tests.helpers import dbt_warehouse, finish_dbt, start_dbt
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
@@ -37,34 +35,21 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
         con.close()
 
 
-def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> subprocess.Popen:
-    """Seeds and models (the data tests run in the e2e pipeline), as the daily job builds;
-    started, its output in ``work``/dbt.out (``finish`` waits for it)."""
-    args = dbt_command(
-        "build", work, "--quiet", "--exclude", "resource_type:test resource_type:unit_test"
-    )
+def dbt_build(root: Path, window: tuple[date, date] | None) -> subprocess.Popen:
+    """Seeds and models of ``dbt_warehouse(root)`` (the data tests run in the e2e pipeline),
+    as the daily job builds them; started (``finish_dbt`` waits)."""
+    args = ["--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
     if window:
         args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
-    work.mkdir(parents=True, exist_ok=True)
-    with (work / "dbt.out").open("a") as out:
-        return subprocess.Popen(
-            args,
-            env={**os.environ, "SOCIALMART_WAREHOUSE": str(warehouse)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def finish(build: subprocess.Popen, work: Path) -> None:
-    assert build.wait(timeout=1200) == 0, (work / "dbt.out").read_text()[-3000:]
+    return start_dbt("build", root, *args)
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> tuple[Path, Path]:
     """(day by day, all at once) warehouses over the same raw."""
     root = tmp_path_factory.mktemp("incremental")
-    daily, whole = root / "daily.duckdb", Paths(root / "whole").warehouse
-    whole.parent.mkdir()
+    by_day, at_once = root / "daily", root / "whole"
+    daily, whole = dbt_warehouse(by_day), dbt_warehouse(at_once)
     start, end = scale.history(SPEC)
     history_end = end - timedelta(days=2)
     new_days = [history_end + timedelta(days=n) for n in (1, 2)]
@@ -75,12 +60,12 @@ def builds(tmp_path_factory) -> tuple[Path, Path]:
     for day in new_days:
         generate(whole, day, day, start)
     # the build from nothing runs beside the day-by-day builds, on a core of its own
-    from_nothing = dbt_build(whole, root / "whole-dbt", None)
-    finish(dbt_build(daily, root, None), root)
+    from_nothing = dbt_build(at_once, None)
+    finish_dbt(dbt_build(by_day, None), by_day)
     for day in new_days:
         generate(daily, day, day, start)
-        finish(dbt_build(daily, root, (day, day)), root)
-    finish(from_nothing, root / "whole-dbt")
+        finish_dbt(dbt_build(by_day, (day, day)), by_day)
+    finish_dbt(from_nothing, at_once)
     return daily, whole
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from devtools.simulator.world import PLATFORMS as SOCIAL
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
-from tests.helpers import dbt_command
+from tests.helpers import dbt_warehouse, finish_dbt, start_dbt
 
 SPEC = scale.SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
@@ -165,16 +163,9 @@ def test_people_are_the_ground_truth(generated):
 
 def test_staging_models_read_the_generated_raw(generated, tmp_path):
     """dbt's staging views build on the generated warehouse and type every row."""
-    db = tmp_path / "warehouse.duckdb"
+    db = dbt_warehouse(tmp_path)
     db.write_bytes(generated.read_bytes())
-    done = subprocess.run(
-        dbt_command("run", tmp_path, "--quiet", "--select", "staging"),
-        env={**os.environ, "SOCIALMART_WAREHOUSE": str(db)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
+    finish_dbt(start_dbt("run", tmp_path, "--quiet", "--select", "staging"), tmp_path)
     con = duckdb.connect(str(db), read_only=True)
     start, end = scale.history(SPEC)
     for table, key in (
