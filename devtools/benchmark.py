@@ -49,6 +49,7 @@ from typing import Any
 import duckdb
 
 from devtools.simulator import scale as scales
+from devtools.simulator.model import SCALES, Scale
 from ingestion.settings import Paths
 from ingestion.warehouse import connect, memory_limit_from
 
@@ -190,7 +191,7 @@ def open_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyC
     return connect(paths.warehouse, read_only=read_only, memory_limit=memory_limit_from(os.environ))
 
 
-def write_raw(paths: Paths, spec: scales.ScaleSpec, start: date, end: date, history: date):
+def write_raw(paths: Paths, spec: Scale, start: date, end: date, history: date):
     con = open_warehouse(paths)
     try:
         con.execute("set preserve_insertion_order = false")
@@ -408,7 +409,7 @@ def run_benchmark(
     from devtools import bench
     from orchestration.runs import prepare_dagster_home
 
-    spec = scales.SCALES[scale_name]
+    spec = SCALES[scale_name]
     base = Paths.from_env()
     home = base.home / "bench" / scale_name
     reuse_raw = reuse_raw and (home / "warehouse.duckdb").exists()
@@ -600,7 +601,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", default="medium", choices=sorted(scales.SCALES))
+    parser.add_argument("--scale", default="medium", choices=sorted(SCALES))
     parser.add_argument("--skip-networkx", action="store_true")
     parser.add_argument(
         "--full-build",

@@ -42,7 +42,7 @@ HEADLINES = (
     ("engagement_rate", "互动率", "pct"),
     ("net_new_followers", "净增粉丝", "int"),
     ("orders", "订单数", "int"),
-    ("gmv_yuan", "GMV (元)", "yuan"),
+    ("total_gmv_yuan", "总GMV (元)", "yuan"),  # with the unattributed orders, as roi
     ("roi", "ROI", "ratio"),
 )
 TOP = 5  # platforms, accounts and contents shown per list

@@ -97,3 +97,33 @@ final as (
     from rolled
 )
 {% endmacro %}
+
+{#- The matrix's revenue beyond its accounts' (docs/requirements.md R-K3): shop orders that
+    fct_orders attributes to no content and no live session belong to no account, so only
+    the matrix has them. Adds unattributed_orders, unattributed_gmv_yuan, total_gmv_yuan and
+    ROI both ways to the roll-up `rolled` (a kpi_rollup('matrix', period) result): roi on all
+    revenue (revenue / spend), attributed_roi on the accounts' GMV. Defines `with_revenue`. -#}
+{% macro matrix_revenue(rolled, period) %}
+{%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+{%- set key = 'business_date' if period == 'day' else 'period_start' -%}
+unattributed_orders as (
+    select d.{{ period_col }} as {{ key }}, count(*) as orders, sum(o.amount_yuan) as gmv_yuan
+    from {{ ref('fct_orders') }} as o
+    join {{ ref('dim_date') }} as d using (business_date)
+    where o.attribution = 'unattributed'
+    group by all
+),
+
+with_revenue as (
+    select
+        r.* exclude (roi, roi_label),
+        {{ roi('r.gmv_yuan + coalesce(u.gmv_yuan, 0)', 'r.ad_spend_yuan') }} as roi,
+        {{ roi_label('r.gmv_yuan + coalesce(u.gmv_yuan, 0)', 'r.ad_spend_yuan') }} as roi_label,
+        {{ roi('r.gmv_yuan', 'r.ad_spend_yuan') }} as attributed_roi,
+        coalesce(u.orders, 0) as unattributed_orders,
+        coalesce(u.gmv_yuan, 0) as unattributed_gmv_yuan,
+        r.gmv_yuan + coalesce(u.gmv_yuan, 0) as total_gmv_yuan
+    from {{ rolled }} as r
+    left join unattributed_orders as u using ({{ key }})
+)
+{% endmacro %}

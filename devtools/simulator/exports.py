@@ -14,7 +14,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from devtools.simulator.world import EXPORT_PLATFORMS, SimAccount, SimContent, World
+from devtools.simulator.model import EXPORT_PLATFORMS, channels_recommends, zhihu_favourites
+from devtools.simulator.world import SimAccount, SimContent, World
+from ingestion.platforms import PLATFORMS as TABLE
 
 Row = tuple[Any, ...]
 
@@ -53,7 +55,7 @@ def _channels_video(day: date, c: SimContent, m: dict[str, int]) -> Row:
         c.published_at.strftime("%Y/%m/%d %H:%M"),
         m["views"],
         m["likes"],
-        m["likes"] // 3,
+        channels_recommends(m["likes"]),
         m["comments"],
         m["shares"],
         m["follows"],
@@ -72,7 +74,7 @@ def _zhihu_content(day: date, c: SimContent, m: dict[str, int]) -> Row:
         c.published_at.strftime("%Y-%m-%d %H:%M"),
         m["views"],
         m["likes"],
-        m["likes"] // 4,
+        zhihu_favourites(m["likes"]),
         m["comments"],
         m["saves"],
         m["shares"],
@@ -179,7 +181,7 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
             ["日期", "会员ID", "手机号", "邮箱", "unionid", "注册时间", "会员等级", "积分"]
         )
         for person, joined in world.crm_members(day):
-            ids = person.ids
+            ids, member = person.ids, world.member(person)
             writer.writerow(
                 [
                     day.isoformat(),
@@ -188,24 +190,16 @@ def write_crm_export(world: World, inbox: Path, day: date) -> Path:
                     ids.get("email", ""),
                     ids.get("wechat_unionid", ""),
                     f"{joined.isoformat()} 10:00:00",
-                    ["普通", "银卡", "金卡"][int(world._u("tier", person.person_id) * 3)],
-                    int(world._u("points", person.person_id) * 5000),
+                    member["tier"],
+                    member["points"],
                 ]
             )
     tmp.replace(path)
     return path
 
 
-PLATFORM_NAMES = {
-    "douyin": "抖音",
-    "kuaishou": "快手",
-    "bilibili": "B站",
-    "weibo": "微博",
-    "wechat_oa": "公众号",
-    "wechat_channels": "视频号",
-    "xiaohongshu": "小红书",
-    "zhihu": "知乎",
-}
+# The name the exports' 平台 column gives a platform (the platform table's).
+PLATFORM_NAMES = {k: p.short_zh or p.name_zh for k, p in TABLE.items() if p.social}
 
 
 def write_live_export(world: World, inbox: Path, day: date) -> Path:
@@ -225,11 +219,7 @@ def write_live_export(world: World, inbox: Path, day: date) -> Path:
         )
         for x in world.live_sessions(day)
     ]
-    folder = inbox / "live"
-    folder.mkdir(parents=True, exist_ok=True)
-    return _write(
-        folder / f"直播场次_{day.strftime('%Y%m%d')}.xlsx", "直播场次", LIVE_HEADERS, rows
-    )
+    return _write_sheet(inbox / "live", day, "直播场次", LIVE_HEADERS, rows)
 
 
 def write_ads_export(world: World, inbox: Path, day: date) -> Path:
@@ -247,9 +237,15 @@ def write_ads_export(world: World, inbox: Path, day: date) -> Path:
         )
         for x in world.ad_spend(day)
     ]
-    folder = inbox / "ads"
+    return _write_sheet(inbox / "ads", day, "投放报表", ADS_HEADERS, rows, sheet="投放数据")
+
+
+def _write_sheet(
+    folder: Path, day: date, name: str, headers: tuple[str, ...], rows: list[Row], sheet: str = ""
+) -> Path:
+    """A day's workbook ``<name>_<yyyymmdd>.xlsx`` in ``folder``, one sheet (``name``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return _write(folder / f"投放报表_{day.strftime('%Y%m%d')}.xlsx", "投放数据", ADS_HEADERS, rows)
+    return _write(folder / f"{name}_{day.strftime('%Y%m%d')}.xlsx", sheet or name, headers, rows)
 
 
 LIVE_HEADERS = (

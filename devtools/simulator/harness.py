@@ -8,9 +8,10 @@ from pathlib import Path
 
 import httpx
 
+from devtools.simulator.model import API_PLATFORMS
 from devtools.simulator.server import SimServer, SimState, bilibili_app
 from devtools.simulator.tokens import APP_TOKENS, OAUTH, app_of
-from devtools.simulator.world import API_PLATFORMS, World
+from devtools.simulator.world import World
 from ingestion.accounts import Account, setting_names, token_env_names, write_accounts
 from ingestion.errors import ConfigError
 from ingestion.platforms import PLATFORMS

@@ -6,13 +6,15 @@ far too slow for a year of a large matrix (tens of millions of rows). This modul
 the same raw tables the loaders write (``raw.<platform>__<entity>(business_date, record,
 _ingested_at, _run_id, _source)``, one record per item as the client extracts it, phones
 and emails already HMAC-hashed by ``ingestion.privacy``), generated set-wise in DuckDB SQL
-with the world's own parameters: the accounts are ``World.account_at``, the platform
-profiles, topics, comment texts, decay (0.62 a day), rates, follower flows, people and
-their identifiers follow ``world.py`` formula by formula. Uniform draws come from DuckDB's
-``hash`` of the same kind of keys instead of blake2b, so the numbers are the world's
-distributions, not the simulator's exact values.
+from the world's one description: the accounts are ``World.account_at``, and every
+parameter and formula (platform profiles, decay, rates, follower flows, people and their
+identifiers, comments, orders, live sessions, ads) is ``model.py``'s, rendered as SQL.
+Uniform draws come from DuckDB's ``hash`` of the same kind of keys instead of blake2b, so
+the numbers are the world's distributions, not the simulator's exact values; content ids
+are numbered per platform where a large matrix would make the world's random ids collide.
 
-Where a year of a large matrix cannot be a year of daily runs, the scale world says so:
+Where a year of a large matrix cannot be a year of daily runs, the scale world says so
+(``model.Scale``'s generator-only fields):
 
 - a content is listed and reported for ``tracked_days`` (30) days after publishing, the
   window Douyin's data API serves (its daily views are below one by then: 0.62**30);
@@ -31,72 +33,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
 import polars as pl
 
+from devtools.simulator import model as m
 from devtools.simulator import world as w
 from devtools.simulator.exports import PLATFORM_NAMES
+from devtools.simulator.expr import Draw, HexId, Sql, by_key, item, lit, trunc
+from devtools.simulator.model import Scale
 from ingestion.erasure import ensure_tables
 from ingestion.privacy import pseudonymise
 from ingestion.raw import QUARANTINE, QUARANTINE_COLUMNS, RAW_COLUMNS, table_name
 
-
-@dataclass(frozen=True)
-class ScaleSpec:
-    name: str
-    accounts_per_platform: int
-    days: int  # history length the benchmark builds
-    publish_probability: float  # per account, day and posting slot
-    persons: int
-    posts_per_day: int = 1  # posting slots per account and day
-    tracked_days: int = 30
-    audience: float = 1.0  # multiplier of the platforms' typical peak views
-    order_rate: float = 0.05  # orders per Douyin user and day
-    oa_follow_slots: int | None = None  # None: every Official Account, each with p=0.5
-
-    @property
-    def accounts(self) -> int:
-        return self.accounts_per_platform * len(w.PLATFORMS)
-
-
-def _from_world(name: str, days: int) -> ScaleSpec:
-    s = w.SCALES[name]
-    return ScaleSpec(name, s.accounts_per_platform, days, s.publish_probability, s.persons)
-
-
-SCALES: dict[str, ScaleSpec] = {
-    "tiny": _from_world("tiny", 5),
-    "small": _from_world("small", 14),
-    "medium": _from_world("medium", 60),
-    # 8 × 250 accounts × 365 days: ~2M contents, ~60M content-days, ~10M identifiers
-    "large": ScaleSpec(
-        "large",
-        accounts_per_platform=250,
-        days=365,
-        publish_probability=0.913,
-        persons=3_000_000,
-        posts_per_day=3,
-        audience=0.1,
-        order_rate=0.005,
-        oa_follow_slots=2,
-    ),
-}
-
-# World.content_day's platform profiles, and the platforms whose comments are fetched.
-PROFILE = w._PROFILE
+# The platforms whose comments are fetched; the WeCom staff (World.sources).
 COMMENT_PLATFORMS = ("douyin", "weibo", "wechat_oa")
-VIDEO_FORMS = w.VIDEO_FORMS
-STAFF = ("staff01", "staff02")
-SHOP_ID = "4463798"
+STAFF = tuple(a.account_id for a in w.World(scale="tiny").accounts_of("wecom"))
 UNIT = 18446744073709551616.0  # 2**64: hash() / UNIT is uniform in [0, 1)
 CHUNK_DAYS = 10  # contents are generated in blocks of publish days: bounded memory
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class _Sql:
@@ -105,19 +60,31 @@ class _Sql:
     def __init__(self, seed: int):
         self.seed = seed
 
-    def u(self, tag: str, *parts: str) -> str:
+    def key(self, tag: str, *parts: str) -> str:
         # one string per key: DuckDB's multi-argument hash() combines its arguments'
         # hashes linearly, so draws under two tags of one key would be correlated
-        return f"(hash(concat_ws('|', {self.seed}, {_q(tag)}, {', '.join(parts)})) / {UNIT})"
+        return f"concat_ws('|', {self.seed}, {lit(tag)}, {', '.join(parts)})"
 
-    def hash(self, tag: str, *parts: str) -> str:
-        return f"hash(concat_ws('|', {self.seed}, {_q(tag)}, {', '.join(parts)}))"
+    def u(self, tag: str, *parts: str) -> Sql:
+        return Sql(f"(hash({self.key(tag, *parts)}) / {UNIT})")
 
-    def hexid(self, n: int, tag: str, *parts: str) -> str:
-        """``n`` hex characters fixed by the key (World._hex)."""
-        key = f"concat_ws('|', {self.seed}, {_q(tag)}, {', '.join(parts)})"
-        digest = f"md5({key}) || md5({key} || '+')"
-        return f"left({digest}, {n})"
+    def draws(self, *parts: str) -> Draw:
+        """The draws of one key, for ``model``'s formulas."""
+        return lambda tag: self.u(tag, *parts)
+
+    def hexids(self, *parts: str) -> HexId:
+        """``n`` bytes' worth of hex characters fixed by the key (World._hex)."""
+
+        def hexid(n: int, tag: str) -> Sql:
+            key = self.key(tag, *parts)
+            return Sql(f"left(md5({key}) || md5({key} || '+'), {2 * n})")
+
+        return hexid
+
+
+def _drawn(tag: str) -> Sql:
+    """A draw computed once per row into column ``u_<tag>``."""
+    return Sql(f"u_{tag}")
 
 
 def epoch_day(expr: str) -> str:
@@ -130,29 +97,16 @@ def local(expr: str) -> str:
     return f"make_timestamp(cast(({expr}) + 28800 as bigint) * 1000000)"
 
 
-def _accounts_frame(spec: ScaleSpec, seed: int) -> pl.DataFrame:
+def _accounts_frame(spec: Scale, seed: int) -> pl.DataFrame:
     world = w.World(seed=seed, scale="tiny")
-    rows = []
-    for p, platform in enumerate(w.PLATFORMS):
-        for i in range(spec.accounts_per_platform):
-            a = world.account_at(platform, i)
-            rows.append(
-                {
-                    "platform": platform,
-                    "platform_no": p,
-                    "idx": i,
-                    "account_id": a.account_id,
-                    "account_name": a.account_name,
-                    "role": a.role,
-                    "base_followers": a.base_followers,
-                }
-            )
-    return pl.DataFrame(rows)
+    n = spec.accounts_per_platform
+    accounts = [world.account_at(p, i) for p in m.PLATFORMS for i in range(n)]
+    return pl.DataFrame([{"idx": i % n, **vars(a)} for i, a in enumerate(accounts)])
 
 
 def generate(
     con: duckdb.DuckDBPyConnection,
-    spec: ScaleSpec,
+    spec: Scale,
     start: date,
     end: date,
     *,
@@ -175,7 +129,7 @@ class _Generator:
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
-        spec: ScaleSpec,
+        spec: Scale,
         seed: int,
         history_start: date,
         start: date,
@@ -248,6 +202,7 @@ class _Generator:
     # -- accounts, days, contents ---------------------------------------------------------
     def base_tables(self) -> None:
         s, spec = self.s, self.spec
+        new, unfollows = m.follower_flows(Sql("a.base_followers"), s.draws("a.account_id", "d.day"))
         # each day is "loaded" at 03:00 Beijing time the next morning, one run per day
         loaded = epoch_day("day") + " + 86400 + 10800"
         self.sql(
@@ -269,65 +224,40 @@ class _Generator:
             f"""
             create or replace temp table sc_account_days as
             with flows as (
-                select a.*, d.day,
-                    cast(floor(a.base_followers * 0.004
-                        * (0.4 + 1.2 * {s.u("new", "a.account_id", "d.day")})) as bigint) as new
+                select a.*, d.day, {new} as new, {unfollows} as unfollows
                 from sc_accounts as a
                 cross join (select cast(unnest(generate_series(DATE '{self.history_start}',
                     DATE '{self.end}', interval 1 day)) as date) as day) as d
-            ),
-            with_unf as (
-                select *, cast(floor(new * 0.35 * {s.u("unf", "account_id", "day")}) as bigint)
-                    as unfollows
-                from flows
             )
             select *, base_followers + sum(new - unfollows) over (
                 partition by account_id order by day rows unbounded preceding) as followers
-            from with_unf
+            from flows
             """
         )
         # contents: one posting slot per account, day and slot; numbered per account
         p = spec.publish_probability
         key = "a.account_id, d.day, slot"
         own = "account_id, publish_date, slot"  # the same key, once the slot is drawn
-        ids = {
-            "douyin": f"'@' || {s.hexid(36, 'item', own)}",
-            "kuaishou": "cast(5200000000000000 + n * 1000 + floor(u_id * 1000) as bigint)::varchar",
-            "bilibili": f"'BV1' || {s.hexid(9, 'bvid', own)}",
-            "weibo": "cast(4950000000000000 + n * 1000 + floor(u_id * 1000) as bigint)::varchar",
-            "wechat_oa": "cast(2247483000 + n as bigint)::varchar || '_' || (slot + 1)",
-            "wechat_channels": f"'export/' || {s.hexid(32, 'feed', own)}",
-            "xiaohongshu": s.hexid(24, "note", own),
-            "zhihu": "cast(100000000 + n * 1000 + floor(u_id * 1000) as bigint)::varchar",
-        }
-        forms = {
-            "douyin": "'short_video'",
-            "kuaishou": "'short_video'",
-            "bilibili": "'long_video'",
-            "weibo": "'post'",
-            "wechat_oa": "'article'",
-            "wechat_channels": "'short_video'",
-            "xiaohongshu": "case when u_form < 0.45 then 'video_note' else 'image_note' end",
-            "zhihu": "case when u_form < 0.6 then 'answer' else 'article' end",
-        }
-        topics = "[" + ", ".join(_q(t) for t in w.CONTENT_TOPICS) + "]"
-        case_id = " ".join(f"when '{k}' then {v}" for k, v in ids.items())
-        case_form = " ".join(f"when '{k}' then {v}" for k, v in forms.items())
-        case_peak = " ".join(f"when '{k}' then {v['peak']}" for k, v in PROFILE.items())
-        case_lo = " ".join(f"when '{k}' then {v['dur'][0]}" for k, v in PROFILE.items())
-        case_hi = " ".join(f"when '{k}' then {v['dur'][1]}" for k, v in PROFILE.items())
+        content_id = by_key(
+            Sql("platform"),
+            m.PLATFORMS,
+            lambda p: m.content_id(
+                p,
+                s.hexids(own),
+                lambda base, span: base + Sql("n") * 1000 + trunc(_drawn("content_id") * 1000),
+                Sql("slot"),
+            ),
+        )
+        drawn = ("content_id", "form", "peak", "dur", "topic", "ad", "publish_time")
+        u = _drawn  # the slots' draws, columns u_<tag>
+        platform = Sql("platform")
+        issue = Sql(f"(datediff('day', DATE '{self.history_start}', publish_date) + 1)")
         self.sql(
             f"""
             create or replace temp table sc_contents as
             with slots as (
                 select a.platform, a.account_id, a.account_name, d.day as publish_date, slot,
-                    {s.u("content_id", key)} as u_id,
-                    {s.u("form", key)} as u_form,
-                    {s.u("peak", key)} as u_peak,
-                    {s.u("dur", key)} as u_dur,
-                    {s.u("topic", key)} as u_topic,
-                    {s.u("ad", key)} as u_ad,
-                    cast(floor({s.u("publish_time", key)} * 86400) as bigint) as second_of_day
+                    {", ".join(f"{s.u(tag, key)} as u_{tag}" for tag in drawn)}
                 from sc_accounts as a
                 cross join (select cast(unnest(generate_series(DATE '{self.history_start}',
                     DATE '{self.end}', interval 1 day)) as date) as day) as d
@@ -342,25 +272,16 @@ class _Generator:
                 from slots
             ),
             typed as (
-                select *, case platform {case_form} end as form from numbered
+                select *, {m.content_form(platform, u)} as form from numbered
             )
             select
                 platform, account_id, publish_date, slot, k,
-                case platform {case_id} end as content_id,
+                {content_id} as content_id,
                 form,
-                form in ({", ".join(_q(f) for f in VIDEO_FORMS)}) as is_video,
-                case when u_ad < 0.1 then '【广告】' else '' end || account_name || '｜'
-                    || {topics}[cast(floor(u_topic * {len(w.CONTENT_TOPICS)}) as int) + 1]
-                    || ' 第' || (datediff('day', DATE '{self.history_start}', publish_date) + 1)
-                    || '期' as title,
-                {epoch_day("publish_date")} + second_of_day as published_epoch,
-                case when form in ({", ".join(_q(f) for f in VIDEO_FORMS)})
-                    then cast(floor((case platform {case_lo} end)
-                        + ((case platform {case_hi} end) - (case platform {case_lo} end))
-                        * u_dur) as integer) end as duration_seconds,
-                cast(floor((case platform {case_peak} end) * {spec.audience}
-                    * (0.3 + least(1 / pow(greatest(1 - u_peak, 0.001), 0.9), 60))) as bigint)
-                    as peak_views
+                {m.title(Sql("account_name"), issue, u)} as title,
+                {epoch_day("publish_date")} + {m.published_second(u)} as published_epoch,
+                {m.duration_seconds(platform, Sql("form"), u)} as duration_seconds,
+                {m.peak_views(platform, u, spec.audience)} as peak_views
             from typed
             """
         )
@@ -435,56 +356,28 @@ class _Generator:
     def people_tables(self) -> None:
         """World.persons, set-wise: each person's identifiers, phones and emails hashed."""
         s, spec = self.s, self.spec
-        i = "i"
+        kept = ("douyin_open_id", "weibo_uid", "wechat_unionid", "wecom_external_userid")
+        kept += ("phone", "crm_member_id", "email")  # the identifiers raw tables carry
+        ids = m.person_ids(Sql("i"), s.draws("i"), s.hexids("i"))
         self.sql(
             f"""
             create or replace temp table sc_persons as
-            with drawn as (
-                select i, 'P' || lpad(cast(i as varchar), 7, '0') as person_id,
-                    {s.u("douyin", i)} < 0.6 as has_douyin,
-                    {s.u("weibo", i)} < 0.4 as has_weibo,
-                    {s.u("wechat", i)} < 0.7 as has_wechat,
-                    {s.u("wecom", i)} < 0.3 as wecom_draw,
-                    {s.u("phone", i)} < 0.6 as has_phone,
-                    {s.u("crm", i)} < 0.35 as crm_draw,
-                    {s.u("email", i)} < 0.5 as email_draw,
-                    '1' || (3 + cast(floor({s.u("p0", i)} * 6) as int))
-                        || lpad(cast(cast(floor({s.u("p1", i)} * 1e9) as bigint) as varchar),
-                            9, '0') as phone_clear
-                from range({spec.persons}) as t(i)
-            )
-            select
-                i, person_id,
-                case when has_douyin then '_000' || {s.hexid(28, "fan_open_id", i)} end
-                    as douyin_open_id,
-                case when has_weibo then cast(6000000000 + floor({s.u("uid", i)} * 1e9)
-                    as bigint)::varchar end as weibo_uid,
-                case when has_wechat then 'o6_bm' || {s.hexid(24, "unionid", i)} end
-                    as wechat_unionid,
-                case when has_wechat and wecom_draw then 'wmqfasd' || {s.hexid(20, "external", i)}
-                    end as wecom_external_userid,
-                case when has_phone then phone_clear end as phone_clear,
-                case when has_phone and crm_draw then 'M' || lpad(cast(i as varchar), 8, '0')
-                    end as crm_member_id,
-                case when has_phone and crm_draw and email_draw then 'fan' || i || '@example.com'
-                    end as email_clear
-            from drawn
+            select i, {m.person_id(Sql("i"))} as person_id,
+                {", ".join(f"case when {ids[t][0]} then {ids[t][1]} end as {t}" for t in kept)}
+            from range({spec.persons}) as t(i)
             """
         )
         # hash phones and emails exactly as the loaders do (ingestion.privacy)
         clear = self.con.sql(
-            "select i, phone_clear, email_clear from sc_persons "
-            "where phone_clear is not null or email_clear is not null"
+            "select i, phone, email from sc_persons where phone is not null or email is not null"
         ).pl()
         hashed = pl.DataFrame(
             {
                 "i": clear["i"],
-                "phone_hash": [
-                    pseudonymise(v, "phone", self.key) if v else None for v in clear["phone_clear"]
-                ],
-                "email_hash": [
-                    pseudonymise(v, "email", self.key) if v else None for v in clear["email_clear"]
-                ],
+                **{
+                    f"{t}_hash": [pseudonymise(v, t, self.key) if v else None for v in clear[t]]
+                    for t in ("phone", "email")
+                },
             },
             schema={"i": pl.Int64, "phone_hash": pl.String, "email_hash": pl.String},
         )
@@ -492,18 +385,19 @@ class _Generator:
         self.sql(
             """
             create or replace temp table sc_people as
-            select p.* exclude (phone_clear, email_clear), h.phone_hash, h.email_hash
+            select p.* exclude (phone, email), h.phone_hash, h.email_hash
             from sc_persons as p left join sc_hashed_in as h using (i)
             """
         )
         self.con.unregister("sc_hashed_in")
         self.sql("drop table sc_persons")
-        # who follows which Official Account (World: each OA with p=0.5; large: a few slots)
+        # who follows which Official Account (World: each OA; large: a few slots)
         if spec.oa_follow_slots is None:
             follows = f"""
                 select p.i, a.account_id from sc_people as p
                 join sc_accounts as a on a.platform = 'wechat_oa'
-                where p.wechat_unionid is not null and {s.u("follows", "p.i", "a.account_id")} < 0.5
+                where p.wechat_unionid is not null
+                    and {s.u("follows", "p.i", "a.account_id")} < {m.OA_FOLLOW_RATE}
             """
         else:
             n_oa = spec.accounts_per_platform
@@ -512,16 +406,15 @@ class _Generator:
                 cross join range({spec.oa_follow_slots}) as t(slot)
                 join sc_accounts as a on a.platform = 'wechat_oa'
                     and a.idx = cast(floor({s.u("follow_oa", "p.i", "slot")} * {n_oa}) as int)
-                where p.wechat_unionid is not null and {s.u("follows", "p.i", "slot")} < 0.5
+                where p.wechat_unionid is not null
+                    and {s.u("follows", "p.i", "slot")} < {m.OA_FOLLOW_RATE}
             """
         self.sql(
             f"""
             create or replace temp table sc_openids as
             select f.i, f.account_id,
-                'oLVP' || {s.hexid(24, "openid", "f.i", "f.account_id")} as openid,
-                p.wechat_unionid,
-                1700000000 + cast(floor({s.u("sub", "p.person_id")} * 6e7) as bigint)
-                    as subscribe_time
+                {m.openid(s.hexids("f.i", "f.account_id"))} as openid,
+                p.wechat_unionid, {m.subscribe_time(s.draws("p.person_id"))} as subscribe_time
             from ({follows}) as f join sc_people as p using (i)
             """
         )
@@ -552,8 +445,9 @@ class _Generator:
     def content_chunk(self, lo: date, hi: date) -> None:
         """Contents published lo..hi: their daily metrics, listings, exports and comments."""
         s, spec = self.s, self.spec
-        case = lambda field: " ".join(  # noqa: E731
-            f"when '{k}' then {v[field]}" for k, v in PROFILE.items()
+        views = m.content_views(Sql("c.peak_views"), Sql("c.age"), s.draws("c.content_id", "c.day"))
+        metrics = m.content_metrics(
+            Sql("platform"), Sql("views"), Sql("duration_seconds"), s.draws("content_id", "day")
         )
         self.sql(
             f"""
@@ -567,47 +461,17 @@ class _Generator:
                     and c.publish_date + cast(t.age as integer) <= DATE '{self.end}'
             ),
             viewed as (
-                select c.*,
-                    cast(floor(c.peak_views * pow(0.62, c.age)
-                        * (0.75 + 0.5 * {s.u("v", "c.content_id", "c.day")})) as bigint)
-                        as views,
-                    case when c.duration_seconds is null then 0.0
-                        else 0.55 * exp(-c.duration_seconds / 400) + 0.1 end as completion
-                from days as c
+                select c.*, {views} as views from days as c
             ),
             metrics as (
-                select *,
-                    cast(floor(views * (case platform {case("like")} end)
-                        * (0.6 + 0.8 * {s.u("l", "content_id", "day")})) as bigint) as likes,
-                    cast(floor(views * (case platform {case("comment")} end)
-                        * (0.5 + {s.u("c", "content_id", "day")})) as bigint) as comments,
-                    cast(floor(views * (case platform {case("share")} end)
-                        * (0.5 + {s.u("s", "content_id", "day")})) as bigint) as shares,
-                    cast(floor(views * (case platform {case("save")} end)
-                        * (0.5 + {s.u("f", "content_id", "day")})) as bigint) as saves,
-                    case when platform = 'bilibili' then cast(floor(views * 0.01
-                        * (0.5 + {s.u("coin", "content_id", "day")})) as bigint) else 0 end
-                        as coins,
-                    case when platform = 'bilibili' then cast(floor(views * 0.008
-                        * (0.5 + {s.u("dm", "content_id", "day")})) as bigint) else 0 end
-                        as danmaku,
-                    cast(floor(views * completion
-                        * (0.8 + 0.4 * {s.u("done", "content_id", "day")})) as bigint)
-                        as completions,
-                    cast(floor(views * coalesce(duration_seconds, 30)
-                        * (0.25 + 0.3 * {s.u("w", "content_id", "day")})) as bigint)
-                        as watch_seconds,
-                    cast(floor(views * (4 + 6 * {s.u("imp", "content_id", "day")})) as bigint)
-                        as impressions,
-                    cast(floor(views * 0.002 * (0.5 + {s.u("fo", "content_id", "day")}))
-                        as bigint) as follows
+                select *, {", ".join(f"{v} as {k}" for k, v in metrics.items() if k != "views")}
                 from viewed
             )
             select *,
                 {
                 " , ".join(
-                    f"sum({m}) over lifetime as {m}_total"
-                    for m in ("views", "likes", "comments", "shares", "saves", "coins", "danmaku")
+                    f"sum({k}) over lifetime as {k}_total"
+                    for k in ("views", "likes", "comments", "shares", "saves", "coins", "danmaku")
                 )
             }
             from metrics
@@ -638,6 +502,7 @@ class _Generator:
             "case when c.views > 0 then to_json(round(c.watch_seconds / c.views, 1)) "
             "else to_json(0) end"
         )
+        likes = Sql("c.likes")
         tables = {
             ("douyin", "videos"): """json_object('open_id', c.account_id, 'item_id', c.content_id,
                 'title', c.title, 'create_time', c.published_epoch, 'video_status', 1,
@@ -647,7 +512,7 @@ class _Generator:
                     'forward_count', 0, 'download_count', 0))""",
             ("douyin", "video_daily"): f"""json_object('open_id', c.account_id,
                 'item_id', c.content_id, 'date', {date_text},
-                'total_play', case when {s.u("str", "c.content_id", "c.day")} < 0.2
+                'total_play', case when {s.u("str", "c.content_id", "c.day")} < {m.STRING_PLAY_RATE}
                     then to_json(cast(c.views as varchar)) else to_json(c.views) end,
                 'total_like', c.likes, 'total_comment', c.comments, 'total_share', c.shares,
                 'avg_play_duration', case when c.views > 0
@@ -671,7 +536,8 @@ class _Generator:
             ("wechat_channels", "video_daily"): f"""json_object('日期', {date_text},
                 '账号ID', c.account_id, '视频ID', c.content_id, '视频描述', c.title,
                 '发布时间', strftime({local("c.published_epoch")}, '%Y/%m/%d %H:%M'),
-                '播放量', c.views, '喜欢', c.likes, '推荐', c.likes // 3, '评论', c.comments,
+                '播放量', c.views, '喜欢', c.likes, '推荐', {m.channels_recommends(likes)},
+                '评论', c.comments,
                 '分享', c.shares, '新增关注', c.follows, '完播率', {rate},
                 '平均播放时长(秒)', {avg1})""",
             ("xiaohongshu", "note_daily"): f"""json_object('日期', {date_text},
@@ -686,7 +552,8 @@ class _Generator:
                 '账号ID', c.account_id, '内容ID', c.content_id, '标题', c.title,
                 '内容类型', case when c.form = 'answer' then '回答' else '文章' end,
                 '发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M'),
-                '阅读量', c.views, '赞同', c.likes, '喜欢', c.likes // 4, '评论', c.comments,
+                '阅读量', c.views, '赞同', c.likes, '喜欢', {m.zhihu_favourites(likes)},
+                '评论', c.comments,
                 '收藏', c.saves, '分享', c.shares)""",
         }
         for (platform, entity), record in tables.items():
@@ -711,15 +578,16 @@ class _Generator:
             """,
         )
         # the datacube lists an article on the days it was read
+        readers, sharers = m.oa_readers(Sql("c.views"), Sql("c.shares"))
         self.insert(
             "wechat_oa",
             "article_daily",
             f"""
             select c.day, json_object('account_id', c.account_id, 'ref_date', {date_text},
                 'msgid', c.content_id, 'title', c.title,
-                'int_page_read_user', cast(floor(c.views * 0.8) as bigint),
+                'int_page_read_user', {readers},
                 'int_page_read_count', c.views, 'ori_page_read_user', 0,
-                'ori_page_read_count', 0, 'share_user', cast(floor(c.shares * 0.9) as bigint),
+                'ori_page_read_count', 0, 'share_user', {sharers},
                 'share_count', c.shares, 'add_to_fav_user', c.saves, 'add_to_fav_count', c.saves)
             {src} 'wechat_oa' and c.views > 0
             """,
@@ -729,7 +597,7 @@ class _Generator:
         """World._make_comments: each of the day's comments by a user of that platform."""
         s = self.s
         key = "c.content_id, c.day, n"
-        texts = "[" + ", ".join(_q(t) for t in w.COMMENT_TEXTS) + "]"
+        x = m.comment(s.draws(key))
         self.sql(
             f"""
             create or replace temp table sc_comments as
@@ -740,24 +608,17 @@ class _Generator:
                     unnest(range(c.comments)) as n
                 from sc_content_days as c
                 where {self.window("c.day")} and c.comments > 0
-                    and c.platform in ({", ".join(_q(p) for p in COMMENT_PLATFORMS)})
+                    and c.platform in ({", ".join(lit(p) for p in COMMENT_PLATFORMS)})
             ),
             drawn as (
                 select c.*,
-                    {s.hexid(16, "comment", key)} as comment_id,
-                    {s.hash("comment_no", key)} as comment_no,
-                    {s.u("author", key)} as u_author,
-                    {s.u("tone", key)} < 0.08 as negative,
-                    {s.u("crisis", key)} < 0.05 as crisis,
-                    cast(floor({s.u("txt", key)} * 3) as int) * 2 % 6 as positive_text,
-                    {epoch_day("c.day")} + cast(floor({s.u("at", key)} * 86400) as bigint)
-                        as created_epoch,
-                    cast(floor({s.u("clikes", key)} * 20) as int) as likes
+                    {s.hexids(key)(8, "comment")} as comment_id,
+                    hash({s.key("comment_no", key)}) as comment_no,
+                    {x["author"]} as u_author, {x["text"]} as text,
+                    {epoch_day("c.day")} + {x["second"]} as created_epoch, {x["likes"]} as likes
                 from expanded as c
             )
-            select d.*, a.user_id,
-                {texts}[case when negative then (case when crisis then 6 else 1 end)
-                    else positive_text end + 1] as text
+            select d.*, a.user_id
             from drawn as d
             join sc_author_counts as k using (platform, author_key)
             join sc_authors as a
@@ -819,23 +680,21 @@ class _Generator:
         s, spec = self.s, self.spec
         key = "d.account_id, d.day"
         names = " ".join(f"when '{k}' then '{v}'" for k, v in PLATFORM_NAMES.items())
-        live = "', '".join(w.LIVE_PLATFORMS)
+        ad = m.ad_day(s.draws(key))
+        live = m.live_session(Sql("d.base_followers"), s.draws(key))
+        numbers = ("viewers", "peak_online", "new_followers", "orders", "gmv_fen")
         self.sql(
             f"""
             create or replace temp table sc_live as
             select d.platform, d.account_id, d.day,
-                cast(7300000000000000000 + floor({s.u("room", key)} * 1e15) as hugeint)::varchar
-                    as room_id,
-                {epoch_day("d.day")} + 19 * 3600
-                    + cast(floor({s.u("live_start", key)} * 90) as bigint) * 60 as started,
-                cast(floor(d.base_followers * (0.05 + 0.2 * {s.u("viewers", key)})) as bigint)
-                    as viewers,
-                {s.u("live_len", key)} as u_len,
-                {s.u("live_orders", key)} as u_orders,
-                {s.u("aov", key)} as u_aov
+                cast({live["room_id"]} as varchar) as room_id,
+                {epoch_day("d.day")} + 19 * 3600 + {live["start_minute"]} * 60 as started,
+                {live["minutes"]} * 60 as seconds,
+                {", ".join(f"{live[k]} as {k}" for k in numbers)}
             from sc_account_days as d
-            where d.platform in ('{live}') and d.role = '主号' and {self.window("d.day")}
-                and {s.u("live", key)} < 0.4
+            where d.platform in ({", ".join(lit(p) for p in m.LIVE_PLATFORMS)})
+                and d.role = {lit(m.ROLES[0])} and {self.window("d.day")}
+                and {s.u("live", key)} < {m.LIVE_RATE}
             """
         )
         self.insert(
@@ -845,13 +704,10 @@ class _Generator:
             select day, json_object('日期', strftime(day, '%Y-%m-%d'),
                 '平台', case platform {names} end, '账号ID', account_id, '直播间ID', room_id,
                 '开播时间', strftime({local("started")}, '%Y-%m-%d %H:%M:%S'),
-                '关播时间', strftime({local("started + (60 + floor(u_len * 120)) * 60")},
-                    '%Y-%m-%d %H:%M:%S'),
-                '观看人次', viewers, '最高在线人数', cast(floor(viewers * 0.08) as bigint),
-                '新增粉丝', cast(floor(viewers * 0.004) as bigint), '成交订单数', orders,
-                '成交金额(元)', printf('%.2f', orders * floor(5000 + u_aov * 20000) / 100))
-            from (select *, cast(floor(viewers * 0.01 * (0.5 + u_orders)) as bigint) as orders
-                from sc_live)
+                '关播时间', strftime({local("started + seconds")}, '%Y-%m-%d %H:%M:%S'),
+                '观看人次', viewers, '最高在线人数', peak_online, '新增粉丝', new_followers,
+                '成交订单数', orders, '成交金额(元)', printf('%.2f', gmv_fen / 100))
+            from sc_live
             """,
         )
         self.insert(
@@ -859,51 +715,39 @@ class _Generator:
             "spend_daily",
             f"""
             with drawn as (
-                select d.*,
-                    cast(floor(20000 + {s.u("ad_imp", key)} * 200000) as bigint) as impressions,
-                    {s.u("ctr", key)} as u_ctr, {s.u("cpc", key)} as u_cpc,
-                    {s.u("cvr", key)} as u_cvr
+                select d.*, {", ".join(f"{v} as {k}" for k, v in ad.items())}
                 from sc_account_days as d
-                where {self.window("d.day")} and {s.u("ads_on", key)} < 0.5
-            ),
-            clicked as (
-                select *, cast(floor(impressions * (0.005 + 0.02 * u_ctr)) as bigint) as clicks
-                from drawn
+                where {self.window("d.day")} and {s.u("ads_on", key)} < {m.ADS_RATE}
             )
             select day, json_object('日期', strftime(day, '%Y-%m-%d'),
                 '平台', case platform {names} end, '账号ID', account_id,
-                '计划ID', cast(1780000000000000
-                    + floor({s.u("cid", "account_id")} * 1e12) as bigint)::varchar,
+                '计划ID', cast({m.campaign_id(s.draws("account_id"))} as varchar),
                 '计划名称', account_name || '-拉新计划',
-                '消耗(元)', printf('%.2f', floor(clicks * (40 + 160 * u_cpc)) / 100),
-                '展示数', impressions, '点击数', clicks,
-                '转化数', cast(floor(clicks * 0.05 * u_cvr) as bigint))
-            from clicked
+                '消耗(元)', printf('%.2f', spend_fen / 100),
+                '展示数', impressions, '点击数', clicks, '转化数', conversions)
+            from drawn
             """,
         )
-        placeholder = pseudonymise(w.PLACEHOLDER_PHONE, "phone", self.key)
+        placeholder = pseudonymise(m.PLACEHOLDER_PHONE, "phone", self.key)
         buyers = self.con.execute(
             "select count(*) from sc_people where douyin_open_id is not null"
         ).fetchall()[0][0]
         per_day = math.floor(spec.order_rate * buyers)
         n_douyin = spec.accounts_per_platform
-        okey = "d.day, n"
+        order = m.order(s.draws("d.day", "n"))
         tracked = spec.tracked_days
+        content, attributed = m.ORDER_CONTENT_SHARE, m.ORDER_ATTRIBUTED_SHARE
         self.sql(
             f"""
             create or replace temp table sc_orders as
             with drawn as (
                 select d.day, n,
-                    cast(floor({s.u("buyer", okey)} * {buyers}) as bigint) as buyer_n,
-                    cast(floor(2990 + {s.u("amount", okey)} * 57000) as bigint) as amount_fen,
-                    {s.u("channel", okey)} as channel,
-                    cast(floor({s.u("acct", okey)} * {n_douyin}) as int) as account_idx,
-                    {s.u("pick", okey)} as u_pick,
-                    {s.u("order_phone", okey)} < 0.05 as placeholder_phone,
-                    {epoch_day("d.day")} + cast(floor({s.u("paid", okey)} * 86400) as bigint)
-                        as paid_epoch,
-                    cast(6900000000000000000 + floor({s.u("oid", okey)} * 1e17) as hugeint)::varchar
-                        as order_id
+                    cast(floor({s.u("buyer", "d.day", "n")} * {buyers}) as bigint) as buyer_n,
+                    {order["amount_fen"]} as amount_fen, {order["channel"]} as channel,
+                    cast(floor({order["account"]} * {n_douyin}) as int) as account_idx,
+                    {order["content"]} as u_pick, {order["placeholder_phone"]} as placeholder_phone,
+                    {epoch_day("d.day")} + {order["paid_second"]} as paid_epoch,
+                    cast({order["order_id"]} as varchar) as order_id
                 from (select cast(unnest(generate_series(DATE '{self.start}', DATE '{self.end}',
                     interval 1 day)) as date) as day) as d
                 cross join range({per_day}) as t(n)
@@ -927,14 +771,15 @@ class _Generator:
                 group by day
             )
             select o.*, b.douyin_open_id,
-                case when o.placeholder_phone then {_q(placeholder or "")} else b.phone_hash end
+                case when o.placeholder_phone then {lit(placeholder or "")} else b.phone_hash end
                     as phone_hash,
-                case when o.channel < 0.7 then c.content_id end as content_id,
-                case when o.channel >= 0.7 and o.channel < 0.9 then r.room_id end as room_id
+                case when o.channel < {content} then c.content_id end as content_id,
+                case when o.channel >= {content} and o.channel < {attributed} then r.room_id end
+                    as room_id
             from drawn as o
             join buyers as b using (buyer_n)
             left join listed as l on l.account_idx = o.account_idx and l.day = o.day
-                and o.channel < 0.7
+                and o.channel < {content}
             left join sc_contents as c on c.account_id = l.account_id and l.hi > l.lo
                 and c.k = l.lo + 1 + cast(floor(o.u_pick * (l.hi - l.lo)) as bigint)
             left join rooms as r on r.day = o.day
@@ -963,8 +808,9 @@ class _Generator:
     def snapshot_tables(self) -> None:
         s, spec = self.s, self.spec
         day = f"DATE '{self.end}'"
-        span = max(120, spec.days + 60)
-        crm_span = max(150, spec.days + 60)
+        span = max(m.WECOM_ADDED_SPAN, spec.days + 60)
+        crm_span = max(m.CRM_JOINED_SPAN, spec.days + 60)
+        member = m.member(s.draws("p.person_id"), crm_span)
         self.insert(
             "wechat_oa",
             "followers",
@@ -975,19 +821,15 @@ class _Generator:
             from sc_openids
             """,
         )
-        staff = "[" + ", ".join(_q(x) for x in STAFF) + "]"
+        contact = m.contact(s.draws("p.person_id"), len(STAFF), span)
         self.insert(
             "wecom",
             "contacts",
             f"""
             with contacts as (
-                select p.*,
-                    {staff}[cast(floor({s.u("owner", "p.person_id")} * {len(STAFF)}) as int) + 1]
-                        as staff,
-                    DATE '{self.history_start}'
-                        + cast(floor({s.u("added", "p.person_id")} * {span}) as int) - 60
-                        as added,
-                    {s.u("remark", "p.person_id")} < 0.7 as noted
+                select p.*, {item(STAFF, contact["staff"])} as staff,
+                    DATE '{self.history_start}' + cast({contact["added"]} as int) as added,
+                    {contact["noted"]} as noted
                 from sc_people as p where p.wecom_external_userid is not null
             )
             select {day}, json_object('account_id', staff, 'external_contact', json_object(
@@ -1007,16 +849,15 @@ class _Generator:
             "members",
             f"""
             with members as (
-                select p.*, DATE '{self.history_start}'
-                    + cast(floor({s.u("join", "p.person_id")} * {crm_span}) as int) - 90 as joined
+                select p.*,
+                    DATE '{self.history_start}' + cast({member["joined"]} as int) as joined,
+                    {member["tier"]} as tier, {member["points"]} as points
                 from sc_people as p where p.crm_member_id is not null
             )
             select {day}, json_object('日期', strftime({day}, '%Y-%m-%d'),
                 '会员ID', crm_member_id, 'unionid', coalesce(wechat_unionid, ''),
                 '注册时间', strftime(joined, '%Y-%m-%d') || ' 10:00:00',
-                '会员等级', ['普通', '银卡', '金卡'][
-                    cast(floor({s.u("tier", "person_id")} * 3) as int) + 1],
-                '积分', cast(cast(floor({s.u("points", "person_id")} * 5000) as int) as varchar),
+                '会员等级', tier, '积分', cast(points as varchar),
                 '手机号_hash', phone_hash, '邮箱_hash', email_hash)
             from members where joined <= {day}
             """,
@@ -1024,7 +865,7 @@ class _Generator:
 
 
 def ground_truth(
-    con: duckdb.DuckDBPyConnection, spec: ScaleSpec, *, hash_key: bytes, seed: int = 42
+    con: duckdb.DuckDBPyConnection, spec: Scale, *, hash_key: bytes, seed: int = 42
 ) -> pl.DataFrame:
     """Every person's identifiers as the warehouse names them (``person_id, id_type,
     id_value``): the identity ground truth at this scale."""
@@ -1053,7 +894,7 @@ def ground_truth(
     return out
 
 
-def history(spec: ScaleSpec, end: date | None = None) -> tuple[date, date]:
+def history(spec: Scale, end: date | None = None) -> tuple[date, date]:
     """The scale's history window: ``days`` days from 2026-01-01 (the first partition)."""
     start = date(2026, 1, 1)
     return start, end or start + timedelta(days=spec.days - 1)

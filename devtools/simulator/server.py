@@ -24,7 +24,9 @@ from uuid import uuid4
 
 from devtools.simulator import tokens
 from devtools.simulator.exports import write_exports
-from devtools.simulator.world import SHANGHAI, SimAccount, World
+from devtools.simulator.model import STRING_PLAY_RATE, oa_readers, subscribe_time
+from devtools.simulator.world import SimAccount, SimContent, World, days
+from ingestion.settings import SHANGHAI
 
 
 @dataclass
@@ -124,6 +126,14 @@ def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
             "now": int(state.now().timestamp() * 1000),
         },
     }
+
+
+def _douyin_item(world: World, account: SimAccount, day: date, item_id: str | None) -> SimContent:
+    """The account's content named by a request's ``item_id``."""
+    for c in world.contents_of(account, day):
+        if c.content_id == item_id:
+            return c
+    raise _douyin_error(2100005, "参数不合法: item_id")
 
 
 def _douyin_error(code: int, description: str) -> _Reply:
@@ -324,21 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
                 state,
             )
         if path == "/item/comment/list/":
-            content = next(
-                (
-                    c
-                    for c in world.contents_of(account, state.yesterday)
-                    if c.content_id == q.get("item_id")
-                ),
-                None,
-            )
-            if content is None:
-                raise _douyin_error(2100005, "参数不合法: item_id")
-            comments = []
-            d = content.publish_date
-            while d <= state.yesterday:
-                comments += world.comments_on(content, d)
-                d += timedelta(days=1)
+            content = _douyin_item(world, account, state.yesterday, q.get("item_id"))
+            comments = world.comments_until(content, state.yesterday)
             comments.sort(key=lambda c: c["created_at"], reverse=True)
             cursor, count = int(q.get("cursor") or 0), min(int(q.get("count") or 10), 50)
             page = comments[cursor : cursor + count]
@@ -362,21 +359,12 @@ class _Handler(BaseHTTPRequestHandler):
                 state,
             )
         if path == "/data/external/item/base/":
-            content = next(
-                (
-                    c
-                    for c in world.contents_of(account, state.yesterday)
-                    if c.content_id == q.get("item_id")
-                ),
-                None,
-            )
-            if content is None:
-                raise _douyin_error(2100005, "参数不合法: item_id")
+            content = _douyin_item(world, account, state.yesterday, q.get("item_id"))
             rows = []
             for d in self._window(q):
                 m = world.content_day(content, d)
                 # The real API sends some counts as strings: so do we, deterministically.
-                as_str = world._u("str", content.content_id, d) < 0.2
+                as_str = world._u("str", content.content_id, d) < STRING_PLAY_RATE
                 rows.append(
                     {
                         "date": d.isoformat(),
@@ -479,11 +467,12 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(404, {"code": 40004, "msg": "api not found"})
         start = datetime.fromtimestamp(int(q["create_time_start"]), SHANGHAI)
         end = datetime.fromtimestamp(int(q["create_time_end"]), SHANGHAI)
-        orders = []
-        day = start.date()
-        while day <= min(end.date(), state.yesterday):
-            orders += [o for o in state.world.orders_on(day) if start <= o["paid_at"] <= end]
-            day += timedelta(days=1)
+        orders = [
+            o
+            for day in days(start.date(), min(end.date(), state.yesterday))
+            for o in state.world.orders_on(day)
+            if start <= o["paid_at"] <= end
+        ]
         page, size = int(q.get("page") or 0), min(int(q.get("size") or 20), 100)
         chunk = orders[page * size : (page + 1) * size]
         return {
@@ -624,11 +613,7 @@ class _Handler(BaseHTTPRequestHandler):
                     400,
                     {"error": "target weibo does not exist!", "error_code": 20101, "request": path},
                 )
-            comments = []
-            d = content.publish_date
-            while d <= day:
-                comments += world.comments_on(content, d)
-                d += timedelta(days=1)
+            comments = world.comments_until(content, day)
             comments.sort(key=lambda c: c["created_at"], reverse=True)
             chunk = comments[(page - 1) * count : page * count]
             return {
@@ -736,8 +721,9 @@ class _Handler(BaseHTTPRequestHandler):
                         "subscribe": 1,
                         "openid": item["openid"],
                         "language": "zh_CN",
-                        "subscribe_time": 1_700_000_000
-                        + int(world._u("sub", person.person_id) * 6e7),
+                        "subscribe_time": subscribe_time(
+                            lambda tag, p=person: world._u(tag, p.person_id)
+                        ),
                         "unionid": person.ids["wechat_unionid"],
                         "remark": "",
                         "subscribe_scene": "ADD_SCENE_SEARCH",
@@ -760,11 +746,7 @@ class _Handler(BaseHTTPRequestHandler):
             # 40097 "invalid args" is an assumption (docs/platforms.md)
             if int(body.get("count", 0)) >= 50:
                 raise _Reply(200, {"errcode": 40097, "errmsg": "invalid args: count"})
-            comments = []
-            d = content.publish_date
-            while d <= state.yesterday:
-                comments += world.comments_on(content, d)
-                d += timedelta(days=1)
+            comments = world.comments_until(content, state.yesterday)
             begin, count = int(body.get("begin", 0)), int(body.get("count", 0))
             page = comments[begin : begin + count]
             return {
@@ -790,15 +772,16 @@ class _Handler(BaseHTTPRequestHandler):
             for c in world.contents_of(account, d):
                 m = world.content_day(c, d)
                 if m["views"]:
+                    readers, sharers = oa_readers(m["views"], m["shares"])
                     yield {
                         "ref_date": d.isoformat(),
                         "msgid": c.content_id,
                         "title": c.title,
-                        "int_page_read_user": int(m["views"] * 0.8),
+                        "int_page_read_user": readers,
                         "int_page_read_count": m["views"],
                         "ori_page_read_user": 0,
                         "ori_page_read_count": 0,
-                        "share_user": int(m["shares"] * 0.9),
+                        "share_user": sharers,
                         "share_count": m["shares"],
                         "add_to_fav_user": m["saves"],
                         "add_to_fav_count": m["saves"],

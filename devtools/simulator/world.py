@@ -8,51 +8,21 @@ the ground truth the tests compare against is the same numbers the server served
 from __future__ import annotations
 
 import hashlib
-import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property, partial
+from functools import cached_property
 
 import polars as pl
 
-from ingestion.platforms import PLATFORMS as TABLE
+from devtools.simulator import model as m
+from devtools.simulator.model import LIVE_PLATFORMS, PLATFORMS, ROLES, SCALES, USER_ID_TYPE
 from ingestion.settings import SHANGHAI
 
-# The social platforms of the platform table, by delivery.
-API_PLATFORMS = tuple(k for k, p in TABLE.items() if p.social and p.delivery == "api")
-EXPORT_PLATFORMS = tuple(k for k, p in TABLE.items() if p.social and p.delivery == "export")
-VIDEO_FORMS = ("short_video", "long_video", "video_note")
-LIVE_PLATFORMS = ("douyin", "kuaishou", "bilibili", "wechat_channels")
-PLATFORMS = API_PLATFORMS + EXPORT_PLATFORMS
-ROLES = ("主号", "辅助号", "知识号")
 
-
-@dataclass(frozen=True)
-class Scale:
-    accounts_per_platform: int
-    publish_probability: float  # chance an account publishes on a given day
-    persons: int
-
-
-SCALES = {
-    "tiny": Scale(accounts_per_platform=2, publish_probability=0.3, persons=50),
-    "small": Scale(accounts_per_platform=3, publish_probability=0.35, persons=300),
-    "medium": Scale(accounts_per_platform=25, publish_probability=0.5, persons=20_000),
-}
-
-# Platform character: typical peak views of a new content, interaction rates, video length.
-_PROFILE = {
-    "douyin": dict(peak=4000, like=0.06, comment=0.004, share=0.003, save=0.0, dur=(15, 90)),
-    "kuaishou": dict(peak=3000, like=0.05, comment=0.004, share=0.002, save=0.0, dur=(10, 120)),
-    "bilibili": dict(peak=2500, like=0.05, comment=0.003, share=0.002, save=0.02, dur=(180, 1200)),
-    "weibo": dict(peak=2000, like=0.02, comment=0.003, share=0.004, save=0.0, dur=(0, 0)),
-    "wechat_oa": dict(peak=1200, like=0.03, comment=0.002, share=0.02, save=0.01, dur=(0, 0)),
-    "wechat_channels": dict(
-        peak=2500, like=0.04, comment=0.003, share=0.01, save=0.0, dur=(15, 180)
-    ),
-    "xiaohongshu": dict(peak=1500, like=0.07, comment=0.006, share=0.004, save=0.03, dur=(20, 120)),
-    "zhihu": dict(peak=800, like=0.04, comment=0.005, share=0.003, save=0.02, dur=(0, 0)),
-}
+def days(start: date, end: date) -> Iterator[date]:
+    """``start`` … ``end``, both included."""
+    return (start + timedelta(days=n) for n in range((end - start).days + 1))
 
 
 @dataclass(frozen=True)
@@ -84,32 +54,6 @@ class SimContent:
 class SimPerson:
     person_id: str
     ids: dict[str, str]
-
-
-# The identifier type of a platform's commenting user ids (the platform table's).
-USER_ID_TYPE = {k: p.user_id_type for k, p in TABLE.items() if p.social and p.user_id_type}
-# Topic words of titles, one per content: brand story, tutorial, review, new product, offer,
-# live preview (the seed content_taxonomy maps them to categories and funnel stages).
-CONTENT_TOPICS = (
-    "品牌故事",
-    "使用教程",
-    "真实测评",
-    "新品发布",
-    "限时优惠",
-    "直播预告",
-    "会员福利",
-)
-# What some buyers type when they will not give their number: it belongs to nobody.
-PLACEHOLDER_PHONE = "138-0013-8000"
-COMMENT_TEXTS = (
-    "太好看了，已下单！",
-    "质量太差了，退货",
-    "求链接",
-    "客服不回复，差评",
-    "这个颜色绝了",
-    "发货太慢了",
-    "是不是假货？用了过敏，要去曝光",  # the rare comment that needs the crisis team
-)
 
 
 @dataclass
@@ -153,9 +97,9 @@ class World:
         return SimAccount(
             platform=platform,
             account_id=self._account_id(platform, i),
-            account_name=f"{platform}-品牌{['官方', '小助手', '研究所'][i % 3]}{i + 1}",
+            account_name=m.account_name(platform, i),
             role=ROLES[i % 3],
-            base_followers=int(5_000 + 200_000 * self._u("followers", platform, i) ** 2),
+            base_followers=m.base_followers(lambda tag: self._u(tag, platform, i)),
         )
 
     def _account_id(self, platform: str, i: int) -> str:
@@ -197,114 +141,51 @@ class World:
         if self._u("publish", account.account_id, day) >= p:
             return None
         platform = account.platform
-        prof = _PROFILE[platform]
         key = (account.account_id, day)
-        u_id, u_form = self._u("content_id", *key), self._u("form", *key)
-        content_id, form = {
-            "douyin": ("@" + self._hex(18, "item", *key), "short_video"),
-            "kuaishou": (str(5_200_000_000_000_000 + int(u_id * 1e15)), "short_video"),
-            "bilibili": ("BV1" + self._hex(5, "bvid", *key)[:9], "long_video"),
-            "weibo": (str(4_950_000_000_000_000 + int(u_id * 1e14)), "post"),
-            "wechat_oa": (f"{2_247_483_000 + int(u_id * 1e6)}_1", "article"),
-            "wechat_channels": ("export/" + self._hex(16, "feed", *key), "short_video"),
-            "xiaohongshu": (
-                self._hex(12, "note", *key),
-                "video_note" if u_form < 0.45 else "image_note",
-            ),
-            "zhihu": (str(100_000_000 + int(u_id * 1e9)), "answer" if u_form < 0.6 else "article"),
-        }[platform]
-        has_duration = form in VIDEO_FORMS
-        lo, hi = prof["dur"]
-        # Heavy tail: most contents near the platform's typical peak, a few hits 20-50x.
-        u = self._u("peak", *key)
-        peak = int(prof["peak"] * (0.3 + min(1 / max(1 - u, 1e-3) ** 0.9, 60)))
-        seconds = int(self._u("publish_time", *key) * 86_400)
+
+        def u(tag: str) -> float:
+            return self._u(tag, *key)
+
+        content_id = m.content_id(
+            platform,
+            lambda n, tag: self._hex(n, tag, *key),
+            lambda base, span: base + int(u("content_id") * span),
+            slot=0,
+        )
+        form = m.content_form(platform, u)
+        issue = (day - self.history_start).days + 1
+        seconds = m.published_second(u)
         return SimContent(
             platform=platform,
             account_id=account.account_id,
             content_id=content_id,
-            title=self._title(account, day, key),
+            title=m.title(account.account_name, issue, u),
             form=form,
             published_at=datetime.combine(day, time(), SHANGHAI) + timedelta(seconds=seconds),
-            duration_seconds=int(lo + (hi - lo) * self._u("dur", *key)) if has_duration else None,
-            peak_views=peak,
+            duration_seconds=m.duration_seconds(platform, form, u),
+            peak_views=m.peak_views(platform, u, SCALES[self.scale].audience),
         )
-
-    def _title(self, account: SimAccount, day: date, key: tuple[object, ...]) -> str:
-        """A title with a topic word (the mart's taxonomy reads it) and, on some, an ad label."""
-        topic = CONTENT_TOPICS[int(self._u("topic", *key) * len(CONTENT_TOPICS))]
-        ad = "【广告】" if self._u("ad", *key) < 0.1 else ""
-        return f"{ad}{account.account_name}｜{topic} 第{(day - self.history_start).days + 1}期"
 
     def contents_of(self, account: SimAccount, until: date) -> list[SimContent]:
         """Contents the account published from history start up to and including ``until``."""
         key = (account.account_id, until)
-        if key in self._contents:
-            return self._contents[key]
-        out = []
-        day = self.history_start
-        while day <= until:
-            content = self._content_on(account, day)
-            if content is not None:
-                out.append(content)
-            day += timedelta(days=1)
-        self._contents[key] = out
-        return out
+        if key not in self._contents:
+            found = (self._content_on(account, d) for d in days(self.history_start, until))
+            self._contents[key] = [c for c in found if c is not None]
+        return self._contents[key]
 
     # -- daily metrics --------------------------------------------------------------------
     def content_day(self, c: SimContent, day: date) -> dict[str, int]:
         """The content's metrics on one business day (zeros before publish)."""
         age = (day - c.publish_date).days
-        names = (
-            "impressions",
-            "views",
-            "likes",
-            "comments",
-            "shares",
-            "saves",
-            "coins",
-            "danmaku",
-            "completions",
-            "watch_seconds",
-            "follows",
-        )
+
+        def u(tag: str) -> float:
+            return self._u(c.content_id, day, tag)
+
         if age < 0:
-            return dict.fromkeys(names, 0)
-        prof = _PROFILE[c.platform]
-        u = lambda *k: self._u(c.content_id, day, *k)  # noqa: E731
-        views = int(c.peak_views * 0.62**age * (0.75 + 0.5 * u("v")))
-        likes = int(views * prof["like"] * (0.6 + 0.8 * u("l")))
-        comments = int(views * prof["comment"] * (0.5 + u("c")))
-        shares = int(views * prof["share"] * (0.5 + u("s")))
-        saves = int(views * prof["save"] * (0.5 + u("f")))
-        bili = c.platform == "bilibili"
-        coins = int(views * 0.01 * (0.5 + u("coin"))) if bili else 0
-        danmaku = int(views * 0.008 * (0.5 + u("dm"))) if bili else 0
-        duration = c.duration_seconds
-        completion = 0.0 if duration is None else 0.55 * math.exp(-duration / 400) + 0.1
-        completions = int(views * completion * (0.8 + 0.4 * u("done")))
-        watch = int(views * (duration or 30) * (0.25 + 0.3 * u("w")))
-        impressions = int(views * (4 + 6 * u("imp")))
-        follows = int(views * 0.002 * (0.5 + u("fo")))
-        return dict(
-            zip(
-                names,
-                (
-                    impressions,
-                    views,
-                    likes,
-                    comments,
-                    shares,
-                    saves,
-                    coins,
-                    danmaku,
-                    completions,
-                    watch,
-                    follows,
-                ),
-                strict=True,
-            )
-        )
+            return dict.fromkeys(m.CONTENT_METRICS, 0)
+        views = m.content_views(c.peak_views, age, u)
+        return m.content_metrics(c.platform, views, c.duration_seconds, u)
 
     def content_cumulative(self, c: SimContent, day: date) -> dict[str, int]:
         """Lifetime totals as of the end of ``day`` (what snapshot endpoints return)."""
@@ -321,8 +202,7 @@ class World:
 
     def _flows(self, a: SimAccount, day: date) -> tuple[int, int]:
         """New followers and unfollows of one account on one day."""
-        new = int(a.base_followers * 0.004 * (0.4 + 1.2 * self._u("new", a.account_id, day)))
-        return new, int(new * 0.35 * self._u("unf", a.account_id, day))
+        return m.follower_flows(a.base_followers, lambda tag: self._u(tag, a.account_id, day))
 
     def account_day(self, a: SimAccount, day: date) -> dict[str, int]:
         new, unfollows = self._flows(a, day)
@@ -339,59 +219,39 @@ class World:
         key = (a.account_id, day)
         if key not in self._followers:
             # Iterate forward from the latest cached day: no deep recursion on long histories.
-            d = self.history_start
             total = a.base_followers
-            while d <= day:
+            for d in days(self.history_start, day):
                 k = (a.account_id, d)
                 if k not in self._followers:
                     new, unf = self._flows(a, d)
                     self._followers[k] = total + new - unf
                 total = self._followers[k]
-                d += timedelta(days=1)
         return self._followers[key]
 
     # -- people ---------------------------------------------------------------------------
     @cached_property
     def persons(self) -> list[SimPerson]:
-        """People and every identifier they have: the identity ground truth.
-
-        Platform ids come from the platforms they use; WeChat users have one unionid and an
-        openid per Official Account they follow; some are WeCom contacts, some shoppers with
-        a phone, some CRM members (with phone and sometimes email).
-        """
+        """People and every identifier they have (``model.person_ids``): the identity
+        ground truth."""
         out = []
         oa_accounts = [a.account_id for a in self.accounts_of("wechat_oa")]
         for i in range(SCALES[self.scale].persons):
-            u = partial(self._u, "person", i)
+
+            def u(tag: str, i: int = i) -> float:
+                return self._u("person", i, tag)
+
             ids: dict[str, str] = {}
-            if u("douyin") < 0.6:
-                ids["douyin_open_id"] = "_000" + self._hex(14, "fan_open_id", i)
-            if u("kuaishou") < 0.4:
-                ids["kuaishou_user_id"] = str(1_000_000_000 + int(u("ks_id") * 8e9))
-            if u("bilibili") < 0.4:
-                ids["bilibili_mid"] = str(100_000_000 + int(u("mid") * 9e8))
-            if u("weibo") < 0.4:
-                ids["weibo_uid"] = str(6_000_000_000 + int(u("uid") * 1e9))
-            if u("xiaohongshu") < 0.5:
-                ids["xiaohongshu_user_id"] = self._hex(12, "xhs_fan", i)
-            if u("zhihu") < 0.3:
-                ids["zhihu_user_id"] = self._hex(16, "zhihu_fan", i)
-            if u("wechat") < 0.7:
-                ids["wechat_unionid"] = "o6_bm" + self._hex(12, "unionid", i)
-                for account in oa_accounts:
-                    if u("follows", account) < 0.5:
-                        ids[f"wechat_openid:{account}"] = "oLVP" + self._hex(
-                            12, "openid", i, account
-                        )
-                if u("wecom") < 0.3:
-                    ids["wecom_external_userid"] = "wmqfasd" + self._hex(10, "external", i)
-            if u("phone") < 0.6:
-                ids["phone"] = f"1{3 + int(u('p0') * 6)}{int(u('p1') * 1e9):09d}"
-            if "phone" in ids and u("crm") < 0.35:
-                ids["crm_member_id"] = f"M{i:08d}"
-                if u("email") < 0.5:
-                    ids["email"] = f"fan{i}@example.com"
-            out.append(SimPerson(f"P{i:07d}", ids))
+            drawn = m.person_ids(i, u, lambda n, tag, i=i: self._hex(n, tag, i))
+            for id_type, (has, value) in drawn.items():
+                if has:
+                    ids[id_type] = value
+                if id_type == "wechat_unionid" and has:
+                    for account in oa_accounts:
+                        if self._u("person", i, "follows", account) < m.OA_FOLLOW_RATE:
+                            ids[f"wechat_openid:{account}"] = m.openid(
+                                lambda n, tag, i=i, a=account: self._hex(n, tag, i, a)
+                            )
+            out.append(SimPerson(m.person_id(i), ids))
         return out
 
     def persons_with(self, id_type: str) -> list[SimPerson]:
@@ -407,6 +267,10 @@ class World:
             self._comments[key] = self._make_comments(c, day)
         return self._comments[key]
 
+    def comments_until(self, c: SimContent, day: date) -> list[dict[str, object]]:
+        """Every comment on a content from its publishing to the end of ``day``."""
+        return [x for d in days(c.publish_date, day) for x in self.comments_on(c, d)]
+
     def _make_comments(self, c: SimContent, day: date) -> list[dict[str, object]]:
         id_type = USER_ID_TYPE.get(c.platform)
         if id_type is None:
@@ -418,43 +282,39 @@ class World:
             return []
         out = []
         for n in range(self.content_day(c, day)["comments"]):
-            person = authors[int(self._u("author", c.content_id, day, n) * len(authors))]
-            negative = self._u("tone", c.content_id, day, n) < 0.08
-            seconds = int(self._u("at", c.content_id, day, n) * 86_400)
+            x = m.comment(lambda tag, n=n: self._u(tag, c.content_id, day, n))
+            person = authors[int(x["author"] * len(authors))]
             out.append(
                 {
                     "comment_id": self._hex(8, "comment", c.content_id, day, n),
                     "user_id": person.ids[id_type],
-                    "text": COMMENT_TEXTS[
-                        (6 if self._u("crisis", c.content_id, day, n) < 0.05 else 1)
-                        if negative
-                        else int(self._u("txt", c.content_id, day, n) * 3) * 2 % 6
-                    ],
+                    "text": x["text"],
                     "created_at": datetime.combine(day, time(), SHANGHAI)
-                    + timedelta(seconds=seconds),
-                    "likes": int(self._u("clikes", c.content_id, day, n) * 20),
+                    + timedelta(seconds=x["second"]),
+                    "likes": x["likes"],
                 }
             )
         return out
 
     # -- private domain and commerce ---------------------------------------------------------
+    def _contact(self, p: SimPerson) -> dict[str, int | bool]:
+        staff = len(self.accounts_of("wecom"))
+        return m.contact(lambda tag: self._u(tag, p.person_id), staff)
+
     def wecom_contacts(self, staff: SimAccount) -> list[tuple[SimPerson, date]]:
         """The staff member's external contacts and the day each was added."""
         staff_ids = [a.account_id for a in self.accounts_of("wecom")]
         out = []
         for p in self.persons_with("wecom_external_userid"):
-            owner = staff_ids[int(self._u("owner", p.person_id) * len(staff_ids))]
-            if owner == staff.account_id:
-                added = self.history_start + timedelta(
-                    days=int(self._u("added", p.person_id) * 120) - 60
-                )
-                out.append((p, added))
+            x = self._contact(p)
+            if staff_ids[int(x["staff"])] == staff.account_id:
+                out.append((p, self.history_start + timedelta(days=int(x["added"]))))
         return out
 
     def wecom_remark_phones(self, p: SimPerson) -> list[str]:
         """The phone a staff member noted on the contact card, when they noted one."""
         phone = p.ids.get("phone")
-        return [phone] if phone and self._u("remark", p.person_id) < 0.7 else []
+        return [phone] if phone and self._contact(p)["noted"] else []
 
     def linking_records(self, start: date, end: date) -> list[tuple[str, dict[str, str]]]:
         """Ground truth of deterministic links: every record served for ``start``…``end``
@@ -463,18 +323,12 @@ class World:
         """
         out: list[tuple[str, dict[str, str]]] = []
         by_id = {p.person_id: p for p in self.persons}
-        day = start
-        while day <= end:
+        for day in days(start, end):
             for o in self.orders_on(day):
                 person = by_id[str(o["person_id"])]
                 if o["phone"] and o["phone"] == person.ids.get("phone"):
-                    out.append(
-                        (
-                            person.person_id,
-                            {"douyin_open_id": str(o["buyer_id"]), "phone": str(o["phone"])},
-                        )
-                    )
-            day += timedelta(days=1)
+                    ids = {"douyin_open_id": str(o["buyer_id"]), "phone": str(o["phone"])}
+                    out.append((person.person_id, ids))
         for staff in self.accounts_of("wecom"):
             for p, added in self.wecom_contacts(staff):
                 if added <= end:
@@ -499,31 +353,27 @@ class World:
         douyin = self.accounts_of("douyin")
         out = []
         for p in self.persons_with("douyin_open_id"):
-            if self._u("orders", p.person_id, day) >= 0.05:
+            if self._u("orders", p.person_id, day) >= SCALES[self.scale].order_rate:
                 continue
-            key = (p.person_id, day)
-            amount = int(2_990 + self._u("amount", *key) * 57_000)
-            channel = self._u("channel", *key)
+            x = m.order(lambda tag, p=p: self._u(tag, p.person_id, day))
             attributed, room = None, None
-            if channel < 0.7 and douyin:
-                account = douyin[int(self._u("acct", *key) * len(douyin))]
+            if x["channel"] < m.ORDER_CONTENT_SHARE and douyin:
+                account = douyin[int(x["account"] * len(douyin))]
                 contents = self.contents_of(account, day)
                 if contents:
-                    attributed = contents[int(self._u("pick", *key) * len(contents))].content_id
-            elif channel < 0.9:
-                sessions = [x for x in self.live_sessions(day) if x["platform"] == "douyin"]
+                    attributed = contents[int(x["content"] * len(contents))].content_id
+            elif x["channel"] < m.ORDER_ATTRIBUTED_SHARE:
+                sessions = [s for s in self.live_sessions(day) if s["platform"] == "douyin"]
                 room = str(sessions[0]["room_id"]) if sessions else None
-            paid_at = datetime.combine(day, time(), SHANGHAI) + timedelta(
-                seconds=int(self._u("paid", *key) * 86_400)
-            )
             out.append(
                 {
-                    "order_id": str(6_900_000_000_000_000_000 + int(self._u("oid", *key) * 1e17)),
+                    "order_id": str(x["order_id"]),
                     "shop_id": shop.account_id,
                     "buyer_id": p.ids["douyin_open_id"],
-                    "phone": self._order_phone(p, key),
-                    "amount_fen": amount,
-                    "paid_at": paid_at,
+                    "phone": m.PLACEHOLDER_PHONE if x["placeholder_phone"] else p.ids.get("phone"),
+                    "amount_fen": x["amount_fen"],
+                    "paid_at": datetime.combine(day, time(), SHANGHAI)
+                    + timedelta(seconds=x["paid_second"]),
                     "content_id": attributed,
                     "room_id": room,
                     "person_id": p.person_id,
@@ -531,37 +381,25 @@ class World:
             )
         return out
 
-    def _order_phone(self, p: SimPerson, key: tuple[str, date]) -> str | None:
-        if self._u("order_phone", *key) < 0.05:
-            return PLACEHOLDER_PHONE
-        return p.ids.get("phone")
-
     def live_sessions(self, day: date) -> list[dict[str, object]]:
         """Live sessions of the day on the platforms that stream (main accounts only)."""
         out = []
         for a in self.accounts:
-            if a.platform not in LIVE_PLATFORMS or a.role != "主号":
+            if a.platform not in LIVE_PLATFORMS or a.role != ROLES[0]:
                 continue
-            if self._u("live", a.account_id, day) >= 0.4:
+            if self._u("live", a.account_id, day) >= m.LIVE_RATE:
                 continue
-            key = (a.account_id, day)
-            start = datetime.combine(day, time(19), SHANGHAI) + timedelta(
-                minutes=int(self._u("live_start", *key) * 90)
-            )
-            viewers = int(a.base_followers * (0.05 + 0.2 * self._u("viewers", *key)))
-            orders = int(viewers * 0.01 * (0.5 + self._u("live_orders", *key)))
+            x = m.live_session(a.base_followers, lambda tag, a=a: self._u(tag, a.account_id, day))
+            start = datetime.combine(day, time(19), SHANGHAI) + timedelta(minutes=x["start_minute"])
             out.append(
                 {
                     "platform": a.platform,
                     "account_id": a.account_id,
-                    "room_id": str(7_300_000_000_000_000_000 + int(self._u("room", *key) * 1e15)),
+                    "room_id": str(x["room_id"]),
                     "started_at": start,
-                    "ended_at": start + timedelta(minutes=60 + int(self._u("len", *key) * 120)),
-                    "viewers": viewers,
-                    "peak_online": int(viewers * 0.08),
-                    "new_followers": int(viewers * 0.004),
-                    "orders": orders,
-                    "gmv_fen": orders * int(5_000 + self._u("aov", *key) * 20_000),
+                    "ended_at": start + timedelta(minutes=x["minutes"]),
+                    **{k: x[k] for k in ("viewers", "peak_online", "new_followers", "orders")},
+                    "gmv_fen": x["gmv_fen"],
                 }
             )
         return out
@@ -570,23 +408,16 @@ class World:
         """Paid promotion per account and campaign (巨量引擎, 磁力引擎, B站花火, 聚光, 广点通)."""
         out = []
         for a in self.accounts:
-            if self._u("ads_on", a.account_id, day) >= 0.5:
+            if self._u("ads_on", a.account_id, day) >= m.ADS_RATE:
                 continue
-            key = (a.account_id, day)
-            impressions = int(20_000 + self._u("ad_imp", *key) * 200_000)
-            clicks = int(impressions * (0.005 + 0.02 * self._u("ctr", *key)))
+            campaign = m.campaign_id(lambda tag, a=a: self._u(tag, a.account_id))
             out.append(
                 {
                     "platform": a.platform,
                     "account_id": a.account_id,
-                    "campaign_id": str(
-                        1_780_000_000_000_000 + int(self._u("cid", a.account_id) * 1e12)
-                    ),
+                    "campaign_id": str(campaign),
                     "campaign_name": f"{a.account_name}-拉新计划",
-                    "spend_fen": int(clicks * (40 + 160 * self._u("cpc", *key))),
-                    "impressions": impressions,
-                    "clicks": clicks,
-                    "conversions": int(clicks * 0.05 * self._u("cvr", *key)),
+                    **m.ad_day(lambda tag, a=a: self._u(tag, a.account_id, day)),
                 }
             )
         return out
@@ -595,60 +426,39 @@ class World:
         """CRM members who had joined by ``day``, with their join date."""
         out = []
         for p in self.persons_with("crm_member_id"):
-            joined = self.history_start + timedelta(
-                days=int(self._u("join", p.person_id) * 150) - 90
-            )
+            joined = self.history_start + timedelta(days=int(self.member(p)["joined"]))
             if joined <= day:
                 out.append((p, joined))
         return out
+
+    def member(self, p: SimPerson) -> dict[str, object]:
+        """A CRM member's join day (from history start), tier and points."""
+        return m.member(lambda tag: self._u(tag, p.person_id))
 
     # -- ground truth ---------------------------------------------------------------------
     def truth(self, start: date, end: date) -> dict[str, pl.DataFrame]:
         """Every account, content and daily number of the window, in conformed names."""
         accounts, contents, content_daily, account_daily = [], [], [], []
         for a in self.accounts:
-            accounts.append(
-                {
-                    "platform": a.platform,
-                    "account_id": a.account_id,
-                    "account_name": a.account_name,
-                    "role": a.role,
-                }
-            )
-            day = start
-            while day <= end:
-                account_daily.append(
-                    {
-                        "platform": a.platform,
-                        "account_id": a.account_id,
-                        "business_date": day,
-                        **self.account_day(a, day),
-                    }
-                )
-                day += timedelta(days=1)
+            key = {"platform": a.platform, "account_id": a.account_id}
+            accounts.append({**key, "account_name": a.account_name, "role": a.role})
+            account_daily += [
+                {**key, "business_date": d, **self.account_day(a, d)} for d in days(start, end)
+            ]
             for c in self.contents_of(a, end):
+                key_c = {**key, "content_id": c.content_id}
                 contents.append(
                     {
-                        "platform": c.platform,
-                        "account_id": c.account_id,
-                        "content_id": c.content_id,
+                        **key_c,
                         "form": c.form,
                         "publish_date": c.publish_date,
                         "duration_seconds": c.duration_seconds,
                     }
                 )
-                day = max(start, c.publish_date)
-                while day <= end:
-                    content_daily.append(
-                        {
-                            "platform": c.platform,
-                            "account_id": c.account_id,
-                            "content_id": c.content_id,
-                            "business_date": day,
-                            **self.content_day(c, day),
-                        }
-                    )
-                    day += timedelta(days=1)
+                content_daily += [
+                    {**key_c, "business_date": d, **self.content_day(c, d)}
+                    for d in days(max(start, c.publish_date), end)
+                ]
         return {
             "accounts": pl.DataFrame(accounts),
             "contents": pl.DataFrame(contents),

@@ -1,155 +1,41 @@
 """The Dagster UI end to end: ``dagster dev`` against the simulator, a 3-day backfill launched
 through the webserver's GraphQL API, and a headless Chromium looking at the asset graph and
-the backfill.
-
-The mornings of the backfilled days are replayed in-process first, as the e2e test does
-(the platforms' clock moves a day each time and that day is ingested): Bilibili serves only
-snapshots of *now*, so a backfill can replay its days only from landing files of mornings
-that fetched them. ``dagster dev`` starts after them with every sensor and the schedule on
-by default, as ``make dev`` after ``make demo``: the inbox sensors must start nothing.
-No earlier day is ingested: the backfill is the warehouse's first build,
-and a first build of the incremental facts takes every day raw holds
-(dbt_project/macros/incremental.sql), so "exactly those days" holds only if raw has no
-other. ``dagster dev`` then runs the backfill in its daemon, in its own process
-group, which the fixture stops (and checks nothing of it is left) at teardown.
+the backfill. The week, ``dagster dev`` and its backfill are the session's (the fixture
+``week``, tests/e2e/dagster_dev.py): the pipeline tests read the same build.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
 
-import dagster as dg
-import duckdb
-import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from devtools.simulator.harness import RunningSimulator, start_simulator
 from ingestion.platforms import SOCIAL_PLATFORMS
 from ingestion.settings import REPO_ROOT
-from orchestration.partitions import days_between
-from orchestration.runs import ingestion_keys, prepare_dagster_home, run_pipeline
 from serving.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.e2e.dagster_dev import DAYS, LOCATION, Backfill, DagsterUI, Week
 from tests.helpers import require_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ui]
 
-DAYS = days_between(date(2026, 11, 10), date(2026, 11, 12))
-LOCATION = "socialmart"
 LAYER_GROUPS = ["reference", "raw", "staging", "intermediate", "marts", "kpi", "serving"]
 SCREENSHOTS = REPO_ROOT / "data" / "docs"  # the default home's docs/, kept after the run
 
-STARTUP_TIMEOUT = 240  # seconds until the code location has loaded
-BACKFILL_TIMEOUT = 900
-STOP_TIMEOUT = 60
+
+@pytest.fixture(scope="module")
+def dagster_ui(week: Week) -> Iterator[DagsterUI]:
+    assert week.ui.running, "dagster dev was stopped before the UI tests"
+    yield week.ui
+    week.ui.stop()  # the pipeline tests read what the backfill built, without the daemon
 
 
-class GraphQLError(AssertionError):
-    """The webserver answered with errors, or with an error type instead of a result."""
-
-
-@dataclass
-class DagsterUI:
-    url: str
-    sim: RunningSimulator
-    dagster_home: Path
-    log: Path
-
-    def graphql(self, query: str, *, attempts: int = 3, **variables) -> dict:
-        """One request; a server error (SQLite busy while the daemon writes) is retried, so
-        pass attempts=1 for a mutation that must not happen twice."""
-        for attempt in range(attempts):
-            response = httpx.post(
-                f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60
-            )
-            if response.status_code < 500 or attempt == attempts - 1:
-                break
-            time.sleep(2)
-        if response.status_code != 200:
-            raise GraphQLError(f"HTTP {response.status_code}: {response.text[:3000]}")
-        body = response.json()
-        if body.get("errors"):
-            raise GraphQLError(f"GraphQL errors: {body['errors']}")
-        return body["data"]
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def processes_with(marker: str) -> list[int]:
-    """Pids of live processes whose environment holds ``marker`` (our DAGSTER_HOME)."""
-    needle = marker.encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except OSError:  # gone, or not ours to read
-            continue
-    return found
-
-
-def stop_group(child: subprocess.Popen, marker: str) -> list[int]:
-    """SIGINT to the process group (dagster dev's clean stop), then SIGKILL; return leftovers."""
-    for sig, grace in ((signal.SIGINT, STOP_TIMEOUT), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            child.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    # children that outlive dagster dev (a run worker, a code server) still carry its env
-    deadline = time.monotonic() + 10
-    while (left := processes_with(marker)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for pid in left:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    return left
-
-
-def wait_until_loaded(ui: DagsterUI, child: subprocess.Popen) -> None:
-    query = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
-        name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            pytest.fail(f"dagster dev exited with {child.returncode}:\n{ui.log_tail()}")
-        try:
-            entries = ui.graphql(query)["workspaceOrError"]["locationEntries"]
-        except (httpx.HTTPError, ValueError):
-            entries = []
-        for entry in entries:
-            loaded = entry["locationOrLoadError"] or {}
-            if entry["name"] == LOCATION and entry["loadStatus"] == "LOADED":
-                assert loaded.get("__typename") == "RepositoryLocation", loaded
-                return
-        time.sleep(2)
-    pytest.fail(f"Dagster UI not ready in {STARTUP_TIMEOUT}s:\n{ui.log_tail()}")
+@pytest.fixture(scope="module")
+def backfill(week: Week) -> Backfill:
+    return week.backfill
 
 
 def sensor_ticks(ui: DagsterUI, name: str) -> list[str]:
@@ -168,110 +54,6 @@ def sensor_ticks(ui: DagsterUI, name: str) -> list[str]:
     return [t["status"] for t in found["sensorState"]["ticks"]]
 
 
-@pytest.fixture(scope="module")
-def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterUI]:
-    """`make demo` then `make dev`, in small: the mornings are ingested first, then the
-    daemon starts with its sensors and schedule on, as a data team leaves them."""
-    home = tmp_path_factory.mktemp("ui") / "home"
-    sim = start_simulator(home, today=DAYS[0], scale="tiny", history_start=date(2026, 10, 1))
-    shutil.rmtree(sim.paths.inbox)  # the day before DAYS: not part of this world's story
-    replay_mornings(sim)
-    dagster_home = prepare_dagster_home(home)
-    env = {**os.environ, **sim.environ(), "DAGSTER_HOME": str(dagster_home)}
-    log = home / "dagster_dev.log"
-    child = None
-    try:
-        with log.open("wb") as out:
-            child = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("dagster")),
-                    "dev",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(free_port()),
-                    "-w",
-                    "workspace.yaml",
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped as one
-                # started from a script it inherits SIGINT ignored: give it the default
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-            )
-        port = child.args[child.args.index("-p") + 1]
-        ui = DagsterUI(f"http://127.0.0.1:{port}", sim, dagster_home, log)
-        wait_until_loaded(ui, child)
-        yield ui
-    finally:
-        left = stop_group(child, str(dagster_home)) if child else []
-        sim.stop()
-        assert not left, f"dagster processes outlived dagster dev: {left}"
-
-
-def replay_mornings(sim: RunningSimulator) -> None:
-    """Each backfilled day's morning after: the clock moves on, that day is ingested."""
-    saved = os.environ.copy()
-    os.environ.update(sim.environ())
-    try:
-        with dg.DagsterInstance.ephemeral() as instance:
-            for day in DAYS:
-                sim.set_today(day + timedelta(days=1))
-                run_pipeline(instance, day, asset_selection=ingestion_keys())
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-@dataclass
-class Backfill:
-    id: str
-    status: str
-    runs: list[dict]
-    seconds: float
-
-
-@pytest.fixture(scope="module")
-def backfill(dagster_ui: DagsterUI) -> Backfill:
-    """Every asset, for DAYS, launched as the UI's "Materialize all → backfill" does."""
-    keys = dagster_ui.graphql(
-        "{ assetNodes { assetKey { path } } }",
-    )["assetNodes"]
-    launched = dagster_ui.graphql(
-        """mutation($params: LaunchBackfillParams!) {
-        launchPartitionBackfill(backfillParams: $params) { __typename
-            ... on LaunchBackfillSuccess { backfillId }
-            ... on Error { message } ... on PythonError { stack } } }""",
-        params={
-            "assetSelection": [node["assetKey"] for node in keys],
-            "partitionNames": [d.isoformat() for d in DAYS],
-            "title": f"test: {DAYS[0]}..{DAYS[-1]}",
-        },
-        attempts=1,
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    backfill_id = launched["backfillId"]
-    query = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
-        ... on PartitionBackfill { id status
-            runs { runId status tags { key value } } }
-        ... on PythonError { message } } }"""
-    started = time.monotonic()
-    while time.monotonic() - started < BACKFILL_TIMEOUT:
-        found = dagster_ui.graphql(query, id=backfill_id)["partitionBackfillOrError"]
-        assert found["__typename"] == "PartitionBackfill", found
-        finished_runs = all(
-            r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in found["runs"]
-        )
-        if found["status"] not in ("REQUESTED", "CANCELING", "FAILING") and finished_runs:
-            return Backfill(backfill_id, found["status"], found["runs"], time.monotonic() - started)
-        time.sleep(5)
-    pytest.fail(
-        f"backfill {backfill_id} not finished in {BACKFILL_TIMEOUT}s:\n{dagster_ui.log_tail()}"
-    )
-
-
 def test_backfill_through_graphql_publishes_exactly_those_days(
     dagster_ui: DagsterUI, backfill: Backfill
 ):
@@ -283,23 +65,16 @@ def test_backfill_through_graphql_publishes_exactly_those_days(
     tags = {t["key"]: t["value"] for t in backfill.runs[0]["tags"]}
     assert tags["dagster/asset_partition_range_start"] == DAYS[0].isoformat()
     assert tags["dagster/asset_partition_range_end"] == DAYS[-1].isoformat()
-    con = duckdb.connect(str(dagster_ui.sim.paths.serving_db), read_only=True)
-    try:
-        days = con.sql("select distinct business_date from kpi.kpi_account_daily").fetchall()
-        accounts = con.sql(
-            "select business_date, count(*) from kpi.kpi_account_daily group by all"
-        ).fetchall()
-    finally:
-        con.close()
-    assert sorted(d for (d,) in days) == DAYS
+    # the served file as the backfill left it (read then: later tests publish more days)
+    assert [d for d, _ in backfill.served] == DAYS
     social = sum(a.platform in SOCIAL_PLATFORMS for a in dagster_ui.sim.world.accounts)
-    assert all(n == social for _, n in accounts), accounts  # every account on every day
+    assert all(n == social for _, n in backfill.served), backfill.served  # every account, day
     # the inbox sensors stayed on and looked at the inbox: its files were loaded by the
     # mornings' runs already, so they started nothing (the quiet start of `make dev`)
     deadline = time.monotonic() + 90
     while not (ticks := sensor_ticks(dagster_ui, "inbox_xiaohongshu")):
         assert time.monotonic() < deadline, "the inbox sensor never ticked"
-        time.sleep(5)
+        time.sleep(2)
     assert set(ticks) == {"SKIPPED"}, ticks
     runs = dagster_ui.graphql(
         "{ runsOrError { ... on Runs { results { runId tags { key value } } } } }"

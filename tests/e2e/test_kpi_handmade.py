@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
-from tests.helpers import Receiver, report_cells, run_dbt
+from tests.helpers import Receiver, dbt_warehouse, finish_dbt, report_cells, start_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -375,14 +376,15 @@ def test_the_report_of_the_last_day_shows_the_published_headlines(published):
     assert weekly == Period("weekly", date(2026, 11, 2), LAST)
     headlines = report_cells(render_html(report_data(con, daily)), "headlines")
     # 11-08: 1,500 + 500 views, 90 + 50 interactions; 11-01 (a week before): 1,000 + 500
-    # views, 100 + 50 interactions; GMV 300 of 2 live orders on 100 元 of spend
+    # views, 100 + 50 interactions; GMV 300 of 2 live orders and 429 unattributed, on
+    # 100 元 of spend
     assert headlines[:3] == [
         ["播放量", "2,000", "1,500", "+33.3%"],
         ["互动量", "140", "150", "-6.7%"],
         ["互动率", "7.00%", "10.00%", "-30.0%"],
     ]
-    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["GMV (元)", "300.00"]
-    assert headlines[6][:2] == ["ROI", "3.00"]
+    assert headlines[4][:2] == ["订单数", "2"] and headlines[5][:2] == ["总GMV (元)", "729.00"]
+    assert headlines[6][:2] == ["ROI", "7.29"]
     # every number as the published table has it
     published_row = row(con, f"select * from kpi.kpi_matrix_daily where business_date = '{LAST}'")
     assert headlines[3][1] == f"{published_row['net_new_followers']:,}"
@@ -541,12 +543,11 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
     }
 
 
-def build_alerts(root: Path, reverse: bool) -> Path:
+def start_alert_build(root: Path, reverse: bool) -> subprocess.Popen:
     """A warehouse holding the hand-made layer (every table's rows reversed on demand: the
-    same data in another physical order, as parallel scans give it), kpi_alerts built on it."""
-    root.mkdir()
-    warehouse = root / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
+    same data in another physical order, as parallel scans give it), and the dbt process
+    building kpi_alerts on it."""
+    con = duckdb.connect(str(dbt_warehouse(root)))
     for table, (columns, rows) in alert_layer().items():
         con.execute(f"create schema if not exists {table.split('.')[0]}")
         con.execute(f"create table {table} ({columns})")
@@ -556,14 +557,14 @@ def build_alerts(root: Path, reverse: bool) -> Path:
                 f"insert into {table} values ({marks})", rows[::-1] if reverse else rows
             )
     con.close()
-    done = run_dbt(
-        # the comments union as a view over the layer's
-        ["build", "--select", "int_comments kpi_alerts", "--exclude", "test_type:unit"],
-        warehouse,
+    return start_dbt(
+        "build",
         root,
+        "--select",
+        "int_comments kpi_alerts",  # the comments union as a view over the layer's
+        "--exclude",
+        "test_type:unit",
     )
-    assert done.returncode == 0, done.stdout[-3000:]
-    return warehouse
 
 
 def alert_rows(warehouse: Path) -> list[tuple]:
@@ -577,7 +578,12 @@ def alert_rows(warehouse: Path) -> list[tuple]:
 @pytest.fixture(scope="module")
 def alert_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("alerts")
-    return build_alerts(root / "a", reverse=False), build_alerts(root / "b", reverse=True)
+    # both builds at once: each dbt on a core of its own
+    roots = [root / "a", root / "b"]
+    builds = [start_alert_build(roots[0], False), start_alert_build(roots[1], True)]
+    for process, at in zip(builds, roots, strict=True):
+        finish_dbt(process, at)
+    return dbt_warehouse(roots[0]), dbt_warehouse(roots[1])
 
 
 def test_alert_rules_names_and_partial_baselines(alert_builds):

@@ -1,8 +1,10 @@
 """The whole pipeline: simulator → Dagster → dbt → GX gates → published DuckDB file.
 
 Three mornings are replayed (the platforms' clock moves a day each time and that day is
-ingested), then one run over the range builds, validates and publishes. Published KPIs are
-compared with numbers this test computes from the simulator's ground truth.
+ingested), then one run over the range builds, validates and publishes: the session's week,
+built by ``dagster dev``'s backfill (the fixture ``week``, tests/e2e/dagster_dev.py), which
+the UI tests look at first. Published KPIs are compared with numbers this test computes from
+the simulator's ground truth; later tests move the world on in-process.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dagster._core.instance.ref import InstanceRef
 from polars.testing import assert_frame_equal
 
 from devtools.simulator.exports import TABLES
-from devtools.simulator.harness import RunningSimulator, start_simulator
+from devtools.simulator.harness import RunningSimulator
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.privacy import hash_key, pseudonymise
 from ingestion.settings import REPO_ROOT
@@ -40,19 +42,25 @@ from orchestration.runs import (
     release_killed_run,
     run_pipeline,
 )
+from tests.e2e.dagster_dev import END, START, WARM_UP, Week
 
 pytestmark = pytest.mark.e2e
 NOTE_HEADERS = TABLES["xiaohongshu"][0][1]
 
-WARM_UP = date(2026, 11, 16)  # its snapshot lets Bilibili's first real day be a difference
-START, END = date(2026, 11, 17), date(2026, 11, 18)
+
+@dataclass(frozen=True)
+class Build:
+    """The week's first build: the backfill's one run."""
+
+    run_id: str
+    success: bool
 
 
 @dataclass
 class Pipeline:
     sim: RunningSimulator
     instance: dg.DagsterInstance
-    result: dg.ExecuteInProcessResult
+    result: Build
 
     @property
     def serving(self) -> Path:
@@ -67,24 +75,21 @@ class Pipeline:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("e2e") / "home"
-    sim = start_simulator(
-        home, today=WARM_UP + timedelta(days=1), scale="tiny", history_start=date(2026, 10, 1)
-    )
+def pipeline(week: Week):
+    week.ui.stop()  # its sensors would start runs for the files the next mornings drop
+    [run] = week.backfill.runs
+    sim = week.ui.sim
     saved = os.environ.copy()
     os.environ.update(sim.environ())
-    instance = dg.DagsterInstance.ephemeral()
+    # dbt's unit tests check SQL on fixed inputs, not data: the backfill's build ran them,
+    # this module's later builds (in-process and CLI) skip them
+    os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
     try:
-        for day in days_between(WARM_UP, END):
-            sim.set_today(day + timedelta(days=1))
-            run_pipeline(instance, day, asset_selection=ingestion_keys())
-        result = run_pipeline(instance, WARM_UP, END)
-        yield Pipeline(sim, instance, result)
+        with dg.DagsterInstance.ephemeral() as instance:
+            yield Pipeline(sim, instance, Build(run["runId"], week.backfill.succeeded))
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        sim.stop()
 
 
 def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
@@ -234,50 +239,6 @@ def queue_runs_behind(instance: dg.DagsterInstance, count: int) -> list[str]:
         ).run_id
         for _ in range(count)
     ]
-
-
-def test_rerunning_the_range_leaves_no_duplicates(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
-):
-    """Also: a passing run publishes although runs were queued behind it while it ran (the
-    instance's latest check records are then their PLANNED ones, not this run's results)."""
-    from orchestration import publish_assets
-    from orchestration.checks import GATING_CHECKS
-
-    queued: list[str] = []
-    judge = publish_assets.failed_gates
-
-    def queue_then_judge(instance, run_id, built, gating):
-        queued.extend(queue_runs_behind(instance, 2))  # between this run's checks and publish
-        return judge(instance, run_id, built, gating)
-
-    monkeypatch.setattr(publish_assets, "failed_gates", queue_then_judge)
-    before = pipeline.published("select * from kpi.kpi_account_daily order by all")
-    rerun = run_pipeline(pipeline.instance, WARM_UP, END)
-    monkeypatch.undo()
-    latest = pipeline.instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        GATING_CHECKS
-    )
-    for run_id in queued:  # they would have run next; here they leave the queue
-        pipeline.instance.delete_run(run_id)
-    assert len(queued) == 2
-    assert {r.run_id for r in latest.values()} <= set(queued)  # the trap was set
-    assert rerun.success
-    after = pipeline.published("select * from kpi.kpi_account_daily order by all")
-    assert after.equals(before)
-    con = duckdb.connect(str(pipeline.sim.paths.warehouse), read_only=True)
-    try:
-        dupes = con.execute("""
-            select count(*) - count(distinct (record ->> 'item_id', business_date))
-            from raw.douyin__video_daily""").fetchone()[0]
-        content_rows = con.execute("select count(*) from mart.fct_content_daily").fetchone()[0]
-        distinct = con.execute(
-            "select count(distinct (content_key, business_date)) from mart.fct_content_daily"
-        ).fetchone()[0]
-    finally:
-        con.close()
-    assert dupes == 0
-    assert content_rows == distinct
 
 
 CONTRACT_TABLES = [
@@ -435,7 +396,7 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
     mid-dbt-build, then the next one mid-publish (the new serving file half written). A
     last rerun, a CLI backfill of the whole range in one run, meets no lock, temp file or
     half-written landing file, and publishes a mart equal, table by table, to the one the
-    uninterrupted run published."""
+    uninterrupted run published: the range rerun duplicates nothing."""
     before = published_tables(pipeline)
     publication = pipeline.published("select run_id from meta.publication").item()
     serving_dir = pipeline.sim.paths.serving_dir
@@ -484,6 +445,21 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
         assert_frame_equal(after_rerun[table], frame, check_exact=False, rel_tol=1e-12)
     assert [p.name for p in serving_dir.iterdir() if p.name.startswith(".")] == []
     assert list(pipeline.sim.paths.landing.rglob(".*.part")) == []
+    # the rerun of the range left no duplicates: the KPIs exactly as before, each item-day
+    # once in raw and in the facts
+    assert after_rerun["kpi.kpi_account_daily"].equals(before["kpi.kpi_account_daily"])
+    dupes = warehouse(
+        pipeline,
+        """
+        select count(*) - count(distinct (record ->> 'item_id', business_date))
+        from raw.douyin__video_daily""",
+    ).item()
+    content_rows = warehouse(pipeline, "select count(*) from mart.fct_content_daily").item()
+    distinct = warehouse(
+        pipeline, "select count(distinct (content_key, business_date)) from mart.fct_content_daily"
+    ).item()
+    assert dupes == 0
+    assert content_rows == distinct
 
 
 # -- unified user id ---------------------------------------------------------------------------
@@ -560,7 +536,15 @@ def test_facts_carry_unified_ids_and_no_platform_user_ids(pipeline: Pipeline):
     assert not {"user_id", "buyer_id", "openid", "phone_hash"} & set(columns["column_name"])
 
 
-def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(pipeline: Pipeline):
+def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+):
+    """Also: the day's build publishes although runs were queued behind it while it ran
+    (the instance's latest check records are then their PLANNED ones, not this run's
+    results)."""
+    from orchestration import publish_assets
+    from orchestration.checks import GATING_CHECKS
+
     day = END + timedelta(days=1)
     before = warehouse(
         pipeline,
@@ -569,7 +553,26 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(pipeline: 
     )
     pipeline.sim.set_today(day + timedelta(days=1))
     assert run_pipeline(pipeline.instance, day, asset_selection=ingestion_keys()).success
-    assert run_pipeline(pipeline.instance, day, asset_selection=without_ingestion()).success
+
+    queued: list[str] = []
+    judge = publish_assets.failed_gates
+
+    def queue_then_judge(instance, run_id, built, gating):
+        queued.extend(queue_runs_behind(instance, 2))  # between this run's checks and publish
+        return judge(instance, run_id, built, gating)
+
+    monkeypatch.setattr(publish_assets, "failed_gates", queue_then_judge)
+    build = run_pipeline(pipeline.instance, day, asset_selection=without_ingestion())
+    monkeypatch.undo()
+    latest = pipeline.instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        GATING_CHECKS
+    )
+    for run_id in queued:  # they would have run next; here they leave the queue
+        pipeline.instance.delete_run(run_id)
+    assert len(queued) == 2
+    assert {r.run_id for r in latest.values()} <= set(queued)  # the trap was set
+    assert build.success
+    assert pipeline.published("select run_id from meta.publication").item() == build.run_id
     after = warehouse(
         pipeline, "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
     )

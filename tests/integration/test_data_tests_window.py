@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.helpers import run_dbt
+from tests.helpers import dbt_warehouse, start_dbt
 
 TESTS = "kpi_account_daily,test_name:not_null kpi_account_daily,test_name:unique_combination"
 RUN_DAY = date(2026, 11, 10)
@@ -26,7 +26,7 @@ LOOKAHEAD = 30  # kpi_account_daily's declared window
 def test_a_windowed_run_tests_every_day_its_lookahead_rebuilt(tmp_path: Path):
     last_rebuilt = RUN_DAY + timedelta(days=LOOKAHEAD)
     before, past = RUN_DAY - timedelta(days=1), last_rebuilt + timedelta(days=1)
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = dbt_warehouse(tmp_path)
     con = duckdb.connect(str(warehouse))
     con.execute("create schema kpi")
     con.execute(
@@ -47,11 +47,11 @@ def test_a_windowed_run_tests_every_day_its_lookahead_rebuilt(tmp_path: Path):
     con.close()
 
     window = {"start_date": str(RUN_DAY), "end_date": str(RUN_DAY)}
-    done = run_dbt(
-        ["test", "--quiet", "--select", TESTS, "--vars", json.dumps(window)], warehouse, tmp_path
-    )
-    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    # the planted rows fail the tests, so dbt exits non-zero: its results say how
+    start_dbt("test", tmp_path, "--quiet", "--select", TESTS, "--vars", json.dumps(window)).wait()
+    output = (tmp_path / "dbt" / "dbt.out").read_text()
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
     failures = {
         r["unique_id"].split(".")[2].split("_kpi_account_daily")[0]: r["failures"] for r in results
     }
-    assert failures == {"not_null": 1, "unique_combination": 1}, done.stdout[-3000:]
+    assert failures == {"not_null": 1, "unique_combination": 1}, output[-3000:]

@@ -13,19 +13,18 @@ clusters are the same.
 from __future__ import annotations
 
 import json
-import shutil
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from devtools.benchmark import keep_raw_only
 from devtools.simulator import scale
-from ingestion.settings import Paths
-from tests.helpers import run_dbt
+from devtools.simulator.model import SCALES
+from tests.helpers import dbt_warehouse, finish_dbt, start_dbt
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 SCHEMAS = ("mart", "kpi")
 
@@ -38,34 +37,62 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
         con.close()
 
 
-def dbt_build(warehouse: Path, work: Path, window: tuple[date, date] | None) -> None:
-    """Seeds and models (the data tests run in the e2e pipeline), as the daily job builds."""
-    args = ["build", "--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
+def dbt_build(root: Path, window: tuple[date, date] | None) -> subprocess.Popen:
+    """Seeds and models of ``dbt_warehouse(root)`` (the data tests run in the e2e pipeline),
+    as the daily job builds them; started (``finish_dbt`` waits)."""
+    args = ["--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
     if window:
         args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
-    done = run_dbt(args, warehouse, work)
-    assert done.returncode == 0, done.stdout[-3000:]
+    return start_dbt("build", root, *args)
+
+
+def reverse_raw(warehouse: Path) -> None:
+    """Every raw table's rows stored in reverse: a build must not depend on their order."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall():
+            con.execute(
+                f"create or replace table raw.{table} as "
+                f"select * from raw.{table} order by rowid desc"
+            )
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> tuple[Path, Path]:
-    """(day by day, all at once) warehouses over the same raw."""
+def warehouses(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(day by day, all at once, all at once again on the raw in reverse) over the same raw."""
     root = tmp_path_factory.mktemp("incremental")
-    daily, whole = root / "daily.duckdb", Paths(root / "whole").warehouse
-    whole.parent.mkdir()
+    by_day, at_once, once_more = root / "daily", root / "whole", root / "again"
+    daily, whole, again = dbt_warehouse(by_day), dbt_warehouse(at_once), dbt_warehouse(once_more)
     start, end = scale.history(SPEC)
     history_end = end - timedelta(days=2)
+    new_days = [history_end + timedelta(days=n) for n in (1, 2)]
+    # the same raw in all (the generator is a function of the day): the history, then
+    # each new day as the daily runs load them; the test checks the raws are equal
     generate(daily, start, history_end, start)
-    dbt_build(daily, root, None)
-    day = history_end
-    while day < end:
-        day += timedelta(days=1)
+    generate(whole, start, history_end, start)
+    for day in new_days:
+        generate(whole, day, day, start)
+    again.write_bytes(whole.read_bytes())
+    reverse_raw(again)
+    # the builds from nothing run beside the day-by-day builds
+    from_nothing = [dbt_build(at_once, None), dbt_build(once_more, None)]
+    finish_dbt(dbt_build(by_day, None), by_day)
+    for day in new_days:
         generate(daily, day, day, start)
-        dbt_build(daily, root, (day, day))
-    shutil.copyfile(daily, whole)
-    keep_raw_only(Paths(whole.parent))
-    dbt_build(whole, root, None)
-    return daily, whole
+        finish_dbt(dbt_build(by_day, (day, day)), by_day)
+    for process, folder in zip(from_nothing, (at_once, once_more), strict=True):
+        finish_dbt(process, folder)
+    return daily, whole, again
+
+
+@pytest.fixture(scope="module")
+def builds(warehouses) -> tuple[Path, Path]:
+    """(day by day, all at once) warehouses over the same raw."""
+    return warehouses[0], warehouses[1]
 
 
 def comparable(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str) -> str:
@@ -96,6 +123,15 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
             [list(SCHEMAS)],
         ).fetchall()
         assert len(tables) >= 29  # every contract table of the mart and kpi schemas
+        raw = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'whole' and table_schema = 'raw' order by 1"
+        ).fetchall()
+        assert len(raw) > 10
+        for (table,) in raw:  # both builds read the same raw
+            for a, b in (("daily", "whole"), ("whole", "daily")):
+                only = f"select * from {a}.raw.{table} except all select * from {b}.raw.{table}"
+                assert con.execute(f"select count(*) from ({only})").fetchall()[0][0] == 0, table
         differences = {}
         for schema, table in tables:
             a = comparable(con, "daily", schema, table)
@@ -122,32 +158,8 @@ def tables_of(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-@pytest.fixture(scope="module")
-def rebuilt(builds, tmp_path_factory) -> Path:
-    """The build from nothing done again on the same raw, its rows stored in reverse."""
-    _, whole = builds
-    root = tmp_path_factory.mktemp("rebuild")
-    again = Paths(root / "again").warehouse
-    again.parent.mkdir()
-    shutil.copyfile(whole, again)
-    keep_raw_only(Paths(again.parent))
-    con = duckdb.connect(str(again))
-    try:
-        for (table,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall():
-            con.execute(
-                f"create or replace table raw.{table} as "
-                f"select * from raw.{table} order by rowid desc"
-            )
-    finally:
-        con.close()
-    dbt_build(again, root, None)
-    return again
-
-
-def test_a_rebuild_of_the_same_days_publishes_identical_rows(builds, rebuilt):
-    _, whole = builds
+def test_a_rebuild_of_the_same_days_publishes_identical_rows(warehouses):
+    _, whole, rebuilt = warehouses
     con = duckdb.connect()
     try:
         con.execute(f"attach '{whole}' as whole (read_only)")

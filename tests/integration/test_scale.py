@@ -10,13 +10,14 @@ import duckdb
 import pytest
 
 from devtools.simulator import scale
-from devtools.simulator.world import PLATFORMS as SOCIAL
+from devtools.simulator.model import PLATFORMS as SOCIAL
+from devtools.simulator.model import SCALES
 from ingestion.accounts import read_accounts
 from ingestion.platforms import PLATFORMS, build_source
 from ingestion.runner import ingest_day
-from tests.helpers import run_dbt
+from tests.helpers import dbt_warehouse, finish_dbt, start_dbt
 
-SPEC = scale.SCALES["tiny"]
+SPEC = SCALES["tiny"]
 KEY = b"test-hash-key-0123456789"
 
 
@@ -163,10 +164,9 @@ def test_people_are_the_ground_truth(generated):
 
 def test_staging_models_read_the_generated_raw(generated, tmp_path):
     """dbt's staging views build on the generated warehouse and type every row."""
-    db = tmp_path / "warehouse.duckdb"
+    db = dbt_warehouse(tmp_path)
     db.write_bytes(generated.read_bytes())
-    done = run_dbt(["run", "--quiet", "--select", "staging"], db, tmp_path)
-    assert done.returncode == 0, done.stdout[-2000:]
+    finish_dbt(start_dbt("run", tmp_path, "--quiet", "--select", "staging"), tmp_path)
     con = duckdb.connect(str(db), read_only=True)
     start, end = scale.history(SPEC)
     for table, key in (

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from devtools.compare_published import compare
-from devtools.simulator import world
+from devtools.simulator import model
 from ingestion.accounts import parse_accounts, source_keys
 from ingestion.platforms import PLATFORMS, SOCIAL_PLATFORMS
 from ingestion.platforms.dbt_inputs import DBT_DIR, render
@@ -41,9 +41,9 @@ def test_export_layouts_give_the_metric_mapping():
 
 def test_python_reads_the_table():
     assert source_keys() == ("wecom", "shop", "crm", "live", "ads")
-    assert world.API_PLATFORMS == ("douyin", "kuaishou", "bilibili", "weibo", "wechat_oa")
-    assert world.EXPORT_PLATFORMS == ("wechat_channels", "xiaohongshu", "zhihu")
-    assert world.USER_ID_TYPE["wechat_oa"] == PLATFORMS["wechat_oa"].user_id_type
+    assert model.API_PLATFORMS == ("douyin", "kuaishou", "bilibili", "weibo", "wechat_oa")
+    assert model.EXPORT_PLATFORMS == ("wechat_channels", "xiaohongshu", "zhihu")
+    assert model.USER_ID_TYPE["wechat_oa"] == PLATFORMS["wechat_oa"].user_id_type
 
 
 def test_a_data_source_row_needs_no_role(tmp_path: Path):

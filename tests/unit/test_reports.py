@@ -3,7 +3,7 @@ number is set here; the robots get it in each one's documented form.
 
 Demo day Monday 2026-11-30, compared with Monday 2026-11-23: matrix views 12,000 vs
 10,000 (+20.0%), interactions 960 vs 1,000 (-4.0%), engagement 8% vs 10% (-20.0%), net new
-followers 150 vs 200 (-25.0%), orders 12 vs 0 (no ratio), GMV 3,456.78 vs 3,000 (+15.2%),
+followers 150 vs 200 (-25.0%), orders 12 vs 0 (no ratio), total GMV 3,456.78 vs 3,000 (+15.2%),
 ROI 2.5 vs unknown. Douyin moved +3,000 views (8,000 vs 5,000), Xiaohongshu -1,000.
 Two negative comments are due 10:00 and 12:30 Beijing time (02:00 and 04:30 UTC).
 """
@@ -42,9 +42,9 @@ DAY = date(2026, 11, 30)
 WEEK_BEFORE = date(2026, 11, 23)
 MATRIX = {
     DAY: dict(views=12_000, interactions=960, engagement_rate=0.08, net_new_followers=150,
-              orders=12, gmv_yuan=3456.78, roi=2.5),
+              orders=12, total_gmv_yuan=3456.78, roi=2.5),
     WEEK_BEFORE: dict(views=10_000, interactions=1_000, engagement_rate=0.10,
-                      net_new_followers=200, orders=0, gmv_yuan=3000.0, roi=None),
+                      net_new_followers=200, orders=0, total_gmv_yuan=3000.0, roi=None),
 }  # fmt: skip
 PLATFORM_VIEWS = {("douyin", DAY): 8_000, ("xiaohongshu", DAY): 4_000,
                   ("douyin", WEEK_BEFORE): 5_000, ("xiaohongshu", WEEK_BEFORE): 5_000}  # fmt: skip
@@ -155,7 +155,7 @@ def test_the_daily_report_shows_the_published_headlines_against_the_week_before(
         ["互动率", "8.00%", "10.00%", "-20.0%"],
         ["净增粉丝", "150", "200", "-25.0%"],
         ["订单数", "12", "0", "–"],
-        ["GMV (元)", "3,456.78", "3,000.00", "+15.2%"],
+        ["总GMV (元)", "3,456.78", "3,000.00", "+15.2%"],
         ["ROI", "2.50", "–", "–"],
     ]
     # matrix targets, missed first; the account's amber is counted in the chart only

@@ -41,12 +41,7 @@ days as (
     select business_date from final
 ),
 
-unattributed as (
-    select business_date, count(*) as orders, sum(amount_yuan) as gmv_yuan
-    from orders
-    where attribution = 'unattributed'
-    group by all
-),
+{{ matrix_revenue('final', 'day') }},
 
 platform_views as (
     select business_date, platform, sum(views) as views
@@ -213,18 +208,8 @@ new_customers as (
 
 matrix as (
     select
-        final.* exclude (roi, roi_label),
-        {{ roi('final.gmv_yuan', 'final.ad_spend_yuan') }} as attributed_roi,
-        {{ roi('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
-            as roi,
-        {{ roi_label('final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0)', 'final.ad_spend_yuan') }}
-            as roi_label,
-        coalesce(unattributed.orders, 0) as unattributed_orders,
-        coalesce(unattributed.gmv_yuan, 0) as unattributed_gmv_yuan,
-        final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0) as total_gmv_yuan,
-        final.ad_content_gmv_yuan
-            / nullif(final.gmv_yuan + coalesce(unattributed.gmv_yuan, 0), 0)
-            as monetisation_share,
+        final.*,
+        final.ad_content_gmv_yuan / nullif(final.total_gmv_yuan, 0) as monetisation_share,
         traffic.platforms_for_70pct_traffic,
         traffic.top3_traffic_share,
         coverage.data_coverage,
@@ -235,8 +220,7 @@ matrix as (
         repurchase.repeat_buyers_30d / nullif(repurchase.buyers_30d, 0) as repurchase_rate_30d,
         coalesce(new_customers.new_customers, 0) as new_customers,
         final.ad_spend_yuan / nullif(new_customers.new_customers, 0) as cac_yuan
-    from final
-    left join unattributed using (business_date)
+    from with_revenue as final
     left join traffic using (business_date)
     left join coverage using (business_date)
     left join private_domain using (business_date)

@@ -1,4 +1,7 @@
-{#- One row for the whole matrix per month: the daily review numbers rolled up (formulas in macros/kpi_rates.sql). -#}
-{{ kpi_rollup('matrix', 'month') }}
+{#- One row for the whole matrix per month: the daily review numbers rolled up (formulas in macros/kpi_rates.sql), with the
+    revenue no account has (macro matrix_revenue). -#}
+{{ kpi_rollup('matrix', 'month') }},
 
-select * from final
+{{ matrix_revenue('final', 'month') }}
+
+select * from with_revenue
