@@ -997,6 +997,8 @@ def _mutate(body: Any, f: Faults | None, q: dict[str, str], state: SimState) -> 
         items = data["list"]
     elif isinstance(data.get("result_list"), list):
         items = data["result_list"]
+    elif isinstance(data.get("result"), dict):  # Douyin's item base: one object (A.4)
+        items = [data["result"]]
     else:
         items = [data]
     if f.repeat_across_pages and isinstance(data.get("list"), list) and items:

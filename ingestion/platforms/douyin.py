@@ -366,14 +366,16 @@ class DouyinSource(ApiSource):
 
 
 def _video_day(bodies: dict[str, Any], context: dict[str, Any], day: date) -> list[dict[str, Any]]:
-    """The day's row of each series, as one record; none when no series has the day (a
-    video the platform does not report that day)."""
+    """The day's row of each series merged into one record (fields the platform adds are
+    kept); none when no series has the day (a video the platform does not report)."""
     record: dict[str, Any] = {**context, "date": day.isoformat()}
+    found = False
     for metric in SERIES:
         for row in (bodies.get(metric) or {"data": {}})["data"].get("result_list") or []:
             if row.get("date") == day.isoformat():
-                record[metric] = row.get(metric)
-    if not any(metric in record for metric in SERIES):
+                record |= row
+                found = True
+    if not found:
         return []
     record["base"] = bodies["base"]["data"].get("result")
     return [record]

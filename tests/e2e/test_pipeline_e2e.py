@@ -733,7 +733,7 @@ def quiet_video(day: date) -> str:
     return f"""record ->> 'item_id' = (
     select item_id from (
         select record ->> 'item_id' as item_id, record ->> 'open_id' as account_id,
-            try_cast(record ->> 'total_play' as bigint) as plays
+            try_cast(record ->> 'play' as bigint) as plays
         from raw.douyin__video_daily where business_date = '{day}'
     )
     where plays is not null
@@ -807,7 +807,7 @@ def corruptions_in_raw(day: date) -> list[Corruption]:
             patch_raw(
                 "douyin__video_daily",
                 day,
-                "json_object('total_like', try_cast(record ->> 'total_play' as bigint) + 100)",
+                "json_object('like', try_cast(record ->> 'play' as bigint) + 100)",
                 quiet_video(day),
             ),
         ),

@@ -26,18 +26,27 @@ def test_douyin_under_429_and_5xx_loads_exactly_the_truth(simulator, sim_env):
     result = ingest(simulator, sim_env, "douyin", DAY, "r1")
     assert result.retries > 0, "faults were on: the client must have retried"
 
-    truth = simulator.world.truth(DAY, DAY)["content_daily"].filter(
+    world = simulator.world.truth(DAY, DAY)
+    # Douyin reports item data only for videos published in the 30 days up to the day
+    recent = world["contents"].filter(
+        (pl.col("platform") == "douyin") & (pl.col("publish_date") > DAY - timedelta(days=30))
+    )
+    truth = world["content_daily"].filter(
         (pl.col("platform") == "douyin") & (pl.col("business_date") == DAY)
     )
+    truth = truth.filter(pl.col("content_id").is_in(recent["content_id"].implode()))
+    assert 0 < truth.height < world["contents"].filter(pl.col("platform") == "douyin").height
     loaded = raw(simulator, "douyin__video_daily").with_columns(
         pl.col("record").str.json_path_match("$.item_id").alias("content_id"),
-        pl.col("record").str.json_path_match("$.total_play").cast(pl.Int64).alias("views"),
+        pl.col("record").str.json_path_match("$.play").cast(pl.Int64).alias("views"),
+        pl.col("record").str.json_path_match("$.share").cast(pl.Int64).alias("shares_loaded"),
     )
     assert loaded.height == truth.height  # nothing lost, nothing twice
     assert loaded["content_id"].n_unique() == loaded.height
     joined = truth.join(loaded, on="content_id", how="left")
     assert joined["views_right"].null_count() == 0
     assert (joined["views"] == joined["views_right"]).all()
+    assert (joined["shares"] == joined["shares_loaded"]).all()
 
 
 def test_rerunning_a_day_replaces_it(simulator, sim_env):
