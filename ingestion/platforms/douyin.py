@@ -34,7 +34,7 @@ DEFAULT_BASE_URL = "https://open.douyin.com"
 FANS = "/data/external/user/fans/"
 VIDEO_LIST = "/api/douyin/v1/video/video_list/"
 ITEM_BASE = "/data/external/item/base/"
-AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
+AUTH_CODES = {2190002, 2190008, 2190015}  # token invalid / expired / not the open_id's (A.0)
 # … and the codes that say "refresh" (research notes A.0 "Token-expiry codes"): 28001003
 # access_token无效, 28001008 access_token过期 (状态码排查工具, .../dop/develop/openapi/status-code),
 # 10008 access_token无效或过期 (old refresh-access-token page)

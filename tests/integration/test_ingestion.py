@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import duckdb
 import polars as pl
@@ -68,3 +68,22 @@ def test_bilibili_past_day_replays_from_landing_or_is_skipped(simulator, sim_env
     never = ingest(simulator, sim_env, "bilibili", DAY - timedelta(days=1), "r3")
     assert never.skipped and "replayed from landing" in never.skipped
     assert never.rows == {}
+
+
+def test_douyin_item_data_before_ten_is_not_ready_and_arrives_later(simulator, sim_env):
+    """Item data refresh ~10:00 the next day (docs/sources/douyin_shop_kuaishou.md A.4): a
+    run before then loads the rest of the day and leaves video_daily to a later run; a
+    not-ready answer never clears a day already loaded."""
+    morning = DAY + timedelta(days=1)
+    simulator.set_today(morning, at=time(9, 0))
+    early = ingest(simulator, sim_env, "douyin", DAY, "r1")
+    assert "video_daily" not in early.rows and early.rows["fans_daily"] > 0
+    assert any("not ready" in reason for reason in early.skipped_items)
+    simulator.set_today(morning, at=time(10, 30))
+    later = ingest(simulator, sim_env, "douyin", DAY, "r2")
+    loaded = raw(simulator, "douyin__video_daily")
+    assert later.rows["video_daily"] == loaded.height > 0
+    simulator.set_today(morning, at=time(9, 0))
+    again = ingest(simulator, sim_env, "douyin", DAY, "r3")
+    assert "video_daily" not in again.rows
+    assert raw(simulator, "douyin__video_daily").equals(loaded)
