@@ -53,6 +53,9 @@ class Faults:
     latency_seconds: float = 0.0  # every response waits this long, as over a real network
     # WeChat OA: share of articles whose comment/list answers 88000 (no comment privilege)
     no_comment_privilege_rate: float = 0.0
+    # Douyin: path → a documented error code every call of it answers (2190001 quota used
+    # up, 2190003 scope not authorised, 2190004 capability missing, 2111002 comments failed)
+    douyin_codes: dict[str, int] = field(default_factory=dict)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -118,6 +121,14 @@ ITEM_SERIES = {
     "/data/external/item/share/": ("share", "shares"),
 }
 TOTALS = ("views", "likes", "comments", "shares", "watch_seconds")
+# The documented texts of the codes a fault can answer (A.0 codes tables, A.6)
+DOUYIN_CODES = {
+    2190001: "quota已用完",
+    28003017: "quota已用完",
+    2190003: "用户未授权该API",
+    2190004: "应用未获得该能力",
+    2111002: "获取评论失败",
+}
 ITEM_READY_AT = time(10, 0)
 ITEM_HORIZON_DAYS = 30
 ONE_DAY = timedelta(days=1)
@@ -328,6 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _douyin_error(2100005, "参数不合法: open_id")
         if not state.tokens.accepts("douyin", account.account_id, self.headers.get("access-token")):
             raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
+        code = getattr(state.faults.get("douyin"), "douyin_codes", {}).get(path)
+        if code is not None:
+            raise _douyin_error(code, DOUYIN_CODES.get(code, ""))
         if path == "/data/external/user/fans/":
             days = self._window(q)
             return _douyin_ok(

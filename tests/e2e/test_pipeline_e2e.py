@@ -91,8 +91,12 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
     """Per account and day, from the ground truth, without the warehouse's SQL."""
     truth = sim.world.truth(WARM_UP, END)
     daily = truth["content_daily"].join(
-        truth["contents"].select("content_id", "form"), on="content_id"
+        truth["contents"].select("content_id", "form", "publish_date"), on="content_id"
     )
+    # Douyin reports a video's day only within 30 days of its publication
+    # (docs/sources/douyin_shop_kuaishou.md A.4)
+    age = (pl.col("business_date") - pl.col("publish_date")).dt.total_days()
+    daily = daily.filter((pl.col("platform") != "douyin") | (age < 30))
     reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu", "zhihu", "wechat_oa"])
     reports_likes = pl.col("platform") != "wechat_oa"
     reports_shares = pl.col("platform") != "kuaishou"

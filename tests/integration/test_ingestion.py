@@ -6,8 +6,10 @@ from datetime import time, timedelta
 
 import duckdb
 import polars as pl
+import pytest
 
 from devtools.simulator.harness import RunningSimulator
+from ingestion.errors import QuotaExhaustedError
 from ingestion.landing import latest_file
 from tests.helpers import DAY, ingest
 
@@ -87,3 +89,19 @@ def test_douyin_item_data_before_ten_is_not_ready_and_arrives_later(simulator, s
     again = ingest(simulator, sim_env, "douyin", DAY, "r3")
     assert "video_daily" not in again.rows
     assert raw(simulator, "douyin__video_daily").equals(loaded)
+
+
+def test_douyin_quota_stops_the_run_and_a_missing_capability_skips_its_entity(simulator, sim_env):
+    first = ingest(simulator, sim_env, "douyin", DAY, "r1")
+    loaded = raw(simulator, "douyin__video_daily")
+    assert first.rows["video_daily"] == loaded.height > 0
+    simulator.set_faults({"douyin": {"douyin_codes": {"/data/external/item/share/": 2190001}}})
+    with pytest.raises(QuotaExhaustedError, match="douyin account .*quota exhausted"):
+        ingest(simulator, sim_env, "douyin", DAY, "r2")
+    assert raw(simulator, "douyin__video_daily").equals(loaded)  # nothing already loaded lost
+    simulator.set_faults({"douyin": {"douyin_codes": {"/item/comment/list/": 2190004}}})
+    third = ingest(simulator, sim_env, "douyin", DAY, "r3")
+    assert third.rows["video_daily"] == loaded.height and third.rows["comments"] == 0
+    accounts = [a for a in simulator.world.accounts if a.platform == "douyin"]
+    assert len(third.skipped_items) == len(accounts) > 0  # one per account, not per video
+    assert all("the app lacks this capability (2190004)" in r for r in third.skipped_items)
