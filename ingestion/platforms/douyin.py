@@ -162,13 +162,13 @@ class DouyinClient(ApiClient):
             )
             if key in place
         ]
-        if not isinstance(data, dict) or not found:
-            raise BadResponseError(f"{request}: no data / error_code in body")
         for where, key, code in found:
             if code != 0:
                 place = data if where == "data" else extra
                 text = place.get("sub_description" if key == "sub_error_code" else "description")
                 self.raise_for_code(code, f"{request}: {where}.{key} {code}: {text or ''}")
+        if not isinstance(data, dict) or not found:
+            raise BadResponseError(f"{request}: no data.error_code or extra.error_code in body")
 
 
 class DouyinSource(ApiSource):

@@ -210,3 +210,10 @@ def test_an_offline_api_skips_the_video_list_with_its_reason():
     with pytest.raises(PlatformError):  # any other code is the platform's error
         bad = {"/data/external/user/fans/": doc("douyin/data_error_rate_limited.json")}
         list(source_for(bad).fetch(DAY, [ACCOUNT]))
+
+
+def test_a_code_in_extra_counts_even_without_data():
+    quota = doc("douyin/data_error_quota_exhausted.json")
+    del quota["data"]
+    with pytest.raises(QuotaExhaustedError, match="extra.error_code 2190001"):
+        list(source_for({"/data/external/user/fans/": quota}).fetch(DAY, [ACCOUNT]))
