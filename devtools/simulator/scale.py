@@ -473,9 +473,17 @@ class _Generator:
                     f"sum({k}) over lifetime as {k}_total"
                     for k in ("views", "likes", "comments", "shares", "saves", "coins", "danmaku")
                 )
+            },
+                {
+                " , ".join(
+                    f"sum({k}) over last30 as {k}_30d"
+                    for k in ("views", "likes", "comments", "shares", "watch_seconds")
+                )
             }
             from metrics
-            window lifetime as (partition by content_id order by day rows unbounded preceding)
+            window lifetime as (partition by content_id order by day rows unbounded preceding),
+                -- Douyin's item base: the 30 days up to the day (douyin_shop_kuaishou.md A.4)
+                last30 as (partition by content_id order by day rows 29 preceding)
             """
         )
         self.content_tables()
@@ -510,13 +518,6 @@ class _Generator:
                     'play_count', c.views_total, 'digg_count', c.likes_total,
                     'comment_count', c.comments_total, 'share_count', c.shares_total,
                     'forward_count', 0, 'download_count', 0))""",
-            ("douyin", "video_daily"): f"""json_object('open_id', c.account_id,
-                'item_id', c.content_id, 'date', {date_text},
-                'total_play', case when {s.u("str", "c.content_id", "c.day")} < {m.STRING_PLAY_RATE}
-                    then to_json(cast(c.views as varchar)) else to_json(c.views) end,
-                'total_like', c.likes, 'total_comment', c.comments, 'total_share', c.shares,
-                'avg_play_duration', case when c.views > 0
-                    then to_json(round(c.watch_seconds / c.views, 2)) else to_json(0) end)""",
             ("kuaishou", "photos"): """json_object('account_id', c.account_id,
                 'photo_id', c.content_id, 'caption', c.title, 'cover', '', 'play_url', '',
                 'create_time', c.published_epoch * 1000, 'view_count', c.views_total,
@@ -558,6 +559,21 @@ class _Generator:
         }
         for (platform, entity), record in tables.items():
             self.insert(platform, entity, f"select c.day, {record} {src} '{platform}'")
+        # Douyin reports item data only for videos of the last 30 days (A.4): the four dated
+        # series' values of the day and the base's 30-day snapshot, as the client lands them
+        # (ingestion/platforms/douyin.py; douyin_shop_kuaishou.md A.4, A.5)
+        douyin_daily = f"""json_object('open_id', c.account_id,
+                'item_id', c.content_id, 'date', {date_text},
+                'play', case when {s.u("str", "c.content_id", "c.day")} < {m.STRING_PLAY_RATE}
+                    then to_json(cast(c.views as varchar)) else to_json(c.views) end,
+                'like', c.likes, 'comment', c.comments, 'share', c.shares,
+                'base', json_object('total_play', c.views_30d, 'total_like', c.likes_30d,
+                    'total_comment', c.comments_30d, 'total_share', c.shares_30d,
+                    'avg_play_duration', case when c.views_30d > 0
+                        then round(c.watch_seconds_30d / c.views_30d, 2) else 0 end))"""
+        self.insert(
+            "douyin", "video_daily", f"select c.day, {douyin_daily} {src} 'douyin' and c.age < 30"
+        )
         # Weibo statuses carry the account's user object of the day
         self.insert(
             "weibo",

@@ -53,12 +53,15 @@ class Faults:
     latency_seconds: float = 0.0  # every response waits this long, as over a real network
     # WeChat OA: share of articles whose comment/list answers 88000 (no comment privilege)
     no_comment_privilege_rate: float = 0.0
+    # Douyin: path → a documented error code every call of it answers (2190001 quota used
+    # up, 2190003 scope not authorised, 2190004 capability missing, 2111002 comments failed)
+    douyin_codes: dict[str, int] = field(default_factory=dict)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
 # fields a platform may leave out.
 COUNT_FIELDS = {
-    "total_play",
+    "play",
     "total_like",
     "play_count",
     "view",
@@ -109,6 +112,28 @@ class SimState:
         return self.world._u("fault", n)
 
 
+# Douyin item data (docs/sources/douyin_shop_kuaishou.md A.4, A.5): the series paths and
+# the world's metric each serves; ready ~10:00 the next day; videos of the last 30 days.
+ITEM_SERIES = {
+    "/data/external/item/play/": ("play", "views"),
+    "/data/external/item/like/": ("like", "likes"),
+    "/data/external/item/comment/": ("comment", "comments"),
+    "/data/external/item/share/": ("share", "shares"),
+}
+TOTALS = ("views", "likes", "comments", "shares", "watch_seconds")
+# The documented texts of the codes a fault can answer (A.0 codes tables, A.6)
+DOUYIN_CODES = {
+    2190001: "quota已用完",
+    28003017: "quota已用完",
+    2190003: "用户未授权该API",
+    2190004: "应用未获得该能力",
+    2111002: "获取评论失败",
+}
+ITEM_READY_AT = time(10, 0)
+ITEM_HORIZON_DAYS = 30
+ONE_DAY = timedelta(days=1)
+
+
 class _Reply(Exception):
     def __init__(
         self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
@@ -118,12 +143,18 @@ class _Reply(Exception):
 
 
 def _douyin_ok(data: dict[str, Any], state: SimState) -> dict[str, Any]:
+    # docs/sources/douyin_shop_kuaishou.md A.0: codes in data and in extra, all 0 on success
+    # (fixtures/douyin/item_play.json, item_comment_list.json, video_list.json)
     data = {"error_code": 0, "description": "", **data}
     return {
         "data": data,
         "extra": {
+            "description": "",
+            "error_code": 0,
             "logid": state.now().strftime("%Y%m%d%H%M%S") + "0102250801402",
             "now": int(state.now().timestamp() * 1000),
+            "sub_description": "",
+            "sub_error_code": 0,
         },
     }
 
@@ -137,11 +168,17 @@ def _douyin_item(world: World, account: SimAccount, day: date, item_id: str | No
 
 
 def _douyin_error(code: int, description: str) -> _Reply:
+    # A.0 error samples (fixtures/douyin/data_error_*.json): the code in data and extra
     return _Reply(
         200,
         {
             "data": {"error_code": code, "description": description},
-            "extra": {"error_code": code, "description": description},
+            "extra": {
+                "error_code": code,
+                "description": description,
+                "sub_error_code": 0,
+                "sub_description": "",
+            },
         },
     )
 
@@ -302,6 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _douyin_error(2100005, "参数不合法: open_id")
         if not state.tokens.accepts("douyin", account.account_id, self.headers.get("access-token")):
             raise _douyin_error(2190008, "access_token过期,请刷新或重新授权")
+        code = getattr(state.faults.get("douyin"), "douyin_codes", {}).get(path)
+        if code is not None:
+            raise _douyin_error(code, DOUYIN_CODES.get(code, ""))
         if path == "/data/external/user/fans/":
             days = self._window(q)
             return _douyin_ok(
@@ -359,33 +399,51 @@ class _Handler(BaseHTTPRequestHandler):
                 state,
             )
         if path == "/data/external/item/base/":
+            # A.4: open_id and item_id only; one undated 30-day total in data.result
+            content = _douyin_item(world, account, state.yesterday, q.get("item_id"))
+            window = self._item_window(content, ITEM_HORIZON_DAYS)
+            total = {k: sum(world.content_day(content, d)[k] for d in window) for k in TOTALS}
+            views = total["views"]
+            result = {
+                "total_play": views,
+                "total_like": total["likes"],
+                "total_comment": total["comments"],
+                "total_share": total["shares"],
+                "avg_play_duration": round(total["watch_seconds"] / views, 2) if views else 0,
+            }
+            return _douyin_ok({"result": result}, state)
+        metric = ITEM_SERIES.get(path)
+        if metric is not None:
+            # A.5: result_list[{date, <metric>}] for the last date_type days
             content = _douyin_item(world, account, state.yesterday, q.get("item_id"))
             rows = []
-            for d in self._window(q):
-                m = world.content_day(content, d)
+            for d in self._item_window(content, self._date_type(q)):
+                value = world.content_day(content, d)[metric[1]]
                 # The real API sends some counts as strings: so do we, deterministically.
                 as_str = world._u("str", content.content_id, d) < STRING_PLAY_RATE
-                rows.append(
-                    {
-                        "date": d.isoformat(),
-                        "total_play": str(m["views"]) if as_str else m["views"],
-                        "total_like": m["likes"],
-                        "total_comment": m["comments"],
-                        "total_share": m["shares"],
-                        "avg_play_duration": round(m["watch_seconds"] / m["views"], 2)
-                        if m["views"]
-                        else 0,
-                    }
-                )
+                rows.append({"date": d.isoformat(), metric[0]: str(value) if as_str else value})
             return _douyin_ok({"result_list": rows}, state)
         raise _Reply(404, {"message": f"no route {path}"})
 
-    def _window(self, q: dict[str, str]) -> list[date]:
-        date_type = int(q.get("date_type") or 7)
-        if date_type not in (7, 15, 30):
+    def _date_type(self, q: dict[str, str]) -> int:
+        date_type = int(q.get("date_type") or 0)
+        if date_type not in (7, 15, 30):  # A.2 / A.5: required, 7, 15 or 30
             raise _douyin_error(2100005, "参数不合法: date_type")
+        return date_type
+
+    def _window(self, q: dict[str, str]) -> list[date]:
         y = self.server.state.yesterday
-        return [y - timedelta(days=i) for i in range(date_type - 1, -1, -1)]
+        return [y - timedelta(days=i) for i in range(self._date_type(q) - 1, -1, -1)]
+
+    def _item_window(self, content: SimContent, length: int) -> list[date]:
+        """The days item data cover: ``length`` days up to the newest finished one (A.4:
+        refreshed ~10:00 the next day), none for a video older than 30 days (A.4: data
+        exist only for videos created within 30 days)."""
+        state = self.server.state
+        newest = state.yesterday if state.clock >= ITEM_READY_AT else state.yesterday - ONE_DAY
+        if content.publish_date <= state.yesterday - timedelta(days=ITEM_HORIZON_DAYS):
+            return []
+        return [newest - timedelta(days=i) for i in range(length - 1, -1, -1)]
 
     def _douyin_video(self, c: Any, state: SimState) -> dict[str, Any]:
         total = state.world.content_cumulative(c, state.yesterday)
@@ -953,6 +1011,8 @@ def _mutate(body: Any, f: Faults | None, q: dict[str, str], state: SimState) -> 
         items = data["list"]
     elif isinstance(data.get("result_list"), list):
         items = data["result_list"]
+    elif isinstance(data.get("result"), dict):  # Douyin's item base: one object (A.4)
+        items = [data["result"]]
     else:
         items = [data]
     if f.repeat_across_pages and isinstance(data.get("list"), list) and items:

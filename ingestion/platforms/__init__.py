@@ -198,12 +198,13 @@ PLATFORMS: dict[str, PlatformInfo] = {
             metrics=_metrics(
                 "video_daily",
                 DAILY,
-                views="total_play",
-                likes="total_like",
-                comments="total_comment",
-                shares="total_share",
+                views="play",
+                likes="like",
+                comments="comment",
+                shares="share",
             )
-            + _metrics("video_daily", "seconds", avg_watch_seconds="avg_play_duration")
+            # the base endpoint's 30-day average as of the fetch (douyin_shop_kuaishou.md A.4)
+            + _metrics("video_daily", "seconds", avg_watch_seconds="base.avg_play_duration")
             + _metrics("fans_daily", "end of day", followers_total="total_fans")
             + _metrics("fans_daily", DAILY, new_followers="new_fans"),
             feeds=Feeds(

@@ -1,23 +1,29 @@
-"""Douyin open platform (open.douyin.com): fans, video list and per-video daily data.
+"""Douyin open platform (open.douyin.com): fans, video list, per-video daily series, comments.
 
-Envelope: ``{"data": {"error_code": 0, "description": "", ...}, "extra": {"logid", "now"}}``;
-auth by the ``access-token`` header plus the account's ``open_id``; the video list pages by
-``cursor`` + ``has_more``; the data endpoints return a ``result_list`` of dated rows for the
-last ``date_type`` (7/15/30) days, so any of the last 30 days can be fetched again;
-older days only replay from landing.
+Shapes from docs/sources/douyin_shop_kuaishou.md (cited below by section, e.g. A.5):
+envelope ``{"data": {"error_code", "description", ...}, "extra": {"error_code",
+"sub_error_code", "description", "sub_description", "logid", "now"}}``; auth by the
+``access-token`` header plus the account's ``open_id`` (A.0). A day's per-video numbers come
+from the dated series ``/data/external/item/{play,like,comment,share}/`` (A.5); the undated
+30-day ``/data/external/item/base/`` (A.4) rides along as a snapshot (the only source of the
+average play duration). Item data exist only for videos of the last 30 days and are ready
+around 10:00 the next day (A.4 readiness); older days only replay from landing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
 from ingestion.credentials import OAuth
 from ingestion.errors import (
     BadResponseError,
+    DayNotReadyError,
     DayUnavailableError,
+    PlatformError,
+    QuotaExhaustedError,
 )
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource
@@ -28,7 +34,7 @@ DEFAULT_BASE_URL = "https://open.douyin.com"
 FANS = "/data/external/user/fans/"
 VIDEO_LIST = "/api/douyin/v1/video/video_list/"
 ITEM_BASE = "/data/external/item/base/"
-AUTH_CODES = {2190002, 2190004, 2190008, 2190015}  # token invalid / expired / revoked
+AUTH_CODES = {2190002, 2190008, 2190015}  # token invalid / expired / not the open_id's (A.0)
 # … and the codes that say "refresh" (research notes A.0 "Token-expiry codes"): 28001003
 # access_token无效, 28001008 access_token过期 (状态码排查工具, .../dop/develop/openapi/status-code),
 # 10008 access_token无效或过期 (old refresh-access-token page)
@@ -64,11 +70,33 @@ AUTH = OAuth(
     refresh_lifetime="refresh_expires_in",
     renew_refresh_path=RENEW_REFRESH,
 )
-BUSY_CODES = {2100004, 2190001}  # system busy: retry
-DATE_TYPE = 30  # the longest window: one request serves any of the last 30 days
+# Codes by what to do (A.0 common status codes [DY-STATUS], old codes [XF-DY]; A.7):
+BUSY_CODES = {2100004, 28001005, 28001006}  # 系统繁忙 / 网络调用错误: retry
+THROTTLE_CODES = {28003018, 28001052}  # 请求频率过高 / 异常风险: back off and retry
+QUOTA_CODES = {2190001, 28003017}  # quota 已用完: stop the platform's run, resume next run
+# The account lacks a scope, or the app a capability: that entity of that account is
+# skipped with the reason recorded (a person must grant it), the rest of the day loads.
+SCOPE_CODES = {
+    2190003: "the user has not authorised this API's scope",
+    28001012: "the user has not authorised this API's scope",
+    2190004: "the app lacks this capability",
+    28001018: "the app lacks this capability",
+    28001019: "the capability is banned or offline",
+    28001056: "this API is offline",
+}
+# Comment errors of one video (2111001-2111007, e.g. 2111002 获取评论失败 [XF-DY], A.6):
+# that video's comments are skipped with the reason recorded.
+ITEM_CODES = set(range(2111001, 2111008))
+FANS_DATE_TYPE = 30  # A.2: 7/15/30; the longest window serves any of the last 30 days
+# A.5: date_type 7/15 everywhere, 30 on the current page only: the smallest that reaches
+# the business date is asked for.
+ITEM_DATE_TYPES = (7, 15, 30)
+SERIES = ("play", "like", "comment", "share")  # A.5: result_list[{date, <metric>}]
+ITEM_SERIES = "/data/external/item/{}/"
+ITEM_HORIZON_DAYS = 30  # A.4: item data exist only for videos created within 30 days
 PAGE_SIZE = 10  # the video list's documented default page size
 COMMENT_LIST = "/item/comment/list/"
-COMMENT_PAGE = 50
+COMMENT_PAGE = 20  # A.6: no stated limit for this path; the sibling reply list says <= 20
 SCHEMAS = {
     "fans_daily": RecordSchema(
         required=("open_id", "date"), counts=("new_fans", "total_fans"), dates=("date",)
@@ -80,10 +108,12 @@ SCHEMAS = {
             f"statistics.{k}" for k in ("play_count", "digg_count", "comment_count", "share_count")
         ),
     ),
+    # One record per video per day: the four series' values of the day, and the base's
+    # 30-day snapshot as fetched (A.4) under ``base``.
     "video_daily": RecordSchema(
         required=("open_id", "item_id", "date"),
-        counts=("total_play", "total_like", "total_comment", "total_share"),
-        rates=("avg_play_duration",),
+        counts=SERIES,
+        rates=("base.avg_play_duration",),
         dates=("date",),
     ),
     "comments": RecordSchema(
@@ -101,20 +131,44 @@ def _shanghai_day(unix_seconds: Any) -> date | None:
         return None
 
 
+def _code(value: Any) -> int | None:
+    """A code as int: samples send ints or numeric strings alike (A.0 "Numeric types")."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class DouyinClient(ApiClient):
     platform = "douyin"
     busy_codes = frozenset(BUSY_CODES)
+    throttle_codes = frozenset(THROTTLE_CODES)
+    quota_codes = frozenset(QUOTA_CODES)
     auth_codes = frozenset(AUTH_CODES)
 
     def check_body(self, body: Any, request: str) -> None:
+        """Success is data.error_code == 0 and extra.error_code / sub_error_code == 0 where
+        present (A.0 "Success test", SKIT ``DouyinOpenResponse.IsSuccessful``); the comment
+        list may carry its codes in ``extra`` only (A.6)."""
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or "error_code" not in data:
-            raise BadResponseError(f"{request}: no data.error_code in body")
-        code = data["error_code"]
-        if code == 0:
-            return
-        message = f"{request}: error_code {code}: {data.get('description', '')}"
-        self.raise_for_code(code, message)
+        extra = body.get("extra") if isinstance(body, dict) else None
+        extra = extra if isinstance(extra, dict) else {}
+        found = [
+            (where, key, _code(place[key]))
+            for where, place, key in (
+                ("data", data if isinstance(data, dict) else {}, "error_code"),
+                ("extra", extra, "error_code"),
+                ("extra", extra, "sub_error_code"),
+            )
+            if key in place
+        ]
+        for where, key, code in found:
+            if code != 0:
+                place = data if where == "data" else extra
+                text = place.get("sub_description" if key == "sub_error_code" else "description")
+                self.raise_for_code(code, f"{request}: {where}.{key} {code}: {text or ''}")
+        if not isinstance(data, dict) or not found:
+            raise BadResponseError(f"{request}: no data.error_code or extra.error_code in body")
 
 
 class DouyinSource(ApiSource):
@@ -124,45 +178,147 @@ class DouyinSource(ApiSource):
     snapshot_only = False
     auth = AUTH
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.skipped_entities: set[str] = set()  # entities the last fetch could not take
+        self.skip_reasons: list[str] = []  # why, and which accounts or videos were skipped
+
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
+        self.skipped_entities, self.skip_reasons = set(), []
         for account in accounts:
-            headers = {"access-token": self.token(account)}
-            params = {"open_id": account.account_id, "date_type": DATE_TYPE}
-            fans = self._get("fans_daily", FANS, params, headers)
+            try:
+                yield from self._account(day, account)
+            except QuotaExhaustedError as exc:
+                raise QuotaExhaustedError(
+                    f"douyin account {account.account_id}: quota exhausted ({exc.code}); "
+                    "stopping douyin for this run, the next run resumes; raw keeps what it "
+                    f"has. {exc}",
+                    code=exc.code,
+                ) from exc
+
+    def _account(self, day: date, account: Account) -> Iterator[Page]:
+        headers = {"access-token": self.token(account)}
+        open_id = account.account_id
+        fans = self._entity(
+            account, "fans_daily", FANS, {"open_id": open_id, "date_type": FANS_DATE_TYPE}, headers
+        )
+        if fans is not None:
             served = [row.get("date") for row in fans.body["data"].get("result_list") or []]
+            if served and day.isoformat() > max(served):
+                raise DayNotReadyError(
+                    f"douyin account {open_id}: fans served up to {max(served)}; {day} is not "
+                    "ready yet (a later run fetches it)"
+                )
             if day.isoformat() not in served:
                 raise DayUnavailableError(
                     f"douyin serves {min(served, default='no day')}..{max(served, default='')} "
                     f"now; {day} can only be replayed from landing files"
                 )
             yield fans
-            item_ids: list[str] = []
-            cursor = 0
-            while True:
-                page = self._get(
-                    "videos",
-                    VIDEO_LIST,
-                    {"open_id": account.account_id, "cursor": cursor, "count": PAGE_SIZE},
-                    headers,
-                )
-                data = page.body["data"]
-                item_ids += [v["item_id"] for v in data.get("list") or []]
+        videos: dict[str, date | None] = {}  # item_id → its publication day
+        try:
+            for page in self._video_pages(open_id, headers):
+                videos |= {
+                    v["item_id"]: _shanghai_day(v.get("create_time"))
+                    for v in page.body["data"].get("list") or []
+                }
                 yield page
-                if not data.get("has_more"):
-                    break
-                cursor = data["cursor"]
-            # Unique ids only: a video repeated across pages is fetched once.
-            yield from self.client.map_concurrently(
-                lambda item_id, h=headers, a=account: self._get(
-                    "video_daily",
-                    ITEM_BASE,
-                    {"open_id": a.account_id, "item_id": item_id, "date_type": DATE_TYPE},
-                    h,
-                ),
-                dict.fromkeys(item_ids),
+        except PlatformError as exc:
+            if not self._skip_scope(account, "videos", exc):
+                raise
+            return
+        # A.4: only videos created within the 30 days up to the day have item data.
+        horizon = day - timedelta(days=ITEM_HORIZON_DAYS)
+        recent = [i for i, made in videos.items() if made is not None and horizon < made <= day]
+        try:
+            dailies = list(
+                self.client.map_concurrently(
+                    lambda item_id: self._item_day(open_id, item_id, day, headers), recent
+                )
             )
-            for item_id in dict.fromkeys(item_ids):
-                yield from self._comments(account.account_id, item_id, day, headers)
+        except PlatformError as exc:
+            if not self._skip_scope(account, "video_daily", exc):
+                raise
+        else:
+            not_ready = [p for p in dailies if p is None]
+            if not_ready:
+                self.skipped_entities.add("video_daily")
+                self.skip_reasons.append(
+                    f"douyin account {open_id}: item data of {day} not ready for "
+                    f"{len(not_ready)} of {len(recent)} videos (ready ~10:00 the next day); "
+                    "raw keeps what it has, a later run fetches the day"
+                )
+            else:
+                yield from dailies
+        for item_id in videos:  # a comment of the day may be on an older video
+            try:
+                yield from list(self._comments(open_id, item_id, day, headers))
+            except PlatformError as exc:
+                if exc.code in ITEM_CODES:
+                    self.skip_reasons.append(
+                        f"douyin account {open_id}: comments of video {item_id} skipped: {exc}"
+                    )
+                elif not self._skip_scope(account, "comments", exc):
+                    raise
+                else:
+                    break
+
+    def _entity(
+        self, account: Account, entity: str, path: str, params: dict[str, Any], headers: dict
+    ) -> Page | None:
+        try:
+            return self._get(entity, path, params, headers)
+        except PlatformError as exc:
+            if not self._skip_scope(account, entity, exc):
+                raise
+            return None
+
+    def _skip_scope(self, account: Account, entity: str, exc: PlatformError) -> bool:
+        """Record a missing scope or capability (a person must grant it); False for any
+        other error."""
+        reason = SCOPE_CODES.get(_code(exc.code) or 0)
+        if reason is None:
+            return False
+        self.skip_reasons.append(
+            f"douyin account {account.account_id}: {entity} skipped: {reason} "
+            f"({exc.code}); grant it in the Douyin open platform console. {exc}"
+        )
+        return True
+
+    def _video_pages(self, open_id: str, headers: dict[str, str]) -> Iterator[Page]:
+        cursor = 0
+        while True:
+            params = {"open_id": open_id, "cursor": cursor, "count": PAGE_SIZE}
+            page = self._get("videos", VIDEO_LIST, params, headers)
+            yield page
+            data = page.body["data"]
+            if not data.get("has_more"):
+                return
+            cursor = data["cursor"]
+
+    def _item_day(
+        self, open_id: str, item_id: str, day: date, headers: dict[str, str]
+    ) -> Page | None:
+        """One video's four series and its base, landed together as one page; None when
+        the platform has not finished the day yet (its newest served date is earlier)."""
+        params = {"open_id": open_id, "item_id": item_id}
+        wanted = day.isoformat()
+        for date_type in ITEM_DATE_TYPES:
+            query = {**params, "date_type": date_type}
+            play = self.client.get_json(ITEM_SERIES.format("play"), query, headers)
+            served = [r.get("date") for r in play["data"].get("result_list") or []]
+            if not served or min(served) <= wanted:
+                break
+        if served and max(served) < wanted:
+            return None
+        bodies = {"play": play}
+        path = ITEM_SERIES.format("{" + ",".join((*SERIES, "base")) + "}")
+        if not served:  # a video the platform no longer reports: nothing more to ask
+            return Page(self.platform, "video_daily", path, query, bodies)
+        for metric in SERIES[1:]:
+            bodies[metric] = self.client.get_json(ITEM_SERIES.format(metric), query, headers)
+        bodies["base"] = self.client.get_json(ITEM_BASE, params, headers)
+        return Page(self.platform, "video_daily", path, query, bodies)
 
     def _comments(self, open_id: str, item_id: str, day: date, headers: dict[str, str]):
         """Newest first: page only until the comments are older than the day."""
@@ -189,11 +345,13 @@ class DouyinSource(ApiSource):
         return Page(self.platform, entity, path, params, body)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
-        data = page["body"]["data"]
         params = page["params"]
+        context = {k: params[k] for k in ("open_id", "item_id") if k in params}
+        if page["entity"] == "video_daily":
+            return _video_day(page["body"], context, day)
+        data = page["body"]["data"]
         if page["entity"] == "videos":
             return [{"open_id": params["open_id"], **v} for v in data.get("list") or []]
-        context = {k: params[k] for k in ("open_id", "item_id") if k in params}
         if page["entity"] == "comments":
             return [
                 {**context, **c}
@@ -205,3 +363,19 @@ class DouyinSource(ApiSource):
             for row in data.get("result_list") or []
             if row.get("date") == day.isoformat()
         ]
+
+
+def _video_day(bodies: dict[str, Any], context: dict[str, Any], day: date) -> list[dict[str, Any]]:
+    """The day's row of each series merged into one record (fields the platform adds are
+    kept); none when no series has the day (a video the platform does not report)."""
+    record: dict[str, Any] = {**context, "date": day.isoformat()}
+    found = False
+    for metric in SERIES:
+        for row in (bodies.get(metric) or {"data": {}})["data"].get("result_list") or []:
+            if row.get("date") == day.isoformat():
+                record |= row
+                found = True
+    if not found:
+        return []
+    record["base"] = bodies["base"]["data"].get("result")
+    return [record]

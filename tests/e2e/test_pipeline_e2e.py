@@ -96,8 +96,12 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
     """Per account and day, from the ground truth, without the warehouse's SQL."""
     truth = sim.world.truth(WARM_UP, END)
     daily = truth["content_daily"].join(
-        truth["contents"].select("content_id", "form"), on="content_id"
+        truth["contents"].select("content_id", "form", "publish_date"), on="content_id"
     )
+    # Douyin reports a video's day only within 30 days of its publication
+    # (docs/sources/douyin_shop_kuaishou.md A.4)
+    age = (pl.col("business_date") - pl.col("publish_date")).dt.total_days()
+    daily = daily.filter((pl.col("platform") != "douyin") | (age < 30))
     reports_saves = pl.col("platform").is_in(["bilibili", "xiaohongshu", "zhihu", "wechat_oa"])
     reports_likes = pl.col("platform") != "wechat_oa"
     reports_shares = pl.col("platform") != "kuaishou"
@@ -736,7 +740,7 @@ def quiet_video(day: date) -> str:
     return f"""record ->> 'item_id' = (
     select item_id from (
         select record ->> 'item_id' as item_id, record ->> 'open_id' as account_id,
-            try_cast(record ->> 'total_play' as bigint) as plays
+            try_cast(record ->> 'play' as bigint) as plays
         from raw.douyin__video_daily where business_date = '{day}'
     )
     where plays is not null
@@ -810,7 +814,7 @@ def corruptions_in_raw(day: date) -> list[Corruption]:
             patch_raw(
                 "douyin__video_daily",
                 day,
-                "json_object('total_like', try_cast(record ->> 'total_play' as bigint) + 100)",
+                "json_object('like', try_cast(record ->> 'play' as bigint) + 100)",
                 quiet_video(day),
             ),
         ),

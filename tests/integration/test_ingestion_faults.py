@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -57,9 +57,13 @@ def as_served(views: int, abbreviated: bool) -> int:
 
 
 def truth_views(sim: RunningSimulator) -> pl.DataFrame:
+    """Views of the day of the videos Douyin reports: those of the last 30 days."""
+    world = sim.world.truth(DAY, DAY)
+    recent = world["contents"].filter(pl.col("publish_date") > DAY - timedelta(days=30))
     return (
-        sim.world.truth(DAY, DAY)["content_daily"]
+        world["content_daily"]
         .filter((pl.col("platform") == "douyin") & (pl.col("business_date") == DAY))
+        .filter(pl.col("content_id").is_in(recent["content_id"].implode()))
         .select("content_id", "views")
     )
 
@@ -74,7 +78,7 @@ def test_fault_loses_and_duplicates_nothing(simulator, sim_env, kind: str):
     con = duckdb.connect(str(simulator.paths.warehouse), read_only=True)
     try:
         loaded = con.sql("""
-            select record ->> 'item_id' as content_id, record ->> 'total_play' as total_play,
+            select record ->> 'item_id' as content_id, record ->> 'play' as play,
                    record::varchar as record
             from raw.douyin__video_daily""").pl()
         quarantined = con.sql("""
@@ -90,13 +94,14 @@ def test_fault_loses_and_duplicates_nothing(simulator, sim_env, kind: str):
 
     abbreviated = FAULTS[kind].get("abbreviate_counts", False)
     joined = truth.join(loaded, on="content_id")
-    for views, served in joined.select("views", "total_play").iter_rows():
+    for views, served in joined.select("views", "play").iter_rows():
         assert parse_count(served) == as_served(views, abbreviated)
 
     if kind == "unreadable_counts":
         assert quarantined.height > 0
         assert all(
-            r.startswith("unparseable 'total_") and "'N/A' is not a count" in r
+            r.startswith(("unparseable 'play'", "unparseable 'like'"))
+            and "'N/A' is not a count" in r
             for r in quarantined["reason"]
         )
         assert result.quarantined["video_daily"] == quarantined.height

@@ -184,6 +184,12 @@ def test_staging_models_read_the_generated_raw(generated, tmp_path):
         ).fetchall()[0]
         assert total > 0 and typed == total, table
         assert start <= first and last <= end + timedelta(days=0), table
+    # Douyin's daily numbers come from the dated series, the average from the base snapshot
+    watched = con.execute(
+        "select count(*), count(avg_watch_seconds), count(likes), count(shares) "
+        "from staging.stg_douyin__video_daily"
+    ).fetchall()[0]
+    assert watched[0] > 0 and set(watched) == {watched[0]}
     published = con.execute(
         "select count(*) from staging.stg_douyin__videos where published_at is null"
     ).fetchall()[0][0]

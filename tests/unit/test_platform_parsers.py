@@ -29,29 +29,21 @@ BILI_ENV = {
 
 
 def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
-    item_base = {
-        "data": {
-            "error_code": 0,
-            "description": "",
-            "result_list": [
-                {
-                    "date": "2026-11-19",
-                    "total_play": 10,
-                    "total_like": 1,
-                    "total_comment": 0,
-                    "total_share": 0,
-                    "avg_play_duration": 3.0,
-                },
-                {
-                    "date": "2026-11-20",
-                    "total_play": "2.5万",
-                    "total_like": "812",
-                    "total_comment": 40,
-                    "total_share": 9,
-                    "avg_play_duration": 11.2,
-                },
-            ],
-        },
+    # /data/external/item/{play,like,comment,share}/: dated rows (douyin_shop_kuaishou.md A.5)
+    series = {
+        "play": (10, "2.5万"),
+        "like": (1, "812"),
+        "comment": (0, 40),
+        "share": (0, 9),
+    }
+
+    def item_series(metric: str) -> dict:
+        before, on_day = series[metric]
+        rows = [{"date": "2026-11-19", metric: before}, {"date": "2026-11-20", metric: on_day}]
+        return {"data": {"error_code": 0, "description": "", "result_list": rows}, "extra": {}}
+
+    item_base = {  # A.4: one undated 30-day total
+        "data": {"error_code": 0, "description": "", "result": {"avg_play_duration": 11.2}},
         "extra": {"logid": "x", "now": 1763661600000},
     }
     last_page = {
@@ -105,7 +97,10 @@ def douyin_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
             return httpx.Response(
                 200, json=fixture_json("douyin/video_list_page1.json") if first else last_page
             )
-        return httpx.Response(200, json=item_base)
+        if request.url.path == "/data/external/item/base/":
+            return httpx.Response(200, json=item_base)
+        metric = request.url.path.split("/")[-2]
+        return httpx.Response(200, json=item_series(metric))
 
     return httpx.MockTransport(handler)
 
@@ -140,7 +135,8 @@ def test_douyin_pages_to_the_end_and_extracts_the_day():
     videos = source.extract(pages[1], DAY)
     assert videos[0]["brand_new_field"] == {"kept": True}  # unknown fields are kept
     daily = source.extract(pages[3], DAY)
-    assert len(daily) == 1 and daily[0]["total_play"] == "2.5万"
+    assert len(daily) == 1 and daily[0]["play"] == "2.5万" and daily[0]["share"] == 9
+    assert daily[0]["base"] == {"avg_play_duration": 11.2}
     assert daily[0]["item_id"] == videos[0]["item_id"]
 
 
