@@ -9,7 +9,7 @@ replayed from landing without asking the platform again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -49,6 +49,9 @@ class ApiSource:
     entities: tuple[str, ...] = ()
     snapshot_only = False
     auth: Auth | None = None
+    # When (Beijing time) the platform has finished the day before: None when it is done by
+    # the 03:00 schedule; later ones get a run of their own then (orchestration/schedules.py)
+    ready_at: time | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -13,7 +13,7 @@ around 10:00 the next day (A.4 readiness); older days only replay from landing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
@@ -177,6 +177,7 @@ class DouyinSource(ApiSource):
     schemas = SCHEMAS
     snapshot_only = False
     auth = AUTH
+    ready_at = time(10, 0)  # item data, "around 10:00" the next day (A.4 readiness)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -245,8 +246,8 @@ class DouyinSource(ApiSource):
                 self.skipped_entities.add("video_daily")
                 self.skip_reasons.append(
                     f"douyin account {open_id}: item data of {day} not ready for "
-                    f"{len(not_ready)} of {len(recent)} videos (ready ~10:00 the next day); "
-                    "raw keeps what it has, a later run fetches the day"
+                    f"{len(not_ready)} of {len(recent)} videos (ready ~{self.ready_at:%H:%M} the "
+                    "next day); raw keeps what it has, a later run fetches the day"
                 )
             else:
                 yield from dailies

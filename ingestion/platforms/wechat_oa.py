@@ -133,6 +133,7 @@ class WechatOaSource(ApiSource):
     schemas = SCHEMAS
     snapshot_only = False
     auth = ClientCredential(APPID, APPSECRET, fetch_token)
+    ready_at = DATACUBE_READY_AT
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
