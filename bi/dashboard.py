@@ -80,7 +80,8 @@ LABELS = {
     "total_gmv_yuan": "总GMV(元)",
     "roi": "ROI",
     "roi_label": "ROI",
-    "kpi": "指标",
+    "kpi": "指标代码",
+    "kpi_name": "指标",
     "scope": "范围",
     "scope_key": "对象",
     "scope_name": "对象",
@@ -306,7 +307,7 @@ MATRIX = Page(
             raw_table(
                 "KPI 达标(红黄绿)",
                 "kpi_status",
-                ["scope", "scope_key", "kpi", "value", "comparator", "target_value", "status"],
+                ["scope", "scope_key", "kpi_name", "value", "comparator", "target_value", "status"],
                 filters=[last_day("kpi_status"), where("scope in ('matrix', 'platform')")],
                 order=[("scope", True), ("scope_key", True), ("kpi", True)],
                 formatting=STATUS_COLOURS,

@@ -177,7 +177,7 @@ def report_data(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any
     status = _rows(
         con,
         """
-        select s.kpi, s.value, s.comparator, s.target_value, s.status
+        select s.kpi_name as kpi, s.value, s.comparator, s.target_value, s.status
         from kpi.kpi_status as s
         where s.scope = 'matrix' and s.business_date = ?
         order by case s.status when 'red' then 0 when 'amber' then 1 when 'green' then 2

@@ -190,6 +190,12 @@ def test_matrix_numbers_equal_the_published_kpi_tables(page: Page, dashboard: Da
     cells = chart(page, "KPI 达标(红黄绿)").locator("tbody td").all_inner_texts()
     for status, count in statuses:
         assert cells.count(status) == count, (status, cells)
+    # KPIs by their Chinese names (kpi_targets), as the operations plan writes them
+    names = dashboard.published(
+        f"""select distinct kpi_name from kpi.kpi_status
+        where business_date = '{END}' and scope = 'matrix'"""
+    )
+    assert names and all(name in cells for (name,) in names), (names, cells)
 
 
 def test_accounts_ranked_by_role_for_the_day(page: Page, dashboard: Dashboard):

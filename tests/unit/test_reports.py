@@ -99,13 +99,15 @@ def build_published(path: Path) -> None:
         {"account_key": "xiaohongshu:x1", "platform": "xiaohongshu", "account_name": "品牌主号"},
     ])  # fmt: skip
     table(con, "kpi.kpi_status", [
-        {"kpi": "roi", "scope": "matrix", "scope_key": "matrix", "business_date": DAY,
-         "value": 2.5, "comparator": ">=", "target_value": 6.0, "status": "red"},
-        {"kpi": "data_coverage", "scope": "matrix", "scope_key": "matrix", "business_date": DAY,
-         "value": 1.0, "comparator": ">=", "target_value": 0.95, "status": "green"},
-        {"kpi": "engagement_rate", "scope": "account", "scope_key": "douyin:a1",
-         "business_date": DAY, "value": 0.075, "comparator": ">=", "target_value": 0.08,
-         "status": "amber"},
+        {"kpi": "roi", "kpi_name": "ROI", "scope": "matrix", "scope_key": "matrix",
+         "business_date": DAY, "value": 2.5, "comparator": ">=", "target_value": 6.0,
+         "status": "red"},
+        {"kpi": "data_coverage", "kpi_name": "数据覆盖率", "scope": "matrix",
+         "scope_key": "matrix", "business_date": DAY, "value": 1.0, "comparator": ">=",
+         "target_value": 0.95, "status": "green"},
+        {"kpi": "engagement_rate", "kpi_name": "互动率", "scope": "account",
+         "scope_key": "douyin:a1", "business_date": DAY, "value": 0.075, "comparator": ">=",
+         "target_value": 0.08, "status": "amber"},
     ])  # fmt: skip
     alert = {"alert_id": "", "alert_type": "negative_comment", "severity": "warning",
              "business_date": DAY, "scope": "content", "scope_name": "「新品发布」",
@@ -160,8 +162,8 @@ def test_the_daily_report_shows_the_published_headlines_against_the_week_before(
     ]
     # matrix targets, missed first; the account's amber is counted in the chart only
     assert report_cells(html, "status") == [
-        ["roi", "2.5000", ">= 6.0", "red"],
-        ["data_coverage", "1.0000", ">= 0.95", "green"],
+        ["ROI", "2.5000", ">= 6.0", "red"],
+        ["数据覆盖率", "1.0000", ">= 0.95", "green"],
     ]
     assert report_cells(html, "movers") == [
         ["抖音", "8,000", "5,000", "+3,000"],
@@ -244,7 +246,7 @@ def test_wecom_gets_the_markdown_then_the_png_itself(report, receiver):
     content = text["markdown"]["content"]
     assert content.startswith("### socialmart 每日数据快报 2026-11-30\n")
     assert "- 播放量 12,000 (+20.0% vs 2026-11-23)" in content
-    assert "未达标: roi (red)" in content
+    assert "未达标: ROI (red)" in content
     assert "负面评论预警 2 条, 最早回复时限 2026-11-30 10:00" in content
     assert len(content.encode()) <= 4096
     png = report.png.read_bytes()

@@ -95,6 +95,7 @@ expected as (
 final as (
     select
         e.kpi,
+        t.kpi_name,
         e.scope,
         e.scope_key,
         e.business_date,

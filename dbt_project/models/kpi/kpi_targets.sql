@@ -8,6 +8,7 @@ with targets as (
 final as (
     select
         kpi,
+        kpi_name,
         scope,
         comparator,
         target_value,
