@@ -46,5 +46,8 @@ KINDS = {
             {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
         key=("账号ID",),
+        # 关注者 → 导出 (docs/sources/exports.md §3c, BZ normalize-self-media-dashboard.py,
+        # grade C): 日期, 关注者总数, 新增关注者, 减少关注者, 关注者变化; no account column
+        aliases={"新增关注者": "新增关注", "减少关注者": "取消关注"},
     ),
 }
