@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
@@ -72,6 +73,25 @@ class ExportLayout:
 
 
 @dataclass(frozen=True)
+class FromLink:
+    """Columns a file lacks, read from its link column: the id (the URL's last path
+    segment) and, when ``forms`` is given, the form by the link's shape (the first fragment
+    of ``forms`` the URL holds)."""
+
+    link: str
+    id_column: str
+    form_column: str = ""
+    forms: dict[str, str] = field(default_factory=dict)
+
+    def fill(self, row: dict[str, Any]) -> None:
+        url = str(row.get(self.link) or "")
+        row.setdefault(self.id_column, urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or None)
+        if self.form_column:
+            form = next((v for fragment, v in self.forms.items() if fragment in url), None)
+            row.setdefault(self.form_column, form)
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One export table: the header that identifies it and what its rows must hold."""
 
@@ -88,10 +108,14 @@ class ExportKind:
     # a real column's unit, written onto its bare numbers for the one value parser
     # (values.py): "%" makes 11.7 read 0.117, "万" makes 1.2 read 12000; seconds need none
     units: dict[str, str] = field(default_factory=dict)
+    from_link: FromLink | None = None  # the id (and form) when only a link names the item
 
     def markers(self) -> set[str]:
         """The header names that identify this export, as the schema or the file names it."""
-        return {self.marker} | {real for real, name in self.aliases.items() if name == self.marker}
+        named = {real for real, name in self.aliases.items() if name == self.marker}
+        if self.from_link and self.from_link.id_column == self.marker:
+            named.add(self.from_link.link)
+        return {self.marker} | named
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -169,6 +193,8 @@ def _conformed(
             elif unit and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
                 value = f"{value.strip()}{unit}"
             out[kind.aliases.get(header, header)] = value
+        if kind.from_link:
+            kind.from_link.fill(out)
         rows.append(out)
     return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
 

@@ -154,3 +154,30 @@ def test_a_note_list_without_note_ids_is_refused_with_the_reason(tmp_path: Path)
     load(tmp_path, "xiaohongshu", date(2026, 11, 19), ["x_1"])
     (reason,) = rejected_reasons(folder)["笔记列表明细表.xlsx"]
     assert "no header row in the first 10 rows" in reason
+
+
+@pytest.mark.parametrize(
+    ("sample", "form"),
+    [("content_list_article.xls.csv", "文章"), ("content_list_answer.xls.csv", "回答")],
+)
+def test_zhihu_content_list_takes_its_id_and_form_from_the_link(
+    tmp_path: Path, sample: str, form: str
+):
+    path = SAMPLES / "zhihu" / sample
+    drop(tmp_path, "zhihu", "zh_1", path, f"内容数据_2026-11-20_{form}.xls")
+    result = load(tmp_path, "zhihu", date(2026, 11, 20), ["zh_1"])
+    lines = sample_rows(path)
+    assert result.rows["content_daily"] == len(lines) == 2, result
+    loaded = {r["内容ID"]: r for r in raw(tmp_path, "zhihu__content_daily")}
+    for line in lines:
+        record = loaded[line["链接"].rsplit("/", 1)[1]]  # the answer's or article's own id
+        assert record["内容类型"] == form
+        assert record["账号ID"] == "zh_1"
+        assert record["日期"] == "2026-11-20"
+        assert record["标题"] == line["标题"]
+        assert record["发布时间"].startswith(line["发布时间"])
+        assert record["阅读量"] == int(line["阅读"])
+        assert record["赞同"] == int(line["点赞"])
+        assert record["喜欢"] == int(line["喜欢"])
+        for column in ("评论", "收藏", "分享"):
+            assert record[column] == int(line[column])
