@@ -10,6 +10,7 @@ import json
 import shutil
 from datetime import date
 from pathlib import Path
+from unittest.mock import ANY
 
 import duckdb
 import pytest
@@ -20,6 +21,7 @@ from ingestion.platforms import build_source
 from ingestion.runner import IngestResult, ingest_day
 from ingestion.settings import Paths
 from tests.helpers import rejected_reasons
+from tests.integration.test_inbox_sensor import evaluate
 
 SAMPLES = Path(__file__).parents[2] / "docs" / "sources" / "export_samples"
 
@@ -181,3 +183,17 @@ def test_zhihu_content_list_takes_its_id_and_form_from_the_link(
         assert record["喜欢"] == int(line["喜欢"])
         for column in ("评论", "收藏", "分享"):
             assert record[column] == int(line[column])
+
+
+def test_the_sensor_reads_account_folders_as_the_scheduled_load_does(tmp_path: Path):
+    sample = SAMPLES / "zhihu" / "account_daily_followers_LOWCONF.xls.csv"
+    drop(tmp_path, "zhihu", "zh_1", sample, "关注者数据.xls")
+    drop(tmp_path, "zhihu", None, sample, "关注者数据.xls")  # no account: refused
+    result = evaluate(tmp_path, None, "zhihu")
+    (request,) = result.run_requests
+    days = sorted(line["日期"] for line in sample_rows(sample))
+    assert request.partition_key_range.start == days[0]
+    assert request.partition_key_range.end == days[-1]
+    assert json.loads(result.cursor) == {"zh_1/关注者数据.xls": ANY}
+    (reason,) = rejected_reasons(tmp_path / "inbox" / "zhihu")["关注者数据.xls"]
+    assert "no 账号ID column" in reason
