@@ -186,7 +186,11 @@ def _conformed(
             )
         fill[column] = account
     if DATE_COLUMN not in named:
-        fill[DATE_COLUMN] = period_day(path, table.title).isoformat()
+        # a content list dated by its file name alone is a list of totals since publication
+        # (视频号's 下载表格, 知乎's 文章 / 回答 lists: docs/sources/exports.md §2a, §3a), not
+        # the day's numbers: only a title row's one day (统计时间) dates content rows
+        by_name = kind.layout is None or kind.layout.grain != "content_daily"
+        fill[DATE_COLUMN] = period_day(path, table.title, by_name).isoformat()
     rows = []
     for row in table.rows:
         out = dict(fill)
@@ -203,10 +207,11 @@ def _conformed(
     return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
 
 
-def period_day(path: Path, title: str) -> date:
+def period_day(path: Path, title: str, by_name: bool = True) -> date:
     """The one day a file without a 日期 column covers: from its title row (统计时间 …),
-    else its file name. A range is refused: range totals are not a day's rows."""
-    for text, where in ((title, "title row"), (path.stem, "file name")):
+    else (``by_name``) its file name. A range is refused: range totals are not a day's rows."""
+    sources = [(title, "title row")] + ([(path.stem, "file name")] if by_name else [])
+    for text, where in sources:
         days = set()
         for match in _DAY.finditer(text):
             year, month, day = (int(g) for g in match.groups() if g is not None)
@@ -221,6 +226,12 @@ def period_day(path: Path, title: str) -> date:
                 f"{path}: its {where} gives the period {min(days)} – {max(days)}; range totals"
                 f" are not a day's rows, and the file has no {DATE_COLUMN} column"
             )
+    if not by_name:
+        raise ExportFileError(
+            f"{path}: no {DATE_COLUMN} column and no title row (统计时间 …) giving its day: a "
+            "content list like this holds totals since publication, not one day's numbers, "
+            "and is not loaded (docs/platforms.md, known gaps)"
+        )
     raise ExportFileError(
         f"{path}: no {DATE_COLUMN} column, and neither a title row (统计时间 …) nor the file "
         "name names its day"

@@ -72,11 +72,33 @@ def test_zhihu_followers_export_loads_each_day_for_the_folders_account(tmp_path:
         assert record["关注者变化"] == line["关注者变化"]  # an unmapped column kept as received
 
 
-def test_channels_video_list_loads_for_the_day_its_file_name_gives(tmp_path: Path):
-    sample = SAMPLES / "wechat_channels" / "video_list.csv"
-    drop(tmp_path, "wechat_channels", "ch_1", sample, "视频号动态数据明细_2026-11-21.csv")
+def titled(sample: Path, folder: Path, title: str) -> Path:
+    """The sample with a title row above its header stating the one day it covers."""
+    path = folder / f"titled_{sample.name}"
+    path.write_text(f"{title}\n" + sample.read_text(encoding="utf-8-sig"), encoding="utf-8-sig")
+    return path
+
+
+def test_a_content_list_dated_by_its_file_name_only_is_refused(tmp_path: Path):
+    """The real lists hold totals since publication; the file name's day is the download's."""
+    for platform, sample in (
+        ("wechat_channels", SAMPLES / "wechat_channels" / "video_list.csv"),
+        ("zhihu", SAMPLES / "zhihu" / "content_list_article.xls.csv"),
+    ):
+        drop(tmp_path, platform, "acc_1", sample, f"内容数据_2026-11-21{sample.suffix}")
+        result = load(tmp_path, platform, date(2026, 11, 21), ["acc_1"])
+        assert not any(result.rows.values()), result
+        (reason,) = rejected_reasons(tmp_path / "inbox" / platform / "acc_1").values()
+        assert "totals since publication" in reason[0], reason
+
+
+def test_channels_video_list_loads_for_the_day_its_title_row_gives(tmp_path: Path):
+    sample = titled(
+        SAMPLES / "wechat_channels" / "video_list.csv", tmp_path, "统计时间：2026年11月21日"
+    )
+    drop(tmp_path, "wechat_channels", "ch_1", sample, "视频号动态数据明细.csv")
     result = load(tmp_path, "wechat_channels", date(2026, 11, 21), ["ch_1"])
-    lines = sample_rows(sample)
+    lines = sample_rows(SAMPLES / "wechat_channels" / "video_list.csv")
     assert result.rows["video_daily"] == len(lines) == 3
     loaded = {r["视频ID"]: r for r in raw(tmp_path, "wechat_channels__video_daily")}
     for line in lines:
@@ -100,13 +122,14 @@ def test_an_export_without_its_day_or_account_is_refused_with_the_reason(tmp_pat
     sample = SAMPLES / "wechat_channels" / "video_list.csv"
     folder = tmp_path / "inbox" / "wechat_channels"
     drop(tmp_path, "wechat_channels", "ch_1", sample, "视频号动态数据明细.csv")
-    drop(tmp_path, "wechat_channels", "ch_1", sample, "明细_20261101-20261130.csv")
+    month = titled(sample, tmp_path, "统计时间：2026年11月01日 - 2026年11月30日")
+    drop(tmp_path, "wechat_channels", "ch_1", month, "明细_11月.csv")
     drop(tmp_path, "wechat_channels", None, sample, "视频号动态数据明细_2026-11-21.csv")
     result = load(tmp_path, "wechat_channels", date(2026, 11, 21), ["ch_1"])
     assert not result.rows.get("video_daily")
     reasons = {**rejected_reasons(folder / "ch_1"), **rejected_reasons(folder)}
-    assert "no 日期 column, and neither a title row" in reasons["视频号动态数据明细.csv"][0]
-    assert "period 2026-11-01 – 2026-11-30" in reasons["明细_20261101-20261130.csv"][0]
+    assert "no 日期 column and no title row" in reasons["视频号动态数据明细.csv"][0]
+    assert "period 2026-11-01 – 2026-11-30" in reasons["明细_11月.csv"][0]
     assert "inbox/<platform>/<account_id>/" in reasons["视频号动态数据明细_2026-11-21.csv"][0]
 
 
@@ -165,10 +188,10 @@ def test_a_note_list_without_note_ids_is_refused_with_the_reason(tmp_path: Path)
 def test_zhihu_content_list_takes_its_id_and_form_from_the_link(
     tmp_path: Path, sample: str, form: str
 ):
-    path = SAMPLES / "zhihu" / sample
-    drop(tmp_path, "zhihu", "zh_1", path, f"内容数据_2026-11-20_{form}.xls")
+    path = titled(SAMPLES / "zhihu" / sample, tmp_path, "统计时间：2026年11月20日")
+    drop(tmp_path, "zhihu", "zh_1", path, f"内容数据_{form}.xls")
     result = load(tmp_path, "zhihu", date(2026, 11, 20), ["zh_1"])
-    lines = sample_rows(path)
+    lines = sample_rows(SAMPLES / "zhihu" / sample)
     assert result.rows["content_daily"] == len(lines) == 2, result
     loaded = {r["内容ID"]: r for r in raw(tmp_path, "zhihu__content_daily")}
     for line in lines:
