@@ -6,12 +6,18 @@ strings) so the landed pages keep the file's own values; the loader types them
 an item. A ``.xls`` is read by its first bytes, not its name (docs/sources/exports.md
 "`.xls` that is really an HTML table"): CSV text is read, an HTML table or a BIFF workbook
 is refused with the reason, as is any other kind of file.
+
+The header is the first row, within the first ``HEADER_SEARCH_ROWS``, holding one of the
+caller's marker column names: real exports put a banner (XHS 笔记列表明细表: 最多导出排序后前
+1000条笔记), a title (统计时间 …) or merged group headers above it (docs/sources/exports.md
+§6 "Never assume row 1"). The rows above it are kept as ``title`` text (its period).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +31,7 @@ ENCODINGS = ("utf-8-sig", "gbk")  # utf-8-sig also reads plain UTF-8
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SUFFIXES = (".xlsx", ".csv", ".xls")
 TOTALS = ("合计", "总计")  # a row whose first filled cell starts so sums the others
+HEADER_SEARCH_ROWS = 10  # XHS: 1 banner row; 蒲公英: 3 header rows; 公众号 tendency: 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class ExportTable:
     numbers: list[int]  # each row's line (CSV) or row (XLSX) number in the file, from 1
     sheet: str = ""  # the sheet read (XLSX); empty for text files
     totals_skipped: int = 0
+    title: str = ""  # the text of the rows above the header (a banner, 统计时间 …)
 
 
 def position(file: str, sheet: str, row: int | None) -> str:
@@ -44,24 +52,28 @@ def position(file: str, sheet: str, row: int | None) -> str:
     return f"{file}{sheet_part}{row_part}"
 
 
-def read_export(path: Path) -> list[dict[str, Any]]:
-    return read_table(path).rows
+def read_export(path: Path, markers: Collection[str] = ()) -> list[dict[str, Any]]:
+    return read_table(path, markers).rows
 
 
-def read_table(path: Path) -> ExportTable:
+def read_table(path: Path, markers: Collection[str] = ()) -> ExportTable:
+    """The rows under the header: the first row holding one of ``markers`` (row 1 when
+    none are given)."""
     suffix = path.suffix.lower()
     sheet = ""
     if suffix == ".xlsx":
-        sheet, header, rows = _xlsx_rows(path)
+        sheet, lines = _xlsx_rows(path)
     elif suffix in (".csv", ".xls"):
-        header, rows = _text_rows(path)
+        lines = _text_rows(path)
     else:
         raise ExportFileError(f"{path}: not an export file (expected .xlsx, .csv or .xls)")
-    names = [str(h).strip() if h is not None else "" for h in header]
+    at = _header_index(path, lines, markers)
+    title = " ".join(_text(v) for line in lines[:at] for v in line if _text(v))
+    names = [_text(h) for h in lines[at]]
     if not any(names):
-        raise ExportFileError(f"{path}: row 1 has no column headers")
+        raise ExportFileError(f"{path}: row {at + 1} has no column headers")
     out, numbers, totals = [], [], 0
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(lines[at + 1 :], start=at + 2):
         if all(v in (None, "") for v in row):
             continue
         if len(row) > len(names):
@@ -72,7 +84,23 @@ def read_table(path: Path) -> ExportTable:
             continue
         out.append({n: _cell(v) for n, v in zip(names, row, strict=False) if n})
         numbers.append(number)
-    return ExportTable(out, numbers, sheet, totals)
+    return ExportTable(out, numbers, sheet, totals, title)
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def _header_index(path: Path, lines: list[tuple], markers: Collection[str]) -> int:
+    if not markers:
+        return 0
+    for index, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        if any(_text(v) in markers for v in line):
+            return index
+    raise ExportFileError(
+        f"{path}: no header row in the first {HEADER_SEARCH_ROWS} rows "
+        f"(looked for one of {sorted(markers)})"
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -83,7 +111,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(path: Path) -> tuple[str, list[Any], list[tuple]]:
+def _xlsx_rows(path: Path) -> tuple[str, list[tuple]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -95,10 +123,10 @@ def _xlsx_rows(path: Path) -> tuple[str, list[Any], list[tuple]]:
         wb.close()
     if not rows:
         raise ExportFileError(f"{path}: the first sheet is empty")
-    return sheet.title, list(rows[0]), rows[1:]
+    return sheet.title, rows
 
 
-def _text_rows(path: Path) -> tuple[list[Any], list[tuple]]:
+def _text_rows(path: Path) -> list[tuple]:
     raw = path.read_bytes()
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise ExportFileError(f"{path}: an old binary Excel (BIFF) workbook; save it as .xlsx")
@@ -111,7 +139,7 @@ def _text_rows(path: Path) -> tuple[list[Any], list[tuple]]:
     rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     if not rows:
         raise ExportFileError(f"{path}: the file is empty")
-    return list(rows[0]), rows[1:]
+    return rows
 
 
 def _decode(path: Path, raw: bytes) -> str:

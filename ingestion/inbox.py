@@ -1,7 +1,10 @@
 """The export-file inbox: which files are new, which business dates they cover, and moving
 unreadable files aside with the reason (never half-loaded).
 
-``<home>/inbox/<platform>/`` holds files as staff dropped them. ``rejected/`` beside them
+``<home>/inbox/<platform>/`` holds files as staff dropped them, directly or in an account's
+sub-folder ``<account_id>/`` (for exports that do not name their account; each such folder
+is an inbox of its own, and a file is named by its path under the platform's folder, e.g.
+``acct_1/近30日涨粉数据.xlsx``). ``rejected/`` beside them
 holds every file that could not be read, each under a unique name (the time it was moved
 and a hash of its bytes) with ``<that name>.reason.txt``. ``.accepted/`` keeps the last good
 version of each name, which loads even after a broken re-download of it was rejected.
@@ -41,20 +44,49 @@ def fingerprint(path: Path) -> str:
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
-def inbox_files(folder: Path) -> list[Path]:
-    """Every file staff dropped (whatever its kind: one that cannot be read is rejected)."""
+def account_folders(folder: Path) -> list[Path]:
+    """The platform's inbox and its account sub-folders."""
     if not folder.exists():
         return []
+    subs = (p for p in folder.iterdir() if p.is_dir() and p.name != REJECTED)
+    return [folder, *sorted(p for p in subs if not p.name.startswith("."))]
+
+
+def _dropped(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def inbox_files(folder: Path) -> list[Path]:
+    """Every file staff dropped (whatever its kind: one that cannot be read is rejected)."""
+    return [p for sub in account_folders(folder) for p in _dropped(sub)]
+
+
+def _drop_place(path: Path) -> Path:
+    """Where a file was dropped: a kept copy stands for the file of its name beside it."""
+    return path.parent.parent / path.name if path.parent.name == ACCEPTED else path
+
+
+def entry_name(folder: Path, path: Path) -> str:
+    """A file's name under the platform's inbox: ``a.xlsx`` or ``<account_id>/a.xlsx``."""
+    return _drop_place(path).relative_to(folder).as_posix()
+
+
+def account_of(folder: Path, path: Path) -> str | None:
+    """The account whose sub-folder holds the file; None for a file directly in the inbox."""
+    parent = _drop_place(path).parent
+    return None if parent == folder else parent.name
 
 
 def kept_files(folder: Path) -> list[Path]:
     """The kept copies that load: the copy of each file in the inbox, and of each name
     whose newer download was rejected. A file deleted from the inbox withdraws its rows."""
-    accepted = folder / ACCEPTED
-    names = {p.name for p in inbox_files(folder)}
-    names |= {p.name.removesuffix(STANDS_IN) for p in accepted.glob(f"*{STANDS_IN}")}
-    return sorted(accepted / n for n in names if (accepted / n).is_file())
+    kept = []
+    for sub in account_folders(folder):
+        accepted = sub / ACCEPTED
+        names = {p.name for p in _dropped(sub)}
+        names |= {p.name.removesuffix(STANDS_IN) for p in accepted.glob(f"*{STANDS_IN}")}
+        kept += sorted(accepted / n for n in names if (accepted / n).is_file())
+    return kept
 
 
 def keep(path: Path) -> None:
@@ -76,19 +108,20 @@ def scan(folder: Path, seen: dict[str, str], dates: Callable[[Path], list[date]]
     loaded = loaded_days(folder)
     for path in inbox_files(folder):
         mark = fingerprint(path)
-        result.fingerprints[path.name] = mark
-        if seen.get(path.name) == mark:
+        name = entry_name(folder, path)
+        result.fingerprints[name] = mark
+        if seen.get(name) == mark:
             continue
         try:
-            done = loaded.get((path.name, mark), set())
+            done = loaded.get((name, mark), set())
             days = [d for d in dates(path) if d not in done]
         except ExportFileError as exc:
             reject(path, str(exc))
-            result.rejected[path.name] = str(exc)
-            del result.fingerprints[path.name]
+            result.rejected[name] = str(exc)
+            del result.fingerprints[name]
             continue
         if days:
-            result.new[path.name] = days
+            result.new[name] = days
     return result
 
 

@@ -36,8 +36,11 @@ def build_inbox_sensor(platform: str) -> dg.SensorDefinition:
         seen = json.loads(context.cursor) if context.cursor else {}
         kinds = PLATFORMS[platform].exports or {}
         # the scheduled load's own check: both paths accept and reject the same files
+        folder = settings.paths().inbox / platform
         found = inbox.scan(
-            settings.paths().inbox / platform, seen, lambda path: check_export(path, kinds).dates
+            folder,
+            seen,
+            lambda path: check_export(path, kinds, inbox.account_of(folder, path)).dates,
         )
         for name, reason in found.rejected.items():
             context.log.warning(f"rejected {platform} export {name}: {reason}")

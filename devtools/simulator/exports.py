@@ -93,6 +93,17 @@ def _followers(day: date, a: SimAccount, f: dict[str, int], net: bool) -> Row:
     )
 
 
+def _zhihu_followers(day: date, f: dict[str, int]) -> Row:
+    """关注者 → 导出 as BZ's normalizer reads it (docs/sources/exports.md §3c, sample
+    export_samples/zhihu/account_daily_followers_LOWCONF.xls.csv): no account column, so
+    it is dropped in the account's inbox folder."""
+    net = f["new_followers"] - f["unfollows"]
+    return (day.isoformat(), f["followers_total"], f["new_followers"], f["unfollows"], net)
+
+
+ZHIHU_FOLLOWERS = ("日期", "关注者总数", "新增关注者", "减少关注者", "关注者变化")
+
+
 # platform → (content table, headers, row), (account table, headers, with 净增关注)
 TABLES: dict[
     str, tuple[tuple[str, tuple[str, ...], Callable], tuple[str, tuple[str, ...], bool]]
@@ -162,7 +173,7 @@ TABLES: dict[
             ),
             _zhihu_content,
         ),
-        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注"), False),
+        ("关注者数据", ZHIHU_FOLLOWERS, False),  # written by _zhihu_followers
     ),
 }
 
@@ -298,6 +309,13 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
                 )
             )
             followers = world.account_day(account, day)
+            if platform == "zhihu":  # its real layout: the account is the folder
+                mine = folder / account.account_id
+                mine.mkdir(exist_ok=True)
+                path = mine / f"{acct_name}_{stamp}.xlsx"
+                rows = [_zhihu_followers(day, followers)]
+                written.append(_write(path, acct_name, ZHIHU_FOLLOWERS, rows))
+                continue
             written.append(
                 _write(
                     folder / f"{acct_name}_{account.account_id}_{stamp}.xlsx",

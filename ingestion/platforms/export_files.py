@@ -1,6 +1,10 @@
 """Platforms without a public data API: their creator centres' export files.
 
-Staff export the tables and drop them into ``<home>/inbox/<platform>/``. Every file there is
+Staff export the tables and drop them into ``<home>/inbox/<platform>/``, or into the
+account's folder ``<account_id>/`` under it when the export does not name its account. Each
+kind declares how its real layout reads (``aliases``, ``units``, ``from_link``; the header
+found within the first rows, the day from the title row or file name when the file has no
+日期: ``check_export``). Every file there is
 checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
 is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
 that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
@@ -14,22 +18,37 @@ sheet, row and column.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
 from ingestion.exports import ExportTable, position, read_table
 from ingestion.http import Page
-from ingestion.inbox import fingerprint, inbox_files, keep, kept_files, record_loaded, reject
+from ingestion.inbox import (
+    account_of,
+    entry_name,
+    fingerprint,
+    inbox_files,
+    keep,
+    kept_files,
+    record_loaded,
+    reject,
+)
 from ingestion.schema import RecordSchema
 from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
+# a day in a title row (统计时间 2026年11月20日) or a file name (…_2026-11-20.xlsx, …20261120…)
+_DAY = re.compile(
+    r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,25 @@ class ExportLayout:
 
 
 @dataclass(frozen=True)
+class FromLink:
+    """Columns a file lacks, read from its link column: the id (the URL's last path
+    segment) and, when ``forms`` is given, the form by the link's shape (the first fragment
+    of ``forms`` the URL holds)."""
+
+    link: str
+    id_column: str
+    form_column: str = ""
+    forms: dict[str, str] = field(default_factory=dict)
+
+    def fill(self, row: dict[str, Any]) -> None:
+        url = str(row.get(self.link) or "")
+        row.setdefault(self.id_column, urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or None)
+        if self.form_column:
+            form = next((v for fragment, v in self.forms.items() if fragment in url), None)
+            row.setdefault(self.form_column, form)
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One export table: the header that identifies it and what its rows must hold."""
 
@@ -69,6 +107,19 @@ class ExportKind:
     layout: ExportLayout | None = None
     # the columns naming one item of a day: of two files holding it, the later download wins
     key: tuple[str, ...] = ()
+    # real column names (docs/sources/exports.md, cited beside each) → the name used here
+    aliases: dict[str, str] = field(default_factory=dict)
+    # a real column's unit, written onto its bare numbers for the one value parser
+    # (values.py): "%" makes 11.7 read 0.117, "万" makes 1.2 read 12000; seconds need none
+    units: dict[str, str] = field(default_factory=dict)
+    from_link: FromLink | None = None  # the id (and form) when only a link names the item
+
+    def markers(self) -> set[str]:
+        """The header names that identify this export, as the schema or the file names it."""
+        named = {real for real, name in self.aliases.items() if name == self.marker}
+        if self.from_link and self.from_link.id_column == self.marker:
+            named.add(self.from_link.link)
+        return {self.marker} | named
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -83,18 +134,22 @@ class CheckedExport:
     dates: list[date]  # the business days its rows cover
 
 
-def check_export(path: Path, kinds: Mapping[str, ExportKind]) -> CheckedExport:
+def check_export(
+    path: Path, kinds: Mapping[str, ExportKind], account: str | None = None
+) -> CheckedExport:
     """Can this file load? Readable, a known export with its required columns, and every
     row's 日期 a date. Raises ExportFileError naming the file (and row) otherwise.
 
+    Real exports rarely name their account or day: ``account`` (the inbox sub-folder
+    ``inbox/<platform>/<account_id>/`` the file was dropped in) fills a missing account
+    column, and the one day of the title row or else the file name a missing 日期.
     The inbox sensor and the scheduled load both decide with this, so they agree."""
-    table = read_table(path)
+    table = read_table(path, set().union(*(kind.markers() for kind in kinds.values())))
     if not table.rows:
         return CheckedExport("", table, [])
-    headers = set(table.rows[0])
-    if DATE_COLUMN not in headers:
-        raise ExportFileError(f"{path}: no {DATE_COLUMN} column")
-    entity = _classify(path, kinds, headers)
+    entity = _classify(path, kinds, set(table.rows[0]))
+    table = _conformed(path, kinds[entity], table, account)
+    kinds[entity].check_headers(path, entity, set(table.rows[0]))
     dates = set()
     for index, row in enumerate(table.rows):
         where = position(path.name, table.sheet, table.numbers[index])
@@ -110,10 +165,77 @@ def check_export(path: Path, kinds: Mapping[str, ExportKind]) -> CheckedExport:
 
 def _classify(path: Path, kinds: Mapping[str, ExportKind], headers: set[str]) -> str:
     for entity, kind in kinds.items():
-        if kind.marker in headers:
-            kind.check_headers(path, entity, headers)
+        if kind.markers() & headers:
             return entity
     raise ExportFileError(f"{path}: not a known export (headers {sorted(headers)})")
+
+
+def _conformed(
+    path: Path, kind: ExportKind, table: ExportTable, account: str | None
+) -> ExportTable:
+    """The rows under the names the kind's schema uses, units on bare numbers, and the
+    account and day the file does not carry filled in from its folder, title or name."""
+    named = {kind.aliases.get(h, h) for h in table.rows[0]}
+    fill: dict[str, Any] = {}
+    column = kind.account_column
+    if column is not None and column not in named:
+        if account is None:
+            raise ExportFileError(
+                f"{path}: no {column} column; drop the file in the account's folder "
+                "inbox/<platform>/<account_id>/"
+            )
+        fill[column] = account
+    if DATE_COLUMN not in named:
+        # a content list dated by its file name alone is a list of totals since publication
+        # (视频号's 下载表格, 知乎's 文章 / 回答 lists: docs/sources/exports.md §2a, §3a), not
+        # the day's numbers: only a title row's one day (统计时间) dates content rows
+        by_name = kind.layout is None or kind.layout.grain != "content_daily"
+        fill[DATE_COLUMN] = period_day(path, table.title, by_name).isoformat()
+    rows = []
+    for row in table.rows:
+        out = dict(fill)
+        for header, value in row.items():
+            unit = kind.units.get(header)
+            if unit and isinstance(value, int | float) and not isinstance(value, bool):
+                value = f"{value}{unit}"
+            elif unit and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+                value = f"{value.strip()}{unit}"
+            out[kind.aliases.get(header, header)] = value
+        if kind.from_link:
+            kind.from_link.fill(out)
+        rows.append(out)
+    return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
+
+
+def period_day(path: Path, title: str, by_name: bool = True) -> date:
+    """The one day a file without a 日期 column covers: from its title row (统计时间 …),
+    else (``by_name``) its file name. A range is refused: range totals are not a day's rows."""
+    sources = [(title, "title row")] + ([(path.stem, "file name")] if by_name else [])
+    for text, where in sources:
+        days = set()
+        for match in _DAY.finditer(text):
+            year, month, day = (int(g) for g in match.groups() if g is not None)
+            try:
+                days.add(date(year, month, day))
+            except ValueError as exc:
+                raise ExportFileError(f"{path}: its {where} has no valid date ({exc})") from exc
+        if len(days) == 1:
+            return days.pop()
+        if days:
+            raise ExportFileError(
+                f"{path}: its {where} gives the period {min(days)} – {max(days)}; range totals"
+                f" are not a day's rows, and the file has no {DATE_COLUMN} column"
+            )
+    if not by_name:
+        raise ExportFileError(
+            f"{path}: no {DATE_COLUMN} column and no title row (统计时间 …) giving its day: a "
+            "content list like this holds totals since publication, not one day's numbers, "
+            "and is not loaded (docs/platforms.md, known gaps)"
+        )
+    raise ExportFileError(
+        f"{path}: no {DATE_COLUMN} column, and neither a title row (统计时间 …) nor the file "
+        "name names its day"
+    )
 
 
 class ExportSource:
@@ -140,13 +262,13 @@ class ExportSource:
         for path in inbox_files(self.folder):
             mark = fingerprint(path)
             try:
-                check_export(path, self.kinds)
+                check_export(path, self.kinds, account_of(self.folder, path))
             except ExportFileError as exc:
                 # Never half-loaded: the file goes aside whole, the others still load.
                 reject(path, str(exc))
                 self.rejected_files.append(str(exc))
                 continue
-            self.consulted[path.name] = mark
+            self.consulted[entry_name(self.folder, path)] = mark
             keep(path)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
@@ -159,29 +281,30 @@ class ExportSource:
         self.totals_skipped = {}
         if not self.wanted:
             return
-        found: list[tuple[Path, CheckedExport, list[int]]] = []
+        found: list[tuple[str, CheckedExport, list[int]]] = []
         latest: dict[tuple[str, ...], tuple[int, str]] = {}  # item → (mtime, file)
         for path in kept_files(self.folder):
-            try:
-                checked = check_export(path, self.kinds)  # admitted: it read before
+            name = entry_name(self.folder, path)
+            try:  # admitted: it read before
+                checked = check_export(path, self.kinds, account_of(self.folder, path))
             except ExportFileError as exc:
                 self.rejected_files.append(f"kept copy: {exc}")
                 continue
-            self.totals_skipped[path.name] = checked.table.totals_skipped
+            self.totals_skipped[name] = checked.table.totals_skipped
             rows = checked.table.rows
             mine = [i for i, r in enumerate(rows) if parse_date(r[DATE_COLUMN]) == day]
-            found.append((path, checked, mine))
-            stamp = (path.stat().st_mtime_ns, path.name)
+            found.append((name, checked, mine))
+            stamp = (path.stat().st_mtime_ns, name)
             for i in mine:
                 key = self._version(checked.entity, rows[i])
                 latest[key] = max(latest.get(key, stamp), stamp)
-        for path, checked, mine in found:
+        for name, checked, mine in found:
             by_winner: dict[str, list[int]] = {}
             for i in mine:
                 winner = latest[self._version(checked.entity, checked.table.rows[i])][1]
                 by_winner.setdefault(winner, []).append(i)
             for winner, picked in sorted(by_winner.items()):
-                yield self._page(path, checked, picked, None if winner == path.name else winner)
+                yield self._page(name, checked, picked, None if winner == name else winner)
 
     def _version(self, entity: str, row: dict[str, Any]) -> tuple[str, ...]:
         """The item a row describes; a row of an export without a key is its own item."""
@@ -191,11 +314,11 @@ class ExportSource:
         return entity, *(str(row.get(column)) for column in key)
 
     def _page(
-        self, path: Path, checked: CheckedExport, picked: list[int], superseded_by: str | None
+        self, name: str, checked: CheckedExport, picked: list[int], superseded_by: str | None
     ) -> Page:
         table = checked.table
         params: dict[str, Any] = {
-            "file": path.name,
+            "file": name,
             "sheet": table.sheet,
             "totals_skipped": table.totals_skipped,
         }
@@ -205,7 +328,7 @@ class ExportSource:
             "rows": [table.rows[i] for i in picked],
             "row_numbers": [table.numbers[i] for i in picked],
         }
-        return Page(self.platform, checked.entity, path.name, params, body)
+        return Page(self.platform, checked.entity, name, params, body)
 
     def row_problems(self, page: dict[str, Any], index: int, record: dict[str, Any]) -> list[str]:
         """Why a row cannot load, each reason naming the file, sheet, row and column."""

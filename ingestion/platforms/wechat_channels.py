@@ -37,6 +37,14 @@ KINDS = {
             form="short_video",
         ),
         key=("账号ID", "视频ID"),
+        # 下载表格's list (docs/sources/exports.md §2a, OP etl/channels.py, grade A): no 日期
+        # or account column, counts named …量; 转发聊天和朋友圈 is its own counter, not 分享
+        aliases={
+            "平均播放时长": "平均播放时长(秒)",
+            "评论量": "评论",
+            "分享量": "分享",
+            "关注量": "新增关注",
+        },
     ),
     "follower_daily": ExportKind(
         "关注者总数",

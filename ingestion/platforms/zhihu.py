@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind, ExportLayout
+from ingestion.platforms.export_files import ExportKind, ExportLayout, FromLink
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -33,6 +33,13 @@ KINDS = {
             forms={"回答": "answer", "文章": "article"},
         ),
         key=("账号ID", "内容ID"),
+        # 文章 / 回答 tab → 导出 (docs/sources/exports.md §3a, OP etl/zhihu.py, grade B): no
+        # id, type or 日期 column; 链接 is zhuanlan.zhihu.com/p/<id> or
+        # /question/<q>/answer/<id>; 点赞 is the upvote (assumption, docs/platforms.md)
+        aliases={"阅读": "阅读量", "点赞": "赞同"},
+        from_link=FromLink(
+            "链接", "内容ID", "内容类型", {"/answer/": "回答", "zhuanlan.zhihu.com/p/": "文章"}
+        ),
     ),
     "follower_daily": ExportKind(
         "关注者总数",
@@ -46,5 +53,8 @@ KINDS = {
             {"followers_total": "关注者总数", "new_followers": "新增关注", "unfollows": "取消关注"},
         ),
         key=("账号ID",),
+        # 关注者 → 导出 (docs/sources/exports.md §3c, BZ normalize-self-media-dashboard.py,
+        # grade C): 日期, 关注者总数, 新增关注者, 减少关注者, 关注者变化; no account column
+        aliases={"新增关注者": "新增关注", "减少关注者": "取消关注"},
     ),
 }
