@@ -169,6 +169,10 @@ class ApiClient:
         calls add a fresh nonce and timestamp here, so a retry is never a replay)."""
         return headers
 
+    def encode(self, body: dict[str, Any]) -> bytes:
+        """The bytes of a JSON body (a platform that signs its body fixes their form here)."""
+        return json.dumps(body, ensure_ascii=False).encode()
+
     def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         """GET with retries; returns the parsed body once the envelope says success."""
         return self._request("GET", path, params, headers)[0]
@@ -271,7 +275,7 @@ class ApiClient:
             content = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         else:
-            content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+            content = b"" if body is None else self.encode(body)
         headers = self.sign(method, path, headers, content)
         if body is not None:
             headers.setdefault("Content-Type", "application/json")
