@@ -243,6 +243,7 @@ def test_the_simulator_refuses_a_wrong_signature(simulator, sim_env):
     source = build_source("shop", simulator.paths, env)
     try:
         with pytest.raises(AuthError, match="40003 isv.signature-invalid"):
-            list(source.fetch(date(2026, 11, 19), read_accounts(simulator.paths.accounts)))
+            shops = [a for a in read_accounts(simulator.paths.accounts) if a.platform == "shop"]
+            list(source.fetch(date(2026, 11, 19), shops))
     finally:
         source.close()
