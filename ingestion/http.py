@@ -137,6 +137,9 @@ class ApiClient:
         # Given a refused token, the renewed one (None: it cannot be renewed).
         self.renew: Callable[[str], str | None] | None = None
         self._renewed: dict[str, str] = {}  # refused token → its replacement
+        # (app id, secret) of a platform that signs each call with its app's; set by the source
+        self.app: tuple[str, str] | None = None
+        self.clock: Callable[[], float] = time.time  # the signatures' timestamps
 
     def close(self) -> None:
         self._http.close()

@@ -26,13 +26,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
-
-import httpx
 
 from ingestion.accounts import Account
 from ingestion.errors import BadResponseError, ConfigError
@@ -119,11 +116,6 @@ class ShopClient(ApiClient):
     throttle_codes = frozenset(THROTTLE_CODES)
     auth_codes = frozenset(AUTH_CODES)
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.app: tuple[str, str] | None = None  # (app_key, app_secret), set by the source
-        self.clock: Callable[[], float] = time.time
-
     def encode(self, body: dict[str, Any]) -> bytes:
         return param_json(body).encode()  # byte for byte what was signed
 
@@ -166,20 +158,7 @@ class ShopSource(ApiSource):
     platform = "shop"
     schemas = SCHEMAS
     snapshot_only = False
-
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: Any = None,
-        transport: httpx.BaseTransport | None = None,
-        paths: Any = None,
-    ):
-        super().__init__(base_url, environ, policy=policy, transport=transport, paths=paths)
-        app_key = (environ.get(APP_KEY) or "").strip()
-        secret = (environ.get(APP_SECRET) or "").strip()
-        self.client.app = (app_key, secret) if app_key and secret else None
+    app_settings = (APP_KEY, APP_SECRET)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         start = datetime.combine(day, clock_time(), SHANGHAI)
