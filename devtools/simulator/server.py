@@ -1,4 +1,4 @@
-"""The simulator's HTTP server: Douyin and Bilibili open-platform APIs on loopback.
+"""The simulator's HTTP server: the platforms' open APIs (Douyin, Bilibili, 抖店 …) on loopback.
 
 Paths, headers, envelopes, error codes and pagination follow the real open platforms
 (open.douyin.com, member.bilibili.com/arcopen), so the production clients run unchanged

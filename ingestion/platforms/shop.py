@@ -32,7 +32,7 @@ from datetime import time as clock_time
 from typing import Any
 
 from ingestion.accounts import Account
-from ingestion.errors import BadResponseError, ConfigError
+from ingestion.errors import AuthError, BadResponseError, ConfigError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource
 from ingestion.privacy import hash_key, pseudonymise
@@ -147,10 +147,10 @@ class ShopClient(ApiClient):
             return
         sub_code = body.get("sub_code") or ""
         text = body.get("msg") or body.get("message") or ""
-        message = f"{request}: code {code} {sub_code}: {text} {body.get('sub_msg') or ''}"
+        message = f"{request}: code {code} {sub_code}: {text} {body.get('sub_msg') or ''}".rstrip()
         if sub_code in TOKEN_SUB_CODES:
-            self.raise_for_code(30002, message)  # a token or app refused: an AuthError
-        self.raise_for_code(code, message.rstrip())
+            raise AuthError(message, code=code)  # 40001/40003: the token or the app refused
+        self.raise_for_code(code, message)
 
 
 class ShopSource(ApiSource):
