@@ -137,6 +137,9 @@ class ApiClient:
         # Given a refused token, the renewed one (None: it cannot be renewed).
         self.renew: Callable[[str], str | None] | None = None
         self._renewed: dict[str, str] = {}  # refused token → its replacement
+        # (app id, secret) of a platform that signs each call with its app's; set by the source
+        self.app: tuple[str, str] | None = None
+        self.clock: Callable[[], float] = time.time  # the signatures' timestamps
 
     def close(self) -> None:
         self._http.close()
@@ -168,6 +171,10 @@ class ApiClient:
         """The headers to send with one attempt of a request (platforms that sign their
         calls add a fresh nonce and timestamp here, so a retry is never a replay)."""
         return headers
+
+    def encode(self, body: dict[str, Any]) -> bytes:
+        """The bytes of a JSON body (a platform that signs its body fixes their form here)."""
+        return json.dumps(body, ensure_ascii=False).encode()
 
     def get_json(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         """GET with retries; returns the parsed body once the envelope says success."""
@@ -271,7 +278,7 @@ class ApiClient:
             content = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         else:
-            content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+            content = b"" if body is None else self.encode(body)
         headers = self.sign(method, path, headers, content)
         if body is not None:
             headers.setdefault("Content-Type", "application/json")

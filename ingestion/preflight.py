@@ -33,7 +33,7 @@ import duckdb
 from ingestion.accounts import Account, Registry, parse_accounts
 from ingestion.credentials import CredentialStore, missing, state_of
 from ingestion.errors import ConfigError, PreflightError, Problem
-from ingestion.platforms import PLATFORMS, bilibili, read_http_policy
+from ingestion.platforms import PLATFORMS, read_http_policy
 from ingestion.privacy import KEY_VARIABLE, hash_key
 from ingestion.settings import Paths
 from ingestion.warehouse import MEMORY_LIMIT_VARIABLE as MEMORY_LIMIT
@@ -43,7 +43,9 @@ ALERT_WEBHOOK_URL = "SOCIALMART_ALERT_WEBHOOK_URL"
 EXIT_PROBLEMS = 2
 # Platforms whose calls are signed with the app's own id and secret, besides each account's
 # token: the variables, needed as soon as the registry has an account of the platform.
-APP_CREDENTIALS = {"bilibili": (bilibili.CLIENT_ID, bilibili.CLIENT_SECRET)}
+APP_CREDENTIALS = {
+    key: p.api.app_settings for key, p in PLATFORMS.items() if p.api and p.api.app_settings
+}
 
 
 def check(paths: Paths, environ: Mapping[str, str]) -> list[Problem]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from devtools.simulator.model import API_PLATFORMS
-from devtools.simulator.server import SimServer, SimState, bilibili_app
+from devtools.simulator.server import SimServer, SimState, bilibili_app, shop_app
 from devtools.simulator.tokens import APP_TOKENS, OAUTH, app_of
 from devtools.simulator.world import World
 from ingestion.accounts import Account, setting_names, token_env_names, write_accounts
@@ -46,6 +46,7 @@ class RunningSimulator:
         env["SOCIALMART_BILIBILI_CLIENT_ID"], env["SOCIALMART_BILIBILI_CLIENT_SECRET"] = (
             bilibili_app(self.world)
         )
+        env["SOCIALMART_SHOP_APP_KEY"], env["SOCIALMART_SHOP_APP_SECRET"] = shop_app(self.world)
         return env
 
     def renewing_environ(self) -> dict[str, str]:

@@ -814,7 +814,9 @@ class _Generator:
                 'sku_order_list', json_array(json_object('product_name', '品牌爆款',
                     'item_num', 1, 'pay_amount', amount_fen,
                     'video_id', coalesce(content_id, ''), 'room_id', coalesce(room_id, ''))),
-                'post_tel_hash', phone_hash)
+                'post_tel_hash', phone_hash,
+                -- as the client lands an order without a phone (ingestion/platforms/shop.py)
+                'post_tel_missing', case when phone_hash is null then 'no phone' end)
             from sc_orders
             where day between DATE '{self.start}' and DATE '{self.end}'
             """,

@@ -1,4 +1,4 @@
-"""The simulator's HTTP server: Douyin and Bilibili open-platform APIs on loopback.
+"""The simulator's HTTP server: the platforms' open APIs (Douyin, Bilibili, 抖店 …) on loopback.
 
 Paths, headers, envelopes, error codes and pagination follow the real open platforms
 (open.douyin.com, member.bilibili.com/arcopen), so the production clients run unchanged
@@ -7,6 +7,7 @@ against it. Control endpoints under ``/__sim__/`` move the clock and switch faul
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -253,8 +254,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 return
             elif url.path.startswith("/order/"):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
                 truncate = self._inject("shop", state)
-                self._send(200, self._shop(url.path, q, state), truncate=truncate)
+                self._send(200, self._shop(url.path, q, raw, state), truncate=truncate)
                 return
             elif url.path.startswith(("/datacube/", "/cgi-bin/")):
                 truncate = self._inject("wechat_oa", state)
@@ -510,40 +513,40 @@ class _Handler(BaseHTTPRequestHandler):
             "next_cursor": str(start + limit) if more else "",
         }
 
-    def _shop(self, path: str, q: dict[str, str], state: SimState) -> Any:
-        shop = self._token_account("shop", state, self.headers.get("access-token"))
+    def _shop(self, path: str, q: dict[str, str], raw: bytes, state: SimState) -> Any:
+        """抖店 as docs/sources/douyin_shop_kuaishou.md B.0-B.3 describe it: signed POSTs,
+        the new envelope, encrypted phones and ``order.batchDecrypt``."""
+        method = path.strip("/").replace("/", ".")
+        if self.command != "POST" or method not in ("order.searchList", "order.batchDecrypt"):
+            raise _Reply(404, _shop_error(70000, "isp.api-service-off", "接口已下线"))
+        _shop_check_signature(state.world, method, q, raw)
+        shop = self._token_account("shop", state, q.get("access_token"))
         if shop is None:
-            raise _Reply(
-                200,
-                {
-                    "code": 30002,
-                    "msg": "access_token已过期",
-                    "sub_code": "isv.access-token-expired",
-                },
-            )
-        if path != "/order/searchList":
-            raise _Reply(404, {"code": 40004, "msg": "api not found"})
-        start = datetime.fromtimestamp(int(q["create_time_start"]), SHANGHAI)
-        end = datetime.fromtimestamp(int(q["create_time_end"]), SHANGHAI)
+            raise _Reply(200, _shop_error(40003, "isv.access-token-expired", "access_token已过期"))
+        params = json.loads(raw or b"{}")
+        if method == "order.batchDecrypt":
+            return _shop_ok({"decrypt_infos": _shop_decrypt(state, params), "custom_err": {}})
+        start = datetime.fromtimestamp(int(params["create_time_start"]), SHANGHAI)
+        end = datetime.fromtimestamp(int(params["create_time_end"]), SHANGHAI)
         orders = [
             o
             for day in days(start.date(), min(end.date(), state.yesterday))
             for o in state.world.orders_on(day)
             if start <= o["paid_at"] <= end
         ]
-        page, size = int(q.get("page") or 0), min(int(q.get("size") or 20), 100)
+        page, size = int(params.get("page") or 0), min(int(params.get("size") or 20), 100)
         chunk = orders[page * size : (page + 1) * size]
-        return {
-            "code": 10000,
-            "msg": "success",
-            "data": {
+        return _shop_ok(
+            {
                 "shop_order_list": [
                     {
+                        "shop_id": int(shop.account_id),
                         "order_id": o["order_id"],
                         "order_status": 3,
                         "order_status_desc": "已发货",
                         "doudian_open_id": o["buyer_id"],
-                        "post_tel": o["phone"] or "",
+                        "encrypt_post_tel": _shop_cipher(state.world, o["order_id"], o["phone"]),
+                        "mask_post_tel": _mask(o["phone"]),
                         "pay_amount": o["amount_fen"],
                         "order_amount": o["amount_fen"],
                         "create_time": int(o["paid_at"].timestamp()) - 60,
@@ -566,8 +569,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "total": len(orders),
                 "page": page,
                 "size": size,
-            },
-        }
+            }
+        )
 
     # -- Kuaishou ---------------------------------------------------------------------------
     def _token_account(self, platform: str, state: SimState, token: str | None):
@@ -996,6 +999,95 @@ class _Handler(BaseHTTPRequestHandler):
         expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(h["authorization"], expected):
             raise _bili_error(127012, "鉴权错误: signature")
+
+
+def shop_app(world: World) -> tuple[str, str]:
+    """(app_key, app_secret) of the simulated 抖店 app."""
+    return tokens.app_of(world, "shop")
+
+
+def _shop_ok(data: dict[str, Any]) -> dict[str, Any]:
+    return {"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "data": data}
+
+
+def _shop_error(code: int, sub_code: str, sub_msg: str) -> dict[str, Any]:
+    # main codes and sub_codes from the official 平台基础错误码汇总 (B.0 [DD-ERR])
+    messages = {40001: "缺少必选参数", 40003: "非法的参数", 70000: "接口已下线"}
+    return {"code": code, "msg": messages.get(code, ""), "sub_code": sub_code, "sub_msg": sub_msg}
+
+
+def _shop_check_signature(world: World, method: str, q: dict[str, str], body: bytes) -> None:
+    """The checks B.0 documents: the common query parameters present (40001
+    isv.signature-missing / isv.app-id-missing), the app known, the timestamp within 10
+    minutes, and ``sign`` equal to the HMAC-SHA256 (or MD5) of secret + the sorted
+    parameters + secret over the exact body (40003 isv.signature-invalid). Written apart
+    from the client's signer, so a client that drifts is refused."""
+    app_key, secret = shop_app(world)
+    if not q.get("sign"):
+        raise _Reply(200, _shop_error(40001, "isv.signature-missing", "缺少签名"))
+    if not q.get("app_key"):
+        raise _Reply(200, _shop_error(40001, "isv.app-id-missing", "缺少app_key"))
+    if q["app_key"] != app_key:
+        raise _Reply(200, _shop_error(40003, "isv.app-id-invalid", "app_key无效"))
+    if q.get("method") != method or q.get("v") != "2":
+        raise _Reply(200, _shop_error(40003, "isv.parameter-format-invalid", "method或v错误"))
+    try:
+        skew = abs(int(q.get("timestamp") or "") - time_now())
+    except ValueError:
+        skew = None
+    if skew is None:
+        raise _Reply(200, _shop_error(40003, "isv.timestamp-format-error", "时间戳格式错误"))
+    if skew > 600:  # the demo stamps real time; the simulated clock only sets the day
+        raise _Reply(200, _shop_error(40003, "isv.timestamp-invalid", "时间戳已过期"))
+    params = {"app_key": app_key, "method": method, "param_json": body.decode()}
+    params |= {"timestamp": q["timestamp"], "v": "2"}
+    text = (secret + "".join(k + params[k] for k in sorted(params)) + secret).encode()
+    if q.get("sign_method") == "md5":
+        expected = hashlib.md5(text).hexdigest()
+    else:
+        expected = hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(q["sign"], expected):
+        raise _Reply(200, _shop_error(40003, "isv.signature-invalid", "签名校验失败"))
+
+
+def _shop_keystream(world: World, order_id: str) -> bytes:
+    return hashlib.sha256(f"{world._hex(16, 'shop-cipher')}:{order_id}".encode()).digest()
+
+
+def _shop_cipher(world: World, order_id: str, phone: object) -> str:
+    """An order's encrypted phone: opaque, and only this platform's decrypt reads it."""
+    if not phone:
+        return ""
+    stream = _shop_keystream(world, order_id)
+    data = bytes(b ^ stream[i] for i, b in enumerate(str(phone).encode()))
+    return "#" + base64.b64encode(data).decode() + "#"
+
+
+def _shop_decrypt(state: SimState, params: dict[str, Any]) -> list[dict[str, Any]]:
+    infos = params.get("cipher_infos") or []
+    if not isinstance(infos, list) or len(infos) > 50:
+        raise _Reply(200, _shop_error(40004, "isv.parameter-invalid", "cipher_infos至多50个"))
+    out = []
+    for info in infos:
+        auth_id, cipher = str(info.get("auth_id")), str(info.get("cipher_text"))
+        item = {"auth_id": auth_id, "cipher_text": cipher, "data_type": 3}
+        try:
+            data = base64.b64decode(cipher.strip("#"), validate=True)
+            stream = _shop_keystream(state.world, auth_id)
+            phone = bytes(b ^ stream[i] for i, b in enumerate(data)).decode()
+        except (ValueError, IndexError):
+            phone = ""
+        if not phone.isdigit():  # the wrong order's cipher, or not a cipher at all
+            item |= {"decrypt_text": "", "err_no": 300008, "err_msg": "解密失败"}
+        else:
+            item |= {"decrypt_text": phone, "is_virtual_tel": False, "err_no": 0, "err_msg": ""}
+        out.append(item)
+    return out
+
+
+def _mask(phone: object) -> str:
+    text = str(phone or "")
+    return text[:1] + "*" * (len(text) - 3) + text[-2:] if len(text) > 3 else ""
 
 
 def _abbreviate(value: int) -> str:

@@ -52,6 +52,8 @@ class ApiSource:
     # When (Beijing time) the platform has finished the day before: None when it is done by
     # the 03:00 schedule; later ones get a run of their own then (orchestration/schedules.py)
     ready_at: time | None = None
+    # The variables of the app id and secret a platform signs every call with (None: unsigned)
+    app_settings: tuple[str, str] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -72,6 +74,9 @@ class ApiSource:
         self.token_client = self.oauth_client(policy, transport) or self.client
         self.credentials = Credentials(self.platform, self.auth, store, environ, self.token_client)
         self.client.renew = self.credentials.renew
+        if self.app_settings:
+            app = tuple((environ.get(name) or "").strip() for name in self.app_settings)
+            self.client.app = (app[0], app[1]) if all(app) else None
 
     def oauth_client(
         self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None

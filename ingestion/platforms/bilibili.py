@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -161,11 +161,6 @@ class BilibiliClient(ApiClient):
     busy_codes = frozenset(BUSY_CODES)
     auth_codes = frozenset(AUTH_CODES)
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.app: tuple[str, str] | None = None  # (client_id, client_secret), set by the source
-        self.clock: Callable[[], float] = time.time
-
     def sign(
         self, method: str, path: str, headers: dict[str, str], content: bytes
     ) -> dict[str, str]:
@@ -196,20 +191,7 @@ class BilibiliSource(ApiSource):
     schemas = SCHEMAS
     snapshot_only = True
     auth = AUTH
-
-    def __init__(
-        self,
-        base_url: str,
-        environ: Mapping[str, str],
-        *,
-        policy: Any = None,
-        transport: httpx.BaseTransport | None = None,
-        paths: Any = None,
-    ):
-        super().__init__(base_url, environ, policy=policy, transport=transport, paths=paths)
-        client_id = (environ.get(CLIENT_ID) or "").strip()
-        secret = (environ.get(CLIENT_SECRET) or "").strip()
-        self.client.app = (client_id, secret) if client_id and secret else None
+    app_settings = (CLIENT_ID, CLIENT_SECRET)
 
     def oauth_client(
         self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None

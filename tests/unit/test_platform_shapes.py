@@ -4,6 +4,7 @@ test_platform_parsers.py.)"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -330,12 +331,11 @@ def test_shop_orders_page_and_window():
     seen: list[httpx.Request] = []
 
     def route(r: httpx.Request):
-        page = int(r.url.params["page"])
+        page = json.loads(r.content)["page"]  # param_json is the POST body
         orders = [
             {
                 "order_id": f"69{page}",
                 "doudian_open_id": "buyer",
-                "post_tel": "13800138000",
                 "pay_amount": 15900,
                 "pay_time": 1763625600,
                 "create_time": 1763625500,
@@ -355,15 +355,20 @@ def test_shop_orders_page_and_window():
 
     source = ShopSource(
         "http://shop.test",
-        {"SOCIALMART_SHOP_TOKEN": "t"},
+        {
+            "SOCIALMART_SHOP_TOKEN": "t",
+            "SOCIALMART_SHOP_APP_KEY": "k",
+            "SOCIALMART_SHOP_APP_SECRET": "s",
+            "SOCIALMART_HASH_KEY": "a-secret-of-16-chars",
+        },
         policy=FAST,
         transport=transport(route, seen),
     )
     got = pages(source, Account("shop", "4463798", "店", ""))
     assert [p["params"]["page"] for p in got] == [0, 1]
-    start = int(seen[0].url.params["create_time_start"])
-    assert start == 1795104000  # 2026-11-20 00:00 Asia/Shanghai
-    assert int(seen[0].url.params["create_time_end"]) == start + 86_399
+    window = json.loads(seen[0].content)
+    assert window["create_time_start"] == 1795104000  # 2026-11-20 00:00 Asia/Shanghai
+    assert window["create_time_end"] == window["create_time_start"] + 86_399
     assert source.extract(got[0], DAY)[0]["shop_id"] == "4463798"
 
 

@@ -12,6 +12,8 @@ renamed as (
         record ->> 'doudian_open_id' as buyer_id,
         'douyin_open_id' as buyer_id_type,
         nullif(record ->> 'post_tel_hash', '') as phone_hash,
+        -- why phone_hash is empty: a per-order decrypt error, a virtual number, no phone
+        record ->> 'post_tel_missing' as phone_missing_reason,
         {{ count_value("record ->> 'pay_amount'") }} as amount_fen,
         -- decimal, so sums are exact to the fen
         cast({{ count_value("record ->> 'pay_amount'") }} / 100 as decimal(18, 2)) as amount_yuan,
