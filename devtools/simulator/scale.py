@@ -345,9 +345,10 @@ class _Generator:
             ("xiaohongshu", "account_daily"): f"""json_object('日期', {date_text},
                 '账号ID', d.account_id, '粉丝总数', d.followers, '新增粉丝', d.new,
                 '取消关注', d.unfollows)""",
+            # the real 关注者 export's columns (docs/sources/exports.md §3c), loader-named
             ("zhihu", "follower_daily"): f"""json_object('日期', {date_text},
                 '账号ID', d.account_id, '关注者总数', d.followers, '新增关注', d.new,
-                '取消关注', d.unfollows)""",
+                '取消关注', d.unfollows, '关注者变化', d.new - d.unfollows)""",
         }
         for (platform, entity), record in tables.items():
             self.insert(platform, entity, f"select d.day, {record} {base} '{platform}'")
