@@ -13,7 +13,7 @@ from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
 from ingestion.privacy import hash_key
 from ingestion.runner import REGISTRY, IngestResult, ingest_day, load_registry
 from ingestion.settings import Paths
-from orchestration.partitions import daily_partitions, days_between, window_from_keys
+from orchestration.partitions import daily_partitions, days_between, run_start, window_from_keys
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 # A platform outage of a minute or two is retried by the run itself (10 s, 20 s, 40 s, ±jitter).
@@ -95,6 +95,7 @@ def _ingest_days(
 ) -> list[IngestResult]:
     key_range = context.partition_key_range
     start, end = window_from_keys(key_range.start, key_range.end)
+    start = run_start(start, end, context.run.tags, info.lookback_days)
     results = []
     source = build_source(info.key, paths, environ)
     try:

@@ -56,6 +56,9 @@ class Faults:
     # Douyin: path → a documented error code every call of it answers (2190001 quota used
     # up, 2190003 scope not authorised, 2190004 capability missing, 2111002 comments failed)
     douyin_codes: dict[str, int] = field(default_factory=dict)
+    # Douyin: day (ISO) → plays added to every video's play of that day, as a platform
+    # revising a recent day after first serving it (what a look-back re-fetch picks up)
+    revised_plays: dict[str, int] = field(default_factory=dict)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -419,6 +422,10 @@ class _Handler(BaseHTTPRequestHandler):
             rows = []
             for d in self._item_window(content, self._date_type(q)):
                 value = world.content_day(content, d)[metric[1]]
+                if metric[0] == "play":
+                    value += getattr(state.faults.get("douyin"), "revised_plays", {}).get(
+                        d.isoformat(), 0
+                    )
                 # The real API sends some counts as strings: so do we, deterministically.
                 as_str = world._u("str", content.content_id, d) < STRING_PLAY_RATE
                 rows.append({"date": d.isoformat(), metric[0]: str(value) if as_str else value})

@@ -52,6 +52,9 @@ class ApiSource:
     # When (Beijing time) the platform has finished the day before: None when it is done by
     # the 03:00 schedule; later ones get a run of their own then (orchestration/schedules.py)
     ready_at: time | None = None
+    # How many days before its day the platform may still revise: a daily run fetches them
+    # again (orchestration/partitions.py run_start). 0 where only *now* is served.
+    lookback_days = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
