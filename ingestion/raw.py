@@ -53,7 +53,7 @@ def load_day(
     records: dict[str, list[Row]],
     run_id: str,
     quarantined: list[tuple[str, str, Row]] = (),
-    kept: Mapping[str, tuple[str, Collection[str]]] | None = None,
+    kept: Mapping[str, Mapping[str, Collection[str]]] | None = None,
 ) -> dict[str, int]:
     """Replace ``day`` in every entity table of the platform; return rows loaded per entity.
 
@@ -61,9 +61,9 @@ def load_day(
     has its day cleared, so a rerun that finds less data does not keep stale rows.
     ``quarantined`` holds ``(entity, reason, row)`` for records that could not be loaded:
     they replace the platform's day in ``raw.quarantine`` in the same transaction.
-    ``kept`` maps an entity to (field, values): its rows of the day whose record has one of
-    those values in that field stay (items the platform no longer reports, so a re-fetch
-    finds them empty; their loaded day is not cleared).
+    ``kept`` maps an entity to {field: values}: its rows of the day whose record has one of
+    those values in one of those fields stay (items the platform no longer reports, or an
+    account the run could not fetch: their loaded day is not cleared).
     """
     now = datetime.now(UTC)
     counts = {}
@@ -73,12 +73,12 @@ def load_day(
         for entity in entities:
             table = table_name(platform, entity)
             con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
-            field, values = (kept or {}).get(entity, ("", ()))
-            con.execute(
-                f"delete from {table} where business_date = ? "
-                "and not coalesce(list_contains(?::varchar[], record ->> ?), false)",
-                [day, list(values), field],
+            keep = {f: list(v) for f, v in (kept or {}).get(entity, {}).items() if v}
+            staying = "".join(
+                " and not coalesce(list_contains(?::varchar[], record ->> ?), false)" for _ in keep
             )
+            params = [x for f, values in keep.items() for x in (values, f)]
+            con.execute(f"delete from {table} where business_date = ?{staying}", [day, *params])
             rows = records.get(entity, [])
             if rows:
                 frame = pl.DataFrame(

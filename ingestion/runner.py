@@ -96,7 +96,8 @@ def ingest_day(
         )
     finally:
         con.close()
-    mark_loaded = getattr(source, "mark_loaded", None)  # export sources keep an inbox ledger
+    # export sources keep an inbox ledger, Weibo its comment cursors
+    mark_loaded = getattr(source, "mark_loaded", None)
     if mark_loaded is not None and not result.replayed:
         mark_loaded(day)
     return result

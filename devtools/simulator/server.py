@@ -678,15 +678,22 @@ class _Handler(BaseHTTPRequestHandler):
                     400,
                     {"error": "target weibo does not exist!", "error_code": 20101, "request": path},
                 )
-            comments = world.comments_until(content, day)
+            # B.3: ids grow with time (a comment's second, then the world's id), and
+            # since_id answers only the comments with a greater id
+            since_id = int(q.get("since_id") or 0)
+            comments = [
+                {**c, "id": _weibo_id(c)}
+                for c in world.comments_until(content, day)
+                if _weibo_id(c) > since_id
+            ]
             comments.sort(key=lambda c: c["created_at"], reverse=True)
             chunk = comments[(page - 1) * count : page * count]
             return {
                 "comments": [
                     {
                         "created_at": c["created_at"].strftime("%a %b %d %H:%M:%S %z %Y"),
-                        "id": int(c["comment_id"], 16),
-                        "idstr": str(int(c["comment_id"], 16)),
+                        "id": c["id"],
+                        "idstr": str(c["id"]),
                         "text": c["text"],
                         "user": {"id": int(c["user_id"]), "idstr": c["user_id"]},
                     }
@@ -1071,3 +1078,9 @@ class SimServer(ThreadingHTTPServer):
         thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
         thread.start()
         return thread
+
+
+def _weibo_id(comment: dict[str, Any]) -> int:
+    """A Weibo comment id that grows with time, as since_id needs: its second, then 7
+    digits of the world's id."""
+    return int(comment["created_at"].timestamp()) * 10**7 + int(comment["comment_id"], 16) % 10**7

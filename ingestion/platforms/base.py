@@ -71,7 +71,8 @@ class ApiSource:
     ):
         self.client = self.client_class(base_url, policy=policy, transport=transport)
         self.environ = environ
-        store = CredentialStore((paths or Paths.from_env(dict(environ))).credentials)
+        self.paths = paths or Paths.from_env(dict(environ))
+        store = CredentialStore(self.paths.credentials)
         self.token_client = self.oauth_client(policy, transport) or self.client
         self.credentials = Credentials(self.platform, self.auth, store, environ, self.token_client)
         self.client.renew = self.credentials.renew

@@ -186,11 +186,11 @@ class DouyinSource(ApiSource):
         self.skip_reasons: list[str] = []  # why, and which accounts or videos were skipped
         # videos asked for the day that the platform no longer reports (aged past 30 days
         # since the day was first loaded, as a look-back finds them): raw keeps their rows
-        self.kept_items: dict[str, tuple[str, set[str]]] = {}
+        self.kept_items: dict[str, dict[str, set[str]]] = {}
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         self.skipped_entities, self.skip_reasons = set(), []
-        self.kept_items = {"video_daily": ("item_id", set())}
+        self.kept_items = {"video_daily": {"item_id": set()}}
         for account in accounts:
             try:
                 yield from self._account(day, account)
@@ -255,7 +255,7 @@ class DouyinSource(ApiSource):
                     "next day); raw keeps what it has, a later run fetches the day"
                 )
             else:
-                self.kept_items["video_daily"][1].update(
+                self.kept_items["video_daily"]["item_id"].update(
                     p.params["item_id"]
                     for p in dailies
                     if not p.body["play"]["data"].get("result_list")
