@@ -67,6 +67,10 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                     "rows_loaded": sum(v or 0 for v in rows.values()),
                     "rows_by_day": rows,
                     "skipped_days": [r.business_date.isoformat() for r in results if r.skipped],
+                    # entities, accounts or items left out, each with why (quota, not ready…)
+                    "skipped_items": [
+                        f"{r.business_date}: {x}" for r in results for x in r.skipped_items
+                    ],
                     "replayed_days": [r.business_date.isoformat() for r in results if r.replayed],
                     "quarantined": sum(r.quarantined.get(entity, 0) for r in results),
                     "quarantine_reasons": [
@@ -111,6 +115,8 @@ def _ingest_days(
             )
             if result.skipped:
                 context.log.warning(f"{info.key} {day}: nothing loaded: {result.skipped}")
+            for reason in result.skipped_items:
+                context.log.warning(f"{info.key} {day}: {reason}")
             results.append(result)
     finally:
         source.close()

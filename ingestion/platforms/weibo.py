@@ -10,10 +10,13 @@ were written.
 
 Quota: every call counts against one authorised user's quota in our app (150 calls an hour
 in the old Rate-limiting wiki revisions, 100 a day in the latest stored one:
-https://open.weibo.com/wiki/index.php?title=Rate-limiting&diff=16512&oldid=14205). The run
-spends at most ``CALL_BUDGET_PER_USER`` calls per account; comments are asked only for
-statuses of the last ``COMMENT_WINDOW_DAYS`` days that have comments, newest first, and a
-status's paging stops at the first comment older than the day. 10022/10023/10024 (IP /
+https://open.weibo.com/wiki/index.php?title=Rate-limiting&diff=16512&oldid=14205), and the
+app's calls from one IP against an hourly limit. The run's ``CALLS_PER_RUN`` are shared
+fairly by the accounts (``CallBudget``), each spending at most ``CALL_BUDGET_PER_USER``;
+comments are asked only for statuses of the last ``COMMENT_WINDOW_DAYS`` days that have
+comments, newest first, after the status's ``since_id`` (the newest comment id loaded for
+the days before: docs/sources/bilibili_weibo_wechat.md B.3, kept in ``ingestion.cursors``),
+and a status's paging stops at the first comment older than the day. 10022/10023/10024 (IP /
 user / user-per-API rate limit, Error_code copy in small-tou/Rabbit.js
 ``node_modules/snserror/index.js``) stop the platform's run with a message naming the
 account: an hourly window cannot be waited out by a back-off; the next run resumes.
