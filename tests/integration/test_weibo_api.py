@@ -42,12 +42,17 @@ def documented(request: httpx.Request):
 
 
 def source_for(
-    route, seen: list | None = None, home: Path | None = None, served: str = MORNING_AFTER
+    route,
+    seen: list | None = None,
+    home: Path | None = None,
+    served: str = MORNING_AFTER,
+    environ: dict[str, str] = ENV,
+    policy=FAST,
 ) -> WeiboSource:
     return WeiboSource(
         "http://weibo.test",
-        ENV,
-        policy=FAST,
+        environ,
+        policy=policy,
         transport=mock(route, served, seen),
         paths=Paths(home) if home else None,
     )
@@ -90,13 +95,7 @@ def test_a_rate_limit_stops_the_run_naming_the_account(tmp_path: Path, fixture: 
         return (403, limited) if r.url.path == "/2/comments/show.json" else documented(r)
 
     policy = FAST.__class__(requests_per_second=0, max_attempts=6, concurrency=1)
-    source = WeiboSource(
-        "http://weibo.test",
-        ENV,
-        policy=policy,
-        transport=mock(route, MORNING_AFTER, calls),
-        paths=Paths(tmp_path),
-    )
+    source = source_for(route, calls, tmp_path, policy=policy)
     code = limited["error_code"]
     with pytest.raises(QuotaExhaustedError, match=f"weibo account 1000000001: rate limit {code}"):
         run_day(source, DAY, ACCOUNT, tmp_path, "r2")
@@ -125,13 +124,7 @@ TOKENS = {f"SOCIALMART_WEIBO_TOKEN_{a.account_id}": f"tok{a.account_id}" for a i
 
 
 def run_accounts(home: Path, run_id: str, budget: int, calls: list[httpx.Request]):
-    source = WeiboSource(
-        "http://weibo.test",
-        TOKENS,
-        policy=FAST,
-        transport=mock(documented, MORNING_AFTER, calls),
-        paths=Paths(home),
-    )
+    source = source_for(documented, calls, home, environ=TOKENS)
     source.run_budget = budget
     paths = Paths(home)
     paths.landing.mkdir(parents=True, exist_ok=True)
