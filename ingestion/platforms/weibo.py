@@ -138,7 +138,7 @@ class WeiboSource(ApiSource):
         for account in accounts:
             share = budget.next_account()
             try:
-                # an account's user and timeline land together or not at all
+                # an account's pages land only once its user and whole timeline are fetched
                 yield from list(self._account(day, account, budget))
             except BudgetSpent:
                 for kept in self.kept_items.values():
@@ -195,23 +195,16 @@ class WeiboSource(ApiSource):
         budget runs out before the last page (nothing of the status is loaded)."""
         key = f"{ctx['account_id']}/{status_id}"
         since_id = self.cursors.before(key, day)
-        params = {**auth, "id": status_id, **({"since_id": since_id} if since_id else {})}
+        cursor = {"since_id": since_id} if since_id else {}
         pages, newest = [], 0
         try:
+            params = {**auth, "id": status_id, **cursor}
             answers = list(self._pages(COMMENTS_SHOW, params, "comments", budget, day))
         except BudgetSpent:
             return None
         for body, query in answers:
-            query = {**query, **({"since_id": since_id} if since_id else {})}
-            pages.append(
-                Page(
-                    self.platform,
-                    "comments",
-                    COMMENTS_SHOW,
-                    {**ctx, "status_id": status_id, **query},
-                    body,
-                )
-            )
+            asked = {**ctx, "status_id": status_id, **cursor, **query}
+            pages.append(Page(self.platform, "comments", COMMENTS_SHOW, asked, body))
             for c in body.get("comments") or []:
                 ident = str(c.get("idstr") or "")  # an int64 as a string (B.3)
                 if ident.isdigit() and _day_of(c.get("created_at")) == day:
