@@ -9,7 +9,7 @@ duplicates and a failed load never leaves half a day.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ def load_day(
     records: dict[str, list[Row]],
     run_id: str,
     quarantined: list[tuple[str, str, Row]] = (),
+    kept: Mapping[str, Mapping[str, Collection[str]]] | None = None,
 ) -> dict[str, int]:
     """Replace ``day`` in every entity table of the platform; return rows loaded per entity.
 
@@ -60,6 +61,9 @@ def load_day(
     has its day cleared, so a rerun that finds less data does not keep stale rows.
     ``quarantined`` holds ``(entity, reason, row)`` for records that could not be loaded:
     they replace the platform's day in ``raw.quarantine`` in the same transaction.
+    ``kept`` maps an entity to {field: values}: its rows of the day whose record has one of
+    those values in one of those fields stay (items the platform no longer reports, or an
+    account the run could not fetch: their loaded day is not cleared).
     """
     now = datetime.now(UTC)
     counts = {}
@@ -69,7 +73,12 @@ def load_day(
         for entity in entities:
             table = table_name(platform, entity)
             con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
-            con.execute(f"delete from {table} where business_date = ?", [day])
+            keep = {f: list(v) for f, v in (kept or {}).get(entity, {}).items() if v}
+            staying = "".join(
+                " and not coalesce(list_contains(?::varchar[], record ->> ?), false)" for _ in keep
+            )
+            params = [x for f, values in keep.items() for x in (values, f)]
+            con.execute(f"delete from {table} where business_date = ?{staying}", [day, *params])
             rows = records.get(entity, [])
             if rows:
                 frame = pl.DataFrame(

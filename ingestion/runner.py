@@ -90,10 +90,14 @@ def ingest_day(
         # A snapshot entity the platform could not serve for this day keeps what raw has.
         skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
         entities = [e for e in source.entities if e not in skipped]
-        result.rows = load_day(con, source.platform, entities, day, records, run_id, quarantined)
+        kept = getattr(source, "kept_items", {}) if not result.replayed else {}
+        result.rows = load_day(
+            con, source.platform, entities, day, records, run_id, quarantined, kept
+        )
     finally:
         con.close()
-    mark_loaded = getattr(source, "mark_loaded", None)  # export sources keep an inbox ledger
+    # export sources keep an inbox ledger, Weibo its comment cursors
+    mark_loaded = getattr(source, "mark_loaded", None)
     if mark_loaded is not None and not result.replayed:
         mark_loaded(day)
     return result

@@ -57,6 +57,10 @@ class Paths:
         return self.home / "credentials"
 
     @property
+    def cursors(self) -> Path:
+        return self.home / "cursors"
+
+    @property
     def serving_dir(self) -> Path:
         return self.home / "serving"
 

@@ -9,11 +9,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ingestion.platforms import PLATFORMS
 from ingestion.settings import REPO_ROOT
-from orchestration.partitions import daily_partitions, dbt_vars, window_from_keys
+from orchestration.partitions import daily_partitions, dbt_vars, run_start, window_from_keys
 from orchestration.resources import DUCKDB_POOL, Warehouse
 
 DBT_DIR = REPO_ROOT / "dbt_project"
+# the longest look-back of any platform: a daily run's dbt build starts that many days earlier
+LOOKBACK_DAYS = max(info.lookback_days for info in PLATFORMS.values())
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # The UI groups assets by layer, left to right: reference (seeds) and raw, staging,
 # intermediate (the identity graph's logs included), marts, kpi, serving.
@@ -78,6 +81,8 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
     def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         key_range = context.partition_key_range
         start, end = window_from_keys(key_range.start, key_range.end)
+        # the days the run's platforms fetched again are rebuilt too
+        start = run_start(start, end, context.run.tags, LOOKBACK_DAYS)
         # profiles.yml reads the warehouse file and its limits from these vars
         args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
         yield from dbt.cli(args, context=context).stream()

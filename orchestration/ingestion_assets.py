@@ -13,7 +13,7 @@ from ingestion.platforms import PLATFORMS, PlatformInfo, build_source
 from ingestion.privacy import hash_key
 from ingestion.runner import REGISTRY, IngestResult, ingest_day, load_registry
 from ingestion.settings import Paths
-from orchestration.partitions import daily_partitions, days_between, window_from_keys
+from orchestration.partitions import daily_partitions, days_between, run_start, window_from_keys
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 # A platform outage of a minute or two is retried by the run itself (10 s, 20 s, 40 s, ±jitter).
@@ -67,6 +67,10 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                     "rows_loaded": sum(v or 0 for v in rows.values()),
                     "rows_by_day": rows,
                     "skipped_days": [r.business_date.isoformat() for r in results if r.skipped],
+                    # entities, accounts or items left out, each with why (quota, not ready…)
+                    "skipped_items": [
+                        f"{r.business_date}: {x}" for r in results for x in r.skipped_items
+                    ],
                     "replayed_days": [r.business_date.isoformat() for r in results if r.replayed],
                     "quarantined": sum(r.quarantined.get(entity, 0) for r in results),
                     "quarantine_reasons": [
@@ -95,6 +99,7 @@ def _ingest_days(
 ) -> list[IngestResult]:
     key_range = context.partition_key_range
     start, end = window_from_keys(key_range.start, key_range.end)
+    start = run_start(start, end, context.run.tags, info.lookback_days)
     results = []
     source = build_source(info.key, paths, environ)
     try:
@@ -110,6 +115,8 @@ def _ingest_days(
             )
             if result.skipped:
                 context.log.warning(f"{info.key} {day}: nothing loaded: {result.skipped}")
+            for reason in result.skipped_items:
+                context.log.warning(f"{info.key} {day}: {reason}")
             results.append(result)
     finally:
         source.close()

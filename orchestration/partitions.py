@@ -13,6 +13,7 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, tim
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_TAG = "dagster/partition"
+BACKFILL_TAG = "dagster/backfill"
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -43,3 +44,12 @@ def dbt_vars(start: date, end: date) -> dict[str, str]:
 def range_tags(start: date, end: date) -> dict[str, str]:
     """Tags that make one run cover a whole range of daily partitions."""
     return {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
+
+
+def run_start(start: date, end: date, tags: Mapping[str, str], lookback_days: int) -> date:
+    """The first day a run fetches and builds: a daily run (one partition, not part of a
+    backfill) also takes the ``lookback_days`` before its day, which platforms revise; a
+    backfill takes exactly its range."""
+    if lookback_days and start == end and BACKFILL_TAG not in tags:
+        return start - timedelta(days=lookback_days)
+    return start

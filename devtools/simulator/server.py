@@ -57,6 +57,9 @@ class Faults:
     # Douyin: path → a documented error code every call of it answers (2190001 quota used
     # up, 2190003 scope not authorised, 2190004 capability missing, 2111002 comments failed)
     douyin_codes: dict[str, int] = field(default_factory=dict)
+    # Douyin: day (ISO) → plays added to every video's play of that day, as a platform
+    # revising a recent day after first serving it (what a look-back re-fetch picks up)
+    revised_plays: dict[str, int] = field(default_factory=dict)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -422,6 +425,10 @@ class _Handler(BaseHTTPRequestHandler):
             rows = []
             for d in self._item_window(content, self._date_type(q)):
                 value = world.content_day(content, d)[metric[1]]
+                if metric[0] == "play":
+                    value += getattr(state.faults.get("douyin"), "revised_plays", {}).get(
+                        d.isoformat(), 0
+                    )
                 # The real API sends some counts as strings: so do we, deterministically.
                 as_str = world._u("str", content.content_id, d) < STRING_PLAY_RATE
                 rows.append({"date": d.isoformat(), metric[0]: str(value) if as_str else value})
@@ -674,15 +681,22 @@ class _Handler(BaseHTTPRequestHandler):
                     400,
                     {"error": "target weibo does not exist!", "error_code": 20101, "request": path},
                 )
-            comments = world.comments_until(content, day)
+            # B.3: ids grow with time (a comment's second, then the world's id), and
+            # since_id answers only the comments with a greater id
+            since_id = int(q.get("since_id") or 0)
+            comments = [
+                {**c, "id": _weibo_id(c)}
+                for c in world.comments_until(content, day)
+                if _weibo_id(c) > since_id
+            ]
             comments.sort(key=lambda c: c["created_at"], reverse=True)
             chunk = comments[(page - 1) * count : page * count]
             return {
                 "comments": [
                     {
                         "created_at": c["created_at"].strftime("%a %b %d %H:%M:%S %z %Y"),
-                        "id": int(c["comment_id"], 16),
-                        "idstr": str(int(c["comment_id"], 16)),
+                        "id": c["id"],
+                        "idstr": str(c["id"]),
                         "text": c["text"],
                         "user": {"id": int(c["user_id"]), "idstr": c["user_id"]},
                     }
@@ -1156,3 +1170,9 @@ class SimServer(ThreadingHTTPServer):
         thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
         thread.start()
         return thread
+
+
+def _weibo_id(comment: dict[str, Any]) -> int:
+    """A Weibo comment id that grows with time, as since_id needs: its second, then 7
+    digits of the world's id."""
+    return int(comment["created_at"].timestamp()) * 10**7 + int(comment["comment_id"], 16) % 10**7

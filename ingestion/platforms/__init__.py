@@ -128,6 +128,11 @@ class PlatformInfo:
     def entities(self) -> tuple[str, ...]:
         return tuple(self.api.schemas) if self.api else tuple(self.exports or {})
 
+    @property
+    def lookback_days(self) -> int:
+        """Days before a daily run's day it fetches again (an export covers what it covers)."""
+        return self.api.lookback_days if self.api else 0
+
     def layouts(self) -> dict[str, tuple[str, ExportKind]]:
         """Grain → (entity, kind) of the export tables with a layout."""
         return {

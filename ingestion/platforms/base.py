@@ -54,6 +54,9 @@ class ApiSource:
     ready_at: time | None = None
     # The variables of the app id and secret a platform signs every call with (None: unsigned)
     app_settings: tuple[str, str] | None = None
+    # How many days before its day the platform may still revise: a daily run fetches them
+    # again (orchestration/partitions.py run_start). 0 where only *now* is served.
+    lookback_days = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -70,7 +73,8 @@ class ApiSource:
     ):
         self.client = self.client_class(base_url, policy=policy, transport=transport)
         self.environ = environ
-        store = CredentialStore((paths or Paths.from_env(dict(environ))).credentials)
+        self.paths = paths or Paths.from_env(dict(environ))
+        store = CredentialStore(self.paths.credentials)
         self.token_client = self.oauth_client(policy, transport) or self.client
         self.credentials = Credentials(self.platform, self.auth, store, environ, self.token_client)
         self.client.renew = self.credentials.renew

@@ -178,14 +178,19 @@ class DouyinSource(ApiSource):
     snapshot_only = False
     auth = AUTH
     ready_at = time(10, 0)  # item data, "around 10:00" the next day (A.4 readiness)
+    lookback_days = 2  # no source states a revision window: docs/platforms.md assumptions
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()  # entities the last fetch could not take
         self.skip_reasons: list[str] = []  # why, and which accounts or videos were skipped
+        # videos asked for the day that the platform no longer reports (aged past 30 days
+        # since the day was first loaded, as a look-back finds them): raw keeps their rows
+        self.kept_items: dict[str, dict[str, set[str]]] = {}
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         self.skipped_entities, self.skip_reasons = set(), []
+        self.kept_items = {"video_daily": {"item_id": set()}}
         for account in accounts:
             try:
                 yield from self._account(day, account)
@@ -250,6 +255,11 @@ class DouyinSource(ApiSource):
                     "next day); raw keeps what it has, a later run fetches the day"
                 )
             else:
+                self.kept_items["video_daily"]["item_id"].update(
+                    p.params["item_id"]
+                    for p in dailies
+                    if not p.body["play"]["data"].get("result_list")
+                )
                 yield from dailies
         for item_id in videos:  # a comment of the day may be on an older video
             try:

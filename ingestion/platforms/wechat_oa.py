@@ -134,6 +134,7 @@ class WechatOaSource(ApiSource):
     snapshot_only = False
     auth = ClientCredential(APPID, APPSECRET, fetch_token)
     ready_at = DATACUBE_READY_AT
+    lookback_days = 2  # no source states a revision window: docs/platforms.md assumptions
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

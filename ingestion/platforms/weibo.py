@@ -10,10 +10,13 @@ were written.
 
 Quota: every call counts against one authorised user's quota in our app (150 calls an hour
 in the old Rate-limiting wiki revisions, 100 a day in the latest stored one:
-https://open.weibo.com/wiki/index.php?title=Rate-limiting&diff=16512&oldid=14205). The run
-spends at most ``CALL_BUDGET_PER_USER`` calls per account; comments are asked only for
-statuses of the last ``COMMENT_WINDOW_DAYS`` days that have comments, newest first, and a
-status's paging stops at the first comment older than the day. 10022/10023/10024 (IP /
+https://open.weibo.com/wiki/index.php?title=Rate-limiting&diff=16512&oldid=14205), and the
+app's calls from one IP against an hourly limit. The run's ``CALLS_PER_RUN`` are shared
+fairly by the accounts (``CallBudget``), each spending at most ``CALL_BUDGET_PER_USER``;
+comments are asked only for statuses of the last ``COMMENT_WINDOW_DAYS`` days that have
+comments, newest first, after the status's ``since_id`` (the newest comment id loaded for
+the days before: docs/sources/bilibili_weibo_wechat.md B.3, kept in ``ingestion.cursors``),
+and a status's paging stops at the first comment older than the day. 10022/10023/10024 (IP /
 user / user-per-API rate limit, Error_code copy in small-tou/Rabbit.js
 ``node_modules/snserror/index.js``) stop the platform's run with a message naming the
 account: an hourly window cannot be waited out by a back-off; the next run resumes.
@@ -28,6 +31,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.cursors import CursorStore
 from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
@@ -46,6 +50,9 @@ PAGE_SIZE = 50
 # The one place the per-user call budget is declared (calls per account per run): under the
 # latest documented figure (100 per user per day), leaving room for a rerun.
 CALL_BUDGET_PER_USER = 60
+# The run's calls of all accounts together: the per-IP hourly limit of the lowest app level
+# (测试, 1,000 calls an hour: Rate-limiting oldid=4657), shared fairly (CallBudget)
+CALLS_PER_RUN = 1000
 COMMENT_WINDOW_DAYS = 7  # comments are fetched for statuses this recent (an assumption)
 
 SCHEMAS = {
@@ -82,22 +89,65 @@ class WeiboClient(ApiClient):
         self.raise_for_code(code, message)
 
 
+class CallBudget:
+    """The run's calls, shared fairly: each account in turn gets an equal share of what is
+    left (so what one leaves unspent goes to the next), at most ``CALL_BUDGET_PER_USER``."""
+
+    def __init__(self, total: int, accounts: int):
+        self.left, self.accounts = total, accounts
+        self.share = 0  # calls the current account may still make
+
+    def next_account(self) -> int:
+        self.share = min(CALL_BUDGET_PER_USER, self.left // max(self.accounts, 1))
+        self.accounts -= 1
+        return self.share
+
+    def spend(self) -> None:
+        """Take one call; BudgetSpent when the account's share is spent."""
+        if self.share <= 0:
+            raise BudgetSpent
+        self.share -= 1
+        self.left -= 1
+
+
+class BudgetSpent(Exception):
+    """The account's share of the run's calls is spent."""
+
+
 class WeiboSource(ApiSource):
     client_class = WeiboClient
     platform = "weibo"
     schemas = SCHEMAS
     snapshot_only = True
+    run_budget = CALLS_PER_RUN
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()
         self.skip_reasons: list[str] = []
+        # rows of the day raw keeps: accounts whose share ran out, statuses not fully paged
+        self.kept_items: dict[str, dict[str, set[str]]] = {}
+        self.cursors = CursorStore(self.paths.cursors, self.platform, COMMENT_WINDOW_DAYS)
+        self.fetched_cursors: dict[str, int] = {}  # status → newest comment id of the day
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        self.skipped_entities, self.skip_reasons = set(), []
+        self.skipped_entities, self.skip_reasons, self.fetched_cursors = set(), [], {}
+        self.kept_items = {e: {"account_id": set()} for e in self.entities}
+        self.kept_items["comments"]["status_id"] = set()
+        budget = CallBudget(self.run_budget, len(accounts))
         for account in accounts:
+            share = budget.next_account()
             try:
-                yield from self._account(day, account)
+                # an account's pages land only once its user and whole timeline are fetched
+                yield from list(self._account(day, account, budget))
+            except BudgetSpent:
+                for kept in self.kept_items.values():
+                    kept["account_id"].add(account.account_id)
+                self.skip_reasons.append(
+                    f"weibo account {account.account_id}: its share of the run's calls ({share} "
+                    f"of {self.run_budget}) was spent before its timeline; its day keeps what "
+                    "raw has, the next run fetches it"
+                )
             except QuotaExhaustedError as exc:
                 raise QuotaExhaustedError(
                     f"weibo account {account.account_id}: rate limit {exc.code} reached; "
@@ -106,61 +156,83 @@ class WeiboSource(ApiSource):
                     code=exc.code,
                 ) from exc
 
-    def _account(self, day: date, account: Account) -> Iterator[Page]:
+    def _account(self, day: date, account: Account, budget: CallBudget) -> Iterator[Page]:
         auth = {"access_token": self.token(account)}
         ctx = {"account_id": account.account_id}
-        budget = [CALL_BUDGET_PER_USER]
+        budget.spend()
         user, served_at = self.client.get_json_dated(
             USER_SHOW, {**auth, "uid": account.account_id}, {}
         )
-        budget[0] -= 1
         require_snapshot_of(self.platform, served_at, day)
         yield Page(self.platform, "user", USER_SHOW, ctx, user)
         recent: list[str] = []
-        for body, query in self._pages(
-            USER_TIMELINE, {**auth, "uid": account.account_id}, "statuses", budget
-        ):
+        timeline = {**auth, "uid": account.account_id}
+        for body, query in self._pages(USER_TIMELINE, timeline, "statuses", budget):
             for s in body.get("statuses") or []:
                 made = _day_of(s.get("created_at"))
                 fresh = made is not None and day - made < timedelta(days=COMMENT_WINDOW_DAYS)
                 if fresh and made <= day and int(s.get("comments_count") or 0) > 0:
                     recent.append(s["idstr"])
             yield Page(self.platform, "statuses", USER_TIMELINE, {**ctx, **query}, body)
-        for status_id in dict.fromkeys(recent):
-            if budget[0] <= 0:
-                self.skipped_entities.add("comments")
+        recent = list(dict.fromkeys(recent))
+        for n, status_id in enumerate(recent):
+            pages = self._status_comments(auth, ctx, status_id, day, budget)
+            if pages is None:  # spent: this status and the rest keep what raw has
+                self.kept_items["comments"]["status_id"].update(recent[n:])
                 self.skip_reasons.append(
-                    f"weibo account {account.account_id}: call budget of "
-                    f"{CALL_BUDGET_PER_USER} spent before every status's comments; comments "
-                    "of the day keep what raw has, the next run fetches them"
+                    f"weibo account {account.account_id}: its share of the run's calls was "
+                    f"spent before the comments of {len(recent) - n} of {len(recent)} statuses; "
+                    "their comments of the day keep what raw has, the next run fetches them"
                 )
                 return
-            for body, query in self._pages(
-                COMMENTS_SHOW, {**auth, "id": status_id}, "comments", budget, day
-            ):
-                yield Page(
-                    self.platform,
-                    "comments",
-                    COMMENTS_SHOW,
-                    {**ctx, "status_id": status_id, **query},
-                    body,
-                )
+            yield from pages
+
+    def _status_comments(
+        self, auth: dict, ctx: dict, status_id: str, day: date, budget: CallBudget
+    ) -> list[Page] | None:
+        """The comments of one status newer than its cursor (B.3 ``since_id``: the newest
+        comment id of the days before ``day``), newest first down to the day; None when the
+        budget runs out before the last page (nothing of the status is loaded)."""
+        key = f"{ctx['account_id']}/{status_id}"
+        since_id = self.cursors.before(key, day)
+        cursor = {"since_id": since_id} if since_id else {}
+        pages, newest = [], 0
+        try:
+            params = {**auth, "id": status_id, **cursor}
+            answers = list(self._pages(COMMENTS_SHOW, params, "comments", budget, day))
+        except BudgetSpent:
+            return None
+        for body, query in answers:
+            asked = {**ctx, "status_id": status_id, **cursor, **query}
+            pages.append(Page(self.platform, "comments", COMMENTS_SHOW, asked, body))
+            for c in body.get("comments") or []:
+                ident = str(c.get("idstr") or "")  # an int64 as a string (B.3)
+                if ident.isdigit() and _day_of(c.get("created_at")) == day:
+                    newest = max(newest, int(ident))
+        if newest:
+            self.fetched_cursors[key] = newest
+        return pages
+
+    def mark_loaded(self, day: date) -> None:
+        """The day's comments are in raw: the next day's run starts after them."""
+        self.cursors.record(day, self.fetched_cursors)
 
     def _pages(
         self,
         path: str,
         params: dict[str, Any],
         key: str,
-        budget: list[int],
+        budget: CallBudget,
         since: date | None = None,
     ):
-        """Pages newest first; with ``since``, stop at the first item older than that day."""
+        """Pages newest first, each call taken from ``budget``; with ``since``, stop at the
+        first item older than that day."""
         page = 1
         seen = 0
-        while budget[0] > 0:
+        while True:
+            budget.spend()
             query = {"page": page, "count": PAGE_SIZE}
             body = self.client.get_json(path, {**params, **query}, {})
-            budget[0] -= 1
             yield body, query
             items = body.get(key) or []
             seen += len(items)

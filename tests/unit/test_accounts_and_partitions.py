@@ -9,7 +9,14 @@ import pytest
 
 from ingestion.accounts import read_accounts, token_for
 from ingestion.errors import ConfigError
-from orchestration.partitions import days_between, dbt_vars, range_tags, window_from_tags
+from orchestration.partitions import (
+    BACKFILL_TAG,
+    days_between,
+    dbt_vars,
+    range_tags,
+    run_start,
+    window_from_tags,
+)
 
 PLATFORMS = ("douyin", "bilibili", "xiaohongshu")
 
@@ -68,3 +75,11 @@ def test_windows():
         "start_date": "2026-11-01",
         "end_date": "2026-11-02",
     }
+
+
+def test_a_daily_run_looks_back_and_a_backfill_does_not():
+    day = date(2026, 11, 20)
+    assert run_start(day, day, {}, 2) == date(2026, 11, 18)  # the scheduled partition
+    assert run_start(day, day, {BACKFILL_TAG: "b1"}, 2) == day  # a one-day backfill
+    assert run_start(date(2026, 11, 1), day, {}, 2) == date(2026, 11, 1)  # a range
+    assert run_start(day, day, {}, 0) == day  # a platform serving only *now*

@@ -1,0 +1,49 @@
+"""Paging cursors kept between runs (a platform's ``since_id`` per item), one JSON file per
+platform under ``<home>/cursors``: ``{key: {business_date: cursor}}``.
+
+A cursor is stored for the day whose rows it covers, so a run of day D starts after the
+cursors of the days before D: a rerun of D fetches D again, never from D's own cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+
+class CursorStore:
+    def __init__(self, folder: Path, platform: str, keep_days: int):
+        self.path = folder / f"{platform}.json"
+        self.keep_days = keep_days  # cursors older than this before the newest day are dropped
+
+    def read(self) -> dict[str, dict[str, int]]:
+        if not self.path.exists():
+            return {}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def before(self, key: str, day: date) -> int:
+        """The highest cursor stored for ``key`` on a day before ``day`` (0: none)."""
+        days = self.read().get(key, {})
+        return max((v for d, v in days.items() if d < day.isoformat()), default=0)
+
+    def record(self, day: date, cursors: dict[str, int]) -> None:
+        """Store ``cursors`` (key → cursor) for ``day``, atomically."""
+        if not cursors:
+            return
+        stored = self.read()
+        oldest = (day - timedelta(days=self.keep_days)).isoformat()
+        for key, cursor in cursors.items():
+            stored.setdefault(key, {})[day.isoformat()] = cursor
+        stored = {
+            k: kept
+            for k, days in stored.items()
+            if (kept := {d: v for d, v in days.items() if d >= oldest})
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".cursors-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(stored, f, sort_keys=True)
+        os.replace(temp, self.path)
