@@ -51,7 +51,7 @@ class RunningSimulator:
 
     def renewing_environ(self) -> dict[str, str]:
         """Like ``environ``, but the platforms whose tokens renew get no static token: WeChat
-        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou and Bilibili their apps'
+        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou, Bilibili and the shop their apps'
         (their accounts then need ``authorise``)."""
         env = self.environ()
         for platform in (*APP_TOKENS, *OAUTH):
