@@ -87,7 +87,8 @@ def test_the_shop_is_authorised_by_token_create(tmp_path: Path, code: str, param
 
 
 @pytest.mark.parametrize(
-    "expired", ["doudian/error_access_token_expired.json", "doudian/error_legacy_token_expired.json"]
+    "expired",
+    ["doudian/error_access_token_expired.json", "doudian/error_legacy_token_expired.json"],
 )
 def test_a_token_refused_as_expired_mid_run_is_refreshed_and_the_day_completes(
     tmp_path: Path, expired: str
