@@ -195,9 +195,12 @@ class TokenAuthority:
             if alive and access is not None and access.expires_at - now > SHOP_GRACE:
                 return self._shop_answer(old.pair, str(p["refresh_token"]), old.owner, now)
             end = now + SHOP_GRACE if alive else now  # the old pair: one more hour, or none
-            old.expires_at = min(old.expires_at, end)
             if access is not None:
                 access.expires_at = min(access.expires_at, end)
+            if alive:
+                old.expires_at = min(old.expires_at, end)
+            else:
+                del self.refresh[str(p["refresh_token"])]
             return self._shop_pair(old.owner, now)
 
     def _shop_pair(self, owner: str, now: float) -> dict[str, Any]:
