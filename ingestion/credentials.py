@@ -6,12 +6,15 @@ Two kinds of platform (docs/requirements.md R-X2; issue 16 item 1):
   the app's id and secret, lives ``expires_in`` seconds (7,200), and re-fetching it
   invalidates the previous one, so one token per app is kept in the store and shared by
   every run until ``RENEW_MARGIN_SECONDS`` before it expires.
-- **OAuth** (``OAuth``: Douyin, Kuaishou, Bilibili): an account is authorised once
-  (``authorise``: the code of the platform's consent page is exchanged for a grant); the
-  access token is then refreshed with the refresh token, which may rotate, so each new
-  pair is written to the store before it is used. A refresh token cannot be renewed: when
-  it is close to expiry (``ALERT_DAYS``), ``expiring`` says so and the robot is told
-  (``serving/credential_alerts.py``) days before the schedule breaks.
+- **OAuth** (``OAuth``: Douyin, Kuaishou, Bilibili, the 抖店 shop): an account is
+  authorised once (``authorise``: the code of the platform's consent page, or for a
+  self-built 抖店 app its own shop id, is exchanged for a grant); the access token is then
+  refreshed with the refresh token, which may rotate, so each new pair is written to the
+  store before it is used. When a refresh token is ``due`` (within ``ALERT_DAYS`` of its
+  expiry; or, of unpublished lifetime, unrefreshed for ``UNPUBLISHED_CHECK_DAYS``) the
+  daily check renews it where the platform can (``extend``), and otherwise ``expiring``
+  says so and the robot is told (``serving/credential_alerts.py``) days before the
+  schedule breaks.
 
 A token refused mid-run (the platform's invalid/expired codes, ``AuthError``) is renewed
 once and the call sent again (``ApiClient.renew`` → ``Credentials.renew``). A static token
@@ -23,7 +26,7 @@ The store is one JSON file per home, ``<home>/credentials/tokens.json``: owner-o
 folder), and read-modify-written under an exclusive file lock, so concurrent runs never
 use a rotated refresh token twice. Tokens never reach logs, landing files or DuckDB.
 
-``python -m ingestion.credentials authorise <platform> <account_id> --code …`` stores an
+``python -m ingestion.credentials authorise <platform> <account_id> [--code …]`` stores an
 account's grant; ``… status`` lists every account's credential state, never a secret.
 """
 

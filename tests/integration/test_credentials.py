@@ -313,3 +313,21 @@ def test_bilibili_says_its_refresh_lifetime_is_unpublished_and_checks_a_stale_gr
             f"bilibili account {account_id}: no refresh-token lifetime is published and the "
             "grant was last refreshed 20.0 days ago"
         )
+
+
+def test_a_douyin_refresh_token_the_platform_will_not_extend_is_posted(
+    simulator: RunningSimulator, monkeypatch
+):
+    robot = Receiver()
+    robot.replies.append((200, {"errcode": 0, "errmsg": "ok"}))
+    simulator.set_token_lifetimes({"douyin": {"refresh_seconds": 3 * DAYS}})
+    env = robot_env(simulator, robot)
+    authorise_all(simulator, env, monkeypatch, "douyin")
+    simulator.server.state.tokens.refresh.clear()  # 10010: renew_refresh_token refused
+
+    lines = notify_expiring(simulator.paths, env)
+
+    accounts = [a.account_id for a in simulator.world.accounts_of("douyin")]
+    assert [line.split(":")[0] for line in lines] == [f"douyin account {a}" for a in accounts]
+    assert all("the refresh token expires in 3.0 days" in line for line in lines)
+    assert len(robot.requests) == 1
