@@ -200,7 +200,7 @@ def robot_env(sim: RunningSimulator, robot: Receiver) -> dict[str, str]:
 
 
 def test_the_shop_expiring_mid_run_completes_with_the_rotated_pair_stored(
-    simulator: RunningSimulator, monkeypatch
+    simulator: RunningSimulator, monkeypatch, capsys
 ):
     """抖店 (B.1): a token refused after it expired is refreshed into a new pair, the old
     refresh token dies, and the new one lives 14 days; the self-built app's own shop is
@@ -225,6 +225,12 @@ def test_the_shop_expiring_mid_run_completes_with_the_rotated_pair_stored(
     assert after.refresh_token in simulator.server.state.tokens.refresh
     assert after.refresh_expires_at == pytest.approx(time.time() + 14 * DAYS, abs=10)
     assert oct(simulator.paths.credentials.joinpath("tokens.json").stat().st_mode)[-3:] == "600"
+    capsys.readouterr()
+    assert credentials.main(["status"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("shop")]
+    assert f"{shop.account_id}" in line and "stored grant" in line
+    assert "(14.0 days left)" in line or "(13.9 days left)" in line
+    assert after.access_token not in line and after.refresh_token not in line
 
 
 def test_a_shop_refresh_token_due_is_refreshed_by_the_daily_check_instead_of_posted(
