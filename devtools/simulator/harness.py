@@ -86,6 +86,11 @@ class RunningSimulator:
     def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
         httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()
 
+    def requests(self) -> list[dict[str, str]]:
+        """Every platform request the simulator served, in order: method, path, query."""
+        reply = httpx.get(f"{self.base_url}/__sim__/requests", timeout=10)
+        return reply.raise_for_status().json()["requests"]
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
