@@ -28,6 +28,12 @@ ENV = {"SOCIALMART_WEIBO_TOKEN": "tok"}
 HOUR = 1_735_779_600.0  # 2025-01-02 09:00 Beijing: each test's runs fall in clock hours from it
 
 
+@pytest.fixture(autouse=True)
+def own_home(tmp_path: Path, monkeypatch):
+    """Sources built without a home keep their cursors and quota in the test's own."""
+    monkeypatch.setitem(ENV, "SOCIALMART_HOME", str(tmp_path))
+
+
 def documented(request: httpx.Request):
     path, page = request.url.path, request.url.params.get("page", "1")
     if path == "/2/users/show.json":
