@@ -127,11 +127,26 @@ class OAuth:
     # extends the refresh token itself (Douyin): client id + refresh token → a new refresh
     # token and its lifetime (``expires_in``)
     renew_refresh_path: str = ""
+    # Weibo: the grant has no refresh token (``refresh_path`` ""), the code is exchanged with
+    # the consent page's ``redirect_uri`` (this setting), the answer names the account in
+    # ``uid``, and the token-info call states the token's remaining lifetime (``expire_in``)
+    redirect_setting: str = ""
+    account_field: str = "open_id"
+    info_path: str = ""
 
-    def exchange(self, client: ApiClient, app: App, code: str) -> Grant:
+    def exchange(self, client: ApiClient, app: App, code: str, redirect_uri: str = "") -> Grant:
         params = {self.id_param: app.app_id, self.secret_param: app.secret}
         params |= {"code": code, "grant_type": "authorization_code"}
+        if redirect_uri:
+            params["redirect_uri"] = redirect_uri
         return self._call(client, self.token_path, params, "the authorisation code")
+
+    def with_lifetime(self, client: ApiClient, grant: Grant) -> Grant:
+        """The grant with the expiry the platform's token-info call states."""
+        now = time.time()
+        params = {"access_token": grant.access_token}
+        data = self._answer(client, self.info_path, params, "the token's info")
+        return replace(grant, expires_at=now + seconds(data["expire_in"]))
 
     def refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
         params = {self.id_param: app.app_id}
@@ -170,7 +185,7 @@ class OAuth:
             expires_at,
             data.get("refresh_token", ""),
             None if refresh_in is None else now + seconds(refresh_in),
-            data.get("open_id", ""),
+            str(data.get(self.account_field) or ""),
             now,
         )
 
@@ -313,7 +328,10 @@ class Credentials:
                 "authorise (set its app id and secret)"
             )
         app = self._require_app(account)
-        grant = self.auth.exchange(self.client, app, code)
+        redirect = (self.environ.get(self.auth.redirect_setting) or "").strip()
+        grant = self.auth.exchange(self.client, app, code, redirect)
+        if self.auth.info_path:
+            grant = self.auth.with_lifetime(self.client, grant)
         if grant.open_id and grant.open_id != account.account_id:
             raise CredentialError(
                 f"{self.platform}: the code was issued to open_id {grant.open_id}, not to "
@@ -344,6 +362,9 @@ class Credentials:
         return True
 
     def _renewed(self, account: Account, grant: Grant | None) -> Grant:
+        if isinstance(self.auth, OAuth) and grant is not None and not grant.refresh_token:
+            # no refresh token (Weibo): only a new consent gives a token
+            raise CredentialError(self._reauthorise(account, "its access token has expired"))
         app = self._require_app(account)
         if isinstance(self.auth, ClientCredential):
             return self.auth.fetch(self.client, app)
@@ -422,11 +443,22 @@ class State:
     source: str  # stored grant / app credentials / static token / missing
     expires_at: float | None = None
     refresh_expires_at: float | None = None
+    refreshable: bool = True  # False: a grant without a refresh token (Weibo)
+
+    @property
+    def deadline(self) -> float | None:
+        """When a person must authorise again: the refresh token's expiry, or the access
+        token's where there is no refresh token."""
+        return self.refresh_expires_at if self.refreshable else self.expires_at
+
+    @property
+    def expiring_token(self) -> str:
+        return "refresh token" if self.refreshable else "access token (it cannot be refreshed)"
 
     def days_left(self, now: float) -> float | None:
-        if self.refresh_expires_at is None:
+        if self.deadline is None:
             return None
-        return (self.refresh_expires_at - now) / DAY_SECONDS
+        return (self.deadline - now) / DAY_SECONDS
 
     def line(self, now: float) -> str:
         parts = [f"{self.platform:<10} {self.account_id:<24} {self.source}"]
@@ -435,7 +467,8 @@ class State:
         days = self.days_left(now)
         if days is not None:
             left = "EXPIRED" if days <= 0 else f"{days:.1f} days left"
-            parts.append(f"refresh until {_shown(self.refresh_expires_at)} ({left})")
+            what = "refresh" if self.refreshable else "authorise again"
+            parts.append(f"{what} until {_shown(self.deadline)} ({left})")
         return "; ".join(parts)
 
 
@@ -466,8 +499,10 @@ def state_of(
     secret = _setting(environ, auth.secret_setting, account.account_id) if auth else ""
     grant = grants.get(grant_key(*ids))
     if isinstance(auth, OAuth) and grant is not None:
-        source = "stored grant" if app_id and secret else "stored grant, app credentials unset"
-        return State(*ids, source, grant.expires_at, grant.refresh_expires_at)
+        refreshable = bool(grant.refresh_token)  # else the app is needed only to authorise
+        usable = (app_id and secret) or not refreshable
+        source = "stored grant" if usable else "stored grant, app credentials unset"
+        return State(*ids, source, grant.expires_at, grant.refresh_expires_at, refreshable)
     if isinstance(auth, ClientCredential) and app_id and secret:
         cached = grants.get(app_key(account.platform, app_id))
         return State(*ids, "app credentials", cached.expires_at if cached else None)
@@ -483,7 +518,8 @@ def _ids(account: Account) -> tuple[str, str]:
 
 
 def expiring(found: Sequence[State], now: float, days: float = ALERT_DAYS) -> list[str]:
-    """One line per account whose refresh token expires within ``days`` (or has)."""
+    """One line per account whose refresh token (or unrefreshable access token) expires
+    within ``days`` (or has)."""
     lines = []
     for state in found:
         left = state.days_left(now)
@@ -491,8 +527,8 @@ def expiring(found: Sequence[State], now: float, days: float = ALERT_DAYS) -> li
             continue
         when = "has expired" if left <= 0 else f"expires in {left:.1f} days"
         lines.append(
-            f"{state.platform} account {state.account_id}: the refresh token {when} "
-            f"({_shown(state.refresh_expires_at)} Beijing time); authorise it again: "
+            f"{state.platform} account {state.account_id}: the {state.expiring_token} {when} "
+            f"({_shown(state.deadline)} Beijing time); authorise it again: "
             f"python -m ingestion.credentials authorise {state.platform} {state.account_id} "
             "--code …"
         )
@@ -546,7 +582,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         source.close()
-    state = State(*_ids(account), "stored grant", grant.expires_at, grant.refresh_expires_at)
+    state = State(
+        *_ids(account),
+        "stored grant",
+        grant.expires_at,
+        grant.refresh_expires_at,
+        bool(grant.refresh_token),
+    )
     print(f"authorised: {state.line(now)}")
     return 0
 

@@ -1,7 +1,7 @@
 """A refresh token close to expiry, told to the team's robot days before the schedule breaks.
 
-An OAuth refresh token (Douyin 30 days, Kuaishou 180 days) cannot be renewed by the
-pipeline: a person must authorise the account again. ``notify_expiring`` posts one message
+An OAuth refresh token (Douyin 30 days, Kuaishou 180 days), or an access token that has
+none (Weibo), cannot be renewed by the pipeline: a person must authorise the account again. ``notify_expiring`` posts one message
 listing every account whose refresh token expires within ``ALERT_DAYS`` (declared once, in
 ``ingestion.credentials``), through the same robot as the KPI alerts; it runs daily.
 Where the platform can extend a refresh token (Douyin's renew_refresh_token, up to five
@@ -31,7 +31,7 @@ def notify_expiring(
     lines = expiring(states(paths, environ, accounts), now)
     hook = Webhook.from_env(environ)
     if lines and hook is not None:
-        send(hook, f"socialmart · refresh tokens expiring within {ALERT_DAYS} days", lines)
+        send(hook, f"socialmart · authorisations expiring within {ALERT_DAYS} days", lines)
     return lines
 
 

@@ -23,6 +23,9 @@ user / user-per-API rate limit, Error_code copy in small-tou/Rabbit.js
 ``node_modules/snserror/index.js``) are not retried (a back-off cannot wait out an hourly
 window): 10023/10024 defer that account for the rest of the hour, 10022 every account; the
 accounts fetched before keep their day, and the first run of a later hour resumes.
+Tokens: an account is authorised once (``python -m ingestion.credentials authorise weibo
+<uid> --code …``, ``AUTH`` below) and its token kept in the credential store until it
+expires; a static ``SOCIALMART_WEIBO_TOKEN[_<ACCOUNT>]`` stays for the demo.
 ``error_code`` is a JSON string in the documentation (weibo_android_sdk ``ErrorInfo.java``;
 Error_code wiki) and a number in some answers: both are accepted.
 """
@@ -34,6 +37,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import OAuth
 from ingestion.cursors import CursorStore
 from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
@@ -51,6 +55,32 @@ AUTH_CODES = {21314, 21315, 21316, 21317, 21327, 21332}
 QUOTA_CODES = {10022, 10023, 10024}
 IP_LIMIT_CODE = 10022  # the app's calls from one IP; 10023/10024 are one user's
 BUSY_CODES = {10001, 10009}
+# OAuth2 (docs/sources/bilibili_weibo_wechat.md B.1): POST /oauth2/access_token client_id,
+# client_secret, grant_type=authorization_code, code, redirect_uri → access_token,
+# expires_in (a string), uid; a web app gets no refresh token, so the account is authorised
+# again before the token expires (the robot is told ALERT_DAYS before). POST
+# /oauth2/get_token_info access_token → uid, appkey, scope, create_at, expire_in (seconds
+# left): the expiry stored. OAuth2 errors that need a person (the OAuth2 错误码 table, copied
+# at https://www.cnblogs.com/highriver/p/2260589.html): 21322 redirect_uri mismatch, 21324
+# client_id or secret invalid, 21325 code invalid/expired/revoked, 21326 client not
+# permitted, 21330 access denied.
+OAUTH_TOKEN = "/oauth2/access_token"
+TOKEN_INFO = "/oauth2/get_token_info"
+CLIENT_ID = "SOCIALMART_WEIBO_CLIENT_ID"  # the app's App Key
+CLIENT_SECRET = "SOCIALMART_WEIBO_CLIENT_SECRET"  # its App Secret
+REDIRECT_URI = "SOCIALMART_WEIBO_REDIRECT_URI"  # the consent page's callback, as registered
+AUTH = OAuth(
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    "",  # no refresh grant for web apps
+    "client_id",
+    "client_secret",
+    frozenset({21322, 21324, 21325, 21326, 21330}),
+    redirect_setting=REDIRECT_URI,
+    account_field="uid",
+    info_path=TOKEN_INFO,
+)
 PAGE_SIZE = 50
 # The one place the hourly quotas are declared, per clock hour and counted across runs
 # (ingestion.quota): a user's calls in our app, 150 an hour for 测试/普通授权, and the app's
@@ -132,6 +162,7 @@ class WeiboSource(ApiSource):
     platform = "weibo"
     schemas = SCHEMAS
     snapshot_only = True
+    auth = AUTH
     calls_per_user_hour = CALLS_PER_USER_HOUR
     calls_per_hour = CALLS_PER_HOUR
 
