@@ -1,9 +1,10 @@
 """A refresh token close to expiry, told to the team's robot days before the schedule breaks.
 
 An OAuth refresh token (Douyin 30 days, Kuaishou 180 days), or an access token that has
-none (Weibo), cannot be renewed by the pipeline: a person must authorise the account again. ``notify_expiring`` posts one message
-listing every account whose refresh token expires within ``ALERT_DAYS`` (declared once, in
-``ingestion.credentials``), through the same robot as the KPI alerts; it runs daily.
+none (Weibo), cannot be renewed by the pipeline: a person must authorise the account
+again. ``notify_expiring`` posts one message listing every account whose token expires
+within ``ALERT_DAYS`` (declared once, in ``ingestion.credentials``), through the same robot
+as the KPI alerts; it runs daily.
 Where the platform can extend a refresh token (Douyin's renew_refresh_token, up to five
 times), that is tried first, and only an account it fails for is posted.
 """
