@@ -83,17 +83,23 @@ def secrets_never_written(sim: RunningSimulator, logged: str) -> None:
     assert sim.paths.warehouse.read_bytes().find(secrets[0].encode()) == -1
 
 
-def test_a_refresh_token_near_expiry_is_posted_to_the_robot_days_before(
-    simulator: RunningSimulator, monkeypatch
-):
+def alerting(sim: RunningSimulator) -> tuple[Receiver, dict[str, str]]:
+    """A WeCom robot that answers ok, and the renewing environment that posts to it."""
     robot = Receiver()
     robot.replies.append((200, {"errcode": 0, "errmsg": "ok"}))
-    simulator.set_token_lifetimes({"kuaishou": {"refresh_seconds": 3 * 86_400}})
     env = {
-        **simulator.renewing_environ(),
+        **sim.renewing_environ(),
         "SOCIALMART_ALERT_WEBHOOK_URL": f"{robot.url}/cgi-bin/webhook/send?key=k",
         "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
     }
+    return robot, env
+
+
+def test_a_refresh_token_near_expiry_is_posted_to_the_robot_days_before(
+    simulator: RunningSimulator, monkeypatch
+):
+    simulator.set_token_lifetimes({"kuaishou": {"refresh_seconds": 3 * 86_400}})
+    robot, env = alerting(simulator)
     authorise_all(simulator, env, monkeypatch, "kuaishou")
     authorise_all(simulator, env, monkeypatch, "douyin")  # 30 days left: not due
 
@@ -194,14 +200,8 @@ def test_weibo_runs_on_its_authorised_token_and_its_expiry_is_posted_days_before
     static = simulator.environ()
     monkeypatch.setenv("SOCIALMART_HASH_KEY", static["SOCIALMART_HASH_KEY"])
     expected = ingest(simulator, static, "weibo", DAY, "static").rows  # the oracle
-    robot = Receiver()
-    robot.replies.append((200, {"errcode": 0, "errmsg": "ok"}))
     simulator.set_token_lifetimes({"weibo": {"access_seconds": 3 * 86_400}})
-    env = {
-        **simulator.renewing_environ(),
-        "SOCIALMART_ALERT_WEBHOOK_URL": f"{robot.url}/cgi-bin/webhook/send?key=k",
-        "SOCIALMART_ALERT_WEBHOOK_KIND": "wecom",
-    }
+    robot, env = alerting(simulator)
     authorise_all(simulator, env, monkeypatch, "weibo")
     weibo = [a.account_id for a in simulator.world.accounts_of("weibo")]
     stored = CredentialStore(simulator.paths.credentials).read()

@@ -261,15 +261,15 @@ WEIBO_APP = {
     "SOCIALMART_WEIBO_CLIENT_SECRET": "wbs",
     "SOCIALMART_WEIBO_REDIRECT_URI": "https://brand.example/weibo/callback",
 }
+WEIBO_TOKEN_CALLS = {
+    "/oauth2/access_token": "weibo/oauth2_access_token_response.json",
+    "/oauth2/get_token_info": "weibo/oauth2_get_token_info_response.json",
+}
 
 
 def test_weibo_exchanges_a_code_and_keeps_the_expiry_its_token_info_states(tmp_path: Path):
     seen: list[httpx.Request] = []
-    fixtures = {
-        "/oauth2/access_token": "weibo/oauth2_access_token_response.json",
-        "/oauth2/get_token_info": "weibo/oauth2_get_token_info_response.json",
-    }
-    source = source_of(WeiboSource, WEIBO_APP, by_path(fixtures, seen), tmp_path)
+    source = source_of(WeiboSource, WEIBO_APP, by_path(WEIBO_TOKEN_CALLS, seen), tmp_path)
     answer = doc("weibo/oauth2_access_token_response.json")
     account = Account("weibo", answer["uid"], "官方微博", "主号")
     before = time.time()
@@ -290,11 +290,7 @@ def test_weibo_exchanges_a_code_and_keeps_the_expiry_its_token_info_states(tmp_p
 
 
 def test_weibo_asks_for_consent_again_when_its_token_is_due(tmp_path: Path):
-    fixtures = {
-        "/oauth2/access_token": "weibo/oauth2_access_token_response.json",
-        "/oauth2/get_token_info": "weibo/oauth2_get_token_info_response.json",
-    }
-    source = source_of(WeiboSource, WEIBO_APP, by_path(fixtures, []), tmp_path)
+    source = source_of(WeiboSource, WEIBO_APP, by_path(WEIBO_TOKEN_CALLS, []), tmp_path)
     account = Account("weibo", "5012345678", "官方微博", "主号")
     source.credentials.authorise(account, "c")
     source.credentials.clock = lambda: time.time() + 86_400  # the day it expires

@@ -7,12 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
-import duckdb
-
 from devtools.simulator.harness import RunningSimulator
-from ingestion.platforms import build_source
-from ingestion.runner import ingest_day
 from ingestion.settings import SHANGHAI
+from tests.helpers import ingest, raw_field
 
 DAY = date(2026, 11, 20)  # the simulator's yesterday
 # 09:00 Beijing on the simulator's today: the clock hour of the tests' first runs
@@ -22,37 +19,20 @@ NINE = datetime(2026, 11, 21, 9, tzinfo=SHANGHAI).timestamp()
 def weibo_day(sim: RunningSimulator, env: dict, run_id: str, hour: int, per_user: int = 150):
     """One run of the day ``hour`` hours after 09:00, and the calls it made per account."""
     before = len(sim.requests())
-    source = build_source("weibo", sim.paths, env)
-    source.ledger.clock = lambda: NINE + hour * 3600 + 600  # type: ignore[attr-defined]
-    source.calls_per_user_hour = per_user  # type: ignore[attr-defined]
-    accounts = [a for a in sim.world.accounts_of("weibo")]
-    try:
-        result = ingest_day(
-            source,
-            DAY,
-            accounts,
-            sim.paths,
-            run_id,
-            lambda: duckdb.connect(str(sim.paths.warehouse)),
-            env,
-        )
-    finally:
-        source.close()
+
+    def tune(source) -> None:
+        source.ledger.clock = lambda: NINE + hour * 3600 + 600
+        source.calls_per_user_hour = per_user
+
+    result = ingest(sim, env, "weibo", DAY, run_id, tune)
+    accounts = sim.world.accounts_of("weibo")
     tokens = {sim.world.token("weibo", a.account_id): a.account_id for a in accounts}
     calls = Counter(tokens[r["access_token"]] for r in sim.requests()[before:])
     return result, calls
 
 
 def statuses_in_raw(sim: RunningSimulator) -> Counter:
-    con = duckdb.connect(str(sim.paths.warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select record ->> 'account_id' from raw.weibo__statuses where business_date = ?",
-            [DAY],
-        ).fetchall()
-    finally:
-        con.close()
-    return Counter(r[0] for r in rows)
+    return Counter(raw_field(sim, "weibo", "statuses", "account_id", DAY))
 
 
 def test_two_runs_in_one_hour_share_the_hours_calls(simulator: RunningSimulator, sim_env):
