@@ -273,7 +273,7 @@ class DouyinSource(ApiSource):
                     if not p.body["play"]["data"].get("result_list")
                 )
                 yield from dailies
-        for item_id, made in videos.items():
+        for n, (item_id, made) in enumerate(videos.items()):
             key, count = f"{open_id}/{item_id}", comment_counts[item_id]
             if not self._comments_due(key, made, count, day):
                 self.kept_items["comments"]["item_id"].add(item_id)
@@ -293,6 +293,7 @@ class DouyinSource(ApiSource):
                     continue
                 if not self._skip_scope(account, "comments", exc):
                     raise
+                self.kept_items["comments"]["item_id"].update(list(videos)[n:])
                 break
             times = [
                 int(c.get("create_time") or 0)
