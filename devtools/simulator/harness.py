@@ -52,8 +52,8 @@ class RunningSimulator:
 
     def renewing_environ(self) -> dict[str, str]:
         """Like ``environ``, but the platforms whose tokens renew get no static token: WeChat
-        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou, Bilibili and Weibo their
-        apps' (their accounts then need ``authorise``)."""
+        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou, Bilibili, Weibo and the
+        shop their apps' (their accounts then need ``authorise``)."""
         env = self.environ()
         for platform in (*APP_TOKENS, *OAUTH):
             auth = PLATFORMS[platform].api.auth  # type: ignore[union-attr]

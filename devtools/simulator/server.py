@@ -63,6 +63,9 @@ class Faults:
     # Weibo: account id → the rate-limit code every call with its token answers (10022 IP,
     # 10023 user, 10024 user per API: docs/sources/bilibili_weibo_wechat.md B.4)
     weibo_codes: dict[str, int] = field(default_factory=dict)
+    # 抖店: orders refunded after their day, cancelled from then on (order_status 4 已取消,
+    # B.2), as a look-back re-fetch finds them
+    refunded_orders: list[str] = field(default_factory=list)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -271,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
                     200, self._wecom(url.path, q, self._json_body(), state), truncate=truncate
                 )
                 return
-            elif url.path.startswith("/order/"):
+            elif url.path.startswith(("/order/", "/token/")):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 truncate = self._inject("shop", state)
@@ -539,11 +542,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _shop(self, path: str, q: dict[str, str], raw: bytes, state: SimState) -> Any:
         """抖店 as docs/sources/douyin_shop_kuaishou.md B.0-B.3 describe it: signed POSTs,
-        the new envelope, encrypted phones and ``order.batchDecrypt``."""
+        the new envelope, encrypted phones and ``order.batchDecrypt``; the token calls
+        (B.1) are signed alike, without an access token."""
         method = path.strip("/").replace("/", ".")
-        if self.command != "POST" or method not in ("order.searchList", "order.batchDecrypt"):
+        if self.command != "POST" or method not in SHOP_METHODS:
             raise _Reply(404, _shop_error(70000, "isp.api-service-off", "接口已下线"))
         _shop_check_signature(state.world, method, q, raw)
+        if method.startswith("token."):
+            answer = state.tokens.shop(method, json.loads(raw or b"{}"))
+            return answer if "code" in answer else _shop_ok(answer)
         shop = self._token_account("shop", state, q.get("access_token"))
         if shop is None:
             raise _Reply(200, _shop_error(40003, "isv.access-token-expired", "access_token已过期"))
@@ -560,14 +567,18 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         page, size = int(params.get("page") or 0), min(int(params.get("size") or 20), 100)
         chunk = orders[page * size : (page + 1) * size]
+        refunded = set(getattr(state.faults.get("shop"), "refunded_orders", []))
         return _shop_ok(
             {
                 "shop_order_list": [
                     {
                         "shop_id": int(shop.account_id),
                         "order_id": o["order_id"],
-                        "order_status": 3,
-                        "order_status_desc": "已发货",
+                        **(
+                            {"order_status": 4, "order_status_desc": "已取消"}
+                            if str(o["order_id"]) in refunded
+                            else {"order_status": 3, "order_status_desc": "已发货"}
+                        ),
                         "doudian_open_id": o["buyer_id"],
                         "encrypt_post_tel": _shop_cipher(state.world, o["order_id"], o["phone"]),
                         "mask_post_tel": _mask(o["phone"]),
@@ -1036,6 +1047,9 @@ class _Handler(BaseHTTPRequestHandler):
         expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(h["authorization"], expected):
             raise _bili_error(127012, "鉴权错误: signature")
+
+
+SHOP_METHODS = ("order.searchList", "order.batchDecrypt", "token.create", "token.refresh")
 
 
 def shop_app(world: World) -> tuple[str, str]:
