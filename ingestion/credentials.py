@@ -81,6 +81,7 @@ class App:
 
     app_id: str
     secret: str
+    redirect_uri: str = ""  # the consent page's registered callback, where one is sent (Weibo)
 
 
 @contextlib.contextmanager
@@ -138,11 +139,26 @@ class OAuth:
     refresh_renews: bool = False
     # the app's own account is authorised without a consent code (抖店 authorization_self)
     self_grant: bool = False
+    # Weibo: the grant has no refresh token (``refresh_path`` ""), the code is exchanged with
+    # the consent page's ``redirect_uri`` (this setting), the answer names the account in
+    # ``uid``, and the token-info call states the token's remaining lifetime (``expire_in``)
+    redirect_setting: str = ""
+    account_field: str = "open_id"
+    info_path: str = ""
 
     def exchange(self, client: ApiClient, app: App, code: str, account_id: str) -> Grant:
         params = {self.id_param: app.app_id, self.secret_param: app.secret}
         params |= {"code": code, "grant_type": "authorization_code"}
+        if app.redirect_uri:
+            params["redirect_uri"] = app.redirect_uri
         return self._call(client, self.token_path, params, "the authorisation code")
+
+    def with_lifetime(self, client: ApiClient, grant: Grant) -> Grant:
+        """The grant with the expiry the platform's token-info call states."""
+        now = time.time()
+        params = {"access_token": grant.access_token}
+        data = self._answer(client, self.info_path, params, "the token's info")
+        return replace(grant, expires_at=now + seconds(data["expire_in"]))
 
     def refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
         params = {self.id_param: app.app_id}
@@ -181,7 +197,7 @@ class OAuth:
             expires_at,
             data.get("refresh_token", ""),
             None if refresh_in is None else now + seconds(refresh_in),
-            data.get("open_id", ""),
+            str(data.get(self.account_field) or ""),
             now,
         )
 
@@ -276,7 +292,9 @@ class Credentials:
             return None
         app_id = _setting(self.environ, self.auth.id_setting, account_id)
         secret = _setting(self.environ, self.auth.secret_setting, account_id)
-        return App(app_id, secret) if app_id and secret else None
+        redirect = getattr(self.auth, "redirect_setting", "")
+        callback = _setting(self.environ, redirect, account_id) if redirect else ""
+        return App(app_id, secret, callback) if app_id and secret else None
 
     def key(self, account: Account) -> str | None:
         """Where the account's renewable token lives in the store (None: not renewable)."""
@@ -327,6 +345,8 @@ class Credentials:
         if not code and not self.auth.self_grant:
             raise ConfigError(f"{self.platform}: --code is required (the consent page's code)")
         grant = self.auth.exchange(self.client, app, code, account.account_id)
+        if self.auth.info_path:
+            grant = self.auth.with_lifetime(self.client, grant)
         if grant.open_id and grant.open_id != account.account_id:
             raise CredentialError(
                 f"{self.platform}: the code was issued to open_id {grant.open_id}, not to "
@@ -347,7 +367,7 @@ class Credentials:
         try:
             with self.store.locked() as grants:
                 grant = grants.get(key)
-                if grant is None:
+                if grant is None or not grant.refresh_token:  # Weibo: nothing to renew
                     return False
                 if not due(grant, self.clock(), days):
                     return True
@@ -363,6 +383,9 @@ class Credentials:
         return True
 
     def _renewed(self, account: Account, grant: Grant | None) -> Grant:
+        if isinstance(self.auth, OAuth) and grant is not None and not grant.refresh_token:
+            # no refresh token (Weibo): only a new consent gives a token
+            raise CredentialError(self._reauthorise(account, "its access token has expired"))
         app = self._require_app(account)
         if isinstance(self.auth, ClientCredential):
             return self.auth.fetch(self.client, app)
@@ -450,11 +473,22 @@ class State:
     expires_at: float | None = None
     refresh_expires_at: float | None = None
     refreshed_at: float | None = None  # a stored grant's last authorisation or refresh
+    refreshable: bool = True  # False: a grant without a refresh token (Weibo)
+
+    @property
+    def deadline(self) -> float | None:
+        """When a person must authorise again: the refresh token's expiry, or the access
+        token's where there is no refresh token."""
+        return self.refresh_expires_at if self.refreshable else self.expires_at
+
+    @property
+    def expiring_token(self) -> str:
+        return "refresh token" if self.refreshable else "access token (it cannot be refreshed)"
 
     def days_left(self, now: float) -> float | None:
-        if self.refresh_expires_at is None:
+        if self.deadline is None:
             return None
-        return (self.refresh_expires_at - now) / DAY_SECONDS
+        return (self.deadline - now) / DAY_SECONDS
 
     def line(self, now: float) -> str:
         parts = [f"{self.platform:<10} {self.account_id:<24} {self.source}"]
@@ -463,7 +497,8 @@ class State:
         days = self.days_left(now)
         if days is not None:
             left = "EXPIRED" if days <= 0 else f"{days:.1f} days left"
-            parts.append(f"refresh until {_shown(self.refresh_expires_at)} ({left})")
+            what = "refresh" if self.refreshable else "authorise again"
+            parts.append(f"{what} until {_shown(self.deadline)} ({left})")
         elif self.refreshed_at is not None:
             age = (now - self.refreshed_at) / DAY_SECONDS
             parts.append(
@@ -500,8 +535,11 @@ def state_of(
     secret = _setting(environ, auth.secret_setting, account.account_id) if auth else ""
     grant = grants.get(grant_key(*ids))
     if isinstance(auth, OAuth) and grant is not None:
-        source = "stored grant" if app_id and secret else "stored grant, app credentials unset"
-        return State(*ids, source, grant.expires_at, grant.refresh_expires_at, grant.obtained_at)
+        refreshable = bool(grant.refresh_token)  # else the app is needed only to authorise
+        usable = (app_id and secret) or not refreshable
+        source = "stored grant" if usable else "stored grant, app credentials unset"
+        expiries = (grant.expires_at, grant.refresh_expires_at, grant.obtained_at)
+        return State(*ids, source, *expiries, refreshable=refreshable)
     if isinstance(auth, ClientCredential) and app_id and secret:
         cached = grants.get(app_key(account.platform, app_id))
         return State(*ids, "app credentials", cached.expires_at if cached else None)
@@ -517,14 +555,15 @@ def _ids(account: Account) -> tuple[str, str]:
 
 
 def expiring(found: Sequence[State], now: float, days: float = ALERT_DAYS) -> list[str]:
-    """One line per account whose refresh token expires within ``days`` (or has), or, of
-    unpublished lifetime, was last refreshed more than ``UNPUBLISHED_CHECK_DAYS`` ago."""
+    """One line per account whose refresh token (or unrefreshable access token) expires
+    within ``days`` (or has), or, of unpublished lifetime, was last refreshed more than
+    ``UNPUBLISHED_CHECK_DAYS`` ago."""
     lines = []
     for state in found:
         left = state.days_left(now)
         if left is not None and left <= days:
             when = "has expired" if left <= 0 else f"expires in {left:.1f} days"
-            why = f"the refresh token {when} ({_shown(state.refresh_expires_at)} Beijing time)"
+            why = f"the {state.expiring_token} {when} ({_shown(state.deadline)} Beijing time)"
         elif left is None and state.refreshed_at is not None:
             age = (now - state.refreshed_at) / DAY_SECONDS
             if age <= UNPUBLISHED_CHECK_DAYS:
@@ -601,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grant.expires_at,
         grant.refresh_expires_at,
         grant.obtained_at,
+        refreshable=bool(grant.refresh_token),
     )
     print(f"authorised: {state.line(now)}")
     return 0

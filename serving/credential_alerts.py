@@ -1,8 +1,9 @@
 """A refresh token close to expiry, told to the team's robot days before the schedule breaks.
 
 An OAuth refresh token (Douyin 30 days, Kuaishou 180 days, 抖店 14 days) ends, and then a
-person must authorise the account again. ``notify_expiring`` posts one message listing
-every account whose refresh token expires within ``ALERT_DAYS`` (declared once, in
+person must authorise the account again; so does Weibo's access token, which has no refresh
+token. ``notify_expiring`` posts one message listing every account whose refresh token (or
+Weibo access token) expires within ``ALERT_DAYS`` (declared once, in
 ``ingestion.credentials``), through the same robot as the KPI alerts; it runs daily.
 Where the platform can renew a refresh token, that is tried first (``Credentials.extend``:
 Douyin's renew_refresh_token, up to five times; a 抖店 refresh, which issues a new 14-day

@@ -60,6 +60,9 @@ class Faults:
     # Douyin: day (ISO) → plays added to every video's play of that day, as a platform
     # revising a recent day after first serving it (what a look-back re-fetch picks up)
     revised_plays: dict[str, int] = field(default_factory=dict)
+    # Weibo: account id → the rate-limit code every call with its token answers (10022 IP,
+    # 10023 user, 10024 user per API: docs/sources/bilibili_weibo_wechat.md B.4)
+    weibo_codes: dict[str, int] = field(default_factory=dict)
     # 抖店: orders refunded after their day, cancelled from then on (order_status 4 已取消,
     # B.2), as a look-back re-fetch finds them
     refunded_orders: list[str] = field(default_factory=list)
@@ -88,6 +91,7 @@ class SimState:
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
     bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
+    requests: list[dict[str, str]] = field(default_factory=list)  # the platforms' log
     # the platforms' time of day (Asia/Shanghai) on ``today``: the data team's mid-morning,
     # when every platform has closed yesterday (WeChat datacube after 08:00, Douyin ~10:00)
     clock: time = time(10, 30)
@@ -205,6 +209,14 @@ def bilibili_app(world: World) -> tuple[str, str]:
     return tokens.app_of(world, "bilibili")
 
 
+# docs/sources/bilibili_weibo_wechat.md B.4 (small-tou/Rabbit.js copy of Error_code)
+WEIBO_LIMITS = {
+    10022: "IP requests out of rate limit",
+    10023: "User requests out of rate limit",
+    10024: "User requests for (%s) out of rate limit",
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SimServer
     protocol_version = "HTTP/1.1"
@@ -227,6 +239,9 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         url = urlparse(self.path)
         q = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if not url.path.startswith("/__sim__/"):
+            with state._lock:
+                state.requests.append({"method": method, "path": url.path, **q})
         try:
             if url.path.startswith("/__sim__/"):
                 body = self._control(method, url.path, state)
@@ -303,6 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _control(self, method: str, path: str, state: SimState) -> Any:
         if path == "/__sim__/health":
             return {"ok": True, "today": state.today.isoformat()}
+        if path == "/__sim__/requests":  # every platform request served, in order
+            return {"requests": list(state.requests)}
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         if path == "/__sim__/clock" and method == "POST":
@@ -658,6 +675,12 @@ class _Handler(BaseHTTPRequestHandler):
         account = self._token_account("weibo", state, q.get("access_token"))
         if account is None:
             raise _Reply(403, {"error": "expired_token", "error_code": 21327, "request": path})
+        faults = state.faults.get("weibo")
+        code = faults.weibo_codes.get(account.account_id) if faults else None
+        if code:  # B.4: error_code as a string, the Error_code page's text
+            raise _Reply(
+                403, {"error": WEIBO_LIMITS[code], "error_code": str(code), "request": path}
+            )
         world, day = state.world, state.yesterday
         user = {
             "id": int(account.account_id),

@@ -11,6 +11,9 @@ the client's token calls (``ingestion/platforms/<key>.py``, research notes in do
 - Kuaishou ``GET /oauth2/access_token`` and ``/oauth2/refresh_token``, Bilibili
   ``POST /x/account-oauth2/v1/token`` and ``/refresh_token``: the refresh token rotates (the
   old one dies at once) and the new one inherits the old expiry.
+- Weibo ``POST /oauth2/access_token`` (told from Kuaishou's path by its ``client_id``) and
+  ``POST /oauth2/get_token_info`` (docs/sources/bilibili_weibo_wechat.md B.1): no refresh
+  token; ``expires_in`` a string; the token info's ``expire_in`` counts down.
 - 抖店 ``token.create`` / ``token.refresh`` (signed POSTs checked by the server; B.1 of
   docs/sources/douyin_shop_kuaishou.md): access 7 d, refresh 14 d; a refresh more than an
   hour before the access token expires returns the same pair, within the last hour a new
@@ -35,17 +38,18 @@ from uuid import uuid4
 
 from devtools.simulator.world import World
 
-OAUTH = ("douyin", "kuaishou", "bilibili", "shop")
+OAUTH = ("douyin", "kuaishou", "bilibili", "shop", "weibo")
 APP_TOKENS = ("wechat_oa", "wecom")
 # (access, refresh) lifetimes in seconds: WeChat/WeCom 7,200 s; Douyin 15 d / 30 d; Kuaishou
 # 48 h / 180 d; Bilibili publishes neither (the simulator's choice: 30 d / 180 d); 抖店 7 d /
-# 14 d (B.1).
+# 14 d (B.1); Weibo publishes no access lifetime (the simulator's choice: 30 d; no refresh).
 DOCUMENTED = {
     "wechat_oa": (7200, 0),
     "wecom": (7200, 0),
     "douyin": (1_296_000, 2_592_000),
     "kuaishou": (172_800, 15_552_000),
     "bilibili": (2_592_000, 15_552_000),
+    "weibo": (2_592_000, 0),
     "shop": (604_800, 1_209_600),
 }
 SHOP_GRACE = 3600  # B.1: the hour around an access token's expiry
@@ -59,6 +63,7 @@ PATHS = {
     "/oauth2/refresh_token": "kuaishou",
     "/x/account-oauth2/v1/token": "bilibili",
     "/x/account-oauth2/v1/refresh_token": "bilibili",
+    "/oauth2/get_token_info": "weibo",
 }
 RENEWALS = 5  # Douyin's renew_refresh_token, per authorisation
 CORP = "*"  # a WeCom token is the corp app's: it serves every staff member
@@ -223,13 +228,43 @@ class TokenAuthority:
 
     # -- the endpoints ---------------------------------------------------------------------
     def answer(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        platform = PATHS[path]
+        weibo = path == "/oauth2/get_token_info" or "client_id" in params
+        platform = "weibo" if path.startswith("/oauth2/") and weibo else PATHS[path]
         with self._lock:
+            if platform == "weibo":
+                return self._weibo(path, params)
             if platform in APP_TOKENS:
                 return self._app_token(platform, params)
             if path == "/oauth/renew_refresh_token/":
                 return self._renew_refresh(params)
             return self._oauth(platform, path, params)
+
+    def _weibo(self, path: str, p: dict[str, str]) -> dict[str, Any]:
+        now = time_now()
+        if path == "/oauth2/get_token_info":
+            issued = self.access.get(p.get("access_token", ""))
+            if issued is None or issued.platform != "weibo" or issued.expires_at <= now:
+                return _error("weibo", "token")
+            life = self._lifetimes("weibo").access_seconds
+            return {
+                "uid": int(issued.owner),
+                "appkey": int(app_of(self.world, "weibo")[0], 16),
+                "scope": None,
+                "create_at": int(issued.expires_at - life),
+                "expire_in": int(issued.expires_at - now),
+            }
+        if (p.get("client_id"), p.get("client_secret")) != app_of(self.world, "weibo"):
+            return _error("weibo", "client")
+        if p.get("grant_type") != "authorization_code":
+            return _error("weibo", "grant")
+        if not p.get("redirect_uri"):
+            return _error("weibo", "request")
+        found = self.codes.pop(p.get("code", ""), None)
+        if found is None or found[0] != "weibo":
+            return _error("weibo", "code")
+        access = self._issue("weibo", found[1])
+        life = str(int(self.access[access].expires_at - now))
+        return {"access_token": access, "expires_in": life, "remind_in": life, "uid": found[1]}
 
     def _app_token(self, platform: str, p: dict[str, str]) -> dict[str, Any]:
         if platform == "wechat_oa":
@@ -328,6 +363,12 @@ ERRORS = {
     ("bilibili", "code"): (122002, "code 未找到"),
     ("bilibili", "refresh"): (122007, "refreshToken不合法"),
     ("bilibili", "grant"): (127100, "请求参数错误"),
+    # Weibo's OAuth2 错误码 (docs/platforms.md, weibo.py): error, error_code, description
+    ("weibo", "request"): (21323, "invalid_request"),
+    ("weibo", "client"): (21324, "invalid_client"),
+    ("weibo", "code"): (21325, "invalid_grant"),
+    ("weibo", "token"): (21327, "expired_token"),
+    ("weibo", "grant"): (21328, "unsupported_grant_type"),
     # 50001 平台处理失败 and its dop.token-generate-failed sub_codes (B.0 [DD-ERR])
     ("shop", "code"): (50001, "dop.token-generate-failed:code-invalid"),
     ("shop", "refresh"): (50001, "dop.token-generate-failed:token-expired"),
@@ -344,4 +385,6 @@ def _error(platform: str, what: str) -> dict[str, Any]:
         return {"data": {"error_code": code, "description": message}, "message": "error"}
     if platform == "kuaishou":
         return {"result": code, "error_msg": message}
+    if platform == "weibo":
+        return {"error": message, "error_code": code, "error_description": message}
     return {"code": code, "message": message, "ttl": 1}

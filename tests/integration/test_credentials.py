@@ -191,6 +191,40 @@ def test_a_douyin_refresh_token_due_is_extended_instead_of_posted(
         assert after[key].refresh_expires_at == pytest.approx(time.time() + 30 * 86_400, abs=5)
 
 
+def test_weibo_runs_on_its_authorised_token_and_its_expiry_is_posted_days_before(
+    simulator: RunningSimulator, monkeypatch
+):
+    """Weibo gives web apps no refresh token: the authorised token serves the runs, and
+    the robot is told days before it expires, naming the account and the command."""
+    static = simulator.environ()
+    monkeypatch.setenv("SOCIALMART_HASH_KEY", static["SOCIALMART_HASH_KEY"])
+    expected = ingest(simulator, static, "weibo", DAY, "static").rows  # the oracle
+    simulator.set_token_lifetimes({"weibo": {"access_seconds": 3 * 86_400}})
+    robot = Receiver()
+    robot.replies.append((200, {"errcode": 0, "errmsg": "ok"}))
+    env = robot_env(simulator, robot)
+    authorise_all(simulator, env, monkeypatch, "weibo")
+    weibo = [a.account_id for a in simulator.world.accounts_of("weibo")]
+    stored = CredentialStore(simulator.paths.credentials).read()
+    for account_id in weibo:  # the expiry read back from get_token_info
+        grant = stored[grant_key("weibo", account_id)]
+        assert grant.expires_at == pytest.approx(time.time() + 3 * 86_400, abs=10)
+        assert grant.refresh_token == ""
+
+    result = ingest(simulator, env, "weibo", DAY, "authorised")
+    assert result.rows == expected and sum(expected.values()) > 0
+
+    lines = notify_expiring(simulator.paths, env)
+    assert len(lines) == len(weibo) and len(robot.requests) == 1
+    text = robot.requests[0][1]["markdown"]["content"]
+    for account_id in weibo:
+        assert (
+            f"weibo account {account_id}: the access token (it cannot be refreshed) expires "
+            "in 3.0 days" in text
+        )
+        assert f"python -m ingestion.credentials authorise weibo {account_id} --code" in text
+
+
 def robot_env(sim: RunningSimulator, robot: Receiver) -> dict[str, str]:
     return {
         **sim.renewing_environ(),
