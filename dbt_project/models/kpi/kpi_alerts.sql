@@ -98,7 +98,8 @@ names as (
     where nullif(trim(title), '') is not null
 ),
 
--- (scope, key, parent key, date, kpi, value) for every level the swing rule watches
+-- (scope, key, parent key, date, kpi, value) for every level the swing rule watches; null
+-- values are left out (unpivot), so a baseline is the mean of the known days
 measures as (
     unpivot (
         select 'matrix' as scope, 'matrix' as scope_key, null as parent_key, business_date,
@@ -113,9 +114,6 @@ measures as (
         select 'account', account_key, platform, business_date, views, gross_new_followers,
             gmv_yuan
         from account_daily
-        union all
-        select 'content', content_key, account_key, business_date, views, null, null
-        from content_daily
     ) on views, new_followers, gmv_yuan
     into name kpi value value
 ),
@@ -153,7 +151,6 @@ candidates as (
     select 'swing' as alert_type, scope, scope_key, business_date, kpi, value, baseline,
         baseline_days, baseline as baseline_volume
     from swing_baselines
-    where scope <> 'content'
     union all
     select 'engagement_drop', 'account', account_key, business_date, 'engagement_rate',
         engagement_rate, baseline, baseline_days, baseline_views
@@ -206,6 +203,48 @@ swings as (
     where alert_type = 'swing'
 ),
 
+-- contents only matter as the 溯源 of an account's views swing: their baselines are
+-- computed for the swung account-days of the run's dates alone, not for every content-day
+swung_accounts as (
+    select scope_key as account_key, business_date
+    from swings
+    where scope = 'account' and kpi = 'views' and {{ in_run_window() }}
+),
+
+swung_contents as (
+    select c.content_key, c.account_key, c.business_date, cast(c.views as double) as value
+    from content_daily as c
+    join swung_accounts as s using (account_key, business_date)
+    where c.views is not null
+),
+
+-- a content's baseline: the mean of its known views of the 7 days before (as swing_baselines)
+content_baselines as (
+    select
+        'content' as scope,
+        s.content_key as scope_key,
+        s.account_key as parent_key,
+        s.business_date,
+        'views' as kpi,
+        s.value,
+        avg(cast(h.views as double)) as baseline
+    from swung_contents as s
+    join content_daily as h
+        on h.content_key = s.content_key
+        and h.business_date between s.business_date - {{ baseline_window }}
+            and s.business_date - 1
+    where h.views is not null
+    group by all
+),
+
+children as (
+    select scope, scope_key, parent_key, business_date, kpi, value, baseline
+    from swing_baselines
+    where scope <> 'matrix'
+    union all
+    select * from content_baselines
+),
+
 child_changes as (
     select
         s.scope,
@@ -217,7 +256,7 @@ child_changes as (
         c.value - c.baseline as child_change,
         s.value - s.baseline as total_change
     from swings as s
-    join swing_baselines as c
+    join children as c
         on c.parent_key = s.scope_key
         and c.scope = case s.scope when 'matrix' then 'platform' when 'platform' then 'account'
             else 'content' end
