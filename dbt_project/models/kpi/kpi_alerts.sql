@@ -288,7 +288,9 @@ contributors as (
                 || {{ alert_count_text('r.child_change', signed=true) }},
             ', ' order by r.contributor_rank
         ) as contributors,
-        sum(r.child_change) / max(r.total_change) as contributors_share
+        -- summed in rank order: a parallel sum of doubles differs in the last bits
+        sum(r.child_change order by r.contributor_rank) / max(r.total_change)
+            as contributors_share
     from ranked_children as r
     left join names as n on n.scope = r.child_scope and n.scope_key = r.child_key
     where r.contributor_rank <= 3
