@@ -218,7 +218,18 @@ swung_contents as (
     where c.views is not null
 ),
 
--- a content's baseline: the mean of its known views of the 7 days before (as swing_baselines)
+-- the 7 days before each swung content-day, as (content, day, baseline date): the history
+-- is joined on both, as a join on the content alone would pair each with its whole life
+baseline_dates as (
+    select
+        content_key,
+        business_date,
+        business_date - cast(unnest(range(1, {{ baseline_window + 1 }})) as integer)
+            as baseline_date
+    from swung_contents
+),
+
+-- a content's baseline: the mean of its known views of those days (as swing_baselines)
 content_baselines as (
     select
         'content' as scope,
@@ -227,14 +238,17 @@ content_baselines as (
         s.business_date,
         'views' as kpi,
         s.value,
-        avg(cast(h.views as double)) as baseline
+        h.baseline
     from swung_contents as s
-    join content_daily as h
-        on h.content_key = s.content_key
-        and h.business_date between s.business_date - {{ baseline_window }}
-            and s.business_date - 1
-    where h.views is not null
-    group by all
+    join (
+        select b.content_key, b.business_date, avg(cast(c.views as double)) as baseline
+        from baseline_dates as b
+        join content_daily as c
+            on c.content_key = b.content_key
+            and c.business_date = b.baseline_date
+        where c.views is not null
+        group by all
+    ) as h using (content_key, business_date)
 ),
 
 children as (
