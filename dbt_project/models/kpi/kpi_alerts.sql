@@ -27,8 +27,11 @@
     alert_text), so a rebuild gives the same rows. group_key (alert type and scope) and
     group_rank (1 = first to read: most severe, largest move, earliest deadline) let a
     digest show each group's top alerts.
+    Contents are read only for 溯源: the contents of the accounts whose views swung on a
+    rebuilt date, that day and the 7 before it (not a 7-day window over every content-day).
     Incremental: a run rebuilds the alerts of its dates and of the 14 days after them (their
-    baselines hold the run's dates), from the facts of 14 days before to 14 days after. -#}
+    baselines hold the run's dates), from the facts of 14 days before (contents: 7) to 14
+    days after. -#}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
     where {{ in_run_window(with_lookback=true) }}
@@ -230,6 +233,16 @@ baseline_dates as (
 ),
 
 -- a content's baseline: the mean of its known views of those days (as swing_baselines)
+content_baseline_means as (
+    select b.content_key, b.business_date, avg(cast(c.views as double)) as baseline
+    from baseline_dates as b
+    join content_daily as c
+        on c.content_key = b.content_key
+        and c.business_date = b.baseline_date
+    where c.views is not null
+    group by all
+),
+
 content_baselines as (
     select
         'content' as scope,
@@ -238,17 +251,9 @@ content_baselines as (
         s.business_date,
         'views' as kpi,
         s.value,
-        h.baseline
+        m.baseline
     from swung_contents as s
-    join (
-        select b.content_key, b.business_date, avg(cast(c.views as double)) as baseline
-        from baseline_dates as b
-        join content_daily as c
-            on c.content_key = b.content_key
-            and c.business_date = b.baseline_date
-        where c.views is not null
-        group by all
-    ) as h using (content_key, business_date)
+    join content_baseline_means as m using (content_key, business_date)
 ),
 
 children as (
