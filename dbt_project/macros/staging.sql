@@ -52,15 +52,34 @@ renamed as (
 
 {#- The export platforms' staging (stg_exports__*): one `<platform>_typed` CTE per layout. -#}
 
+{#- The columns naming a content row of the layout `x`: platform, content, account, day,
+    title, form and publish time. Export times are Beijing wall-clock times without an
+    offset ("2026-11-20 08:00" or "2026/11/20 08:00"). -#}
+{% macro export_content(platform, x) %}
+        '{{ platform }}' as platform,
+        record ->> '{{ x.content_id }}' as content_id,
+        record ->> '{{ x.account }}' as account_id,
+        business_date,
+        record ->> '{{ x.title }}' as title,
+        {% if x.form -%}
+        '{{ x.form }}'
+        {%- else -%}
+        case record ->> '{{ x.form_column }}'
+            {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
+        {%- endif %} as content_form,
+        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
+            as published_at,
+{%- endmacro %}
+
 {#- The typed count of each of `columns` that the layout `x` has a header for, null for the
-    rest (a column a platform's export lacks). -#}
-{% macro export_counts(x, columns) -%}
+    rest (a column a platform's export lacks), named <column><suffix>. -#}
+{% macro export_counts(x, columns, suffix='') -%}
     {%- for column in columns %}
         {% if column in x.columns -%}
         {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
         {%- else -%}
         cast(null as bigint)
-        {%- endif %} as {{ column }},
+        {%- endif %} as {{ column }}{{ suffix }},
     {%- endfor %}
 {%- endmacro %}
 

@@ -1,8 +1,7 @@
 {{ staging_by_day() }}
 {#- Every export platform's per-content daily table, typed by its layout in the platform
     table: a header per column, counts through count_value, rates through rate_value.
-    Export times are Beijing wall-clock times without an offset ("2026-11-20 08:00" or
-    "2026/11/20 08:00"). A column a platform's export lacks is null. -#}
+    A column a platform's export lacks is null. -#}
 {%- set counts = ['impressions', 'views', 'likes', 'comments', 'shares', 'saves', 'follows_gained'] -%}
 {%- set layouts = export_layouts('content_daily') %}
 with
@@ -14,19 +13,7 @@ with
 
 {{ platform }}_typed as (
     select
-        '{{ platform }}' as platform,
-        record ->> '{{ x.content_id }}' as content_id,
-        record ->> '{{ x.account }}' as account_id,
-        business_date,
-        record ->> '{{ x.title }}' as title,
-        {% if x.form -%}
-        '{{ x.form }}'
-        {%- else -%}
-        case record ->> '{{ x.form_column }}'
-            {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
-        {%- endif %} as content_form,
-        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
-            as published_at,
+        {{- export_content(platform, x) }}
         {{- export_counts(x, counts) }}
         {% if 'avg_watch_seconds' in x.columns -%}
         cast(record ->> '{{ x.columns.avg_watch_seconds }}' as double)
