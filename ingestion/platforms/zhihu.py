@@ -38,8 +38,9 @@ KINDS = {
         key=("账号ID", "内容ID"),
         # 文章 / 回答 tab → 导出 (docs/sources/exports.md §3a, OP etl/zhihu.py, grade B): a
         # .xls holding UTF-8-BOM CSV text, one content type per file; no id, type, account
-        # or 日期 column (the file's day and its account folder give them); 链接 is zhuanlan.zhihu.com/p/<id> or
-        # /question/<q>/answer/<id>; 点赞 is the upvote (assumption, docs/platforms.md)
+        # or 日期 column (the file's day and its account folder give them); 链接 is
+        # zhuanlan.zhihu.com/p/<id> or /question/<q>/answer/<id>; 点赞 is the upvote
+        # (assumption, docs/platforms.md)
         aliases={"阅读": "阅读量", "点赞": "赞同"},
         from_link=FromLink(
             "链接", "内容ID", "内容类型", {"/answer/": "回答", "zhuanlan.zhihu.com/p/": "文章"}
