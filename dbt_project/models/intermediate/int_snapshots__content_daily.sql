@@ -9,9 +9,9 @@
 with
 {%- for p in platforms %}
 {{ p.key }}_snapshots as (
-    -- the window's snapshots and the one before it
+    -- the window's snapshots and the one before it (the export lists share one model)
     select * from {{ ref(p.snapshots.model) }}
-    where {{ in_run_window(with_lookback=true) }}
+    where platform = '{{ p.key }}' and {{ in_run_window(with_lookback=true) }}
 ),
 
 {{ p.key }}_contents as (
