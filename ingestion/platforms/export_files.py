@@ -58,7 +58,8 @@ class ExportLayout:
     """Which header holds each column of the generic export staging model of its grain.
 
     A social platform's export tables declare their layout here and share one staging
-    path in dbt (``stg_exports__content_daily``, ``stg_exports__account_daily``), generated
+    path in dbt (``stg_exports__content_daily`` or ``…__content_snapshots``,
+    ``stg_exports__account_daily``), generated
     from the platform table: a new export platform needs no SQL of its own.
 
     A ``content_snapshots`` table is a cumulative list (视频号 作品列表, 知乎 内容分析): each
