@@ -52,6 +52,45 @@ renamed as (
 
 {#- The export platforms' staging (stg_exports__*): one `<platform>_typed` CTE per layout. -#}
 
+{#- A per-content export staging model: one `<platform>_typed` CTE per layout of
+    `layouts`, the latest load of each content and day, with the columns naming the
+    content (export_content), then those the caller gives for the layout `x`, then the
+    union of them all. -#}
+{% macro export_content_model(layouts) %}
+with
+{%- for platform, x in layouts %}
+{{ platform }} as (
+    select * from {{ source(platform, x.entity) }}
+    where {{ in_run_window() }}
+),
+
+{{ platform }}_typed as (
+    select
+        {{- export_content(platform, x) }}
+        {{- caller(x) }}
+        _ingested_at
+    from {{ platform }}
+    {{ latest_by("business_date, record ->> '" ~ x.content_id ~ "'") }}
+),
+{%- endfor %}
+
+{{ union_typed(layouts) }}
+
+select * from unioned
+{% endmacro %}
+
+{#- The typed value of a layout's rate (completion_rate) or seconds (avg_watch_seconds)
+    column; null when the platform's export lacks it. -#}
+{% macro export_value(x, column) -%}
+    {%- if column not in x.columns -%}
+        cast(null as double)
+    {%- elif column == 'completion_rate' -%}
+        {{ rate_value("record ->> '" ~ x.columns[column] ~ "'") }}
+    {%- else -%}
+        cast(record ->> '{{ x.columns[column] }}' as double)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The columns naming a content row of the layout `x`: platform, content, account, day,
     title, form and publish time. Export times are Beijing wall-clock times without an
     offset ("2026-11-20 08:00" or "2026/11/20 08:00"). -#}

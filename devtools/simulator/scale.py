@@ -469,23 +469,7 @@ class _Generator:
                 from viewed
             )
             select *,
-                {
-                " , ".join(
-                    f"sum({k}) over lifetime as {k}_total"
-                    for k in (
-                        "views",
-                        "likes",
-                        "comments",
-                        "shares",
-                        "saves",
-                        "coins",
-                        "danmaku",
-                        "completions",
-                        "watch_seconds",
-                        "follows",
-                    )
-                )
-            },
+                {" , ".join(f"sum({k}) over lifetime as {k}_total" for k in m.CONTENT_METRICS)},
                 {
                 " , ".join(
                     f"sum({k}) over last30 as {k}_30d"
