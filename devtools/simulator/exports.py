@@ -162,16 +162,20 @@ def write_content_lists(world: World, inbox: Path, account: SimAccount, day: dat
     return written
 
 
-def _followers(day: date, a: SimAccount, f: dict[str, int], net: bool) -> Row:
-    extra = (f["new_followers"] - f["unfollows"],) if net else ()
-    return (
-        day.isoformat(),
-        a.account_id,
-        f["followers_total"],
-        f["new_followers"],
-        f["unfollows"],
-        *extra,
-    )
+def _followers(day: date, a: SimAccount, f: dict[str, int]) -> Row:
+    return (day.isoformat(), a.account_id, f["followers_total"], f["new_followers"], f["unfollows"])
+
+
+# 视频号助手 数据中心 → 关注者数据 → 下载表格: no public source shows this file (docs/sources/
+# exports.md §2b names its figures: 日期, 净增关注, 新增关注, 取消关注, 关注者总数); written as
+# the works list is (UTF-8-BOM CSV, unpadded dates, the account by its folder): an
+# assumption (docs/platforms.md)
+CHANNELS_FOLLOWERS = ("日期", "净增关注", "新增关注", "取消关注", "关注者总数")
+
+
+def _channels_followers(day: date, f: dict[str, int]) -> Row:
+    net = f["new_followers"] - f["unfollows"]
+    return (_ymd(day), net, f["new_followers"], f["unfollows"], f["followers_total"])
 
 
 def _zhihu_followers(day: date, f: dict[str, int]) -> Row:
@@ -186,9 +190,9 @@ ZHIHU_FOLLOWERS = ("日期", "关注者总数", "新增关注者", "减少关注
 
 
 # platform → (content table, headers, row) or None for a cumulative list
-# (write_content_lists), (account table, headers, with 净增关注)
+# (write_content_lists), (account table, headers)
 TABLES: dict[
-    str, tuple[tuple[str, tuple[str, ...], Callable] | None, tuple[str, tuple[str, ...], bool]]
+    str, tuple[tuple[str, tuple[str, ...], Callable] | None, tuple[str, tuple[str, ...]]]
 ] = {
     "xiaohongshu": (
         (
@@ -212,15 +216,15 @@ TABLES: dict[
             ),
             _xhs_note,
         ),
-        ("账号数据", ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注"), False),
+        ("账号数据", ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注")),
     ),
     "wechat_channels": (
         None,  # the works list: write_content_lists
-        ("关注者数据", ("日期", "账号ID", "关注者总数", "新增关注", "取消关注", "净增关注"), True),
+        ("关注者数据", CHANNELS_FOLLOWERS),  # written by _channels_followers
     ),
     "zhihu": (
         None,  # the 文章 / 回答 lists: write_content_lists
-        ("关注者数据", ZHIHU_FOLLOWERS, False),  # written by _zhihu_followers
+        ("关注者数据", ZHIHU_FOLLOWERS),  # written by _zhihu_followers
     ),
 }
 
@@ -364,7 +368,7 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
     written = []
     stamp = day.strftime("%Y%m%d")
     for platform in EXPORT_PLATFORMS:
-        content, (acct_name, acct_headers, net) = TABLES[platform]
+        content, (acct_name, acct_headers) = TABLES[platform]
         folder = inbox / platform
         folder.mkdir(parents=True, exist_ok=True)
         for account in world.accounts_of(platform):
@@ -385,21 +389,19 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
                     )
                 )
             followers = world.account_day(account, day)
-            if platform == "zhihu":  # its real layout: the account is the folder
-                mine = folder / account.account_id
-                mine.mkdir(exist_ok=True)
+            mine = folder / account.account_id  # the account's folder, for files not naming it
+            if platform == "zhihu":
                 path = mine / f"{acct_name}_{stamp}.xlsx"
                 rows = [_zhihu_followers(day, followers)]
-                written.append(_write(path, acct_name, ZHIHU_FOLLOWERS, rows))
-                continue
-            written.append(
-                _write(
-                    folder / f"{acct_name}_{account.account_id}_{stamp}.xlsx",
-                    acct_name,
-                    acct_headers,
-                    [_followers(day, account, followers, net)],
-                )
-            )
+                written.append(_write(path, acct_name, acct_headers, rows))
+            elif platform == "wechat_channels":
+                path = mine / f"{acct_name}_{stamp}.csv"
+                rows = [_channels_followers(day, followers)]
+                written.append(_write_text(path, acct_headers, rows, "utf-8-sig"))
+            else:
+                path = folder / f"{acct_name}_{account.account_id}_{stamp}.xlsx"
+                rows = [_followers(day, account, followers)]
+                written.append(_write(path, acct_name, acct_headers, rows))
     written.append(write_crm_export(world, inbox, day))
     written.append(write_live_export(world, inbox, day))
     written.append(write_ads_export(world, inbox, day))
@@ -423,6 +425,7 @@ def _write(
     ws.title = sheet
     for row in _lines(headers, rows, title, totals):
         ws.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("." + path.name + ".part")
     wb.save(tmp)
     tmp.replace(path)  # a reader never sees a half-written workbook
@@ -435,6 +438,7 @@ def _write_text(
     """A CSV text export (written once, as ``_write``'s workbooks)."""
     if path.exists():
         return path
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("." + path.name + ".part")
     with tmp.open("w", encoding=encoding, newline="") as f:
         csv.writer(f).writerows(_lines(headers, rows, title, None))
