@@ -4,7 +4,7 @@ Staff export the tables and drop them into ``<home>/inbox/<platform>/``, or into
 account's folder ``<account_id>/`` under it when the export does not name its account. Each
 kind declares how its real layout reads (``aliases``, ``units``, ``from_link``; the header
 found within the first rows, the day from the title row or file name when the file has no
-日期: ``check_export``). Every file there is
+日期, or for a cumulative list its download day: ``check_export``). Every file there is
 checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
 is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
 that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
