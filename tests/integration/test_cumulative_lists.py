@@ -273,3 +273,21 @@ def test_empty_and_cut_short_files_are_refused_with_the_reason(tmp_path: Path):
     assert "cut short" in reasons["quote.xls"]
     assert "damaged or cut short" in reasons["cut.xlsx"]
     assert "HTML table never ends" in reasons["page.xls"]
+
+
+def test_a_cut_short_redownload_of_a_list_keeps_the_loaded_rows(tmp_path: Path):
+    """The same list downloaded again, interrupted: refused with the reason, and the day's
+    rows of the good download still load on the next run of that day."""
+    name = "wechat_channels/ch_1/视频号动态数据明细_20261120.csv"
+    good = f"{CHANNELS}\n新品,export/def,2026/11/20,50.00%,20秒,300,2,10,1,0,1,\n"
+    path = write(tmp_path, name, good)
+    assert load(tmp_path, "wechat_channels", D20, ["ch_1"]).rows["video_daily"] == 1
+    path.write_bytes(good[:-20].encode("utf-8-sig"))  # the download stopped mid-row
+    stamp = path.stat().st_mtime + 60  # a later download
+    os.utime(path, (stamp, stamp))
+    result = load(tmp_path, "wechat_channels", D20, ["ch_1"])
+    assert result.rows["video_daily"] == 1
+    (row,) = raw(tmp_path, "wechat_channels__video_daily", D20)
+    assert (row["视频ID"], row["播放量"]) == ("export/def", 300)
+    (reason,) = rejected_reasons(tmp_path / "inbox" / "wechat_channels" / "ch_1").values()
+    assert "cut short" in reason[0]
