@@ -41,9 +41,16 @@ from serving.fingerprints import (
     Table,
     date_condition,
     plan,
-    quote,
     read_previous,
     tables_of,
+)
+from serving.parquet import (
+    PARTITIONED,
+    ParquetError,
+    check_rows,
+    literal,
+    relative_path,
+    write_table,
 )
 
 PUBLISHED_SCHEMAS = ("mart", "kpi")
@@ -90,9 +97,11 @@ class Published:
     tables: dict[str, int]
     rewritten: dict[str, str] = field(default_factory=dict)  # table → what and why
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish had them
-    parquet_linked: list[str] = field(default_factory=list)  # Parquet files not rewritten
+    parquet_linked: list[str] = field(default_factory=list)  # tables whose Parquet was kept
     full_reason: str | None = None  # why everything was copied, when it was
     publication: dict = field(default_factory=dict)  # what _publication.json says
+    # every table as served, with what this publish changed of it (None: nothing)
+    planned: dict[str, tuple[Table, Change | None]] = field(default_factory=dict, repr=False)
 
 
 def publish(
@@ -102,10 +111,12 @@ def publish(
     run_id: str,
     withheld: dict[str, set[str]] | None = None,
     *,
+    partitioned: frozenset[str] = PARTITIONED,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> Published:
-    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out.
+    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
+    and the dated tables in ``partitioned`` are served as Parquet by business date.
 
     Leftovers of a publish that was killed (a hidden temporary file, an unlinked Parquet
     folder) are removed first: they never block the next publish.
@@ -116,7 +127,7 @@ def publish(
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
-    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, limits)
+    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, limits)
     try:
         try:
             result = build.run(serving_db, parquet_dir)
@@ -147,6 +158,7 @@ class _Build:
     run_id: str
     stamp: str
     withheld: dict[str, set[str]]
+    partitioned: frozenset[str]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
 
     def run(
@@ -163,9 +175,9 @@ class _Build:
             result = _update(con, wanted, previous, self.run_id, self.stamp)
             result.full_reason = full_reason or reason
             last = _previous_folder(parquet_dir, previous)
-            result.parquet_linked = _write_parquet(con, result, self.folder, last)
+            _write_parquet(con, result, self.folder, last, self.partitioned)
             con.execute("checkpoint")
-        except (duckdb.Error, PublishError) as exc:
+        except (duckdb.Error, PublishError, ParquetError) as exc:
             if previous is None:
                 raise
             raise _UpdateFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
@@ -204,7 +216,7 @@ def _attach(
     con: duckdb.DuckDBPyConnection, warehouse: Path, withheld: dict[str, set[str]]
 ) -> dict[str, Table]:
     """The warehouse as catalog ``wh``, and the tables to publish from it."""
-    con.execute(f"attach '{_literal(warehouse)}' as wh (read_only)")
+    con.execute(f"attach '{literal(warehouse)}' as wh (read_only)")
     wanted = tables_of(con, "wh", PUBLISHED_SCHEMAS, withheld)
     if not wanted:
         raise PublishError(f"{warehouse} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish")
@@ -227,6 +239,7 @@ def _update(
     result = Published(Path(), {})
     for name, table in wanted.items():
         change = plan(con, table, previous)
+        result.planned[name] = (table, change)
         if change is None:
             result.reused.append(name)
         else:
@@ -286,30 +299,25 @@ def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | Non
 
 
 def _write_parquet(
-    con: duckdb.DuckDBPyConnection, result: Published, folder: Path, previous: Path | None
-) -> list[str]:
-    """Every table as Parquet: a hard link to the previous file when the table was kept."""
-    linked = []
-    for qualified in result.tables:
-        schema, table = qualified.split(".", 1)
-        target = folder / schema / f"{table}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source = previous / schema / f"{table}.parquet" if previous else None
-        if qualified in result.reused and source is not None and source.is_file():
-            try:
-                os.link(source, target)
-            except OSError:  # a file system without hard links: a copy is still cheaper
-                shutil.copyfile(source, target)
-            linked.append(qualified)
-            continue
-        con.execute(f"copy {quote(schema)}.{quote(table)} to '{_literal(target)}' (format parquet)")
+    con: duckdb.DuckDBPyConnection,
+    result: Published,
+    folder: Path,
+    previous: Path | None,
+    partitioned: frozenset[str],
+) -> None:
+    """Every table as Parquet, linking from ``previous`` what did not change, each checked
+    against the served table's row count; then ``_publication.json``."""
+    paths = {}
+    for name, (table, change) in result.planned.items():
+        kept = write_table(con, table, change, folder, previous, partitioned)
+        path = relative_path(table, partitioned)
+        check_rows(con, folder / path, table, result.tables[name])
+        paths[name] = path
+        if kept:
+            result.parquet_linked.append(name)
+    result.publication["parquet"] = paths
     publication = json.dumps(result.publication, indent=1)
     (folder / "_publication.json").write_text(publication, encoding="utf-8")
-    return linked
-
-
-def _literal(path: Path | str) -> str:
-    return str(path).replace("'", "''")
 
 
 def _remove(paths: Iterable[Path]) -> None:
