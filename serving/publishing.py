@@ -4,7 +4,9 @@ The new file is built beside the old one under a hidden name, checkpointed and c
 then renamed over it: a BI tool holding the old file open keeps reading the old snapshot,
 and a new connection sees the new one whole. The Parquet copy is a new folder per publish;
 ``parquet`` is a symbolic link swapped atomically onto it, so a reader never sees tables
-of two publishes; the folder before last is removed (the last one may still be in use).
+of two publishes; the folder before last is moved aside (the last one may still be in use)
+and removed while the next publish works: a folder of days is thousands of directories,
+slow to remove on a busy disk.
 Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
 
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,7 +122,8 @@ def publish(
     and the dated tables in ``partitioned`` are served as Parquet by business date.
 
     Leftovers of a publish that was killed (a hidden temporary file, an unlinked Parquet
-    folder) are removed first: they never block the next publish.
+    folder) are removed first: they never block the next publish. Parquet folders set
+    aside by the publish before are removed in a thread while this one works.
     """
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
@@ -128,6 +132,8 @@ def publish(
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
     build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, limits)
+    sweeper = threading.Thread(target=_sweep, args=(_set_aside(parquet_dir),))
+    sweeper.start()
     try:
         try:
             result = build.run(serving_db, parquet_dir)
@@ -137,6 +143,8 @@ def publish(
     except BaseException:
         build.clean()
         raise
+    finally:
+        sweeper.join()
     os.replace(tmp, serving_db)
     _swap_link(parquet_dir, folder)
     result.path = serving_db
@@ -339,4 +347,13 @@ def _swap_link(parquet_dir: Path, folder: Path) -> None:
     os.replace(link, parquet_dir)
     for old in parquet_dir.parent.glob(f"{parquet_dir.name}-*"):
         if old not in (folder, previous):
-            shutil.rmtree(old, ignore_errors=True)
+            os.replace(old, old.with_name(f".{old.name}.old"))  # removed by the next publish
+
+
+def _set_aside(parquet_dir: Path) -> list[Path]:
+    return list(parquet_dir.parent.glob(f".{parquet_dir.name}-*.old"))
+
+
+def _sweep(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

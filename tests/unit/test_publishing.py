@@ -87,6 +87,10 @@ def test_publishing_keeps_the_live_and_previous_parquet_folders_only(tmp_path: P
         publish(warehouse, serving, parquet, run)
         links.append(os.readlink(parquet))
     assert sorted(p.name for p in tmp_path.glob("pq-*")) == sorted(links[1:])
+    # the one before those is set aside, and removed by the next publish
+    assert [p.name for p in tmp_path.glob(".pq-*")] == [f".{links[0]}.old"]
+    publish(warehouse, serving, parquet, "d")
+    assert [p.name for p in tmp_path.glob(".pq-*")] == [f".{links[1]}.old"]
 
 
 def test_classification_comes_from_the_column_else_the_model():
