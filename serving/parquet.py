@@ -8,9 +8,9 @@ other days are hard links to the previous publish's. The date is in the folder n
 the files, as the layout has it. Every other table is one file, ``<schema>/<table>.parquet``,
 linked when the table is unchanged and written again whole when not.
 
-Each table's Parquet rows are counted after it is written or linked and must be the served
-table's: a previous folder that does not hold what its publish wrote fails the publish, which
-then starts over from nothing.
+The days of a table are counted once written and linked, and must add up to the served
+table's rows: a previous folder that does not hold what its publish wrote fails the publish,
+which then starts over from nothing.
 """
 
 from __future__ import annotations
@@ -60,20 +60,25 @@ def relative_path(table: Table, partitioned: frozenset[str]) -> str:
 def write_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
+    rows: int,
     change: Change | None,
     folder: Path,
     previous: Path | None,
     partitioned: frozenset[str],
 ) -> bool:
-    """Write ``table`` (as served in the database ``con`` is open on) into ``folder``,
-    linking from ``previous`` (the last publish's folder) what ``change`` left as it was.
-    True when nothing had to be written."""
+    """Write ``table`` (as served, with ``rows``, in the database ``con`` is open on) into
+    ``folder``, linking from ``previous`` (the last publish's folder) what ``change`` left
+    as it was. True when nothing had to be written."""
     relative = relative_path(table, partitioned)
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     source = previous / relative if previous else None
     if not relative.endswith(".parquet"):
-        return _write_partitions(con, table, change, target, source)
+        kept = _write_partitions(con, table, change, target, source)
+        found = parquet_rows(con, target)
+        if found != rows:
+            raise ParquetError(f"{table.qualified}: {found} rows in {target} but {rows} served")
+        return kept
     if change is None and source is not None and source.is_file():
         _link(source, target)
         return True
@@ -123,12 +128,6 @@ def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         return 0
     listed = ", ".join(f"'{literal(file)}'" for file in files)
     return con.execute(f"select count(*) from read_parquet([{listed}])").fetchone()[0]
-
-
-def check_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, rows: int) -> None:
-    found = parquet_rows(con, path)
-    if found != rows:
-        raise ParquetError(f"{table.qualified}: {found} rows in {path} but {rows} served")
 
 
 def literal(path: Path | str) -> str:

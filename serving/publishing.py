@@ -50,7 +50,6 @@ from serving.fingerprints import (
 from serving.parquet import (
     PARTITIONED,
     ParquetError,
-    check_rows,
     literal,
     relative_path,
     write_table,
@@ -313,14 +312,13 @@ def _write_parquet(
     previous: Path | None,
     partitioned: frozenset[str],
 ) -> None:
-    """Every table as Parquet, linking from ``previous`` what did not change, each checked
-    against the served table's row count; then ``_publication.json``."""
+    """Every table as Parquet, linking from ``previous`` what did not change; then
+    ``_publication.json``."""
     paths = {}
     for name, (table, change) in result.planned.items():
-        kept = write_table(con, table, change, folder, previous, partitioned)
-        path = relative_path(table, partitioned)
-        check_rows(con, folder / path, table, result.tables[name])
-        paths[name] = path
+        rows = result.tables[name]
+        kept = write_table(con, table, rows, change, folder, previous, partitioned)
+        paths[name] = relative_path(table, partitioned)
         if kept:
             result.parquet_linked.append(name)
     result.publication["parquet"] = paths
