@@ -1,6 +1,6 @@
 """The Parquet copy of a publish: one file per table, or one folder per business date.
 
-The large dated facts (``PARTITIONED``) are served in the hive layout,
+The large dated tables (``PARTITIONED``) are served in the hive layout,
 ``<schema>/<table>/business_date=<day>/data_0.parquet`` (rows without a date under
 ``business_date=__HIVE_DEFAULT_PARTITION__``, the name Hive, Spark, pyarrow, polars and
 DuckDB read as null), so that a publish writes only the days that changed: the files of the
