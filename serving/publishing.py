@@ -12,7 +12,8 @@ Columns classified personal in the dbt docs are not published (docs/requirements
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
 plain copy of the served one, and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it; the Parquet files of
-unchanged tables are hard links to the previous folder's. When there is no served file, or
+unchanged tables, and of the unchanged days of a table served by date
+(``serving.parquet``), are hard links to the previous folder's. When there is no served file, or
 it is of another layout or engine, or unreadable, the publish copies everything, as the
 first one does.
 
@@ -120,9 +121,10 @@ def publish(
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
     and the dated tables in ``partitioned`` are served as Parquet by business date.
 
-    Leftovers of a publish that was killed (a hidden temporary file, an unlinked Parquet
-    folder) are removed first: they never block the next publish. Parquet folders set
-    aside by the publish before are removed in a thread while this one works.
+    Leftovers of a publish that was killed never block the next publish: a hidden
+    temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
+    as the folder before last is, and folders set aside are removed in a thread while the
+    next publish works.
     """
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
