@@ -582,3 +582,23 @@ def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(t
     assert served(serving) == served(fresh / "s.duckdb")
     assert served_parquet(parquet) == served_parquet(fresh / "pq")
     assert len(served_parquet(parquet)["mart.fct_daily"]) == 7 * 4
+
+
+def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Path):
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+    folder = parquet.resolve() / "mart" / "fct_daily"
+    expected = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+
+    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
+    assert frame.schema["business_date"] == pl.Date
+    assert sorted(frame.select(FACT_COLUMNS.split(", ")).rows()) == expected
+    days = ds.partitioning(pa.schema([("business_date", pa.date32())]), flavor="hive")
+    table = ds.dataset(folder, format="parquet", partitioning=days).to_table()
+    rows = zip(*(table.column(c).to_pylist() for c in FACT_COLUMNS.split(", ")), strict=True)
+    assert sorted(rows) == expected
