@@ -25,11 +25,10 @@ import duckdb
 from serving.fingerprints import DATE_COLUMN, Change, Table, date_condition
 
 # Served as one folder per business date (docs/serving.md): the dated tables that reach
-# millions of rows at the `large` scale with one date per day of the history (a row per
-# content and day; per KPI, scope and day). Listed, not chosen by size, so that a table's
-# layout does not change from one publish to the next. fct_user_interactions is not: its
-# dates reach back years with a few rows each, and a folder per date costs more than it saves.
-PARTITIONED = frozenset({"mart.fct_content_daily", "kpi.kpi_status"})
+# millions of rows at the `large` scale (a row per content and day, per interaction, per
+# KPI, scope and day). Listed, not chosen by size, so that a table's layout does not change
+# from one publish to the next.
+PARTITIONED = frozenset({"mart.fct_content_daily", "mart.fct_user_interactions", "kpi.kpi_status"})
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
