@@ -36,7 +36,8 @@ PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
     owners=["team:data"],
     description="Copies schemas mart and kpi to data/serving/socialmart.duckdb (+ Parquet) by "
     "atomic swap, only when every blocking check of the run passed; rewrites only the tables "
-    "(or business dates) that changed since the last publish.",
+    "(or business dates) that changed since the last publish, in the file and in the Parquet "
+    "of the tables served by business date.",
 )
 def published_mart(
     context: dg.AssetExecutionContext, settings: SocialmartSettings, warehouse: Warehouse

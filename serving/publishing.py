@@ -4,15 +4,18 @@ The new file is built beside the old one under a hidden name, checkpointed and c
 then renamed over it: a BI tool holding the old file open keeps reading the old snapshot,
 and a new connection sees the new one whole. The Parquet copy is a new folder per publish;
 ``parquet`` is a symbolic link swapped atomically onto it, so a reader never sees tables
-of two publishes; the folder before last is removed (the last one may still be in use).
+of two publishes; the folder before last is moved aside (the last one may still be in use)
+and removed while the next publish works: a folder of days is thousands of directories,
+slow to remove on a busy disk.
 Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
 
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
 plain copy of the served one, and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it; the Parquet files of
-unchanged tables are hard links to the previous folder's. When there is no served file, or
-it is of another layout or engine, or unreadable, the publish copies everything, as the
-first one does.
+unchanged tables, and of the unchanged days of a table served by date
+(``serving.parquet``), are hard links to the previous folder's. When there is no served
+file, or it is of another layout or engine, or unreadable, the publish copies everything,
+as the first one does.
 
 Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
 tables): the run that published, when, and every table's row count, so a reader can tell
@@ -24,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,9 +45,15 @@ from serving.fingerprints import (
     Table,
     date_condition,
     plan,
-    quote,
     read_previous,
     tables_of,
+)
+from serving.parquet import (
+    PARTITIONED,
+    ParquetError,
+    literal,
+    relative_path,
+    write_table,
 )
 
 PUBLISHED_SCHEMAS = ("mart", "kpi")
@@ -90,9 +100,11 @@ class Published:
     tables: dict[str, int]
     rewritten: dict[str, str] = field(default_factory=dict)  # table → what and why
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish had them
-    parquet_linked: list[str] = field(default_factory=list)  # Parquet files not rewritten
+    parquet_linked: list[str] = field(default_factory=list)  # tables whose Parquet was kept
     full_reason: str | None = None  # why everything was copied, when it was
     publication: dict = field(default_factory=dict)  # what _publication.json says
+    # every table as served, with what this publish changed of it (None: nothing)
+    planned: dict[str, tuple[Table, Change | None]] = field(default_factory=dict, repr=False)
 
 
 def publish(
@@ -102,13 +114,17 @@ def publish(
     run_id: str,
     withheld: dict[str, set[str]] | None = None,
     *,
+    partitioned: frozenset[str] = PARTITIONED,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> Published:
-    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out.
+    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
+    and the dated tables in ``partitioned`` are served as Parquet by business date.
 
-    Leftovers of a publish that was killed (a hidden temporary file, an unlinked Parquet
-    folder) are removed first: they never block the next publish.
+    Leftovers of a publish that was killed never block the next publish: a hidden
+    temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
+    as the folder before last is, and folders set aside are removed in a thread while the
+    next publish works.
     """
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
@@ -116,7 +132,9 @@ def publish(
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
-    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, limits)
+    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, limits)
+    sweeper = threading.Thread(target=_sweep, args=(_set_aside(parquet_dir),))
+    sweeper.start()
     try:
         try:
             result = build.run(serving_db, parquet_dir)
@@ -126,6 +144,8 @@ def publish(
     except BaseException:
         build.clean()
         raise
+    finally:
+        sweeper.join()
     os.replace(tmp, serving_db)
     _swap_link(parquet_dir, folder)
     result.path = serving_db
@@ -147,6 +167,7 @@ class _Build:
     run_id: str
     stamp: str
     withheld: dict[str, set[str]]
+    partitioned: frozenset[str]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
 
     def run(
@@ -163,9 +184,9 @@ class _Build:
             result = _update(con, wanted, previous, self.run_id, self.stamp)
             result.full_reason = full_reason or reason
             last = _previous_folder(parquet_dir, previous)
-            result.parquet_linked = _write_parquet(con, result, self.folder, last)
+            _write_parquet(con, result, self.folder, last, self.partitioned)
             con.execute("checkpoint")
-        except (duckdb.Error, PublishError) as exc:
+        except (duckdb.Error, PublishError, ParquetError) as exc:
             if previous is None:
                 raise
             raise _UpdateFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
@@ -204,7 +225,7 @@ def _attach(
     con: duckdb.DuckDBPyConnection, warehouse: Path, withheld: dict[str, set[str]]
 ) -> dict[str, Table]:
     """The warehouse as catalog ``wh``, and the tables to publish from it."""
-    con.execute(f"attach '{_literal(warehouse)}' as wh (read_only)")
+    con.execute(f"attach '{literal(warehouse)}' as wh (read_only)")
     wanted = tables_of(con, "wh", PUBLISHED_SCHEMAS, withheld)
     if not wanted:
         raise PublishError(f"{warehouse} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish")
@@ -227,6 +248,7 @@ def _update(
     result = Published(Path(), {})
     for name, table in wanted.items():
         change = plan(con, table, previous)
+        result.planned[name] = (table, change)
         if change is None:
             result.reused.append(name)
         else:
@@ -286,30 +308,24 @@ def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | Non
 
 
 def _write_parquet(
-    con: duckdb.DuckDBPyConnection, result: Published, folder: Path, previous: Path | None
-) -> list[str]:
-    """Every table as Parquet: a hard link to the previous file when the table was kept."""
-    linked = []
-    for qualified in result.tables:
-        schema, table = qualified.split(".", 1)
-        target = folder / schema / f"{table}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source = previous / schema / f"{table}.parquet" if previous else None
-        if qualified in result.reused and source is not None and source.is_file():
-            try:
-                os.link(source, target)
-            except OSError:  # a file system without hard links: a copy is still cheaper
-                shutil.copyfile(source, target)
-            linked.append(qualified)
-            continue
-        con.execute(f"copy {quote(schema)}.{quote(table)} to '{_literal(target)}' (format parquet)")
+    con: duckdb.DuckDBPyConnection,
+    result: Published,
+    folder: Path,
+    previous: Path | None,
+    partitioned: frozenset[str],
+) -> None:
+    """Every table as Parquet, linking from ``previous`` what did not change; then
+    ``_publication.json``."""
+    paths = {}
+    for name, (table, change) in result.planned.items():
+        rows = result.tables[name]
+        kept = write_table(con, table, rows, change, folder, previous, partitioned)
+        paths[name] = relative_path(table, partitioned)
+        if kept:
+            result.parquet_linked.append(name)
+    result.publication["parquet"] = paths
     publication = json.dumps(result.publication, indent=1)
     (folder / "_publication.json").write_text(publication, encoding="utf-8")
-    return linked
-
-
-def _literal(path: Path | str) -> str:
-    return str(path).replace("'", "''")
 
 
 def _remove(paths: Iterable[Path]) -> None:
@@ -331,4 +347,13 @@ def _swap_link(parquet_dir: Path, folder: Path) -> None:
     os.replace(link, parquet_dir)
     for old in parquet_dir.parent.glob(f"{parquet_dir.name}-*"):
         if old not in (folder, previous):
-            shutil.rmtree(old, ignore_errors=True)
+            os.replace(old, old.with_name(f".{old.name}.old"))  # removed by the next publish
+
+
+def _set_aside(parquet_dir: Path) -> list[Path]:
+    return list(parquet_dir.parent.glob(f".{parquet_dir.name}-*.old"))
+
+
+def _sweep(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

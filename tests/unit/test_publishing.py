@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -86,6 +87,10 @@ def test_publishing_keeps_the_live_and_previous_parquet_folders_only(tmp_path: P
         publish(warehouse, serving, parquet, run)
         links.append(os.readlink(parquet))
     assert sorted(p.name for p in tmp_path.glob("pq-*")) == sorted(links[1:])
+    # the one before those is set aside, and removed by the next publish
+    assert [p.name for p in tmp_path.glob(".pq-*")] == [f".{links[0]}.old"]
+    publish(warehouse, serving, parquet, "d")
+    assert [p.name for p in tmp_path.glob(".pq-*")] == [f".{links[1]}.old"]
 
 
 def test_classification_comes_from_the_column_else_the_model():
@@ -417,3 +422,183 @@ def test_rows_without_a_business_date_are_a_date_of_their_own(tmp_path: Path):
 
     assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: null"}
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
+# -- Parquet by business date -----------------------------------------------------------------
+BY_DATE = frozenset({"mart.fct_daily"})
+NULL_DAY = "business_date=__HIVE_DEFAULT_PARTITION__"
+
+
+def partitions(parquet: Path, table: str = "mart/fct_daily") -> dict[str, Path]:
+    """A partitioned table's folder: partition name → its one file."""
+    folder = parquet.resolve() / table
+    return {p.name: next(p.glob("*.parquet")) for p in sorted(folder.iterdir())}
+
+
+def parquet_rows(parquet: Path, table: str, columns: str) -> list[tuple]:
+    """A table read back from the publish's Parquet, as a reader of the documented layout
+    does (hive partitions for a folder), with ``columns`` in that order."""
+    folder = parquet.resolve()
+    relative = json.loads((folder / "_publication.json").read_text())["parquet"][table]
+    path = folder / relative
+    source = (
+        f"read_parquet('{path}/*/*.parquet', hive_partitioning = true)"
+        if path.is_dir()
+        else f"'{path}'"
+    )
+    return duckdb.connect().execute(f"select {columns} from {source} order by all").fetchall()
+
+
+def served_parquet(parquet: Path) -> dict[str, list[tuple]]:
+    """Every table of the publish's Parquet, in the served file's column order."""
+    folder = parquet.resolve()
+    publication = json.loads((folder / "_publication.json").read_text())
+    con = duckdb.connect()
+    out = {}
+    for table in publication["parquet"]:
+        path = folder / publication["parquet"][table]
+        glob = f"{path}/*/*.parquet" if path.is_dir() else str(path)
+        names = [c for c, *_ in con.execute(f"describe select * from '{glob}'").fetchall()]
+        out[table] = parquet_rows(parquet, table, ", ".join(sorted(names)))
+    return out
+
+
+FACT_COLUMNS = "business_date, content_id, views"
+
+
+def test_a_one_day_change_rewrites_that_days_parquet_and_links_the_other_days(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+    before = partitions(parquet)
+    sql(warehouse, "update mart.fct_daily set views = views + 1 where business_date = '2026-11-03'")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_DATE)
+
+    after = partitions(parquet)
+    days = [f"business_date=2026-11-0{d}" for d in range(1, 6)]
+    assert list(after) == list(before) == days
+    for day in days:
+        assert os.path.samefile(before[day], after[day]) == (day != days[2]), day
+    assert sorted(second.parquet_linked) == sorted(set(second.tables) - {"mart.fct_daily"})
+    warehouse_rows = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+    assert parquet_rows(parquet, "mart.fct_daily", FACT_COLUMNS) == warehouse_rows
+    day_three = [r[2] for r in parquet_rows(parquet, "mart.fct_daily", FACT_COLUMNS)[8:12]]
+    assert day_three == [81, 91, 101, 111]  # 10 × row + 1
+    assert (parquet / "mart" / "dim_content.parquet").is_file()  # small tables: one file
+
+
+def test_dates_removed_from_the_warehouse_are_gone_from_the_parquet(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(warehouse, "insert into mart.fct_daily values (null, 9, 1)")
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+    before = partitions(parquet)
+    sql(warehouse, "delete from mart.fct_daily where business_date = '2026-11-02'")
+    sql(warehouse, "delete from mart.fct_daily where business_date is null")
+    sql(warehouse, "insert into mart.fct_daily values ('2026-11-06', 0, 5)")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_DATE)
+
+    after = partitions(parquet)
+    assert NULL_DAY in before and "business_date=2026-11-02" in before
+    assert list(after) == [f"business_date=2026-11-0{d}" for d in (1, 3, 4, 5, 6)]
+    assert all(os.path.samefile(before[day], after[day]) for day in list(after)[:-1])
+    assert second.tables["mart.fct_daily"] == 20 - 4 + 1
+    warehouse_rows = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+    assert parquet_rows(parquet, "mart.fct_daily", FACT_COLUMNS) == warehouse_rows
+
+
+def test_rows_without_a_date_read_back_as_null(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(warehouse, "insert into mart.fct_daily values (null, 9, 1), (null, 8, 2)")
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+
+    assert NULL_DAY in partitions(parquet)
+    rows = parquet_rows(parquet, "mart.fct_daily", FACT_COLUMNS)
+    assert [r for r in rows if r[0] is None] == [(None, 8, 2), (None, 9, 1)]
+
+
+def test_a_previous_parquet_folder_missing_a_day_makes_a_whole_publish(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+    shutil.rmtree(parquet.resolve() / "mart" / "fct_daily" / "business_date=2026-11-04")
+    sql(warehouse, "update mart.fct_daily set views = 0 where business_date = '2026-11-01'")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_DATE)
+
+    assert second.full_reason and "mart.fct_daily: 16 rows" in second.full_reason
+    assert len(partitions(parquet)) == 5
+    warehouse_rows = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+    assert parquet_rows(parquet, "mart.fct_daily", FACT_COLUMNS) == warehouse_rows
+
+
+def test_a_table_newly_partitioned_is_written_whole_in_the_new_layout(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)  # every table one file
+    assert (parquet / "mart" / "fct_daily.parquet").is_file()
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_DATE)
+
+    assert second.full_reason is None and second.rewritten == {}
+    assert "mart.fct_daily" not in second.parquet_linked
+    assert len(partitions(parquet)) == 5
+    assert not (parquet / "mart" / "fct_daily.parquet").exists()
+
+
+def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(tmp_path: Path):
+    """The incremental-equals-rebuild guarantee for publishing: a warehouse built and
+    published a day at a time (with a late correction of an earlier day, a day withdrawn,
+    and tables that change whole) serves the same DuckDB tables and Parquet rows as one
+    publish of the finished warehouse."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_warehouse(warehouse, people=3)
+    sql(warehouse, "create table mart.fct_daily (business_date date, content_id int, views int)")
+    for day in range(1, 9):
+        sql(
+            warehouse,
+            f"insert into mart.fct_daily select date '2026-11-0{day}', range, range * {day} "
+            "from range(4)",
+        )
+        sql(warehouse, f"create or replace table kpi.kpi_daily as select range as views "
+            f"from range({day})")  # fmt: skip
+        if day == 5:  # late data for day 2
+            sql(
+                warehouse, "update mart.fct_daily set views = -1 where business_date = '2026-11-02'"
+            )
+        if day == 7:  # day 3 withdrawn
+            sql(warehouse, "delete from mart.fct_daily where business_date = '2026-11-03'")
+        result = publish(warehouse, serving, parquet, f"run-{day}", WITHHELD, partitioned=BY_DATE)
+        if day > 1:
+            assert result.full_reason is None, day
+            assert "mart.fct_daily" not in result.parquet_linked
+    assert result.rewritten["mart.fct_daily"] == "1 date(s) rewritten: 2026-11-08"
+    fresh = tmp_path / "fresh"
+    publish(warehouse, fresh / "s.duckdb", fresh / "pq", "fresh-run", WITHHELD, partitioned=BY_DATE)
+
+    assert served(serving) == served(fresh / "s.duckdb")
+    assert served_parquet(parquet) == served_parquet(fresh / "pq")
+    assert len(served_parquet(parquet)["mart.fct_daily"]) == 7 * 4
+
+
+def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Path):
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
+    folder = parquet.resolve() / "mart" / "fct_daily"
+    expected = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+
+    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
+    assert frame.schema["business_date"] == pl.Date
+    assert sorted(frame.select(FACT_COLUMNS.split(", ")).rows()) == expected
+    days = ds.partitioning(pa.schema([("business_date", pa.date32())]), flavor="hive")
+    table = ds.dataset(folder, format="parquet", partitioning=days).to_table()
+    rows = zip(*(table.column(c).to_pylist() for c in FACT_COLUMNS.split(", ")), strict=True)
+    assert sorted(rows) == expected
