@@ -74,3 +74,21 @@ unioned as (
     {%- endfor %}
 )
 {%- endmacro %}
+
+{#- One row per `keys` of `relation`: the rows of an item's parts (an export in several
+    workbooks, e.g. XHS 基础数据 and 互动数据, each landed with its 数据表) merged, each
+    column from the latest part that has it; an item in one part is its row unchanged. -#}
+{% macro merged_parts(relation, keys) -%}
+    select
+        {{ keys | join(', ') }},
+        arg_max(columns(* exclude ({{ keys | join(', ') }}, _ingested_at)), _ingested_at),
+        max(_ingested_at) as _ingested_at
+    from {{ relation }}
+    group by {{ keys | join(', ') }}
+{%- endmacro %}
+
+{#- The partition of `latest_by` for an export's rows: `keys` and the part (数据表) a row
+    came from, so that parts are merged by `merged_parts`, not dropped as old versions. -#}
+{% macro export_version(keys) -%}
+    {{ latest_by(keys ~ ", coalesce(record ->> '数据表', '')") }}
+{%- endmacro %}

@@ -21,10 +21,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
@@ -45,6 +46,9 @@ from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
+PERIOD_START = "统计开始"  # the period of a file of range totals (ExportKind.range_totals)
+PERIOD_END = "统计结束"
+BEIJING = ZoneInfo("Asia/Shanghai")
 # a day in a title row (统计时间 2026年11月20日) or a file name (…_2026-11-20.xlsx, …20261120…)
 _DAY = re.compile(
     r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
@@ -96,6 +100,32 @@ class FromLink:
 
 
 @dataclass(frozen=True)
+class FromFileName:
+    """Columns a file lacks, read from its name: the title is the name up to ``suffix``
+    (the platform's suggested ``<标题>-数据明细表.xlsx``; a browser's `` (1)`` after it is
+    ignored), the id the first match of ``id_pattern`` in it, else the title."""
+
+    suffix: str
+    title_column: str
+    id_column: str
+    id_pattern: str
+
+    def fill(self, path: Path, row: dict[str, Any]) -> None:
+        if row.get(self.id_column) not in (None, ""):
+            return  # a table that names its items
+        stem = path.stem
+        if self.suffix not in stem:
+            raise ExportFileError(
+                f"{path}: its name does not end in {self.suffix!r}: the export's own name "
+                f"(<title>{self.suffix}.xlsx) is what names its item"
+            )
+        title = stem.split(self.suffix, 1)[0].strip()
+        found = re.search(self.id_pattern, stem)
+        row.setdefault(self.title_column, title)
+        row.setdefault(self.id_column, found.group(0) if found else title)
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One export table: the header that identifies it and what its rows must hold."""
 
@@ -113,13 +143,19 @@ class ExportKind:
     # (values.py): "%" makes 11.7 read 0.117, "万" makes 1.2 read 12000; seconds need none
     units: dict[str, str] = field(default_factory=dict)
     from_link: FromLink | None = None  # the id (and form) when only a link names the item
+    from_name: FromFileName | None = None  # the id and title when only the file name has them
+    # other headers that identify it (a layout without the marker, e.g. a series workbook)
+    marked_by: tuple[str, ...] = ()
+    # rows are totals over a period (统计开始 – 统计结束, from the title row or file name, else
+    # up to the download day), never one day's numbers: landed under the period's last day
+    range_totals: bool = False
 
     def markers(self) -> set[str]:
         """The header names that identify this export, as the schema or the file names it."""
         named = {real for real, name in self.aliases.items() if name == self.marker}
         if self.from_link and self.from_link.id_column == self.marker:
             named.add(self.from_link.link)
-        return {self.marker} | named
+        return {self.marker, *self.marked_by} | named
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -185,7 +221,11 @@ def _conformed(
                 "inbox/<platform>/<account_id>/"
             )
         fill[column] = account
-    if DATE_COLUMN not in named:
+    if kind.range_totals:
+        start, end = period(path, table.title)
+        fill |= {PERIOD_START: start and start.isoformat(), PERIOD_END: end.isoformat()}
+        fill[DATE_COLUMN] = end.isoformat()
+    elif DATE_COLUMN not in named:
         # a content list dated by its file name alone is a list of totals since publication
         # (视频号's 下载表格, 知乎's 文章 / 回答 lists: docs/sources/exports.md §2a, §3a), not
         # the day's numbers: only a title row's one day (统计时间) dates content rows
@@ -203,8 +243,34 @@ def _conformed(
             out[kind.aliases.get(header, header)] = value
         if kind.from_link:
             kind.from_link.fill(out)
+        if kind.from_name:
+            kind.from_name.fill(path, out)
         rows.append(out)
     return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
+
+
+def _days(path: Path, text: str, where: str) -> set[date]:
+    days = set()
+    for match in _DAY.finditer(text):
+        year, month, day = (int(g) for g in match.groups() if g is not None)
+        try:
+            days.add(date(year, month, day))
+        except ValueError as exc:
+            raise ExportFileError(f"{path}: its {where} has no valid date ({exc})") from exc
+    return days
+
+
+def period(path: Path, title: str) -> tuple[date | None, date]:
+    """The period a file of range totals covers: the first and last day its title row, else
+    its file name, states (one day: that day alone); else none stated, up to the day it was
+    downloaded (its modification time, Beijing), as the lists' totals are as of the export
+    (docs/sources/exports.md §1a)."""
+    for text, where in ((title, "title row"), (path.stem, "file name")):
+        days = _days(path, text, where)
+        if days:
+            return min(days), max(days)
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, BEIJING)
+    return None, stamp.date()
 
 
 def period_day(path: Path, title: str, by_name: bool = True) -> date:
@@ -212,13 +278,7 @@ def period_day(path: Path, title: str, by_name: bool = True) -> date:
     else (``by_name``) its file name. A range is refused: range totals are not a day's rows."""
     sources = [(title, "title row")] + ([(path.stem, "file name")] if by_name else [])
     for text, where in sources:
-        days = set()
-        for match in _DAY.finditer(text):
-            year, month, day = (int(g) for g in match.groups() if g is not None)
-            try:
-                days.add(date(year, month, day))
-            except ValueError as exc:
-                raise ExportFileError(f"{path}: its {where} has no valid date ({exc})") from exc
+        days = _days(path, text, where)
         if len(days) == 1:
             return days.pop()
         if days:

@@ -40,10 +40,24 @@ with
         {%- endif %} as completion_rate,
         _ingested_at
     from {{ platform }}
-    {{ latest_by("business_date, record ->> '" ~ x.content_id ~ "'") }}
+    {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
 ),
 {%- endfor %}
 
-{{ union_typed(layouts) }}
+{{ union_typed(layouts) }},
 
-select * from unioned
+merged as (
+    {{ merged_parts('unioned', ['platform', 'content_id', 'business_date']) }}
+),
+
+final as (
+    select
+        platform,
+        content_id,
+        account_id,
+        business_date,
+        * exclude (platform, content_id, account_id, business_date)
+    from merged
+)
+
+select * from final
