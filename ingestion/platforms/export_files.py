@@ -78,6 +78,10 @@ class ExportLayout:
     form: str = ""  # the one form of every content, or ...
     form_column: str = ""  # ... the header whose values `forms` maps to a form
     forms: dict[str, str] = field(default_factory=dict)
+    # a staging model of the platform's content list (account_id, title, published_at,
+    # content_form, period_end): gives a row lacking its publish time and form those of the
+    # latest listed content of its account and title
+    listed_in: str = ""
 
 
 @dataclass(frozen=True)

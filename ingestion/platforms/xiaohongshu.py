@@ -50,6 +50,7 @@ KINDS = {
             published_at="首次发布时间",
             form_column="体裁",
             forms={"视频": "video_note", "图文": "image_note"},
+            listed_in="stg_xiaohongshu__note_list",  # 数据明细表 has neither: the list's
         ),
         key=("账号ID", "笔记ID", PART),
         # 数据明细表 (§1b, CH cloud-hu2000/xhs-data-exporter src/import-xhs-data.js, grade B;

@@ -50,14 +50,46 @@ merged as (
     {{ merged_parts('unioned', ['platform', 'content_id', 'business_date']) }}
 ),
 
+{#- a file without publish time and form (XHS 数据明细表) takes those of its account's
+    latest listed content of the same title (the layout's listed_in) #}
+listed as (
+    {%- for platform, x in layouts if x.listed_in %}
+    select
+        '{{ platform }}' as platform,
+        account_id,
+        title,
+        arg_max(published_at, period_end) as published_at,
+        arg_max(content_form, period_end) as content_form
+    from {{ ref(x.listed_in) }}
+    group by account_id, title
+    union all
+    {%- endfor %}
+    select
+        null as platform,
+        null as account_id,
+        null as title,
+        cast(null as timestamptz) as published_at,
+        null as content_form
+    where false
+),
+
 final as (
     select
-        platform,
-        content_id,
-        account_id,
-        business_date,
-        * exclude (platform, content_id, account_id, business_date)
+        merged.platform,
+        merged.content_id,
+        merged.account_id,
+        merged.business_date,
+        merged.title,
+        coalesce(merged.content_form, listed.content_form) as content_form,
+        coalesce(merged.published_at, listed.published_at) as published_at,
+        merged.* exclude (
+            platform, content_id, account_id, business_date, title, content_form, published_at
+        )
     from merged
+    left join listed
+        on merged.platform = listed.platform
+        and merged.account_id = listed.account_id
+        and merged.title = listed.title
 )
 
 select * from final
