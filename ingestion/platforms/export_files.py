@@ -17,6 +17,7 @@ sheet, row and column.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -172,6 +173,13 @@ class CheckedExport:
     entity: str  # "" for a file with a header and no rows
     table: ExportTable
     dates: list[date]  # the business days its rows cover
+    digests: dict[date, str] = field(default_factory=dict)  # each day's rows, hashed
+
+
+def rows_digest(rows: list[dict[str, Any]]) -> str:
+    """A digest of rows as read: the same rows in a re-download give the same digest."""
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_export(
@@ -190,7 +198,7 @@ def check_export(
     entity = _classify(path, kinds, set(table.rows[0]))
     table = _conformed(path, kinds[entity], table, account)
     kinds[entity].check_headers(path, entity, set(table.rows[0]))
-    dates = set()
+    by_day: dict[date, list[dict[str, Any]]] = {}
     for index, row in enumerate(table.rows):
         where = position(path.name, table.sheet, table.numbers[index])
         try:
@@ -199,8 +207,9 @@ def check_export(
             raise ExportFileError(f"{where}: {DATE_COLUMN} {exc}") from exc
         if day is None:
             raise ExportFileError(f"{where}: {DATE_COLUMN} is empty")
-        dates.add(day)
-    return CheckedExport(entity, table, sorted(dates))
+        by_day.setdefault(day, []).append(row)
+    digests = {day: rows_digest(rows) for day, rows in by_day.items()}
+    return CheckedExport(entity, table, sorted(by_day), digests)
 
 
 def _classify(path: Path, kinds: Mapping[str, ExportKind], headers: set[str]) -> str:
@@ -314,6 +323,7 @@ class ExportSource:
         self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
         self.consulted: dict[str, str] = {}  # file name → fingerprint read by the last fetch
         self.totals_skipped: dict[str, int] = {}  # file name → 合计/总计 rows skipped
+        self.digests: dict[str, str] = {}  # file name → digest of its rows of the day
         self.wanted: set[str] = set()  # the registry's accounts in the last fetch
 
     def close(self) -> None:
@@ -343,6 +353,7 @@ class ExportSource:
         self.wanted = {a.account_id for a in accounts}
         self.admit()
         self.totals_skipped = {}
+        self.digests = {}
         if not self.wanted:
             return
         found: list[tuple[str, CheckedExport, list[int]]] = []
@@ -357,6 +368,8 @@ class ExportSource:
             self.totals_skipped[name] = checked.table.totals_skipped
             rows = checked.table.rows
             mine = [i for i, r in enumerate(rows) if parse_date(r[DATE_COLUMN]) == day]
+            if day in checked.digests:
+                self.digests[name] = checked.digests[day]
             found.append((name, checked, mine))
             stamp = (path.stat().st_mtime_ns, name)
             for i in mine:
@@ -408,7 +421,7 @@ class ExportSource:
 
     def mark_loaded(self, day: date) -> None:
         """The day's load succeeded: the files it read need no run of their own for it."""
-        record_loaded(self.folder, self.consulted, day, self.totals_skipped)
+        record_loaded(self.folder, self.consulted, day, self.totals_skipped, self.digests)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
         """The rows, their values typed once (dbt reads them typed); none of a superseded
