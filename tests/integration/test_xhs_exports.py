@@ -18,9 +18,12 @@ from openpyxl import Workbook
 
 from ingestion.accounts import Account
 from ingestion.platforms import build_source
-from ingestion.runner import IngestResult, ingest_day
+from devtools.simulator.world import World
+from devtools.simulator.xhs_exports import DETAIL_DAYS, write_xiaohongshu
+from ingestion.runner import ingest_day
 from ingestion.settings import Paths
 from tests.helpers import rejected_reasons
+from tests.integration.test_inbox_sensor import evaluate
 
 NOTE = "6740c0aa000000001d00abcd"  # a note id's shape (24 hex), as in the detail page's address
 D1, D2 = date(2026, 11, 18), date(2026, 11, 19)
@@ -103,17 +106,13 @@ def folder(home: Path) -> Path:
     return home / "inbox" / "xiaohongshu" / "x_1"
 
 
-def load(home: Path, day: date, run: str = "r1") -> IngestResult:
+def load(home: Path, day: date, run: str = "r1", accounts: tuple[str, ...] = ("x_1",)):
     paths = Paths(home)
     source = build_source("xiaohongshu", paths, {})
+    registry = [Account("xiaohongshu", a, "主号", "主号") for a in accounts]
     try:
         return ingest_day(
-            source,
-            day,
-            [Account("xiaohongshu", "x_1", "主号", "主号")],
-            paths,
-            run,
-            lambda: duckdb.connect(str(paths.warehouse)),
+            source, day, registry, paths, run, lambda: duckdb.connect(str(paths.warehouse))
         )
     finally:
         source.close()
@@ -250,3 +249,58 @@ def test_an_unreadable_value_is_quarantined_with_its_place(tmp_path: Path):
     assert result.quarantined == {"note_daily": 1}, result
     (reason,) = result.quarantine_reasons
     assert f"笔记-数据明细表_{NOTE}.xlsx" in reason and "观看量" in reason and "约100" in reason
+
+
+def test_a_redownload_starts_a_run_for_its_new_days_only(tmp_path: Path):
+    """A 近30日 workbook downloaded again a day later repeats the days already loaded."""
+    path = workbook(folder(tmp_path) / "近30日涨粉数据.xlsx", FANS)
+    (request,) = evaluate(tmp_path, None).run_requests
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2026-11-18",
+        "2026-11-19",
+    )
+    for day in (D1, D2):
+        load(tmp_path, day)
+    d3 = date(2026, 11, 20)
+    later = {k: v + ([[cn(d3), 7]] if k.endswith("趋势") else []) for k, v in FANS.items()}
+    workbook(path, later)
+    (request,) = evaluate(tmp_path, None).run_requests
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2026-11-20",
+        "2026-11-20",
+    )
+
+
+def test_the_simulators_downloads_load_the_worlds_numbers(tmp_path: Path):
+    """devtools' XHS files (the demo's, the e2e's), loaded, give the world's numbers."""
+    world, day = World(scale="tiny"), date(2026, 11, 20)
+    write_xiaohongshu(world, tmp_path / "inbox", day)
+    accounts = world.accounts_of("xiaohongshu")
+    result = load(tmp_path, day, accounts=tuple(a.account_id for a in accounts))
+    assert not result.quarantined and not result.rejected_files, result
+    notes: dict[str, dict] = {}
+    for record in raw(tmp_path, "note_daily", day):
+        notes.setdefault(record["笔记ID"], {}).update(record)
+    listed = {(r["账号ID"], r["笔记标题"]): r for r in raw(tmp_path, "note_list", day)}
+    recent = 0
+    for a in accounts:
+        for c in world.contents_of(a, day):
+            truth = world.content_day(c, day)
+            entry = listed[(a.account_id, c.title)]
+            assert entry["首次发布时间"] == c.published_at.strftime("%Y-%m-%d %H:%M:%S")
+            assert entry["体裁"] == ("视频" if c.form == "video_note" else "图文")
+            if (day - c.publish_date).days >= DETAIL_DAYS:
+                assert c.content_id not in notes
+                continue
+            recent += 1
+            note = notes[c.content_id]
+            assert note["账号ID"] == a.account_id and note["笔记标题"] == c.title
+            for column, metric in (("曝光", "impressions"), ("观看量", "views"), ("点赞", "likes"),
+                                   ("评论", "comments"), ("收藏", "saves"), ("分享", "shares"),
+                                   ("涨粉", "follows")):  # fmt: skip
+                assert note[column] == truth[metric], (column, c.content_id)
+        (fans,) = [r for r in raw(tmp_path, "account_daily", day) if r["账号ID"] == a.account_id]
+        flows = world.account_day(a, day)
+        assert fans["新增粉丝"] == flows["new_followers"]
+        assert fans["取消关注"] == flows["unfollows"]
+    assert recent > 0
