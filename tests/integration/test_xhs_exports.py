@@ -16,10 +16,10 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from ingestion.accounts import Account
-from ingestion.platforms import build_source
 from devtools.simulator.world import World
 from devtools.simulator.xhs_exports import DETAIL_DAYS, write_xiaohongshu
+from ingestion.accounts import Account
+from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.settings import Paths
 from tests.helpers import rejected_reasons
