@@ -52,7 +52,8 @@ def _percent(part: int, whole: int) -> float | str:
     return round(100 * part / whole, 1) if whole else "-"
 
 
-def _save(path: Path, sheets: Sheets) -> Path:
+def save_workbook(path: Path, sheets: Sheets) -> Path:
+    """A workbook of ``sheets`` (name → rows) at ``path``, its folder made."""
     wb = Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
@@ -171,11 +172,11 @@ def write_xiaohongshu(world: World, inbox: Path, day: date) -> list[Path]:
                 continue
             basic, interaction = note_detail(world, c, day)
             stem = f"{c.title}-数据明细表_{c.content_id}"
-            written.append(_save(folder / f"{stem}.xlsx", basic))
-            written.append(_save(folder / f"{stem} (1).xlsx", interaction))
+            written.append(save_workbook(folder / f"{stem}.xlsx", basic))
+            written.append(save_workbook(folder / f"{stem} (1).xlsx", interaction))
         for name, sheets in account_workbooks(world, a, day).items():
-            written.append(_save(folder / name, sheets))
+            written.append(save_workbook(folder / name, sheets))
         name, sheets = note_list(world, a, day)
-        written.append(_save(folder / name, sheets))
+        written.append(save_workbook(folder / name, sheets))
         mark.write_text(day.isoformat())
     return written

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from openpyxl import Workbook
 
 from devtools.simulator.world import World
-from devtools.simulator.xhs_exports import DETAIL_DAYS, write_xiaohongshu
+from devtools.simulator.xhs_exports import DETAIL_DAYS, save_workbook, write_xiaohongshu
 from ingestion.accounts import Account
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
@@ -31,14 +30,7 @@ Sheets = dict[str, list[list]]
 
 
 def workbook(path: Path, sheets: Sheets, mtime: float | None = None) -> Path:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        sheet = wb.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(path, sheets)
     if mtime is not None:
         os.utime(path, (mtime, mtime))
     return path
