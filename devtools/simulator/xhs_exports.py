@@ -2,7 +2,9 @@
 the account's folder ``inbox/xiaohongshu/<account_id>/`` (no file names its account).
 
 Each day staff download again, so each name is rewritten with the longer series (the
-platform suggests the same name on every download):
+platform suggests the same name on every download). A series starts on the first day the
+simulator wrote the inbox (``.downloads``), not before: the days before were never loadable,
+and a sensor would start runs for them (the demo's, the e2e's ``dagster dev``).
 
 - per note, the two 数据明细表 workbooks (基础数据, 互动数据; §1b, CH src/import-xhs-data.js):
   an overview sheet (指标 | 数值), then a 日期 | <metric> sheet per metric, dates
@@ -71,9 +73,10 @@ def _daily(name: str, days: list[date], values: Iterable[Any], padded: bool) -> 
     return [["日期", name], *([_cn(d, padded), v] for d, v in zip(days, values, strict=True))]
 
 
-def note_detail(world: World, c: SimContent, day: date) -> tuple[Sheets, Sheets]:
-    """The 基础数据 and 互动数据 workbooks of a note, its days up to ``day``."""
-    days = _days(c.publish_date, day)
+def note_detail(world: World, c: SimContent, first: date, day: date) -> tuple[Sheets, Sheets]:
+    """The 基础数据 and 互动数据 workbooks of a note, its days from ``first`` (or its
+    publication) to ``day``."""
+    days = _days(max(c.publish_date, first), day)
     m = [world.content_day(c, d) for d in days]
     video = c.form == "video_note"
 
@@ -110,10 +113,10 @@ def note_detail(world: World, c: SimContent, day: date) -> tuple[Sheets, Sheets]
     return basic, interaction
 
 
-def account_workbooks(world: World, a: SimAccount, day: date) -> dict[str, Sheets]:
-    """近30日涨粉数据 of the account, ending ``day`` (its 观看数据 workbook, read as well, is
-    not written: its numbers are the notes', which the detail workbooks give)."""
-    days = _days(max(world.history_start, day - timedelta(days=29)), day)
+def account_workbooks(world: World, a: SimAccount, first: date, day: date) -> dict[str, Sheets]:
+    """近30日涨粉数据 of the account, from ``first`` at most 30 days back to ``day`` (its
+    观看数据 workbook, read as well, is not written: the detail workbooks give the notes')."""
+    days = _days(max(world.history_start, first, day - timedelta(days=29)), day)
     flows = [world.account_day(a, d) for d in days]
     new, gone = [f["new_followers"] for f in flows], [f["unfollows"] for f in flows]
     return {
@@ -155,7 +158,7 @@ def note_list(world: World, a: SimAccount, day: date) -> tuple[str, Sheets]:
     return f"笔记列表明细表_{first:%Y%m%d}-{day:%Y%m%d}.xlsx", {"Sheet1": rows}
 
 
-DOWNLOADED = ".downloaded-through"  # the last day written (hidden: not an inbox file)
+DOWNLOADS = ".downloads"  # the first and last day written (hidden: not an inbox file)
 
 
 def write_xiaohongshu(world: World, inbox: Path, day: date) -> list[Path]:
@@ -164,19 +167,22 @@ def write_xiaohongshu(world: World, inbox: Path, day: date) -> list[Path]:
     written = []
     for a in world.accounts_of("xiaohongshu"):
         folder = inbox / "xiaohongshu" / a.account_id
-        mark = folder / DOWNLOADED
-        if mark.exists() and date.fromisoformat(mark.read_text().strip()) >= day:
-            continue
+        mark = folder / DOWNLOADS
+        first = day
+        if mark.exists():
+            first, last = (date.fromisoformat(d) for d in mark.read_text().split())
+            if last >= day:
+                continue
         for c in world.contents_of(a, day):
             if (day - c.publish_date).days >= DETAIL_DAYS:
                 continue
-            basic, interaction = note_detail(world, c, day)
+            basic, interaction = note_detail(world, c, first, day)
             stem = f"{c.title}-数据明细表_{c.content_id}"
             written.append(save_workbook(folder / f"{stem}.xlsx", basic))
             written.append(save_workbook(folder / f"{stem} (1).xlsx", interaction))
-        for name, sheets in account_workbooks(world, a, day).items():
+        for name, sheets in account_workbooks(world, a, first, day).items():
             written.append(save_workbook(folder / name, sheets))
         name, sheets = note_list(world, a, day)
         written.append(save_workbook(folder / name, sheets))
-        mark.write_text(day.isoformat())
+        mark.write_text(f"{first} {day}")
     return written
