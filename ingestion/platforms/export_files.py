@@ -4,7 +4,7 @@ Staff export the tables and drop them into ``<home>/inbox/<platform>/``, or into
 account's folder ``<account_id>/`` under it when the export does not name its account. Each
 kind declares how its real layout reads (``aliases``, ``units``, ``from_link``; the header
 found within the first rows, the day from the title row or file name when the file has no
-日期: ``check_export``). Every file there is
+日期, or for a cumulative list its download day: ``check_export``). Every file there is
 checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
 is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
 that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
@@ -26,7 +26,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from ingestion.accounts import Account
 from ingestion.errors import ExportFileError
@@ -43,13 +42,14 @@ from ingestion.inbox import (
     reject,
 )
 from ingestion.schema import RecordSchema
+from ingestion.settings import SHANGHAI
 from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
 PERIOD_START = "统计开始"  # the period of a file of range totals (ExportKind.range_totals)
 PERIOD_END = "统计结束"
-BEIJING = ZoneInfo("Asia/Shanghai")
+SNAPSHOTS = "content_snapshots"  # the grain of a cumulative content list
 # a day in a title row (统计时间 2026年11月20日) or a file name (…_2026-11-20.xlsx, …20261120…)
 _DAY = re.compile(
     r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
@@ -61,8 +61,13 @@ class ExportLayout:
     """Which header holds each column of the generic export staging model of its grain.
 
     A social platform's export tables declare their layout here and share one staging
-    path in dbt (``stg_exports__content_daily``, ``stg_exports__account_daily``), generated
+    path in dbt (``stg_exports__content_daily`` or ``…__content_snapshots``,
+    ``stg_exports__account_daily``), generated
     from the platform table: a new export platform needs no SQL of its own.
+
+    A ``content_snapshots`` table is a cumulative list (视频号 作品列表, 知乎 内容分析): each
+    row holds a content's totals since publication as of the file's day, which
+    ``snapshot_day`` finds; dbt takes the day's numbers as the difference of two days.
 
     ``columns`` maps a staging column (a conformed metric, or ``completion_rate``: a rate,
     completed views = views × rate) to its header, in the order the metric mapping lists
@@ -71,7 +76,7 @@ class ExportLayout:
     ``forms`` maps.
     """
 
-    grain: str  # "content_daily" or "account_daily"
+    grain: str  # "content_daily", "content_snapshots" (SNAPSHOTS) or "account_daily"
     columns: dict[str, str]
     content_id: str = ""
     title: str = ""
@@ -238,6 +243,8 @@ def _conformed(
         start, end = period(path, table.title)
         fill |= {PERIOD_START: start and start.isoformat(), PERIOD_END: end.isoformat()}
         fill[DATE_COLUMN] = end.isoformat()
+    elif DATE_COLUMN not in named and kind.layout is not None and kind.layout.grain == SNAPSHOTS:
+        fill[DATE_COLUMN] = snapshot_day(path, table.title).isoformat()
     elif DATE_COLUMN not in named:
         # a content list dated by its file name alone is a list of totals since publication
         # (视频号's 下载表格, 知乎's 文章 / 回答 lists: docs/sources/exports.md §2a, §3a), not
@@ -263,6 +270,7 @@ def _conformed(
 
 
 def _days(path: Path, text: str, where: str) -> set[date]:
+    """The days written in a title row or file name."""
     days = set()
     for match in _DAY.finditer(text):
         year, month, day = (int(g) for g in match.groups() if g is not None)
@@ -273,17 +281,32 @@ def _days(path: Path, text: str, where: str) -> set[date]:
     return days
 
 
+def downloaded_day(path: Path) -> date:
+    """The day a file was downloaded: its modification time, Shanghai."""
+    return datetime.fromtimestamp(path.stat().st_mtime, SHANGHAI).date()
+
+
 def period(path: Path, title: str) -> tuple[date | None, date]:
     """The period a file of range totals covers: the first and last day its title row, else
     its file name, states (one day: that day alone); else none stated, up to the day it was
-    downloaded (its modification time, Beijing), as the lists' totals are as of the export
-    (docs/sources/exports.md §1a)."""
+    downloaded, as the lists' totals are as of the export (docs/sources/exports.md §1a)."""
     for text, where in ((title, "title row"), (path.stem, "file name")):
         days = _days(path, text, where)
         if days:
             return min(days), max(days)
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, BEIJING)
-    return None, stamp.date()
+    return None, downloaded_day(path)
+
+
+def snapshot_day(path: Path, title: str) -> date:
+    """The day a cumulative list's totals are as of: the one day of its title row, else of
+    its file name, else the day it was downloaded. A range
+    there is the filter choosing which works are listed (视频号's 近7天 is by publish date),
+    not the day of the totals, so it is passed over."""
+    for text, where in ((title, "title row"), (path.stem, "file name")):
+        days = _days(path, text, where)
+        if len(days) == 1:
+            return days.pop()
+    return downloaded_day(path)
 
 
 def period_day(path: Path, title: str, by_name: bool = True) -> date:
