@@ -13,12 +13,20 @@ The header is the first row, within the first ``HEADER_SEARCH_ROWS``, holding on
 caller's marker column names: real exports put a banner (XHS 笔记列表明细表: 最多导出排序后前
 1000条笔记), a title (统计时间 …) or merged group headers above it (docs/sources/exports.md
 §6 "Never assume row 1"). The rows above it are kept as ``title`` text (its period).
+
+A workbook of one sheet per series (XHS 数据明细表 and 近30日 account workbooks,
+docs/sources/exports.md §1b, §1c: an overview sheet ``指标 | 数值``, then a ``日期 | <metric>``
+or ``日期 | 数值`` sheet per metric) is read as one table: a row per date, a column per
+series, named by its header (or, under 数值, by its sheet name without 趋势 / （按天）), and
+``PART`` naming which export it is (its overview sheet, else its series). Hourly sheets
+(时间 | …, 小时 in the name) and the overview's range totals are not daily rows: not read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,12 +37,18 @@ from openpyxl import load_workbook
 
 from ingestion.errors import ExportFileError
 from ingestion.html_tables import html_rows
+from ingestion.values import parse_date
 
 ENCODINGS = ("utf-8-sig", "gbk")  # utf-8-sig also reads plain UTF-8
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SUFFIXES = (".xlsx", ".csv", ".xls")
 TOTALS = ("合计", "总计")  # a row whose first filled cell starts so sums the others
 HEADER_SEARCH_ROWS = 10  # XHS: 1 banner row; 蒲公英: 3 header rows; 公众号 tendency: 3
+SERIES_DATE = "日期"  # the first header of a series sheet
+OVERVIEW = "指标"  # the first header of a workbook's overview (range totals) sheet
+PART = "数据表"  # the column naming which part a series workbook is (基础数据 / 互动数据 …)
+_VALUE_HEADERS = ("数值", "值", "")  # a series named by its sheet, not its header
+_SHEET_SUFFIX = re.compile(r"\s*(?:[（(][^）)]*[）)]|趋势)\s*$")
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,10 @@ def read_table(path: Path, markers: Collection[str] = ()) -> ExportTable:
     if suffix in SUFFIXES and path.stat().st_size == 0:
         raise ExportFileError(f"{path}: the file is empty (0 bytes: an interrupted download?)")
     if suffix == ".xlsx":
-        sheet, lines = _xlsx_rows(path)
+        sheets = _xlsx_sheets(path)
+        if _is_series_workbook(sheets):
+            return _series_table(path, sheets)
+        sheet, lines = next(iter(sheets.items()))
     elif suffix in (".csv", ".xls"):
         lines = _text_rows(path)
     else:
@@ -116,7 +133,8 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(path: Path) -> tuple[str, list[tuple]]:
+def _xlsx_sheets(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's rows, by sheet name, in the workbook's order."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -124,13 +142,77 @@ def _xlsx_rows(path: Path) -> tuple[str, list[tuple]]:
             f"{path}: not a readable XLSX workbook, damaged or cut short ({exc})"
         ) from exc
     try:
-        sheet = wb.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
+        sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
     finally:
         wb.close()
-    if not rows:
+    if not next(iter(sheets.values()), None):
         raise ExportFileError(f"{path}: the first sheet is empty")
-    return sheet.title, rows
+    return sheets
+
+
+def _first_two(rows: list[tuple]) -> tuple[str, str]:
+    """The first two header cells of a sheet ("" when it has no rows)."""
+    cells = [_text(v) for v in (rows[0] if rows else ())] + ["", ""]
+    return cells[0], cells[1]
+
+
+def _series_header(rows: list[tuple]) -> bool:
+    """``日期 | <one series>``: two columns, the first 日期."""
+    filled = [v for v in (rows[0] if rows else ()) if _text(v)]
+    return len(filled) == 2 and _first_two(rows)[0] == SERIES_DATE
+
+
+def _is_series_workbook(sheets: dict[str, list[tuple]]) -> bool:
+    """An overview sheet first, or several ``日期 | …`` sheets: one sheet per series."""
+    first = next(iter(sheets.values()))
+    series = sum(_series_header(rows) for rows in sheets.values())
+    return _first_two(first)[0] == OVERVIEW or series > 1
+
+
+def _series_name(sheet: str, header: str) -> str:
+    """A series' column: its header, or under 数值 its sheet (观看趋势 → 观看)."""
+    return header if header not in _VALUE_HEADERS else _SHEET_SUFFIX.sub("", sheet)
+
+
+def _series_table(path: Path, sheets: dict[str, list[tuple]]) -> ExportTable:
+    """One row per date of the workbook's daily series sheets, a column per series."""
+    overview = [name for name, rows in sheets.items() if _first_two(rows)[0] == OVERVIEW]
+    by_day: dict[str, dict[str, Any]] = {}
+    numbers: dict[str, int] = {}
+    names: list[str] = []
+    totals = 0
+    for sheet, rows in sheets.items():
+        if not _series_header(rows) or "小时" in sheet:
+            continue  # the overview, hourly buckets (时间 | …): not a day's rows
+        name = _series_name(sheet, _first_two(rows)[1])
+        if name in names:
+            raise ExportFileError(f"{position(path.name, sheet, 1)}: a second {name!r} series")
+        names.append(name)
+        for number, row in enumerate(rows[1:], start=2):
+            cells = list(row[:2]) + [None, None]
+            if all(v in (None, "") for v in row):
+                continue
+            if _text(cells[0]).startswith(TOTALS):
+                totals += 1
+                continue
+            try:
+                day = parse_date(_cell(cells[0]))
+            except ValueError as exc:
+                raise ExportFileError(f"{position(path.name, sheet, number)}: {exc}") from exc
+            if day is None:
+                raise ExportFileError(f"{position(path.name, sheet, number)}: no {SERIES_DATE}")
+            found = by_day.setdefault(day.isoformat(), {SERIES_DATE: day.isoformat()})
+            if name in found:
+                raise ExportFileError(f"{position(path.name, sheet, number)}: {day} twice")
+            found[name] = _cell(cells[1])
+            numbers.setdefault(day.isoformat(), number)
+    if not names:
+        raise ExportFileError(f"{path}: a workbook of overview sheets with no daily series")
+    part = "+".join(overview) or "+".join(names)
+    days = sorted(by_day)
+    rows_out = [{PART: part, **by_day[d]} for d in days]
+    title = " ".join(overview)
+    return ExportTable(rows_out, [numbers[d] for d in days], "", totals, title)
 
 
 def _text_rows(path: Path) -> list[tuple]:

@@ -9,9 +9,10 @@ holds every file that could not be read, each under a unique name (the time it w
 and a hash of its bytes) with ``<that name>.reason.txt``. ``.accepted/`` keeps the last good
 version of each name, which loads even after a broken re-download of it was rejected.
 ``.loaded.jsonl`` records which file (by name and fingerprint) was read for which business
-day by a load that succeeded, with the totals rows it skipped, so a sensor starting on an
-inbox that scheduled runs already loaded (the demo's, a restored instance's) starts
-nothing for it.
+day by a load that succeeded, with the totals rows it skipped and a digest of the day's
+rows, so a sensor starting on an inbox that scheduled runs already loaded (the demo's, a
+restored instance's) starts nothing for it, and a re-download repeating loaded days starts
+a run for its new days only.
 """
 
 from __future__ import annotations
@@ -98,14 +99,19 @@ def keep(path: Path) -> None:
     kept.with_name(kept.name + STANDS_IN).unlink(missing_ok=True)
 
 
-def scan(folder: Path, seen: dict[str, str], dates: Callable[[Path], list[date]]) -> InboxScan:
-    """Check every file not seen before (or changed since) with ``dates`` (the dates it
-    covers, or ExportFileError); move unreadable ones aside.
+def scan(
+    folder: Path, seen: dict[str, str], days: Callable[[Path], Mapping[date, str]]
+) -> InboxScan:
+    """Check every file not seen before (or changed since) with ``days`` (each date it
+    covers with a digest of that date's rows, or ExportFileError); move unreadable ones
+    aside.
 
-    A file's dates that a load already took from this very version of it are not new.
+    A date is not new when a load already took it from this very version of the file, or
+    took the same rows (same digest) of it from an earlier version of the same name: a
+    re-download of a 近30日 workbook starts a run for its changed days only.
     """
     result = InboxScan()
-    loaded = loaded_days(folder)
+    by_version, by_rows = loaded_index(folder)
     for path in inbox_files(folder):
         mark = fingerprint(path)
         name = entry_name(folder, path)
@@ -113,23 +119,32 @@ def scan(folder: Path, seen: dict[str, str], dates: Callable[[Path], list[date]]
         if seen.get(name) == mark:
             continue
         try:
-            done = loaded.get((name, mark), set())
-            days = [d for d in dates(path) if d not in done]
+            done = by_version.get((name, mark), set())
+            covered = days(path)
+            new = [
+                d
+                for d, digest in covered.items()
+                if d not in done and (name, d, digest) not in by_rows
+            ]
         except ExportFileError as exc:
             reject(path, str(exc))
             result.rejected[name] = str(exc)
             del result.fingerprints[name]
             continue
-        if days:
-            result.new[name] = days
+        if new:
+            result.new[name] = sorted(new)
     return result
 
 
 def record_loaded(
-    folder: Path, files: dict[str, str], day: date, totals: Mapping[str, int] | None = None
+    folder: Path,
+    files: dict[str, str],
+    day: date,
+    totals: Mapping[str, int] | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> None:
     """Note that ``files`` (name → fingerprint) were read for ``day`` by a successful load,
-    with the totals rows (合计/总计) skipped in each."""
+    with the totals rows (合计/总计) skipped in each and the digest of its rows of the day."""
     if not files:
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,24 +152,32 @@ def record_loaded(
         for name, mark in sorted(files.items()):
             entry = {"file": name, "fingerprint": mark, "day": day.isoformat()}
             entry["totals_skipped"] = (totals or {}).get(name, 0)
+            if name in (digests or {}):
+                entry["rows"] = (digests or {})[name]
             f.write(json.dumps(entry, ensure_ascii=False))
             f.write("\n")
 
 
-def loaded_days(folder: Path) -> dict[tuple[str, str], set[date]]:
-    """(file name, fingerprint) → the business days a successful load read it for."""
+def loaded_index(
+    folder: Path,
+) -> tuple[dict[tuple[str, str], set[date]], set[tuple[str, date, str]]]:
+    """What successful loads read: (file name, fingerprint) → the business days, and each
+    (file name, day, digest of that day's rows)."""
     path = folder / LEDGER
-    out: dict[tuple[str, str], set[date]] = {}
+    by_version: dict[tuple[str, str], set[date]] = {}
+    by_rows: set[tuple[str, date, str]] = set()
     if not path.exists():
-        return out
+        return by_version, by_rows
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             entry = json.loads(line)
-            key = (entry["file"], entry["fingerprint"])
-            out.setdefault(key, set()).add(date.fromisoformat(entry["day"]))
+            day = date.fromisoformat(entry["day"])
+            by_version.setdefault((entry["file"], entry["fingerprint"]), set()).add(day)
+            if "rows" in entry:
+                by_rows.add((entry["file"], day, entry["rows"]))
         except (ValueError, KeyError, TypeError):
             continue  # a line cut short by a killed run: that load did not finish
-    return out
+    return by_version, by_rows
 
 
 def reject(path: Path, reason: str) -> Path:

@@ -40,7 +40,7 @@ def build_inbox_sensor(platform: str) -> dg.SensorDefinition:
         found = inbox.scan(
             folder,
             seen,
-            lambda path: check_export(path, kinds, inbox.account_of(folder, path)).dates,
+            lambda path: check_export(path, kinds, inbox.account_of(folder, path)).digests,
         )
         for name, reason in found.rejected.items():
             context.log.warning(f"rejected {platform} export {name}: {reason}")

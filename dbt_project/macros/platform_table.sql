@@ -131,7 +131,8 @@
                     "avg_watch_seconds": "人均观看时长(秒)", "follows_gained": "涨粉"
                 },
                 "content_id": "笔记ID", "title": "笔记标题", "published_at": "首次发布时间", "form_column": "体裁",
-                "forms": {"视频": "video_note", "图文": "image_note"}
+                "forms": {"视频": "video_note", "图文": "image_note"},
+                "listed_in": "stg_xiaohongshu__note_list"
             },
             "account_daily": {
                 "entity": "account_daily", "account": "账号ID", "date": "日期",

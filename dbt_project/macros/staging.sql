@@ -70,13 +70,59 @@ with
         {{- caller(x) }}
         _ingested_at
     from {{ platform }}
-    {{ latest_by("business_date, record ->> '" ~ x.content_id ~ "'") }}
+    {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
 ),
 {%- endfor %}
 
-{{ union_typed(layouts) }}
+{{ union_typed(layouts) }},
 
-select * from unioned
+merged as (
+    {{ merged_parts('unioned', ['platform', 'content_id', 'business_date']) }}
+),
+
+{#- a file without publish time and form (XHS 数据明细表) takes those of its account's
+    latest listed content of the same title (the layout's listed_in) #}
+listed as (
+    {%- for platform, x in layouts if x.listed_in %}
+    select
+        '{{ platform }}' as platform,
+        account_id,
+        title,
+        arg_max(published_at, period_end) as published_at,
+        arg_max(content_form, period_end) as content_form
+    from {{ ref(x.listed_in) }}
+    group by account_id, title
+    union all
+    {%- endfor %}
+    select
+        null as platform,
+        null as account_id,
+        null as title,
+        cast(null as timestamptz) as published_at,
+        null as content_form
+    where false
+),
+
+final as (
+    select
+        merged.platform,
+        merged.content_id,
+        merged.account_id,
+        merged.business_date,
+        merged.title,
+        coalesce(merged.content_form, listed.content_form) as content_form,
+        coalesce(merged.published_at, listed.published_at) as published_at,
+        merged.* exclude (
+            platform, content_id, account_id, business_date, title, content_form, published_at
+        )
+    from merged
+    left join listed
+        on merged.platform = listed.platform
+        and merged.account_id = listed.account_id
+        and merged.title = listed.title
+)
+
+select * from final
 {% endmacro %}
 
 {#- The typed value of a layout's rate (completion_rate) or seconds (avg_watch_seconds)
@@ -131,4 +177,22 @@ unioned as (
     union all{% endif %}
     {%- endfor %}
 )
+{%- endmacro %}
+
+{#- One row per `keys` of `relation`: the rows of an item's parts (an export in several
+    workbooks, e.g. XHS 基础数据 and 互动数据, each landed with its 数据表) merged, each
+    column from the latest part that has it; an item in one part is its row unchanged. -#}
+{% macro merged_parts(relation, keys) -%}
+    select
+        {{ keys | join(', ') }},
+        arg_max(columns(* exclude ({{ keys | join(', ') }}, _ingested_at)), _ingested_at),
+        max(_ingested_at) as _ingested_at
+    from {{ relation }}
+    group by {{ keys | join(', ') }}
+{%- endmacro %}
+
+{#- The partition of `latest_by` for an export's rows: `keys` and the part (数据表) a row
+    came from, so that parts are merged by `merged_parts`, not dropped as old versions. -#}
+{% macro export_version(keys) -%}
+    {{ latest_by(keys ~ ", coalesce(record ->> '数据表', '')") }}
 {%- endmacro %}

@@ -1,4 +1,5 @@
-"""Export files as the creator centres produce them, one workbook per account, day and table.
+"""Export files as the creator centres produce them, one workbook per account, day and table
+(Xiaohongshu's real downloads: xhs_exports.py).
 
 Xiaohongshu 专业号数据中心, WeChat Channels 视频号助手 and the Zhihu creator centre have no
 public data API: an operations person downloads these files and drops them into the inbox.
@@ -21,34 +22,10 @@ from devtools.simulator.model import (
     zhihu_question,
 )
 from devtools.simulator.world import SimAccount, SimContent, World
+from devtools.simulator.xhs_exports import write_xiaohongshu
 from ingestion.platforms import PLATFORMS as TABLE
 
 Row = tuple[Any, ...]
-
-
-def _rate(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "-"
-
-
-def _xhs_note(day: date, c: SimContent, m: dict[str, int]) -> Row:
-    video = c.form == "video_note"
-    return (
-        day.isoformat(),
-        c.account_id,
-        c.content_id,
-        c.title,
-        c.published_at.strftime("%Y-%m-%d %H:%M:%S"),
-        "视频" if video else "图文",
-        m["impressions"],
-        m["views"],
-        m["likes"],
-        m["comments"],
-        m["saves"],
-        m["shares"],
-        m["follows"],
-        round(m["watch_seconds"] / m["views"], 1) if m["views"] else 0,
-        _rate(m["completions"], m["views"]) if video else "-",
-    )
 
 
 def _percent(part: int, whole: int) -> str:
@@ -194,30 +171,6 @@ ZHIHU_FOLLOWERS = ("日期", "关注者总数", "新增关注者", "减少关注
 TABLES: dict[
     str, tuple[tuple[str, tuple[str, ...], Callable] | None, tuple[str, tuple[str, ...]]]
 ] = {
-    "xiaohongshu": (
-        (
-            "笔记数据",
-            (
-                "日期",
-                "账号ID",
-                "笔记ID",
-                "笔记标题",
-                "首次发布时间",
-                "体裁",
-                "曝光",
-                "观看量",
-                "点赞",
-                "评论",
-                "收藏",
-                "分享",
-                "涨粉",
-                "人均观看时长(秒)",
-                "完播率",
-            ),
-            _xhs_note,
-        ),
-        ("账号数据", ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注")),
-    ),
     "wechat_channels": (
         None,  # the works list: write_content_lists
         ("关注者数据", CHANNELS_FOLLOWERS),  # written by _channels_followers
@@ -368,6 +321,9 @@ def write_exports(world: World, inbox: Path, day: date) -> list[Path]:
     written = []
     stamp = day.strftime("%Y%m%d")
     for platform in EXPORT_PLATFORMS:
+        if platform == "xiaohongshu":  # its real downloads: xhs_exports.py
+            written += write_xiaohongshu(world, inbox, day)
+            continue
         content, (acct_name, acct_headers) = TABLES[platform]
         folder = inbox / platform
         folder.mkdir(parents=True, exist_ok=True)

@@ -342,9 +342,10 @@ class _Generator:
             ("wechat_channels", "follower_daily"): f"""json_object('日期', {date_text},
                 '账号ID', d.account_id, '关注者总数', d.followers, '新增关注', d.new,
                 '取消关注', d.unfollows, '净增关注', d.new - d.unfollows)""",
+            # the 近30日涨粉数据 workbook as loaded: no follower total (xhs_exports.py)
             ("xiaohongshu", "account_daily"): f"""json_object('日期', {date_text},
-                '账号ID', d.account_id, '粉丝总数', d.followers, '新增粉丝', d.new,
-                '取消关注', d.unfollows)""",
+                '账号ID', d.account_id, '数据表', '账号总体涨粉数据', '净涨粉', d.new - d.unfollows,
+                '新增粉丝', d.new, '取消关注', d.unfollows)""",
             # the real 关注者 export's columns (docs/sources/exports.md §3c), loader-named
             ("zhihu", "follower_daily"): f"""json_object('日期', {date_text},
                 '账号ID', d.account_id, '关注者总数', d.followers, '新增关注', d.new,
@@ -494,6 +495,34 @@ class _Generator:
             """
         )
 
+    def xiaohongshu_tables(self, src: str, date_text: str) -> None:
+        """The 数据明细表's 互动数据 workbook, and each note's line in the 笔记列表明细表 of the
+        7 days ending on its publish day (its publish time and form; xhs_exports.py)."""
+        self.insert(
+            "xiaohongshu",
+            "note_daily",
+            f"""select c.day, json_object('日期', {date_text}, '账号ID', c.account_id,
+                '笔记ID', c.content_id, '笔记标题', c.title, '数据表', '互动数据总览',
+                '点赞', c.likes, '评论', c.comments, '收藏', c.saves, '分享', c.shares)
+            {src} 'xiaohongshu'""",
+        )
+        self.insert(
+            "xiaohongshu",
+            "note_list",
+            f"""select c.day, json_object('账号ID', c.account_id,
+                '统计开始', strftime(c.day - 6, '%Y-%m-%d'), '统计结束', {date_text},
+                '日期', {date_text}, '笔记标题', c.title,
+                '首次发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M:%S'),
+                '体裁', case when c.form = 'video_note' then '视频' else '图文' end,
+                '曝光', c.impressions, '观看量', c.views,
+                '封面点击率', case when c.impressions > 0
+                    then round(c.views / c.impressions, 3) end,
+                '点赞', c.likes, '评论', c.comments, '收藏', c.saves, '涨粉', c.follows,
+                '分享', c.shares, '人均观看时长', case when c.views > 0
+                    then round(c.watch_seconds / c.views, 1) else 0 end, '弹幕', 0)
+            {src} 'xiaohongshu' and c.age = 0""",
+        )
+
     def content_tables(self) -> None:
         s = self.s
         src = f"from sc_content_days as c where {self.window('c.day')} and c.platform = "
@@ -549,13 +578,13 @@ class _Generator:
                 '设为朋友圈封面', 0, '企微链接点击次数', '', '企微链接点击人数', '',
                 '添加到通讯录次数', '', '添加到通讯录人数', '', '日期', {date_text},
                 '账号ID', c.account_id)""",
+            # the 数据明细表's 基础数据 workbook as loaded (xhs_exports.py; the 互动数据 one below)
             ("xiaohongshu", "note_daily"): f"""json_object('日期', {date_text},
                 '账号ID', c.account_id, '笔记ID', c.content_id, '笔记标题', c.title,
-                '首次发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M:%S'),
-                '体裁', case when c.form = 'video_note' then '视频' else '图文' end,
-                '曝光', c.impressions, '观看量', c.views, '点赞', c.likes, '评论', c.comments,
-                '收藏', c.saves, '分享', c.shares, '涨粉', c.follows,
-                '人均观看时长(秒)', {avg1},
+                '数据表', '基础数据总览', '曝光', c.impressions, '观看量', c.views,
+                '封面点击率', case when c.impressions > 0
+                    then round(c.views / c.impressions, 3) end,
+                '涨粉', c.follows, '人均观看时长(秒)', {avg1},
                 '完播率', case when c.form = 'video_note' then {rate} else '-' end)""",
             # the 文章 / 回答 lists' totals, loader-named (exports.py ZHIHU_LISTS; 播放 on answers)
             ("zhihu", "content_daily"): f"""json_merge_patch(json_object('标题', c.title,
@@ -573,6 +602,7 @@ class _Generator:
         }
         for (platform, entity), record in tables.items():
             self.insert(platform, entity, f"select c.day, {record} {src} '{platform}'")
+        self.xiaohongshu_tables(src, date_text)
         # Douyin reports item data only for videos of the last 30 days (A.4): the four dated
         # series' values of the day and the base's 30-day snapshot, as the client lands them
         # (ingestion/platforms/douyin.py; douyin_shop_kuaishou.md A.4, A.5)

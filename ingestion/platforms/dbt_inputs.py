@@ -124,6 +124,7 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
             "form": layout.form,
             "form_column": layout.form_column,
             "forms": dict(layout.forms),
+            "listed_in": layout.listed_in,
         }
         # what a layout leaves empty is left out: a macro reads a missing key as empty
         exports[grain] = {name: value for name, value in fields.items() if value}

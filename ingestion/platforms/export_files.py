@@ -17,6 +17,7 @@ sheet, row and column.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -46,6 +47,8 @@ from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
+PERIOD_START = "统计开始"  # the period of a file of range totals (ExportKind.range_totals)
+PERIOD_END = "统计结束"
 SNAPSHOTS = "content_snapshots"  # the grain of a cumulative content list
 # a day in a title row (统计时间 2026年11月20日) or a file name (…_2026-11-20.xlsx, …20261120…)
 _DAY = re.compile(
@@ -81,6 +84,10 @@ class ExportLayout:
     form: str = ""  # the one form of every content, or ...
     form_column: str = ""  # ... the header whose values `forms` maps to a form
     forms: dict[str, str] = field(default_factory=dict)
+    # a staging model of the platform's content list (account_id, title, published_at,
+    # content_form, period_end): gives a row lacking its publish time and form those of the
+    # latest listed content of its account and title
+    listed_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,32 @@ class FromLink:
 
 
 @dataclass(frozen=True)
+class FromFileName:
+    """Columns a file lacks, read from its name: the title is the name up to ``suffix``
+    (the platform's suggested ``<标题>-数据明细表.xlsx``; a browser's `` (1)`` after it is
+    ignored), the id the first match of ``id_pattern`` in it, else the title."""
+
+    suffix: str
+    title_column: str
+    id_column: str
+    id_pattern: str
+
+    def fill(self, path: Path, row: dict[str, Any]) -> None:
+        if row.get(self.id_column) not in (None, ""):
+            return  # a table that names its items
+        stem = path.stem
+        if self.suffix not in stem:
+            raise ExportFileError(
+                f"{path}: its name does not end in {self.suffix!r}: the export's own name "
+                f"(<title>{self.suffix}.xlsx) is what names its item"
+            )
+        title = stem.split(self.suffix, 1)[0].strip()
+        found = re.search(self.id_pattern, stem)
+        row.setdefault(self.title_column, title)
+        row.setdefault(self.id_column, found.group(0) if found else title)
+
+
+@dataclass(frozen=True)
 class ExportKind:
     """One export table: the header that identifies it and what its rows must hold."""
 
@@ -120,13 +153,19 @@ class ExportKind:
     # (values.py): "%" makes 11.7 read 0.117, "万" makes 1.2 read 12000; seconds need none
     units: dict[str, str] = field(default_factory=dict)
     from_link: FromLink | None = None  # the id (and form) when only a link names the item
+    from_name: FromFileName | None = None  # the id and title when only the file name has them
+    # other headers that identify it (a layout without the marker, e.g. a series workbook)
+    marked_by: tuple[str, ...] = ()
+    # rows are totals over a period (统计开始 – 统计结束, from the title row or file name, else
+    # up to the download day), never one day's numbers: landed under the period's last day
+    range_totals: bool = False
 
     def markers(self) -> set[str]:
         """The header names that identify this export, as the schema or the file names it."""
         named = {real for real, name in self.aliases.items() if name == self.marker}
         if self.from_link and self.from_link.id_column == self.marker:
             named.add(self.from_link.link)
-        return {self.marker} | named
+        return {self.marker, *self.marked_by} | named
 
     def check_headers(self, path: Path, entity: str, headers: set[str]) -> None:
         missing = [h for h in self.schema.required if h not in headers]
@@ -139,6 +178,13 @@ class CheckedExport:
     entity: str  # "" for a file with a header and no rows
     table: ExportTable
     dates: list[date]  # the business days its rows cover
+    digests: dict[date, str] = field(default_factory=dict)  # each day's rows, hashed
+
+
+def rows_digest(rows: list[dict[str, Any]]) -> str:
+    """A digest of rows as read: the same rows in a re-download give the same digest."""
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_export(
@@ -157,7 +203,7 @@ def check_export(
     entity = _classify(path, kinds, set(table.rows[0]))
     table = _conformed(path, kinds[entity], table, account)
     kinds[entity].check_headers(path, entity, set(table.rows[0]))
-    dates = set()
+    by_day: dict[date, list[dict[str, Any]]] = {}
     for index, row in enumerate(table.rows):
         where = position(path.name, table.sheet, table.numbers[index])
         try:
@@ -166,8 +212,9 @@ def check_export(
             raise ExportFileError(f"{where}: {DATE_COLUMN} {exc}") from exc
         if day is None:
             raise ExportFileError(f"{where}: {DATE_COLUMN} is empty")
-        dates.add(day)
-    return CheckedExport(entity, table, sorted(dates))
+        by_day.setdefault(day, []).append(row)
+    digests = {day: rows_digest(rows) for day, rows in by_day.items()}
+    return CheckedExport(entity, table, sorted(by_day), digests)
 
 
 def _classify(path: Path, kinds: Mapping[str, ExportKind], headers: set[str]) -> str:
@@ -192,7 +239,11 @@ def _conformed(
                 "inbox/<platform>/<account_id>/"
             )
         fill[column] = account
-    if DATE_COLUMN not in named and kind.layout is not None and kind.layout.grain == SNAPSHOTS:
+    if kind.range_totals:
+        start, end = period(path, table.title)
+        fill |= {PERIOD_START: start and start.isoformat(), PERIOD_END: end.isoformat()}
+        fill[DATE_COLUMN] = end.isoformat()
+    elif DATE_COLUMN not in named and kind.layout is not None and kind.layout.grain == SNAPSHOTS:
         fill[DATE_COLUMN] = snapshot_day(path, table.title).isoformat()
     elif DATE_COLUMN not in named:
         # a content list dated by its file name alone is a list of totals since publication
@@ -212,6 +263,8 @@ def _conformed(
             out[kind.aliases.get(header, header)] = value
         if kind.from_link:
             kind.from_link.fill(out)
+        if kind.from_name:
+            kind.from_name.fill(path, out)
         rows.append(out)
     return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
 
@@ -228,16 +281,32 @@ def _days(path: Path, text: str, where: str) -> set[date]:
     return days
 
 
+def downloaded_day(path: Path) -> date:
+    """The day a file was downloaded: its modification time, Shanghai."""
+    return datetime.fromtimestamp(path.stat().st_mtime, SHANGHAI).date()
+
+
+def period(path: Path, title: str) -> tuple[date | None, date]:
+    """The period a file of range totals covers: the first and last day its title row, else
+    its file name, states (one day: that day alone); else none stated, up to the day it was
+    downloaded, as the lists' totals are as of the export (docs/sources/exports.md §1a)."""
+    for text, where in ((title, "title row"), (path.stem, "file name")):
+        days = _days(path, text, where)
+        if days:
+            return min(days), max(days)
+    return None, downloaded_day(path)
+
+
 def snapshot_day(path: Path, title: str) -> date:
     """The day a cumulative list's totals are as of: the one day of its title row, else of
-    its file name, else the day it was downloaded (its modification time, Shanghai). A range
+    its file name, else the day it was downloaded. A range
     there is the filter choosing which works are listed (视频号's 近7天 is by publish date),
     not the day of the totals, so it is passed over."""
     for text, where in ((title, "title row"), (path.stem, "file name")):
         days = _days(path, text, where)
         if len(days) == 1:
             return days.pop()
-    return datetime.fromtimestamp(path.stat().st_mtime, SHANGHAI).date()
+    return downloaded_day(path)
 
 
 def period_day(path: Path, title: str, by_name: bool = True) -> date:
@@ -277,6 +346,7 @@ class ExportSource:
         self.rejected_files: list[str] = []  # moved aside by the last fetch, with the reason
         self.consulted: dict[str, str] = {}  # file name → fingerprint read by the last fetch
         self.totals_skipped: dict[str, int] = {}  # file name → 合计/总计 rows skipped
+        self.digests: dict[str, str] = {}  # file name → digest of its rows of the day
         self.wanted: set[str] = set()  # the registry's accounts in the last fetch
 
     def close(self) -> None:
@@ -306,6 +376,7 @@ class ExportSource:
         self.wanted = {a.account_id for a in accounts}
         self.admit()
         self.totals_skipped = {}
+        self.digests = {}
         if not self.wanted:
             return
         found: list[tuple[str, CheckedExport, list[int]]] = []
@@ -320,6 +391,8 @@ class ExportSource:
             self.totals_skipped[name] = checked.table.totals_skipped
             rows = checked.table.rows
             mine = [i for i, r in enumerate(rows) if parse_date(r[DATE_COLUMN]) == day]
+            if day in checked.digests:
+                self.digests[name] = checked.digests[day]
             found.append((name, checked, mine))
             stamp = (path.stat().st_mtime_ns, name)
             for i in mine:
@@ -371,7 +444,7 @@ class ExportSource:
 
     def mark_loaded(self, day: date) -> None:
         """The day's load succeeded: the files it read need no run of their own for it."""
-        record_loaded(self.folder, self.consulted, day, self.totals_skipped)
+        record_loaded(self.folder, self.consulted, day, self.totals_skipped, self.digests)
 
     def extract(self, page: dict[str, Any], day: date) -> list[dict[str, Any]]:
         """The rows, their values typed once (dbt reads them typed); none of a superseded

@@ -28,7 +28,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from devtools.simulator.exports import ADS_HEADERS, LIVE_HEADERS, TABLES
+from devtools.simulator.exports import ADS_HEADERS, LIVE_HEADERS
 from ingestion.erasure import ensure_tables
 from ingestion.raw import load_day
 from ingestion.runner import raw_tables
@@ -44,8 +44,11 @@ pytestmark = pytest.mark.e2e
 
 DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(8)]
 LAST = DAYS[-1]
-NOTE_HEADERS = TABLES["xiaohongshu"][0][1]
-ACCOUNT_HEADERS = TABLES["xiaohongshu"][1][1]
+# XHS note and account rows as one-sheet tables naming their day, account and note (read
+# beside the real 数据明细表 and 近30日 workbooks: ingestion/platforms/xiaohongshu.py)
+NOTE_HEADERS = ("日期", "账号ID", "笔记ID", "笔记标题", "首次发布时间", "体裁", "曝光", "观看量")
+NOTE_HEADERS += ("点赞", "评论", "收藏", "分享", "涨粉", "人均观看时长(秒)", "完播率")
+ACCOUNT_HEADERS = ("日期", "账号ID", "粉丝总数", "新增粉丝", "取消关注")
 
 
 def note_rows() -> list[list[object]]:

@@ -28,9 +28,9 @@ import duckdb
 import polars as pl
 import pytest
 from dagster._core.instance.ref import InstanceRef
+from openpyxl import Workbook, load_workbook
 from polars.testing import assert_frame_equal
 
-from devtools.simulator.exports import TABLES
 from devtools.simulator.harness import RunningSimulator
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.privacy import hash_key, pseudonymise
@@ -45,7 +45,6 @@ from orchestration.runs import (
 from tests.e2e.dagster_dev import END, START, WARM_UP, Week
 
 pytestmark = pytest.mark.e2e
-NOTE_HEADERS = TABLES["xiaohongshu"][0][1]
 
 
 @dataclass(frozen=True)
@@ -131,9 +130,16 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
     totals = totals.with_columns(
         pl.when(pl.col("platform") == "weibo").then(None).otherwise(pl.col("views")).alias("views")
     )
+    # Xiaohongshu's 近30日涨粉数据 has no follower total (docs/sources/exports.md §1c)
     followers = (
         truth["account_daily"]
         .sort("business_date")
+        .with_columns(
+            pl.when(pl.col("platform") == "xiaohongshu")
+            .then(None)
+            .otherwise(pl.col("followers_total"))
+            .alias("followers_total")
+        )
         .with_columns(
             pl.col("followers_total").shift(1).over("platform", "account_id").alias("prev")
         )
@@ -214,7 +220,7 @@ def test_published_kpis_match_ground_truth(pipeline: Pipeline):
     assert wrong_views.is_empty(), wrong_views.select(
         "platform", "account_id", "business_date", "views", "views_published"
     ).to_dicts()
-    assert (joined["followers_total"] == joined["followers_total_published"]).all()
+    assert joined["followers_total"].eq_missing(joined["followers_total_published"]).all()
     for column, tolerance in [
         ("engagement_rate", 1e-9),
         ("follower_growth_rate_1d", 1e-9),
@@ -842,24 +848,29 @@ def plant_export_files(pipeline: Pipeline, day: date) -> tuple[list[Path], list[
     """Export files that bring corruption through ingestion: a negative count and a CRM
     column holding a phone number in clear; and a note-day exported again with other
     numbers, which is not corruption: the later download replaces it (docs/platforms.md)."""
-    from ingestion.exports import read_export
-
     inbox = pipeline.sim.paths.inbox
     account = pipeline.sim.world.accounts_of("xiaohongshu")[0].account_id
-    negative = inbox / "xiaohongshu" / "bad_export.csv"
-    with negative.open("w", encoding="gbk", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(NOTE_HEADERS)  # the headers the real export has
-        row = [day.isoformat(), account, "bad-note", "负数", f"{day} 08:00:00", "图文", 10, -5]
-        writer.writerow([*row, 0, 0, 0, 0, 0, 0, "-"])
-    [export] = sorted((inbox / "xiaohongshu").glob(f"笔记数据_{account}_{day:%Y%m%d}.xlsx"))
-    note = read_export(export)[0]
-    note["观看量"] = int(note["观看量"]) + 1
-    twice = inbox / "xiaohongshu" / "笔记数据_重复导出.csv"
-    with twice.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(NOTE_HEADERS)
-        writer.writerow([note.get(h, "") for h in NOTE_HEADERS])
+    folder = inbox / "xiaohongshu" / account
+    shown = f"{day.year}年{day.month}月{day.day}日"  # the 数据明细表's date form
+    negative = folder / "bad-note-数据明细表.xlsx"  # no noteId in the name: the title names it
+    wb = Workbook()
+    wb.active.title = "基础数据总览"
+    wb.active.append(["指标", "数值"])
+    for name, value in (("观看数", -5), ("曝光数", 10)):
+        sheet = wb.create_sheet(f"{name}（按天）")
+        sheet.append(["日期", name])
+        sheet.append([shown, value])
+    wb.save(negative)
+    # a note's 基础数据 workbook downloaded again later, the day's views one higher
+    export = min(p for p in folder.glob("*-数据明细表_*.xlsx") if not p.stem.endswith(")"))
+    wb = load_workbook(export)
+    for row in wb["观看数（按天）"].iter_rows(min_row=2):
+        if row[0].value == shown:
+            row[1].value += 1
+    twice = export.with_name(f"{export.stem} (2).xlsx")
+    wb.save(twice)
+    later = export.stat().st_mtime + 60
+    os.utime(twice, (later, later))
     leaked = inbox / "crm" / f"会员数据_{day:%Y%m%d}_补充.csv"
     with leaked.open("w", encoding="gbk", newline="") as f:
         writer = csv.writer(f)

@@ -171,20 +171,30 @@ def test_a_title_row_above_the_header_gives_the_day_and_units_apply(tmp_path: Pa
     assert record["首次发布时间"].startswith("2026-11-18 20:15:03")
 
 
-def test_a_note_list_without_note_ids_is_refused_with_the_reason(tmp_path: Path):
-    """The XHS 笔记列表明细表 is per-note totals over a range with no note id (exports.md
-    §1a): it is not a day's rows, so it is refused, never spread over days."""
+def test_the_sample_note_list_loads_as_range_totals_not_days(tmp_path: Path):
+    """The XHS 笔记列表明细表 is per-note totals over a period with no note id (exports.md
+    §1a): kept as range totals of the period its name states, never as a day's rows."""
+    sample = SAMPLES / "xiaohongshu" / "note_list.xlsx" / "Sheet1.csv"
     wb = Workbook()
     sheet = wb.active
-    with (SAMPLES / "xiaohongshu" / "note_list.xlsx" / "Sheet1.csv").open(encoding="utf-8") as f:
-        for line in csv.reader(f):
-            sheet.append(line)
+    with sample.open(encoding="utf-8") as f:
+        lines = list(csv.reader(f))
+    for line in lines:
+        sheet.append([float(v) if v.replace(".", "", 1).isdigit() else v for v in line])
     folder = tmp_path / "inbox" / "xiaohongshu" / "x_1"
     folder.mkdir(parents=True)
-    wb.save(folder / "笔记列表明细表.xlsx")
-    load(tmp_path, "xiaohongshu", date(2026, 11, 19), ["x_1"])
-    (reason,) = rejected_reasons(folder)["笔记列表明细表.xlsx"]
-    assert "no header row in the first 10 rows" in reason
+    wb.save(folder / "笔记列表明细表_2026-11-19.xlsx")
+    result = load(tmp_path, "xiaohongshu", date(2026, 11, 19), ["x_1"])
+    assert result.rows == {"note_daily": 0, "note_list": 4, "account_daily": 0}, result
+    header = lines[1]
+    loaded = sorted(raw(tmp_path, "xiaohongshu__note_list"), key=lambda r: r["首次发布时间"])
+    for record, line in zip(loaded, sorted(lines[2:], key=lambda v: v[1]), strict=True):
+        value = dict(zip(header, line, strict=True))
+        assert record["统计开始"] == record["统计结束"] == "2026-11-19"
+        assert (record["笔记标题"] or "") == value["笔记标题"]
+        assert record["观看量"] == int(value["观看量"])
+        assert record["封面点击率"] == float(value["封面点击率"])
+        assert record["人均观看时长"] == float(value["人均观看时长"])
 
 
 @pytest.mark.parametrize(

@@ -72,12 +72,12 @@ def test_files_a_run_already_loaded_start_nothing(simulator: RunningSimulator, s
     """`make demo` then `make dev`: the demo's export files were loaded by the demo's runs,
     so a sensor starting with no cursor (a new daemon) starts no run for them."""
     home = simulator.paths.home
-    assert [r.partition_key_range for r in evaluate(home, None).run_requests] == [
+    assert [r.partition_key_range for r in evaluate(home, None, "zhihu").run_requests] == [
         dg.PartitionKeyRange(DAY.isoformat(), DAY.isoformat())
     ]
 
-    ingest(simulator, sim_env, "xiaohongshu", DAY, "r1")
+    ingest(simulator, sim_env, "zhihu", DAY, "r1")
     simulator.set_today(DAY + timedelta(days=1))  # the same morning again: files untouched
 
-    assert evaluate(home, None).run_requests == []
-    assert evaluate(home, None, "zhihu").run_requests != []  # zhihu's files were not loaded
+    assert evaluate(home, None, "zhihu").run_requests == []
+    assert evaluate(home, None).run_requests != []  # xiaohongshu's files were not loaded

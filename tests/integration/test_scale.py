@@ -106,16 +106,17 @@ def test_row_counts_follow_the_scale(generated):
         assert rows(table) == n, table
     # a content is reported every day from publishing for tracked_days (or to the end)
     for table, key in (
-        ("douyin__video_daily", "item_id"),
-        ("kuaishou__photos", "photo_id"),
-        ("bilibili__arc_stat", "resource_id"),
-        ("wechat_channels__video_daily", "视频ID"),
-        ("xiaohongshu__note_daily", "笔记ID"),
+        ("douyin__video_daily", "record ->> 'item_id'"),
+        ("kuaishou__photos", "record ->> 'photo_id'"),
+        ("bilibili__arc_stat", "record ->> 'resource_id'"),
+        ("wechat_channels__video_daily", "record ->> '视频ID'"),
+        # each of the note's two 数据明细表 workbooks
+        ("xiaohongshu__note_daily", "concat(record ->> '笔记ID', record ->> '数据表')"),
     ):
         expected, got = con.execute(
             f"""
             with firsts as (
-                select record ->> '{key}' as id, min(business_date) as first_day, count(*) as n
+                select {key} as id, min(business_date) as first_day, count(*) as n
                 from raw.{table} group by all
             )
             select sum(least({SPEC.tracked_days}, date '{end}' - first_day + 1)), sum(n)

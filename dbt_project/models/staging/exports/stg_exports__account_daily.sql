@@ -15,10 +15,14 @@ with
         {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
         _ingested_at
     from {{ platform }}
-    {{ latest_by("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+    {{ export_version("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
 ),
 {%- endfor %}
 
-{{ union_typed(layouts) }}
+{{ union_typed(layouts) }},
 
-select * from unioned
+final as (
+    {{ merged_parts('unioned', ['platform', 'account_id', 'business_date']) }}
+)
+
+select * from final
