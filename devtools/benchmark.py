@@ -237,10 +237,18 @@ def kpi_build(paths: Paths, start: date, end: date) -> dict[str, Any]:
 
 
 def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> dict[str, Any]:
+    """dbt as the dbt asset runs it (the window table, the warehouse's vars and target folder,
+    so the parse is shared with the Dagster runs)."""
     from orchestration.dbt_assets import DBT_DIR, dbt_executable
-    from orchestration.partitions import dbt_vars
+    from orchestration.partitions import write_dbt_window
+    from orchestration.resources import SocialmartSettings, Warehouse
 
-    env = {**os.environ, "SOCIALMART_WAREHOUSE": str(paths.warehouse)}
+    warehouse = Warehouse(settings=SocialmartSettings(home=str(paths.home)))
+    con = warehouse.connect()
+    try:
+        write_dbt_window(con, (start, end))
+    finally:
+        con.close()
     done = subprocess.run(
         [
             dbt_executable(),
@@ -249,17 +257,16 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
             "--select",
             select,
             "--vars",
-            json.dumps(dbt_vars(start, end)),
+            json.dumps(warehouse.dbt_vars()),
             "--profiles-dir",
             str(DBT_DIR),
             "--project-dir",
             str(DBT_DIR),
             "--target-path",
-            str(paths.home / "dbt_target"),
+            str(warehouse.dbt_target()),
             "--log-path",
             str(paths.home / "dbt_logs"),
         ],
-        env=env,
         capture_output=True,
         text=True,
         check=False,

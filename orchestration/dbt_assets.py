@@ -11,7 +11,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingestion.platforms import PLATFORMS
 from ingestion.settings import REPO_ROOT
-from orchestration.partitions import daily_partitions, dbt_vars, run_start, window_from_keys
+from orchestration.partitions import (
+    daily_partitions,
+    run_start,
+    window_from_keys,
+    write_dbt_window,
+)
 from orchestration.resources import DUCKDB_POOL, Warehouse
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -83,9 +88,16 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         start, end = window_from_keys(key_range.start, key_range.end)
         # the days the run's platforms fetched again are rebuilt too
         start = run_start(start, end, context.run.tags, LOOKBACK_DAYS)
-        # profiles.yml reads the warehouse file and its limits from these vars
-        args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
-        yield from dbt.cli(args, context=context).stream()
+        con = warehouse.connect()
+        try:
+            write_dbt_window(con, (start, end))
+        finally:
+            con.close()
+        # profiles.yml reads the warehouse file and its limits from these vars, the same
+        # every run; with the window out of them and one target folder per warehouse, dbt
+        # re-parses only what changed since its last run (nothing, between code changes)
+        args = ["build", "--vars", json.dumps(warehouse.dbt_vars())]
+        yield from dbt.cli(args, context=context, target_path=warehouse.dbt_target()).stream()
 
     return _dbt
 
