@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -274,6 +275,71 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
     return {"success": done.returncode == 0, "error": done.stdout[-500:] if done.returncode else ""}
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+DEBUG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) ")
+
+
+def _log_event(line: str) -> tuple[float, str] | None:
+    """(seconds of the day, message) of a dbt.log line, in its JSON or debug-text format."""
+    line = ANSI.sub("", line).strip()
+    if line.startswith("{"):
+        with suppress(ValueError, KeyError):
+            info = json.loads(line)["info"]
+            clock = datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
+            return (
+                clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6,
+                info["msg"],
+            )
+        return None
+    found = DEBUG_TIME.match(line)
+    if not found:
+        return None
+    hours, minutes, seconds = found.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds), line.split("]: ", 1)[-1]
+
+
+def dbt_account(target: Path, log_offset: int) -> dict[str, Any]:
+    """What dbt says of its last command in ``target``: how it parsed the project (dbt.log
+    from ``log_offset``: "full" with dbt's reason, "partial", or "skipped" when nothing
+    changed) and the seconds from its start to the parsed project, and its nodes' time by
+    kind (run_results.json; two threads, so the sum exceeds the wall time)."""
+    log = target / "dbt.log"
+    events = []
+    if log.exists():
+        with log.open(encoding="utf-8", errors="replace") as f:
+            f.seek(log_offset if log_offset <= log.stat().st_size else 0)  # rotated
+            events = [e for e in map(_log_event, f) if e]
+    started = next((t for t, m in events if m.startswith("Running with dbt")), None)
+    parsed = next((t for t, m in events if m.startswith("Found ")), None)
+    reasons = [m.split(" because ", 1)[-1] for _, m in events if "Unable to do partial" in m]
+    if any("save file not found" in m for _, m in events):
+        reasons.append("no saved parse")
+    skipped = any("no changes found, skipping parsing" in m for _, m in events)
+    account: dict[str, Any] = {
+        "parse": ("full: " + "; ".join(reasons))
+        if reasons
+        else "skipped"
+        if skipped
+        else "partial",
+        "parse_seconds": round(parsed - started, 2) if started and parsed else None,
+    }
+    results_file = target / "run_results.json"
+    if results_file.exists():
+        results = json.loads(results_file.read_text())["results"]
+        by_kind: dict[str, list[float]] = {}
+        for r in results:
+            by_kind.setdefault(r["unique_id"].split(".")[0], []).append(r["execution_time"])
+        account["nodes"] = {k: [len(v), round(sum(v), 1)] for k, v in sorted(by_kind.items())}
+        slowest = sorted(results, key=lambda r: -r["execution_time"])[:8]
+        account["slowest"] = [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest]
+    return account
+
+
+def log_size(target: Path) -> int:
+    log = target / "dbt.log"
+    return log.stat().st_size if log.exists() else 0
+
+
 FLOOR_SQL = """
     create or replace temp table kpi_floor as
     select account_key, business_date, count(*) as contents, sum(impressions) as impressions,
@@ -408,6 +474,71 @@ class _SavedRows(list):
 GATES_MAX_CONTENT_DAYS = 10_000_000
 
 
+def build_history(instance: Any, paths: Paths, start: date, end: date, mode: str) -> Measure:
+    """The full build over start..end: the daily job (mode "dagster"), or dbt build and the
+    publish asset without the GX gates (mode "dbt")."""
+    import dagster as dg
+
+    with measured() as full:
+        if mode == "dagster":
+            full.detail = run_window(instance, start, end)
+        else:  # dbt build (models and tests), then the real publish asset
+            full.detail = dbt_cli(paths, start, end, "build", "*")
+            began = time.perf_counter()
+            full.detail["publish"] = run_window(
+                instance, start, end, [dg.AssetKey(["serving", "published_mart"])]
+            )
+            full.detail["publish_seconds"] = round(time.perf_counter() - began, 1)
+            full.detail["gates"] = "not run: GX validates the window through pandas"
+    full.detail |= {
+        "mode": mode,
+        "content_days": count(paths, "select count(*) from mart.fct_content_daily"),
+        "contents": count(paths, "select count(*) from mart.dim_content"),
+        "identifiers": count(paths, "select count(*) from mart.bridge_user_identity"),
+    }
+    return full
+
+
+def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
+    """One run of the daily job for ``day`` (raw already holds it), with dbt's account of it."""
+    offset = log_size(paths.dbt_target)
+    with measured() as daily:
+        daily.detail = run_window(instance, day, day)
+    daily.detail["dbt"] = dbt_account(paths.dbt_target, offset)
+    return daily
+
+
+def quarter_history(spec: Scale, home: Path, end: date, day: date, mode: str) -> Measure:
+    """The daily run of ``day`` on a warehouse holding a quarter of the history (the days up
+    to ``end``), built first: the row against which the daily run's growth with history is
+    a ratio. Its own home and Dagster instance; the environment is restored after."""
+    import dagster as dg
+
+    from orchestration.runs import prepare_dagster_home
+
+    days = max(2, spec.days // 4)
+    start = end - timedelta(days=days - 1)
+    home.mkdir(parents=True, exist_ok=True)
+    saved = {k: os.environ[k] for k in ("SOCIALMART_HOME", "DAGSTER_HOME")}
+    os.environ["SOCIALMART_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
+    try:
+        paths = Paths(home)
+        write_raw(paths, spec, start, end, start)
+        with dg.DagsterInstance.get() as instance:
+            full = build_history(instance, paths, start, end, mode)
+            write_raw(paths, spec, day, day, start)
+            daily = daily_run(instance, paths, day)
+    finally:
+        os.environ.update(saved)
+    daily.detail |= {
+        "history_days": days,
+        "full_build_seconds": full.seconds,
+        "full_build_content_days": full.detail["content_days"],
+    }
+    return daily
+
+
 def run_benchmark(
     scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
 ) -> dict[str, Any]:
@@ -459,23 +590,8 @@ def run_benchmark(
     if full_build == "auto":
         full_build = "dagster" if content_days <= GATES_MAX_CONTENT_DAYS else "dbt"
     with dg.DagsterInstance.get() as instance:
-        with measured() as full:
-            if full_build == "dagster":
-                full.detail = run_window(instance, start, end)
-            else:  # dbt build (models and tests), then the real publish asset
-                full.detail = dbt_cli(paths, start, end, "build", "*")
-                began = time.perf_counter()
-                full.detail["publish"] = run_window(
-                    instance, start, end, [dg.AssetKey(["serving", "published_mart"])]
-                )
-                full.detail["publish_seconds"] = round(time.perf_counter() - began, 1)
-                full.detail["gates"] = "not run: GX validates the window through pandas"
-        full.detail |= {"mode": full_build, "raw_content_days": content_days}
-        full.detail |= {
-            "content_days": count(paths, "select count(*) from mart.fct_content_daily"),
-            "contents": count(paths, "select count(*) from mart.dim_content"),
-            "identifiers": count(paths, "select count(*) from mart.bridge_user_identity"),
-        }
+        full = build_history(instance, paths, start, end, full_build)
+        full.detail["raw_content_days"] = content_days
         print(f"  full build {full.seconds:.0f} s {full.detail}")
         rows.append(
             Row(
@@ -489,9 +605,8 @@ def run_benchmark(
             )
         )
         write_raw(paths, spec, day, day, start)
-        with measured() as daily:
-            daily.detail = run_window(instance, day, day)
-        print(f"  daily partition {daily.seconds:.0f} s")
+        daily = daily_run(instance, paths, day)
+        print(f"  daily partition {daily.seconds:.0f} s, dbt {daily.detail['dbt']}")
         rows.append(
             Row(
                 "daily_partition",
@@ -520,6 +635,21 @@ def run_benchmark(
                 backfill.detail,
             )
         )
+    # the same new day on a quarter of the history, in a warehouse of its own
+    short = quarter_history(spec, home / "quarter_history", end, day, full_build)
+    rows.append(
+        Row(
+            "daily_growth",
+            f"the daily partition ({day}) on {spec.days} days of history",
+            daily.seconds,
+            daily.peak_mb,
+            f"the same day on {short.detail['history_days']} days of history",
+            short.seconds,
+            short.peak_mb,
+            {"history_days": spec.days, "dbt": daily.detail["dbt"], "quarter": short.detail},
+        )
+    )
+    print(f"  daily partition on {short.detail['history_days']} days {short.seconds:.0f} s")
     last = week[1]
     with measured() as kpi:
         kpi.detail = kpi_build(paths, start, last)
