@@ -276,6 +276,7 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+PARTIAL = "Partial parsing enabled: "
 DEBUG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) ")
 
 
@@ -315,12 +316,13 @@ def dbt_account(target: Path, log_offset: int) -> dict[str, Any]:
     if any("save file not found" in m for _, m in events):
         reasons.append("no saved parse")
     skipped = any("no changes found, skipping parsing" in m for _, m in events)
+    # "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed.", then a
+    # "Partial parsing: <operation> file: <file id>" per file
+    changes = [m.split(": ", 1)[1].rstrip(".") for _, m in events if m.startswith(PARTIAL)]
+    files = [m.split(" file: ", 1)[1] for _, m in events if m.startswith("Partial parsing: ")]
+    partial = "partial: " + "; ".join([*changes, *files[:5]])
     account: dict[str, Any] = {
-        "parse": ("full: " + "; ".join(reasons))
-        if reasons
-        else "skipped"
-        if skipped
-        else "partial",
+        "parse": ("full: " + "; ".join(reasons)) if reasons else "skipped" if skipped else partial,
         "parse_seconds": round(parsed - started, 2) if started and parsed else None,
     }
     results_file = target / "run_results.json"
