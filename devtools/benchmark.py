@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import tempfile
@@ -266,7 +265,9 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
             "--target-path",
             str(warehouse.dbt_target()),
             "--log-path",
-            str(paths.home / "dbt_logs"),
+            str(warehouse.dbt_target()),
+            "--log-format-file",
+            "json",
         ],
         capture_output=True,
         text=True,
@@ -275,58 +276,59 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
     return {"success": done.returncode == 0, "error": done.stdout[-500:] if done.returncode else ""}
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PARTIAL = "Partial parsing enabled: "
-DEBUG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) ")
+# the messages of dbt.log that say how a command parsed (JSON lines: DBT_LOG_FORMAT=json)
+PARSE_MESSAGES = ("Running with dbt", "Found ", "Unable to do partial", "Partial pars")
 
 
-def _log_event(line: str) -> tuple[float, str] | None:
-    """(seconds of the day, message) of a dbt.log line, in its JSON or debug-text format."""
-    line = ANSI.sub("", line).strip()
-    if line.startswith("{"):
-        with suppress(ValueError, KeyError):
-            info = json.loads(line)["info"]
-            clock = datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
-            return (
-                clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6,
-                info["msg"],
-            )
-        return None
-    found = DEBUG_TIME.match(line)
-    if not found:
-        return None
-    hours, minutes, seconds = found.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds), line.split("]: ", 1)[-1]
-
-
-def dbt_account(target: Path, log_offset: int) -> dict[str, Any]:
-    """What dbt says of its last command in ``target``: how it parsed the project (dbt.log
-    from ``log_offset``: "full" with dbt's reason, "partial", or "skipped" when nothing
-    changed) and the seconds from its start to the parsed project, and its nodes' time by
-    kind (run_results.json; two threads, so the sum exceeds the wall time)."""
-    log = target / "dbt.log"
+def _parse_events(target: Path, since: datetime) -> list[tuple[datetime, str]]:
+    """(time, message) of dbt.log's parse messages from ``since`` on, rotated files first
+    (dbt rotates the log at 10 MB, and a build's debug lines fill that)."""
+    logs = sorted(target.glob("dbt.log.*"), key=lambda p: -int(p.suffix[1:]))
     events = []
-    if log.exists():
+    for log in [*logs, target / "dbt.log"]:
+        if not log.exists() or log.stat().st_mtime < since.timestamp():
+            continue
         with log.open(encoding="utf-8", errors="replace") as f:
-            f.seek(log_offset if log_offset <= log.stat().st_size else 0)  # rotated
-            events = [e for e in map(_log_event, f) if e]
+            for line in f:
+                if not any(m in line for m in PARSE_MESSAGES):
+                    continue
+                with suppress(ValueError, KeyError, TypeError):
+                    info = json.loads(line)["info"]
+                    at = datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
+                    if at >= since:
+                        events.append((at, info["msg"]))
+    return events
+
+
+def dbt_account(target: Path, since: datetime) -> dict[str, Any]:
+    """What dbt says of its commands in ``target`` since ``since`` (a run's dbt build):
+    how it parsed the project, "skipped" when its saved parse (partial_parse.msgpack,
+    which dbt rewrites whenever it parses) was used as it was, else "full" with dbt's
+    reason or "partial" with what changed, and the seconds from dbt's start to the parsed
+    project (dbt.log); and its nodes' time by kind (run_results.json; two threads, so the
+    sum exceeds the wall time)."""
+    events = _parse_events(target, since)
+    saved = target / "partial_parse.msgpack"
+    kept = saved.exists() and saved.stat().st_mtime < since.timestamp()
     started = next((t for t, m in events if m.startswith("Running with dbt")), None)
     parsed = next((t for t, m in events if m.startswith("Found ")), None)
     reasons = [m.split(" because ", 1)[-1] for _, m in events if "Unable to do partial" in m]
     if any("save file not found" in m for _, m in events):
         reasons.append("no saved parse")
-    skipped = any("no changes found, skipping parsing" in m for _, m in events)
     # "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed.", then a
     # "Partial parsing: <operation> file: <file id>" per file
     changes = [m.split(": ", 1)[1].rstrip(".") for _, m in events if m.startswith(PARTIAL)]
     files = [m.split(" file: ", 1)[1] for _, m in events if m.startswith("Partial parsing: ")]
     partial = "partial: " + "; ".join([*changes, *files[:5]])
     account: dict[str, Any] = {
-        "parse": ("full: " + "; ".join(reasons)) if reasons else "skipped" if skipped else partial,
-        "parse_seconds": round(parsed - started, 2) if started and parsed else None,
+        "parse": "skipped" if kept else ("full: " + "; ".join(reasons)) if reasons else partial,
+        "parse_seconds": round((parsed - started).total_seconds(), 2)
+        if started and parsed
+        else None,
     }
     results_file = target / "run_results.json"
-    if results_file.exists():
+    if results_file.exists() and results_file.stat().st_mtime >= since.timestamp():
         results = json.loads(results_file.read_text())["results"]
         by_kind: dict[str, list[float]] = {}
         for r in results:
@@ -335,11 +337,6 @@ def dbt_account(target: Path, log_offset: int) -> dict[str, Any]:
         slowest = sorted(results, key=lambda r: -r["execution_time"])[:8]
         account["slowest"] = [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest]
     return account
-
-
-def log_size(target: Path) -> int:
-    log = target / "dbt.log"
-    return log.stat().st_size if log.exists() else 0
 
 
 FLOOR_SQL = """
@@ -503,10 +500,10 @@ def build_history(instance: Any, paths: Paths, start: date, end: date, mode: str
 
 def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
     """One run of the daily job for ``day`` (raw already holds it), with dbt's account of it."""
-    offset = log_size(paths.dbt_target)
+    since = datetime.now(UTC)
     with measured() as daily:
         daily.detail = run_window(instance, day, day)
-    daily.detail["dbt"] = dbt_account(paths.dbt_target, offset)
+    daily.detail["dbt"] = dbt_account(paths.dbt_target, since)
     return daily
 
 
