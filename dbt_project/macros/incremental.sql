@@ -15,21 +15,25 @@
     table main.dbt_run_window that the orchestrator writes before dbt starts
     (orchestration.partitions.write_dbt_window) and the on-run-end hook drops. Read while
     executing only, never while parsing: the window then leaves dbt's saved parse alone,
-    where a --vars window changes it and costs a full re-parse every run. -#}
+    where a --vars window changes it and costs a full re-parse every run.
+    The macros ask for it hundreds of times a command (a query each cost ~8 s a build at
+    `small`) and it is fixed for the command: it is read once and kept in `graph`, the dict
+    dbt shares across the nodes of one command. -#}
 {% macro run_dates() -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set found = run_query(
-        "select count(*) from duckdb_tables() where database_name = current_database()"
-        " and schema_name = 'main' and table_name = 'dbt_run_window'") -%}
-    {%- if found.columns[0].values()[0] == 0 -%}
-        {{ return(none) }}
+    {%- if 'socialmart_run_dates' not in graph -%}
+        {%- set found = run_query(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = 'dbt_run_window'") -%}
+        {%- set rows = run_query(
+            "select strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d')"
+            " from main.dbt_run_window").rows if found.columns[0].values()[0] else [] -%}
+        {%- do graph.update({'socialmart_run_dates':
+            {'start': rows[0][0], 'end': rows[0][1]} if rows else none}) -%}
     {%- endif -%}
-    {%- set rows = run_query(
-        "select strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d')"
-        " from main.dbt_run_window").rows -%}
-    {{ return({'start': rows[0][0], 'end': rows[0][1]} if rows else none) }}
+    {{ return(graph['socialmart_run_dates']) }}
 {%- endmacro %}
 
 {% macro run_window_start(lookback=0) -%}
