@@ -169,6 +169,8 @@ components.
   per content, not every content-day.
 - `kpi_matrix_daily`'s 30-day repurchase rate merges each buyer's order spans instead of
   joining every day to 30 days of orders.
+- `kpi_alerts` reads contents only for 溯源: those of the accounts whose views swung on a
+  rebuilt date, on that day and the 7 before it, not a 7-day window over every content-day.
 - Data tests of incremental models check the run's dates (`macros/test_window.sql`).
 - Publishing rewrites only the dates and tables that changed
   ([serving.md](serving.md#what-a-publish-rewrites)), and the PII scan reads each table

@@ -6,12 +6,15 @@ Two kinds of platform (docs/requirements.md R-X2; issue 16 item 1):
   the app's id and secret, lives ``expires_in`` seconds (7,200), and re-fetching it
   invalidates the previous one, so one token per app is kept in the store and shared by
   every run until ``RENEW_MARGIN_SECONDS`` before it expires.
-- **OAuth** (``OAuth``: Douyin, Kuaishou, Bilibili): an account is authorised once
-  (``authorise``: the code of the platform's consent page is exchanged for a grant); the
-  access token is then refreshed with the refresh token, which may rotate, so each new
-  pair is written to the store before it is used. A refresh token cannot be renewed: when
-  it is close to expiry (``ALERT_DAYS``), ``expiring`` says so and the robot is told
-  (``serving/credential_alerts.py``) days before the schedule breaks.
+- **OAuth** (``OAuth``: Douyin, Kuaishou, Bilibili, the 抖店 shop): an account is
+  authorised once (``authorise``: the code of the platform's consent page, or for a
+  self-built 抖店 app its own shop id, is exchanged for a grant); the access token is then
+  refreshed with the refresh token, which may rotate, so each new pair is written to the
+  store before it is used. When a refresh token is ``due`` (within ``ALERT_DAYS`` of its
+  expiry; or, of unpublished lifetime, unrefreshed for ``UNPUBLISHED_CHECK_DAYS``) the
+  daily check renews it where the platform can (``extend``), and otherwise ``expiring``
+  says so and the robot is told (``serving/credential_alerts.py``) days before the
+  schedule breaks.
 
 A token refused mid-run (the platform's invalid/expired codes, ``AuthError``) is renewed
 once and the call sent again (``ApiClient.renew`` → ``Credentials.renew``). A static token
@@ -23,7 +26,7 @@ The store is one JSON file per home, ``<home>/credentials/tokens.json``: owner-o
 folder), and read-modify-written under an exclusive file lock, so concurrent runs never
 use a rotated refresh token twice. Tokens never reach logs, landing files or DuckDB.
 
-``python -m ingestion.credentials authorise <platform> <account_id> --code …`` stores an
+``python -m ingestion.credentials authorise <platform> <account_id> [--code …]`` stores an
 account's grant; ``… status`` lists every account's credential state, never a secret.
 """
 
@@ -53,6 +56,9 @@ if TYPE_CHECKING:
 
 RENEW_MARGIN_SECONDS = 300  # renew this long before expiry (WeChat keeps old tokens 5 min)
 ALERT_DAYS = 7  # warn this many days before a refresh token expires
+# A refresh token of unpublished lifetime (Bilibili) is refreshed by the daily check when
+# its grant was last refreshed this long ago, and the robot told when that fails (our choice)
+UNPUBLISHED_CHECK_DAYS = 14
 STORE_FILE = "tokens.json"
 DAY_SECONDS = 86_400
 
@@ -75,6 +81,7 @@ class App:
 
     app_id: str
     secret: str
+    redirect_uri: str = ""  # the consent page's registered callback, where one is sent (Weibo)
 
 
 @contextlib.contextmanager
@@ -127,11 +134,31 @@ class OAuth:
     # extends the refresh token itself (Douyin): client id + refresh token → a new refresh
     # token and its lifetime (``expires_in``)
     renew_refresh_path: str = ""
+    # a refresh issues a refresh token of a new lifetime (抖店), so the daily check refreshes
+    # a grant whose refresh token is due instead of telling the robot
+    refresh_renews: bool = False
+    # the app's own account is authorised without a consent code (抖店 authorization_self)
+    self_grant: bool = False
+    # Weibo: the grant has no refresh token (``refresh_path`` ""), the code is exchanged with
+    # the consent page's ``redirect_uri`` (this setting), the answer names the account in
+    # ``uid``, and the token-info call states the token's remaining lifetime (``expire_in``)
+    redirect_setting: str = ""
+    account_field: str = "open_id"
+    info_path: str = ""
 
-    def exchange(self, client: ApiClient, app: App, code: str) -> Grant:
+    def exchange(self, client: ApiClient, app: App, code: str, account_id: str) -> Grant:
         params = {self.id_param: app.app_id, self.secret_param: app.secret}
         params |= {"code": code, "grant_type": "authorization_code"}
+        if app.redirect_uri:
+            params["redirect_uri"] = app.redirect_uri
         return self._call(client, self.token_path, params, "the authorisation code")
+
+    def with_lifetime(self, client: ApiClient, grant: Grant) -> Grant:
+        """The grant with the expiry the platform's token-info call states."""
+        now = time.time()
+        params = {"access_token": grant.access_token}
+        data = self._answer(client, self.info_path, params, "the token's info")
+        return replace(grant, expires_at=now + seconds(data["expire_in"]))
 
     def refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
         params = {self.id_param: app.app_id}
@@ -170,7 +197,7 @@ class OAuth:
             expires_at,
             data.get("refresh_token", ""),
             None if refresh_in is None else now + seconds(refresh_in),
-            data.get("open_id", ""),
+            str(data.get(self.account_field) or ""),
             now,
         )
 
@@ -265,7 +292,9 @@ class Credentials:
             return None
         app_id = _setting(self.environ, self.auth.id_setting, account_id)
         secret = _setting(self.environ, self.auth.secret_setting, account_id)
-        return App(app_id, secret) if app_id and secret else None
+        redirect = getattr(self.auth, "redirect_setting", "")
+        callback = _setting(self.environ, redirect, account_id) if redirect else ""
+        return App(app_id, secret, callback) if app_id and secret else None
 
     def key(self, account: Account) -> str | None:
         """Where the account's renewable token lives in the store (None: not renewable)."""
@@ -313,7 +342,11 @@ class Credentials:
                 "authorise (set its app id and secret)"
             )
         app = self._require_app(account)
-        grant = self.auth.exchange(self.client, app, code)
+        if not code and not self.auth.self_grant:
+            raise ConfigError(f"{self.platform}: --code is required (the consent page's code)")
+        grant = self.auth.exchange(self.client, app, code, account.account_id)
+        if self.auth.info_path:
+            grant = self.auth.with_lifetime(self.client, grant)
         if grant.open_id and grant.open_id != account.account_id:
             raise CredentialError(
                 f"{self.platform}: the code was issued to open_id {grant.open_id}, not to "
@@ -324,26 +357,35 @@ class Credentials:
         return grant
 
     def extend(self, account: Account, days: float = ALERT_DAYS) -> bool:
-        """Renew the account's refresh token when it expires within ``days`` and the
-        platform can (Douyin); False when it cannot (no such call, no permission, renewed
-        too often, expired): then only authorising again helps."""
-        if not isinstance(self.auth, OAuth) or not self.auth.renew_refresh_path:
+        """Renew the account's refresh token when it is ``due`` and the platform can: by
+        its own call (Douyin), or by a refresh that issues a new one (抖店; Bilibili, whose
+        lifetime is not published). False when it cannot (no such call, no permission,
+        renewed too often, expired): then only authorising again helps."""
+        if not isinstance(self.auth, OAuth):
             return False
         key = grant_key(self.platform, account.account_id)
         try:
             with self.store.locked() as grants:
                 grant = grants.get(key)
-                if grant is None or grant.refresh_expires_at is None:
+                if grant is None or not grant.refresh_token:  # Weibo: nothing to renew
                     return False
-                if grant.refresh_expires_at - self.clock() > days * DAY_SECONDS:
+                if not due(grant, self.clock(), days):
                     return True
-                app = self._require_app(account)
-                grants[key] = self.auth.renew_refresh(self.client, app, grant)
+                if self.auth.renew_refresh_path:
+                    app = self._require_app(account)
+                    grants[key] = self.auth.renew_refresh(self.client, app, grant)
+                elif self.auth.refresh_renews or grant.refresh_expires_at is None:
+                    grants[key] = self._renewed(account, grant)
+                else:
+                    return False
         except IngestionError:
             return False
         return True
 
     def _renewed(self, account: Account, grant: Grant | None) -> Grant:
+        if isinstance(self.auth, OAuth) and grant is not None and not grant.refresh_token:
+            # no refresh token (Weibo): only a new consent gives a token
+            raise CredentialError(self._reauthorise(account, "its access token has expired"))
         app = self._require_app(account)
         if isinstance(self.auth, ClientCredential):
             return self.auth.fetch(self.client, app)
@@ -407,6 +449,14 @@ def missing(account: Account, auth: Auth | None) -> str:
     return message
 
 
+def due(grant: Grant, now: float, days: float = ALERT_DAYS) -> bool:
+    """Whether a grant's refresh token needs renewing: it expires within ``days``, or (no
+    lifetime published) the grant was last refreshed ``UNPUBLISHED_CHECK_DAYS`` ago."""
+    if grant.refresh_expires_at is None:
+        return now - grant.obtained_at > UNPUBLISHED_CHECK_DAYS * DAY_SECONDS
+    return grant.refresh_expires_at - now <= days * DAY_SECONDS
+
+
 def _setting(environ: Mapping[str, str], name: str, account_id: str) -> str:
     own, shared = setting_names(name, account_id)
     return (environ.get(own) or "").strip() or (environ.get(shared) or "").strip()
@@ -422,11 +472,23 @@ class State:
     source: str  # stored grant / app credentials / static token / missing
     expires_at: float | None = None
     refresh_expires_at: float | None = None
+    refreshed_at: float | None = None  # a stored grant's last authorisation or refresh
+    refreshable: bool = True  # False: a grant without a refresh token (Weibo)
+
+    @property
+    def deadline(self) -> float | None:
+        """When a person must authorise again: the refresh token's expiry, or the access
+        token's where there is no refresh token."""
+        return self.refresh_expires_at if self.refreshable else self.expires_at
+
+    @property
+    def expiring_token(self) -> str:
+        return "refresh token" if self.refreshable else "access token (it cannot be refreshed)"
 
     def days_left(self, now: float) -> float | None:
-        if self.refresh_expires_at is None:
+        if self.deadline is None:
             return None
-        return (self.refresh_expires_at - now) / DAY_SECONDS
+        return (self.deadline - now) / DAY_SECONDS
 
     def line(self, now: float) -> str:
         parts = [f"{self.platform:<10} {self.account_id:<24} {self.source}"]
@@ -435,7 +497,14 @@ class State:
         days = self.days_left(now)
         if days is not None:
             left = "EXPIRED" if days <= 0 else f"{days:.1f} days left"
-            parts.append(f"refresh until {_shown(self.refresh_expires_at)} ({left})")
+            what = "refresh" if self.refreshable else "authorise again"
+            parts.append(f"{what} until {_shown(self.deadline)} ({left})")
+        elif self.refreshed_at is not None:
+            age = (now - self.refreshed_at) / DAY_SECONDS
+            parts.append(
+                f"refresh lifetime not published; last refreshed {_shown(self.refreshed_at)} "
+                f"({age:.1f} days ago)"
+            )
         return "; ".join(parts)
 
 
@@ -466,8 +535,11 @@ def state_of(
     secret = _setting(environ, auth.secret_setting, account.account_id) if auth else ""
     grant = grants.get(grant_key(*ids))
     if isinstance(auth, OAuth) and grant is not None:
-        source = "stored grant" if app_id and secret else "stored grant, app credentials unset"
-        return State(*ids, source, grant.expires_at, grant.refresh_expires_at)
+        refreshable = bool(grant.refresh_token)  # else the app is needed only to authorise
+        usable = (app_id and secret) or not refreshable
+        source = "stored grant" if usable else "stored grant, app credentials unset"
+        expiries = (grant.expires_at, grant.refresh_expires_at, grant.obtained_at)
+        return State(*ids, source, *expiries, refreshable=refreshable)
     if isinstance(auth, ClientCredential) and app_id and secret:
         cached = grants.get(app_key(account.platform, app_id))
         return State(*ids, "app credentials", cached.expires_at if cached else None)
@@ -483,16 +555,28 @@ def _ids(account: Account) -> tuple[str, str]:
 
 
 def expiring(found: Sequence[State], now: float, days: float = ALERT_DAYS) -> list[str]:
-    """One line per account whose refresh token expires within ``days`` (or has)."""
+    """One line per account whose refresh token (or unrefreshable access token) expires
+    within ``days`` (or has), or, of unpublished lifetime, was last refreshed more than
+    ``UNPUBLISHED_CHECK_DAYS`` ago."""
     lines = []
     for state in found:
         left = state.days_left(now)
-        if left is None or left > days:
+        if left is not None and left <= days:
+            when = "has expired" if left <= 0 else f"expires in {left:.1f} days"
+            why = f"the {state.expiring_token} {when} ({_shown(state.deadline)} Beijing time)"
+        elif left is None and state.refreshed_at is not None:
+            age = (now - state.refreshed_at) / DAY_SECONDS
+            if age <= UNPUBLISHED_CHECK_DAYS:
+                continue
+            why = (
+                "no refresh-token lifetime is published and the grant was last refreshed "
+                f"{age:.1f} days ago ({_shown(state.refreshed_at)} Beijing time): it may have "
+                "expired"
+            )
+        else:
             continue
-        when = "has expired" if left <= 0 else f"expires in {left:.1f} days"
         lines.append(
-            f"{state.platform} account {state.account_id}: the refresh token {when} "
-            f"({_shown(state.refresh_expires_at)} Beijing time); authorise it again: "
+            f"{state.platform} account {state.account_id}: {why}; authorise it again: "
             f"python -m ingestion.credentials authorise {state.platform} {state.account_id} "
             "--code …"
         )
@@ -512,7 +596,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     auth = commands.add_parser("authorise", help="exchange an authorisation code for a grant")
     auth.add_argument("platform")
     auth.add_argument("account_id")
-    auth.add_argument("--code", required=True, help="the code the consent page redirected with")
+    auth.add_argument(
+        "--code",
+        default="",
+        help="the code the consent page redirected with (omitted: the 抖店 app's own shop)",
+    )
     commands.add_parser("status", help="each account's credential state (no secrets)")
     args = parser.parse_args(argv)
     environ = dict(os.environ)
@@ -546,7 +634,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         source.close()
-    state = State(*_ids(account), "stored grant", grant.expires_at, grant.refresh_expires_at)
+    state = State(
+        *_ids(account),
+        "stored grant",
+        grant.expires_at,
+        grant.refresh_expires_at,
+        grant.obtained_at,
+        refreshable=bool(grant.refresh_token),
+    )
     print(f"authorised: {state.line(now)}")
     return 0
 

@@ -1,5 +1,6 @@
-"""Paging cursors kept between runs (a platform's ``since_id`` per item), one JSON file per
-platform under ``<home>/cursors``: ``{key: {business_date: cursor}}``.
+"""Paging cursors kept between runs (Weibo's ``since_id`` per status, Douyin's comment count
+and newest comment per video), one JSON file per platform under ``<home>/cursors``:
+``{key: {business_date: cursor}}``.
 
 A cursor is stored for the day whose rows it covers, so a run of day D starts after the
 cursors of the days before D: a rerun of D fetches D again, never from D's own cursor.
@@ -12,6 +13,7 @@ import os
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 
 class CursorStore:
@@ -19,7 +21,7 @@ class CursorStore:
         self.path = folder / f"{platform}.json"
         self.keep_days = keep_days  # cursors older than this before the newest day are dropped
 
-    def read(self) -> dict[str, dict[str, int]]:
+    def read(self) -> dict[str, dict[str, Any]]:
         if not self.path.exists():
             return {}
         return json.loads(self.path.read_text(encoding="utf-8"))
@@ -29,7 +31,16 @@ class CursorStore:
         days = self.read().get(key, {})
         return max((v for d, v in days.items() if d < day.isoformat()), default=0)
 
-    def record(self, day: date, cursors: dict[str, int]) -> None:
+    def latest_before(self, day: date) -> dict[str, Any]:
+        """Each key's cursor of the latest day before ``day`` it has one for."""
+        latest = {}
+        for key, days in self.read().items():
+            earlier = [d for d in days if d < day.isoformat()]
+            if earlier:
+                latest[key] = days[max(earlier)]
+        return latest
+
+    def record(self, day: date, cursors: dict[str, Any]) -> None:
         """Store ``cursors`` (key → cursor) for ``day``, atomically."""
         if not cursors:
             return

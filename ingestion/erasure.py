@@ -9,7 +9,9 @@ any identifier type of the identity graph (``douyin_open_id``, ``wechat_openid:<
    unified user id as any identifier named;
 2. deletes every raw row (quarantine included) whose record names one of them, in one
    transaction with the audit row of ``raw.erasure_log`` and the suppression keys;
-3. blanks those identifiers in the landing files, so a replay cannot bring them back;
+3. blanks those identifiers in the landing files, so a replay cannot bring them back, and
+   drops the rows naming them from the export files kept in the inbox (as dropped, their
+   ``.accepted/`` copies and ``rejected/``): downloads hold phones in clear;
 4. moves the request to ``inbox/erasure/done/`` (an unreadable one to ``rejected/``).
 
 Platforms keep serving old comments and follower lists, so the person is also suppressed
@@ -31,15 +33,18 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from openpyxl import load_workbook
 
 from ingestion.errors import ExportFileError
+from ingestion.exports import ENCODINGS, SUFFIXES, UTF16_BOMS
 from ingestion.inbox import reject
 from ingestion.privacy import pseudonymise
 from ingestion.settings import Paths
@@ -84,6 +89,7 @@ class ErasureOutcome:
     unified_users_erased: int = 0
     raw_rows_deleted: dict[str, int] = field(default_factory=dict)
     landing_files_scrubbed: int = 0
+    inbox_files_scrubbed: int = 0
 
 
 def erasure_inbox(paths: Paths) -> Path:
@@ -138,6 +144,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             identifiers_erased integer, unified_users_erased integer, raw_rows_deleted json,
             landing_files_scrubbed integer)"""
     )
+    # added later: a log created before keeps its rows
+    con.execute(f"alter table {LOG} add column if not exists inbox_files_scrubbed integer")
 
 
 def suppressed_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -219,8 +227,9 @@ def _erase(
             [[suppression_key(v, key), request_id, now] for v in values],
         )
         outcome.landing_files_scrubbed = scrub_landing(paths.landing, values, key)
+        outcome.inbox_files_scrubbed = scrub_inbox(paths, values, key)
         con.execute(
-            f"insert into {LOG} values (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {LOG} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 request_id,
                 received,
@@ -230,6 +239,7 @@ def _erase(
                 outcome.unified_users_erased,
                 json.dumps(outcome.raw_rows_deleted),
                 outcome.landing_files_scrubbed,
+                outcome.inbox_files_scrubbed,
             ],
         )
         con.execute("commit")
@@ -338,3 +348,106 @@ def scrub_file(path: Path, erased: set[str], key: bytes) -> bool:
         f.write(scrubbed)
     os.replace(tmp, path)
     return True
+
+
+def scrub_inbox(paths: Paths, values: Iterable[str], key: bytes) -> int:
+    """Drop the rows naming an erased identifier from every export file kept in the inbox.
+
+    A cell names one when it is the identifier itself, or a phone or email whose hash is
+    erased. The file keeps its modification time, so which download is the latest does not
+    change; its new size makes the inbox read it again, without the person.
+    """
+    erased = set(values)
+    if not erased or not paths.inbox.exists():
+        return 0
+    requests = erasure_inbox(paths)
+    files = (
+        p
+        for p in sorted(paths.inbox.rglob("*"))
+        if p.is_file() and p.suffix.lower() in SUFFIXES and requests not in p.parents
+    )
+    return sum(_scrub_export(path, lambda cell: _names(cell, erased, key)) for path in files)
+
+
+def _names(cell: Any, erased: set[str], key: bytes) -> bool:
+    if cell is None:
+        return False
+    text = str(cell).strip()
+    if text in erased:
+        return True
+    return any(
+        pattern.fullmatch(f'"{text}"') and pseudonymise(text, kind, key) in erased
+        for kind, pattern in _CLEAR_CANDIDATES
+    )
+
+
+def _scrub_export(path: Path, names: Callable[[Any], bool]) -> bool:
+    """Rewrite ``path`` without the rows having a cell ``names`` picks; True if it changed."""
+    stat = path.stat()
+    if path.suffix.lower() == ".xlsx":
+        changed = _scrub_workbook(path, names)
+    else:
+        changed = _scrub_text(path, names)
+    if changed:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return changed
+
+
+def _scrub_workbook(path: Path, names: Callable[[Any], bool]) -> bool:
+    try:
+        wb = load_workbook(path)
+    except Exception:  # an unreadable workbook holds no rows to find; it stays rejected
+        return False
+    changed = False
+    for sheet in wb.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        for index in range(len(rows), 0, -1):  # from the bottom: deleting shifts rows up
+            if any(names(cell) for cell in rows[index - 1]):
+                sheet.delete_rows(index)
+                changed = True
+    if changed:
+        _replace(path, wb.save)
+    wb.close()
+    return changed
+
+
+def _scrub_text(path: Path, names: Callable[[Any], bool]) -> bool:
+    raw = path.read_bytes()
+    encoding = _encoding(raw)
+    if encoding is None:
+        return False
+    text = raw.decode(encoding)
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines if not any(names(c) for c in _cells(line))]
+    if len(kept) == len(lines):
+        return False
+    _replace(path, lambda tmp: Path(tmp).write_bytes("".join(kept).encode(encoding)))
+    return True
+
+
+def _cells(line: str) -> list[str]:
+    """A line's cells, comma-separated (CSV) or tab-separated (Excel's Unicode text)."""
+    return [*next(csv.reader([line]), []), *line.rstrip("\r\n").split("\t")]
+
+
+def _encoding(raw: bytes) -> str | None:
+    """The encoding the export reader would read ``raw`` in (utf-16 keeps its BOM)."""
+    if raw.startswith(UTF16_BOMS):
+        return "utf-16"
+    for encoding in ENCODINGS:
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def _replace(path: Path, write: Callable[[str], Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

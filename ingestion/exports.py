@@ -1,11 +1,13 @@
-"""Reading export files: XLSX, or CSV text in UTF-8, UTF-8 with BOM, UTF-16 or GBK.
+"""Reading export files: XLSX, or CSV text in UTF-8, UTF-8 with BOM, UTF-16 or GBK,
+or an HTML table saved as ``.xls``.
 
 Cells come back as received (numbers stay numbers, text stays text, dates become ISO
 strings) so the landed pages keep the file's own values; the loader types them
 (``RecordSchema.typed``). Totals rows (合计/总计) are skipped and counted, never loaded as
 an item. A ``.xls`` is read by its first bytes, not its name (docs/sources/exports.md
-"`.xls` that is really an HTML table"): CSV text is read, an HTML table or a BIFF workbook
-is refused with the reason, as is any other kind of file.
+"`.xls` that is really an HTML table"): CSV text and an HTML table (``html_tables``) are
+read, a BIFF workbook is refused with the reason, as is any other kind of file; an empty
+or cut-short file is refused saying so.
 
 The header is the first row, within the first ``HEADER_SEARCH_ROWS``, holding one of the
 caller's marker column names: real exports put a banner (XHS 笔记列表明细表: 最多导出排序后前
@@ -26,6 +28,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from ingestion.errors import ExportFileError
+from ingestion.html_tables import html_rows
 
 ENCODINGS = ("utf-8-sig", "gbk")  # utf-8-sig also reads plain UTF-8
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -61,6 +64,8 @@ def read_table(path: Path, markers: Collection[str] = ()) -> ExportTable:
     none are given)."""
     suffix = path.suffix.lower()
     sheet = ""
+    if suffix in SUFFIXES and path.stat().st_size == 0:
+        raise ExportFileError(f"{path}: the file is empty (0 bytes: an interrupted download?)")
     if suffix == ".xlsx":
         sheet, lines = _xlsx_rows(path)
     elif suffix in (".csv", ".xls"):
@@ -115,7 +120,9 @@ def _xlsx_rows(path: Path) -> tuple[str, list[tuple]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ExportFileError(f"{path}: not a readable XLSX workbook ({exc})") from exc
+        raise ExportFileError(
+            f"{path}: not a readable XLSX workbook, damaged or cut short ({exc})"
+        ) from exc
     try:
         sheet = wb.worksheets[0]
         rows = list(sheet.iter_rows(values_only=True))
@@ -131,14 +138,26 @@ def _text_rows(path: Path) -> list[tuple]:
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise ExportFileError(f"{path}: an old binary Excel (BIFF) workbook; save it as .xlsx")
     text = _decode(path, raw)
+    if not text.strip():
+        raise ExportFileError(f"{path}: the file is empty (an interrupted download?)")
     if text.lstrip()[:1] == "<":
-        raise ExportFileError(f"{path}: an HTML table saved as .xls; open it and save as .xlsx")
+        return html_rows(path, text)
     first_line = text.split("\n", 1)[0]
     # Excel's "Unicode text" (UTF-16) is tab-separated; the platforms' CSV uses commas
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    if not rows:
-        raise ExportFileError(f"{path}: the file is empty")
+    try:
+        rows = [
+            tuple(r)
+            for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        ]
+    except csv.Error as exc:  # a quoted cell never closed: the text stops inside it
+        raise ExportFileError(f"{path}: not readable CSV text, cut short? ({exc})") from exc
+    widths = [len(r) for r in rows if any(r)]
+    if len(widths) > 1 and not text.endswith(("\n", "\r")) and widths[-1] < max(widths):
+        raise ExportFileError(
+            f"{path}: its last line has {widths[-1]} cells where the rows have {max(widths)} "
+            "and no line end: the file is cut short (an interrupted download)"
+        )
     return rows
 
 

@@ -66,6 +66,10 @@ class Paths:
         return self.home / "cursors"
 
     @property
+    def quota(self) -> Path:
+        return self.home / "quota"
+
+    @property
     def serving_dir(self) -> Path:
         return self.home / "serving"
 

@@ -195,7 +195,8 @@ def erasure_requests(
     for o in outcomes:
         context.log.info(
             f"erasure {o.request_id}: {o.identifiers_erased} identifiers, "
-            f"{sum(o.raw_rows_deleted.values())} raw rows, {o.landing_files_scrubbed} landing files"
+            f"{sum(o.raw_rows_deleted.values())} raw rows, "
+            f"{o.landing_files_scrubbed} landing files, {o.inbox_files_scrubbed} inbox files"
         )
     return dg.MaterializeResult(
         metadata={

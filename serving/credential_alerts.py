@@ -1,11 +1,15 @@
 """A refresh token close to expiry, told to the team's robot days before the schedule breaks.
 
-An OAuth refresh token (Douyin 30 days, Kuaishou 180 days) cannot be renewed by the
-pipeline: a person must authorise the account again. ``notify_expiring`` posts one message
-listing every account whose refresh token expires within ``ALERT_DAYS`` (declared once, in
+An OAuth refresh token (Douyin 30 days, Kuaishou 180 days, 抖店 14 days) ends, and then a
+person must authorise the account again; so does Weibo's access token, which has no refresh
+token. ``notify_expiring`` posts one message listing every account whose refresh token (or
+Weibo access token) expires within ``ALERT_DAYS`` (declared once, in
 ``ingestion.credentials``), through the same robot as the KPI alerts; it runs daily.
-Where the platform can extend a refresh token (Douyin's renew_refresh_token, up to five
-times), that is tried first, and only an account it fails for is posted.
+Where the platform can renew a refresh token, that is tried first (``Credentials.extend``:
+Douyin's renew_refresh_token, up to five times; a 抖店 refresh, which issues a new 14-day
+one), and only an account it fails for is posted. Bilibili publishes no lifetime: a grant
+last refreshed more than ``UNPUBLISHED_CHECK_DAYS`` ago is refreshed, and posted when
+that fails.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def notify_expiring(
     lines = expiring(states(paths, environ, accounts), now)
     hook = Webhook.from_env(environ)
     if lines and hook is not None:
-        send(hook, f"socialmart · refresh tokens expiring within {ALERT_DAYS} days", lines)
+        send(hook, f"socialmart · refresh tokens to renew (within {ALERT_DAYS} days)", lines)
     return lines
 
 
@@ -39,9 +43,7 @@ def _extend(accounts: list[Account], paths: Paths, environ: Mapping[str, str]) -
     extendable = {
         key
         for key, info in PLATFORMS.items()
-        if info.api is not None
-        and isinstance(info.api.auth, OAuth)
-        and info.api.auth.renew_refresh_path
+        if info.api is not None and isinstance(info.api.auth, OAuth)
     }
     for platform in extendable & {a.platform for a in accounts}:
         source = build_source(platform, paths, environ)

@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date
 from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -57,9 +59,32 @@ def fixture_json(relative: str) -> dict:
 DAY = date(2026, 11, 20)
 
 
-def ingest(sim: RunningSimulator, env: dict[str, str], platform: str, day: date, run: str):
+def raw_field(sim: RunningSimulator, platform: str, entity: str, key: str, day: date) -> list:
+    """``key`` of each record of ``raw.<platform>__<entity>`` on ``day``."""
+    con = duckdb.connect(str(sim.paths.warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            f"select record ->> ? from raw.{platform}__{entity} where business_date = ?",
+            [key, day],
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def ingest(
+    sim: RunningSimulator,
+    env: dict[str, str],
+    platform: str,
+    day: date,
+    run: str,
+    tune: Callable[[Any], None] | None = None,
+):
+    """One day of ``platform`` from the simulator; ``tune`` adjusts the source first."""
     accounts = read_accounts(sim.paths.accounts)
     source = build_source(platform, sim.paths, env)
+    if tune is not None:
+        tune(source)
     try:
         return ingest_day(
             source, day, accounts, sim.paths, run, lambda: duckdb.connect(str(sim.paths.warehouse))

@@ -70,21 +70,28 @@
     },
     {
         "key": "wechat_channels", "social": true, "delivery": "export", "names": ["微信视频号", "视频号"],
-        "contents": "stg_exports__content_daily",
+        "contents": "stg_exports__content_snapshots",
         "content_daily": {
-            "model": "stg_exports__content_daily",
+            "model": "int_snapshots__content_daily",
             "columns": {
-                "views": "", "likes": "", "comments": "", "shares": "",
-                "completed_views": "round(views * completion_rate)", "avg_watch_seconds": "",
-                "follows_gained": ""
+                "views": "", "likes": "", "comments": "", "shares": "", "completed_views": "",
+                "avg_watch_seconds": "watch_seconds / nullif(views, 0)", "follows_gained": ""
             }
+        },
+        "snapshots": {
+            "model": "stg_exports__content_snapshots",
+            "metrics": [
+                "views", "likes", "comments", "shares", "completed_views", "watch_seconds",
+                "follows_gained"
+            ],
+            "decreases": "null"
         },
         "followers": {
             "model": "stg_exports__account_daily",
             "columns": ["followers_total", "new_followers", "unfollows"]
         },
         "exports": {
-            "content_daily": {
+            "content_snapshots": {
                 "entity": "video_daily", "account": "账号ID", "date": "日期",
                 "columns": {
                     "views": "播放量", "likes": "喜欢", "comments": "评论", "shares": "分享",
@@ -135,17 +142,21 @@
     {
         "key": "zhihu", "social": true, "delivery": "export", "names": ["知乎"],
         "user_id_type": "zhihu_user_id", "user_ids_per_account": false,
-        "contents": "stg_exports__content_daily",
+        "contents": "stg_exports__content_snapshots",
         "content_daily": {
-            "model": "stg_exports__content_daily",
+            "model": "int_snapshots__content_daily",
             "columns": {"views": "", "likes": "", "comments": "", "shares": "", "saves": ""}
+        },
+        "snapshots": {
+            "model": "stg_exports__content_snapshots",
+            "metrics": ["views", "likes", "comments", "shares", "saves"], "decreases": "null"
         },
         "followers": {
             "model": "stg_exports__account_daily",
             "columns": ["followers_total", "new_followers", "unfollows"]
         },
         "exports": {
-            "content_daily": {
+            "content_snapshots": {
                 "entity": "content_daily", "account": "账号ID", "date": "日期",
                 "columns": {"views": "阅读量", "likes": "赞同", "comments": "评论", "shares": "分享", "saves": "收藏"},
                 "content_id": "内容ID", "title": "标题", "published_at": "发布时间", "form_column": "内容类型",

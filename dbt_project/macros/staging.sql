@@ -52,15 +52,73 @@ renamed as (
 
 {#- The export platforms' staging (stg_exports__*): one `<platform>_typed` CTE per layout. -#}
 
+{#- A per-content export staging model: one `<platform>_typed` CTE per layout of
+    `layouts`, the latest load of each content and day, with the columns naming the
+    content (export_content), then those the caller gives for the layout `x`, then the
+    union of them all. -#}
+{% macro export_content_model(layouts) %}
+with
+{%- for platform, x in layouts %}
+{{ platform }} as (
+    select * from {{ source(platform, x.entity) }}
+    where {{ in_run_window() }}
+),
+
+{{ platform }}_typed as (
+    select
+        {{- export_content(platform, x) }}
+        {{- caller(x) }}
+        _ingested_at
+    from {{ platform }}
+    {{ latest_by("business_date, record ->> '" ~ x.content_id ~ "'") }}
+),
+{%- endfor %}
+
+{{ union_typed(layouts) }}
+
+select * from unioned
+{% endmacro %}
+
+{#- The typed value of a layout's rate (completion_rate) or seconds (avg_watch_seconds)
+    column; null when the platform's export lacks it. -#}
+{% macro export_value(x, column) -%}
+    {%- if column not in x.columns -%}
+        cast(null as double)
+    {%- elif column == 'completion_rate' -%}
+        {{ rate_value("record ->> '" ~ x.columns[column] ~ "'") }}
+    {%- else -%}
+        cast(record ->> '{{ x.columns[column] }}' as double)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The columns naming a content row of the layout `x`: platform, content, account, day,
+    title, form and publish time. Export times are Beijing wall-clock times without an
+    offset ("2026-11-20 08:00" or "2026/11/20 08:00"). -#}
+{% macro export_content(platform, x) %}
+        '{{ platform }}' as platform,
+        record ->> '{{ x.content_id }}' as content_id,
+        record ->> '{{ x.account }}' as account_id,
+        business_date,
+        record ->> '{{ x.title }}' as title,
+        {% if x.form -%}
+        '{{ x.form }}'
+        {%- else -%}
+        case record ->> '{{ x.form_column }}'
+            {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
+        {%- endif %} as content_form,
+        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
+            as published_at,
+{%- endmacro %}
+
 {#- The typed count of each of `columns` that the layout `x` has a header for, null for the
-    rest (a column a platform's export lacks). -#}
-{% macro export_counts(x, columns) -%}
+    rest (a column a platform's export lacks), named <column><suffix>. -#}
+{% macro export_counts(x, columns, suffix='') -%}
     {%- for column in columns %}
         {% if column in x.columns -%}
         {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
         {%- else -%}
         cast(null as bigint)
-        {%- endif %} as {{ column }},
+        {%- endif %} as {{ column }}{{ suffix }},
     {%- endfor %}
 {%- endmacro %}
 

@@ -16,6 +16,7 @@ from ingestion.accounts import Account, setting_names, token_env_names, write_ac
 from ingestion.errors import ConfigError
 from ingestion.platforms import PLATFORMS
 from ingestion.platforms.bilibili import OAUTH_BASE_URL
+from ingestion.platforms.weibo import REDIRECT_URI
 from ingestion.settings import DEMO_MARKER, Paths
 
 
@@ -51,8 +52,8 @@ class RunningSimulator:
 
     def renewing_environ(self) -> dict[str, str]:
         """Like ``environ``, but the platforms whose tokens renew get no static token: WeChat
-        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou and Bilibili their apps'
-        (their accounts then need ``authorise``)."""
+        OA and WeCom their apps' ids and secrets, Douyin, Kuaishou, Bilibili, Weibo and the
+        shop their apps' (their accounts then need ``authorise``)."""
         env = self.environ()
         for platform in (*APP_TOKENS, *OAUTH):
             auth = PLATFORMS[platform].api.auth  # type: ignore[union-attr]
@@ -63,6 +64,7 @@ class RunningSimulator:
                 env[setting_names(auth.id_setting, a.account_id)[0 if own else 1]] = app_id
                 env[setting_names(auth.secret_setting, a.account_id)[0 if own else 1]] = secret
         env[OAUTH_BASE_URL] = self.base_url
+        env[REDIRECT_URI] = f"{self.base_url}/callback"  # Weibo's registered callback
         return env
 
     def consent(self, platform: str, account_id: str) -> str:
@@ -85,6 +87,11 @@ class RunningSimulator:
 
     def set_faults(self, faults: dict[str, dict[str, float | str]]) -> None:
         httpx.post(f"{self.base_url}/__sim__/faults", json=faults, timeout=10).raise_for_status()
+
+    def requests(self) -> list[dict[str, str]]:
+        """Every platform request the simulator served, in order: method, path, query."""
+        reply = httpx.get(f"{self.base_url}/__sim__/requests", timeout=10)
+        return reply.raise_for_status().json()["requests"]
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -245,6 +245,11 @@ def zhihu_favourites(likes: Num) -> Num:
     return likes // 4
 
 
+def zhihu_question(answer_id: Num) -> Num:
+    """The question an answer's link names (/question/<q>/answer/<id>)."""
+    return answer_id // 97
+
+
 def oa_readers(views: Num, shares: Num) -> tuple[Num, Num]:
     """Official Account articles: distinct readers and sharers of the day's reads, shares."""
     return trunc(views * 0.8), trunc(shares * 0.9)

@@ -469,12 +469,7 @@ class _Generator:
                 from viewed
             )
             select *,
-                {
-                " , ".join(
-                    f"sum({k}) over lifetime as {k}_total"
-                    for k in ("views", "likes", "comments", "shares", "saves", "coins", "danmaku")
-                )
-            },
+                {" , ".join(f"sum({k}) over lifetime as {k}_total" for k in m.CONTENT_METRICS)},
                 {
                 " , ".join(
                     f"sum({k}) over last30 as {k}_30d"
@@ -511,7 +506,15 @@ class _Generator:
             "case when c.views > 0 then to_json(round(c.watch_seconds / c.views, 1)) "
             "else to_json(0) end"
         )
-        likes = Sql("c.likes")
+        total_rate = (
+            "case when c.views_total > 0 then "
+            "printf('%.2f%%', 100.0 * c.completions_total / c.views_total) else '0.00%' end"
+        )
+        total_avg = (
+            "case when c.views_total > 0 then "
+            "to_json(round(c.watch_seconds_total / c.views_total, 2)) else to_json(0) end"
+        )
+        question = m.zhihu_question(Sql("cast(c.content_id as bigint)"))
         tables = {
             ("douyin", "videos"): """json_object('open_id', c.account_id, 'item_id', c.content_id,
                 'title', c.title, 'create_time', c.published_epoch, 'video_status', 1,
@@ -535,13 +538,17 @@ class _Generator:
                 'resource_id', c.content_id, 'view', c.views_total, 'danmaku', c.danmaku_total,
                 'reply', c.comments_total, 'favorite', c.saves_total, 'coin', c.coins_total,
                 'share', c.shares_total, 'like', c.likes_total)""",
-            ("wechat_channels", "video_daily"): f"""json_object('日期', {date_text},
-                '账号ID', c.account_id, '视频ID', c.content_id, '视频描述', c.title,
-                '发布时间', strftime({local("c.published_epoch")}, '%Y/%m/%d %H:%M'),
-                '播放量', c.views, '喜欢', c.likes, '推荐', {m.channels_recommends(likes)},
-                '评论', c.comments,
-                '分享', c.shares, '新增关注', c.follows, '完播率', {rate},
-                '平均播放时长(秒)', {avg1})""",
+            # the works list's totals since publication, loader-named (exports.py CHANNELS_LIST)
+            ("wechat_channels", "video_daily"): f"""json_object('视频描述', c.title,
+                '视频ID', c.content_id,
+                '发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d 00:00:00'),
+                '完播率', {total_rate}, '平均播放时长(秒)', {total_avg},
+                '播放量', c.views_total, '推荐', {m.channels_recommends(Sql("c.likes_total"))},
+                '喜欢', c.likes_total, '评论', c.comments_total, '分享', c.shares_total,
+                '新增关注', c.follows_total, '转发聊天和朋友圈', 0, '设为铃声', 0, '设为状态', 0,
+                '设为朋友圈封面', 0, '企微链接点击次数', '', '企微链接点击人数', '',
+                '添加到通讯录次数', '', '添加到通讯录人数', '', '日期', {date_text},
+                '账号ID', c.account_id)""",
             ("xiaohongshu", "note_daily"): f"""json_object('日期', {date_text},
                 '账号ID', c.account_id, '笔记ID', c.content_id, '笔记标题', c.title,
                 '首次发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M:%S'),
@@ -550,13 +557,19 @@ class _Generator:
                 '收藏', c.saves, '分享', c.shares, '涨粉', c.follows,
                 '人均观看时长(秒)', {avg1},
                 '完播率', case when c.form = 'video_note' then {rate} else '-' end)""",
-            ("zhihu", "content_daily"): f"""json_object('日期', {date_text},
-                '账号ID', c.account_id, '内容ID', c.content_id, '标题', c.title,
-                '内容类型', case when c.form = 'answer' then '回答' else '文章' end,
-                '发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d %H:%M'),
-                '阅读量', c.views, '赞同', c.likes, '喜欢', {m.zhihu_favourites(likes)},
-                '评论', c.comments,
-                '收藏', c.saves, '分享', c.shares)""",
+            # the 文章 / 回答 lists' totals, loader-named (exports.py ZHIHU_LISTS; 播放 on answers)
+            ("zhihu", "content_daily"): f"""json_merge_patch(json_object('标题', c.title,
+                '发布时间', strftime({local("c.published_epoch")}, '%Y-%m-%d 00:00:00'),
+                '链接', case when c.form = 'answer'
+                    then 'https://www.zhihu.com/question/' || {question} || '/answer/'
+                        || c.content_id
+                    else 'https://zhuanlan.zhihu.com/p/' || c.content_id end,
+                '阅读量', c.views_total, '赞同', c.likes_total,
+                '喜欢', {m.zhihu_favourites(Sql("c.likes_total"))}, '评论', c.comments_total,
+                '收藏', c.saves_total, '分享', c.shares_total, '日期', {date_text},
+                '账号ID', c.account_id, '内容ID', c.content_id,
+                '内容类型', case when c.form = 'answer' then '回答' else '文章' end),
+                case when c.form = 'answer' then json_object('播放', 0) else json_object() end)""",
         }
         for (platform, entity), record in tables.items():
             self.insert(platform, entity, f"select c.day, {record} {src} '{platform}'")

@@ -60,6 +60,12 @@ class Faults:
     # Douyin: day (ISO) → plays added to every video's play of that day, as a platform
     # revising a recent day after first serving it (what a look-back re-fetch picks up)
     revised_plays: dict[str, int] = field(default_factory=dict)
+    # Weibo: account id → the rate-limit code every call with its token answers (10022 IP,
+    # 10023 user, 10024 user per API: docs/sources/bilibili_weibo_wechat.md B.4)
+    weibo_codes: dict[str, int] = field(default_factory=dict)
+    # 抖店: orders refunded after their day, cancelled from then on (order_status 4 已取消,
+    # B.2), as a look-back re-fetch finds them
+    refunded_orders: list[str] = field(default_factory=list)
 
 
 # Fields the shape faults touch: the counts that can be abbreviated or broken, and the
@@ -85,6 +91,7 @@ class SimState:
     faults: dict[str, Faults] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
     bili_nonces: set[str] = field(default_factory=set)  # signature nonces seen (anti-replay)
+    requests: list[dict[str, str]] = field(default_factory=list)  # the platforms' log
     # the platforms' time of day (Asia/Shanghai) on ``today``: the data team's mid-morning,
     # when every platform has closed yesterday (WeChat datacube after 08:00, Douyin ~10:00)
     clock: time = time(10, 30)
@@ -202,6 +209,14 @@ def bilibili_app(world: World) -> tuple[str, str]:
     return tokens.app_of(world, "bilibili")
 
 
+# docs/sources/bilibili_weibo_wechat.md B.4 (small-tou/Rabbit.js copy of Error_code)
+WEIBO_LIMITS = {
+    10022: "IP requests out of rate limit",
+    10023: "User requests out of rate limit",
+    10024: "User requests for (%s) out of rate limit",
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SimServer
     protocol_version = "HTTP/1.1"
@@ -224,6 +239,9 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         url = urlparse(self.path)
         q = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if not url.path.startswith("/__sim__/"):
+            with state._lock:
+                state.requests.append({"method": method, "path": url.path, **q})
         try:
             if url.path.startswith("/__sim__/"):
                 body = self._control(method, url.path, state)
@@ -256,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
                     200, self._wecom(url.path, q, self._json_body(), state), truncate=truncate
                 )
                 return
-            elif url.path.startswith("/order/"):
+            elif url.path.startswith(("/order/", "/token/")):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 truncate = self._inject("shop", state)
@@ -300,6 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _control(self, method: str, path: str, state: SimState) -> Any:
         if path == "/__sim__/health":
             return {"ok": True, "today": state.today.isoformat()}
+        if path == "/__sim__/requests":  # every platform request served, in order
+            return {"requests": list(state.requests)}
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         if path == "/__sim__/clock" and method == "POST":
@@ -522,11 +542,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _shop(self, path: str, q: dict[str, str], raw: bytes, state: SimState) -> Any:
         """抖店 as docs/sources/douyin_shop_kuaishou.md B.0-B.3 describe it: signed POSTs,
-        the new envelope, encrypted phones and ``order.batchDecrypt``."""
+        the new envelope, encrypted phones and ``order.batchDecrypt``; the token calls
+        (B.1) are signed alike, without an access token."""
         method = path.strip("/").replace("/", ".")
-        if self.command != "POST" or method not in ("order.searchList", "order.batchDecrypt"):
+        if self.command != "POST" or method not in SHOP_METHODS:
             raise _Reply(404, _shop_error(70000, "isp.api-service-off", "接口已下线"))
         _shop_check_signature(state.world, method, q, raw)
+        if method.startswith("token."):
+            answer = state.tokens.shop(method, json.loads(raw or b"{}"))
+            return answer if "code" in answer else _shop_ok(answer)
         shop = self._token_account("shop", state, q.get("access_token"))
         if shop is None:
             raise _Reply(200, _shop_error(40003, "isv.access-token-expired", "access_token已过期"))
@@ -543,14 +567,18 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         page, size = int(params.get("page") or 0), min(int(params.get("size") or 20), 100)
         chunk = orders[page * size : (page + 1) * size]
+        refunded = set(getattr(state.faults.get("shop"), "refunded_orders", []))
         return _shop_ok(
             {
                 "shop_order_list": [
                     {
                         "shop_id": int(shop.account_id),
                         "order_id": o["order_id"],
-                        "order_status": 3,
-                        "order_status_desc": "已发货",
+                        **(
+                            {"order_status": 4, "order_status_desc": "已取消"}
+                            if str(o["order_id"]) in refunded
+                            else {"order_status": 3, "order_status_desc": "已发货"}
+                        ),
                         "doudian_open_id": o["buyer_id"],
                         "encrypt_post_tel": _shop_cipher(state.world, o["order_id"], o["phone"]),
                         "mask_post_tel": _mask(o["phone"]),
@@ -647,6 +675,12 @@ class _Handler(BaseHTTPRequestHandler):
         account = self._token_account("weibo", state, q.get("access_token"))
         if account is None:
             raise _Reply(403, {"error": "expired_token", "error_code": 21327, "request": path})
+        faults = state.faults.get("weibo")
+        code = faults.weibo_codes.get(account.account_id) if faults else None
+        if code:  # B.4: error_code as a string, the Error_code page's text
+            raise _Reply(
+                403, {"error": WEIBO_LIMITS[code], "error_code": str(code), "request": path}
+            )
         world, day = state.world, state.yesterday
         user = {
             "id": int(account.account_id),
@@ -1013,6 +1047,9 @@ class _Handler(BaseHTTPRequestHandler):
         expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(h["authorization"], expected):
             raise _bili_error(127012, "鉴权错误: signature")
+
+
+SHOP_METHODS = ("order.searchList", "order.batchDecrypt", "token.create", "token.refresh")
 
 
 def shop_app(world: World) -> tuple[str, str]:

@@ -11,6 +11,13 @@ the client's token calls (``ingestion/platforms/<key>.py``, research notes in do
 - Kuaishou ``GET /oauth2/access_token`` and ``/oauth2/refresh_token``, Bilibili
   ``POST /x/account-oauth2/v1/token`` and ``/refresh_token``: the refresh token rotates (the
   old one dies at once) and the new one inherits the old expiry.
+- Weibo ``POST /oauth2/access_token`` (told from Kuaishou's path by its ``client_id``) and
+  ``POST /oauth2/get_token_info`` (docs/sources/bilibili_weibo_wechat.md B.1): no refresh
+  token; ``expires_in`` a string; the token info's ``expire_in`` counts down.
+- 抖店 ``token.create`` / ``token.refresh`` (signed POSTs checked by the server; B.1 of
+  docs/sources/douyin_shop_kuaishou.md): access 7 d, refresh 14 d; a refresh more than an
+  hour before the access token expires returns the same pair, within the last hour a new
+  pair (the old one lives one more hour), after expiry a new pair (the old one dies).
 
 Authorisation codes come from ``POST /__sim__/authorise`` (what a person's consent on the
 platform's page yields), single use. Lifetimes are the documented ones unless a test asks
@@ -31,17 +38,21 @@ from uuid import uuid4
 
 from devtools.simulator.world import World
 
-OAUTH = ("douyin", "kuaishou", "bilibili")
+OAUTH = ("douyin", "kuaishou", "bilibili", "shop", "weibo")
 APP_TOKENS = ("wechat_oa", "wecom")
 # (access, refresh) lifetimes in seconds: WeChat/WeCom 7,200 s; Douyin 15 d / 30 d; Kuaishou
-# 48 h / 180 d; Bilibili publishes neither (the simulator's choice: 30 d / 180 d).
+# 48 h / 180 d; Bilibili publishes neither (the simulator's choice: 30 d / 180 d); 抖店 7 d /
+# 14 d (B.1); Weibo publishes no access lifetime (the simulator's choice: 30 d; no refresh).
 DOCUMENTED = {
     "wechat_oa": (7200, 0),
     "wecom": (7200, 0),
     "douyin": (1_296_000, 2_592_000),
     "kuaishou": (172_800, 15_552_000),
     "bilibili": (2_592_000, 15_552_000),
+    "weibo": (2_592_000, 0),
+    "shop": (604_800, 1_209_600),
 }
+SHOP_GRACE = 3600  # B.1: the hour around an access token's expiry
 PATHS = {
     "/cgi-bin/token": "wechat_oa",
     "/cgi-bin/gettoken": "wecom",
@@ -52,6 +63,7 @@ PATHS = {
     "/oauth2/refresh_token": "kuaishou",
     "/x/account-oauth2/v1/token": "bilibili",
     "/x/account-oauth2/v1/refresh_token": "bilibili",
+    "/oauth2/get_token_info": "weibo",
 }
 RENEWALS = 5  # Douyin's renew_refresh_token, per authorisation
 CORP = "*"  # a WeCom token is the corp app's: it serves every staff member
@@ -81,6 +93,7 @@ class Issued:
     expires_at: float
     uses_left: int | None = None
     renewals: int = 0  # of a refresh token (Douyin)
+    pair: str = ""  # of a refresh token: the access token issued with it (抖店)
 
 
 @dataclass
@@ -158,15 +171,100 @@ class TokenAuthority:
         data = {"refresh_token": new, "expires_in": int(life), "error_code": 0, "description": ""}
         return {"data": data, "message": "success"}
 
+    def shop(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """``token.create`` / ``token.refresh``: the data of the answer, or the error
+        (code, sub_code, sub_msg) of 平台基础错误码汇总 (B.0)."""
+        with self._lock:
+            now = time_now()
+            if method == "token.create":
+                shops = {int(a.account_id): a.account_id for a in self.world.accounts_of("shop")}
+                if p.get("grant_type") == "authorization_self":
+                    owner = shops.get(p.get("shop_id"))  # type: ignore[arg-type]
+                    if owner is None:
+                        return _error("shop", "no-authorization")
+                elif p.get("grant_type") == "authorization_code":
+                    found = self.codes.pop(str(p.get("code")), None)
+                    if found is None or found[0] != "shop":
+                        return _error("shop", "code")
+                    owner = found[1]
+                else:
+                    return _error("shop", "grant")
+                return self._shop_pair(owner, now)
+            old = self.refresh.get(str(p.get("refresh_token")))
+            if p.get("grant_type") != "refresh_token":
+                return _error("shop", "grant")
+            if old is None or old.platform != "shop" or old.expires_at <= now:
+                return _error("shop", "refresh")
+            access = self.access.get(old.pair)
+            alive = access is not None and access.uses_left != 0 and access.expires_at > now
+            if alive and access is not None and access.expires_at - now > SHOP_GRACE:
+                return self._shop_answer(old.pair, str(p["refresh_token"]), old.owner, now)
+            end = now + SHOP_GRACE if alive else now  # the old pair: one more hour, or none
+            if access is not None:
+                access.expires_at = min(access.expires_at, end)
+            if alive:
+                old.expires_at = min(old.expires_at, end)
+            else:
+                del self.refresh[str(p["refresh_token"])]
+            return self._shop_pair(old.owner, now)
+
+    def _shop_pair(self, owner: str, now: float) -> dict[str, Any]:
+        access = self._issue("shop", owner)
+        refresh = self._new_refresh("shop", owner, now + self._lifetimes("shop").refresh_seconds)
+        self.refresh[refresh].pair = access
+        return self._shop_answer(access, refresh, owner, now)
+
+    def _shop_answer(self, access: str, refresh: str, owner: str, now: float) -> dict[str, Any]:
+        return {
+            "access_token": access,
+            "expires_in": max(0, int(self.access[access].expires_at - now)),
+            "refresh_token": refresh,
+            "scope": "SCOPE",
+            "shop_id": int(owner),
+            "shop_name": next(a.account_name for a in self.world.accounts_of("shop")),
+            "authority_id": owner,
+            "auth_subject_type": "MiniApp",
+        }
+
     # -- the endpoints ---------------------------------------------------------------------
     def answer(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        platform = PATHS[path]
+        weibo = path == "/oauth2/get_token_info" or "client_id" in params
+        platform = "weibo" if path.startswith("/oauth2/") and weibo else PATHS[path]
         with self._lock:
+            if platform == "weibo":
+                return self._weibo(path, params)
             if platform in APP_TOKENS:
                 return self._app_token(platform, params)
             if path == "/oauth/renew_refresh_token/":
                 return self._renew_refresh(params)
             return self._oauth(platform, path, params)
+
+    def _weibo(self, path: str, p: dict[str, str]) -> dict[str, Any]:
+        now = time_now()
+        if path == "/oauth2/get_token_info":
+            issued = self.access.get(p.get("access_token", ""))
+            if issued is None or issued.platform != "weibo" or issued.expires_at <= now:
+                return _error("weibo", "token")
+            life = self._lifetimes("weibo").access_seconds
+            return {
+                "uid": int(issued.owner),
+                "appkey": int(app_of(self.world, "weibo")[0], 16),
+                "scope": None,
+                "create_at": int(issued.expires_at - life),
+                "expire_in": int(issued.expires_at - now),
+            }
+        if (p.get("client_id"), p.get("client_secret")) != app_of(self.world, "weibo"):
+            return _error("weibo", "client")
+        if p.get("grant_type") != "authorization_code":
+            return _error("weibo", "grant")
+        if not p.get("redirect_uri"):
+            return _error("weibo", "request")
+        found = self.codes.pop(p.get("code", ""), None)
+        if found is None or found[0] != "weibo":
+            return _error("weibo", "code")
+        access = self._issue("weibo", found[1])
+        life = str(int(self.access[access].expires_at - now))
+        return {"access_token": access, "expires_in": life, "remind_in": life, "uid": found[1]}
 
     def _app_token(self, platform: str, p: dict[str, str]) -> dict[str, Any]:
         if platform == "wechat_oa":
@@ -265,13 +363,28 @@ ERRORS = {
     ("bilibili", "code"): (122002, "code 未找到"),
     ("bilibili", "refresh"): (122007, "refreshToken不合法"),
     ("bilibili", "grant"): (127100, "请求参数错误"),
+    # Weibo's OAuth2 错误码 (docs/platforms.md, weibo.py): error, error_code, description
+    ("weibo", "request"): (21323, "invalid_request"),
+    ("weibo", "client"): (21324, "invalid_client"),
+    ("weibo", "code"): (21325, "invalid_grant"),
+    ("weibo", "token"): (21327, "expired_token"),
+    ("weibo", "grant"): (21328, "unsupported_grant_type"),
+    # 50001 平台处理失败 and its dop.token-generate-failed sub_codes (B.0 [DD-ERR])
+    ("shop", "code"): (50001, "dop.token-generate-failed:code-invalid"),
+    ("shop", "refresh"): (50001, "dop.token-generate-failed:token-expired"),
+    ("shop", "grant"): (50001, "dop.token-generate-failed:grant-type-invalid"),
+    ("shop", "no-authorization"): (50001, "dop.token-generate-failed:no-authorization"),
 }
 
 
 def _error(platform: str, what: str) -> dict[str, Any]:
     code, message = ERRORS[(platform, what)]
+    if platform == "shop":
+        return {"code": code, "msg": "平台处理失败", "sub_code": message, "sub_msg": message}
     if platform == "douyin":
         return {"data": {"error_code": code, "description": message}, "message": "error"}
     if platform == "kuaishou":
         return {"result": code, "error_msg": message}
+    if platform == "weibo":
+        return {"error": message, "error_code": code, "error_description": message}
     return {"code": code, "message": message, "ttl": 1}

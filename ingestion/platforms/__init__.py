@@ -38,7 +38,7 @@ from ingestion.platforms import (
     zhihu,
 )
 from ingestion.platforms.base import ApiSource, Source
-from ingestion.platforms.export_files import ExportKind, ExportSource
+from ingestion.platforms.export_files import SNAPSHOTS, ExportKind, ExportSource
 from ingestion.settings import Paths
 
 # The conformed per-content daily columns, then the per-account daily ones.
@@ -59,8 +59,12 @@ FOLLOWER_COLUMNS = ("followers_total", "new_followers", "unfollows")
 SNAPSHOTS_MODEL = "int_snapshots__content_daily"  # days from lifetime totals, every platform
 EXPORTS_MODEL = {
     "content_daily": "stg_exports__content_daily",
+    SNAPSHOTS: "stg_exports__content_snapshots",  # cumulative lists, differenced by day
     "account_daily": "stg_exports__account_daily",
 }
+# A cumulative list's average watch time is differenced as total watch seconds (views ×
+# average) and divided by the day's views.
+SNAPSHOT_AVERAGE = "watch_seconds / nullif(views, 0)"
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,9 @@ class PlatformInfo:
         for entity, kind in self.layouts().values():
             layout = kind.layout
             assert layout is not None
+            if layout.grain == SNAPSHOTS:
+                rows += _snapshot_metrics(entity, layout.columns)
+                continue
             for column, header in layout.columns.items():
                 if column == "completion_rate":
                     views = layout.columns["views"]
@@ -172,12 +179,14 @@ class PlatformInfo:
         if self.feeds or not self.social:
             return self.feeds
         layouts = self.layouts()
-        if set(layouts) != set(EXPORTS_MODEL):
+        content = next((g for g in ("content_daily", SNAPSHOTS) if g in layouts), None)
+        if content is None or set(layouts) != {content, "account_daily"}:
             return None
         return Feeds(
-            contents=EXPORTS_MODEL["content_daily"],
-            content_daily=EXPORTS_MODEL["content_daily"],
+            contents=EXPORTS_MODEL[content],
+            content_daily=EXPORTS_MODEL[content],
             followers=EXPORTS_MODEL["account_daily"],
+            lifetime_totals=content == SNAPSHOTS,
         )
 
 
@@ -189,6 +198,21 @@ def _metrics(entity: str, how: str, **fields: str) -> tuple[Metric, ...]:
 DAILY = "daily value"
 DIFFERENCE = "difference of lifetime totals"
 MORNING_AFTER = "snapshot the morning after"
+
+
+def _snapshot_metrics(entity: str, columns: Mapping[str, str]) -> list[Metric]:
+    """The metric mapping of a cumulative list: every column a difference of two days'."""
+    rows = []
+    for column, header in columns.items():
+        if column == "completion_rate":
+            how = f"{DIFFERENCE}: round({columns['views']} × {header})"
+            rows.append(Metric(entity, header, "completed_views", how))
+        elif column == "avg_watch_seconds":
+            how = f"{DIFFERENCE}: {columns['views']} × {header}, over the day's views"
+            rows.append(Metric(entity, header, column, how, SNAPSHOT_AVERAGE))
+        else:
+            rows.append(Metric(entity, header, column, DIFFERENCE))
+    return rows
 
 
 PLATFORMS: dict[str, PlatformInfo] = {

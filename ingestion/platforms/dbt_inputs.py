@@ -98,7 +98,11 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
             "columns": columns,
         }
         if feeds.lifetime_totals:
-            entry["snapshots"] = {"model": feeds.content_daily, "metrics": list(columns)}
+            # the totals differenced: an average is differenced as its watch seconds
+            metrics = [c if not columns[c] else "watch_seconds" for c in columns]
+            entry["snapshots"] = {"model": feeds.content_daily, "metrics": metrics}
+            if info.delivery == "export":  # a smaller total than the day before: flagged
+                entry["snapshots"]["decreases"] = "null"
         entry["followers"] = {
             "model": feeds.followers,
             "columns": [c for c in FOLLOWER_COLUMNS if c in reported],

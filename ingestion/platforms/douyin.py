@@ -18,6 +18,7 @@ from typing import Any
 
 from ingestion.accounts import Account
 from ingestion.credentials import OAuth
+from ingestion.cursors import CursorStore
 from ingestion.errors import (
     BadResponseError,
     DayNotReadyError,
@@ -97,6 +98,10 @@ ITEM_HORIZON_DAYS = 30  # A.4: item data exist only for videos created within 30
 PAGE_SIZE = 10  # the video list's documented default page size
 COMMENT_LIST = "/item/comment/list/"
 COMMENT_PAGE = 20  # A.6: no stated limit for this path; the sibling reply list says <= 20
+# Comments are asked only of a video whose comment count (the video list's
+# statistics.comment_count, A.3) moved since the last loaded day, or, with no cursor yet,
+# of a video of the last 30 days (the item horizon): an assumption, docs/platforms.md
+COMMENT_WINDOW_DAYS = ITEM_HORIZON_DAYS
 SCHEMAS = {
     "fans_daily": RecordSchema(
         required=("open_id", "date"), counts=("new_fans", "total_fans"), dates=("date",)
@@ -187,10 +192,16 @@ class DouyinSource(ApiSource):
         # videos asked for the day that the platform no longer reports (aged past 30 days
         # since the day was first loaded, as a look-back finds them): raw keeps their rows
         self.kept_items: dict[str, dict[str, set[str]]] = {}
+        # per video: its comment count and newest comment time as of the last loaded day
+        self.cursors = CursorStore(self.paths.cursors, self.platform, COMMENT_WINDOW_DAYS)
+        self.fetched_cursors: dict[str, dict[str, int]] = {}
+        self.stored_cursors: dict[str, dict[str, int]] = {}
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         self.skipped_entities, self.skip_reasons = set(), []
-        self.kept_items = {"video_daily": {"item_id": set()}}
+        # videos whose comments were not asked (unchanged, or an error): raw keeps their rows
+        self.kept_items = {"video_daily": {"item_id": set()}, "comments": {"item_id": set()}}
+        self.fetched_cursors, self.stored_cursors = {}, self.cursors.latest_before(day)
         for account in accounts:
             try:
                 yield from self._account(day, account)
@@ -222,12 +233,13 @@ class DouyinSource(ApiSource):
                 )
             yield fans
         videos: dict[str, date | None] = {}  # item_id → its publication day
+        comment_counts: dict[str, int] = {}  # item_id → its comments now (A.3 statistics)
         try:
             for page in self._video_pages(open_id, headers):
-                videos |= {
-                    v["item_id"]: _shanghai_day(v.get("create_time"))
-                    for v in page.body["data"].get("list") or []
-                }
+                for v in page.body["data"].get("list") or []:
+                    videos[v["item_id"]] = _shanghai_day(v.get("create_time"))
+                    count = _code((v.get("statistics") or {}).get("comment_count"))
+                    comment_counts[v["item_id"]] = -1 if count is None else count
                 yield page
         except PlatformError as exc:
             if not self._skip_scope(account, "videos", exc):
@@ -261,18 +273,49 @@ class DouyinSource(ApiSource):
                     if not p.body["play"]["data"].get("result_list")
                 )
                 yield from dailies
-        for item_id in videos:  # a comment of the day may be on an older video
+        for n, (item_id, made) in enumerate(videos.items()):
+            key, count = f"{open_id}/{item_id}", comment_counts[item_id]
+            if not self._comments_due(key, made, count, day):
+                self.kept_items["comments"]["item_id"].add(item_id)
+                if key in self.stored_cursors:  # carried to this day: still the newest
+                    self.fetched_cursors[key] = self.stored_cursors[key]
+                else:  # an old video first seen: from now on its count tells
+                    self.fetched_cursors[key] = {"count": count, "newest": 0}
+                continue
             try:
-                yield from list(self._comments(open_id, item_id, day, headers))
+                pages = list(self._comments(open_id, item_id, day, headers))
             except PlatformError as exc:
+                self.kept_items["comments"]["item_id"].add(item_id)
                 if exc.code in ITEM_CODES:
                     self.skip_reasons.append(
                         f"douyin account {open_id}: comments of video {item_id} skipped: {exc}"
                     )
-                elif not self._skip_scope(account, "comments", exc):
+                    continue
+                if not self._skip_scope(account, "comments", exc):
                     raise
-                else:
-                    break
+                self.kept_items["comments"]["item_id"].update(list(videos)[n:])
+                break
+            times = [
+                int(c.get("create_time") or 0)
+                for p in pages
+                for c in p.body["data"].get("list") or []
+            ]
+            self.fetched_cursors[key] = {"count": count, "newest": max(times, default=0)}
+            yield from pages
+
+    def _comments_due(self, key: str, made: date | None, count: int, day: date) -> bool:
+        """Whether a video's comments must be asked for ``day``: its count moved since the
+        stored cursor, or the cursor knows a comment from ``day`` on (fetched by an earlier
+        run after midnight); with no cursor, a video of the last ``COMMENT_WINDOW_DAYS``."""
+        cursor = self.stored_cursors.get(key)
+        if cursor is None:
+            return made is not None and day - made < timedelta(days=COMMENT_WINDOW_DAYS)
+        start = datetime.combine(day, time(), SHANGHAI).timestamp()
+        return count != cursor["count"] or count < 0 or cursor["newest"] >= start
+
+    def mark_loaded(self, day: date) -> None:
+        """The day's comments are in raw: the next day's run asks only videos that moved."""
+        self.cursors.record(day, self.fetched_cursors)
 
     def _entity(
         self, account: Account, entity: str, path: str, params: dict[str, Any], headers: dict

@@ -4,7 +4,7 @@ Staff export the tables and drop them into ``<home>/inbox/<platform>/``, or into
 account's folder ``<account_id>/`` under it when the export does not name its account. Each
 kind declares how its real layout reads (``aliases``, ``units``, ``from_link``; the header
 found within the first rows, the day from the title row or file name when the file has no
-日期: ``check_export``). Every file there is
+日期, or for a cumulative list its download day: ``check_export``). Every file there is
 checked by ``check_export`` (the one validation, shared with the inbox sensor): a good file
 is kept, its copy in ``.accepted/`` replacing an earlier version of the same name; a file
 that cannot be read goes to ``rejected/`` with the reason, and the kept copy of an earlier
@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,10 +41,12 @@ from ingestion.inbox import (
     reject,
 )
 from ingestion.schema import RecordSchema
+from ingestion.settings import SHANGHAI
 from ingestion.values import parse_date
 
 DATE_COLUMN = "日期"
 ACCOUNT_COLUMN = "账号ID"
+SNAPSHOTS = "content_snapshots"  # the grain of a cumulative content list
 # a day in a title row (统计时间 2026年11月20日) or a file name (…_2026-11-20.xlsx, …20261120…)
 _DAY = re.compile(
     r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"
@@ -56,8 +58,13 @@ class ExportLayout:
     """Which header holds each column of the generic export staging model of its grain.
 
     A social platform's export tables declare their layout here and share one staging
-    path in dbt (``stg_exports__content_daily``, ``stg_exports__account_daily``), generated
+    path in dbt (``stg_exports__content_daily`` or ``…__content_snapshots``,
+    ``stg_exports__account_daily``), generated
     from the platform table: a new export platform needs no SQL of its own.
+
+    A ``content_snapshots`` table is a cumulative list (视频号 作品列表, 知乎 内容分析): each
+    row holds a content's totals since publication as of the file's day, which
+    ``snapshot_day`` finds; dbt takes the day's numbers as the difference of two days.
 
     ``columns`` maps a staging column (a conformed metric, or ``completion_rate``: a rate,
     completed views = views × rate) to its header, in the order the metric mapping lists
@@ -66,7 +73,7 @@ class ExportLayout:
     ``forms`` maps.
     """
 
-    grain: str  # "content_daily" or "account_daily"
+    grain: str  # "content_daily", "content_snapshots" (SNAPSHOTS) or "account_daily"
     columns: dict[str, str]
     content_id: str = ""
     title: str = ""
@@ -185,7 +192,9 @@ def _conformed(
                 "inbox/<platform>/<account_id>/"
             )
         fill[column] = account
-    if DATE_COLUMN not in named:
+    if DATE_COLUMN not in named and kind.layout is not None and kind.layout.grain == SNAPSHOTS:
+        fill[DATE_COLUMN] = snapshot_day(path, table.title).isoformat()
+    elif DATE_COLUMN not in named:
         # a content list dated by its file name alone is a list of totals since publication
         # (视频号's 下载表格, 知乎's 文章 / 回答 lists: docs/sources/exports.md §2a, §3a), not
         # the day's numbers: only a title row's one day (统计时间) dates content rows
@@ -207,18 +216,36 @@ def _conformed(
     return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
 
 
+def _days(path: Path, text: str, where: str) -> set[date]:
+    """The days written in a title row or file name."""
+    days = set()
+    for match in _DAY.finditer(text):
+        year, month, day = (int(g) for g in match.groups() if g is not None)
+        try:
+            days.add(date(year, month, day))
+        except ValueError as exc:
+            raise ExportFileError(f"{path}: its {where} has no valid date ({exc})") from exc
+    return days
+
+
+def snapshot_day(path: Path, title: str) -> date:
+    """The day a cumulative list's totals are as of: the one day of its title row, else of
+    its file name, else the day it was downloaded (its modification time, Shanghai). A range
+    there is the filter choosing which works are listed (视频号's 近7天 is by publish date),
+    not the day of the totals, so it is passed over."""
+    for text, where in ((title, "title row"), (path.stem, "file name")):
+        days = _days(path, text, where)
+        if len(days) == 1:
+            return days.pop()
+    return datetime.fromtimestamp(path.stat().st_mtime, SHANGHAI).date()
+
+
 def period_day(path: Path, title: str, by_name: bool = True) -> date:
     """The one day a file without a 日期 column covers: from its title row (统计时间 …),
     else (``by_name``) its file name. A range is refused: range totals are not a day's rows."""
     sources = [(title, "title row")] + ([(path.stem, "file name")] if by_name else [])
     for text, where in sources:
-        days = set()
-        for match in _DAY.finditer(text):
-            year, month, day = (int(g) for g in match.groups() if g is not None)
-            try:
-                days.add(date(year, month, day))
-            except ValueError as exc:
-                raise ExportFileError(f"{path}: its {where} has no valid date ({exc})") from exc
+        days = _days(path, text, where)
         if len(days) == 1:
             return days.pop()
         if days:

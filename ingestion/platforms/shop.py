@@ -19,6 +19,12 @@ landed: landing, raw and DuckDB hold ``post_tel_hash`` and never the ciphertext 
 number. An order whose phone cannot be decrypted (a per-item ``err_no``) or is a virtual
 number (it reaches the buyer for a while but names nobody) lands with no hash and the
 reason in ``post_tel_missing``.
+
+The shop's token (B.1) comes from ``token.create`` and renews with ``token.refresh``, both
+signed calls without an access token (``ShopAuth``): access 7 days, refresh 14 days.
+Orders change after they are created (paid, cancelled by a refund, shipped): each daily
+run fetches the ``lookback_days`` before its day again by creation time, and staging keeps
+each order's latest version.
 """
 
 from __future__ import annotations
@@ -26,12 +32,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import DAY_SECONDS, App, Grant, OAuth, refusals, seconds
 from ingestion.errors import AuthError, BadResponseError, ConfigError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource
@@ -47,6 +56,20 @@ BATCH_DECRYPT = "order.batchDecrypt"
 PAGE_SIZE = 100  # searchList's maximum
 DECRYPT_BATCH = 50  # batchDecrypt's maximum cipher_infos per call (B.3)
 SIGN_METHOD = "hmac-sha256"  # what the official SDK always sends
+# token.create / token.refresh (B.1; zsmhub/doudian-sdk core/create_token_request.go,
+# core/refresh_token_request.go, core/access_token_builder.go): POST /token/create with
+# param_json {code, grant_type: authorization_code} (a shop that authorised the app) or
+# {code: "", grant_type: authorization_self, shop_id} (a self-built app's own shop), and
+# POST /token/refresh with {grant_type: refresh_token, refresh_token}; both signed, without
+# access_token. data: access_token, expires_in (seconds, "默认有效期：7天"), refresh_token
+# ("有效期：14 天", no field states it), scope, shop_id, shop_name, authority_id.
+TOKEN_CREATE = "token.create"
+TOKEN_REFRESH = "token.refresh"
+REFRESH_DAYS = 14
+# 50001 平台处理失败 with dop.token-generate-failed:{code-expired, code-invalid,
+# app-secret-invalid, grant-type-invalid, no-authorization, token-expired, token-invalid}
+# (B.0 [DD-ERR]): a person must authorise the shop again or fix the app's secret
+TOKEN_REFUSED = frozenset({50001})
 # Codes (B.0, the official 平台基础错误码汇总 as transcribed in iMactool/jinritemai, and the
 # legacy err_no table of Lesible/retrofit-doudian-sdk ErrorCode.java): 30001 操作权限不足,
 # 30002 IP 不可信; 40003's token sub_codes; legacy 1 请登录, 2 无权限, 11 签名校验失败,
@@ -110,6 +133,65 @@ def sign(
     return hmac.new(app_secret.encode(), text, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class ShopAuth(OAuth):
+    """抖店's token calls (B.1): signed like every call, answered in the shop envelope.
+
+    Refreshing within the access token's last hour or after it expired returns a new pair
+    (the old refresh token then dies); earlier, the same pair with its expiry unchanged
+    (B.1 rotation rules, [DD-REFRESH-TIPS]). So a returned refresh token equal to the stored
+    one keeps its expiry, and a new one lives ``REFRESH_DAYS`` from now (no field says)."""
+
+    def exchange(self, client: ApiClient, app: App, code: str, account_id: str) -> Grant:
+        if code:
+            params: dict[str, Any] = {"code": code, "grant_type": "authorization_code"}
+        elif account_id.isdigit():  # shop_id is an int64
+            params = {"code": "", "grant_type": "authorization_self", "shop_id": int(account_id)}
+        else:
+            raise ConfigError(f"shop account {account_id}: a shop id is a number")
+        return self._token(client, TOKEN_CREATE, params, None, "the authorisation")
+
+    def refresh(self, client: ApiClient, app: App, grant: Grant) -> Grant:
+        params = {"grant_type": "refresh_token", "refresh_token": grant.refresh_token}
+        return self._token(client, TOKEN_REFRESH, params, grant, "the refresh token")
+
+    def _token(
+        self,
+        client: ApiClient,
+        method: str,
+        params: dict[str, Any],
+        previous: Grant | None,
+        what: str,
+    ) -> Grant:
+        assert isinstance(client, ShopClient)
+        now = time.time()
+        with refusals(self.refused, f"shop refused {what}"):
+            data = client.call(method, params, None)["data"]
+        refresh = str(data["refresh_token"])
+        kept = previous is not None and previous.refresh_token == refresh
+        return Grant(
+            str(data["access_token"]),
+            now + seconds(data["expires_in"]),
+            refresh,
+            previous.refresh_expires_at if kept and previous else now + REFRESH_DAYS * DAY_SECONDS,
+            str(data.get("shop_id") or ""),
+            now,
+        )
+
+
+AUTH = ShopAuth(
+    APP_KEY,
+    APP_SECRET,
+    "/token/create",
+    "/token/refresh",
+    "app_key",
+    "app_secret",
+    TOKEN_REFUSED,
+    refresh_renews=True,
+    self_grant=True,
+)
+
+
 class ShopClient(ApiClient):
     platform = "shop"
     busy_codes = frozenset(BUSY_CODES)
@@ -119,8 +201,9 @@ class ShopClient(ApiClient):
     def encode(self, body: dict[str, Any]) -> bytes:
         return param_json(body).encode()  # byte for byte what was signed
 
-    def call(self, method: str, params: dict[str, Any], access_token: str) -> Any:
-        """One signed POST of an open-platform method; the parsed body on success."""
+    def call(self, method: str, params: dict[str, Any], access_token: str | None) -> Any:
+        """One signed POST of an open-platform method; the parsed body on success. The
+        token calls go without ``access_token`` (B.1)."""
         if self.app is None:
             raise ConfigError(f"shop: set {APP_KEY} and {APP_SECRET} to sign calls")
         app_key, secret = self.app
@@ -129,7 +212,7 @@ class ShopClient(ApiClient):
         query = {
             "app_key": app_key,
             "method": method,
-            "access_token": access_token,
+            **({"access_token": access_token} if access_token else {}),
             "timestamp": stamp,
             "v": "2",
             "sign": sign(app_key, secret, method, param_json(params), stamp),
@@ -159,6 +242,10 @@ class ShopSource(ApiSource):
     schemas = SCHEMAS
     snapshot_only = False
     app_settings = (APP_KEY, APP_SECRET)
+    auth = AUTH
+    # an order created on a day is paid, cancelled by a refund or shipped in the days after
+    # (order_status, update_time: B.2); no source states how long: docs/platforms.md
+    lookback_days = 2
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         start = datetime.combine(day, clock_time(), SHANGHAI)

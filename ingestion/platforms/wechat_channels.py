@@ -1,12 +1,15 @@
-"""WeChat Channels 视频号助手 exports: works data (作品数据) and followers data (关注者数据).
+"""WeChat Channels 视频号助手 exports: the works list (作品数据) and followers data (关注者数据).
 
-There is no public statistics API for Channels; 喜欢 is the heart (likes), 推荐 the
-thumbs-up that recommends a video to friends (kept in raw, not a conformed column).
+There is no public statistics API for Channels. The works list (数据中心 → 作品数据 / 视频数据
+→ 单篇视频 → 下载表格) holds each video's totals since publication as of the download: a
+cumulative list (grain ``content_snapshots``), whose day's numbers dbt takes as the
+difference of two days' lists. 喜欢 is the conformed likes, 推荐 a second signal kept in raw
+(docs/sources/exports.md §2a: which icon is which is not proven).
 """
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind, ExportLayout
+from ingestion.platforms.export_files import SNAPSHOTS, ExportKind, ExportLayout
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -21,7 +24,7 @@ KINDS = {
             dates=("日期",),
         ),
         layout=ExportLayout(
-            "content_daily",
+            SNAPSHOTS,
             {
                 "views": "播放量",
                 "likes": "喜欢",
@@ -37,8 +40,10 @@ KINDS = {
             form="short_video",
         ),
         key=("账号ID", "视频ID"),
-        # 下载表格's list (docs/sources/exports.md §2a, OP etl/channels.py, grade A): no 日期
-        # or account column, counts named …量; 转发聊天和朋友圈 is its own counter, not 分享
+        # 下载表格's list (docs/sources/exports.md §2a, OP etl/channels.py, grade A): UTF-8
+        # CSV with BOM, header on row 1, no 日期 or account column (the file's day and its
+        # account folder give them), counts named …量, 完播率 "4.41%", 平均播放时长 "14.73秒",
+        # 发布时间 a date ("2026/5/29"); 转发聊天和朋友圈 is its own counter, not 分享
         aliases={
             "平均播放时长": "平均播放时长(秒)",
             "评论量": "评论",

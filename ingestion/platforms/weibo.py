@@ -11,15 +11,21 @@ were written.
 Quota: every call counts against one authorised user's quota in our app (150 calls an hour
 in the old Rate-limiting wiki revisions, 100 a day in the latest stored one:
 https://open.weibo.com/wiki/index.php?title=Rate-limiting&diff=16512&oldid=14205), and the
-app's calls from one IP against an hourly limit. The run's ``CALLS_PER_RUN`` are shared
-fairly by the accounts (``CallBudget``), each spending at most ``CALL_BUDGET_PER_USER``;
-comments are asked only for statuses of the last ``COMMENT_WINDOW_DAYS`` days that have
-comments, newest first, after the status's ``since_id`` (the newest comment id loaded for
+app's calls from one IP against an hourly limit. Both are counted per clock hour across
+runs (``ingestion.quota``): the app's ``CALLS_PER_HOUR`` are shared fairly by the accounts
+(``CallBudget``), each spending at most ``CALLS_PER_USER_HOUR``; an account whose share is
+spent is deferred with the time it can resume, keeping what was fetched. Comments are
+asked only for statuses of the last ``COMMENT_WINDOW_DAYS`` days that have comments, newest
+first, after the status's ``since_id`` (the newest comment id loaded for
 the days before: docs/sources/bilibili_weibo_wechat.md B.3, kept in ``ingestion.cursors``),
 and a status's paging stops at the first comment older than the day. 10022/10023/10024 (IP /
 user / user-per-API rate limit, Error_code copy in small-tou/Rabbit.js
-``node_modules/snserror/index.js``) stop the platform's run with a message naming the
-account: an hourly window cannot be waited out by a back-off; the next run resumes.
+``node_modules/snserror/index.js``) are not retried (a back-off cannot wait out an hourly
+window): 10023/10024 defer that account for the rest of the hour, 10022 every account; the
+accounts fetched before keep their day, and the first run of a later hour resumes.
+Tokens: an account is authorised once (``python -m ingestion.credentials authorise weibo
+<uid> --code …``, ``AUTH`` below) and its token kept in the credential store until it
+expires; a static ``SOCIALMART_WEIBO_TOKEN[_<ACCOUNT>]`` stays for the demo.
 ``error_code`` is a JSON string in the documentation (weibo_android_sdk ``ErrorInfo.java``;
 Error_code wiki) and a number in some answers: both are accepted.
 """
@@ -31,10 +37,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingestion.accounts import Account
+from ingestion.credentials import OAuth
 from ingestion.cursors import CursorStore
 from ingestion.errors import BadResponseError, QuotaExhaustedError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
+from ingestion.quota import ALL, HourLedger
 from ingestion.schema import RecordSchema
 from ingestion.settings import SHANGHAI
 from ingestion.values import parse_timestamp
@@ -45,14 +53,41 @@ USER_TIMELINE = "/2/statuses/user_timeline.json"
 COMMENTS_SHOW = "/2/comments/show.json"
 AUTH_CODES = {21314, 21315, 21316, 21317, 21327, 21332}
 QUOTA_CODES = {10022, 10023, 10024}
+IP_LIMIT_CODE = 10022  # the app's calls from one IP; 10023/10024 are one user's
 BUSY_CODES = {10001, 10009}
+# OAuth2 (docs/sources/bilibili_weibo_wechat.md B.1): POST /oauth2/access_token client_id,
+# client_secret, grant_type=authorization_code, code, redirect_uri → access_token,
+# expires_in (a string), uid; a web app gets no refresh token, so the account is authorised
+# again before the token expires (the robot is told ALERT_DAYS before). POST
+# /oauth2/get_token_info access_token → uid, appkey, scope, create_at, expire_in (seconds
+# left): the expiry stored. OAuth2 errors that need a person (the OAuth2 错误码 table, copied
+# at https://www.cnblogs.com/highriver/p/2260589.html): 21322 redirect_uri mismatch, 21324
+# client_id or secret invalid, 21325 code invalid/expired/revoked, 21326 client not
+# permitted, 21330 access denied.
+OAUTH_TOKEN = "/oauth2/access_token"
+TOKEN_INFO = "/oauth2/get_token_info"
+CLIENT_ID = "SOCIALMART_WEIBO_CLIENT_ID"  # the app's App Key
+CLIENT_SECRET = "SOCIALMART_WEIBO_CLIENT_SECRET"  # its App Secret
+REDIRECT_URI = "SOCIALMART_WEIBO_REDIRECT_URI"  # the consent page's callback, as registered
+AUTH = OAuth(
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OAUTH_TOKEN,
+    "",  # no refresh grant for web apps
+    "client_id",
+    "client_secret",
+    frozenset({21322, 21324, 21325, 21326, 21330}),
+    redirect_setting=REDIRECT_URI,
+    account_field="uid",
+    info_path=TOKEN_INFO,
+)
 PAGE_SIZE = 50
-# The one place the per-user call budget is declared (calls per account per run): under the
-# latest documented figure (100 per user per day), leaving room for a rerun.
-CALL_BUDGET_PER_USER = 60
-# The run's calls of all accounts together: the per-IP hourly limit of the lowest app level
-# (测试, 1,000 calls an hour: Rate-limiting oldid=4657), shared fairly (CallBudget)
-CALLS_PER_RUN = 1000
+# The one place the hourly quotas are declared, per clock hour and counted across runs
+# (ingestion.quota): a user's calls in our app, 150 an hour for 测试/普通授权, and the app's
+# calls from one IP, 1,000 an hour for the lowest (测试) level (Rate-limiting oldid=4657,
+# diff 8148: docs/sources/bilibili_weibo_wechat.md B.5), shared fairly (CallBudget)
+CALLS_PER_USER_HOUR = 150
+CALLS_PER_HOUR = 1000
 COMMENT_WINDOW_DAYS = 7  # comments are fetched for statuses this recent (an assumption)
 
 SCHEMAS = {
@@ -90,28 +125,36 @@ class WeiboClient(ApiClient):
 
 
 class CallBudget:
-    """The run's calls, shared fairly: each account in turn gets an equal share of what is
-    left (so what one leaves unspent goes to the next), at most ``CALL_BUDGET_PER_USER``."""
+    """The hour's calls, shared fairly: each account in turn may spend an equal share of
+    what the app has left this clock hour (what one leaves unspent goes to the next), at
+    most what its own hourly quota has left. Every call is counted in the home's hour
+    ledger, so two runs of one hour (the schedule and a backfill) share one quota."""
 
-    def __init__(self, total: int, accounts: int):
-        self.left, self.accounts = total, accounts
-        self.share = 0  # calls the current account may still make
+    def __init__(self, ledger: HourLedger, accounts: int, per_user: int, per_hour: int):
+        self.ledger, self.accounts = ledger, accounts
+        self.per_user, self.per_hour = per_user, per_hour
+        self.account, self.share = "", 0  # the current account, the calls it may still make
 
-    def next_account(self) -> int:
-        self.share = min(CALL_BUDGET_PER_USER, self.left // max(self.accounts, 1))
+    def next_account(self, account_id: str) -> None:
+        held = self.ledger.read()
+        own = 0 if held.stopped_for(account_id) else self.per_user - held.calls.get(account_id, 0)
+        fair = (self.per_hour - held.total) // max(self.accounts, 1)
+        self.account, self.share = account_id, max(0, min(own, fair))
         self.accounts -= 1
-        return self.share
 
     def spend(self) -> None:
-        """Take one call; BudgetSpent when the account's share is spent."""
-        if self.share <= 0:
-            raise BudgetSpent
+        """Take one call; Deferred when the account's share of the hour is spent."""
+        if self.share <= 0 or not self.ledger.take(self.account, self.per_user, self.per_hour):
+            cause = self.ledger.read().stopped_for(self.account) or (
+                f"its share of this hour's calls is spent ({self.per_user} per user, "
+                f"{self.per_hour} for the app per clock hour, counted across runs)"
+            )
+            raise Deferred(cause)
         self.share -= 1
-        self.left -= 1
 
 
-class BudgetSpent(Exception):
-    """The account's share of the run's calls is spent."""
+class Deferred(Exception):
+    """The account's calls stop for this clock hour; the message is the cause."""
 
 
 class WeiboSource(ApiSource):
@@ -119,52 +162,67 @@ class WeiboSource(ApiSource):
     platform = "weibo"
     schemas = SCHEMAS
     snapshot_only = True
-    run_budget = CALLS_PER_RUN
+    auth = AUTH
+    calls_per_user_hour = CALLS_PER_USER_HOUR
+    calls_per_hour = CALLS_PER_HOUR
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()
         self.skip_reasons: list[str] = []
-        # rows of the day raw keeps: accounts whose share ran out, statuses not fully paged
+        # rows of the day raw keeps: accounts deferred, statuses not fully paged
         self.kept_items: dict[str, dict[str, set[str]]] = {}
         self.cursors = CursorStore(self.paths.cursors, self.platform, COMMENT_WINDOW_DAYS)
         self.fetched_cursors: dict[str, int] = {}  # status → newest comment id of the day
+        self.ledger = HourLedger(self.paths.quota, self.platform)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         self.skipped_entities, self.skip_reasons, self.fetched_cursors = set(), [], {}
         self.kept_items = {e: {"account_id": set()} for e in self.entities}
         self.kept_items["comments"]["status_id"] = set()
-        budget = CallBudget(self.run_budget, len(accounts))
+        budget = CallBudget(
+            self.ledger, len(accounts), self.calls_per_user_hour, self.calls_per_hour
+        )
         for account in accounts:
-            share = budget.next_account()
+            budget.next_account(account.account_id)
+            pages: list[Page] = []
             try:
                 # an account's pages land only once its user and whole timeline are fetched
-                yield from list(self._account(day, account, budget))
-            except BudgetSpent:
+                pages = self._account(day, account, budget)
+            except Deferred as cause:
                 for kept in self.kept_items.values():
                     kept["account_id"].add(account.account_id)
-                self.skip_reasons.append(
-                    f"weibo account {account.account_id}: its share of the run's calls ({share} "
-                    f"of {self.run_budget}) was spent before its timeline; its day keeps what "
-                    "raw has, the next run fetches it"
-                )
-            except QuotaExhaustedError as exc:
-                raise QuotaExhaustedError(
-                    f"weibo account {account.account_id}: rate limit {exc.code} reached; "
-                    "stopping weibo for this run (an hourly window cannot be waited out), "
-                    f"the next run resumes. {exc}",
-                    code=exc.code,
-                ) from exc
+                self._defer(account, "before its timeline", cause, "its day keeps what raw has")
+            yield from pages
 
-    def _account(self, day: date, account: Account, budget: CallBudget) -> Iterator[Page]:
+    def _defer(self, account: Account, when: str, cause: Deferred, kept: str) -> None:
+        self.skip_reasons.append(
+            f"weibo account {account.account_id}: deferred {when}: {cause}; {kept}; it "
+            f"resumes with the first run after {self.ledger.resumes_at()}"
+        )
+
+    def _call(self, path: str, params: dict[str, Any], budget: CallBudget) -> tuple[Any, Any]:
+        """One call counted in the hour's budget, with its answer's time. A rate-limit code
+        is not retried (a back-off cannot wait out an hourly window): 10023/10024 (this
+        user) stop the account for the hour, 10022 (the app's IP) every account."""
+        budget.spend()
+        try:
+            return self.client.get_json_dated(path, params, {})
+        except QuotaExhaustedError as exc:
+            if exc.code == IP_LIMIT_CODE:
+                who, whose = ALL, "the app's calls from this IP (every weibo account waits)"
+            else:
+                who, whose = budget.account, "this user's calls"
+            cause = f"rate limit {exc.code} of {whose}: {exc}"
+            self.ledger.stop(who, cause)
+            raise Deferred(cause) from exc
+
+    def _account(self, day: date, account: Account, budget: CallBudget) -> list[Page]:
         auth = {"access_token": self.token(account)}
         ctx = {"account_id": account.account_id}
-        budget.spend()
-        user, served_at = self.client.get_json_dated(
-            USER_SHOW, {**auth, "uid": account.account_id}, {}
-        )
+        user, served_at = self._call(USER_SHOW, {**auth, "uid": account.account_id}, budget)
         require_snapshot_of(self.platform, served_at, day)
-        yield Page(self.platform, "user", USER_SHOW, ctx, user)
+        pages = [Page(self.platform, "user", USER_SHOW, ctx, user)]
         recent: list[str] = []
         timeline = {**auth, "uid": account.account_id}
         for body, query in self._pages(USER_TIMELINE, timeline, "statuses", budget):
@@ -173,35 +231,30 @@ class WeiboSource(ApiSource):
                 fresh = made is not None and day - made < timedelta(days=COMMENT_WINDOW_DAYS)
                 if fresh and made <= day and int(s.get("comments_count") or 0) > 0:
                     recent.append(s["idstr"])
-            yield Page(self.platform, "statuses", USER_TIMELINE, {**ctx, **query}, body)
+            pages.append(Page(self.platform, "statuses", USER_TIMELINE, {**ctx, **query}, body))
         recent = list(dict.fromkeys(recent))
         for n, status_id in enumerate(recent):
-            pages = self._status_comments(auth, ctx, status_id, day, budget)
-            if pages is None:  # spent: this status and the rest keep what raw has
+            try:
+                pages += self._status_comments(auth, ctx, status_id, day, budget)
+            except Deferred as cause:  # this status and the rest keep what raw has
                 self.kept_items["comments"]["status_id"].update(recent[n:])
-                self.skip_reasons.append(
-                    f"weibo account {account.account_id}: its share of the run's calls was "
-                    f"spent before the comments of {len(recent) - n} of {len(recent)} statuses; "
-                    "their comments of the day keep what raw has, the next run fetches them"
-                )
-                return
-            yield from pages
+                when = f"before the comments of {len(recent) - n} of {len(recent)} statuses"
+                self._defer(account, when, cause, "their comments of the day keep what raw has")
+                break
+        return pages
 
     def _status_comments(
         self, auth: dict, ctx: dict, status_id: str, day: date, budget: CallBudget
-    ) -> list[Page] | None:
+    ) -> list[Page]:
         """The comments of one status newer than its cursor (B.3 ``since_id``: the newest
-        comment id of the days before ``day``), newest first down to the day; None when the
-        budget runs out before the last page (nothing of the status is loaded)."""
+        comment id of the days before ``day``), newest first down to the day; Deferred when
+        the budget runs out before the last page (nothing of the status is loaded)."""
         key = f"{ctx['account_id']}/{status_id}"
         since_id = self.cursors.before(key, day)
         cursor = {"since_id": since_id} if since_id else {}
         pages, newest = [], 0
-        try:
-            params = {**auth, "id": status_id, **cursor}
-            answers = list(self._pages(COMMENTS_SHOW, params, "comments", budget, day))
-        except BudgetSpent:
-            return None
+        params = {**auth, "id": status_id, **cursor}
+        answers = list(self._pages(COMMENTS_SHOW, params, "comments", budget, day))
         for body, query in answers:
             asked = {**ctx, "status_id": status_id, **cursor, **query}
             pages.append(Page(self.platform, "comments", COMMENTS_SHOW, asked, body))
@@ -230,9 +283,8 @@ class WeiboSource(ApiSource):
         page = 1
         seen = 0
         while True:
-            budget.spend()
             query = {"page": page, "count": PAGE_SIZE}
-            body = self.client.get_json(path, {**params, **query}, {})
+            body, _ = self._call(path, {**params, **query}, budget)
             yield body, query
             items = body.get(key) or []
             seen += len(items)

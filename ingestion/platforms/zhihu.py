@@ -1,11 +1,14 @@
-"""Zhihu creator centre (创作中心) exports: content data (内容数据) and follower data.
+"""Zhihu creator centre (创作中心) exports: the content lists (内容分析) and follower data.
 
-赞同 (upvotes) are the conformed likes; 喜欢 (hearts) stay in raw.
+The 文章 / 回答 lists hold each content's totals since publication as of the download: a
+cumulative list (grain ``content_snapshots``), whose day's numbers dbt takes as the
+difference of two days' lists. 赞同 / 点赞 (upvotes) are the conformed likes; 喜欢 (hearts)
+and 播放 (answers' video plays) stay in raw.
 """
 
 from __future__ import annotations
 
-from ingestion.platforms.export_files import ExportKind, ExportLayout, FromLink
+from ingestion.platforms.export_files import SNAPSHOTS, ExportKind, ExportLayout, FromLink
 from ingestion.schema import RecordSchema
 
 KINDS = {
@@ -18,7 +21,7 @@ KINDS = {
             dates=("日期",),
         ),
         layout=ExportLayout(
-            "content_daily",
+            SNAPSHOTS,
             {
                 "views": "阅读量",
                 "likes": "赞同",
@@ -33,9 +36,11 @@ KINDS = {
             forms={"回答": "answer", "文章": "article"},
         ),
         key=("账号ID", "内容ID"),
-        # 文章 / 回答 tab → 导出 (docs/sources/exports.md §3a, OP etl/zhihu.py, grade B): no
-        # id, type or 日期 column; 链接 is zhuanlan.zhihu.com/p/<id> or
-        # /question/<q>/answer/<id>; 点赞 is the upvote (assumption, docs/platforms.md)
+        # 文章 / 回答 tab → 导出 (docs/sources/exports.md §3a, OP etl/zhihu.py, grade B): a
+        # .xls holding UTF-8-BOM CSV text, one content type per file; no id, type, account
+        # or 日期 column (the file's day and its account folder give them); 链接 is
+        # zhuanlan.zhihu.com/p/<id> or /question/<q>/answer/<id>; 点赞 is the upvote
+        # (assumption, docs/platforms.md)
         aliases={"阅读": "阅读量", "点赞": "赞同"},
         from_link=FromLink(
             "链接", "内容ID", "内容类型", {"/answer/": "回答", "zhuanlan.zhihu.com/p/": "文章"}

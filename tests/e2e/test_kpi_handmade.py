@@ -434,7 +434,7 @@ def table_row(out: str, first: str) -> list[str]:
 #
 #   account  views 11-01…11-07 → 11-08   contents
 #   A1 测评号   1000 → 1300 (+300, +30%)   c1 「新品发布 第1期」 600 → 900, c2 400 → 400
-#   A2 官方号   1000 → 1300 (+300, +30%)   c3 (no title) 1000 → 1300
+#   A2 官方号   1000 → 1300 (+300, +30%)   c3 (no title) 1000 → 1300; c8 「老粉福利」 +90
 #   A3 知识号   1000 → 1090 (+90 < 100: no alert)
 #   A4 小号      200 →  400 (+200, but a baseline of 200 < 500: no alert)
 #   douyin      3200 → 4090 (+890, +27.8%): A1 +300 and A2 +300 tie, key order; then A4 +200
@@ -445,6 +445,11 @@ def table_row(out: str, first: str) -> list[str]:
 #               (+500 on 3 days) nothing; 11-05 4200 vs (3 × 3200 + 3700) / 4 = 3325: +26.3%
 #               on 4 days; 11-06 vs 3500: +20.0% on 5; 11-07 vs 21700 / 6: +16.1% on 6.
 # A comment on c1 saying 假货 at 09:00 is a crisis due at 09:30.
+# A content's own baseline is the mean of its known views of the 7 days before, like an
+# account's (contents need not add up to their account here): A2 also holds c6, new on
+# 11-08 (no baseline: not named), c7, 200 on 11-05…07 then 150 (against the swing: not
+# named), and c8, 160 on 11-08 against the mean of 40 on 11-01 and 100 on 11-06 (unknown
+# on 11-03 and 11-07; its 1000 on 10-31 is 8 days before): +90.
 ALERT_RULES = [
     ("swing", "matrix", "views", "both", 0.05, 100.0, 0.0, 4, "info", "test"),
     ("swing", "platform", "views", "both", 0.05, 100.0, 0.0, 4, "info", "test"),
@@ -458,6 +463,16 @@ CONTENT_VIEWS = {
     "c4": ("A3", "品牌故事", 1000, 1090),
     "c5": ("A4", "会员福利", 200, 400),
 }
+SPARSE_CONTENT_VIEWS = {  # content → (account, title, {day: views})
+    "c6": ("A2", "直播预告", {LAST: 100}),
+    "c7": ("A2", "门店探访", {DAYS[4]: 200, DAYS[5]: 200, DAYS[6]: 200, LAST: 150}),
+    "c8": (
+        "A2",
+        "老粉福利",
+        {DAYS[0] - timedelta(days=1): 1000, DAYS[0]: 40, DAYS[2]: None, DAYS[5]: 100,
+         DAYS[6]: None, LAST: 160},
+    ),
+}  # fmt: skip
 ACCOUNT_NAMES = {"A1": "测评号", "A2": "官方号", "A3": "知识号", "A4": "小号"}
 
 
@@ -500,7 +515,10 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
         ),
         "mart.dim_content": (
             "content_key varchar, account_key varchar, title varchar",
-            [(f"douyin:{c}", f"douyin:{a}", title) for c, (a, title, *_) in CONTENT_VIEWS.items()],
+            [
+                (f"douyin:{c}", f"douyin:{a}", title)
+                for c, (a, title, *_) in (CONTENT_VIEWS | SPARSE_CONTENT_VIEWS).items()
+            ],
         ),
         "mart.fct_content_daily": (
             "content_key varchar, account_key varchar, business_date date, views bigint",
@@ -508,6 +526,11 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
                 (f"douyin:{c}", f"douyin:{a}", d, views(before, after, d))
                 for c, (a, _, before, after) in CONTENT_VIEWS.items()
                 for d in DAYS
+            ]
+            + [
+                (f"douyin:{c}", f"douyin:{a}", d, v)
+                for c, (a, _, by_day) in SPARSE_CONTENT_VIEWS.items()
+                for d, v in by_day.items()
             ],
         ),
         "kpi.kpi_account_daily": (
@@ -617,7 +640,7 @@ def test_alert_rules_names_and_partial_baselines(alert_builds):
          "most of it: 「新品发布 第1期」 +300"),
         (LAST, "swing:account", 2, "douyin:A2", "官方号 (抖音)", 7,
          "官方号 (抖音) views +30.0% vs 7-day baseline: 1,300 vs 1,000; "
-         "most of it: douyin:c3 +300"),
+         "most of it: douyin:c3 +300, 「老粉福利」 +90"),
         (LAST, "swing:matrix", 1, "matrix", "matrix", 7,
          "matrix views +53.8% vs 7-day baseline: 5,690 vs 3,700; "
          "most of it: 抖音 +890, 哔哩哔哩 +500, 快手 +100"),
@@ -632,7 +655,7 @@ def test_alert_rules_names_and_partial_baselines(alert_builds):
     assert rates == [
         ("douyin", pytest.approx(890 / 3200), douyin),
         ("douyin:A1", pytest.approx(0.3), "「新品发布 第1期」 +300"),
-        ("douyin:A2", pytest.approx(0.3), "douyin:c3 +300"),
+        ("douyin:A2", pytest.approx(0.3), "douyin:c3 +300, 「老粉福利」 +90"),
         ("kuaishou", pytest.approx(0.2), None),
         ("matrix", pytest.approx(1990 / 3700), "抖音 +890, 哔哩哔哩 +500, 快手 +100"),
     ]  # fmt: skip
@@ -643,3 +666,19 @@ def test_alerts_rebuilt_from_the_same_facts_are_identical(alert_builds):
     first, second = (alert_rows(w) for w in alert_builds)
     assert len(first) == 9
     assert first == second
+
+
+def test_the_daily_run_rebuilds_a_day_of_alerts_as_a_full_build_does(alert_builds, tmp_path):
+    # the daily run of LAST: it reads the facts of the days before from the window's
+    # lookback (contents: the 7 days of their baseline) and replaces the day's stale rows
+    full = alert_rows(alert_builds[0])
+    daily = dbt_warehouse(tmp_path)
+    daily.write_bytes(alert_builds[0].read_bytes())
+    con = duckdb.connect(str(daily))
+    con.execute(f"update kpi.kpi_alerts set message = 'stale' where business_date = '{LAST}'")
+    con.close()
+    window = f'{{"start_date": "{LAST}", "end_date": "{LAST}"}}'
+    run = start_dbt("run", tmp_path, "--select", "kpi_alerts", "--vars", window)
+    finish_dbt(run, tmp_path)
+    assert alert_rows(daily) == full
+    assert sum(row[3] == LAST for row in full) == 6  # what the day's run rebuilt

@@ -35,6 +35,12 @@ SERIES = {f"/data/external/item/{m}/": f"douyin/item_{m}.json" for m in ("play",
 SERIES |= {f"/data/external/item/{m}/": f"douyin/item_{m}.json" for m in ("comment", "share")}
 
 
+@pytest.fixture(autouse=True)
+def own_home(tmp_path: Path, monkeypatch):
+    """Sources built without a home keep their cursors and quota in the test's own."""
+    monkeypatch.setitem(ENV, "SOCIALMART_HOME", str(tmp_path))
+
+
 def last_page(fixture: str) -> dict[str, Any]:
     body = doc(fixture)
     body["data"].update({"list": [], "has_more": False, "cursor": 0})
@@ -217,3 +223,59 @@ def test_a_code_in_extra_counts_even_without_data():
     del quota["data"]
     with pytest.raises(QuotaExhaustedError, match="extra.error_code 2190001"):
         list(source_for({"/data/external/user/fans/": quota}).fetch(DAY, [ACCOUNT]))
+
+
+NEXT_DAY = date(2024, 5, 3)
+COMMENTS = "/item/comment/list/"
+
+
+def with_comment_count(count: int) -> dict[str, Any]:
+    """The video list as served when the video's comment count is ``count``."""
+    body = doc("douyin/video_list.json")
+    body["data"]["list"][0]["statistics"]["comment_count"] = count
+    body["data"]["has_more"] = False
+    return {"/api/douyin/v1/video/video_list/": body}
+
+
+def test_the_next_day_asks_only_a_video_whose_comment_count_moved(tmp_path: Path):
+    first: list[httpx.Request] = []
+    run_day(source_for(with_comment_count(35), first), DAY, ACCOUNT, tmp_path, "r1")
+    assert sum(r.url.path == COMMENTS for r in first) == 2  # the fixture's page, then the last
+
+    unchanged: list[httpx.Request] = []
+    quiet = run_day(source_for(with_comment_count(35), unchanged), NEXT_DAY, ACCOUNT, tmp_path)
+    assert not any(r.url.path == COMMENTS for r in unchanged)
+    assert quiet.rows["comments"] == 0 and not quiet.skipped_items
+
+    moved: list[httpx.Request] = []
+    busy = source_for(with_comment_count(36), moved)
+    run_day(busy, NEXT_DAY, ACCOUNT, tmp_path, "r3")
+    assert sum(r.url.path == COMMENTS for r in moved) == 1  # its newest is of the day before
+    # the first day's rows stay, and a rerun of it decides from the days before it
+    assert len(raw_rows(tmp_path, "douyin", "comments", DAY)) == 1
+    rerun: list[httpx.Request] = []
+    run_day(source_for(with_comment_count(35), rerun), DAY, ACCOUNT, tmp_path, "r4")
+    assert sum(r.url.path == COMMENTS for r in rerun) == 2
+
+
+def test_a_comment_seen_after_midnight_is_asked_again_the_next_day(tmp_path: Path):
+    """A run that fetched a comment of the following day (written before it ran) leaves a
+    cursor that makes the next day's run ask, though the count has not moved."""
+    late = doc("douyin/item_comment_list.json")
+    late["data"]["list"][0]["create_time"] = 1714700000  # 2024-05-03 09:33 Beijing
+    overrides = {**with_comment_count(35), COMMENTS: late}
+    overrides[COMMENTS]["data"]["has_more"] = False
+    run_day(source_for(overrides), DAY, ACCOUNT, tmp_path, "r1")
+    assert raw_rows(tmp_path, "douyin", "comments", DAY) == []
+    next_day: list[httpx.Request] = []
+    result = run_day(source_for(overrides, next_day), NEXT_DAY, ACCOUNT, tmp_path, "r2")
+    assert sum(r.url.path == COMMENTS for r in next_day) == 1 and result.rows["comments"] == 1
+
+
+def test_a_comment_error_keeps_that_videos_loaded_comments(tmp_path: Path):
+    run_day(source_for(with_comment_count(35)), DAY, ACCOUNT, tmp_path, "r1")
+    failing = {COMMENTS: doc("douyin/item_comment_list_extra_error.json")}
+    (tmp_path / "cursors" / "douyin.json").unlink()  # as on the first run of the day
+    result = run_day(source_for(failing), DAY, ACCOUNT, tmp_path, "r2")
+    assert "2111002" in result.skipped_items[0]
+    assert len(raw_rows(tmp_path, "douyin", "comments", DAY)) == 1

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from unittest.mock import ANY
 
@@ -19,7 +20,7 @@ from openpyxl import Workbook
 from ingestion.accounts import Account
 from ingestion.platforms import build_source
 from ingestion.runner import IngestResult, ingest_day
-from ingestion.settings import Paths
+from ingestion.settings import SHANGHAI, Paths
 from tests.helpers import rejected_reasons
 from tests.integration.test_inbox_sensor import evaluate
 
@@ -79,17 +80,17 @@ def titled(sample: Path, folder: Path, title: str) -> Path:
     return path
 
 
-def test_a_content_list_dated_by_its_file_name_only_is_refused(tmp_path: Path):
-    """The real lists hold totals since publication; the file name's day is the download's."""
-    for platform, sample in (
-        ("wechat_channels", SAMPLES / "wechat_channels" / "video_list.csv"),
-        ("zhihu", SAMPLES / "zhihu" / "content_list_article.xls.csv"),
+def test_a_content_list_dated_by_its_file_name_is_a_snapshot_of_that_day(tmp_path: Path):
+    """The real lists hold totals since publication as of the download: the file name's
+    day dates the snapshot (test_cumulative_lists.py: how a day's numbers come of two)."""
+    for platform, sample, table in (
+        ("wechat_channels", SAMPLES / "wechat_channels" / "video_list.csv", "video_daily"),
+        ("zhihu", SAMPLES / "zhihu" / "content_list_article.xls.csv", "content_daily"),
     ):
         drop(tmp_path, platform, "acc_1", sample, f"内容数据_2026-11-21{sample.suffix}")
         result = load(tmp_path, platform, date(2026, 11, 21), ["acc_1"])
-        assert not any(result.rows.values()), result
-        (reason,) = rejected_reasons(tmp_path / "inbox" / platform / "acc_1").values()
-        assert "totals since publication" in reason[0], reason
+        assert result.rows[table] == len(sample_rows(sample)), result
+        assert {r["日期"] for r in raw(tmp_path, f"{platform}__{table}")} == {"2026-11-21"}
 
 
 def test_channels_video_list_loads_for_the_day_its_title_row_gives(tmp_path: Path):
@@ -119,17 +120,22 @@ def test_channels_video_list_loads_for_the_day_its_title_row_gives(tmp_path: Pat
 
 
 def test_an_export_without_its_day_or_account_is_refused_with_the_reason(tmp_path: Path):
+    """A list without a day in its title row or name is dated by its download (its
+    modification time); a range in its title is the list's filter, not its day; a list
+    outside an account folder names no account and is refused."""
     sample = SAMPLES / "wechat_channels" / "video_list.csv"
     folder = tmp_path / "inbox" / "wechat_channels"
-    drop(tmp_path, "wechat_channels", "ch_1", sample, "视频号动态数据明细.csv")
+    plain = drop(tmp_path, "wechat_channels", "ch_1", sample, "视频号动态数据明细.csv")
+    noon = datetime(2026, 11, 21, 12, tzinfo=SHANGHAI).timestamp()
+    os.utime(plain, (noon, noon))
     month = titled(sample, tmp_path, "统计时间：2026年11月01日 - 2026年11月30日")
-    drop(tmp_path, "wechat_channels", "ch_1", month, "明细_11月.csv")
+    dropped = drop(tmp_path, "wechat_channels", "ch_2", month, "明细_11月.csv")
+    os.utime(dropped, (noon, noon))
     drop(tmp_path, "wechat_channels", None, sample, "视频号动态数据明细_2026-11-21.csv")
-    result = load(tmp_path, "wechat_channels", date(2026, 11, 21), ["ch_1"])
-    assert not result.rows.get("video_daily")
+    result = load(tmp_path, "wechat_channels", date(2026, 11, 21), ["ch_1", "ch_2"])
+    assert result.rows["video_daily"] == 2 * len(sample_rows(sample))
     reasons = {**rejected_reasons(folder / "ch_1"), **rejected_reasons(folder)}
-    assert "no 日期 column and no title row" in reasons["视频号动态数据明细.csv"][0]
-    assert "period 2026-11-01 – 2026-11-30" in reasons["明细_11月.csv"][0]
+    assert list(reasons) == ["视频号动态数据明细_2026-11-21.csv"]
     assert "inbox/<platform>/<account_id>/" in reasons["视频号动态数据明细_2026-11-21.csv"][0]
 
 

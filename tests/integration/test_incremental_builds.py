@@ -142,6 +142,12 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
         for table in ("mart.fct_content_daily", "kpi.kpi_account_daily", "mart.fct_orders"):
             schema, name = table.split(".")
             assert con.execute(f"select count(*) from whole.{schema}.{name}").fetchall()[0][0]
+        # alerts of the last day, which the last daily run rebuilt from its window's lookback
+        last_day_alerts = con.execute(
+            "select count(distinct alert_type) from whole.kpi.kpi_alerts where business_date = "
+            "(select max(business_date) from whole.mart.fct_content_daily)"
+        ).fetchall()[0][0]
+        assert last_day_alerts >= 2
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"

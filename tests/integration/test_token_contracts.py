@@ -19,6 +19,7 @@ from ingestion.platforms.douyin import DouyinSource
 from ingestion.platforms.kuaishou import KuaishouSource
 from ingestion.platforms.wechat_oa import WechatOaSource
 from ingestion.platforms.wecom import WecomSource
+from ingestion.platforms.weibo import WeiboSource
 from ingestion.settings import Paths
 from tests.integration.contract import FAST, doc, mock
 
@@ -253,3 +254,52 @@ def test_douyin_renews_a_refresh_token_due_within_the_alert_days(
         assert stored.refresh_expires_at == pytest.approx(before + 30 * DAY_SECONDS, abs=5)
     else:
         assert stored.refresh_token == fixture["refresh_token"]
+
+
+WEIBO_APP = {
+    "SOCIALMART_WEIBO_CLIENT_ID": "wb",
+    "SOCIALMART_WEIBO_CLIENT_SECRET": "wbs",
+    "SOCIALMART_WEIBO_REDIRECT_URI": "https://brand.example/weibo/callback",
+}
+WEIBO_TOKEN_CALLS = {
+    "/oauth2/access_token": "weibo/oauth2_access_token_response.json",
+    "/oauth2/get_token_info": "weibo/oauth2_get_token_info_response.json",
+}
+
+
+def test_weibo_exchanges_a_code_and_keeps_the_expiry_its_token_info_states(tmp_path: Path):
+    seen: list[httpx.Request] = []
+    source = source_of(WeiboSource, WEIBO_APP, by_path(WEIBO_TOKEN_CALLS, seen), tmp_path)
+    answer = doc("weibo/oauth2_access_token_response.json")
+    account = Account("weibo", answer["uid"], "官方微博", "主号")
+    before = time.time()
+    grant = source.credentials.authorise(account, "c")
+    assert form_of(seen[0]) == {
+        "client_id": "wb",
+        "client_secret": "wbs",
+        "code": "c",
+        "grant_type": "authorization_code",
+        "redirect_uri": "https://brand.example/weibo/callback",
+    }
+    assert form_of(seen[1]) == {"access_token": answer["access_token"]}
+    # get_token_info's expire_in (86,400 s left), not the exchange's expires_in ("7200")
+    assert grant.expires_at == pytest.approx(before + 86_400, abs=5)
+    assert grant.refresh_token == "" and grant.open_id == answer["uid"]
+    assert source.token(account) == answer["access_token"]  # from the store, no call
+    assert len(seen) == 2
+
+
+def test_weibo_asks_for_consent_again_when_its_token_is_due(tmp_path: Path):
+    source = source_of(WeiboSource, WEIBO_APP, by_path(WEIBO_TOKEN_CALLS, []), tmp_path)
+    account = Account("weibo", "5012345678", "官方微博", "主号")
+    source.credentials.authorise(account, "c")
+    source.credentials.clock = lambda: time.time() + 86_400  # the day it expires
+    with pytest.raises(CredentialError, match="authorise weibo 5012345678 --code"):
+        source.token(account)
+
+
+def test_weibo_refuses_an_invalid_code(tmp_path: Path):
+    route = mock(lambda r: (400, doc("weibo/oauth2_error_invalid_grant.json")), DATE, [])
+    source = source_of(WeiboSource, WEIBO_APP, route, tmp_path)
+    with pytest.raises(CredentialError, match="weibo refused the authorisation code.*21325"):
+        source.credentials.authorise(Account("weibo", "5012345678", "官方微博", "主号"), "old")

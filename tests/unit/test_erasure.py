@@ -93,3 +93,53 @@ def test_a_request_erases_every_identifier_of_the_person(tmp_path: Path):
     assert PHONE not in json.dumps(
         con.execute("select * from raw.erasure_log").fetchall(), default=str
     )
+
+
+def test_a_request_drops_the_persons_rows_from_the_export_files_kept_in_the_inbox(
+    tmp_path: Path,
+):
+    from openpyxl import Workbook, load_workbook
+
+    paths = Paths(tmp_path)
+    crm = paths.inbox / "crm"
+    (crm / ".accepted").mkdir(parents=True)
+    (crm / "rejected").mkdir()
+    # as downloaded: GBK, a title row, the phone written with spaces
+    dropped = crm / "会员导出.csv"
+    rows = [
+        "会员导出 2026-11-01",
+        "会员ID,手机号,姓名",
+        "M1,139 1234 5678,张三",
+        "M2,13800000000,李四",
+    ]
+    dropped.write_bytes("\n".join([*rows, ""]).encode("gbk"))
+    rejected = crm / "rejected" / "broken.csv"
+    rejected.write_text("会员ID,手机号\nM1,13912345678\n", encoding="utf-16")
+    wb = Workbook()
+    wb.active.append(["会员ID", "手机号"])
+    wb.active.append(["M2", 13800000000])
+    wb.active.append(["M1", 13912345678])  # a phone typed as a number by Excel
+    accepted = crm / ".accepted" / "会员导出.xlsx"
+    wb.save(accepted)
+    mtime = dropped.stat().st_mtime_ns
+    requests = paths.inbox / "erasure"
+    requests.mkdir()
+    (requests / "ticket-9.csv").write_text(f"id_type,id_value\nphone,{PHONE}\n")
+    con = duckdb.connect(str(paths.warehouse))
+
+    (outcome,) = apply_requests(paths, con, KEY)
+
+    assert outcome.inbox_files_scrubbed == 3
+    assert dropped.read_bytes().decode("gbk").splitlines() == [
+        "会员导出 2026-11-01",
+        "会员ID,手机号,姓名",
+        "M2,13800000000,李四",
+    ]
+    assert dropped.stat().st_mtime_ns == mtime  # still the same download, by time
+    assert rejected.read_text(encoding="utf-16").splitlines() == ["会员ID,手机号"]
+    kept = load_workbook(accepted).active
+    assert [tuple(r) for r in kept.iter_rows(values_only=True)] == [
+        ("会员ID", "手机号"),
+        ("M2", 13800000000),
+    ]
+    assert con.execute("select inbox_files_scrubbed from raw.erasure_log").fetchall() == [(3,)]

@@ -22,7 +22,8 @@ DAY, NEXT = date(2026, 11, 8), date(2026, 11, 9)
 
 # (order, day, 分, attribution) as fct_orders has them: on DAY one content order (248.77 on a
 # Kuaishou photo), one live-room order, and three unattributed ones whose fen add up to a
-# value binary floats miss (0.1 + 0.2); on NEXT a single content order.
+# value binary floats miss (0.1 + 0.2); on NEXT a single content order. Staging also holds
+# o7 of DAY (99.00), cancelled by a refund: no sale, in no published table.
 ORDERS = [
     ("o1", DAY, 24_877, "content"),
     ("o2", DAY, 6_287, "live"),
@@ -41,10 +42,11 @@ def build(path: Path, change: Callable[[duckdb.DuckDBPyConnection], object] | No
     con.execute("create schema staging; create schema mart; create schema kpi")
     con.execute(
         "create table staging.stg_shop__orders "
-        "(order_id text, business_date date, amount_fen bigint)"
+        "(order_id text, business_date date, amount_fen bigint, is_cancelled boolean)"
     )
     con.executemany(
-        "insert into staging.stg_shop__orders values (?, ?, ?)", [o[:3] for o in ORDERS]
+        "insert into staging.stg_shop__orders values (?, ?, ?, ?)",
+        [(*o[:3], False) for o in ORDERS] + [("o7", DAY, 9_900, True)],
     )
     con.execute(
         "create table mart.fct_orders (order_id text, business_date date, amount_fen bigint, "
@@ -93,6 +95,8 @@ def test_orders_split_into_content_live_and_unattributed_to_the_fen_pass(tmp_pat
         "where business_date = '2026-11-08'",
         # the live-room order dropped from the facts
         "delete from mart.fct_orders where order_id = 'o2'",
+        # a paid order taken for a cancelled one
+        "update staging.stg_shop__orders set is_cancelled = false where order_id = 'o7'",
     ],
 )
 def test_a_lost_order_fails_its_day_and_blocks_publishing(tmp_path, lose):

@@ -11,7 +11,7 @@ from devtools.compare_published import compare
 from devtools.simulator import model
 from ingestion.accounts import parse_accounts, source_keys
 from ingestion.platforms import PLATFORMS, SOCIAL_PLATFORMS
-from ingestion.platforms.dbt_inputs import DBT_DIR, render
+from ingestion.platforms.dbt_inputs import DBT_DIR, dbt_entry, render
 
 
 def test_committed_dbt_inputs_are_what_the_table_generates():
@@ -36,7 +36,17 @@ def test_export_layouts_give_the_metric_mapping():
     assert ("note_daily", "完播率", "completed_views") in rows
     assert ("account_daily", "粉丝总数", "followers_total") in rows
     how = {m.column: m.how for m in PLATFORMS["wechat_channels"].metric_mapping()}
-    assert how["completed_views"] == "round(播放量 × 完播率)"
+    assert how["completed_views"] == "difference of lifetime totals: round(播放量 × 完播率)"
+    assert how["views"] == "difference of lifetime totals"  # a cumulative list
+
+
+def test_a_cumulative_list_feeds_the_snapshot_differences():
+    entry = dbt_entry(PLATFORMS["wechat_channels"])
+    assert entry["content_daily"]["model"] == "int_snapshots__content_daily"
+    assert entry["snapshots"]["model"] == "stg_exports__content_snapshots"
+    assert "watch_seconds" in entry["snapshots"]["metrics"]  # the average, as its total
+    assert entry["snapshots"]["decreases"] == "null"
+    assert "decreases" not in dbt_entry(PLATFORMS["bilibili"])["snapshots"]
 
 
 def test_python_reads_the_table():

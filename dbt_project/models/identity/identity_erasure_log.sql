@@ -12,7 +12,8 @@ final as (
         identifiers_erased,
         unified_users_erased,
         raw_rows_deleted,
-        landing_files_scrubbed
+        landing_files_scrubbed,
+        inbox_files_scrubbed
     from requests
 )
 

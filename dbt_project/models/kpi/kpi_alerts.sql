@@ -27,8 +27,11 @@
     alert_text), so a rebuild gives the same rows. group_key (alert type and scope) and
     group_rank (1 = first to read: most severe, largest move, earliest deadline) let a
     digest show each group's top alerts.
+    Contents are read only for 溯源: the contents of the accounts whose views swung on a
+    rebuilt date, that day and the 7 before it (not a 7-day window over every content-day).
     Incremental: a run rebuilds the alerts of its dates and of the 14 days after them (their
-    baselines hold the run's dates), from the facts of 14 days before to 14 days after. -#}
+    baselines hold the run's dates), from the facts of 14 days before (contents: 7) to 14
+    days after. -#}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
     where {{ in_run_window(with_lookback=true) }}
@@ -98,7 +101,8 @@ names as (
     where nullif(trim(title), '') is not null
 ),
 
--- (scope, key, parent key, date, kpi, value) for every level the swing rule watches
+-- (scope, key, parent key, date, kpi, value) for every level the swing rule watches; null
+-- values are left out (unpivot), so a baseline is the mean of the known days
 measures as (
     unpivot (
         select 'matrix' as scope, 'matrix' as scope_key, null as parent_key, business_date,
@@ -113,9 +117,6 @@ measures as (
         select 'account', account_key, platform, business_date, views, gross_new_followers,
             gmv_yuan
         from account_daily
-        union all
-        select 'content', content_key, account_key, business_date, views, null, null
-        from content_daily
     ) on views, new_followers, gmv_yuan
     into name kpi value value
 ),
@@ -153,7 +154,6 @@ candidates as (
     select 'swing' as alert_type, scope, scope_key, business_date, kpi, value, baseline,
         baseline_days, baseline as baseline_volume
     from swing_baselines
-    where scope <> 'content'
     union all
     select 'engagement_drop', 'account', account_key, business_date, 'engagement_rate',
         engagement_rate, baseline, baseline_days, baseline_views
@@ -206,6 +206,64 @@ swings as (
     where alert_type = 'swing'
 ),
 
+-- contents only matter as the 溯源 of an account's views swing: their baselines are
+-- computed for the swung account-days of the run's dates alone, not for every content-day
+swung_accounts as (
+    select scope_key as account_key, business_date
+    from swings
+    where scope = 'account' and kpi = 'views' and {{ in_run_window() }}
+),
+
+swung_contents as (
+    select c.content_key, c.account_key, c.business_date, cast(c.views as double) as value
+    from content_daily as c
+    join swung_accounts as s using (account_key, business_date)
+    where c.views is not null
+),
+
+-- the 7 days before each swung content-day, as (content, day, baseline date): the history
+-- is joined on both, as a join on the content alone would pair each with its whole life
+baseline_dates as (
+    select
+        content_key,
+        business_date,
+        business_date - cast(unnest(range(1, {{ baseline_window + 1 }})) as integer)
+            as baseline_date
+    from swung_contents
+),
+
+-- a content's baseline: the mean of its known views of those days (as swing_baselines)
+content_baseline_means as (
+    select b.content_key, b.business_date, avg(cast(c.views as double)) as baseline
+    from baseline_dates as b
+    join content_daily as c
+        on c.content_key = b.content_key
+        and c.business_date = b.baseline_date
+    where c.views is not null
+    group by all
+),
+
+content_baselines as (
+    select
+        'content' as scope,
+        s.content_key as scope_key,
+        s.account_key as parent_key,
+        s.business_date,
+        'views' as kpi,
+        s.value,
+        m.baseline
+    from swung_contents as s
+    join content_baseline_means as m using (content_key, business_date)
+),
+
+children as (
+    select scope, scope_key, parent_key, business_date, kpi, value, baseline
+    from swing_baselines
+    where scope <> 'matrix'
+    union all
+    select * from content_baselines
+),
+
 child_changes as (
     select
         s.scope,
@@ -217,7 +275,7 @@ child_changes as (
         c.value - c.baseline as child_change,
         s.value - s.baseline as total_change
     from swings as s
-    join swing_baselines as c
+    join children as c
         on c.parent_key = s.scope_key
         and c.scope = case s.scope when 'matrix' then 'platform' when 'platform' then 'account'
             else 'content' end
@@ -249,7 +307,9 @@ contributors as (
                 || {{ alert_count_text('r.child_change', signed=true) }},
             ', ' order by r.contributor_rank
         ) as contributors,
-        sum(r.child_change) / max(r.total_change) as contributors_share
+        -- summed in rank order: a parallel sum of doubles differs in the last bits
+        sum(r.child_change order by r.contributor_rank) / max(r.total_change)
+            as contributors_share
     from ranked_children as r
     left join names as n on n.scope = r.child_scope and n.scope_key = r.child_key
     where r.contributor_rank <= 3

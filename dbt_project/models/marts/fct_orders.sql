@@ -1,4 +1,4 @@
-{#- One row per paid shop order, with the buyer's unified user id (by the buyer's platform
+{#- One row per paid shop order not since cancelled (a refund before shipping), with the buyer's unified user id (by the buyer's platform
     id, else by the phone on the order) and what sold it: a content, a live session, or
     nothing we know (docs/requirements.md R-K3). Each order is exactly one of the three, so
     every order counts once in total GMV: a content or room on an app none of ours, or
@@ -20,6 +20,12 @@ live_sessions as (
     select live_session_key, account_key from {{ ref('fct_live_sessions') }}
 ),
 
+sales as (
+    -- a cancelled order is no sale: its day's GMV drops when the look-back brings it
+    select * from orders
+    where not is_cancelled
+),
+
 keyed as (
     select
         *,
@@ -27,7 +33,7 @@ keyed as (
             then attributed_platform || ':' || attributed_room_id end as wanted_session_key,
         case when attributed_room_id is null and attributed_content_id is not null
             then attributed_platform || ':' || attributed_content_id end as wanted_content_key
-    from orders
+    from sales
 ),
 
 attributed as (

@@ -1,49 +1,10 @@
 {{ staging_by_day() }}
 {#- Every export platform's per-content daily table, typed by its layout in the platform
     table: a header per column, counts through count_value, rates through rate_value.
-    Export times are Beijing wall-clock times without an offset ("2026-11-20 08:00" or
-    "2026/11/20 08:00"). A column a platform's export lacks is null. -#}
+    A column a platform's export lacks is null. -#}
 {%- set counts = ['impressions', 'views', 'likes', 'comments', 'shares', 'saves', 'follows_gained'] -%}
-{%- set layouts = export_layouts('content_daily') %}
-with
-{%- for platform, x in layouts %}
-{{ platform }} as (
-    select * from {{ source(platform, x.entity) }}
-    where {{ in_run_window() }}
-),
-
-{{ platform }}_typed as (
-    select
-        '{{ platform }}' as platform,
-        record ->> '{{ x.content_id }}' as content_id,
-        record ->> '{{ x.account }}' as account_id,
-        business_date,
-        record ->> '{{ x.title }}' as title,
-        {% if x.form -%}
-        '{{ x.form }}'
-        {%- else -%}
-        case record ->> '{{ x.form_column }}'
-            {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
-        {%- endif %} as content_form,
-        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
-            as published_at,
+{% call(x) export_content_model(export_layouts('content_daily')) -%}
         {{- export_counts(x, counts) }}
-        {% if 'avg_watch_seconds' in x.columns -%}
-        cast(record ->> '{{ x.columns.avg_watch_seconds }}' as double)
-        {%- else -%}
-        cast(null as double)
-        {%- endif %} as avg_watch_seconds,
-        {% if 'completion_rate' in x.columns -%}
-        {{ rate_value("record ->> '" ~ x.columns.completion_rate ~ "'") }}
-        {%- else -%}
-        cast(null as double)
-        {%- endif %} as completion_rate,
-        _ingested_at
-    from {{ platform }}
-    {{ latest_by("business_date, record ->> '" ~ x.content_id ~ "'") }}
-),
-{%- endfor %}
-
-{{ union_typed(layouts) }}
-
-select * from unioned
+        {{ export_value(x, 'avg_watch_seconds') }} as avg_watch_seconds,
+        {{ export_value(x, 'completion_rate') }} as completion_rate,
+{%- endcall %}

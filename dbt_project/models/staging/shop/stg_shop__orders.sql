@@ -14,6 +14,10 @@ renamed as (
         nullif(record ->> 'post_tel_hash', '') as phone_hash,
         -- why phone_hash is empty: a per-order decrypt error, a virtual number, no phone
         record ->> 'post_tel_missing' as phone_missing_reason,
+        cast(record ->> 'order_status' as integer) as order_status,
+        -- 4 已取消: a paid order refunded before shipping is cancelled (B.2); a look-back
+        -- re-fetch brings the change, and the latest version of the order wins below
+        coalesce(cast(record ->> 'order_status' as integer) = 4, false) as is_cancelled,
         {{ count_value("record ->> 'pay_amount'") }} as amount_fen,
         -- decimal, so sums are exact to the fen
         cast({{ count_value("record ->> 'pay_amount'") }} / 100 as decimal(18, 2)) as amount_yuan,
