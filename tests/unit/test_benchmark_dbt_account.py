@@ -63,12 +63,18 @@ def test_a_partial_parse_names_the_files_and_the_results_are_summed_by_kind(tmp_
     saved_parse(tmp_path, datetime(2026, 12, 2, 10, 0, 3, tzinfo=UTC))
     results = [("model.p.a", 2.0), ("model.p.b", 1.5), ("test.p.t", 0.3), ("unit_test.p.a.u", 1.0)]
     (tmp_path / "run_results.json").write_text(
-        json.dumps({"results": [{"unique_id": u, "execution_time": t} for u, t in results]})
+        json.dumps(
+            {
+                "elapsed_time": 4.04,
+                "results": [{"unique_id": u, "execution_time": t} for u, t in results],
+            }
+        )
     )
     account = dbt_account(tmp_path, SINCE)
     assert account["parse"] == (
         "partial: 0 files deleted, 0 files added, 1 files changed; socialmart://models/a.sql"
     )
     assert account["parse_seconds"] == 3.0
+    assert account["seconds"] == 4.0
     assert account["nodes"] == {"model": [2, 3.5], "test": [1, 0.3], "unit_test": [1, 1.0]}
     assert account["slowest"][0] == ["model.p.a", 2.0]
