@@ -89,7 +89,7 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
         "their rows (A, P or A × D)",
         "rebuilt or read whole every run",
     ),
-    ("dbt parse", "the project (266 files)", "once per code change; a run without one skips it"),
+    ("dbt parse", "the project's files", "once per code change; a run without one skips it"),
     (
         "publishing",
         "the changed dates, and each changed undated table whole",
@@ -180,7 +180,7 @@ components.
 - dbt parses the project once per code change, not once per run. The run's window reaches
   dbt as a one-row table, `main.dbt_run_window`, written just before dbt starts and read by
   the macros only while executing (`run_dates()` in `macros/incremental.sql`); as `--vars`
-  it changed dbt's saved parse, which made every run parse all 266 files again. Each
+  it changed dbt's saved parse, which made every run parse all its files again. Each
   warehouse keeps one dbt target folder (`<home>/dbt_target`), so the saved parse is
   there for the next run. The daily rows say how dbt parsed, from dbt's own log: `skipped`
   (nothing changed since the last run), `partial`, or `full` with dbt's reason.
