@@ -237,10 +237,18 @@ def kpi_build(paths: Paths, start: date, end: date) -> dict[str, Any]:
 
 
 def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> dict[str, Any]:
+    """dbt as the dbt asset runs it (the window table, the warehouse's vars and target folder,
+    so the parse is shared with the Dagster runs)."""
     from orchestration.dbt_assets import DBT_DIR, dbt_executable
-    from orchestration.partitions import dbt_vars
+    from orchestration.partitions import write_dbt_window
+    from orchestration.resources import SocialmartSettings, Warehouse
 
-    env = {**os.environ, "SOCIALMART_WAREHOUSE": str(paths.warehouse)}
+    warehouse = Warehouse(settings=SocialmartSettings(home=str(paths.home)))
+    con = warehouse.connect()
+    try:
+        write_dbt_window(con, (start, end))
+    finally:
+        con.close()
     done = subprocess.run(
         [
             dbt_executable(),
@@ -249,22 +257,88 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
             "--select",
             select,
             "--vars",
-            json.dumps(dbt_vars(start, end)),
+            json.dumps(warehouse.dbt_vars()),
             "--profiles-dir",
             str(DBT_DIR),
             "--project-dir",
             str(DBT_DIR),
             "--target-path",
-            str(paths.home / "dbt_target"),
+            str(warehouse.dbt_target()),
             "--log-path",
-            str(paths.home / "dbt_logs"),
+            str(warehouse.dbt_target()),
+            "--log-format-file",
+            "json",
         ],
-        env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     return {"success": done.returncode == 0, "error": done.stdout[-500:] if done.returncode else ""}
+
+
+PARTIAL = "Partial parsing enabled: "
+# the messages of dbt.log that say how a command parsed (JSON lines: DBT_LOG_FORMAT=json)
+PARSE_MESSAGES = ("Running with dbt", "Found ", "Unable to do partial", "Partial pars")
+
+
+def _parse_events(target: Path, since: datetime) -> list[tuple[datetime, str]]:
+    """(time, message) of dbt.log's parse messages from ``since`` on, rotated files first
+    (dbt rotates the log at 10 MB, and a build's debug lines fill that)."""
+    logs = sorted(target.glob("dbt.log.*"), key=lambda p: -int(p.suffix[1:]))
+    events = []
+    for log in [*logs, target / "dbt.log"]:
+        if not log.exists() or log.stat().st_mtime < since.timestamp():
+            continue
+        with log.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not any(m in line for m in PARSE_MESSAGES):
+                    continue
+                with suppress(ValueError, KeyError, TypeError):
+                    info = json.loads(line)["info"]
+                    at = datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
+                    if at >= since:
+                        events.append((at, info["msg"]))
+    return events
+
+
+def dbt_account(target: Path, since: datetime) -> dict[str, Any]:
+    """What dbt says of its commands in ``target`` since ``since`` (a run's dbt build):
+    how it parsed the project, "skipped" when its saved parse (partial_parse.msgpack,
+    which dbt rewrites whenever it parses) was used as it was, else "full" with dbt's
+    reason or "partial" with what changed, and the seconds from dbt's start to the parsed
+    project (dbt.log); and the command's seconds and its nodes' time by kind
+    (run_results.json; two threads, so the nodes' sum can exceed the command's)."""
+    events = _parse_events(target, since)
+    saved = target / "partial_parse.msgpack"
+    kept = saved.exists() and saved.stat().st_mtime < since.timestamp()
+    started = next((t for t, m in events if m.startswith("Running with dbt")), None)
+    parsed = next((t for t, m in events if m.startswith("Found ")), None)
+    reasons = [m.split(" because ", 1)[-1] for _, m in events if "Unable to do partial" in m]
+    if any("save file not found" in m for _, m in events):
+        reasons.append("no saved parse")
+    # "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed.", then a
+    # "Partial parsing: <operation> file: <file id>" per file
+    changes = [m.split(": ", 1)[1].rstrip(".") for _, m in events if m.startswith(PARTIAL)]
+    files = [m.split(" file: ", 1)[1] for _, m in events if m.startswith("Partial parsing: ")]
+    partial = "partial: " + "; ".join([*changes, *files[:5]])
+    account: dict[str, Any] = {
+        "parse": "skipped" if kept else ("full: " + "; ".join(reasons)) if reasons else partial,
+        "parse_seconds": round((parsed - started).total_seconds(), 2)
+        if started and parsed
+        else None,
+    }
+    results_file = target / "run_results.json"
+    if results_file.exists() and results_file.stat().st_mtime >= since.timestamp():
+        run_results = json.loads(results_file.read_text())
+        results = run_results["results"]
+        account["seconds"] = round(run_results.get("elapsed_time", 0.0), 1)  # dbt's own
+        by_kind: dict[str, list[float]] = {}
+        for r in results:
+            by_kind.setdefault(r["unique_id"].split(".")[0], []).append(r["execution_time"])
+        account["nodes"] = {k: [len(v), round(sum(v), 1)] for k, v in sorted(by_kind.items())}
+        slowest = sorted(results, key=lambda r: -r["execution_time"])[:8]
+        account["slowest"] = [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest]
+    return account
 
 
 FLOOR_SQL = """
@@ -401,6 +475,71 @@ class _SavedRows(list):
 GATES_MAX_CONTENT_DAYS = 10_000_000
 
 
+def build_history(instance: Any, paths: Paths, start: date, end: date, mode: str) -> Measure:
+    """The full build over start..end: the daily job (mode "dagster"), or dbt build and the
+    publish asset without the GX gates (mode "dbt")."""
+    import dagster as dg
+
+    with measured() as full:
+        if mode == "dagster":
+            full.detail = run_window(instance, start, end)
+        else:  # dbt build (models and tests), then the real publish asset
+            full.detail = dbt_cli(paths, start, end, "build", "*")
+            began = time.perf_counter()
+            full.detail["publish"] = run_window(
+                instance, start, end, [dg.AssetKey(["serving", "published_mart"])]
+            )
+            full.detail["publish_seconds"] = round(time.perf_counter() - began, 1)
+            full.detail["gates"] = "not run: GX validates the window through pandas"
+    full.detail |= {
+        "mode": mode,
+        "content_days": count(paths, "select count(*) from mart.fct_content_daily"),
+        "contents": count(paths, "select count(*) from mart.dim_content"),
+        "identifiers": count(paths, "select count(*) from mart.bridge_user_identity"),
+    }
+    return full
+
+
+def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
+    """One run of the daily job for ``day`` (raw already holds it), with dbt's account of it."""
+    since = datetime.now(UTC)
+    with measured() as daily:
+        daily.detail = run_window(instance, day, day)
+    daily.detail["dbt"] = dbt_account(paths.dbt_target, since)
+    return daily
+
+
+def quarter_history(spec: Scale, home: Path, end: date, day: date, mode: str) -> Measure:
+    """The daily run of ``day`` on a warehouse holding a quarter of the history (the days up
+    to ``end``), built first: the row against which the daily run's growth with history is
+    a ratio. Its own home and Dagster instance; the environment is restored after."""
+    import dagster as dg
+
+    from orchestration.runs import prepare_dagster_home
+
+    days = max(2, spec.days // 4)
+    start = end - timedelta(days=days - 1)
+    home.mkdir(parents=True, exist_ok=True)
+    saved = {k: os.environ[k] for k in ("SOCIALMART_HOME", "DAGSTER_HOME")}
+    os.environ["SOCIALMART_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
+    try:
+        paths = Paths(home)
+        write_raw(paths, spec, start, end, start)
+        with dg.DagsterInstance.get() as instance:
+            full = build_history(instance, paths, start, end, mode)
+            write_raw(paths, spec, day, day, start)
+            daily = daily_run(instance, paths, day)
+    finally:
+        os.environ.update(saved)
+    daily.detail |= {
+        "history_days": days,
+        "full_build_seconds": full.seconds,
+        "full_build_content_days": full.detail["content_days"],
+    }
+    return daily
+
+
 def run_benchmark(
     scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
 ) -> dict[str, Any]:
@@ -452,23 +591,8 @@ def run_benchmark(
     if full_build == "auto":
         full_build = "dagster" if content_days <= GATES_MAX_CONTENT_DAYS else "dbt"
     with dg.DagsterInstance.get() as instance:
-        with measured() as full:
-            if full_build == "dagster":
-                full.detail = run_window(instance, start, end)
-            else:  # dbt build (models and tests), then the real publish asset
-                full.detail = dbt_cli(paths, start, end, "build", "*")
-                began = time.perf_counter()
-                full.detail["publish"] = run_window(
-                    instance, start, end, [dg.AssetKey(["serving", "published_mart"])]
-                )
-                full.detail["publish_seconds"] = round(time.perf_counter() - began, 1)
-                full.detail["gates"] = "not run: GX validates the window through pandas"
-        full.detail |= {"mode": full_build, "raw_content_days": content_days}
-        full.detail |= {
-            "content_days": count(paths, "select count(*) from mart.fct_content_daily"),
-            "contents": count(paths, "select count(*) from mart.dim_content"),
-            "identifiers": count(paths, "select count(*) from mart.bridge_user_identity"),
-        }
+        full = build_history(instance, paths, start, end, full_build)
+        full.detail["raw_content_days"] = content_days
         print(f"  full build {full.seconds:.0f} s {full.detail}")
         rows.append(
             Row(
@@ -482,9 +606,8 @@ def run_benchmark(
             )
         )
         write_raw(paths, spec, day, day, start)
-        with measured() as daily:
-            daily.detail = run_window(instance, day, day)
-        print(f"  daily partition {daily.seconds:.0f} s")
+        daily = daily_run(instance, paths, day)
+        print(f"  daily partition {daily.seconds:.0f} s, dbt {daily.detail['dbt']}")
         rows.append(
             Row(
                 "daily_partition",
@@ -513,6 +636,21 @@ def run_benchmark(
                 backfill.detail,
             )
         )
+    # the same new day on a quarter of the history, in a warehouse of its own
+    short = quarter_history(spec, home / "quarter_history", end, day, full_build)
+    rows.append(
+        Row(
+            "daily_growth",
+            f"the daily partition ({day}) on {spec.days} days of history",
+            daily.seconds,
+            daily.peak_mb,
+            f"the same day on {short.detail['history_days']} days of history",
+            short.seconds,
+            short.peak_mb,
+            {"history_days": spec.days, "dbt": daily.detail["dbt"], "quarter": short.detail},
+        )
+    )
+    print(f"  daily partition on {short.detail['history_days']} days {short.seconds:.0f} s")
     last = week[1]
     with measured() as kpi:
         kpi.detail = kpi_build(paths, start, last)

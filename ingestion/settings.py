@@ -41,6 +41,11 @@ class Paths:
         return self.home / "warehouse.duckdb"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse: its saved parse is reused run after run."""
+        return self.home / "dbt_target"
+
+    @property
     def landing(self) -> Path:
         return self.home / "landing"
 

@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: sources map onto raw/<platform>/<entity>."""
 
+import hashlib
 import json
 import sys
 from collections.abc import Mapping
@@ -11,7 +12,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingestion.platforms import PLATFORMS
 from ingestion.settings import REPO_ROOT
-from orchestration.partitions import daily_partitions, dbt_vars, run_start, window_from_keys
+from orchestration.partitions import (
+    daily_partitions,
+    run_start,
+    window_from_keys,
+    write_dbt_window,
+)
 from orchestration.resources import DUCKDB_POOL, Warehouse
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -66,6 +72,46 @@ def manifest_path(project: DbtProject = dbt_project) -> Path:
     return path
 
 
+# What dbt parses: a change to any of these is a change to the code.
+PROJECT_CODE = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+UNIT_TESTS_PASSED = "unit_tests_passed.sha256"
+
+
+def project_fingerprint(project_dir: Path = DBT_DIR) -> str:
+    """A digest of the dbt code (every file dbt parses, its path and bytes)."""
+    digest = hashlib.sha256()
+    for name in PROJECT_CODE:
+        root = project_dir / name
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_args(warehouse: Warehouse, fingerprint: str) -> list[str]:
+    """``dbt build`` as a run on this warehouse needs it. profiles.yml reads the warehouse
+    file and its limits from the vars, the same every run (the window is a table, see
+    partitions.write_dbt_window), so dbt re-parses only what changed since its last run.
+    The unit tests check SQL on fixed inputs, never the data: a run skips them when the
+    last successful build on this warehouse ran them on the same code."""
+    args = ["build", "--vars", json.dumps(warehouse.dbt_vars())]
+    passed = warehouse.dbt_target() / UNIT_TESTS_PASSED
+    if passed.exists() and passed.read_text(encoding="utf-8") == fingerprint:
+        args += ["--exclude-resource-type", "unit_test"]
+    return args
+
+
+def ran_every_unit_test(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) -> bool:
+    """Whether a dbt command ran, and passed, every unit test of the project."""
+    passed = {
+        r["unique_id"]
+        for r in run_results["results"]
+        if r["unique_id"].startswith("unit_test.") and r["status"] == "pass"
+    }
+    return bool(passed) and passed == set(manifest.get("unit_tests", {}))
+
+
 def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.AssetsDefinition:
     """Every model, seed and test of a dbt project as one multi-asset, partitioned by day."""
 
@@ -83,9 +129,19 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         start, end = window_from_keys(key_range.start, key_range.end)
         # the days the run's platforms fetched again are rebuilt too
         start = run_start(start, end, context.run.tags, LOOKBACK_DAYS)
-        # profiles.yml reads the warehouse file and its limits from these vars
-        args = ["build", "--vars", json.dumps({**dbt_vars(start, end), **warehouse.dbt_vars()})]
-        yield from dbt.cli(args, context=context).stream()
+        con = warehouse.connect()
+        try:
+            write_dbt_window(con, (start, end))
+        finally:
+            con.close()
+        fingerprint = project_fingerprint(Path(project.project_dir))
+        args = build_args(warehouse, fingerprint)
+        # one target folder per warehouse: dbt's saved parse is there for the next run
+        invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target())
+        yield from invocation.stream()  # raises if dbt failed
+        run_results = invocation.get_artifact("run_results.json")
+        if ran_every_unit_test(run_results, invocation.get_artifact("manifest.json")):
+            (warehouse.dbt_target() / UNIT_TESTS_PASSED).write_text(fingerprint, encoding="utf-8")
 
     return _dbt
 

@@ -49,6 +49,10 @@ def dbt_docs(
     staged.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
         target = Path(tmp)
+        # the parse the run's dbt build saved, with the same vars: not parsed again
+        saved = warehouse.dbt_target() / "partial_parse.msgpack"
+        if saved.exists():
+            shutil.copyfile(saved, target / saved.name)
         args = ["docs", "generate", "--static", "--vars", json.dumps(warehouse.dbt_vars())]
         dbt.cli(args, target_path=target).wait()
         shutil.copyfile(target / "static_index.html", staged / "index.html")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 import dagster as dg
+import duckdb
 
 PARTITIONS_START = "2026-01-01"
 TIMEZONE = "Asia/Shanghai"
@@ -36,9 +37,22 @@ def window_from_tags(tags: Mapping[str, str]) -> tuple[date, date] | None:
     return None
 
 
-def dbt_vars(start: date, end: date) -> dict[str, str]:
-    """The run's window as dbt vars (inclusive dates)."""
-    return {"start_date": start.isoformat(), "end_date": end.isoformat()}
+# The window reaches dbt as this one-row table, written just before dbt starts and read by
+# its macros while executing (dbt_project/macros/incremental.sql run_dates). As --vars it
+# would change dbt's saved parse, and each run would re-parse the whole project.
+DBT_WINDOW_TABLE = "main.dbt_run_window"
+
+
+def write_dbt_window(con: duckdb.DuckDBPyConnection, window: tuple[date, date] | None) -> None:
+    """The window (inclusive dates) the next dbt command on this warehouse builds; None: no
+    window, every date (dbt drops the table when its run ends)."""
+    con.execute(f"drop table if exists {DBT_WINDOW_TABLE}")
+    if window:
+        start, end = window
+        con.execute(
+            f"create table {DBT_WINDOW_TABLE} as select ?::date as start_date, ?::date as end_date",
+            [start.isoformat(), end.isoformat()],
+        )
 
 
 def range_tags(start: date, end: date) -> dict[str, str]:

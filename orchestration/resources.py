@@ -53,6 +53,10 @@ class Warehouse(dg.ConfigurableResource):
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return warehouse.connect(self.path(), read_only=read_only, **self.limits())
 
+    def dbt_target(self) -> Path:
+        """dbt's target folder (artifacts and its saved parse) for this warehouse."""
+        return self.settings.paths().dbt_target
+
     def dbt_vars(self) -> dict[str, str]:
         """The warehouse file and its limits, for ``dbt --vars`` (see profiles.yml)."""
         limits = self.limits()

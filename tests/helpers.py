@@ -30,6 +30,7 @@ from ingestion.accounts import read_accounts
 from ingestion.platforms import build_source
 from ingestion.runner import ingest_day
 from ingestion.settings import REPO_ROOT
+from orchestration.partitions import write_dbt_window
 from serving.chromium import CHROMIUM
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -193,9 +194,17 @@ def dbt_warehouse(root: Path) -> Path:
     return root / "data" / "warehouse.duckdb"
 
 
-def start_dbt(command: str, root: Path, *args: str) -> subprocess.Popen:
+def start_dbt(
+    command: str, root: Path, *args: str, window: tuple[date, date] | None = None
+) -> subprocess.Popen:
     """``dbt <command> <args>`` on the project and ``dbt_warehouse(root)``, from root/dbt (its
-    target, logs and output, dbt.out, there); ``finish_dbt`` waits for it."""
+    target, logs and output, dbt.out, there), over ``window`` (inclusive dates; None: every
+    date) as the dbt asset passes it; ``finish_dbt`` waits for it."""
+    con = duckdb.connect(str(dbt_warehouse(root)))
+    try:
+        write_dbt_window(con, window)
+    finally:
+        con.close()
     work = root / "dbt"
     target = work / "target"
     target.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
-{#- Incremental models by business date (docs/requirements.md R-W3): a run with the start_date/end_date vars
-    (a daily partition or a backfill range) deletes and rebuilds exactly its dates; a run
-    without them rebuilds every date, and the first run builds everything.
+{#- Incremental models by business date (docs/requirements.md R-W3): a run with a window
+    (a daily partition or a backfill range, see run_dates) deletes and rebuilds exactly its
+    dates; a run without one rebuilds every date, and the first run builds everything.
 
     Each incremental model declares its window once, in its config:
         meta={'window': {'lookback': 30, 'lookahead': 30}}
@@ -11,12 +11,37 @@
     filters and the tests (macros/test_window.sql) all read the declaration.
     Filtering on the raw or staging `business_date` column lets DuckDB skip row groups of
     other days, so a daily run reads one day, not the history. -#}
+{#- The run's window, {'start': 'YYYY-MM-DD', 'end': ...} (inclusive), or none: the one-row
+    table main.dbt_run_window that the orchestrator writes before dbt starts
+    (orchestration.partitions.write_dbt_window) and the on-run-end hook drops. Read while
+    executing only, never while parsing: the window then leaves dbt's saved parse alone,
+    where a --vars window changes it and costs a full re-parse every run.
+    The macros ask for it hundreds of times a command (a query each cost ~8 s a build at
+    `small`) and it is fixed for the command: it is read once and kept in `graph`, the dict
+    dbt shares across the nodes of one command. -#}
+{% macro run_dates() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if 'socialmart_run_dates' not in graph -%}
+        {%- set found = run_query(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = 'dbt_run_window'") -%}
+        {%- set rows = run_query(
+            "select strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d')"
+            " from main.dbt_run_window").rows if found.columns[0].values()[0] else [] -%}
+        {%- do graph.update({'socialmart_run_dates':
+            {'start': rows[0][0], 'end': rows[0][1]} if rows else none}) -%}
+    {%- endif -%}
+    {{ return(graph['socialmart_run_dates']) }}
+{%- endmacro %}
+
 {% macro run_window_start(lookback=0) -%}
-    cast('{{ var("start_date") }}' as date) - {{ lookback }}
+    cast('{{ run_dates().start }}' as date) - {{ lookback }}
 {%- endmacro %}
 
 {% macro run_window_end(lookahead=0) -%}
-    cast('{{ var("end_date") }}' as date) + {{ lookahead }}
+    cast('{{ run_dates().end }}' as date) + {{ lookahead }}
 {%- endmacro %}
 
 {#- The declared window of a model node (a graph node or the running model's config):
@@ -47,7 +72,7 @@
     the declared lookback's days before it, that the model reads; a number of days instead
     for a read that needs fewer. of: the dates that model rebuilt. -#}
 {% macro in_run_window(column='business_date', with_lookback=false, of=none) -%}
-    {%- if building_on_previous() and var('start_date') -%}
+    {%- if building_on_previous() and run_dates() -%}
         {%- set window = run_window(of) -%}
         {%- set lookback = window.lookback if with_lookback is sameas true else (with_lookback or 0) -%}
         {{ column }} between {{ run_window_start(lookback) }} and {{ run_window_end(window.lookahead) }}

@@ -11,7 +11,7 @@
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
     {%- set test_name = model.get('test_metadata', {}).get('name') -%}
-    {%- if execute and var('start_date') and test_name in ('not_null', 'accepted_values', 'relationships') -%}
+    {%- if execute and run_dates() and test_name in ('not_null', 'accepted_values', 'relationships') -%}
         {%- set window = incremental_window(relation) -%}
         {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list if window else [] -%}
         {%- if 'business_date' in columns -%}

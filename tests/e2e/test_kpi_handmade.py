@@ -680,8 +680,7 @@ def test_the_daily_run_rebuilds_a_day_of_alerts_as_a_full_build_does(alert_build
     con = duckdb.connect(str(daily))
     con.execute(f"update kpi.kpi_alerts set message = 'stale' where business_date = '{LAST}'")
     con.close()
-    window = f'{{"start_date": "{LAST}", "end_date": "{LAST}"}}'
-    run = start_dbt("run", tmp_path, "--select", "kpi_alerts", "--vars", window)
+    run = start_dbt("run", tmp_path, "--select", "kpi_alerts", window=(LAST, LAST))
     finish_dbt(run, tmp_path)
     assert alert_rows(daily) == full
     assert sum(row[3] == LAST for row in full) == 6  # what the day's run rebuilt

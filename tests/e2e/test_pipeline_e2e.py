@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -31,6 +31,7 @@ from dagster._core.instance.ref import InstanceRef
 from openpyxl import Workbook, load_workbook
 from polars.testing import assert_frame_equal
 
+from devtools.benchmark import dbt_account
 from devtools.simulator.harness import RunningSimulator
 from ingestion.platforms import SOCIAL_PLATFORMS as PLATFORMS
 from ingestion.privacy import hash_key, pseudonymise
@@ -589,8 +590,11 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
         return judge(instance, run_id, built, gating)
 
     monkeypatch.setattr(publish_assets, "failed_gates", queue_then_judge)
+    since = datetime.now(UTC)
     build = run_pipeline(pipeline.instance, day, asset_selection=without_ingestion())
     monkeypatch.undo()
+    # a new day, a new window, the same code: dbt reuses the parse the runs before saved
+    assert dbt_account(pipeline.sim.paths.dbt_target, since)["parse"] == "skipped"
     latest = pipeline.instance.event_log_storage.get_latest_asset_check_execution_by_key(
         GATING_CHECKS
     )

@@ -12,7 +12,6 @@ clusters are the same.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -41,9 +40,7 @@ def dbt_build(root: Path, window: tuple[date, date] | None) -> subprocess.Popen:
     """Seeds and models of ``dbt_warehouse(root)`` (the data tests run in the e2e pipeline),
     as the daily job builds them; started (``finish_dbt`` waits)."""
     args = ["--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
-    if window:
-        args += ["--vars", json.dumps({"start_date": str(window[0]), "end_date": str(window[1])})]
-    return start_dbt("build", root, *args)
+    return start_dbt("build", root, *args, window=window)
 
 
 def reverse_raw(warehouse: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ingestion.accounts import read_accounts, token_for
@@ -12,10 +13,10 @@ from ingestion.errors import ConfigError
 from orchestration.partitions import (
     BACKFILL_TAG,
     days_between,
-    dbt_vars,
     range_tags,
     run_start,
     window_from_tags,
+    write_dbt_window,
 )
 
 PLATFORMS = ("douyin", "bilibili", "xiaohongshu")
@@ -71,10 +72,17 @@ def test_windows():
     assert window_from_tags(tags) == (date(2026, 11, 1), date(2026, 11, 7))
     assert window_from_tags({"dagster/partition": "2026-11-03"}) == (date(2026, 11, 3),) * 2
     assert window_from_tags({}) is None
-    assert dbt_vars(date(2026, 11, 1), date(2026, 11, 2)) == {
-        "start_date": "2026-11-01",
-        "end_date": "2026-11-02",
-    }
+
+
+def test_the_dbt_window_is_one_row_or_none():
+    con = duckdb.connect()
+    write_dbt_window(con, (date(2026, 11, 1), date(2026, 11, 2)))
+    write_dbt_window(con, (date(2026, 11, 3), date(2026, 11, 3)))  # replaces, never adds
+    rows = con.execute("select start_date, end_date from main.dbt_run_window").fetchall()
+    assert rows == [(date(2026, 11, 3), date(2026, 11, 3))]
+    write_dbt_window(con, None)  # a run over every date: no table for the macros to read
+    tables = con.execute("select table_name from duckdb_tables()").fetchall()
+    assert tables == []
 
 
 def test_a_daily_run_looks_back_and_a_backfill_does_not():

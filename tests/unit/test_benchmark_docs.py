@@ -34,7 +34,26 @@ def report(scale: str = "small", **measured) -> dict:
             "baseline": "full build",
             "baseline_seconds": 123.45,
             "baseline_peak_mb": 4321,
-            "detail": {"checks_passed": 17, "checks_failed": ["kpi/x:gx_y"], "published": False},
+            "detail": {
+                "checks_passed": 17,
+                "checks_failed": ["kpi/x:gx_y"],
+                "published": False,
+                "dbt": {"parse": "skipped", "parse_seconds": 2.5},
+            },
+        },
+        {
+            "name": "daily_growth",
+            "what": "the daily partition on 14 days of history",
+            "seconds": 12.0,
+            "peak_mb": 999,
+            "baseline": "the same day on 3 days of history",
+            "baseline_seconds": 8.0,
+            "baseline_peak_mb": 888,
+            "detail": {
+                "history_days": 14,
+                "dbt": {"parse": "skipped", "parse_seconds": 2.5},
+                "quarter": {"history_days": 3, "dbt": {"parse": "full: profile has changed"}},
+            },
         },
     ]
     return {
@@ -54,12 +73,23 @@ def test_the_page_shows_the_reports_figures_and_where_they_were_measured():
     assert "on commit `abc1234`" in page and "2026-12-02 10:00 UTC" in page
     # a freshness check judges the clock, a suite the data: both said, apart
     assert "1 freshness check late" in page
-    assert "failed: kpi/x:gx_y; not published" in page
+    assert "failed: kpi/x:gx_y; not published; dbt parse skipped (2.5 s" in page
+    # the daily run's growth with the history: 12 s on 14 days against 8 s on 3
+    assert (
+        "| `daily_growth` | 12.0 | 999 | the same day on 3 days of history | 8.0 | 888 | 1.5× it |"
+        in page
+    )
+    assert "14 against 3 days of history" in page
+    assert "quarter: dbt parse full: profile has changed" in page
     # rows the run never reached are named, not left out silently
     assert "`kpi_build`" in page.split("Not in this report")[1]
     # the aims are judged at large only
     assert "Against the aims" not in page
-    assert "Against the aims" in benchmark_docs.render([report("large")])
+    large = benchmark_docs.render([report("large")])
+    assert "Against the aims" in large
+    assert (
+        "within 1.2× as the history grows: 1.50× (14 days of history against 3; not met)" in large
+    )
 
 
 def test_each_row_is_explained_once_and_reports_come_in_scale_order():

@@ -27,7 +27,7 @@ final as (
         m.from_unified_user_id,
         m.to_unified_user_id,
         m.identifiers_moved,
-        {{ "cast('" ~ var('end_date') ~ "' as date)" if var('end_date') else 'current_date' }} as business_date,
+        {{ run_window_end() if run_dates() else 'current_date' }} as business_date,
         cast('{{ run_started_at }}' as timestamptz) as logged_at
     from moves as m
     left join still_in_use as s on s.unified_user_id = m.from_unified_user_id

@@ -7,7 +7,7 @@ with content_daily as (
     select * from {{ ref('fct_content_daily') }}
 ),
 
-{% if building_on_previous() and var('start_date') %}
+{% if building_on_previous() and run_dates() %}
 touched as (
     select distinct content_key from content_daily
     where {{ in_run_window(of='fct_content_daily') }}
@@ -31,7 +31,7 @@ final as (
         sum(views) filter (where completed_views is not null) as views_with_completions,
         sum(views) filter (where impressions is not null) as views_with_impressions
     from content_daily
-    {% if building_on_previous() and var('start_date') %}
+    {% if building_on_previous() and run_dates() %}
     where content_key in (select content_key from touched)
     {% endif %}
     group by content_key

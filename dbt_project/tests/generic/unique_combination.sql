@@ -2,7 +2,7 @@
     with a window checks the dates it rebuilt (its window and the model's declared
     lookahead): the other dates are as the runs that wrote them left them, already tested. -#}
 {% test unique_combination(model, columns) %}
-    {%- set window = incremental_window(model) if 'business_date' in columns and var('start_date') else none %}
+    {%- set window = incremental_window(model) if 'business_date' in columns and run_dates() else none %}
     select {{ columns | join(', ') }}, count(*) as n
     from {{ model }}
     {% if window %}

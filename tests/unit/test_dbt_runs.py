@@ -1,0 +1,64 @@
+"""How the dbt asset calls dbt: the same vars every run, unit tests once per code change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestration.dbt_assets import (
+    UNIT_TESTS_PASSED,
+    build_args,
+    project_fingerprint,
+    ran_every_unit_test,
+)
+from orchestration.resources import SocialmartSettings, Warehouse
+
+
+def project(root: Path) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "macros").mkdir()
+    (root / "dbt_project.yml").write_text("name: p\n")
+    (root / "models" / "a.sql").write_text("select 1 as x\n")
+    (root / "macros" / "m.sql").write_text("{% macro m() %}1{% endmacro %}\n")
+    return root
+
+
+def test_the_fingerprint_changes_with_any_file_dbt_parses_and_only_then(tmp_path: Path):
+    root = project(tmp_path / "p")
+    first = project_fingerprint(root)
+    (root / "target").mkdir()
+    (root / "target" / "run_results.json").write_text("{}")  # an artifact, not code
+    assert project_fingerprint(root) == first
+    (root / "macros" / "m.sql").write_text("{% macro m() %}2{% endmacro %}\n")
+    assert project_fingerprint(root) != first
+
+
+def test_unit_tests_are_skipped_only_after_they_passed_on_the_same_code(tmp_path: Path):
+    warehouse = Warehouse(settings=SocialmartSettings(home=str(tmp_path)))
+    args = build_args(warehouse, "code-1")
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2])["warehouse_path"] == str(tmp_path / "warehouse.duckdb")
+    assert "--exclude-resource-type" not in args  # never passed here yet
+    warehouse.dbt_target().mkdir(parents=True)
+    (warehouse.dbt_target() / UNIT_TESTS_PASSED).write_text("code-1")
+    assert build_args(warehouse, "code-1")[3:] == ["--exclude-resource-type", "unit_test"]
+    assert "--exclude-resource-type" not in build_args(warehouse, "code-2")
+    # the window is not among the vars: a new day leaves dbt's saved parse valid
+    assert build_args(warehouse, "code-1")[:3] == args[:3]
+
+
+def test_every_unit_test_must_have_run_and_passed():
+    manifest = {"unit_tests": {"unit_test.p.a.t1": {}, "unit_test.p.a.t2": {}}}
+
+    def results(*rows: tuple[str, str]) -> dict:
+        return {"results": [{"unique_id": u, "status": s} for u, s in rows]}
+
+    model = ("model.p.a", "success")
+    assert ran_every_unit_test(
+        results(model, ("unit_test.p.a.t1", "pass"), ("unit_test.p.a.t2", "pass")), manifest
+    )
+    assert not ran_every_unit_test(results(model, ("unit_test.p.a.t1", "pass")), manifest)
+    assert not ran_every_unit_test(
+        results(("unit_test.p.a.t1", "pass"), ("unit_test.p.a.t2", "fail")), manifest
+    )
+    assert not ran_every_unit_test(results(model), manifest)  # skipped: nothing to stamp
