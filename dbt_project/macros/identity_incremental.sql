@@ -1,0 +1,38 @@
+{#- The identity chain built on the day (docs/identity.md#a-new-day). The var
+    identity_rebuild (true) builds int_identity__occurrences, int_identity__edges and
+    int_identity__components from nothing; an erasure drops the first two (ingestion/erasure.py),
+    which has the same effect. -#}
+
+{#- Occurrences: the manual links seed is re-read whole every run, so a link taken out of
+    it leaves; a rebuild starts from an empty table. -#}
+{% macro identity_occurrences_pre_hook() -%}
+    {%- if not building_on_previous() -%}
+        select 1
+    {%- elif var('identity_rebuild', false) -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} where source = 'manual_links'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Edges: pairs only ever enter, so a pair whose only evidence was a manual link that left
+    the seed (unlinked) empties the table, and the model pairs every record again. -#}
+{% macro identity_edges_pre_hook() -%}
+    {%- if not building_on_previous() -%}
+        select 1
+    {%- elif var('identity_rebuild', false) -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} where exists (
+            select 1 from {{ this }} as e
+            where e.sources = ['manual_links']
+                and not exists (
+                    select 1 from {{ ref('identity_manual_links') }} as m
+                    where (e.left_type = m.left_type and e.left_value = trim(m.left_value)
+                            and e.right_type = m.right_type and e.right_value = trim(m.right_value))
+                        or (e.left_type = m.right_type and e.left_value = trim(m.right_value)
+                            and e.right_type = m.left_type and e.right_value = trim(m.left_value))
+                )
+        )
+    {%- endif -%}
+{%- endmacro %}
