@@ -18,8 +18,9 @@ Platforms keep serving old comments and follower lists, so the person is also su
 for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identifier (not
 the identifier) and ingestion drops any record naming one. Staging tables that keep
 people's rows from run to run (comments, followers, contacts, orders, CRM members, and the
-identity chain's occurrences and edges: dbt incremental tables) are dropped in the same transaction, so the next dbt build types them
-again from the raw that remains; it rebuilds bridge, dims and facts without them too.
+identity chain's occurrences and edges: dbt incremental tables) are dropped in the same
+transaction, so the next dbt build types them again from the raw that remains; it rebuilds
+bridge, dims and facts without them too.
 The audit row counts what was removed; it names no identifier.
 """
 

@@ -21,7 +21,9 @@ def load(con: duckdb.DuckDBPyConnection, nodes: list[str], edges: list[tuple[str
     ``rules``: at most 2 people per identifier of any type."""
     con.register(
         "node_df",
-        pl.DataFrame([n.split(":", 1) for n in nodes], schema=["id_type", "id_value"], orient="row"),
+        pl.DataFrame(
+            [n.split(":", 1) for n in nodes], schema=["id_type", "id_value"], orient="row"
+        ),
     )
     con.register(
         "edge_df",
@@ -87,7 +89,9 @@ def test_one_new_edge_merges_two_clusters_and_a_new_identifier_stands_alone():
     }
     relinked = con.execute("select * exclude (build_mode) from built order by all").fetchall()
     assert build(con, None) == "rebuilt: no previous build"
-    assert con.execute("select * exclude (build_mode) from built order by all").fetchall() == relinked
+    assert (
+        con.execute("select * exclude (build_mode) from built order by all").fetchall() == relinked
+    )
 
 
 def test_a_new_edge_that_brings_a_shared_identifier_back_relinks_its_whole_region():
@@ -119,7 +123,9 @@ def test_a_newly_excluded_identifier_forces_a_rebuild_that_splits_its_cluster():
     build(con, None)
     # phone_hash:a is blocklisted: its link no longer reaches the solver
     load(con, DAY_1_NODES, DAY_1_EDGES[1:])
-    assert build(con, "built") == "rebuilt: links removed or newly excluded: 3 known, 2 of them left"
+    assert (
+        build(con, "built") == "rebuilt: links removed or newly excluded: 3 known, 2 of them left"
+    )
     assert components(con) == {
         "crm_member_id:a": {"crm_member_id:a"},
         "phone_hash:a": {"phone_hash:a"},

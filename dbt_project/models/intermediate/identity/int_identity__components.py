@@ -348,7 +348,9 @@ def resolve_identities(
 
 
 # -- a new day: relink the regions the new edges touch (docs/identity.md#a-new-day) ---------------
-RESOLVED = "id_type, id_value, component_key, people_joined, max_people, rule_reason, neighbours_by_type"
+RESOLVED = (
+    "id_type, id_value, component_key, people_joined, max_people, rule_reason, neighbours_by_type"
+)
 
 
 def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str) -> None:
@@ -359,7 +361,7 @@ def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules
     regions, _ = connected_components(con, nodes, edges)
     con.execute(f"create or replace temp table relink_regions as {regions.sql_query()}")
     con.execute(
-        f"""
+        """
         create or replace temp table relink_solved as
         select r.*, g.component_key as region_key
         from relink_resolved as r join relink_regions as g using (id_type, id_value)
@@ -368,7 +370,9 @@ def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules
 
 
 def _rules_fingerprint(rules: str) -> str:
-    return f"(select md5(string_agg(id_type || '|' || max_people, ',' order by id_type)) from {rules})"
+    return (
+        f"(select md5(string_agg(id_type || '|' || max_people, ',' order by id_type)) from {rules})"
+    )
 
 
 def rebuild_reason(
@@ -377,7 +381,8 @@ def rebuild_reason(
     """Why the previous build cannot be extended by relinking, or None when it can."""
     through, known, fingerprint = con.execute(
         f"""
-        select max(edges_through), max(edge_count), max(rules_fingerprint) = {_rules_fingerprint(rules)}
+        select max(edges_through), max(edge_count),
+            max(rules_fingerprint) = {_rules_fingerprint(rules)}
         from {previous}
         """
     ).fetchall()[0]
@@ -390,9 +395,9 @@ def rebuild_reason(
     ).fetchall()[0][0]
     if gone:
         return f"{gone} identifiers are gone (erased)"
-    kept = con.execute(
-        f"select count(*) from {edges} where linked_at <= ?", [through]
-    ).fetchall()[0][0]
+    kept = con.execute(f"select count(*) from {edges} where linked_at <= ?", [through]).fetchall()[
+        0
+    ][0]
     if kept != known:
         return f"links removed or newly excluded: {known} known, {kept} of them left"
     return None
@@ -483,9 +488,11 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
         create or replace temp view identity_edges_input as
         select * from identity_pairs_input as e
         semi join identity_nodes_input as l
-            on l.id_type = e.left_type and l.id_value = e.left_value and l.unlinkable_reason is null
+            on l.id_type = e.left_type and l.id_value = e.left_value
+            and l.unlinkable_reason is null
         semi join identity_nodes_input as r
-            on r.id_type = e.right_type and r.id_value = e.right_value and r.unlinkable_reason is null
+            on r.id_type = e.right_type and r.id_value = e.right_value
+            and r.unlinkable_reason is null
         """
     )
     rebuild = str(dbt.config.get("identity_rebuild")).lower() == "true"
