@@ -36,3 +36,19 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
+    and `latest_before`, the newest outside the run's days (`outside` is the run's window
+    condition on snapshot_date, 'false' for none). An occurrence still listed by its
+    source's latest snapshot is stored with last_seen_date null (int_identity__occurrences),
+    so re-listing a follower, contact or member writes nothing. -#}
+{% macro identity_snapshot_dates(in_run='false') -%}
+    {%- for source, model in [('wechat_oa.followers', 'stg_wechat_oa__followers'),
+                              ('wecom.contacts', 'stg_wecom__contacts'),
+                              ('crm.members', 'stg_crm__members')] %}
+    select '{{ source }}' as source, max(snapshot_date) as latest,
+        max(snapshot_date) filter (where not ({{ in_run }})) as latest_before
+    from {{ ref(model) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -10,9 +10,10 @@
 
     Incremental (docs/identity.md#a-new-day): a run reads only its days of the sources and
     diffs them against the rows it has; a follower, contact or member listed again by the
-    day's snapshot only moves its last_seen_date, and a record's identifiers first seen in
-    the run get entered_at (the run's start), which is how int_identity__edges finds the
-    records to pair. The manual links seed is small and re-read whole (a removed link must
+    day's snapshot writes nothing (last_seen_date is null while the source's latest snapshot
+    lists it: identity_snapshot_dates), one that left it gets its last date, and a
+    record's identifiers first seen in the run get entered_at (the run's start), which is
+    how int_identity__edges finds the records to pair. The manual links seed is small and re-read whole (a removed link must
     leave). The var identity_rebuild rebuilds from nothing. -#}
 {%- set diffed = building_on_previous() and not var('identity_rebuild', false) %}
 with comments as (
@@ -127,27 +128,70 @@ seen as (
     group by all
 ),
 
+snapshot_dates as (
+    {{ identity_snapshot_dates(in_run_window('snapshot_date') if diffed else 'false') }}
+),
+
 {% if diffed %}
--- only what is new, or seen outside the dates already known, enters
-changed as (
+known as (
     select
-        s.source,
-        s.record_key,
-        s.id_type,
-        s.id_value,
-        s.platform,
-        least(s.first_seen_date, p.first_seen_date) as first_seen_date,
-        greatest(s.last_seen_date, p.last_seen_date) as last_seen_date,
+        s.*,
+        p.first_seen_date as known_first_seen_date,
+        p.last_seen_date as known_last_seen_date,
         p.entered_at
     from seen as s
     left join {{ this }} as p using (source, record_key, id_type, id_value)
-    where p.entered_at is null
-        or s.first_seen_date < p.first_seen_date
-        or s.last_seen_date > p.last_seen_date
+),
+
+-- a stored null last_seen_date means "listed by the snapshot before the run's days"
+dated as (
+    select
+        k.source, k.record_key, k.id_type, k.id_value, k.platform,
+        least(k.first_seen_date, k.known_first_seen_date) as first_seen_date,
+        greatest(
+            k.last_seen_date,
+            case when k.entered_at is not null then coalesce(k.known_last_seen_date, d.latest_before) end
+        ) as last_seen_date,
+        k.known_first_seen_date, k.known_last_seen_date, k.entered_at
+    from known as k
+    left join snapshot_dates as d using (source)
+    union all
+    -- the diff against the previous snapshot: listed then, not in the run's days (left)
+    select
+        p.source, p.record_key, p.id_type, p.id_value, p.platform, p.first_seen_date,
+        d.latest_before, p.first_seen_date, p.last_seen_date, p.entered_at
+    from {{ this }} as p
+    join snapshot_dates as d using (source)
+    anti join seen as s using (source, record_key, id_type, id_value)
+    where p.last_seen_date is null
+),
+
+stored as (
+    select
+        t.* exclude (last_seen_date),
+        case when d.latest is null or t.last_seen_date <> d.latest then t.last_seen_date
+        end as last_seen_date
+    from dated as t
+    left join snapshot_dates as d using (source)
+),
+
+changed as (
+    select source, record_key, id_type, id_value, platform, first_seen_date, last_seen_date,
+        entered_at
+    from stored
+    where entered_at is null
+        or first_seen_date is distinct from known_first_seen_date
+        or last_seen_date is distinct from known_last_seen_date
 ),
 {% else %}
 changed as (
-    select *, null::timestamptz as entered_at from seen
+    select
+        s.* exclude (last_seen_date),
+        case when s.last_seen_date <> d.latest or d.latest is null then s.last_seen_date
+        end as last_seen_date,
+        null::timestamptz as entered_at
+    from seen as s
+    left join snapshot_dates as d using (source)
 ),
 {% endif %}
 
