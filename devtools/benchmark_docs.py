@@ -122,6 +122,13 @@ components.
   is incremental too, so the identity graph and the people facts read typed tables
   instead of parsing every JSON record again (an erasure drops these tables; they are
   rebuilt from the raw that remains).
+- The identity chain adds the day instead of rebuilding
+  ([identity.md](identity.md#6-a-new-day)): the follower, contact and CRM snapshots are
+  diffed against the identifiers already held (a person listed again writes nothing),
+  only records with a new identifier are paired, and only the clusters the new edges
+  touch are solved again; the rest of the graph is carried over. It starts from nothing
+  after an exclusion, an erasure or a removed link. Still whole on the day: the nodes,
+  the stable-id assignment and the bridge (one pass each over the identifiers).
 - `int_content_daily`, the snapshot differences of Bilibili, Kuaishou and Weibo,
   `fct_content_daily`, `kpi_account_daily` (its days and the 30 after, whose growth rates
   read them) and `kpi_alerts` rebuild only their dates; `fct_content_totals` recomputes

@@ -58,7 +58,7 @@ DONE = "done"
 CLEAR_TYPES = {"phone": "phone_hash", "email": "email_hash"}
 # A staging table with one of these columns holds people's rows (see _personal_staging).
 PERSON_COLUMNS = ("user_id", "openid", "external_userid", "buyer_id", "member_id")
-# The identity chain's tables that grow run after run (docs/identity.md#a-new-day): dropped
+# The identity chain's tables that grow run after run (docs/identity.md#6-a-new-day): dropped
 # with the staging ones, so the next build lists and pairs the remaining records afresh.
 INCREMENTAL_IDENTITY = ("int_identity__occurrences", "int_identity__edges")
 # Landing pages hold phones and emails as the platform sent them, before hashing.

@@ -1,4 +1,4 @@
-{#- The identity chain built on the day (docs/identity.md#a-new-day). The var
+{#- The identity chain built on the day (docs/identity.md#6-a-new-day). The var
     identity_rebuild (true) builds int_identity__occurrences, int_identity__edges and
     int_identity__components from nothing; an erasure drops the first two (ingestion/erasure.py),
     which has the same effect. -#}

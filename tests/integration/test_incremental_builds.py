@@ -9,7 +9,7 @@ Unified user ids are left out of the comparison: a build on a previous bridge ke
 ids (stable ids, docs/requirements.md R-U4), one from nothing derives them afresh; the
 clusters are the same.
 
-The identity chain relinks on the day (docs/identity.md#a-new-day); each new day brings a
+The identity chain relinks on the day (docs/identity.md#6-a-new-day); each new day brings a
 CRM member that joins two people of the history. The same days built with the chain
 rebuilt from nothing each day (the var identity_rebuild, on the same previous bridge) must
 give the same bridge, people, merge log, exclusions and components, unified ids included.

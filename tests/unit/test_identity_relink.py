@@ -1,5 +1,5 @@
 """A new day relinks only what its new edges touch (``relink_components`` in
-``int_identity__components``, docs/identity.md#a-new-day), on hand-made graphs whose
+``int_identity__components``, docs/identity.md#6-a-new-day), on hand-made graphs whose
 components are written out here, and falls back to a rebuild when an identifier is gone
 or a link is.
 """

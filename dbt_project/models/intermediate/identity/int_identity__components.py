@@ -17,7 +17,7 @@ as components of their own. The solver and the guard are plain functions of a Du
 connection, so tests and the benchmark call them directly (``connected_components``,
 ``resolve_identities``); dbt calls ``model``.
 
-A new day relinks instead of solving again (``relink_components``, docs/identity.md#a-new-day):
+A new day relinks instead of solving again (``relink_components``, docs/identity.md#6-a-new-day):
 the guard and the components of a region (a connected component of every link, shared
 identifiers included) depend on that region alone, so only the regions the day's new edges
 touch are solved again, with the day's new identifiers; every other row is the previous
@@ -347,7 +347,7 @@ def resolve_identities(
     )
 
 
-# -- a new day: relink the regions the new edges touch (docs/identity.md#a-new-day) ---------------
+# -- a new day: relink the regions the new edges touch (docs/identity.md#6-a-new-day) -------------
 RESOLVED = (
     "id_type, id_value, component_key, people_joined, max_people, rule_reason, neighbours_by_type"
 )

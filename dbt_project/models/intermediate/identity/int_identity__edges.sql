@@ -9,7 +9,7 @@
     Placeholders and blocklisted identifiers are left out later, in
     int_identity__components, so a blocklist change never rewrites this table.
 
-    Incremental (docs/identity.md#a-new-day): a run pairs only the records that have an
+    Incremental (docs/identity.md#6-a-new-day): a run pairs only the records that have an
     identifier entered since the table's last new pair (int_identity__occurrences.entered_at);
     a pair already here gets the new sources and keeps its linked_at, a new pair gets the
     run's start, which is how int_identity__components finds the day's new edges. -#}

@@ -8,7 +8,7 @@
     Records that carry several identifiers (an order's buyer and phone, a CRM member's
     id, phone, email and unionid) are the evidence that links them.
 
-    Incremental (docs/identity.md#a-new-day): a run reads only its days of the sources and
+    Incremental (docs/identity.md#6-a-new-day): a run reads only its days of the sources and
     diffs them against the rows it has; a follower, contact or member listed again by the
     day's snapshot writes nothing (last_seen_date is null while the source's latest snapshot
     lists it: identity_snapshot_dates), one that left it gets its last date, and a
