@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -159,6 +161,26 @@ def comparable(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str)
     return f"select {', '.join(select)} from {db}.{schema}.{table}"
 
 
+@contextmanager
+def attached(**warehouses: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with each warehouse attached, read-only, under its name."""
+    con = duckdb.connect()
+    try:
+        for name, path in warehouses.items():
+            con.execute(f"attach '{path}' as {name} (read_only)")
+        yield con
+    finally:
+        con.close()
+
+
+def count_differences(con: duckdb.DuckDBPyConnection, a: str, b: str) -> tuple[int, int, int]:
+    """(rows of query a, rows only in a, rows only in b), duplicates counted."""
+    rows = con.execute(f"select count(*) from ({a})").fetchall()[0][0]
+    extra = con.execute(f"select count(*) from ({a} except all {b})").fetchall()[0][0]
+    missing = con.execute(f"select count(*) from ({b} except all {a})").fetchall()[0][0]
+    return rows, extra, missing
+
+
 def test_daily_builds_equal_a_build_from_nothing(builds):
     daily, whole = builds
     con = duckdb.connect()
@@ -184,9 +206,8 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
         for schema, table in tables:
             a = comparable(con, "daily", schema, table)
             b = comparable(con, "whole", schema, table)
+            _, extra, missing = count_differences(con, a, b)
             rows = con.execute(f"select count(*) from ({b})").fetchall()[0][0]
-            extra = con.execute(f"select count(*) from ({a} except all {b})").fetchall()[0][0]
-            missing = con.execute(f"select count(*) from ({b} except all {a})").fetchall()[0][0]
             if extra or missing:
                 differences[f"{schema}.{table}"] = (rows, extra, missing)
         # the facts that grow with the days are not empty: the comparison compares something
@@ -208,23 +229,16 @@ def tables_of(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
 
 def test_a_rebuild_of_the_same_days_publishes_identical_rows(warehouses):
     _, whole, rebuilt, _ = warehouses
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{whole}' as whole (read_only)")
-        con.execute(f"attach '{rebuilt}' as again (read_only)")
+    with attached(whole=whole, again=rebuilt) as con:
         tables = tables_of(con, "whole")
         assert tables == tables_of(con, "again")
         differences = {}
         for schema, table in tables:
-            a, b = f"whole.{schema}.{table}", f"again.{schema}.{table}"
-            rows = con.execute(f"select count(*) from {a}").fetchall()[0][0]
-            extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchall()
-            missing = con.execute(f"select count(*) from (from {b} except all from {a})").fetchall()
-            extra, missing = extra[0][0], missing[0][0]
+            rows, extra, missing = count_differences(
+                con, f"from whole.{schema}.{table}", f"from again.{schema}.{table}"
+            )
             if extra or missing:
                 differences[f"{schema}.{table}"] = (rows, extra, missing)
-    finally:
-        con.close()
     assert differences == {}, f"table: (rows, only first build, only rebuild) {differences}"
 
 
@@ -241,10 +255,7 @@ COMPONENTS = "intermediate.int_identity__components"
 
 def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
     daily, _, _, rebuilt = warehouses
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{daily}' as daily (read_only)")
-        con.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
+    with attached(daily=daily, rebuilt=rebuilt) as con:
         modes = [
             con.execute(f"select distinct build_mode from {db}.{COMPONENTS}").fetchall()
             for db in ("daily", "rebuilt")
@@ -257,18 +268,14 @@ def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
         ).fetchall()[0][0]
         differences, counts = {}, {}
         for table, columns in IDENTITY_TABLES.items():
-            a, b = (
+            rows, extra, missing = count_differences(
+                con,
                 f"select * {columns} from daily.{table}",
                 f"select * {columns} from rebuilt.{table}",
             )
-            rows = con.execute(f"select count(*) from ({a})").fetchall()[0][0]
-            extra = con.execute(f"select count(*) from ({a} except all {b})").fetchall()[0][0]
-            missing = con.execute(f"select count(*) from ({b} except all {a})").fetchall()[0][0]
             if extra or missing:
                 differences[table] = (rows, extra, missing)
             counts[table] = rows
-    finally:
-        con.close()
     # tiny has no shared or blocklisted identifier; the rest compare something
     assert all(counts[table] for table in IDENTITY_TABLES if "excluded" not in table), counts
     # the last day was relinked, with the member's edges, and rebuilt in the other warehouse
