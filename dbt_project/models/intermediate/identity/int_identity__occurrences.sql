@@ -150,7 +150,10 @@ dated as (
         least(k.first_seen_date, k.known_first_seen_date) as first_seen_date,
         greatest(
             k.last_seen_date,
-            case when k.entered_at is not null then coalesce(k.known_last_seen_date, d.latest_before) end
+            case
+                when k.entered_at is not null
+                    then coalesce(k.known_last_seen_date, d.latest_before)
+            end
         ) as last_seen_date,
         k.known_first_seen_date, k.known_last_seen_date, k.entered_at
     from known as k
