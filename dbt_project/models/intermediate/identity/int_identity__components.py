@@ -355,16 +355,50 @@ RESOLVED = (
 
 def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str) -> None:
     """``resolve_identities`` of the graph with each row's ``region_key`` (the smallest
-    identifier of its component before the guard), into temp table ``relink_solved``."""
+    identifier of its component before the guard), into temp table ``relink_solved``.
+
+    Only shared identifiers join components into larger regions, so the regions are solved
+    on the small graph of components linked through them, not on the whole graph again.
+    """
     resolved = resolve_identities(con, nodes, edges, rules)
     con.execute(f"create or replace temp table relink_resolved as {resolved.sql_query()}")
-    regions, _ = connected_components(con, nodes, edges)
+    # components as nodes ('k', component_key), linked by the edges of shared identifiers
+    con.execute(
+        f"""
+        create or replace temp table relink_bridges as
+        with shared as (
+            select id_type, id_value from relink_resolved where people_joined is not null
+        ),
+        shared_edges as (
+            select e.* from {edges} as e
+            semi join shared as s on s.id_type = e.left_type and s.id_value = e.left_value
+            union
+            select e.* from {edges} as e
+            semi join shared as s on s.id_type = e.right_type and s.id_value = e.right_value
+        )
+        select distinct 'k' as left_type, a.component_key as left_value,
+            'k' as right_type, b.component_key as right_value
+        from shared_edges as e
+        join relink_resolved as a on a.id_type = e.left_type and a.id_value = e.left_value
+        join relink_resolved as b on b.id_type = e.right_type and b.id_value = e.right_value
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table relink_bridged as
+        select left_type as id_type, left_value as id_value from relink_bridges
+        union
+        select right_type, right_value from relink_bridges
+        """
+    )
+    regions, _ = connected_components(con, "relink_bridged", "relink_bridges")
     con.execute(f"create or replace temp table relink_regions as {regions.sql_query()}")
     con.execute(
         """
         create or replace temp table relink_solved as
-        select r.*, g.component_key as region_key
-        from relink_resolved as r join relink_regions as g using (id_type, id_value)
+        select r.*, coalesce(substr(g.component_key, 3), r.component_key) as region_key
+        from relink_resolved as r
+        left join relink_regions as g on g.id_value = r.component_key
         """
     )
 
