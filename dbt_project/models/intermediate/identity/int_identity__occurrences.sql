@@ -143,18 +143,19 @@ known as (
     left join {{ this }} as p using (source, record_key, id_type, id_value)
 ),
 
--- a stored null last_seen_date means "listed by the snapshot before the run's days"
+-- Staging keeps one row per comment (its latest listing) and per order (its latest
+-- version), so their dates are the new row's; a snapshot source keeps a row per snapshot,
+-- so its dates span the known ones and the run's. A stored null last_seen_date means
+-- "listed by the snapshot before the run's days".
 dated as (
     select
         k.source, k.record_key, k.id_type, k.id_value, k.platform,
-        least(k.first_seen_date, k.known_first_seen_date) as first_seen_date,
-        greatest(
-            k.last_seen_date,
-            case
-                when k.entered_at is not null
-                    then coalesce(k.known_last_seen_date, d.latest_before)
-            end
-        ) as last_seen_date,
+        case when d.latest is null then k.first_seen_date
+            else least(k.first_seen_date, k.known_first_seen_date)
+        end as first_seen_date,
+        case when d.latest is null or k.entered_at is null then k.last_seen_date
+            else greatest(k.last_seen_date, coalesce(k.known_last_seen_date, d.latest_before))
+        end as last_seen_date,
         k.known_first_seen_date, k.known_last_seen_date, k.entered_at
     from known as k
     left join snapshot_dates as d using (source)
