@@ -3,27 +3,29 @@
     int_identity__components from nothing; an erasure drops the first two (ingestion/erasure.py),
     which has the same effect. -#}
 
-{#- Occurrences: the manual links seed is re-read whole every run, so a link taken out of
-    it leaves; a rebuild starts from an empty table. -#}
-{% macro identity_occurrences_pre_hook() -%}
+{#- A pre-hook of the chain's incremental models: nothing on a first build, every row
+    for a rebuild, else the rows matching `condition`. -#}
+{% macro identity_pre_hook(condition) -%}
     {%- if not building_on_previous() -%}
         select 1
     {%- elif var('identity_rebuild', false) -%}
         delete from {{ this }}
     {%- else -%}
-        delete from {{ this }} where source = 'manual_links'
+        delete from {{ this }} where {{ condition }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Occurrences: the manual links seed is re-read whole every run, so a link taken out of
+    it leaves. -#}
+{% macro identity_occurrences_pre_hook() -%}
+    {{ identity_pre_hook("source = 'manual_links'") }}
 {%- endmacro %}
 
 {#- Edges: pairs only ever enter, so a pair whose only evidence was a manual link that left
     the seed (unlinked) empties the table, and the model pairs every record again. -#}
 {% macro identity_edges_pre_hook() -%}
-    {%- if not building_on_previous() -%}
-        select 1
-    {%- elif var('identity_rebuild', false) -%}
-        delete from {{ this }}
-    {%- else -%}
-        delete from {{ this }} where exists (
+    {%- set unlinked -%}
+        exists (
             select 1 from {{ this }} as e
             where e.sources = ['manual_links']
                 and not exists (
@@ -34,11 +36,12 @@
                             and e.right_type = m.left_type and e.right_value = trim(m.left_value))
                 )
         )
-    {%- endif -%}
+    {%- endset -%}
+    {{ identity_pre_hook(unlinked) }}
 {%- endmacro %}
 
 {#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
-    and `latest_before`, the newest outside the run's days (`outside` is the run's window
+    and `latest_before`, the newest outside the run's days (`in_run` is the run's window
     condition on snapshot_date, 'false' for none). An occurrence still listed by its
     source's latest snapshot is stored with last_seen_date null (int_identity__occurrences),
     so re-listing a follower, contact or member writes nothing. -#}
