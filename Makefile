@@ -100,6 +100,10 @@ IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed
 	$(BIN)/python -m devtools.bench identity --identifiers $(IDENTIFIERS)
 
+# a new day of the identity components: relinked on the day before vs solved from nothing
+bench-relink: $(BIN)/.installed
+	$(BIN)/python -m devtools.bench relink --identifiers $(IDENTIFIERS)
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
