@@ -81,6 +81,7 @@ make bench SCALE=small     # 8 × 3 accounts, 14 days: a few minutes
 make bench SCALE=large     # 8 × 250 accounts × 365 days: ~2M contents, ~60M content-days
 make bench-docs            # keep the last report in docs/bench/ and regenerate this page
 make bench-identity        # identity resolution alone on a 10M-identifier graph vs networkx
+make bench-relink          # a new day of the identity components, relinked vs from nothing
 ```
 
 ## What a run does
@@ -112,6 +113,11 @@ million identifiers (people of 2–6 identifiers, cross-links, 10,000-long chain
 shared-phone stars), clusters it with the dbt model's solver and with networkx, each in
 its own process, and writes `data/bench/identity.json`; both must find the same number of
 components.
+
+`make bench-relink` (same `IDENTIFIERS`) solves that graph from nothing as day 1, adds a
+day 2 of 1,000 identifiers and 1,000 edges, and solves day 2 twice: relinked on day 1
+(what a daily run does, [identity.md](identity.md#6-a-new-day)) and from nothing, guard
+included; both must give the same rows. It writes `data/bench/relink.json`.
 
 ## What makes a daily run cost a day
 
