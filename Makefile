@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DOCS_ASSETS := expectations/docs_assets
 READY := $(MANIFEST) $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: help install demo test test-fast dev bi bi-stop lint format manifest platforms preflight credentials bench bench-docs bench-identity clean
+.PHONY: help install demo test test-fast dev bi bi-stop lint format manifest platforms preflight credentials bench bench-docs bench-identity bench-relink clean
 
 help:
 	@echo "make demo   - install, start the simulator, run a week of the pipeline, publish the mart"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench  - the pipeline at a scale (SCALE=small|medium|large, default medium) with baselines"
 	@echo "make bench-docs - keep the last bench report in docs/bench/ and regenerate docs/benchmarks.md"
 	@echo "make bench-identity - identity resolution on 10M identifiers vs networkx"
+	@echo "make bench-relink - a new day of the identity components, relinked vs from nothing"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -99,6 +100,10 @@ bench-docs: $(BIN)/.installed
 IDENTIFIERS ?= 10000000
 bench-identity: $(BIN)/.installed
 	$(BIN)/python -m devtools.bench identity --identifiers $(IDENTIFIERS)
+
+# a new day of the identity components: relinked on the day before vs solved from nothing
+bench-relink: $(BIN)/.installed
+	$(BIN)/python -m devtools.bench relink --identifiers $(IDENTIFIERS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

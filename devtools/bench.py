@@ -7,6 +7,12 @@ then clusters the same nodes and edges twice, each in a fresh process so that pe
 is that solver's alone: the warehouse's DuckDB solver (the dbt model's own function,
 integer encoding included) and networkx's connected components. Both must find the same
 number of components. The report is printed as a table and written as JSON.
+
+``python -m devtools.bench relink --identifiers 10000000`` measures a new day of the
+identity chain's components (docs/identity.md#6-a-new-day) on the same graph: solved from
+nothing for day 1, then day 2 (1,000 new identifiers, 1,000 new edges: half between
+existing identifiers, half to the new ones) relinked on day 1's result and, as its
+baseline, solved from nothing; both, guard included, must give the same rows.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import duckdb
 from ingestion.settings import REPO_ROOT, Paths
 
 SOLVER = REPO_ROOT / "dbt_project/models/intermediate/identity/int_identity__components.py"
+SHARING_RULES = REPO_ROOT / "dbt_project/seeds/identity_sharing_rules.csv"
+NEW_ON_DAY_2 = 1_000
 ID_TYPES = [
     "douyin_open_id",
     "kuaishou_user_id",
@@ -208,6 +216,67 @@ def identity(identifiers: int, memory_limit: str, skip_networkx: bool, out: Path
     return report
 
 
+def relink(identifiers: int, memory_limit: str, out: Path) -> dict:
+    solver = load_solver()
+    with tempfile.TemporaryDirectory(prefix="socialmart-bench-") as tmp:
+        folder = Path(tmp)
+        graph = write_graph(folder, identifiers)
+        con = duckdb.connect()
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute(f"set temp_directory = '{folder / 'spill'}'")
+        con.execute(f"create table nodes as select * from '{folder / 'nodes.parquet'}'")
+        con.execute(
+            "create table edges as select *, timestamptz '2026-01-01 00:00:00+00' as linked_at "
+            f"from '{folder / 'edges.parquet'}'"
+        )
+        con.execute(f"create table rules as select * from read_csv('{SHARING_RULES}')")
+
+        def build(previous: str | None, table: str) -> dict[str, Any]:
+            began = time.perf_counter()
+            rel, mode = solver.relink_components(con, "nodes", "edges", "rules", previous)
+            con.execute(f"create table {table} as {rel.sql_query()}")
+            return {"seconds": round(time.perf_counter() - began, 1), "mode": mode}
+
+        report: dict[str, Any] = {"graph": graph, "day_1": build(None, "day_1")}
+        half = NEW_ON_DAY_2 // 2
+        con.execute(
+            f"""
+            create table new_nodes as
+            select 'crm_member_id' as id_type, 'new' || i as id_value, i as r
+            from range({NEW_ON_DAY_2}) as t(i);
+            insert into nodes select id_type, id_value from new_nodes;
+            create table picked as
+            select id_type, id_value, row_number() over (order by id_type, id_value) - 1 as r
+            from (select * from nodes using sample {NEW_ON_DAY_2} rows (reservoir, 42));
+            insert into edges
+            select a.id_type, a.id_value, b.id_type, b.id_value,
+                timestamptz '2026-01-02 00:00:00+00'
+            from picked as a join picked as b on b.r = a.r + {half} where a.r < {half}
+            union all
+            select p.id_type, p.id_value, n.id_type, n.id_value,
+                timestamptz '2026-01-02 00:00:00+00'
+            from new_nodes as n join picked as p using (r) where n.r < {half};
+            """
+        )
+        report["day_2_relinked"] = build("day_1", "relinked")
+        report["day_2_from_nothing"] = build(None, "from_nothing")
+        rows = "select * exclude (build_mode) from {}"
+        report["rows_differing"] = con.execute(
+            f"""select count(*) from (
+                ({rows.format("relinked")} except all {rows.format("from_nothing")})
+                union all
+                ({rows.format("from_nothing")} except all {rows.format("relinked")}))"""
+        ).fetchall()[0][0]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"identity components on {graph['identifiers']:,} identifiers, {graph['edges']:,} edges")
+    for name in ("day_1", "day_2_relinked", "day_2_from_nothing"):
+        print(f"{name:<20} {report[name]['seconds']:>7} s  {report[name]['mode']}")
+    print(f"rows differing between relinked and from nothing: {report['rows_differing']}")
+    print(f"report written to {out}")
+    return report
+
+
 def print_identity(report: dict[str, Any]) -> None:
     g = report["graph"]
     print(f"identity resolution on {g['identifiers']:,} identifiers, {g['edges']:,} edges")
@@ -239,9 +308,15 @@ def main(argv: list[str] | None = None) -> None:
     ident.add_argument("--identifiers", type=int, default=10_000_000)
     ident.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit")
     ident.add_argument("--skip-networkx", action="store_true")
+    again = sub.add_parser("relink", help="a new day relinked vs solved from nothing")
+    again.add_argument("--identifiers", type=int, default=10_000_000)
+    again.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit")
     parsed = parser.parse_args(args)
-    out = Paths.from_env().home / "bench" / "identity.json"
-    identity(parsed.identifiers, parsed.memory_limit, parsed.skip_networkx, out)
+    home = Paths.from_env().home / "bench"
+    if parsed.command == "relink":
+        relink(parsed.identifiers, parsed.memory_limit, home / "relink.json")
+        return
+    identity(parsed.identifiers, parsed.memory_limit, parsed.skip_networkx, home / "identity.json")
 
 
 if __name__ == "__main__":

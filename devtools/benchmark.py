@@ -368,10 +368,20 @@ def identity_graph(paths: Paths, folder: Path) -> dict[str, int]:
             f"copy (select id_type, id_value from intermediate.int_identity__nodes) "
             f"to '{folder / 'nodes.parquet'}' (format parquet)"
         )
+        # the edges table holds every pair; the solver links only linkable identifiers
         con.execute(
-            "copy (select left_type, left_value, right_type, right_value "
-            f"from intermediate.int_identity__edges) to '{folder / 'edges.parquet'}' "
-            "(format parquet)"
+            f"""
+            copy (
+                with linkable as (
+                    select id_type, id_value from intermediate.int_identity__nodes
+                    where unlinkable_reason is null
+                )
+                select left_type, left_value, right_type, right_value
+                from intermediate.int_identity__edges as e
+                semi join linkable as l on l.id_type = e.left_type and l.id_value = e.left_value
+                semi join linkable as r on r.id_type = e.right_type and r.id_value = e.right_value
+            ) to '{folder / "edges.parquet"}' (format parquet)
+            """
         )
         nodes = con.execute(f"select count(*) from '{folder / 'nodes.parquet'}'").fetchall()
         edges = con.execute(f"select count(*) from '{folder / 'edges.parquet'}'").fetchall()

@@ -121,6 +121,7 @@ make bench SCALE=small     # 8 × 3 accounts, 14 days: a few minutes
 make bench SCALE=large     # 8 × 250 accounts × 365 days: ~2M contents, ~60M content-days
 make bench-docs            # keep the last report in docs/bench/ and regenerate this page
 make bench-identity        # identity resolution alone on a 10M-identifier graph vs networkx
+make bench-relink          # a new day of the identity components, relinked vs from nothing
 ```
 
 ## What a run does
@@ -153,6 +154,11 @@ shared-phone stars), clusters it with the dbt model's solver and with networkx, 
 its own process, and writes `data/bench/identity.json`; both must find the same number of
 components.
 
+`make bench-relink` (same `IDENTIFIERS`) solves that graph from nothing as day 1, adds a
+day 2 of 1,000 identifiers and 1,000 edges, and solves day 2 twice: relinked on day 1
+(what a daily run does, [identity.md](identity.md#6-a-new-day)) and from nothing, guard
+included; both must give the same rows. It writes `data/bench/relink.json`.
+
 ## What makes a daily run cost a day
 
 - The per-day staging models of the content facts are incremental: a run re-types only
@@ -162,6 +168,13 @@ components.
   is incremental too, so the identity graph and the people facts read typed tables
   instead of parsing every JSON record again (an erasure drops these tables; they are
   rebuilt from the raw that remains).
+- The identity chain adds the day instead of rebuilding
+  ([identity.md](identity.md#6-a-new-day)): the follower, contact and CRM snapshots are
+  diffed against the identifiers already held (a person listed again writes nothing),
+  only records with a new identifier are paired, and only the clusters the new edges
+  touch are solved again; the rest of the graph is carried over. It starts from nothing
+  after an exclusion, an erasure or a removed link. Still whole on the day: the nodes,
+  the stable-id assignment and the bridge (one pass each over the identifiers).
 - `int_content_daily`, the snapshot differences of Bilibili, Kuaishou and Weibo,
   `fct_content_daily`, `kpi_account_daily` (its days and the 30 after, whose growth rates
   read them) and `kpi_alerts` rebuild only their dates; `fct_content_totals` recomputes

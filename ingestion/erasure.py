@@ -17,9 +17,10 @@ any identifier type of the identity graph (``douyin_open_id``, ``wechat_openid:<
 Platforms keep serving old comments and follower lists, so the person is also suppressed
 for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identifier (not
 the identifier) and ingestion drops any record naming one. Staging tables that keep
-people's rows from run to run (comments, followers, contacts, orders, CRM members: dbt
-incremental tables) are dropped in the same transaction, so the next dbt build types them
-again from the raw that remains; it rebuilds bridge, dims and facts without them too.
+people's rows from run to run (comments, followers, contacts, orders, CRM members, and the
+identity chain's occurrences and edges: dbt incremental tables) are dropped in the same
+transaction, so the next dbt build types them again from the raw that remains; it rebuilds
+bridge, dims and facts without them too.
 The audit row counts what was removed; it names no identifier.
 """
 
@@ -57,6 +58,9 @@ DONE = "done"
 CLEAR_TYPES = {"phone": "phone_hash", "email": "email_hash"}
 # A staging table with one of these columns holds people's rows (see _personal_staging).
 PERSON_COLUMNS = ("user_id", "openid", "external_userid", "buyer_id", "member_id")
+# The identity chain's tables that grow run after run (docs/identity.md#6-a-new-day): dropped
+# with the staging ones, so the next build lists and pairs the remaining records afresh.
+INCREMENTAL_IDENTITY = ("int_identity__occurrences", "int_identity__edges")
 # Landing pages hold phones and emails as the platform sent them, before hashing.
 _CLEAR_CANDIDATES = (
     ("phone", re.compile(r'"(\+?[0-9][0-9 ()\-]{6,22}[0-9])"')),
@@ -301,7 +305,8 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _personal_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Staging tables (not views: they read raw as it is) that hold people's rows."""
+    """Staging tables (not views: they read raw as it is) that hold people's rows, and the
+    identity chain's incremental tables."""
     rows = con.execute(
         """
         select distinct c.table_name from information_schema.columns as c
@@ -312,7 +317,12 @@ def _personal_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
         """,
         [list(PERSON_COLUMNS)],
     ).fetchall()
-    return [f"staging.{name}" for (name,) in rows]
+    identity = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'intermediate' and table_name in ? order by 1",
+        [list(INCREMENTAL_IDENTITY)],
+    ).fetchall()
+    return [f"staging.{name}" for (name,) in rows] + [f"intermediate.{n}" for (n,) in identity]
 
 
 def scrub_landing(landing: Path, values: Iterable[str], key: bytes) -> int:

@@ -8,11 +8,19 @@ in one run without a window, must give the same rows in every mart and kpi table
 Unified user ids are left out of the comparison: a build on a previous bridge keeps its
 ids (stable ids, docs/requirements.md R-U4), one from nothing derives them afresh; the
 clusters are the same.
+
+The identity chain relinks on the day (docs/identity.md#6-a-new-day); each new day brings a
+CRM member that joins two people of the history. The same days built with the chain
+rebuilt from nothing each day (the var identity_rebuild, on the same previous bridge) must
+give the same bridge, people, merge log, exclusions and components, unified ids included.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,11 +44,45 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
         con.close()
 
 
-def dbt_build(root: Path, window: tuple[date, date] | None) -> subprocess.Popen:
+def dbt_build(
+    root: Path, window: tuple[date, date] | None, extra_vars: dict | None = None
+) -> subprocess.Popen:
     """Seeds and models of ``dbt_warehouse(root)`` (the data tests run in the e2e pipeline),
     as the daily job builds them; started (``finish_dbt`` waits)."""
     args = ["--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
+    if extra_vars:  # the window reaches dbt through start_dbt, never --vars
+        args += ["--vars", json.dumps(extra_vars)]
     return start_dbt("build", root, *args, window=window)
+
+
+def link_two_people(warehouse: Path, day: date, first_new_day: date, n: int) -> None:
+    """A CRM member on ``day`` naming the n-th phone of the history's orders and its first
+    follower unionid: evidence joining people the history kept apart (a merge)."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            """
+            insert into raw.crm__members
+            with phone as (
+                select distinct record ->> 'post_tel_hash' as value from raw.shop__orders
+                where business_date < $first and record ->> 'post_tel_hash' not like 'placeholder%'
+                order by 1 limit 1 offset $n
+            ),
+            unionid as (
+                select distinct record ->> 'unionid' as value from raw.wechat_oa__followers
+                where business_date < $first and record ->> 'unionid' like 'o%'
+                order by 1 limit 1
+            )
+            select $day, json_object('日期', cast($day as varchar), '会员ID', 'M-LINK-' || $n,
+                    'unionid', u.value, '注册时间', '2026-01-01 10:00:00', '会员等级', '银卡',
+                    '积分', '0', '手机号_hash', p.value, '邮箱_hash', null),
+                timestamptz '2026-01-01 00:00:00+00', 'test', 'test'
+            from phone as p, unionid as u
+            """,
+            {"first": first_new_day, "n": n, "day": day},
+        )
+    finally:
+        con.close()
 
 
 def reverse_raw(warehouse: Path) -> None:
@@ -59,11 +101,14 @@ def reverse_raw(warehouse: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """(day by day, all at once, all at once again on the raw in reverse) over the same raw."""
+def warehouses(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
+    """(day by day, all at once, all at once again on the raw in reverse, day by day with the
+    identity chain rebuilt from nothing each day) over the same raw."""
     root = tmp_path_factory.mktemp("incremental")
     by_day, at_once, once_more = root / "daily", root / "whole", root / "again"
+    rebuilt_daily = root / "rebuilt"
     daily, whole, again = dbt_warehouse(by_day), dbt_warehouse(at_once), dbt_warehouse(once_more)
+    rebuilt = dbt_warehouse(rebuilt_daily)
     start, end = scale.history(SPEC)
     history_end = end - timedelta(days=2)
     new_days = [history_end + timedelta(days=n) for n in (1, 2)]
@@ -71,19 +116,26 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path, Path]:
     # each new day as the daily runs load them; the test checks the raws are equal
     generate(daily, start, history_end, start)
     generate(whole, start, history_end, start)
-    for day in new_days:
+    for n, day in enumerate(new_days):
         generate(whole, day, day, start)
+        link_two_people(whole, day, new_days[0], n)
     again.write_bytes(whole.read_bytes())
     reverse_raw(again)
     # the builds from nothing run beside the day-by-day builds
     from_nothing = [dbt_build(at_once, None), dbt_build(once_more, None)]
     finish_dbt(dbt_build(by_day, None), by_day)
-    for day in new_days:
-        generate(daily, day, day, start)
-        finish_dbt(dbt_build(by_day, (day, day)), by_day)
+    rebuilt.write_bytes(daily.read_bytes())
+    for n, day in enumerate(new_days):
+        for warehouse in (daily, rebuilt):
+            generate(warehouse, day, day, start)
+            link_two_people(warehouse, day, new_days[0], n)
+        on_the_day = dbt_build(by_day, (day, day))
+        from_scratch = dbt_build(rebuilt_daily, (day, day), {"identity_rebuild": True})
+        finish_dbt(on_the_day, by_day)
+        finish_dbt(from_scratch, rebuilt_daily)
     for process, folder in zip(from_nothing, (at_once, once_more), strict=True):
         finish_dbt(process, folder)
-    return daily, whole, again
+    return daily, whole, again, rebuilt
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +158,26 @@ def comparable(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str)
         if "unified_user_id" not in name
     ]
     return f"select {', '.join(select)} from {db}.{schema}.{table}"
+
+
+@contextmanager
+def attached(**warehouses: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with each warehouse attached, read-only, under its name."""
+    con = duckdb.connect()
+    try:
+        for name, path in warehouses.items():
+            con.execute(f"attach '{path}' as {name} (read_only)")
+        yield con
+    finally:
+        con.close()
+
+
+def count_differences(con: duckdb.DuckDBPyConnection, a: str, b: str) -> tuple[int, int, int]:
+    """(rows of query a, rows only in a, rows only in b), duplicates counted."""
+    rows = con.execute(f"select count(*) from ({a})").fetchall()[0][0]
+    extra = con.execute(f"select count(*) from ({a} except all {b})").fetchall()[0][0]
+    missing = con.execute(f"select count(*) from ({b} except all {a})").fetchall()[0][0]
+    return rows, extra, missing
 
 
 def test_daily_builds_equal_a_build_from_nothing(builds):
@@ -133,9 +205,8 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
         for schema, table in tables:
             a = comparable(con, "daily", schema, table)
             b = comparable(con, "whole", schema, table)
+            _, extra, missing = count_differences(con, a, b)
             rows = con.execute(f"select count(*) from ({b})").fetchall()[0][0]
-            extra = con.execute(f"select count(*) from ({a} except all {b})").fetchall()[0][0]
-            missing = con.execute(f"select count(*) from ({b} except all {a})").fetchall()[0][0]
             if extra or missing:
                 differences[f"{schema}.{table}"] = (rows, extra, missing)
         # the facts that grow with the days are not empty: the comparison compares something
@@ -162,22 +233,60 @@ def tables_of(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
 
 
 def test_a_rebuild_of_the_same_days_publishes_identical_rows(warehouses):
-    _, whole, rebuilt = warehouses
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{whole}' as whole (read_only)")
-        con.execute(f"attach '{rebuilt}' as again (read_only)")
+    _, whole, rebuilt, _ = warehouses
+    with attached(whole=whole, again=rebuilt) as con:
         tables = tables_of(con, "whole")
         assert tables == tables_of(con, "again")
         differences = {}
         for schema, table in tables:
-            a, b = f"whole.{schema}.{table}", f"again.{schema}.{table}"
-            rows = con.execute(f"select count(*) from {a}").fetchall()[0][0]
-            extra = con.execute(f"select count(*) from (from {a} except all from {b})").fetchall()
-            missing = con.execute(f"select count(*) from (from {b} except all from {a})").fetchall()
-            extra, missing = extra[0][0], missing[0][0]
+            rows, extra, missing = count_differences(
+                con, f"from whole.{schema}.{table}", f"from again.{schema}.{table}"
+            )
             if extra or missing:
                 differences[f"{schema}.{table}"] = (rows, extra, missing)
-    finally:
-        con.close()
     assert differences == {}, f"table: (rows, only first build, only rebuild) {differences}"
+
+
+# the state the relinking reads is the time edges entered: it differs between any two builds
+IDENTITY_TABLES = {
+    "mart.bridge_user_identity": "",
+    "mart.dim_unified_user": "",
+    "identity.identity_merge_log": "exclude (logged_at)",
+    "identity.identity_excluded_identifiers": "",
+    "intermediate.int_identity__components": "exclude (build_mode, edges_through)",
+}
+COMPONENTS = "intermediate.int_identity__components"
+
+
+def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
+    daily, _, _, rebuilt = warehouses
+    with attached(daily=daily, rebuilt=rebuilt) as con:
+        modes = [
+            con.execute(f"select distinct build_mode from {db}.{COMPONENTS}").fetchall()
+            for db in ("daily", "rebuilt")
+        ]
+        merges = con.execute(
+            "select count(*) from daily.identity.identity_merge_log "
+            "where event_type = 'merge' and business_date > "
+            "(select min(snapshot_date) from daily.staging.stg_crm__members "
+            "where member_id like 'M-LINK-%') - 1"
+        ).fetchall()[0][0]
+        differences, counts = {}, {}
+        for table, columns in IDENTITY_TABLES.items():
+            rows, extra, missing = count_differences(
+                con,
+                f"select * {columns} from daily.{table}",
+                f"select * {columns} from rebuilt.{table}",
+            )
+            if extra or missing:
+                differences[table] = (rows, extra, missing)
+            counts[table] = rows
+    # tiny has no shared or blocklisted identifier; the rest compare something
+    assert all(counts[table] for table in IDENTITY_TABLES if "excluded" not in table), counts
+    # the last day was relinked, with the member's edges, and rebuilt in the other warehouse
+    [(relinked,)], [(from_nothing,)] = modes
+    assert relinked.startswith("relinked: "), relinked
+    assert not relinked.startswith("relinked: 0 new"), relinked
+    assert from_nothing == "rebuilt: no previous build"
+    assert merges >= 2  # each day's member merged two people
+    assert differences == {}, f"table: (rows, only relinked, only rebuilt) {differences}"

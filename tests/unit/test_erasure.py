@@ -58,6 +58,10 @@ def test_a_request_erases_every_identifier_of_the_person(tmp_path: Path):
     con.execute("create table staging.stg_weibo__comments as select '600' as user_id")
     con.execute("create table staging.stg_weibo__statuses as select 's1' as content_id")
     con.execute("create view staging.stg_weibo__user as select '600' as user_id")
+    # the identity chain's incremental tables keep people too (dropped); the rest are rebuilt
+    con.execute("create schema intermediate")
+    for table in ("int_identity__occurrences", "int_identity__edges", "int_identity__nodes"):
+        con.execute(f"create table intermediate.{table} as select '600' as id_value")
     landing = paths.landing / "weibo" / "business_date=2026-11-01"
     landing.mkdir(parents=True)
     page = landing / "p.jsonl.gz"
@@ -74,6 +78,10 @@ def test_a_request_erases_every_identifier_of_the_person(tmp_path: Path):
         "select table_name from information_schema.tables where table_schema = 'staging' order by 1"
     ).fetchall()
     assert staging == [("stg_weibo__statuses",), ("stg_weibo__user",)]
+    intermediate = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'intermediate'"
+    ).fetchall()
+    assert intermediate == [("int_identity__nodes",)]
     assert outcomes[0].identifiers_erased == 3 and outcomes[0].unified_users_erased == 1
     assert outcomes[0].raw_rows_deleted == {"raw.shop__orders": 1, "raw.weibo__comments": 1}
     remaining = con.execute("select record ->> 'doudian_open_id' from raw.shop__orders").fetchall()

@@ -16,6 +16,14 @@ identifiers that hold together several people (docs/identity.md); they stay in t
 as components of their own. The solver and the guard are plain functions of a DuckDB
 connection, so tests and the benchmark call them directly (``connected_components``,
 ``resolve_identities``); dbt calls ``model``.
+
+A new day relinks instead of solving again (``relink_components``, docs/identity.md#6-a-new-day):
+the guard and the components of a region (a connected component of every link, shared
+identifiers included) depend on that region alone, so only the regions the day's new edges
+touch are solved again, with the day's new identifiers; every other row is the previous
+build's. The build starts from nothing when the previous build cannot be extended: no
+previous build, the sharing rules changed, an identifier is gone (erased) or a link is
+(unlinked, or an end newly excluded by the blocklist).
 """
 
 import duckdb
@@ -339,11 +347,202 @@ def resolve_identities(
     )
 
 
+# -- a new day: relink the regions the new edges touch (docs/identity.md#6-a-new-day) -------------
+RESOLVED = (
+    "id_type, id_value, component_key, people_joined, max_people, rule_reason, neighbours_by_type"
+)
+
+
+def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str) -> None:
+    """``resolve_identities`` of the graph with each row's ``region_key`` (the smallest
+    identifier of its component before the guard), into temp table ``relink_solved``.
+
+    Only shared identifiers join components into larger regions, so the regions are solved
+    on the small graph of components linked through them, not on the whole graph again.
+    """
+    resolved = resolve_identities(con, nodes, edges, rules)
+    con.execute(f"create or replace temp table relink_resolved as {resolved.sql_query()}")
+    # components as nodes ('k', component_key), linked by the edges of shared identifiers
+    con.execute(
+        f"""
+        create or replace temp table relink_bridges as
+        with shared as (
+            select id_type, id_value from relink_resolved where people_joined is not null
+        ),
+        shared_edges as (
+            select e.* from {edges} as e
+            semi join shared as s on s.id_type = e.left_type and s.id_value = e.left_value
+            union
+            select e.* from {edges} as e
+            semi join shared as s on s.id_type = e.right_type and s.id_value = e.right_value
+        )
+        select distinct 'k' as left_type, a.component_key as left_value,
+            'k' as right_type, b.component_key as right_value
+        from shared_edges as e
+        join relink_resolved as a on a.id_type = e.left_type and a.id_value = e.left_value
+        join relink_resolved as b on b.id_type = e.right_type and b.id_value = e.right_value
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table relink_bridged as
+        select left_type as id_type, left_value as id_value from relink_bridges
+        union
+        select right_type, right_value from relink_bridges
+        """
+    )
+    regions, _ = connected_components(con, "relink_bridged", "relink_bridges")
+    con.execute(f"create or replace temp table relink_regions as {regions.sql_query()}")
+    con.execute(
+        """
+        create or replace temp table relink_solved as
+        select r.*, coalesce(substr(g.component_key, 3), r.component_key) as region_key
+        from relink_resolved as r
+        left join relink_regions as g on g.id_value = r.component_key
+        """
+    )
+
+
+def _rules_fingerprint(rules: str) -> str:
+    return (
+        f"(select md5(string_agg(id_type || '|' || max_people, ',' order by id_type)) from {rules})"
+    )
+
+
+def rebuild_reason(
+    con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str
+) -> str | None:
+    """Why the previous build cannot be extended by relinking, or None when it can."""
+    through, known, fingerprint = con.execute(
+        f"""
+        select max(edges_through), max(edge_count),
+            max(rules_fingerprint) = {_rules_fingerprint(rules)}
+        from {previous}
+        """
+    ).fetchall()[0]
+    if known is None:
+        return "no previous build"
+    if not fingerprint:
+        return "the sharing rules changed"
+    gone = con.execute(
+        f"select count(*) from {previous} anti join {nodes} using (id_type, id_value)"
+    ).fetchall()[0][0]
+    if gone:
+        return f"{gone} identifiers are gone (erased)"
+    kept = con.execute(f"select count(*) from {edges} where linked_at <= ?", [through]).fetchall()[
+        0
+    ][0]
+    if kept != known:
+        return f"links removed or newly excluded: {known} known, {kept} of them left"
+    return None
+
+
+def relink_components(
+    con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str | None
+) -> tuple[duckdb.DuckDBPyRelation, str]:
+    """``resolve_identities`` built on the previous build, and how it was built.
+
+    ``edges`` are the linkable edges with ``linked_at``, the time they entered;
+    ``previous`` is this function's last result (or None). Edges that entered after the
+    previous build's latest are new: the regions their ends were in, with every new
+    identifier, are solved again with all their edges, and every other row is carried
+    over. Returns the rows (those of ``resolve_identities``, ``region_key`` and the state
+    the next build reads: ``edges_through``, ``edge_count``, ``rules_fingerprint``,
+    ``build_mode``) and ``build_mode``: ``relinked: …`` or ``rebuilt: <reason>``.
+    """
+    reason = rebuild_reason(con, nodes, edges, rules, previous) if previous else "no previous build"
+    if reason:
+        _solve_regions(con, nodes, edges, rules)
+        carried, mode = "select * from relink_solved where false", f"rebuilt: {reason}"
+    else:
+        con.execute(
+            f"""
+            create or replace temp table relink_new_edges as
+            select * from {edges}
+            where linked_at > coalesce((select max(edges_through) from {previous}), '-infinity')
+            """
+        )
+        con.execute(
+            f"""
+            create or replace temp table relink_nodes as
+            with touched as (
+                select p.region_key from relink_new_edges as e
+                join {previous} as p on p.id_type = e.left_type and p.id_value = e.left_value
+                union
+                select p.region_key from relink_new_edges as e
+                join {previous} as p on p.id_type = e.right_type and p.id_value = e.right_value
+            )
+            select p.id_type, p.id_value from {previous} as p semi join touched using (region_key)
+            union all
+            select id_type, id_value from {nodes} anti join {previous} using (id_type, id_value)
+            """
+        )
+        con.execute(
+            f"""
+            create or replace temp table relink_edges as
+            select * from {edges} as e
+            semi join relink_nodes as a on a.id_type = e.left_type and a.id_value = e.left_value
+            semi join relink_nodes as b on b.id_type = e.right_type and b.id_value = e.right_value
+            """
+        )
+        _solve_regions(con, "relink_nodes", "relink_edges", rules)
+        carried = (
+            f"select {RESOLVED}, region_key from {previous} "
+            "anti join relink_nodes using (id_type, id_value)"
+        )
+        new_edges, nodes_solved = con.execute(
+            "select (select count(*) from relink_new_edges), (select count(*) from relink_nodes)"
+        ).fetchall()[0]
+        mode = f"relinked: {new_edges} new edges, {nodes_solved} identifiers solved again"
+    return con.sql(
+        f"""
+        with solved as (
+            {carried}
+            union all
+            select * from relink_solved
+        )
+        select *,
+            (select max(linked_at) from {edges}) as edges_through,
+            (select count(*) from {edges}) as edge_count,
+            {_rules_fingerprint(rules)} as rules_fingerprint,
+            '{mode}' as build_mode
+        from solved
+        """
+    ), mode
+
+
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
     dbt.config(materialized="table")
     dbt.ref("int_identity__nodes").create_view("identity_nodes_input")
-    dbt.ref("int_identity__edges").create_view("identity_edges_input")
+    dbt.ref("int_identity__edges").create_view("identity_pairs_input")
     dbt.ref("identity_sharing_rules").create_view("identity_sharing_rules_input")
-    return resolve_identities(
-        session, "identity_nodes_input", "identity_edges_input", "identity_sharing_rules_input"
+    # placeholders and blocklisted identifiers link nothing
+    session.execute(
+        """
+        create or replace temp view identity_edges_input as
+        select * from identity_pairs_input as e
+        semi join identity_nodes_input as l
+            on l.id_type = e.left_type and l.id_value = e.left_value
+            and l.unlinkable_reason is null
+        semi join identity_nodes_input as r
+            on r.id_type = e.right_type and r.id_value = e.right_value
+            and r.unlinkable_reason is null
+        """
     )
+    rebuild = str(dbt.config.get("identity_rebuild")).lower() == "true"
+    schema, table = dbt.this.schema, dbt.this.identifier
+    # a previous build without the state columns (an older version) is not extended
+    found = session.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = 'edges_through'",
+        [schema, table],
+    ).fetchall()[0][0]
+    previous = f'"{schema}"."{table}"' if found and not rebuild else None
+    result, _ = relink_components(
+        session,
+        "identity_nodes_input",
+        "identity_edges_input",
+        "identity_sharing_rules_input",
+        previous,
+    )
+    return result

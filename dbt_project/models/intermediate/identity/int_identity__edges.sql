@@ -1,30 +1,98 @@
-{#- One row per pair of linkable identifiers (neither a placeholder nor blocklisted) seen
-    together on at least one record, before the sharing guard of int_identity__components. -#}
-with record_pairs as (
-    select * from {{ ref('int_identity__record_pairs') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['left_type', 'left_value', 'right_type', 'right_value'],
+    pre_hook="{{ identity_edges_pre_hook() }}"
+) }}
+{#- One row per pair of identifiers named by the same record (left < right), with the
+    sources that name them together: the evidence that two identifiers are one person.
+    Placeholders and blocklisted identifiers are left out later, in
+    int_identity__components, so a blocklist change never rewrites this table.
+
+    Incremental (docs/identity.md#6-a-new-day): a run pairs only the records that have an
+    identifier entered since the table's last new pair (int_identity__occurrences.entered_at);
+    a pair already here gets the new sources and keeps its linked_at, a new pair gets the
+    run's start, which is how int_identity__components finds the day's new edges. -#}
+-- depends_on: {{ ref('identity_manual_links') }} (read by the pre-hook)
+with occurrences as (
+    -- a comment names one identifier: it is evidence of no pair, so it is left out of the join
+    select * from {{ ref('int_identity__occurrences') }}
+    where source not like '%.comments'
 ),
 
-nodes as (
-    select * from {{ ref('int_identity__nodes') }}
-    where unlinkable_reason is null
+{% if building_on_previous() %}
+entered_records as (
+    select distinct source, record_key
+    from occurrences
+    where entered_at > (
+        select coalesce(max(linked_at), '-infinity'::timestamptz) from {{ this }}
+    )
 ),
 
-{%- set all_sources = "select list(distinct source order by source) from " ~ ref('int_identity__record_pairs') %}
+record_ids as (
+    select o.* from occurrences as o semi join entered_records using (source, record_key)
+),
+{% else %}
+record_ids as (
+    select * from occurrences
+),
+{% endif %}
+
+pairs as (
+    select
+        a.id_type as left_type,
+        a.id_value as left_value,
+        b.id_type as right_type,
+        b.id_value as right_value,
+        a.source
+    from record_ids as a
+    join record_ids as b
+        on a.source = b.source
+        and a.record_key = b.record_key
+        and (a.id_type, a.id_value) < (b.id_type, b.id_value)
+),
+
+{%- set all_sources = "select list(distinct source order by source) from record_ids" %}
 
 grouped as (
     select
-        p.left_type,
-        p.left_value,
-        p.right_type,
-        p.right_value,
-        {{ source_mask('p.source', all_sources) }} as source_mask,
-        min(p.first_seen_date) as first_seen_date,
-        max(p.last_seen_date) as last_seen_date
-    from record_pairs as p
-    semi join nodes as l on l.id_type = p.left_type and l.id_value = p.left_value
-    semi join nodes as r on r.id_type = p.right_type and r.id_value = p.right_value
-    group by p.left_type, p.left_value, p.right_type, p.right_value
+        left_type,
+        left_value,
+        right_type,
+        right_value,
+        {{ source_mask('source', all_sources) }} as source_mask
+    from pairs
+    group by left_type, left_value, right_type, right_value
 ),
+
+named as (
+    select
+        left_type,
+        left_value,
+        right_type,
+        right_value,
+        {{ sources_from_mask('source_mask', all_sources) }} as sources
+    from grouped
+),
+
+{% if building_on_previous() %}
+changed as (
+    select
+        n.left_type,
+        n.left_value,
+        n.right_type,
+        n.right_value,
+        list_sort(list_distinct(list_concat(coalesce(p.sources, n.sources), n.sources))) as sources,
+        p.linked_at
+    from named as n
+    left join {{ this }} as p using (left_type, left_value, right_type, right_value)
+    where p.linked_at is null or not list_has_all(p.sources, n.sources)
+),
+{% else %}
+changed as (
+    select *, null::timestamptz as linked_at from named
+),
+{% endif %}
 
 final as (
     select
@@ -32,10 +100,9 @@ final as (
         left_value,
         right_type,
         right_value,
-        {{ sources_from_mask('source_mask', all_sources) }} as sources,
-        first_seen_date,
-        last_seen_date
-    from grouped
+        sources,
+        coalesce(linked_at, cast('{{ run_started_at }}' as timestamptz)) as linked_at
+    from changed
 )
 
 select * from final

@@ -10,6 +10,10 @@ blocklist as (
     select * from {{ ref('identity_blocklist') }}
 ),
 
+snapshot_dates as (
+    {{ identity_snapshot_dates() }}
+),
+
 {%- set all_sources = "select list(distinct source order by source) from " ~ ref('int_identity__occurrences') %}
 
 grouped as (
@@ -19,8 +23,10 @@ grouped as (
         min(o.platform) as platform,  -- any_value would differ between runs
         {{ source_mask('o.source', all_sources) }} as source_mask,
         min(o.first_seen_date) as first_seen_date,
-        max(o.last_seen_date) as last_seen_date
+        -- null: still listed by its source's latest snapshot
+        max(coalesce(o.last_seen_date, d.latest)) as last_seen_date
     from occurrences as o
+    left join snapshot_dates as d using (source)
     group by o.id_type, o.id_value
 ),
 

@@ -1,24 +1,44 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['source', 'record_key', 'id_type', 'id_value'],
+    pre_hook="{{ identity_occurrences_pre_hook() }}"
+) }}
 {#- Every identifier seen on a record, one row per source record and identifier.
     Records that carry several identifiers (an order's buyer and phone, a CRM member's
-    id, phone, email and unionid) are the evidence that links them. -#}
+    id, phone, email and unionid) are the evidence that links them.
+
+    Incremental (docs/identity.md#6-a-new-day): a run reads only its days of the sources and
+    diffs them against the rows it has; a follower, contact or member listed again by the
+    day's snapshot writes nothing (last_seen_date is null while the source's latest snapshot
+    lists it: identity_snapshot_dates), one that left it gets its last date, and a
+    record's identifiers first seen in the run get entered_at (the run's start), which is
+    how int_identity__edges finds the records to pair. The manual links seed is small and re-read whole (a removed link must
+    leave). The var identity_rebuild rebuilds from nothing. -#}
+{%- set diffed = building_on_previous() and not var('identity_rebuild', false) %}
 with comments as (
     select * from {{ ref('int_comments') }}
+    where {{ in_run_window() if diffed else 'true' }}
 ),
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
+    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
+    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
 ),
 
 shop_orders as (
     select * from {{ ref('stg_shop__orders') }}
+    where {{ in_run_window() if diffed else 'true' }}
 ),
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
+    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
 ),
 
 manual_links as (
@@ -94,7 +114,7 @@ all_ids as (
     union all select * from manual_ids
 ),
 
-final as (
+seen as (
     select
         source,
         record_key,
@@ -106,6 +126,90 @@ final as (
     from all_ids
     where id_value is not null
     group by all
+),
+
+snapshot_dates as (
+    {{ identity_snapshot_dates(in_run_window('snapshot_date') if diffed else 'false') }}
+),
+
+{% if diffed %}
+known as (
+    select
+        s.*,
+        p.first_seen_date as known_first_seen_date,
+        p.last_seen_date as known_last_seen_date,
+        p.entered_at
+    from seen as s
+    left join {{ this }} as p using (source, record_key, id_type, id_value)
+),
+
+-- Staging keeps one row per comment (its latest listing) and per order (its latest
+-- version), so their dates are the new row's; a snapshot source keeps a row per snapshot,
+-- so its dates span the known ones and the run's. A stored null last_seen_date means
+-- "listed by the snapshot before the run's days".
+dated as (
+    select
+        k.source, k.record_key, k.id_type, k.id_value, k.platform,
+        case when d.latest is null then k.first_seen_date
+            else least(k.first_seen_date, k.known_first_seen_date)
+        end as first_seen_date,
+        case when d.latest is null or k.entered_at is null then k.last_seen_date
+            else greatest(k.last_seen_date, coalesce(k.known_last_seen_date, d.latest_before))
+        end as last_seen_date,
+        k.known_first_seen_date, k.known_last_seen_date, k.entered_at
+    from known as k
+    left join snapshot_dates as d using (source)
+    union all
+    -- the diff against the previous snapshot: listed then, not in the run's days (left)
+    select
+        p.source, p.record_key, p.id_type, p.id_value, p.platform, p.first_seen_date,
+        d.latest_before, p.first_seen_date, p.last_seen_date, p.entered_at
+    from {{ this }} as p
+    join snapshot_dates as d using (source)
+    anti join seen as s using (source, record_key, id_type, id_value)
+    where p.last_seen_date is null
+),
+
+stored as (
+    select
+        t.* exclude (last_seen_date),
+        case when d.latest is null or t.last_seen_date <> d.latest then t.last_seen_date
+        end as last_seen_date
+    from dated as t
+    left join snapshot_dates as d using (source)
+),
+
+changed as (
+    select source, record_key, id_type, id_value, platform, first_seen_date, last_seen_date,
+        entered_at
+    from stored
+    where entered_at is null
+        or first_seen_date is distinct from known_first_seen_date
+        or last_seen_date is distinct from known_last_seen_date
+),
+{% else %}
+changed as (
+    select
+        s.* exclude (last_seen_date),
+        case when s.last_seen_date <> d.latest or d.latest is null then s.last_seen_date
+        end as last_seen_date,
+        null::timestamptz as entered_at
+    from seen as s
+    left join snapshot_dates as d using (source)
+),
+{% endif %}
+
+final as (
+    select
+        source,
+        record_key,
+        id_type,
+        id_value,
+        platform,
+        first_seen_date,
+        last_seen_date,
+        coalesce(entered_at, cast('{{ run_started_at }}' as timestamptz)) as entered_at
+    from changed
 )
 
 select * from final

@@ -1,0 +1,57 @@
+{#- The identity chain built on the day (docs/identity.md#6-a-new-day). The var
+    identity_rebuild (true) builds int_identity__occurrences, int_identity__edges and
+    int_identity__components from nothing; an erasure drops the first two (ingestion/erasure.py),
+    which has the same effect. -#}
+
+{#- A pre-hook of the chain's incremental models: nothing on a first build, every row
+    for a rebuild, else the rows matching `condition`. -#}
+{% macro identity_pre_hook(condition) -%}
+    {%- if not building_on_previous() -%}
+        select 1
+    {%- elif var('identity_rebuild', false) -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} where {{ condition }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Occurrences: the manual links seed is re-read whole every run, so a link taken out of
+    it leaves. -#}
+{% macro identity_occurrences_pre_hook() -%}
+    {{ identity_pre_hook("source = 'manual_links'") }}
+{%- endmacro %}
+
+{#- Edges: pairs only ever enter, so a pair whose only evidence was a manual link that left
+    the seed (unlinked) empties the table, and the model pairs every record again. -#}
+{% macro identity_edges_pre_hook() -%}
+    {%- set unlinked -%}
+        exists (
+            select 1 from {{ this }} as e
+            where e.sources = ['manual_links']
+                and not exists (
+                    select 1 from {{ ref('identity_manual_links') }} as m
+                    where (e.left_type = m.left_type and e.left_value = trim(m.left_value)
+                            and e.right_type = m.right_type and e.right_value = trim(m.right_value))
+                        or (e.left_type = m.right_type and e.left_value = trim(m.right_value)
+                            and e.right_type = m.left_type and e.right_value = trim(m.left_value))
+                )
+        )
+    {%- endset -%}
+    {{ identity_pre_hook(unlinked) }}
+{%- endmacro %}
+
+{#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
+    and `latest_before`, the newest outside the run's days (`in_run` is the run's window
+    condition on snapshot_date, 'false' for none). An occurrence still listed by its
+    source's latest snapshot is stored with last_seen_date null (int_identity__occurrences),
+    so re-listing a follower, contact or member writes nothing. -#}
+{% macro identity_snapshot_dates(in_run='false') -%}
+    {%- for source, model in [('wechat_oa.followers', 'stg_wechat_oa__followers'),
+                              ('wecom.contacts', 'stg_wecom__contacts'),
+                              ('crm.members', 'stg_crm__members')] %}
+    select '{{ source }}' as source, max(snapshot_date) as latest,
+        max(snapshot_date) filter (where not ({{ in_run }})) as latest_before
+    from {{ ref(model) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
