@@ -6,6 +6,8 @@ TOOLS := .tools
 VENV := .venv
 UV := $(TOOLS)/bin/uv
 BIN := $(VENV)/bin
+# make test runs a pytest-xdist worker per core (tests/scheduling.py says how it splits)
+TEST_WORKERS ?= auto
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANIFEST := dbt_project/target/manifest.json
@@ -64,10 +66,10 @@ demo: $(READY)
 	$(BIN)/python -W ignore -m devtools.demo
 
 test: $(READY) $(BI_BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-fast: $(READY)
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not e2e"
 
 dev: $(READY)
 	$(BIN)/python -W ignore -m devtools.dev

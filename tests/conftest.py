@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from devtools.simulator.harness import RunningSimulator, start_simulator
+from tests.scheduling import make_scheduler
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    return make_scheduler(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.dagster_dev import Week, simulated_week
+from tests.scheduling import SHARED
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +21,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The UI tests first: they need ``dagster dev`` running, which the pipeline tests stop
     before they move the world on."""
     items.sort(key=lambda item: item.get_closest_marker("ui") is None)
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        if "week" in getattr(item, "fixturenames", ()) and module not in SHARED:
+            raise pytest.UsageError(
+                f"{module} uses the simulated week: list it in tests/scheduling.py SHARED, "
+                "or each pytest-xdist worker builds a week of its own"
+            )
