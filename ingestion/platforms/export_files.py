@@ -451,8 +451,8 @@ class ExportSource:
         places = cells[index] if index < len(cells) else {}
         sheet = page["params"].get("sheet", "")
         out = []
-        for field, problem in found:
-            cell_sheet, cell_row = places.get(field, (sheet, row))
+        for name, problem in found:
+            cell_sheet, cell_row = places.get(name, (sheet, row))
             out.append(f"{position(page['params']['file'], cell_sheet, cell_row)}: {problem}")
         return out
 
