@@ -270,9 +270,7 @@ def _conformed(
         {kind.aliases.get(header, header): place for header, place in row.items()}
         for row in table.cells
     ]
-    return ExportTable(
-        rows, table.numbers, table.sheet, table.totals_skipped, table.title, cells
-    )
+    return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title, cells)
 
 
 def _days(path: Path, text: str, where: str) -> set[date]:
