@@ -60,6 +60,8 @@ class ExportTable:
     sheet: str = ""  # the sheet read (XLSX); empty for text files
     totals_skipped: int = 0
     title: str = ""  # the text of the rows above the header (a banner, 统计时间 …)
+    # a workbook of a sheet per series: where each row's cells are, column → (sheet, row)
+    cells: list[dict[str, tuple[str, int]]] | None = None
 
 
 def position(file: str, sheet: str, row: int | None) -> str:
@@ -179,6 +181,7 @@ def _series_table(path: Path, sheets: dict[str, list[tuple]]) -> ExportTable:
     overview = [name for name, rows in sheets.items() if _first_two(rows)[0] == OVERVIEW]
     by_day: dict[str, dict[str, Any]] = {}
     numbers: dict[str, int] = {}
+    places: dict[str, dict[str, tuple[str, int]]] = {}
     names: list[str] = []
     totals = 0
     for sheet, rows in sheets.items():
@@ -206,13 +209,16 @@ def _series_table(path: Path, sheets: dict[str, list[tuple]]) -> ExportTable:
                 raise ExportFileError(f"{position(path.name, sheet, number)}: {day} twice")
             found[name] = _cell(cells[1])
             numbers.setdefault(day.isoformat(), number)
+            places.setdefault(day.isoformat(), {})[name] = (sheet, number)
     if not names:
         raise ExportFileError(f"{path}: a workbook of overview sheets with no daily series")
     part = "+".join(overview) or "+".join(names)
     days = sorted(by_day)
     rows_out = [{PART: part, **by_day[d]} for d in days]
     title = " ".join(overview)
-    return ExportTable(rows_out, [numbers[d] for d in days], "", totals, title)
+    return ExportTable(
+        rows_out, [numbers[d] for d in days], "", totals, title, [places[d] for d in days]
+    )
 
 
 def _text_rows(path: Path) -> list[tuple]:

@@ -44,6 +44,9 @@ class IngestResult:
     duplicates_dropped: int = 0
     erased_dropped: int = 0  # records naming a person who asked to be erased
     rejected_files: list[str] = field(default_factory=list)  # export files moved aside
+    # accounts left out because their token was refused even once renewed: the run fails
+    # after loading the others (ingestion/platforms/base.py each_account)
+    refused: list[str] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         out = asdict(self)
@@ -77,6 +80,7 @@ def ingest_day(
     finally:
         result.rejected_files = list(getattr(source, "rejected_files", []))
         result.skipped_items = list(getattr(source, "skip_reasons", []))
+        result.refused = list(getattr(source, "refused", []))
         client = getattr(source, "client", None)
         if client is not None:
             result.requests, result.retries = client.requests_sent, client.retries
@@ -90,7 +94,7 @@ def ingest_day(
         # A snapshot entity the platform could not serve for this day keeps what raw has.
         skipped = getattr(source, "skipped_entities", set()) if not result.replayed else set()
         entities = [e for e in source.entities if e not in skipped]
-        kept = getattr(source, "kept_items", {}) if not result.replayed else {}
+        kept = {} if result.replayed else kept_rows(source, entities)
         result.rows = load_day(
             con, source.platform, entities, day, records, run_id, quarantined, kept
         )
@@ -101,6 +105,19 @@ def ingest_day(
     if mark_loaded is not None and not result.replayed:
         mark_loaded(day)
     return result
+
+
+def kept_rows(source: Source, entities: list[str]) -> dict[str, dict[str, set[str]]]:
+    """What of the day raw keeps, per entity and field: items the source did not fetch
+    again, and every row of an account it left out."""
+    kept = {e: {f: set(v) for f, v in fields.items()} for e, fields in
+            getattr(source, "kept_items", {}).items()}  # fmt: skip
+    accounts = getattr(source, "kept_accounts", set())
+    if accounts:
+        field_name = source.account_field  # type: ignore[attr-defined]
+        for entity in entities:
+            kept.setdefault(entity, {}).setdefault(field_name, set()).update(accounts)
+    return kept
 
 
 def _sort_records(

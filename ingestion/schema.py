@@ -43,14 +43,21 @@ class RecordSchema:
 
     def problems(self, record: dict[str, Any]) -> list[str]:
         """Why the record cannot be loaded; empty when it can."""
+        return [problem for _, problem in self.field_problems(record)]
+
+    def field_problems(self, record: dict[str, Any]) -> list[tuple[str, str]]:
+        """``problems`` with the field each is about, for readers that can say where the
+        field's value came from (a workbook's sheet)."""
         found = [
-            f"missing required field {f!r}" for f in self.required if _get(record, f) in (None, "")
+            (f, f"missing required field {f!r}")
+            for f in self.required
+            if _get(record, f) in (None, "")
         ]
         for field, parse in self._parsers():
             try:
                 parse(_get(record, field))
             except ValueError as exc:
-                found.append(f"unparseable {field!r}: {exc}")
+                found.append((field, f"unparseable {field!r}: {exc}"))
         return found
 
     def typed(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -85,6 +85,14 @@ def build_platform_asset(info: PlatformInfo) -> dg.AssetsDefinition:
                     "retries": sum(r.retries for r in results),
                 },
             )
+        refused = [f"{r.business_date}: {x}" for r in results for x in r.refused]
+        if refused:  # loaded the other accounts first; only a person can authorise these
+            raise dg.Failure(
+                description=f"{info.key}: {len(refused)} account-day(s) refused: "
+                + "; ".join(refused),
+                metadata={"refused": refused},
+                allow_retries=False,
+            )
 
     return _ingest
 

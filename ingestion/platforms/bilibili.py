@@ -26,7 +26,7 @@ import httpx
 
 from ingestion.accounts import Account
 from ingestion.credentials import OAuth
-from ingestion.errors import BadResponseError, ConfigError, QuotaExhaustedError
+from ingestion.errors import BadResponseError, ConfigError
 from ingestion.http import ApiClient, HttpPolicy, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
@@ -192,6 +192,7 @@ class BilibiliSource(ApiSource):
     snapshot_only = True
     auth = AUTH
     app_settings = (CLIENT_ID, CLIENT_SECRET)
+    quota_note = "call quota reached (127009)"
 
     def oauth_client(
         self, policy: HttpPolicy | None, transport: httpx.BaseTransport | None
@@ -200,15 +201,7 @@ class BilibiliSource(ApiSource):
         return BilibiliClient(url, policy=policy, transport=transport)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        for account in accounts:
-            try:
-                yield from self._fetch_account(day, account)
-            except QuotaExhaustedError as exc:
-                raise QuotaExhaustedError(
-                    f"bilibili account {account.account_id}: call quota reached (127009); "
-                    f"stopping bilibili for this run, the next run resumes. {exc}",
-                    code=exc.code,
-                ) from exc
+        yield from self.each_account(day, accounts, self._fetch_account)
 
     def _fetch_account(self, day: date, account: Account) -> Iterator[Page]:
         headers = {"access-token": self.token(account)}

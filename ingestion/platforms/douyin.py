@@ -24,7 +24,6 @@ from ingestion.errors import (
     DayNotReadyError,
     DayUnavailableError,
     PlatformError,
-    QuotaExhaustedError,
 )
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource
@@ -184,6 +183,8 @@ class DouyinSource(ApiSource):
     auth = AUTH
     ready_at = time(10, 0)  # item data, "around 10:00" the next day (A.4 readiness)
     lookback_days = 2  # no source states a revision window: docs/platforms.md assumptions
+    account_field = "open_id"
+    quota_note = "quota exhausted (2190001: the app's calls, not busy)"
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -198,20 +199,11 @@ class DouyinSource(ApiSource):
         self.stored_cursors: dict[str, dict[str, int]] = {}
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        self.skipped_entities, self.skip_reasons = set(), []
+        self.skipped_entities = set()
         # videos whose comments were not asked (unchanged, or an error): raw keeps their rows
         self.kept_items = {"video_daily": {"item_id": set()}, "comments": {"item_id": set()}}
         self.fetched_cursors, self.stored_cursors = {}, self.cursors.latest_before(day)
-        for account in accounts:
-            try:
-                yield from self._account(day, account)
-            except QuotaExhaustedError as exc:
-                raise QuotaExhaustedError(
-                    f"douyin account {account.account_id}: quota exhausted ({exc.code}); "
-                    "stopping douyin for this run, the next run resumes; raw keeps what it "
-                    f"has. {exc}",
-                    code=exc.code,
-                ) from exc
+        yield from self.each_account(day, accounts, self._account)
 
     def _account(self, day: date, account: Account) -> Iterator[Page]:
         headers = {"access-token": self.token(account)}

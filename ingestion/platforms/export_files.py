@@ -266,7 +266,11 @@ def _conformed(
         if kind.from_name:
             kind.from_name.fill(path, out)
         rows.append(out)
-    return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title)
+    cells = table.cells and [
+        {kind.aliases.get(header, header): place for header, place in row.items()}
+        for row in table.cells
+    ]
+    return ExportTable(rows, table.numbers, table.sheet, table.totals_skipped, table.title, cells)
 
 
 def _days(path: Path, text: str, where: str) -> set[date]:
@@ -428,19 +432,27 @@ class ExportSource:
             "rows": [table.rows[i] for i in picked],
             "row_numbers": [table.numbers[i] for i in picked],
         }
+        if table.cells:
+            body["cells"] = [table.cells[i] for i in picked]
         return Page(self.platform, checked.entity, name, params, body)
 
     def row_problems(self, page: dict[str, Any], index: int, record: dict[str, Any]) -> list[str]:
         """Why a row cannot load, each reason naming the file, sheet, row and column."""
         entity = page["entity"]
-        found = self.schemas[entity].problems(record)
+        found = self.schemas[entity].field_problems(record)
         column = self.kinds[entity].account_column
         if column is not None and str(record.get(column)) not in self.wanted:
-            found.append(f"{column} {record.get(column)!r} is not in accounts.csv")
+            found.append((column, f"{column} {record.get(column)!r} is not in accounts.csv"))
         numbers = page["body"].get("row_numbers") or []  # pages landed before rows were numbered
         row = numbers[index] if index < len(numbers) else None
-        where = position(page["params"]["file"], page["params"].get("sheet", ""), row)
-        return [f"{where}: {problem}" for problem in found]
+        cells = page["body"].get("cells") or []  # a sheet per series: each cell's own place
+        places = cells[index] if index < len(cells) else {}
+        sheet = page["params"].get("sheet", "")
+        out = []
+        for name, problem in found:
+            cell_sheet, cell_row = places.get(name, (sheet, row))
+            out.append(f"{position(page['params']['file'], cell_sheet, cell_row)}: {problem}")
+        return out
 
     def mark_loaded(self, day: date) -> None:
         """The day's load succeeded: the files it read need no run of their own for it."""

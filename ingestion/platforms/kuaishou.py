@@ -22,7 +22,7 @@ from typing import Any
 
 from ingestion.accounts import Account
 from ingestion.credentials import OAuth
-from ingestion.errors import BadResponseError, QuotaExhaustedError
+from ingestion.errors import BadResponseError
 from ingestion.http import ApiClient, Page
 from ingestion.platforms.base import ApiSource, require_snapshot_of
 from ingestion.schema import RecordSchema
@@ -94,18 +94,13 @@ class KuaishouSource(ApiSource):
     schemas = SCHEMAS
     snapshot_only = True
     auth = AUTH
+    quota_note = (
+        "100100402 请求超限 (over 1,000 calls a day for the user or 100,000 for the app, "
+        "or the user is banned)"
+    )
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        for account in accounts:
-            try:
-                yield from self._account(day, account)
-            except QuotaExhaustedError as exc:
-                raise QuotaExhaustedError(
-                    f"kuaishou account {account.account_id}: 100100402 请求超限 (over 1,000 "
-                    "calls a day for the user or 100,000 for the app, or the user is banned); "
-                    f"stopping kuaishou for this run, the next run resumes. {exc}",
-                    code=exc.code,
-                ) from exc
+        yield from self.each_account(day, accounts, self._account)
 
     def _account(self, day: date, account: Account) -> Iterator[Page]:
         app_id = self.environ.get(APP_ID, "")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from ingestion.accounts import Account
@@ -178,22 +179,22 @@ class WeiboSource(ApiSource):
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
         self.skipped_entities, self.skip_reasons, self.fetched_cursors = set(), [], {}
-        self.kept_items = {e: {"account_id": set()} for e in self.entities}
-        self.kept_items["comments"]["status_id"] = set()
+        self.kept_items = {"comments": {"status_id": set()}}  # statuses not fully paged
         budget = CallBudget(
             self.ledger, len(accounts), self.calls_per_user_hour, self.calls_per_hour
         )
-        for account in accounts:
-            budget.next_account(account.account_id)
-            pages: list[Page] = []
-            try:
-                # an account's pages land only once its user and whole timeline are fetched
-                pages = self._account(day, account, budget)
-            except Deferred as cause:
-                for kept in self.kept_items.values():
-                    kept["account_id"].add(account.account_id)
-                self._defer(account, "before its timeline", cause, "its day keeps what raw has")
-            yield from pages
+        yield from self.each_account(day, accounts, partial(self._budgeted, budget))
+
+    def _budgeted(self, budget: CallBudget, day: date, account: Account) -> Iterator[Page]:
+        """An account's pages once its user and whole timeline are fetched; none when the
+        hour's budget stops it first (raw keeps its day)."""
+        budget.next_account(account.account_id)
+        try:
+            return iter(self._account(day, account, budget))
+        except Deferred as cause:
+            self._leave_out([account])
+            self._defer(account, "before its timeline", cause, "its day keeps what raw has")
+            return iter(())
 
     def _defer(self, account: Account, when: str, cause: Deferred, kept: str) -> None:
         self.skip_reasons.append(

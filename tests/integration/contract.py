@@ -40,18 +40,27 @@ def mock(route: Callable[[httpx.Request], Any], date_header: str, seen: list | N
     return httpx.MockTransport(handler)
 
 
-def run_day(source, day: date, account: Account, home: Path, run_id: str = "r1") -> IngestResult:
+def run_day(
+    source, day: date, account: Account | list[Account], home: Path, run_id: str = "r1"
+) -> IngestResult:
     paths = Paths(home)
     paths.landing.mkdir(parents=True, exist_ok=True)
     return ingest_day(
         source,
         day,
-        [account],
+        account if isinstance(account, list) else [account],
         paths,
         run_id,
         lambda: duckdb.connect(str(home / "warehouse.duckdb")),
         ENV,
     )
+
+
+def refusal(source, day: date, account: Account) -> str:
+    """Why ``source`` left ``account`` out of ``day``: a refused account lands nothing."""
+    assert list(source.fetch(day, [account])) == []
+    (reason,) = source.refused
+    return reason
 
 
 def raw_rows(home: Path, platform: str, entity: str, day: date) -> list[dict[str, Any]]:

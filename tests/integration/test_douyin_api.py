@@ -10,17 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import pytest
 
 from ingestion.accounts import Account
-from ingestion.errors import (
-    AuthError,
-    DayNotReadyError,
-    PlatformError,
-    QuotaExhaustedError,
-    ServerError,
-)
+from ingestion.errors import DayNotReadyError, PlatformError, ServerError
 from ingestion.http import HttpPolicy
 from ingestion.platforms.douyin import DouyinSource
 from tests.integration.contract import FAST, doc, mock, raw_rows, run_day
@@ -123,10 +118,71 @@ def test_quota_exhausted_stops_without_retrying_and_keeps_the_loaded_day(
     overrides = {"/data/external/item/like/": doc(f"douyin/{fixture}")}
     retrying = HttpPolicy(requests_per_second=0, max_attempts=4, concurrency=1)
     source = source_for(overrides, calls, retrying)
-    with pytest.raises(QuotaExhaustedError, match=f"douyin account {ACCOUNT.account_id}"):
-        run_day(source, DAY, ACCOUNT, tmp_path, "r2")
+    result = run_day(source, DAY, ACCOUNT, tmp_path, "r2")
+    (reason,) = result.skipped_items
+    assert reason.startswith(f"douyin account {ACCOUNT.account_id}: quota exhausted")
+    assert "douyin stops for this run and the next run resumes" in reason
     assert sum(r.url.path == "/data/external/item/like/" for r in calls) == 1
-    assert len(raw_rows(tmp_path, "douyin", "video_daily", DAY)) == 1
+    for entity in ("fans_daily", "videos", "video_daily", "comments"):
+        assert [r["_run"] for r in raw_runs(tmp_path, entity)] == ["r1"], entity
+
+
+OTHER = Account("douyin", "0d7a3c59-1e2f-4a55-0000-000000000000", "分号", "矩阵号")
+
+
+def raw_runs(home: Path, entity: str) -> list[dict[str, Any]]:
+    """The day's raw rows of ``entity``: each row's account and the run that loaded it."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        rows = con.execute(
+            f"select record ->> 'open_id', _run_id from raw.douyin__{entity} "
+            "where business_date = ? order by all",
+            [DAY],
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"open_id": account, "_run": run} for account, run in rows]
+
+
+def refusing(account: Account, path: str, fixture: str) -> dict[str, Any]:
+    """Overrides answering ``fixture`` to ``account``'s calls of ``path`` only."""
+
+    def answer(request: httpx.Request) -> Any:
+        asked = request.url.params.get("open_id")
+        if asked == account.account_id:
+            return doc(f"douyin/{fixture}")
+        return documented(request)
+
+    return {path: answer}
+
+
+def test_a_refused_token_leaves_that_account_out_and_loads_the_others(tmp_path: Path):
+    both = [ACCOUNT, OTHER]
+    run_day(source_for(), DAY, both, tmp_path, "r1")
+    expired = refusing(OTHER, "/data/external/user/fans/", "data_error_token_expired.json")
+    result = run_day(source_for(expired), DAY, both, tmp_path, "r2")
+    (refused,) = result.refused
+    assert refused.startswith(f"douyin account {OTHER.account_id}: refused even with a renewed")
+    assert "28001008" in refused and "authorise" in refused
+    assert result.rows == {"fans_daily": 1, "videos": 1, "video_daily": 1, "comments": 1}
+    for entity in ("fans_daily", "videos", "video_daily", "comments"):
+        rows = raw_runs(tmp_path, entity)  # the refused account keeps its day from r1
+        expected = sorted([(ACCOUNT.account_id, "r2"), (OTHER.account_id, "r1")])
+        assert sorted((r["open_id"], r["_run"]) for r in rows) == expected, entity
+
+
+def test_quota_on_a_later_account_keeps_the_ones_fetched_before(tmp_path: Path):
+    both = [ACCOUNT, OTHER]
+    run_day(source_for(), DAY, both, tmp_path, "r1")
+    quota = refusing(OTHER, "/data/external/user/fans/", "data_error_quota_exhausted.json")
+    result = run_day(source_for(quota), DAY, both, tmp_path, "r2")
+    assert result.refused == []
+    (reason,) = result.skipped_items
+    assert f"1 account(s) keep what raw has: {OTHER.account_id}" in reason
+    rows = raw_runs(tmp_path, "fans_daily")
+    assert sorted((r["open_id"], r["_run"]) for r in rows) == sorted(
+        [(ACCOUNT.account_id, "r2"), (OTHER.account_id, "r1")]
+    )
 
 
 @pytest.mark.parametrize(
@@ -201,10 +257,12 @@ def test_string_codes_and_numbers_are_read(tmp_path: Path):
         list(source_for(overrides).fetch(DAY, [ACCOUNT]))  # served up to 05-01 only
 
 
-def test_an_expired_token_is_an_auth_error():
+def test_an_expired_token_is_refused_after_renewal_is_tried():
     expired = {"/data/external/user/fans/": doc("douyin/data_error_token_expired.json")}
-    with pytest.raises(AuthError, match="28001008"):
-        list(source_for(expired).fetch(DAY, [ACCOUNT]))
+    source = source_for(expired)
+    assert list(source.fetch(DAY, [ACCOUNT])) == []
+    (refused,) = source.refused
+    assert "28001008" in refused and ACCOUNT.account_id in refused
 
 
 def test_an_offline_api_skips_the_video_list_with_its_reason():
@@ -221,8 +279,9 @@ def test_an_offline_api_skips_the_video_list_with_its_reason():
 def test_a_code_in_extra_counts_even_without_data():
     quota = doc("douyin/data_error_quota_exhausted.json")
     del quota["data"]
-    with pytest.raises(QuotaExhaustedError, match="extra.error_code 2190001"):
-        list(source_for({"/data/external/user/fans/": quota}).fetch(DAY, [ACCOUNT]))
+    source = source_for({"/data/external/user/fans/": quota})
+    assert list(source.fetch(DAY, [ACCOUNT])) == []
+    assert "extra.error_code 2190001" in source.skip_reasons[0]
 
 
 NEXT_DAY = date(2024, 5, 3)

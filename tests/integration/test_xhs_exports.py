@@ -235,12 +235,15 @@ def test_a_broken_redownload_keeps_the_rows_loaded_before(tmp_path: Path):
 
 
 def test_an_unreadable_value_is_quarantined_with_its_place(tmp_path: Path):
-    broken = {**BASIC, "观看数（按天）": series("观看数", ["约100", 2914])}
+    # the bad cell is on its own sheet, one row lower than the day's row in the other sheets
+    header, *days = series("观看数", ["约100", 2914])
+    broken = {**BASIC, "观看数（按天）": [header, [None, None], *days]}
     workbook(folder(tmp_path) / f"笔记-数据明细表_{NOTE}.xlsx", broken)
     result = load(tmp_path, D1)
     assert result.quarantined == {"note_daily": 1}, result
     (reason,) = result.quarantine_reasons
-    assert f"笔记-数据明细表_{NOTE}.xlsx" in reason and "观看量" in reason and "约100" in reason
+    assert f"笔记-数据明细表_{NOTE}.xlsx sheet '观看数（按天）' row 3" in reason, reason
+    assert "观看量" in reason and "约100" in reason
 
 
 def test_a_redownload_starts_a_run_for_its_new_days_only(tmp_path: Path):
