@@ -408,11 +408,13 @@ class Credentials:
         )
 
     def _reauthorise(self, account: Account, why: str) -> str:
-        return (
-            f"{self.platform} account {account.account_id}: {why}; authorise it again: "
-            f"python -m ingestion.credentials authorise {self.platform} {account.account_id} "
-            "--code <code from the platform's consent page>"
-        )
+        command = authorise_command(self.platform, account.account_id, self.needs_code)
+        return f"{self.platform} account {account.account_id}: {why}; authorise it again: {command}"
+
+    @property
+    def needs_code(self) -> bool:
+        """Whether authorising takes a consent page's code (all but 抖店's own shop)."""
+        return not (isinstance(self.auth, OAuth) and self.auth.self_grant)
 
     def _require_app(self, account: Account) -> App:
         app = self.app(account.account_id)
@@ -439,10 +441,10 @@ def missing(account: Account, auth: Auth | None) -> str:
     except ConfigError as exc:
         message = str(exc)
     if isinstance(auth, OAuth):
+        command = authorise_command(account.platform, account.account_id, not auth.self_grant)
         return (
             f"{message}, or authorise the account (with {auth.id_setting} and "
-            f"{auth.secret_setting} set): python -m ingestion.credentials authorise "
-            f"{account.platform} {account.account_id} --code …"
+            f"{auth.secret_setting} set): {command}"
         )
     if auth is not None:
         return f"{message}, or set {auth.id_setting} and {auth.secret_setting}"
@@ -474,6 +476,7 @@ class State:
     refresh_expires_at: float | None = None
     refreshed_at: float | None = None  # a stored grant's last authorisation or refresh
     refreshable: bool = True  # False: a grant without a refresh token (Weibo)
+    needs_code: bool = True  # False: the app authorises its own account (抖店)
 
     @property
     def deadline(self) -> float | None:
@@ -539,7 +542,9 @@ def state_of(
         usable = (app_id and secret) or not refreshable
         source = "stored grant" if usable else "stored grant, app credentials unset"
         expiries = (grant.expires_at, grant.refresh_expires_at, grant.obtained_at)
-        return State(*ids, source, *expiries, refreshable=refreshable)
+        return State(
+            *ids, source, *expiries, refreshable=refreshable, needs_code=not auth.self_grant
+        )
     if isinstance(auth, ClientCredential) and app_id and secret:
         cached = grants.get(app_key(account.platform, app_id))
         return State(*ids, "app credentials", cached.expires_at if cached else None)
@@ -548,6 +553,12 @@ def state_of(
     except ConfigError:
         return State(*ids, "missing")
     return State(*ids, "static token")
+
+
+def authorise_command(platform: str, account_id: str, needs_code: bool = True) -> str:
+    """The command that authorises an account again, as every message tells it."""
+    code = " --code <code from the platform's consent page>" if needs_code else ""
+    return f"python -m ingestion.credentials authorise {platform} {account_id}{code}"
 
 
 def _ids(account: Account) -> tuple[str, str]:
@@ -575,10 +586,9 @@ def expiring(found: Sequence[State], now: float, days: float = ALERT_DAYS) -> li
             )
         else:
             continue
+        command = authorise_command(state.platform, state.account_id, state.needs_code)
         lines.append(
-            f"{state.platform} account {state.account_id}: {why}; authorise it again: "
-            f"python -m ingestion.credentials authorise {state.platform} {state.account_id} "
-            "--code …"
+            f"{state.platform} account {state.account_id}: {why}; authorise it again: {command}"
         )
     return lines
 

@@ -1,5 +1,5 @@
 """Shared fixtures: a simulator on loopback (helpers shared by modules: tests/helpers.py),
-and how the suite is split across pytest-xdist's workers (``make test`` runs one per core)."""
+and how the suite is split over pytest-xdist's workers (tests/scheduling.py)."""
 
 from __future__ import annotations
 
@@ -10,33 +10,12 @@ from pathlib import Path
 import pytest
 
 from devtools.simulator.harness import RunningSimulator, start_simulator
-from tests.scheduling import make_scheduler
+from tests.scheduling import SharedFixtureScheduler
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    return make_scheduler(config, log)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each costly shared fixture on one worker (``--dist loadgroup``): tests that share
-    a session fixture form one group, those of a module with a module fixture another. Every
-    other test goes to whichever worker is free. Runs before xdist reads the groups."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        # the suite's own fixtures only: pytest's tmp_path_factory is session-wide too
-        scopes = {
-            name: defs[-1].scope
-            for name, defs in info.name2fixturedefs.items()
-            if defs and defs[-1].baseid.startswith("tests")
-        }
-        shared = sorted(name for name, scope in scopes.items() if scope == "session")
-        if shared:
-            item.add_marker(pytest.mark.xdist_group("session-" + "-".join(shared)))
-        elif "module" in scopes.values() or "package" in scopes.values():
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(SharedFixtureScheduler(), "socialmart-scheduling")
 
 
 @pytest.fixture

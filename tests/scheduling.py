@@ -18,13 +18,16 @@ SHARED = {
 }
 
 
-def make_scheduler(config: Any, log: Any) -> Any:
-    from xdist.scheduler import LoadScopeScheduling
+class SharedFixtureScheduler:
+    """The plugin giving xdist the scheduler; registered only where xdist is loaded."""
 
-    class SharedFixtureScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return SHARED.get(module, module)
+    def pytest_xdist_make_scheduler(self, config: Any, log: Any) -> Any:
+        from xdist.scheduler import LoadScopeScheduling
 
-    config.option.loadscopereorder = False  # collection order: the longest units first
-    return SharedFixtureScheduling(config, log)
+        class SharedFixtureScheduling(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                module = nodeid.split("::", 1)[0]
+                return SHARED.get(module, module)
+
+        config.option.loadscopereorder = False  # collection order: the longest units first
+        return SharedFixtureScheduling(config, log)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from ingestion.accounts import Account
-from ingestion.credentials import Auth, Credentials, CredentialStore
+from ingestion.credentials import Auth, Credentials, CredentialStore, authorise_command
 from ingestion.errors import (
     AuthError,
     CredentialError,
@@ -129,9 +129,10 @@ class ApiSource:
                 self.refused.append(
                     f"{self.platform} account {account.account_id}: refused even with a "
                     f"renewed token ({exc}); its day keeps what raw has; check the app's id "
-                    "and secret, or authorise the account again: python -m "
-                    f"ingestion.credentials authorise {self.platform} {account.account_id} "
-                    "--code <code from the platform's consent page>"
+                    "and secret, or authorise the account again: "
+                    + authorise_command(
+                        self.platform, account.account_id, self.credentials.needs_code
+                    )
                 )
                 continue
             except QuotaExhaustedError as exc:

@@ -302,7 +302,7 @@ def test_a_shop_refresh_token_due_is_refreshed_by_the_daily_check_instead_of_pos
     assert lines == [
         f"shop account {shop.account_id}: the refresh token expires in 4.0 days "
         f"({lines[0].split('(')[1].split(')')[0]}); authorise it again: python -m "
-        f"ingestion.credentials authorise shop {shop.account_id} --code …"
+        f"ingestion.credentials authorise shop {shop.account_id}"  # its own: no code
     ]
     assert len(robot.requests) == 1
 

@@ -67,11 +67,13 @@ def test_missing_tokens_name_every_account_and_the_variables(tmp_path: Path):
         f"{paths.accounts} row 2, account_id: no token for douyin account o1: "
         "set SOCIALMART_DOUYIN_TOKEN_O1 or SOCIALMART_DOUYIN_TOKEN, or authorise the account "
         "(with SOCIALMART_DOUYIN_CLIENT_KEY and SOCIALMART_DOUYIN_CLIENT_SECRET set): "
-        "python -m ingestion.credentials authorise douyin o1 --code …",
+        "python -m ingestion.credentials authorise douyin o1 "
+        "--code <code from the platform's consent page>",
         f"{paths.accounts} row 3, account_id: no token for douyin account o-2: "
         "set SOCIALMART_DOUYIN_TOKEN_O_2 or SOCIALMART_DOUYIN_TOKEN, or authorise the account "
         "(with SOCIALMART_DOUYIN_CLIENT_KEY and SOCIALMART_DOUYIN_CLIENT_SECRET set): "
-        "python -m ingestion.credentials authorise douyin o-2 --code …",
+        "python -m ingestion.credentials authorise douyin o-2 "
+        "--code <code from the platform's consent page>",
     ]  # xiaohongshu delivers export files: no token
     assert problems(paths, {"SOCIALMART_DOUYIN_TOKEN": "shared"}) == []
     own = {"SOCIALMART_DOUYIN_TOKEN_O1": "a", "SOCIALMART_DOUYIN_TOKEN_O_2": "b"}
