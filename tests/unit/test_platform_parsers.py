@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ingestion.accounts import Account
-from ingestion.errors import AuthError, DayUnavailableError, ExportFileError
+from ingestion.errors import DayUnavailableError, ExportFileError
 from ingestion.exports import read_export
 from ingestion.http import HttpPolicy
 from ingestion.platforms import xiaohongshu
@@ -202,15 +202,15 @@ def test_bilibili_refuses_a_day_it_cannot_serve():
         list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")]))
 
 
-def test_bilibili_not_logged_in_is_an_auth_error():
+def test_bilibili_not_logged_in_leaves_the_account_out():
     source = BilibiliSource(
         "http://bili.test",
         BILI_ENV,
         policy=FAST,
         transport=bilibili_transport("Fri, 20 Nov 2026 18:00:00 GMT", False),
     )
-    with pytest.raises(AuthError, match="-101"):
-        list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")]))
+    assert list(source.fetch(DAY, [Account("bilibili", "9", "n", "主号")])) == []
+    assert "bilibili account 9: refused" in source.refused[0] and "-101" in source.refused[0]
 
 
 @pytest.mark.parametrize("name", ["note_export.csv", "note_export_bom.csv", "note_export_gbk.csv"])
