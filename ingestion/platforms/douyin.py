@@ -189,7 +189,6 @@ class DouyinSource(ApiSource):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()  # entities the last fetch could not take
-        self.skip_reasons: list[str] = []  # why, and which accounts or videos were skipped
         # videos asked for the day that the platform no longer reports (aged past 30 days
         # since the day was first loaded, as a look-back finds them): raw keeps their rows
         self.kept_items: dict[str, dict[str, set[str]]] = {}

@@ -170,15 +170,14 @@ class WeiboSource(ApiSource):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.skipped_entities: set[str] = set()
-        self.skip_reasons: list[str] = []
-        # rows of the day raw keeps: accounts deferred, statuses not fully paged
+        # rows of the day raw keeps beyond accounts left out: statuses not fully paged
         self.kept_items: dict[str, dict[str, set[str]]] = {}
         self.cursors = CursorStore(self.paths.cursors, self.platform, COMMENT_WINDOW_DAYS)
         self.fetched_cursors: dict[str, int] = {}  # status → newest comment id of the day
         self.ledger = HourLedger(self.paths.quota, self.platform)
 
     def fetch(self, day: date, accounts: list[Account]) -> Iterator[Page]:
-        self.skipped_entities, self.skip_reasons, self.fetched_cursors = set(), [], {}
+        self.skipped_entities, self.fetched_cursors = set(), {}
         self.kept_items = {"comments": {"status_id": set()}}  # statuses not fully paged
         budget = CallBudget(
             self.ledger, len(accounts), self.calls_per_user_hour, self.calls_per_hour
