@@ -55,3 +55,20 @@
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Post-hook of the identity chain's incremental Python models. A rebuild of
+    int_identity__components writes every identifier it holds with its build_no, so its rows
+    numbered below the latest rebuild are identifiers that are gone (erased); given
+    `components`, the rows of this model assigned from components builds before the oldest
+    one it still holds are. A null number is a row of a build before the numbering. -#}
+{% macro identity_drop_superseded(components=none) -%}
+    {%- if components is none -%}
+        delete from {{ this }}
+        where build_no is null
+            or build_no < (select max(build_no) from {{ this }} where build_mode like 'rebuilt%')
+    {%- else -%}
+        delete from {{ this }}
+        where component_build_no is null
+            or component_build_no < (select min(build_no) from {{ components }})
+    {%- endif -%}
+{%- endmacro %}

@@ -20,10 +20,11 @@ connection, so tests and the benchmark call them directly (``connected_component
 A new day relinks instead of solving again (``relink_components``, docs/identity.md#6-a-new-day):
 the guard and the components of a region (a connected component of every link, shared
 identifiers included) depend on that region alone, so only the regions the day's new edges
-touch are solved again, with the day's new identifiers; every other row is the previous
-build's. The build starts from nothing when the previous build cannot be extended: no
-previous build, the sharing rules changed, an identifier is gone (erased) or a link is
-(unlinked, or an end newly excluded by the blocklist).
+touch are solved again, with the day's new identifiers, and only their rows are written
+(the model is incremental); every other row is the previous build's. The build starts
+from nothing when the previous build cannot be extended: no previous build, the sharing
+rules changed, an identifier is gone (erased) or a link is (unlinked, or an end newly
+excluded by the blocklist).
 """
 
 import duckdb
@@ -348,11 +349,6 @@ def resolve_identities(
 
 
 # -- a new day: relink the regions the new edges touch (docs/identity.md#6-a-new-day) -------------
-RESOLVED = (
-    "id_type, id_value, component_key, people_joined, max_people, rule_reason, neighbours_by_type"
-)
-
-
 def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str) -> None:
     """``resolve_identities`` of the graph with each row's ``region_key`` (the smallest
     identifier of its component before the guard), into temp table ``relink_solved``.
@@ -409,15 +405,25 @@ def _rules_fingerprint(rules: str) -> str:
     )
 
 
+def _latest_state(previous: str) -> str:
+    """The previous build's state: the rows its latest build wrote carry it (a relinked
+    build writes only the rows it solved again, with the state of that run)."""
+    return f"""
+        select max(edges_through) as edges_through, max(edge_count) as edge_count,
+            max(rules_fingerprint) as rules_fingerprint, max(build_no) as build_no
+        from {previous}
+        where build_no = (select max(build_no) from {previous})
+    """
+
+
 def rebuild_reason(
     con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str
 ) -> str | None:
     """Why the previous build cannot be extended by relinking, or None when it can."""
     through, known, fingerprint = con.execute(
         f"""
-        select max(edges_through), max(edge_count),
-            max(rules_fingerprint) = {_rules_fingerprint(rules)}
-        from {previous}
+        select edges_through, edge_count, rules_fingerprint = {_rules_fingerprint(rules)}
+        from ({_latest_state(previous)})
         """
     ).fetchall()[0]
     if known is None:
@@ -438,28 +444,46 @@ def rebuild_reason(
 
 
 def relink_components(
-    con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str | None
+    con: duckdb.DuckDBPyConnection,
+    nodes: str,
+    edges: str,
+    rules: str,
+    previous: str | None,
+    *,
+    rebuild: str | None = None,
 ) -> tuple[duckdb.DuckDBPyRelation, str]:
-    """``resolve_identities`` built on the previous build, and how it was built.
+    """The rows of ``resolve_identities`` this build writes, and how it was built.
 
     ``edges`` are the linkable edges with ``linked_at``, the time they entered;
-    ``previous`` is this function's last result (or None). Edges that entered after the
-    previous build's latest are new: the regions their ends were in, with every new
-    identifier, are solved again with all their edges, and every other row is carried
-    over. Returns the rows (those of ``resolve_identities``, ``region_key`` and the state
-    the next build reads: ``edges_through``, ``edge_count``, ``rules_fingerprint``,
-    ``build_mode``) and ``build_mode``: ``relinked: …`` or ``rebuilt: <reason>``.
+    ``previous`` is the table this function's results were written to (or None).
+    Edges that entered after the previous build's latest are new: the regions their ends
+    were in, with every new identifier, are solved again with all their edges, and only
+    those rows are returned; every other row of ``previous`` stands. A rebuild (the
+    previous build cannot be extended, or ``rebuild`` gives a reason) returns every row:
+    rows of ``previous`` it does not return are gone (an erased identifier).
+
+    Each row carries ``region_key``, ``build_no`` (one more than the previous build's, so
+    the rows a build wrote are those of its number) and the state the next build reads:
+    ``edges_through``, ``edge_count``, ``rules_fingerprint``, ``build_mode`` (``relinked:
+    …`` or ``rebuilt: <reason>``, also returned).
     """
-    reason = rebuild_reason(con, nodes, edges, rules, previous) if previous else "no previous build"
+    if rebuild:
+        reason = rebuild
+    elif previous:
+        reason = rebuild_reason(con, nodes, edges, rules, previous)
+    else:
+        reason = "no previous build"
     if reason:
         _solve_regions(con, nodes, edges, rules)
-        carried, mode = "select * from relink_solved where false", f"rebuilt: {reason}"
+        mode = f"rebuilt: {reason}"
     else:
         con.execute(
             f"""
             create or replace temp table relink_new_edges as
             select * from {edges}
-            where linked_at > coalesce((select max(edges_through) from {previous}), '-infinity')
+            where linked_at > coalesce(
+                (select edges_through from ({_latest_state(previous)})), '-infinity'
+            )
             """
         )
         con.execute(
@@ -486,33 +510,51 @@ def relink_components(
             """
         )
         _solve_regions(con, "relink_nodes", "relink_edges", rules)
-        carried = (
-            f"select {RESOLVED}, region_key from {previous} "
-            "anti join relink_nodes using (id_type, id_value)"
-        )
         new_edges, nodes_solved = con.execute(
             "select (select count(*) from relink_new_edges), (select count(*) from relink_nodes)"
         ).fetchall()[0]
         mode = f"relinked: {new_edges} new edges, {nodes_solved} identifiers solved again"
+    build_no = f"(select max(build_no) from {previous})" if previous else "null"
     return con.sql(
         f"""
-        with solved as (
-            {carried}
-            union all
-            select * from relink_solved
-        )
         select *,
             (select max(linked_at) from {edges}) as edges_through,
             (select count(*) from {edges}) as edge_count,
             {_rules_fingerprint(rules)} as rules_fingerprint,
-            '{mode}' as build_mode
-        from solved
+            '{mode}' as build_mode,
+            coalesce({build_no}, 0) + 1 as build_no
+        from relink_solved
         """
     ), mode
 
 
+def write_build(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, table: str) -> None:
+    """Write a build's rows into ``table`` the way dbt does with this model (delete+insert on
+    the identifier, then the post-hook ``identity_drop_superseded``), for callers outside
+    dbt: the tests and the benchmark."""
+    con.execute(f"create or replace temp table relink_rows as {rows.sql_query()}")
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ?", [table]
+    ).fetchall()[0][0]
+    if not exists:
+        con.execute(f"create table {table} as select * from relink_rows")
+        return
+    con.execute(
+        f"delete from {table} using relink_rows as r "
+        f"where ({table}.id_type, {table}.id_value) = (r.id_type, r.id_value)"
+    )
+    con.execute(f"insert into {table} by name select * from relink_rows")
+    con.execute(
+        f"""
+        delete from {table} where build_no is null
+            or build_no < (select max(build_no) from {table} where build_mode like 'rebuilt%')
+        """
+    )
+
+
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
-    dbt.config(materialized="table")
+    # incremental (delete+insert on the identifier, configured in _identity__models.yml):
+    # a relinked build writes only the rows it solved again
     dbt.ref("int_identity__nodes").create_view("identity_nodes_input")
     dbt.ref("int_identity__edges").create_view("identity_pairs_input")
     dbt.ref("identity_sharing_rules").create_view("identity_sharing_rules_input")
@@ -529,20 +571,27 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
             and r.unlinkable_reason is null
         """
     )
-    rebuild = str(dbt.config.get("identity_rebuild")).lower() == "true"
     schema, table = dbt.this.schema, dbt.this.identifier
-    # a previous build without the state columns (an older version) is not extended
+    # a previous build without the build number (an older version) is not extended
     found = session.execute(
         "select count(*) from information_schema.columns "
-        "where table_schema = ? and table_name = ? and column_name = 'edges_through'",
+        "where table_schema = ? and table_name = ? and column_name = 'build_no'",
         [schema, table],
     ).fetchall()[0][0]
-    previous = f'"{schema}"."{table}"' if found and not rebuild else None
+    previous = f'"{schema}"."{table}"' if found else None
+    rebuild = None
+    if str(dbt.config.get("identity_rebuild")).lower() == "true":
+        rebuild = "asked (identity_rebuild)"
+    elif not dbt.is_incremental:
+        rebuild = "full refresh"
+    # a rebuild still numbers on from the previous build: the next models read the rows
+    # of the builds after the last they read
     result, _ = relink_components(
         session,
         "identity_nodes_input",
         "identity_edges_input",
         "identity_sharing_rules_input",
         previous,
+        rebuild=rebuild,
     )
     return result
