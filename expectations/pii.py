@@ -3,7 +3,8 @@
 Every text and JSON column of every table is searched with two patterns. A phone is a
 mainland mobile number standing alone (not inside a longer run of letters or digits, so
 order ids and HMAC hex do not match); an email is anything shaped like ``a@b.cc``. Tables
-with a ``business_date`` column are searched on the run's window only, the rest whole.
+with a ``business_date`` (or, for a snapshot, ``snapshot_date``) column are searched on the
+run's window only, the rest whole.
 Findings name the table, column and count, and show values masked, never in clear.
 
 Each table is read once: one query counts, for every scanned column, the rows matching
@@ -34,6 +35,9 @@ PATTERNS = {
     "email": (EMAIL_PATTERN, "contains({v}, '@')"),
 }
 SCANNED_TYPES = ("VARCHAR", "JSON")
+# the columns that date a row, in the order they are looked for: a follower snapshot is
+# dated by its snapshot_date, and a year of daily snapshots is not read whole every day
+DATE_COLUMNS = ("business_date", "snapshot_date")
 SAMPLES = 3
 
 
@@ -75,23 +79,28 @@ def scan_connection(
 ) -> list[Finding]:
     columns = con.execute(
         """
-        select c.table_schema, c.table_name, c.column_name, d.column_name is not null
+        with dated as (
+            select table_catalog, table_schema, table_name,
+                min_by(column_name, list_position(?, column_name)) as date_column
+            from information_schema.columns
+            where list_contains(?, column_name) and data_type = 'DATE'
+            group by all
+        )
+        select c.table_schema, c.table_name, c.column_name, d.date_column
         from information_schema.columns as c
         join information_schema.tables as t using (table_catalog, table_schema, table_name)
-        left join information_schema.columns as d
-            on d.table_catalog = c.table_catalog and d.table_schema = c.table_schema
-            and d.table_name = c.table_name and d.column_name = 'business_date'
+        left join dated as d using (table_catalog, table_schema, table_name)
         where t.table_type = 'BASE TABLE' and c.table_catalog = current_database()
             and (c.data_type in ? or c.data_type like '%[]')
         order by 1, 2, 3
         """,
-        [list(SCANNED_TYPES)],
+        [list(DATE_COLUMNS), list(DATE_COLUMNS), list(SCANNED_TYPES)],
     ).fetchall()
     findings = []
     for (schema, table, dated), rows in groupby(columns, key=lambda r: (r[0], r[1], r[3])):
         window = "true"
         if dated and start and end:
-            window = f"business_date between '{start}' and '{end}'"
+            window = f"{_quote(dated)} between '{start}' and '{end}'"
         findings += _scan_table(con, schema, table, [r[2] for r in rows], window)
     return findings
 

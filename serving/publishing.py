@@ -102,6 +102,9 @@ class Published:
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish had them
     parquet_linked: list[str] = field(default_factory=list)  # tables whose Parquet was kept
     full_reason: str | None = None  # why everything was copied, when it was
+    # seconds each step took: the copy of the served file, then per table comparing and
+    # rewriting ("plan: mart.x"), and writing its Parquet ("parquet: mart.x")
+    seconds: dict[str, float] = field(default_factory=dict)
     publication: dict = field(default_factory=dict)  # what _publication.json says
     # every table as served, with what this publish changed of it (None: nothing)
     planned: dict[str, tuple[Table, Change | None]] = field(default_factory=dict, repr=False)
@@ -174,7 +177,9 @@ class _Build:
         self, serving_db: Path | None, parquet_dir: Path, full_reason: str | None = None
     ) -> Published:
         """Build on a copy of ``serving_db`` when it can be updated, else from nothing."""
+        began = time.perf_counter()
         con, previous, reason = self._open(serving_db)
+        opened = round(time.perf_counter() - began, 2)
         try:
             wanted = _attach(con, self.warehouse, self.withheld)
         except BaseException:
@@ -182,10 +187,13 @@ class _Build:
             raise
         try:
             result = _update(con, wanted, previous, self.run_id, self.stamp)
+            result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
             last = _previous_folder(parquet_dir, previous)
             _write_parquet(con, result, self.folder, last, self.partitioned)
+            began = time.perf_counter()
             con.execute("checkpoint")
+            result.seconds["checkpoint"] = round(time.perf_counter() - began, 2)
         except (duckdb.Error, PublishError, ParquetError) as exc:
             if previous is None:
                 raise
@@ -247,6 +255,7 @@ def _update(
         con.execute(f"drop table {before[gone].sql()}")
     result = Published(Path(), {})
     for name, table in wanted.items():
+        began = time.perf_counter()
         change = plan(con, table, previous)
         result.planned[name] = (table, change)
         if change is None:
@@ -255,6 +264,7 @@ def _update(
             _apply(con, change)
             result.rewritten[name] = change.describe()
         result.tables[name] = _checked_count(con, table)
+        result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
     con.execute("detach wh")
     published_at = datetime.now(UTC).isoformat()
     con.execute(
@@ -319,7 +329,9 @@ def _write_parquet(
     paths = {}
     for name, (table, change) in result.planned.items():
         rows = result.tables[name]
+        began = time.perf_counter()
         kept = write_table(con, table, rows, change, folder, previous, partitioned)
+        result.seconds[f"parquet: {name}"] = round(time.perf_counter() - began, 2)
         paths[name] = relative_path(table, partitioned)
         if kept:
             result.parquet_linked.append(name)

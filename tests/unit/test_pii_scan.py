@@ -71,6 +71,23 @@ def test_phones_and_emails_in_clear_are_found_by_table_and_column(tmp_path: Path
     assert scan(path, date(2026, 11, 3), date(2026, 11, 3)) == []
 
 
+def test_a_snapshot_table_is_scanned_on_the_window_by_its_snapshot_date(tmp_path: Path):
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema staging")
+    con.execute("create table staging.stg_crm__members (snapshot_date date, phone varchar)")
+    con.execute(
+        "insert into staging.stg_crm__members values "
+        "('2026-11-01', '13912345678'), ('2026-11-02', 'a1b2c3')"
+    )
+    con.close()
+    # the day before holds the phone; the window's day does not
+    assert scan(path, date(2026, 11, 2), date(2026, 11, 2)) == []
+    [found] = scan(path, date(2026, 11, 1), date(2026, 11, 2))
+    assert (found.table, found.column, found.rows) == ("staging.stg_crm__members", "phone", 1)
+    assert len(scan(path)) == 1
+
+
 def test_mask_hides_the_middle_of_phones_and_the_local_part_of_emails():
     assert mask("13912345678 / fan123@example.com") == "139****5678 / f***@example.com"
 

@@ -2,7 +2,7 @@
     placeholder values and the blocklist seed (int_identity__nodes), and identifiers shared
     by several people (the guard in int_identity__components, limits in the seed
     identity_sharing_rules). Each keeps a unified id of its own in the bridge. -#}
-with nodes as (
+with nodes as not materialized (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
@@ -12,12 +12,6 @@ components as (
 
 occurrences as (
     select * from {{ ref('int_identity__occurrences') }}
-),
-
-records as (
-    select id_type, id_value, count(*) as records
-    from occurrences
-    group by all
 ),
 
 unlinkable as (
@@ -44,6 +38,14 @@ reasons as (
     select * from unlinkable
     union all
     select * from shared
+),
+
+-- counted for the excluded identifiers only: the occurrences are every record's identifiers
+records as (
+    select o.id_type, o.id_value, count(*) as records
+    from occurrences as o
+    semi join reasons as r using (id_type, id_value)
+    group by all
 ),
 
 final as (

@@ -5,7 +5,7 @@
     int_identity__unified_ids is incremental: the rows it assigned since this model last
     read it are those of the components builds after this model's latest
     component_build_no (on a first build, the latest build's). -#}
-with unified_ids as (
+with unified_ids as not materialized (
     select * from {{ ref('int_identity__unified_ids') }}
 ),
 

@@ -1,4 +1,4 @@
-with contents as (
+with contents as not materialized (
     select * from {{ ref('int_contents') }}
 ),
 

@@ -2,8 +2,10 @@
 {#- One row per content: its sums over every day of fct_content_daily, from publishing to
     the last loaded date. Incremental: a run recomputes the contents that have a day in
     its window (fct_content_daily rebuilds the window and the day after), reading all the
-    days of just those contents; the others keep their row. -#}
-with content_daily as (
+    days of just those contents; the others keep their row. content_daily is read twice:
+    not materialized, each read takes only its columns (materialized, DuckDB would copy
+    every column of the history first, 8 s of a 9 s build at `large`). -#}
+with content_daily as not materialized (
     select * from {{ ref('fct_content_daily') }}
 ),
 

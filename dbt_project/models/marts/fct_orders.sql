@@ -8,7 +8,7 @@ with orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
-bridge as (
+bridge as not materialized (
     select * from {{ ref('bridge_user_identity') }}
 ),
 

@@ -14,7 +14,7 @@
     a pair already here gets the new sources and keeps its linked_at, a new pair gets the
     run's start, which is how int_identity__components finds the day's new edges. -#}
 -- depends_on: {{ ref('identity_manual_links') }} (read by the pre-hook)
-with occurrences as (
+with occurrences as not materialized (
     -- a comment names one identifier: it is evidence of no pair, so it is left out of the join
     select * from {{ ref('int_identity__occurrences') }}
     where source not like '%.comments'
