@@ -430,9 +430,17 @@ def rebuild_reason(
         return "no previous build"
     if not fingerprint:
         return "the sharing rules changed"
-    gone = con.execute(
-        f"select count(*) from {previous} anti join {nodes} using (id_type, id_value)"
-    ).fetchall()[0][0]
+    # one join finds both the identifiers gone and the new ones (relink reads the latter)
+    con.execute(
+        f"""
+        create or replace temp table relink_node_changes as
+        select id_type, id_value, n.id_type is null as gone
+        from (select distinct id_type, id_value from {nodes}) as n
+        full join (select id_type, id_value from {previous}) as p using (id_type, id_value)
+        where n.id_type is null or p.id_type is null
+        """
+    )
+    gone = con.execute("select count(*) from relink_node_changes where gone").fetchall()[0][0]
     if gone:
         return f"{gone} identifiers are gone (erased)"
     kept = con.execute(f"select count(*) from {edges} where linked_at <= ?", [through]).fetchall()[
@@ -498,7 +506,7 @@ def relink_components(
             )
             select p.id_type, p.id_value from {previous} as p semi join touched using (region_key)
             union all
-            select id_type, id_value from {nodes} anti join {previous} using (id_type, id_value)
+            select id_type, id_value from relink_node_changes where not gone
             """
         )
         con.execute(
@@ -558,17 +566,24 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
     dbt.ref("int_identity__nodes").create_view("identity_nodes_input")
     dbt.ref("int_identity__edges").create_view("identity_pairs_input")
     dbt.ref("identity_sharing_rules").create_view("identity_sharing_rules_input")
-    # placeholders and blocklisted identifiers link nothing
+    # placeholders and blocklisted identifiers link nothing. The edges are read several
+    # times: an anti join on the few unlinkable identifiers is a scan each time, where a
+    # semi join on every identifier would be a join of millions (an end that is no
+    # identifier at all is ignored by the solver either way).
+    session.execute(
+        """
+        create or replace temp table identity_unlinkable as
+        select id_type, id_value from identity_nodes_input where unlinkable_reason is not null
+        """
+    )
     session.execute(
         """
         create or replace temp view identity_edges_input as
         select * from identity_pairs_input as e
-        semi join identity_nodes_input as l
+        anti join identity_unlinkable as l
             on l.id_type = e.left_type and l.id_value = e.left_value
-            and l.unlinkable_reason is null
-        semi join identity_nodes_input as r
+        anti join identity_unlinkable as r
             on r.id_type = e.right_type and r.id_value = e.right_value
-            and r.unlinkable_reason is null
         """
     )
     schema, table = dbt.this.schema, dbt.this.identifier
