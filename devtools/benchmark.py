@@ -254,7 +254,6 @@ def dbt_cli(paths: Paths, start: date, end: date, command: str, select: str) -> 
             dbt_executable(),
             command,
             "--quiet",
-            *(["--threads", os.environ["DBT_THREADS"]] if os.environ.get("DBT_THREADS") else []),
             "--select",
             select,
             "--vars",
