@@ -192,10 +192,12 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   ([serving.md](serving.md#what-a-publish-rewrites)), and the PII scan reads each table
   once.
 - DuckDB runs with a 4 GB `memory_limit` (`SOCIALMART_DUCKDB_MEMORY_LIMIT`) and two
-  threads, in dbt (`dbt_project/profiles.yml`) and in the publish step. dbt builds one
-  node at a time: each DuckDB query already uses both cores, and two large ones at once
-  share the one memory limit and spill (at `large`, `fct_orders` and `dim_unified_user`
-  took 30 s each side by side and 15 s one after the other).
+  threads, in dbt (`dbt_project/profiles.yml`) and in the publish step. dbt builds two
+  nodes at a time. Two large ones side by side share the one memory limit and both
+  cores (at `large`, `fct_orders` and `dim_unified_user` took 30 s each side by side, 15 s
+  in all one after the other), but one at a time made the full build at `large` slower
+  (839 s against 756 s) and the test suite too (455 s against 382 s), for 10–20 s off a
+  daily run, so dbt keeps two.
 - An import CTE read twice in one model is `not materialized`: DuckDB would otherwise copy
   every column of the table first (8 of the 9 s of `fct_content_totals` at `large`).
 - dbt parses the project once per code change, not once per run. The run's window reaches
