@@ -195,9 +195,10 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   threads, in dbt (`dbt_project/profiles.yml`) and in the publish step. dbt builds two
   nodes at a time. Two large ones side by side share the one memory limit and both
   cores (at `large`, `fct_orders` and `dim_unified_user` took 30 s each side by side, 15 s
-  in all one after the other), but one at a time made the full build at `large` slower
-  (839 s against 756 s) and the test suite too (455 s against 382 s), for 10–20 s off a
-  daily run, so dbt keeps two.
+  in all one after the other), but the one full build at `large` measured one at a time
+  took 839 s, against 756 s two at a time (an earlier commit, same machine), for 10–20 s
+  off a daily run; small nodes are bound by Python, not DuckDB, and gain from two. dbt
+  keeps two.
 - An import CTE read twice in one model is `not materialized`: DuckDB would otherwise copy
   every column of the table first (8 of the 9 s of `fct_content_totals` at `large`).
 - dbt parses the project once per code change, not once per run. The run's window reaches
