@@ -410,7 +410,7 @@ def _latest_state(previous: str) -> str:
     build writes only the rows it solved again, with the state of that run)."""
     return f"""
         select max(edges_through) as edges_through, max(edge_count) as edge_count,
-            max(rules_fingerprint) as rules_fingerprint, max(build_no) as build_no
+            max(rules_fingerprint) as rules_fingerprint
         from {previous}
         where build_no = (select max(build_no) from {previous})
     """
@@ -419,7 +419,11 @@ def _latest_state(previous: str) -> str:
 def rebuild_reason(
     con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str
 ) -> str | None:
-    """Why the previous build cannot be extended by relinking, or None when it can."""
+    """Why the previous build cannot be extended by relinking, or None when it can.
+
+    Once the state agrees, it leaves temp table ``relink_node_changes`` (``id_type,
+    id_value, gone``): the identifiers gone since the previous build and the new ones,
+    which relinking solves."""
     through, known, fingerprint = con.execute(
         f"""
         select edges_through, edge_count, rules_fingerprint = {_rules_fingerprint(rules)}
@@ -430,7 +434,7 @@ def rebuild_reason(
         return "no previous build"
     if not fingerprint:
         return "the sharing rules changed"
-    # one join finds both the identifiers gone and the new ones (relink reads the latter)
+    # one join finds both the identifiers gone and the new ones
     con.execute(
         f"""
         create or replace temp table relink_node_changes as
