@@ -85,6 +85,62 @@ def link_two_people(warehouse: Path, day: date, first_new_day: date, n: int) -> 
         con.close()
 
 
+NOTES = "raw.xiaohongshu__note_daily"  # an export platform's content list, one row a day
+
+
+def first_note(warehouse: Path, day: date, n: int) -> str:
+    """The n-th note id (in id order) of ``day``'s Xiaohongshu export."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(
+            f"select distinct record ->> '笔记ID' from {NOTES} where business_date = ? "
+            "order by 1 limit 1 offset ?",
+            [day, n],
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def retitle_note(warehouse: Path, day: date, note: str, title: str) -> None:
+    """``day``'s export lists ``note`` under a new title: the latest day's title wins."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            f"update {NOTES} set record = json_merge_patch(record, json_object('笔记标题', ?)) "
+            "where business_date = ? and record ->> '笔记ID' = ?",
+            [title, day, note],
+        )
+    finally:
+        con.close()
+
+
+def drop_note(warehouse: Path, days: list[date], note: str) -> None:
+    """The exports of ``days``, landed again, no longer list ``note`` (a corrected export
+    replaces its day whole): its latest listing is an older day again."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            f"delete from {NOTES} where business_date in ? and record ->> '笔记ID' = ?",
+            [days, note],
+        )
+    finally:
+        con.close()
+
+
+def land_new_day(warehouse: Path, day: date, new_days: list[date], start: date) -> None:
+    """A new day's raw as the daily run lands it, with the changes the tests look for: a CRM
+    member joining two people, and on the second day a note retitled and the first day's
+    retitled note left out of both days' exports."""
+    n = new_days.index(day)
+    generate(warehouse, day, day, start)
+    link_two_people(warehouse, day, new_days[0], n)
+    if n == 0:
+        retitle_note(warehouse, day, first_note(warehouse, day, 0), "改名：第一天")
+    else:
+        retitle_note(warehouse, day, first_note(warehouse, day, 1), "改名：第二天")
+        drop_note(warehouse, new_days, first_note(warehouse, new_days[0], 0))
+
+
 def reverse_raw(warehouse: Path) -> None:
     """Every raw table's rows stored in reverse: a build must not depend on their order."""
     con = duckdb.connect(str(warehouse))
@@ -116,21 +172,21 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
     # each new day as the daily runs load them; the test checks the raws are equal
     generate(daily, start, history_end, start)
     generate(whole, start, history_end, start)
-    for n, day in enumerate(new_days):
-        generate(whole, day, day, start)
-        link_two_people(whole, day, new_days[0], n)
+    for day in new_days:
+        land_new_day(whole, day, new_days, start)
     again.write_bytes(whole.read_bytes())
     reverse_raw(again)
     # the builds from nothing run beside the day-by-day builds
     from_nothing = [dbt_build(at_once, None), dbt_build(once_more, None)]
     finish_dbt(dbt_build(by_day, None), by_day)
     rebuilt.write_bytes(daily.read_bytes())
-    for n, day in enumerate(new_days):
+    for day in new_days:
         for warehouse in (daily, rebuilt):
-            generate(warehouse, day, day, start)
-            link_two_people(warehouse, day, new_days[0], n)
-        on_the_day = dbt_build(by_day, (day, day))
-        from_scratch = dbt_build(rebuilt_daily, (day, day), {"identity_rebuild": True})
+            land_new_day(warehouse, day, new_days, start)
+        # the second day's run fetches the first again (a look-back), as the exports' do
+        window = (new_days[0], day)
+        on_the_day = dbt_build(by_day, window)
+        from_scratch = dbt_build(rebuilt_daily, window, {"identity_rebuild": True})
         finish_dbt(on_the_day, by_day)
         finish_dbt(from_scratch, rebuilt_daily)
     for process, folder in zip(from_nothing, (at_once, once_more), strict=True):
@@ -219,6 +275,12 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
             "(select max(business_date) from whole.mart.fct_content_daily)"
         ).fetchall()[0][0]
         assert last_day_alerts >= 2
+        # the second day's title won; the note left out of both new days is back to its
+        # title of the day before (int_contents read it again)
+        titles = con.execute(
+            "select title from daily.mart.dim_content where title like '改名%'"
+        ).fetchall()
+        assert titles == [("改名：第二天",)]
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"

@@ -1,12 +1,30 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'content_id'],
+    on_schema_change='append_new_columns',
+    post_hook="{{ contents_drop_unlisted() }}"
+) }}
 {#- One row per content of every platform, from each platform's listing feed. A feed with
     a business_date repeats each content's attributes every day (the exports, the Official
-    Account datacube): the latest day is kept. Attributes a feed does not have are null
-    (the datacube does not say when an article was sent). -#}
-{%- set platforms = social_platforms() | selectattr('contents', 'defined') | list %}
+    Account datacube): the latest day is kept, as listed_on. Attributes a feed does not
+    have are null (the datacube does not say when an article was sent).
+
+    Incremental: a run reads only its days of the dated feeds (not the tens of millions of
+    content-days before them) and writes the contents whose attributes differ from the
+    stored row's, a dated feed's only when its day is not older than the stored one, so a
+    backfill of old days never replaces a newer listing. A content whose stored day the run
+    re-stages without it (a corrected export left it out) is read again from all its days,
+    or dropped when no day lists it any more (the post-hook contents_drop_unlisted).
+    The listing feeds are one row per content already, so they are read whole; an unchanged
+    content writes nothing. -#}
+{#- a table built before listed_on was kept is read again whole, once -#}
+{%- set diffed = building_on_previous() and 'listed_on' in column_names(this) %}
+{%- set attributes = ['account_id', 'title', 'content_form', 'published_at', 'duration_seconds'] %}
 with
-{%- for p in platforms %}
-{%- set have = column_names(ref(p.contents)) %}
-{{ p.key }} as (
+{%- for p in content_feeds() %}
+{%- set have, dated = p.have, p.dated %}
+{%- set read %}
     select
         platform,
         content_id,
@@ -14,22 +32,72 @@ with
         title,
         content_form,
         {{ 'published_at' if 'published_at' in have else 'cast(null as timestamp with time zone) as published_at' }},
-        {{ 'duration_seconds' if 'duration_seconds' in have else 'cast(null as integer) as duration_seconds' }}
-    from {{ ref(p.contents) }}
-    where platform = '{{ p.key }}'
-    {%- if 'business_date' in have %}
-    qualify row_number() over (partition by content_id order by business_date desc) = 1
+        {{ 'duration_seconds' if 'duration_seconds' in have else 'cast(null as integer) as duration_seconds' }},
+        {{ 'business_date' if dated else 'cast(null as date)' }} as listed_on
+    from {{ p.relation }}
+    where platform = '{{ p.platform }}'
+{%- endset %}
+{%- if dated and diffed %}
+{{ p.platform }}_left_out as (
+    select content_id from {{ this }}
+    where platform = '{{ p.platform }}' and {{ in_run_window('listed_on') }}
+    except
+    select content_id from {{ p.relation }}
+    where platform = '{{ p.platform }}' and {{ in_run_window() }}
+),
+
+{{ p.platform }} as (
+    select * from ({{ read }} and {{ in_run_window() }}
+        union all
+        {{ read }} and content_id in (select content_id from {{ p.platform }}_left_out)
+    )
+    qualify row_number() over (partition by content_id order by listed_on desc) = 1
+),
+{%- else %}
+{{ p.platform }} as (
+    {{ read }}
+    {%- if dated %}
+    qualify row_number() over (partition by content_id order by listed_on desc) = 1
     {%- endif %}
 ),
+{%- endif %}
 {%- endfor %}
 
 unioned as (
-    {%- for p in platforms %}
-    select * from {{ p.key }}
+    {%- for p in content_feeds() %}
+    select * from {{ p.platform }}
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
+),
+
+{% if diffed %}
+changed as (
+    select u.*
+    from unioned as u
+    left join {{ this }} as t using (platform, content_id)
+    where t.content_id is null
+        or (
+            -- a listing feed's row (no day), a day not older, or a re-read left-out one
+            (u.listed_on is null or u.listed_on >= t.listed_on or t.listed_on > u.listed_on
+                and {{ in_run_window('t.listed_on') }})
+            and (
+                {%- for a in attributes + ['listed_on'] %}
+                u.{{ a }} is distinct from t.{{ a }}{{ ' or' if not loop.last }}
+                {%- endfor %}
+            )
+        )
+),
+{% else %}
+changed as (
+    select * from unioned
+),
+{% endif %}
+
+final as (
+    select platform, content_id, {{ attributes | join(', ') }}, listed_on
+    from changed
 )
 
-select * from unioned
+select * from final

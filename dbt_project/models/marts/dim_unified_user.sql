@@ -1,4 +1,9 @@
 {#- One row per unified user: where the person is present and when they were seen. -#}
+{#- Built after fct_orders and fct_user_interactions, which read nothing of it: the three
+    are the large reads of the identity bridge, and two at once share DuckDB's one memory
+    limit and spill (at `large`: 34 s side by side, 25 s one after the other). dbt has no
+    other way to order nodes than a dependency. -#}
+-- depends_on: {{ ref('fct_user_interactions') }} (order only)
 with bridge as (
     select * from {{ ref('bridge_user_identity') }}
 ),

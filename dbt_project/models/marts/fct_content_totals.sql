@@ -1,8 +1,15 @@
-{{ config(materialized='incremental', unique_key='content_key', incremental_strategy='delete+insert') }}
+{{ config(
+    materialized='incremental',
+    unique_key='content_key',
+    incremental_strategy='delete+insert',
+    post_hook="{{ content_totals_drop_gone() }}"
+) }}
 {#- One row per content: its sums over every day of fct_content_daily, from publishing to
     the last loaded date. Incremental: a run recomputes the contents that have a day in
-    its window (fct_content_daily rebuilds the window and the day after), reading all the
-    days of just those contents; the others keep their row. content_daily is read twice:
+    its window (fct_content_daily rebuilds the window and the day after), or had one when
+    its row was written (a corrected export can take a content's day out), reading all the
+    days of just those contents; the others keep their row. A content left with no day at
+    all is deleted (the post-hook content_totals_drop_gone). content_daily is read twice:
     not materialized, each read takes only its columns (materialized, DuckDB would copy
     every column of the history first, 8 s of a 9 s build at `large`). -#}
 with content_daily as not materialized (
@@ -11,8 +18,11 @@ with content_daily as not materialized (
 
 {% if building_on_previous() and run_dates() %}
 touched as (
-    select distinct content_key from content_daily
+    select content_key from content_daily
     where {{ in_run_window(of='fct_content_daily') }}
+    union
+    select content_key from {{ this }}
+    where {{ content_totals_overlap_window() }}
 ),
 {% endif %}
 

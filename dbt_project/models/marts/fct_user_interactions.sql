@@ -1,6 +1,7 @@
 {#- One row per interaction of a person with the brand: a comment on a content, a follow
     of an Official Account, an add as a WeCom contact (private domain). Carries the
     unified user id, never the platform's own user id. -#}
+-- depends_on: {{ ref('fct_orders') }} (order only: see dim_unified_user)
 with all_comments as (
     select * from {{ ref('int_comments') }}
 ),
