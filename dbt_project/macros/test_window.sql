@@ -32,3 +32,22 @@
 {% macro rebuilt_dates_filter(window) -%}
     business_date between {{ run_window_start() }} and {{ run_window_end(window.lookahead) }}
 {%- endmacro %}
+
+{#- The rows of `relation` that the latest build wrote, as SQL over it, when the
+    incremental model that builds it numbers its builds: meta `written_by` names the
+    column holding the build's number (every row a build writes carries it, and numbers
+    only grow). None for any other relation. -#}
+{% macro written_rows(relation) -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() -%}
+            {%- if node.resource_type == 'model' and node.alias == relation.identifier
+                and node.schema == relation.schema
+                and node.config.materialized == 'incremental'
+                and node.config.meta.get('written_by') -%}
+                {%- set column = node.config.meta.written_by -%}
+                {{ return(column ~ ' = (select max(' ~ column ~ ') from ' ~ relation ~ ')') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}

@@ -200,6 +200,25 @@ def test_a_smaller_total_is_flagged_by_a_warning(mart: Path):
     assert flag["failures"] == 1  # export/abc on the 21st
 
 
+@pytest.mark.parametrize(
+    ("day", "failures"),
+    # the 21st's totals against the 20th (the last list before the day), the 20th's against
+    # the 21st (the first after it, as a backfill of the 20th sees it); the 19th's pair
+    # with the 20th grows, and the 20th-21st pair is not the 19th's to test
+    [(D21, 1), (D20, 1), (D19, 0)],
+)
+def test_a_daily_run_checks_the_snapshot_pairs_of_its_days(
+    mart: Path, tmp_path: Path, day: date, failures: int
+):
+    root = tmp_path / "windowed"
+    shutil.copytree(mart, root)
+    test = "test_name:totals_never_decrease"
+    finish_dbt(start_dbt("test", root, "--select", test, window=(day, day)), root)
+    results = json.loads((root / "dbt" / "target" / "run_results.json").read_text())
+    (flag,) = [r for r in results["results"] if "totals_never_decrease" in r["unique_id"]]
+    assert flag["failures"] == failures
+
+
 def test_back_office_layouts_load_every_value(tmp_path: Path):
     """Live sessions as an HTML-table .xls (title row, merged title, Chinese dates, money
     with separators, a 合计 row), ads as UTF-16 text with a 总计 row, CRM as GBK under a

@@ -18,6 +18,7 @@ give the same bridge, people, merge log, exclusions and components, unified ids 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -358,3 +359,40 @@ def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
     assert from_nothing == "rebuilt: asked (identity_rebuild)"
     assert merges >= 2  # each day's member merged two people
     assert differences == {}, f"table: (rows, only relinked, only rebuilt) {differences}"
+
+
+def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, tmp_path):
+    """With a window, the uniqueness tests of the numbered identity models read only the
+    keys the latest build wrote (macros/test_window.sql written_rows): a repeat among them
+    still fails the run."""
+    root = tmp_path / "repeated"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    ids = "intermediate.int_identity__unified_ids"
+    with duckdb.connect(str(dbt_warehouse(root))) as con:
+        for table, column in ((COMPONENTS, "build_no"), (ids, "component_build_no")):
+            con.execute(
+                f"insert into {table} select * from {table} "
+                f"where {column} = (select max({column}) from {table}) limit 1"
+            )
+    day = scale.history(SPEC)[1]
+    models = "int_identity__components int_identity__unified_ids"
+    process = start_dbt(
+        "test", root, "--select", models, "--exclude", "resource_type:unit_test", window=(day, day)
+    )
+    assert process.wait(timeout=600) == 1  # the tests failed
+    results = json.loads((root / "dbt" / "target" / "run_results.json").read_text())
+    failures = {
+        r["unique_id"].split(".")[2]: r["failures"]
+        for r in results["results"]
+        if r["unique_id"].startswith("test.")
+    }
+    assert failures == {
+        "unique_combination_int_identity__components_id_type__id_value": 1,
+        "unique_combination_int_identity__unified_ids_id_type__id_value": 1,
+        "one_id_per_component_int_identity__unified_ids_": 0,
+    }
+    # and they read only those keys
+    compiled = next(
+        (root / "dbt" / "target" / "compiled").rglob("unique_combination_int_identity__c*")
+    )
+    assert "build_no = (select max(build_no)" in compiled.read_text()
