@@ -72,7 +72,10 @@
     the declared lookback's days before it, that the model reads; a number of days instead
     for a read that needs fewer. of: the dates that model rebuilt. -#}
 {% macro in_run_window(column='business_date', with_lookback=false, of=none) -%}
-    {%- if building_on_previous() and run_dates() -%}
+    {%- set changed = changed_days() if of is none else none -%}
+    {%- if changed is not none -%}
+        {{ column }} in ({{ changed | map('tojson') | join(', ') | replace('"', "'") or 'null' }})
+    {%- elif building_on_previous() and run_dates() -%}
         {%- set window = run_window(of) -%}
         {%- set lookback = window.lookback if with_lookback is sameas true else (with_lookback or 0) -%}
         {{ column }} between {{ run_window_start(lookback) }} and {{ run_window_end(window.lookahead) }}
@@ -92,9 +95,64 @@
 {#- Staging of a per-day entity as a table: the run's days replaced, the rest kept. Raw
     replaces a day as a whole, so re-typing only the run's days gives the same rows as
     typing everything again. -#}
-{% macro staging_by_day(column='business_date') -%}
+{% macro staging_by_day(column='business_date', keep_unchanged_days=false) -%}
     {{ config(materialized='incremental', incremental_strategy='append',
               pre_hook="{{ delete_run_window('" ~ column ~ "') }}") }}
+    {%- if keep_unchanged_days -%}
+        {%- do find_changed_days(column) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A snapshot fetched only for its own day (a follower, contact or member list is "now")
+    is never landed again for the look-back days a daily run rebuilds: staging it again
+    types the same rows. staging_by_day(keep_unchanged_days=true) restages only the
+    window's days whose raw landed after the rows staged for them (or that have no staged
+    rows, or no raw rows any more); in_run_window() of that model, in its SQL and in its
+    delete pre-hook, is then those days. A load replaces its day in raw whole, so a day's
+    newest _ingested_at tells whether it was landed again. The staged day is the raw
+    business_date (`column` in the model). Kept in `graph` for the command: the SQL and
+    the pre-hook must see the same days. -#}
+{% macro find_changed_days(column) -%}
+    {%- if not (execute and building_on_previous() and run_dates()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = graph.get('socialmart_changed_days') -%}
+    {%- if found is none -%}
+        {%- do graph.update({'socialmart_changed_days': {}}) -%}
+        {%- set found = graph['socialmart_changed_days'] -%}
+    {%- endif -%}
+    {%- set key = this | string -%}
+    {%- if key not in found -%}
+        {%- set between = 'between ' ~ run_window_start() ~ ' and ' ~ run_window_end() -%}
+        {%- set query -%}
+            with landed as (
+                {%- for s in model.sources %}
+                select business_date as day, max(_ingested_at) as loaded
+                from {{ source(s[0], s[1]) }} where business_date {{ between }} group by 1
+                {%- if not loop.last %} union all{% endif %}
+                {%- endfor %}
+            ),
+            staged as (
+                select {{ column }} as day, max(_ingested_at) as loaded
+                from {{ this }} where {{ column }} {{ between }} group by 1
+            )
+            select strftime(day, '%Y-%m-%d')
+            from (select day, max(loaded) as loaded from landed group by 1) as l
+            full join staged as s using (day)
+            where l.loaded is null or s.loaded is null or l.loaded > s.loaded
+            order by 1
+        {%- endset -%}
+        {%- do found.update({key: run_query(query).columns[0].values() | list}) -%}
+    {%- endif -%}
+    {{ return(found[key]) }}
+{%- endmacro %}
+
+{#- The days find_changed_days found for the model being built, none when it did not look. -#}
+{% macro changed_days() -%}
+    {%- if execute and this is not none -%}
+        {{ return((graph.get('socialmart_changed_days') or {}).get(this | string)) }}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 {#- Staging of a listing (one row per content, its attributes as last listed) as a table:

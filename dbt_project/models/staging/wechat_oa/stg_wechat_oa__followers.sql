@@ -1,4 +1,4 @@
-{{ staging_by_day('snapshot_date') }}
+{{ staging_by_day('snapshot_date', keep_unchanged_days=true) }}
 {{ stage_daily('wechat_oa', 'followers', key=['account_id', 'openid', 'snapshot_date'], columns={
     'account_id': "record ->> 'account_id'",
     'snapshot_date': "business_date",

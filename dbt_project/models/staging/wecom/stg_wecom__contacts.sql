@@ -1,4 +1,4 @@
-{{ staging_by_day('snapshot_date') }}
+{{ staging_by_day('snapshot_date', keep_unchanged_days=true) }}
 with source as (
     select * from {{ source('wecom', 'contacts') }}
     where {{ in_run_window() }}
