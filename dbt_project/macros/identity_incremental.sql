@@ -41,19 +41,38 @@
 {%- endmacro %}
 
 {#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
-    and `latest_before`, the newest outside the run's days (`in_run` is the run's window
-    condition on snapshot_date, 'false' for none). An occurrence still listed by its
-    source's latest snapshot is stored with last_seen_date null (int_identity__occurrences),
-    so re-listing a follower, contact or member writes nothing. -#}
-{% macro identity_snapshot_dates(in_run='false') -%}
+    and `latest_before`, the newest outside the days the run reads again (`read_again`:
+    identity_snapshot_days of each source; none when false). An occurrence still listed by
+    its source's latest snapshot is stored with last_seen_date null
+    (int_identity__occurrences), so re-listing a follower, contact or member writes nothing. -#}
+{% macro identity_snapshot_dates(read_again=false) -%}
     {%- for source, model in [('wechat_oa.followers', 'stg_wechat_oa__followers'),
                               ('wecom.contacts', 'stg_wecom__contacts'),
                               ('crm.members', 'stg_crm__members')] %}
     select '{{ source }}' as source, max(snapshot_date) as latest,
-        max(snapshot_date) filter (where not ({{ in_run }})) as latest_before
+        max(snapshot_date) filter (
+            where not ({{ identity_snapshot_days(model) if read_again else 'false' }})
+        ) as latest_before
     from {{ ref(model) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{#- The days of a snapshot staging model that int_identity__occurrences reads again: from
+    the first day its staging restaged in this dbt command (find_changed_days; nothing when
+    it restaged none) to the window's end. The days before were diffed by the runs that
+    staged them, and a suffix of the days keeps latest_before what the diff expects. Where
+    the staging kept no such list (it restages its whole window, or did not run in this
+    command), the run's window. -#}
+{% macro identity_snapshot_days(model) -%}
+    {%- set changed = (graph.get('socialmart_changed_days') or {}).get(ref(model) | string) if execute else none -%}
+    {%- if changed is none -%}
+        {{ in_run_window('snapshot_date') }}
+    {%- elif changed -%}
+        snapshot_date between cast('{{ changed[0] }}' as date) and {{ run_window_end() }}
+    {%- else -%}
+        false
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Post-hook of the identity chain's incremental Python models. A rebuild of

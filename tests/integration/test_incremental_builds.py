@@ -368,14 +368,16 @@ def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, 
     root = tmp_path / "repeated"
     shutil.copytree(warehouses[0].parent.parent, root)
     ids = "intermediate.int_identity__unified_ids"
+    occurrences = "intermediate.int_identity__occurrences"
+    written = ((occurrences, "written_at"), (COMPONENTS, "build_no"), (ids, "component_build_no"))
     with duckdb.connect(str(dbt_warehouse(root))) as con:
-        for table, column in ((COMPONENTS, "build_no"), (ids, "component_build_no")):
+        for table, column in written:
             con.execute(
                 f"insert into {table} select * from {table} "
                 f"where {column} = (select max({column}) from {table}) limit 1"
             )
     day = scale.history(SPEC)[1]
-    models = "int_identity__components int_identity__unified_ids"
+    models = "int_identity__occurrences int_identity__components int_identity__unified_ids"
     process = start_dbt(
         "test", root, "--select", models, "--exclude", "resource_type:unit_test", window=(day, day)
     )
@@ -387,6 +389,7 @@ def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, 
         if r["unique_id"].startswith("test.")
     }
     assert failures == {
+        "unique_combination_int_identity__occurrences_source__record_key__id_type__id_value": 1,
         "unique_combination_int_identity__components_id_type__id_value": 1,
         "unique_combination_int_identity__unified_ids_id_type__id_value": 1,
         "one_id_per_component_int_identity__unified_ids_": 0,

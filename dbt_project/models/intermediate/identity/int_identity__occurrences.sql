@@ -2,19 +2,23 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['source', 'record_key', 'id_type', 'id_value'],
-    pre_hook="{{ identity_occurrences_pre_hook() }}"
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_occurrences_pre_hook() }}",
+    meta={'written_by': 'written_at'}
 ) }}
 {#- Every identifier seen on a record, one row per source record and identifier.
     Records that carry several identifiers (an order's buyer and phone, a CRM member's
     id, phone, email and unionid) are the evidence that links them.
 
-    Incremental (docs/identity.md#6-a-new-day): a run reads only its days of the sources and
-    diffs them against the rows it has; a follower, contact or member listed again by the
+    Incremental (docs/identity.md#6-a-new-day): a run reads only its days of the sources (of
+    a follower or contact snapshot, the days its staging restaged: identity_snapshot_days)
+    and diffs them against the rows it has; a follower, contact or member listed again by the
     day's snapshot writes nothing (last_seen_date is null while the source's latest snapshot
     lists it: identity_snapshot_dates), one that left it gets its last date, and a
     record's identifiers first seen in the run get entered_at (the run's start), which is
-    how int_identity__edges finds the records to pair. The manual links seed is small and re-read whole (a removed link must
-    leave). The var identity_rebuild rebuilds from nothing. -#}
+    how int_identity__edges finds the records to pair; every row it writes gets written_at.
+    The manual links seed is small and re-read whole (a removed link must leave). The var
+    identity_rebuild rebuilds from nothing. -#}
 {%- set diffed = building_on_previous() and not var('identity_rebuild', false) %}
 with comments as (
     select * from {{ ref('int_comments') }}
@@ -23,12 +27,12 @@ with comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_wechat_oa__followers') if diffed else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_wecom__contacts') if diffed else 'true' }}
 ),
 
 shop_orders as (
@@ -38,7 +42,7 @@ shop_orders as (
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
-    where {{ in_run_window('snapshot_date') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_crm__members') if diffed else 'true' }}
 ),
 
 manual_links as (
@@ -129,7 +133,7 @@ seen as (
 ),
 
 snapshot_dates as (
-    {{ identity_snapshot_dates(in_run_window('snapshot_date') if diffed else 'false') }}
+    {{ identity_snapshot_dates(read_again=diffed) }}
 ),
 
 {% if diffed %}
@@ -208,7 +212,9 @@ final as (
         platform,
         first_seen_date,
         last_seen_date,
-        coalesce(entered_at, cast('{{ run_started_at }}' as timestamptz)) as entered_at
+        coalesce(entered_at, cast('{{ run_started_at }}' as timestamptz)) as entered_at,
+        -- every row this run writes: its uniqueness test reads only these keys
+        cast('{{ run_started_at }}' as timestamptz) as written_at
     from changed
 )
 
