@@ -43,15 +43,11 @@
 {%- endmacro %}
 
 {#- The post-hook of fct_content_totals: a content whose every day a run's rebuilt dates
-    took out has no totals any more (a build from nothing would not have it). -#}
+    took out is written without dates (the model's `gone`); a build from nothing would not
+    have it. -#}
 {% macro content_totals_drop_gone() -%}
     {%- if building_on_previous() and run_dates() -%}
-        delete from {{ this }} as t
-        where {{ content_totals_overlap_window() }}
-            and not exists (
-                select 1 from {{ ref('fct_content_daily') }} as d
-                where d.content_key = t.content_key
-            )
+        delete from {{ this }} where first_date is null
     {%- else -%}
         select 1
     {%- endif -%}
