@@ -40,15 +40,44 @@
     {{ identity_pre_hook(unlinked) }}
 {%- endmacro %}
 
+{#- The identity sources that are snapshots of who is listed now: (source, staging model). -#}
+{% macro identity_snapshot_sources() -%}
+    {{ return([('wechat_oa.followers', 'stg_wechat_oa__followers'),
+               ('wecom.contacts', 'stg_wecom__contacts'),
+               ('crm.members', 'stg_crm__members')]) }}
+{%- endmacro %}
+
+{#- An identifier's last seen date from its int_identity__nodes row `n`: its last dated
+    sighting, or the latest snapshot of a source that still lists it (listed_by). -#}
+{% macro identity_last_seen(n) -%}
+    greatest(
+        {{ n }}.last_seen_date
+        {%- for source, model in identity_snapshot_sources() %},
+        case when list_contains({{ n }}.listed_by, '{{ source }}')
+            then (select max(snapshot_date) from {{ ref(model) }}) end
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- Post-hook of int_identity__nodes: the tombstones of identifiers no occurrence names any
+    more, and every row read before int_identity__occurrences was built again from nothing
+    (all its rows are then newer than any row this table read). -#}
+{% macro identity_nodes_drop_gone() -%}
+    delete from {{ this }}
+    where occurrences_written_at is null
+        or occurrences_written_at < (
+            select min(coalesce(written_at, '-infinity'::timestamptz))
+            from {{ ref('int_identity__occurrences') }}
+        )
+{%- endmacro %}
+
 {#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
     and `latest_before`, the newest outside the days the run reads again (`read_again`:
     identity_snapshot_days of each source; none when false). An occurrence still listed by
     its source's latest snapshot is stored with last_seen_date null
     (int_identity__occurrences), so re-listing a follower, contact or member writes nothing. -#}
 {% macro identity_snapshot_dates(read_again=false) -%}
-    {%- for source, model in [('wechat_oa.followers', 'stg_wechat_oa__followers'),
-                              ('wecom.contacts', 'stg_wecom__contacts'),
-                              ('crm.members', 'stg_crm__members')] %}
+    {%- for source, model in identity_snapshot_sources() %}
     select '{{ source }}' as source, max(snapshot_date) as latest,
         max(snapshot_date) filter (
             where not ({{ identity_snapshot_days(model) if read_again else 'false' }})

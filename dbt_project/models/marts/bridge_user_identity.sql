@@ -16,7 +16,7 @@ final as (
         n.platform,
         n.sources,
         n.first_seen_date,
-        n.last_seen_date
+        {{ identity_last_seen('n') }} as last_seen_date
     from unified_ids as u
     join nodes as n using (id_type, id_value)
 )
