@@ -212,8 +212,9 @@ def count(paths: Paths, sql: str) -> int | None:
         con.close()
 
 
-def keep_raw_only(paths: Paths) -> dict[str, int]:
-    """Drop every schema but raw (a rerun of the benchmark on raw already generated)."""
+def keep_raw_only(paths: Paths, end: date) -> dict[str, int]:
+    """Drop every schema but raw, and the raw days after ``end`` that the new days of an
+    earlier run wrote (a rerun of the benchmark on the history already generated)."""
     con = open_warehouse(paths)
     try:
         for (schema,) in con.execute(
@@ -224,6 +225,11 @@ def keep_raw_only(paths: Paths) -> dict[str, int]:
         tables = con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw'"
         ).fetchall()
+        for (t,) in con.execute(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'raw' and column_name = 'business_date'"
+        ).fetchall():
+            con.execute(f"delete from raw.{t} where business_date > ?", [end])
         return {
             f"raw.{t}": con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
             for (t,) in tables
@@ -583,7 +589,9 @@ def run_benchmark(
     print(f"bench {scale_name}: {spec.accounts} accounts, {start}..{end}; home {home}")
 
     with measured() as gen:
-        written = keep_raw_only(paths) if reuse_raw else write_raw(paths, spec, start, end, start)
+        written = (
+            keep_raw_only(paths, end) if reuse_raw else write_raw(paths, spec, start, end, start)
+        )
     gen.detail = {"reused_raw": reuse_raw}
     report["raw_rows"] = written
     rows.append(
