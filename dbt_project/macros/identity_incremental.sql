@@ -80,28 +80,52 @@
     {%- for source, model in identity_snapshot_sources() %}
     select '{{ source }}' as source, max(snapshot_date) as latest,
         max(snapshot_date) filter (
-            where not ({{ identity_snapshot_days(model) if read_again else 'false' }})
+            where not ({{ identity_snapshot_days(source, model) if read_again else 'false' }})
         ) as latest_before
     from {{ ref(model) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
-{#- The days of a snapshot staging model that int_identity__occurrences reads again: from
-    the first day its staging restaged in this dbt command (find_changed_days; nothing when
-    it restaged none) to the window's end. The days before were diffed by the runs that
-    staged them, and a suffix of the days keeps latest_before what the diff expects. Where
-    the staging kept no such list (it restages its whole window, or did not run in this
-    command), the run's window. -#}
-{% macro identity_snapshot_days(model) -%}
+{#- The days of a snapshot source that int_identity__occurrences reads again: from the first
+    day its staging restaged in this dbt command (find_changed_days), or the day after the
+    last one these occurrences hold a first sighting of, whichever is earlier, to the
+    window's end, never before the window. A day before both was staged and diffed already
+    (a run stopped between the two leaves its day without such sightings, so it is read
+    again), and reading a suffix of the days keeps latest_before what the diff expects.
+    Where the staging kept no such list (it restages its whole window, or did not run in
+    this command), the run's window. -#}
+{% macro identity_snapshot_days(source, model) -%}
     {%- set changed = (graph.get('socialmart_changed_days') or {}).get(ref(model) | string) if execute else none -%}
     {%- if changed is none -%}
         {{ in_run_window('snapshot_date') }}
-    {%- elif changed -%}
-        snapshot_date between cast('{{ changed[0] }}' as date) and {{ run_window_end() }}
     {%- else -%}
-        false
+        {%- set diffed = identity_diffed_through(source) -%}
+        {%- set days = ([changed[0]] if changed else []) + ([diffed] if diffed else []) -%}
+        {%- if days -%}
+            snapshot_date between greatest({{ run_window_start() }}, cast('{{ days | min }}' as date))
+                and {{ run_window_end() }}
+        {%- else -%}
+            {{ in_run_window('snapshot_date') }}
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The day after the newest first sighting of `source` in int_identity__occurrences (`this`),
+    'YYYY-MM-DD', or none; one query per command for all the sources. -#}
+{% macro identity_diffed_through(source) -%}
+    {%- if 'socialmart_identity_diffed' not in graph -%}
+        {%- set rows = run_query(
+            "select source, strftime(max(first_seen_date) + 1, '%Y-%m-%d') from " ~ this
+            ~ " where source in ('" ~ (identity_snapshot_sources() | map(attribute=0) | join("', '"))
+            ~ "') group by source").rows -%}
+        {%- set found = {} -%}
+        {%- for row in rows -%}
+            {%- do found.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+        {%- do graph.update({'socialmart_identity_diffed': found}) -%}
+    {%- endif -%}
+    {{ return(graph['socialmart_identity_diffed'].get(source)) }}
 {%- endmacro %}
 
 {#- Post-hook of the identity chain's incremental Python models. A rebuild of

@@ -140,6 +140,26 @@ def land_new_day(warehouse: Path, day: date, new_days: list[date], start: date) 
     else:
         retitle_note(warehouse, day, first_note(warehouse, day, 1), "改名：第二天")
         drop_note(warehouse, new_days, first_note(warehouse, new_days[0], 0))
+        new_follower(warehouse, day)
+
+
+def new_follower(warehouse: Path, day: date) -> None:
+    """``day``'s follower list has someone it did not have the day before."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            """
+            insert into raw.wechat_oa__followers
+            select * replace (
+                json_merge_patch(record, json_object('openid', 'o-new-follower',
+                    'unionid', 'u-new-follower')) as record
+            )
+            from raw.wechat_oa__followers where business_date = ? limit 1
+            """,
+            [day],
+        )
+    finally:
+        con.close()
 
 
 def reverse_raw(warehouse: Path) -> None:
@@ -186,6 +206,11 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
             land_new_day(warehouse, day, new_days, start)
         # the second day's run fetches the first again (a look-back), as the exports' do
         window = (new_days[0], day)
+        if day == new_days[-1]:
+            # a run stopped after staging the day's snapshots, before the identity chain
+            # diffed them: the next run must still diff them
+            snapshots = "stg_wechat_oa__followers stg_wecom__contacts"
+            finish_dbt(start_dbt("run", by_day, "--quiet", "-s", snapshots, window=window), by_day)
         on_the_day = dbt_build(by_day, window)
         from_scratch = dbt_build(rebuilt_daily, window, {"identity_rebuild": True})
         finish_dbt(on_the_day, by_day)
@@ -282,6 +307,12 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
             "select title from daily.mart.dim_content where title like '改名%'"
         ).fetchall()
         assert titles == [("改名：第二天",)]
+        # the second day's new follower is someone, though a stopped run had staged the day
+        joined = con.execute(
+            "select count(*) from daily.mart.bridge_user_identity "
+            "where id_value in ('o-new-follower', 'u-new-follower')"
+        ).fetchall()[0][0]
+        assert joined == 2
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"

@@ -27,12 +27,12 @@ with comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ identity_snapshot_days('stg_wechat_oa__followers') if diffed else 'true' }}
+    where {{ identity_snapshot_days('wechat_oa.followers', 'stg_wechat_oa__followers') if diffed else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ identity_snapshot_days('stg_wecom__contacts') if diffed else 'true' }}
+    where {{ identity_snapshot_days('wecom.contacts', 'stg_wecom__contacts') if diffed else 'true' }}
 ),
 
 shop_orders as (
@@ -42,7 +42,7 @@ shop_orders as (
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
-    where {{ identity_snapshot_days('stg_crm__members') if diffed else 'true' }}
+    where {{ identity_snapshot_days('crm.members', 'stg_crm__members') if diffed else 'true' }}
 ),
 
 manual_links as (
