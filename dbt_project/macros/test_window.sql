@@ -29,8 +29,8 @@
 {%- endmacro %}
 
 {#- The business dates a run rebuilt in a model of this window. -#}
-{% macro rebuilt_dates_filter(window) -%}
-    business_date between {{ run_window_start() }} and {{ run_window_end(window.lookahead) }}
+{% macro rebuilt_dates_filter(window, column='business_date') -%}
+    {{ column }} between {{ run_window_start() }} and {{ run_window_end(window.lookahead) }}
 {%- endmacro %}
 
 {#- The rows of `relation` that the latest build wrote, as SQL over it, when the

@@ -56,3 +56,25 @@ def test_a_windowed_run_tests_every_day_its_lookahead_rebuilt(tmp_path: Path):
         if r["unique_id"].startswith("test.")  # not the hook that drops the window
     }
     assert failures == {"not_null": 1, "unique_combination": 1}, output[-3000:]
+
+
+def test_a_windowed_run_tests_the_snapshots_it_staged(tmp_path: Path):
+    """A follower list is staged by its snapshot_date: a run checks its days' rows only."""
+    warehouse = dbt_warehouse(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema staging")
+    con.execute(
+        "create table staging.stg_wechat_oa__followers "
+        "(account_id varchar, openid varchar, snapshot_date date)"
+    )
+    before = RUN_DAY - timedelta(days=1)
+    # a follower listed twice on the run's day, and another twice the day before
+    rows = [("gh_1", "o1", RUN_DAY)] * 2 + [("gh_1", "o2", before)] * 2
+    con.executemany("insert into staging.stg_wechat_oa__followers values (?, ?, ?)", rows)
+    con.close()
+
+    test = "stg_wechat_oa__followers,test_name:unique_combination"
+    start_dbt("test", tmp_path, "--quiet", "--select", test, window=(RUN_DAY, RUN_DAY)).wait()
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    failures = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
+    assert failures == [1], (tmp_path / "dbt" / "dbt.out").read_text()[-3000:]

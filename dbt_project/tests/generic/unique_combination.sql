@@ -1,16 +1,19 @@
-{#- No two rows share these columns. On an incremental model keyed by business_date, a run
+{#- No two rows share these columns. On an incremental model keyed by business_date (or by
+    snapshot_date: the follower, contact and member snapshots, staged by that day), a run
     with a window checks the dates it rebuilt (its window and the model's declared
     lookahead): the other dates are as the runs that wrote them left them, already tested.
     On an incremental model that numbers the rows each build writes (meta `written_by`,
     see written_rows), a run with a window checks the keys its build wrote, against every
     row: a delete+insert replaces the rows of the keys it writes, so only those can repeat. -#}
 {% test unique_combination(model, columns) %}
-    {%- set window = incremental_window(model) if 'business_date' in columns and run_dates() else none %}
+    {%- set dated = 'business_date' if 'business_date' in columns
+        else ('snapshot_date' if 'snapshot_date' in columns else none) %}
+    {%- set window = incremental_window(model) if dated and run_dates() else none %}
     {%- set written = written_rows(model) if run_dates() else none %}
     select {{ columns | join(', ') }}, count(*) as n
     from {{ model }}
     {% if window %}
-    where {{ rebuilt_dates_filter(window) }}
+    where {{ rebuilt_dates_filter(window, dated) }}
     {% elif written %}
     semi join (
         select distinct {{ columns | join(', ') }} from {{ model }} where {{ written }}
