@@ -20,9 +20,10 @@
     content writes nothing. -#}
 {#- a table built before listed_on was kept is read again whole, once -#}
 {%- set diffed = building_on_previous() and 'listed_on' in column_names(this) %}
+{%- set feeds = content_feeds() %}  {#- a describe of each feed: once #}
 {%- set attributes = ['account_id', 'title', 'content_form', 'published_at', 'duration_seconds'] %}
 with
-{%- for p in content_feeds() %}
+{%- for p in feeds %}
 {%- set have, dated = p.have, p.dated %}
 {%- set read %}
     select
@@ -64,7 +65,7 @@ with
 {%- endfor %}
 
 unioned as (
-    {%- for p in content_feeds() %}
+    {%- for p in feeds %}
     select * from {{ p.platform }}
     {%- if not loop.last %}
     union all
