@@ -17,9 +17,9 @@ any identifier type of the identity graph (``douyin_open_id``, ``wechat_openid:<
 Platforms keep serving old comments and follower lists, so the person is also suppressed
 for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identifier (not
 the identifier) and ingestion drops any record naming one. Staging tables that keep
-people's rows from run to run (comments, followers, contacts, orders, CRM members, and the
-identity chain's occurrences and edges: dbt incremental tables) are dropped in the same
-transaction, so the next dbt build types them again from the raw that remains; it rebuilds
+people's rows from run to run (comments, followers, contacts, orders, CRM members, the
+identity chain's occurrences and edges, and the interactions: dbt incremental tables) are
+dropped in the same transaction, so the next dbt build types them again from the raw that remains; it rebuilds
 bridge, dims and facts without them too.
 The audit row counts what was removed; it names no identifier.
 """
@@ -58,9 +58,10 @@ DONE = "done"
 CLEAR_TYPES = {"phone": "phone_hash", "email": "email_hash"}
 # A staging table with one of these columns holds people's rows (see _personal_staging).
 PERSON_COLUMNS = ("user_id", "openid", "external_userid", "buyer_id", "member_id")
-# The identity chain's tables that grow run after run (docs/identity.md#6-a-new-day): dropped
-# with the staging ones, so the next build lists and pairs the remaining records afresh.
-INCREMENTAL_IDENTITY = ("int_identity__occurrences", "int_identity__edges")
+# The intermediate tables of people's records that grow run after run (the identity chain's,
+# docs/identity.md#6-a-new-day, and the interactions): dropped with the staging ones, so the
+# next build lists and pairs the remaining records afresh.
+INCREMENTAL_PEOPLE = ("int_identity__occurrences", "int_identity__edges", "int_user_interactions")
 # Landing pages hold phones and emails as the platform sent them, before hashing.
 _CLEAR_CANDIDATES = (
     ("phone", re.compile(r'"(\+?[0-9][0-9 ()\-]{6,22}[0-9])"')),
@@ -306,7 +307,7 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _personal_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Staging tables (not views: they read raw as it is) that hold people's rows, and the
-    identity chain's incremental tables."""
+    incremental intermediate tables of people's records."""
     rows = con.execute(
         """
         select distinct c.table_name from information_schema.columns as c
@@ -320,7 +321,7 @@ def _personal_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
     identity = con.execute(
         "select table_name from information_schema.tables "
         "where table_schema = 'intermediate' and table_name in ? order by 1",
-        [list(INCREMENTAL_IDENTITY)],
+        [list(INCREMENTAL_PEOPLE)],
     ).fetchall()
     return [f"staging.{name}" for (name,) in rows] + [f"intermediate.{n}" for (n,) in identity]
 

@@ -87,21 +87,27 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The days of a snapshot source that int_identity__occurrences reads again: from the first
-    day its staging restaged in this dbt command (find_changed_days), or the day after the
-    last one these occurrences hold a first sighting of, whichever is earlier, to the
-    window's end, never before the window. A day before both was staged and diffed already
-    (a run stopped between the two leaves its day without such sightings, so it is read
-    again), and reading a suffix of the days keeps latest_before what the diff expects.
-    Where the staging kept no such list (it restages its whole window, or did not run in
-    this command), the run's window. -#}
+{#- The days of a snapshot source that int_identity__occurrences reads again: those of
+    snapshot_days_to_read, with the day after the last one these occurrences hold a first
+    sighting of as the day read through (a run stopped between staging and the diff leaves
+    its day without such sightings, so it is read again). -#}
 {% macro identity_snapshot_days(source, model) -%}
+    {{ snapshot_days_to_read(model, identity_diffed_through(source) if execute else none) }}
+{%- endmacro %}
+
+{#- The days of a snapshot staging `model` that a reader of its new rows reads: from the
+    first day the staging restaged in this dbt command (find_changed_days), or `next_day`
+    (the day after the last one the reader consumed, 'YYYY-MM-DD', or none), whichever is
+    earlier, to the window's end, never before the window. A day before both was staged
+    and read already, and reading a suffix of the days keeps "the snapshot before them"
+    what the reader expects. Where the staging kept no such list (it restages its whole
+    window, or did not run in this command), the run's window. -#}
+{% macro snapshot_days_to_read(model, next_day) -%}
     {%- set changed = (graph.get('socialmart_changed_days') or {}).get(ref(model) | string) if execute else none -%}
     {%- if changed is none -%}
         {{ in_run_window('snapshot_date') }}
     {%- else -%}
-        {%- set diffed = identity_diffed_through(source) -%}
-        {%- set days = ([changed[0]] if changed else []) + ([diffed] if diffed else []) -%}
+        {%- set days = ([changed[0]] if changed else []) + ([next_day] if next_day else []) -%}
         {%- if days -%}
             snapshot_date between greatest({{ run_window_start() }}, cast('{{ days | min }}' as date))
                 and {{ run_window_end() }}

@@ -390,6 +390,14 @@ def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
     assert from_nothing == "rebuilt: asked (identity_rebuild)"
     assert merges >= 2  # each day's member merged two people
     assert differences == {}, f"table: (rows, only relinked, only rebuilt) {differences}"
+    # dbt-duckdb builds an incremental Python model's rows into a plain table and leaves it:
+    # the post-hook drop_python_model_leftovers removes it (two relinked days, none left)
+    with attached(daily=daily) as con:
+        leftovers = con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'daily' and contains(table_name, '__dbt_tmp')"
+        ).fetchall()
+    assert leftovers == []
 
 
 def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, tmp_path):
