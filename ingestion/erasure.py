@@ -19,8 +19,8 @@ for the future: ``raw.erasure_suppressions`` holds an HMAC of each erased identi
 the identifier) and ingestion drops any record naming one. Staging tables that keep
 people's rows from run to run (comments, followers, contacts, orders, CRM members, the
 identity chain's occurrences and edges, and the interactions: dbt incremental tables) are
-dropped in the same transaction, so the next dbt build types them again from the raw that remains; it rebuilds
-bridge, dims and facts without them too.
+dropped in the same transaction, so the next dbt build types them again from the raw that
+remains; it rebuilds bridge, dims and facts without them too.
 The audit row counts what was removed; it names no identifier.
 """
 
