@@ -3,10 +3,10 @@
 ``python -m devtools.compare_published BEFORE.duckdb AFTER.duckdb`` compares every table of
 the schemas ``mart`` and ``kpi`` of two serving files: the same tables, the same columns
 and types, and the same rows as multisets (row order does not count). Floats are equal to
-1e-9 relative. Unified user ids are left aside (``--ignore-column``, by default
-``unified_user_id``): they are hashes that another build may draw differently, so the
-columns are dropped before comparing. Exits 0 when the marts are the same, 1 with every
-difference listed otherwise.
+1e-9 relative. Unified user ids and the time a row was written are left aside
+(``--ignore-column``, by default ``unified_user_id`` and ``updated_at``): another build draws
+the first differently and runs at another time, so the columns are dropped before
+comparing. Exits 0 when the marts are the same, 1 with every difference listed otherwise.
 
 It changes nothing: both files are opened read-only.
 """
@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 SCHEMAS = ("mart", "kpi")
-IGNORED = ("unified_user_id",)
+IGNORED = ("unified_user_id", "updated_at")
 REL_TOL = 1e-9
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 

@@ -1,7 +1,23 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='interaction_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ interactions_pre_hook() }}"
+) }}
 {#- One row per interaction of a person with the brand: a comment on a content, a follow
     of an Official Account, an add as a WeCom contact (private domain). Carries the
-    unified user id, never the platform's own user id. -#}
+    unified user id, never the platform's own user id.
+
+    Incremental (interactions_since): a run writes the interactions int_user_interactions
+    wrote since this table's newest updated_at, and those of the people whose unified id
+    int_identity__unified_ids wrote since (a merge or split moves their interactions). Both
+    were built before this model's transaction began, which updated_at records.
+    When int_user_interactions was built again from nothing (an erasure drops it) every
+    row is written again and the pre-hook empties the table first. -#}
 -- depends_on: {{ ref('fct_orders') }} (order only: see dim_unified_user)
+-- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
+{%- set since = interactions_since() %}
 with interactions as (
     select * from {{ ref('int_user_interactions') }}
 ),
@@ -9,6 +25,23 @@ with interactions as (
 bridge as (
     select id_type, id_value, unified_user_id from {{ ref('bridge_user_identity') }}
 ),
+
+{% if since %}
+unified_ids as (
+    select id_type, id_value from {{ ref('int_identity__unified_ids') }}
+    where written_at > '{{ since }}'::timestamptz
+),
+
+touched as (
+    select * from interactions where written_at > '{{ since }}'::timestamptz
+    union
+    select * from interactions semi join unified_ids using (id_type, id_value)
+),
+{% else %}
+touched as (
+    select * from interactions
+),
+{% endif %}
 
 final as (
     select
@@ -21,8 +54,11 @@ final as (
         b.unified_user_id,
         i.id_type as user_id_type,
         i.occurred_at,
-        i.business_date
-    from interactions as i
+        i.business_date,
+        -- when the row was last written (this build's transaction began): a reader can
+        -- take only what changed since, and so does the next build
+        current_timestamp as updated_at
+    from touched as i
     left join bridge as b using (id_type, id_value)
 )
 

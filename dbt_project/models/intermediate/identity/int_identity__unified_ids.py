@@ -187,8 +187,10 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
         ).fetchall()[0][0]
     carry = {"build_no": "component_build_no"}
     if read_through is None:
-        return assign_unified_ids(
-            session, "identity_components_input", "identity_nodes_seen", previous, carry=carry
+        return _stamped(
+            assign_unified_ids(
+                session, "identity_components_input", "identity_nodes_seen", previous, carry=carry
+            )
         )
     session.execute(
         f"""
@@ -203,11 +205,19 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
         anti join identity_components_new using (id_type, id_value)
         """
     )
-    return assign_unified_ids(
-        session,
-        "identity_components_new",
-        "identity_nodes_seen",
-        previous,
-        held="identity_ids_held",
-        carry=carry,
+    return _stamped(
+        assign_unified_ids(
+            session,
+            "identity_components_new",
+            "identity_nodes_seen",
+            previous,
+            held="identity_ids_held",
+            carry=carry,
+        )
     )
+
+
+def _stamped(rows: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """The rows with ``written_at``, when this build wrote them (its transaction's start):
+    fct_user_interactions re-reads the people of the rows written after its last run."""
+    return rows.project("*, current_timestamp as written_at")
