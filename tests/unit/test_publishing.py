@@ -342,6 +342,25 @@ def test_tables_that_appear_or_go_and_many_changed_dates(tmp_path: Path):
     assert not (parquet / "kpi" / "kpi_daily.parquet").exists()
 
 
+def test_a_changed_row_count_is_a_change_without_hashing_the_rows(tmp_path: Path):
+    """Counting comes first: an undated table with a row more, or a dated one whose counts
+    moved on most of its rows' dates, is rewritten whole on the counts alone."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    sql(warehouse, "insert into mart.dim_content values (4, 'title 4')")
+    sql(warehouse, "delete from mart.fct_daily where business_date >= '2026-11-02' and views = 50")
+    sql(warehouse, "insert into mart.fct_daily select business_date, 9, 1 from mart.fct_daily")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+
+    assert second.rewritten == {
+        "mart.dim_content": "whole table: row count changed",
+        "mart.fct_daily": "whole table: 5 of 5 date(s) recounted, 38 rows",
+    }
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 def older_layout(path: Path) -> None:
     """A served file as publishes wrote it before fingerprints: no layout recorded."""
     sql(path, "drop table meta.publication")

@@ -43,7 +43,7 @@ touched as (
 ),
 {% endif %}
 
-final as (
+joined as (
     select
         i.interaction_id,
         i.interaction_type,
@@ -54,12 +54,37 @@ final as (
         b.unified_user_id,
         i.id_type as user_id_type,
         i.occurred_at,
-        i.business_date,
+        i.business_date
+    from touched as i
+    left join bridge as b using (id_type, id_value)
+),
+
+{% if since %}
+-- a relinked region's ids are written again even where they stay, and the window's
+-- comments are read again: only rows that differ from the stored ones are written, so
+-- updated_at and the published dates move only where something did
+changed as (
+    select j.* from joined as j
+    left join {{ this }} as t using (interaction_id)
+    where t.interaction_id is null
+        or (j.interaction_type, j.platform, j.account_id, j.content_id, j.unified_user_id,
+            j.user_id_type, j.occurred_at, j.business_date)
+        is distinct from (t.interaction_type, t.platform, t.account_id, t.content_id,
+            t.unified_user_id, t.user_id_type, t.occurred_at, t.business_date)
+),
+{% else %}
+changed as (
+    select * from joined
+),
+{% endif %}
+
+final as (
+    select
+        *,
         -- when the row was last written (this build's transaction began): a reader can
         -- take only what changed since, and so does the next build
         current_timestamp as updated_at
-    from touched as i
-    left join bridge as b using (id_type, id_value)
+    from changed
 )
 
 select * from final
