@@ -18,28 +18,45 @@
 -- depends_on: {{ ref('fct_orders') }} (order only: see dim_unified_user)
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
 {%- set since = interactions_since() %}
-with interactions as (
+{% if since %}
+-- each read of a large table is filtered by a semi join on the few rows of the day, which
+-- DuckDB builds its hash table of (a join would build one of the large side)
+with new_interactions as (
+    select * from {{ ref('int_user_interactions') }}
+    where written_at > '{{ since }}'::timestamptz
+),
+
+moved_ids as (
+    select id_type, id_value from {{ ref('int_identity__unified_ids') }}
+    where written_at > '{{ since }}'::timestamptz
+),
+
+moved_interactions as (
+    select * from {{ ref('int_user_interactions') }}
+    semi join moved_ids using (id_type, id_value)
+),
+
+touched as (
+    select * from new_interactions
+    union
+    select * from moved_interactions
+),
+
+bridge as (
+    select id_type, id_value, unified_user_id from {{ ref('bridge_user_identity') }}
+    semi join touched using (id_type, id_value)
+),
+
+stored as (
+    select * from {{ this }} semi join touched using (interaction_id)
+),
+{% else %}
+with touched as (
     select * from {{ ref('int_user_interactions') }}
 ),
 
 bridge as (
     select id_type, id_value, unified_user_id from {{ ref('bridge_user_identity') }}
-),
-
-{% if since %}
-unified_ids as (
-    select id_type, id_value from {{ ref('int_identity__unified_ids') }}
-    where written_at > '{{ since }}'::timestamptz
-),
-
-touched as (
-    select * from interactions where written_at > '{{ since }}'::timestamptz
-    union
-    select * from interactions semi join unified_ids using (id_type, id_value)
-),
-{% else %}
-touched as (
-    select * from interactions
 ),
 {% endif %}
 
@@ -65,7 +82,7 @@ joined as (
 -- updated_at and the published dates move only where something did
 changed as (
     select j.* from joined as j
-    left join {{ this }} as t using (interaction_id)
+    left join stored as t using (interaction_id)
     where t.interaction_id is null
         or (j.interaction_type, j.platform, j.account_id, j.content_id, j.unified_user_id,
             j.user_id_type, j.occurred_at, j.business_date)
