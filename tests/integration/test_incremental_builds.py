@@ -131,8 +131,9 @@ def drop_note(warehouse: Path, days: list[date], note: str) -> None:
 
 def land_new_day(warehouse: Path, day: date, new_days: list[date], start: date) -> None:
     """A new day's raw as the daily run lands it, with the changes the tests look for: a CRM
-    member joining two people, and on the second day a note retitled and the first day's
-    retitled note left out of both days' exports."""
+    member joining two people, a follower of the history gone from both days' lists, and
+    on the second day a note retitled, the first day's retitled note left out of both days'
+    exports and a new follower."""
     n = new_days.index(day)
     generate(warehouse, day, day, start)
     link_two_people(warehouse, day, new_days[0], n)
@@ -142,6 +143,7 @@ def land_new_day(warehouse: Path, day: date, new_days: list[date], start: date) 
         retitle_note(warehouse, day, first_note(warehouse, day, 1), "改名：第二天")
         drop_note(warehouse, new_days, first_note(warehouse, new_days[0], 0))
         new_follower(warehouse, day)
+    follower_leaves(warehouse, day, new_days[0] - timedelta(days=1))
 
 
 def new_follower(warehouse: Path, day: date) -> None:
@@ -158,6 +160,25 @@ def new_follower(warehouse: Path, day: date) -> None:
             from raw.wechat_oa__followers where business_date = ? limit 1
             """,
             [day],
+        )
+    finally:
+        con.close()
+
+
+def follower_leaves(warehouse: Path, day: date, last_listed: date) -> None:
+    """``day``'s follower list no longer has the first follower (in openid order) of
+    ``last_listed``: they left the account after that day."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            """
+            delete from raw.wechat_oa__followers
+            where business_date = $day and record ->> 'openid' = (
+                select min(record ->> 'openid') from raw.wechat_oa__followers
+                where business_date = $last_listed
+            )
+            """,
+            {"day": day, "last_listed": last_listed},
         )
     finally:
         con.close()
@@ -314,6 +335,25 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
             "where id_value in ('o-new-follower', 'u-new-follower')"
         ).fetchall()[0][0]
         assert joined == 2
+        # the follower gone from both new days' lists left after the history's last day: the
+        # snapshot diff of the first new day (which reads that day alone) says so
+        for db in ("daily", "whole"):
+            history_end, openid = con.execute(
+                f"""
+                select business_date, min(record ->> 'openid')
+                from {db}.raw.wechat_oa__followers
+                where business_date = (
+                    select max(business_date) - 2 from {db}.raw.wechat_oa__followers
+                )
+                group by 1
+                """
+            ).fetchall()[0]
+            left = con.execute(
+                f"select last_seen_date from {db}.intermediate.int_identity__occurrences "
+                "where source = 'wechat_oa.followers' and id_value = ?",
+                [openid],
+            ).fetchall()
+            assert left == [(history_end,)], (db, left)
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"
