@@ -2,8 +2,10 @@
     with a window (a daily partition, a backfill), not_null, accepted_values and
     relationships check its dates and the days after that the model's declared lookahead
     rebuilds (macros/incremental.sql); the other dates are as the runs that wrote them left
-    them, already tested. A run without a window, and every uniqueness test, still reads
-    the whole table. dbt calls this macro to apply a test's `where` config; it keeps that too. -#}
+    them, already tested. A model that marks the rows each build writes (meta `written_by`,
+    written_rows) has those rows checked instead: it writes rows of any date. A run without
+    a window, and every uniqueness test, still reads the whole table. dbt calls this macro
+    to apply a test's `where` config; it keeps that too. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set filters = [] -%}
     {%- set where = config.get('where') -%}
@@ -12,9 +14,12 @@
     {%- endif -%}
     {%- set test_name = model.get('test_metadata', {}).get('name') -%}
     {%- if execute and run_dates() and test_name in ('not_null', 'accepted_values', 'relationships') -%}
-        {%- set window = incremental_window(relation) -%}
+        {%- set written = written_rows(relation) -%}
+        {%- set window = incremental_window(relation) if not written else none -%}
         {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list if window else [] -%}
-        {%- if 'business_date' in columns -%}
+        {%- if written -%}
+            {%- do filters.append('(' ~ written ~ ')') -%}
+        {%- elif 'business_date' in columns -%}
             {%- do filters.append(rebuilt_dates_filter(window)) -%}
         {%- endif -%}
     {%- endif -%}

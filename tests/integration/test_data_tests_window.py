@@ -78,3 +78,43 @@ def test_a_windowed_run_tests_the_snapshots_it_staged(tmp_path: Path):
     results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
     failures = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
     assert failures == [1], (tmp_path / "dbt" / "dbt.out").read_text()[-3000:]
+
+
+def test_a_windowed_run_tests_the_interactions_its_build_wrote_on_any_date(tmp_path: Path):
+    """fct_user_interactions writes rows of any date (a follow dated by its subscription,
+    a merged person's old comments): its not_null and accepted_values tests read the rows
+    the latest build wrote (meta written_by: updated_at), whatever their date."""
+    warehouse = dbt_warehouse(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema mart")
+    con.execute(
+        "create table mart.fct_user_interactions (interaction_id varchar, "
+        "interaction_type varchar, business_date date, updated_at timestamptz)"
+    )
+    latest, earlier = "2026-11-10 08:00:00+00", "2026-11-09 08:00:00+00"
+    old_day = RUN_DAY - timedelta(days=400)
+    rows = [
+        # written by the latest build: a row without an id long before the window, and
+        # one of an unknown type on the run's day
+        (None, "follow", old_day, latest),
+        ("i2", "like", RUN_DAY, latest),
+        # written earlier, already tested: the same faults, on the run's day too
+        (None, "comment", RUN_DAY, earlier),
+        ("i4", "like", RUN_DAY, earlier),
+    ]
+    con.executemany("insert into mart.fct_user_interactions values (?, ?, ?, ?)", rows)
+    con.close()
+
+    tests = (
+        "fct_user_interactions,test_name:not_null fct_user_interactions,test_name:accepted_values"
+    )
+    start_dbt("test", tmp_path, "--quiet", "--select", tests, window=(RUN_DAY, RUN_DAY)).wait()
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    failures = {
+        r["unique_id"].split(".")[2].split("_fct_user_interactions")[0]: r["failures"]
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
+    assert failures == {"not_null": 1, "accepted_values": 1}, (
+        tmp_path / "dbt" / "dbt.out"
+    ).read_text()[-3000:]

@@ -3,7 +3,8 @@
     incremental_strategy='delete+insert',
     unique_key='interaction_id',
     on_schema_change='append_new_columns',
-    pre_hook="{{ interactions_pre_hook() }}"
+    pre_hook="{{ interactions_pre_hook() }}",
+    meta={'written_by': 'updated_at'}
 ) }}
 {#- One row per interaction of a person with the brand: a comment on a content, a follow
     of an Official Account, an add as a WeCom contact (private domain). Carries the
