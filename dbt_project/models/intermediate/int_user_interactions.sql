@@ -140,8 +140,10 @@ final as (
         coalesce(business_date, cast(occurred_at at time zone 'Asia/Shanghai' as date))
             as business_date,
         snapshot_date,
-        -- every row this run writes: its uniqueness test reads only these keys
-        cast('{{ run_started_at }}' as timestamptz) as written_at
+        -- when this build's transaction began: its uniqueness test reads only these keys,
+        -- and fct_user_interactions the rows written after its own last build began (a
+        -- transaction's start, not the command's: one that began later wrote later)
+        current_timestamp as written_at
     from changed
 )
 
