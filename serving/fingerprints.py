@@ -156,31 +156,33 @@ def plan(con: duckdb.DuckDBPyConnection, table: Table, previous: Previous | None
         return Change(table, "columns or types changed")
     # rows counted first (no hashing): a count that differs is a change for certain, and
     # the undated tables of people and contents gain rows nearly every day
-    counts_now, counts_served = row_counts(con, table, "wh"), row_counts(con, table)
-    if not table.dated and counts_now != counts_served:
+    counts = row_counts(con, table, "wh")
+    recounted = _differing(counts, row_counts(con, table))
+    if recounted and not table.dated:
         return Change(table, "row count changed")
-    if table.dated:
-        recounted = {
-            d
-            for d in counts_now.keys() | counts_served.keys()
-            if counts_now.get(d) != counts_served.get(d)
-        }
-        moved = sum(counts_now.get(day, 0) for day in recounted)
-        if moved > WHOLE_TABLE_SHARE * sum(counts_now.values()):
-            return Change(
-                table, f"{len(recounted)} of {len(counts_now)} date(s) recounted, {moved} rows"
-            )
-    now, served = fingerprints(con, table, "wh"), fingerprints(con, table)
-    changed = frozenset(d for d in now.keys() | served.keys() if now.get(d) != served.get(d))
+    if (moved := _most_rows(counts, recounted)) is not None:
+        return Change(table, f"{len(recounted)} of {len(counts)} date(s) recounted, {moved} rows")
+    now = fingerprints(con, table, "wh")
+    changed = _differing(now, fingerprints(con, table))
     if not changed:
         return None
     if not table.dated:
         return Change(table, "content changed")
-    rows = sum(count for count, _, _ in now.values())
-    moved = sum(now[day][0] for day in changed if day in now)
-    if moved > WHOLE_TABLE_SHARE * rows:
+    rows = {day: count for day, (count, _, _) in now.items()}
+    if (moved := _most_rows(rows, changed)) is not None:
         return Change(table, f"{len(changed)} of {len(now)} date(s) changed, {moved} rows")
     return Change(table, "dates changed", changed)
+
+
+def _differing(now: dict, served: dict) -> frozenset:
+    """The keys (dates) whose values differ between the two sides, or that one side lacks."""
+    return frozenset(d for d in now.keys() | served.keys() if now.get(d) != served.get(d))
+
+
+def _most_rows(rows: dict[date | None, int], dates: frozenset) -> int | None:
+    """The rows of ``dates`` when they are more than the share of a table rewritten whole."""
+    moved = sum(rows.get(day, 0) for day in dates)
+    return moved if dates and moved > WHOLE_TABLE_SHARE * sum(rows.values()) else None
 
 
 def date_condition(dates: frozenset[date | None]) -> str:
