@@ -60,8 +60,7 @@ renamed as (
 with
 {%- for platform, x in layouts %}
 {{ platform }} as (
-    select * from {{ source(platform, x.entity) }}
-    where {{ in_run_window() }}
+    {{ export_source(platform, x, in_run_window()) }}
 ),
 
 {{ platform }}_typed as (
@@ -70,7 +69,7 @@ with
         {{- caller(x) }}
         _ingested_at
     from {{ platform }}
-    {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
+    {{ export_version(x, "business_date, " ~ export_field(x, x.content_id)) }}
 ),
 {%- endfor %}
 
@@ -81,15 +80,18 @@ merged as (
 ),
 
 {#- a file without publish time and form (XHS 数据明细表) takes those of its account's
-    latest listed content of the same title (the layout's listed_in) #}
+    latest listed content of the same title (the layout's listed_in); of several listed
+    together under one title, the one published last, so that a rebuild picks the same -#}
 listed as (
     {%- for platform, x in layouts if x.listed_in %}
     select
         '{{ platform }}' as platform,
         account_id,
         title,
-        arg_max(published_at, period_end) as published_at,
-        arg_max(content_form, period_end) as content_form
+        arg_max(
+            {'published_at': published_at, 'content_form': content_form},
+            (period_end, published_at, content_form)
+        ) as listing
     from {{ ref(x.listed_in) }}
     group by account_id, title
     union all
@@ -98,8 +100,7 @@ listed as (
         null as platform,
         null as account_id,
         null as title,
-        cast(null as timestamptz) as published_at,
-        null as content_form
+        {'published_at': null::timestamptz, 'content_form': null::varchar} as listing
     where false
 ),
 
@@ -110,8 +111,8 @@ final as (
         merged.account_id,
         merged.business_date,
         merged.title,
-        coalesce(merged.content_form, listed.content_form) as content_form,
-        coalesce(merged.published_at, listed.published_at) as published_at,
+        coalesce(merged.content_form, listed.listing.content_form) as content_form,
+        coalesce(merged.published_at, listed.listing.published_at) as published_at,
         merged.* exclude (
             platform, content_id, account_id, business_date, title, content_form, published_at
         )
@@ -131,9 +132,9 @@ select * from final
     {%- if column not in x.columns -%}
         cast(null as double)
     {%- elif column == 'completion_rate' -%}
-        {{ rate_value("record ->> '" ~ x.columns[column] ~ "'") }}
+        {{ rate_value(export_field(x, x.columns[column])) }}
     {%- else -%}
-        cast(record ->> '{{ x.columns[column] }}' as double)
+        cast({{ export_field(x, x.columns[column]) }} as double)
     {%- endif -%}
 {%- endmacro %}
 
@@ -142,17 +143,17 @@ select * from final
     offset ("2026-11-20 08:00" or "2026/11/20 08:00"). -#}
 {% macro export_content(platform, x) %}
         '{{ platform }}' as platform,
-        record ->> '{{ x.content_id }}' as content_id,
-        record ->> '{{ x.account }}' as account_id,
+        {{ export_field(x, x.content_id) }} as content_id,
+        {{ export_field(x, x.account) }} as account_id,
         business_date,
-        record ->> '{{ x.title }}' as title,
+        {{ export_field(x, x.title) }} as title,
         {% if x.form -%}
         '{{ x.form }}'
         {%- else -%}
-        case record ->> '{{ x.form_column }}'
+        case {{ export_field(x, x.form_column) }}
             {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
         {%- endif %} as content_form,
-        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
+        cast(replace({{ export_field(x, x.published_at) }}, '/', '-') as timestamp) at time zone 'Asia/Shanghai'
             as published_at,
 {%- endmacro %}
 
@@ -161,7 +162,7 @@ select * from final
 {% macro export_counts(x, columns, suffix='') -%}
     {%- for column in columns %}
         {% if column in x.columns -%}
-        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
+        {{ count_value(export_field(x, x.columns[column])) }}
         {%- else -%}
         cast(null as bigint)
         {%- endif %} as {{ column }}{{ suffix }},
@@ -193,6 +194,38 @@ unioned as (
 
 {#- The partition of `latest_by` for an export's rows: `keys` and the part (数据表) a row
     came from, so that parts are merged by `merged_parts`, not dropped as old versions. -#}
-{% macro export_version(keys) -%}
-    {{ latest_by(keys ~ ", coalesce(record ->> '数据表', '')") }}
+{% macro export_version(x, keys) -%}
+    {{ latest_by(keys ~ ", coalesce(" ~ export_field(x, '数据表') ~ ", '')") }}
+{%- endmacro %}
+
+{#- The headers of the layout `x` that its staging reads, in a fixed order. -#}
+{% macro export_headers(x) -%}
+    {%- set headers = [] -%}
+    {%- set named = [x.content_id, x.account, x.date, x.title, x.form_column, x.published_at] -%}
+    {%- for header in named + (x.columns or {}).values() | list + ['数据表'] -%}
+        {%- if header and header not in headers -%}
+            {%- do headers.append(header) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(headers) }}
+{%- endmacro %}
+
+{#- The raw rows of an export (`where` they are read) with `fields`, the values of the
+    layout's headers as text: each record's JSON is parsed once, not once per header read
+    (json_extract_string of a list of keys is ->> of each). -#}
+{% macro export_source(platform, x, where='true') -%}
+    select
+        * exclude (record),
+        json_extract_string(record, [
+            {%- for header in export_headers(x) -%}
+            '{{ header | replace("'", "''") }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        ]) as fields
+    from {{ source(platform, x.entity) }}
+    where {{ where }}
+{%- endmacro %}
+
+{#- The text of `header` in a row of export_source(…, x). -#}
+{% macro export_field(x, header) -%}
+    fields[{{ export_headers(x).index(header) + 1 }}]
 {%- endmacro %}

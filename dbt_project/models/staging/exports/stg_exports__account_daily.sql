@@ -4,18 +4,18 @@
 with
 {%- for platform, x in layouts %}
 {{ platform }} as (
-    select * from {{ source(platform, x.entity) }}
+    {{ export_source(platform, x) }}
 ),
 
 {{ platform }}_typed as (
     select
         '{{ platform }}' as platform,
-        record ->> '{{ x.account }}' as account_id,
-        cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
+        {{ export_field(x, x.account) }} as account_id,
+        cast(left({{ export_field(x, x.date) }}, 10) as date) as business_date,
         {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
         _ingested_at
     from {{ platform }}
-    {{ export_version("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+    {{ export_version(x, export_field(x, x.account) ~ ", left(" ~ export_field(x, x.date) ~ ", 10)") }}
 ),
 {%- endfor %}
 
