@@ -31,10 +31,13 @@ select * from renamed
 {% endmacro %}
 
 {#- The CTEs `source` (the run's days of the raw table) and `renamed` (the typed columns,
-    then `lineage`), `latest` filtering the loads. -#}
+    then `lineage`), `latest` filtering the loads. The record's JSON is parsed once per row
+    (read_once), not once per key read. -#}
 {% macro renamed_source(platform, entity, columns, lineage, latest='') -%}
+{%- set read = read_once(columns.values() | list + [latest]) -%}
 source as (
-    select * from {{ source(platform, entity) }}
+    select *{{ ', ' ~ read.fields ~ ' as fields' if read.fields }}
+    from {{ source(platform, entity) }}
     where {{ in_run_window() }}
 ),
 
@@ -42,12 +45,61 @@ renamed as (
     select
         '{{ platform }}' as platform,
         {%- for column, expression in columns.items() %}
-        {{ expression }}{{ ' as ' ~ column if expression != column }},
+        {{ read.expressions[loop.index0] }}{{ ' as ' ~ column if expression != column }},
         {%- endfor %}
         {{ lineage }}
     from source
-    {{ latest }}
+    {{ read.expressions[-1] }}
 )
+{%- endmacro %}
+
+{#- The CTEs `source` (the run's days of `relation`) and `renamed`, the select from
+    `source` in the call's body, for a staging model that types its rows by hand; the
+    record's JSON is parsed once per row (read_once). -#}
+{% macro read_source(relation) -%}
+{%- set read = read_once([caller()]) -%}
+source as (
+    select *{{ ', ' ~ read.fields ~ ' as fields' if read.fields }}
+    from {{ relation }}
+    where {{ in_run_window() }}
+),
+
+renamed as (
+    {{- read.expressions[0] }}
+)
+{%- endmacro %}
+
+{#- `expressions` over a raw row with each `record ->> '<key>'` read from `fields`, the
+    values of those keys as text from one parse of the record's JSON (json_extract_string
+    of a list of keys is ->> of each key): {'fields': the SQL of that column, none when no
+    expression reads a key; 'expressions': the expressions rewritten, in order}. -#}
+{% macro read_once(expressions) -%}
+    {#- record ->> 'key', and record -> 'object' ->> 'key' read as the path $.object.key -#}
+    {%- set pattern = "record (?:-> '([A-Za-z0-9_]+)' )?->> '((?:[^']|'')*)'" -%}
+    {%- set reads = [] -%}
+    {%- for expression in expressions -%}
+        {%- for outer, key in modules.re.findall(pattern, expression) -%}
+            {%- set read = (outer, key) -%}
+            {%- if read not in reads -%}
+                {%- do reads.append(read) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set rewritten = [] -%}
+    {%- for expression in expressions -%}
+        {%- set text = namespace(value=expression) -%}
+        {%- for outer, key in reads -%}
+            {%- set written = "record " ~ ("-> '" ~ outer ~ "' " if outer) ~ "->> '" ~ key ~ "'" -%}
+            {%- set text.value = text.value.replace(written, 'fields[' ~ loop.index ~ ']') -%}
+        {%- endfor -%}
+        {%- do rewritten.append(text.value) -%}
+    {%- endfor -%}
+    {%- set quoted = [] -%}
+    {%- for outer, key in reads -%}
+        {%- do quoted.append("'" ~ ('$.' ~ outer ~ '.' ~ key if outer else key) ~ "'") -%}
+    {%- endfor -%}
+    {%- set fields = 'json_extract_string(record, [' ~ quoted | join(', ') ~ '])' if quoted else none -%}
+    {{ return({'fields': fields, 'expressions': rewritten}) }}
 {%- endmacro %}
 
 {#- The export platforms' staging (stg_exports__*): one `<platform>_typed` CTE per layout. -#}

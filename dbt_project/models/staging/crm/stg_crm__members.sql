@@ -1,10 +1,5 @@
 {{ staging_by_day('snapshot_date') }}
-with source as (
-    select * from {{ source('crm', 'members') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
+with {% call read_source(source('crm', 'members')) %}
     select
         record ->> '会员ID' as member_id,
         nullif(record ->> '手机号_hash', '') as phone_hash,
@@ -17,6 +12,6 @@ renamed as (
         _ingested_at
     from source
     {{ latest_by("record ->> '会员ID', left(record ->> '日期', 10)") }}
-)
+{% endcall %}
 
 select * from renamed

@@ -1,10 +1,5 @@
 {{ config(materialized='incremental', unique_key='order_id', incremental_strategy='delete+insert') }}
-with source as (
-    select * from {{ source('shop', 'orders') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
+with {% call read_source(source('shop', 'orders')) %}
     select
         'shop' as platform,
         record ->> 'order_id' as order_id,
@@ -32,7 +27,7 @@ renamed as (
         _ingested_at,
         _source
     from source
-),
+{% endcall %},
 
 {{ latest_listing('renamed', key="order_id") }}
 

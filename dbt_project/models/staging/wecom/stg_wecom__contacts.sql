@@ -1,10 +1,5 @@
 {{ staging_by_day('snapshot_date', keep_unchanged_days=true) }}
-with source as (
-    select * from {{ source('wecom', 'contacts') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
+with {% call read_source(source('wecom', 'contacts')) %}
     select
         record ->> 'account_id' as staff_userid,
         record -> 'external_contact' ->> 'external_userid' as external_userid,
@@ -16,6 +11,6 @@ renamed as (
         _ingested_at
     from source
     {{ latest_by("record ->> 'account_id', record -> 'external_contact' ->> 'external_userid', business_date") }}
-)
+{% endcall %}
 
 select * from renamed

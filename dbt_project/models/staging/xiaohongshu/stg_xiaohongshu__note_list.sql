@@ -3,12 +3,7 @@
     统计结束; no start when the file states none: totals up to the download day). Range
     totals stay what they are: no model spreads them over days. Values were typed at load
     (ingestion/platforms/xiaohongshu.py): 封面点击率 a fraction, 人均观看时长 seconds. -#}
-with source as (
-    select * from {{ source('xiaohongshu', 'note_list') }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
+with {% call read_source(source('xiaohongshu', 'note_list')) %}
     select
         record ->> '账号ID' as account_id,
         coalesce(record ->> '笔记标题', '') as title,
@@ -30,6 +25,6 @@ renamed as (
         _ingested_at
     from source
     {{ latest_by("record ->> '账号ID', coalesce(record ->> '笔记标题', ''), record ->> '首次发布时间', coalesce(record ->> '统计开始', ''), record ->> '统计结束'") }}
-)
+{% endcall %}
 
 select * from renamed
