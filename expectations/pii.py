@@ -7,10 +7,14 @@ with a ``business_date`` (or, for a snapshot, ``snapshot_date``) column are sear
 run's window only, the rest whole.
 Findings name the table, column and count, and show values masked, never in clear.
 
-Each table is read once: one query counts, for every scanned column, the rows matching
-each pattern. A pattern runs only on values that hold what any of its matches must hold
-(an ``@`` for an email, an 11-digit run starting 1[3-9] for a phone), which answers the
-same and skips most of the regular-expression work. Samples are fetched only for the
+Each table is read once for its columns of many values: one query counts, for each of them,
+the rows matching each pattern. A pattern runs only on values that hold what any of its
+matches must hold (an ``@`` for an email, an 11-digit run starting 1[3-9] for a phone),
+which answers the same and skips most of the regular-expression work. A column of few
+values (a type, a platform, a list of sources: a 1% sample of the table's blocks shows at
+most one distinct value in a hundred rows) is grouped by value first and the patterns run
+on its distinct values, the counts weighted by their rows: the same counts, and at `large`
+a tenth of the time for such a column of 18M rows. Samples are fetched only for the
 columns that matched.
 """
 
@@ -39,6 +43,11 @@ SCANNED_TYPES = ("VARCHAR", "JSON")
 # dated by its snapshot_date, and a year of daily snapshots is not read whole every day
 DATE_COLUMNS = ("business_date", "snapshot_date")
 SAMPLES = 3
+# a column is grouped by value when a SAMPLE_PERCENT sample of the table's blocks holds at
+# least FEW_VALUES_MIN_ROWS rows and at most one distinct value per FEW_VALUES_RATIO rows
+SAMPLE_PERCENT = 1
+FEW_VALUES_MIN_ROWS = 1000
+FEW_VALUES_RATIO = 100
 
 
 @dataclass(frozen=True)
@@ -108,32 +117,71 @@ def scan_connection(
 def _scan_table(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str], window: str
 ) -> list[Finding]:
-    """One read of the table: every column against both patterns; samples of the matches."""
+    """Every column against both patterns: one read for the columns of many values, one
+    grouped read per column of few values; samples of the matches."""
     source = f"{_quote(schema)}.{_quote(table)}"
-    texts = [f"cast({_quote(column)} as varchar)" for column in columns]
-    values = ", ".join(f"{text} as v{i}" for i, text in enumerate(texts))
-    # CASE runs the pattern only on the values its cheap test let through
-    counts = ", ".join(
-        f"count(*) filter (where case when {test.format(v=f'v{i}')} "
-        f"then regexp_matches(v{i}, {_literal(pattern)}) else false end)"
-        for i in range(len(columns))
+    few = _few_valued(con, source, columns, window)
+    many = [column for column in columns if column not in few]
+    counts: dict[str, tuple[int, ...]] = {}
+    if many:
+        values = ", ".join(f"{_text(column)} as v{i}" for i, column in enumerate(many))
+        found = con.execute(
+            f"select {_counts(len(many), 'count(*) filter (where {})')} "
+            f"from (select {values} from {source} where {window})"
+        ).fetchone()
+        for i, column in enumerate(many):
+            counts[column] = tuple(found[i * len(PATTERNS) : (i + 1) * len(PATTERNS)])
+    for column in few:
+        found = con.execute(
+            f"select {_counts(1, 'coalesce(sum(n) filter (where {}), 0)')} from ("
+            f"select {_text('v')} as v0, n from "
+            f"(select {_quote(column)} as v, count(*) as n from {source} where {window} "
+            "group by all))"
+        ).fetchone()
+        counts[column] = tuple(int(n) for n in found)
+    findings = []
+    for column in columns:
+        for rows, (kind, (pattern, _)) in zip(counts[column], PATTERNS.items(), strict=True):
+            if not rows:
+                continue
+            samples = con.execute(
+                f"select {_text(column)} from {source} where {window} "
+                f"and regexp_matches({_text(column)}, {_literal(pattern)}) limit {SAMPLES}"
+            ).fetchall()
+            masked = tuple(mask(value) for (value,) in samples)
+            findings.append(Finding(f"{schema}.{table}", column, kind, rows, masked))
+    return findings
+
+
+def _counts(columns: int, aggregate: str) -> str:
+    """For v0..v<columns - 1>, ``aggregate`` of the rows matching each pattern, in order;
+    CASE runs the pattern only on the values its cheap test let through."""
+    return ", ".join(
+        aggregate.format(
+            f"case when {test.format(v=f'v{i}')} "
+            f"then regexp_matches(v{i}, {_literal(pattern)}) else false end"
+        )
+        for i in range(columns)
         for pattern, test in PATTERNS.values()
     )
-    row = con.execute(f"select {counts} from (select {values} from {source} where {window})")
-    found = row.fetchone() or ()
-    findings = []
-    for n, rows in enumerate(found):
-        if not rows:
-            continue
-        i, kind = divmod(n, len(PATTERNS))
-        kind_name, (pattern, _) = list(PATTERNS.items())[kind]
-        samples = con.execute(
-            f"select {texts[i]} from {source} "
-            f"where {window} and regexp_matches({texts[i]}, {_literal(pattern)}) limit {SAMPLES}"
-        ).fetchall()
-        masked = tuple(mask(value) for (value,) in samples)
-        findings.append(Finding(f"{schema}.{table}", columns[i], kind_name, rows, masked))
-    return findings
+
+
+def _few_valued(
+    con: duckdb.DuckDBPyConnection, source: str, columns: list[str], window: str
+) -> set[str]:
+    """The columns that a sample of the table's blocks shows to hold few distinct values."""
+    distinct = ", ".join(f"count(distinct {_quote(column)})" for column in columns)
+    rows, *values = con.execute(
+        f"select count(*), {distinct} from {source} "
+        f"tablesample {SAMPLE_PERCENT}% (system) where {window}"
+    ).fetchone()
+    if rows < FEW_VALUES_MIN_ROWS:
+        return set()
+    return {c for c, n in zip(columns, values, strict=True) if n * FEW_VALUES_RATIO <= rows}
+
+
+def _text(column: str) -> str:
+    return f"cast({_quote(column)} as varchar)"
 
 
 def _quote(name: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.pii import EMAIL_PATTERN, PHONE_PATTERN, mask, scan
+from expectations.pii import EMAIL_PATTERN, PHONE_PATTERN, _few_valued, mask, scan
 
 
 def warehouse(tmp_path: Path, rows: list[tuple[str, str, list[str]]]) -> Path:
@@ -123,3 +123,32 @@ def test_one_read_per_table_counts_each_column_as_the_patterns_do(tmp_path: Path
     }
     assert all(want.values())
     assert found == want
+
+
+def test_a_column_of_few_values_is_counted_by_its_rows(tmp_path: Path):
+    """3M rows: `kind` holds a handful of values (grouped by value before the patterns
+    run), `id` one per row; a phone or email in either is counted once per row."""
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        """
+        create table main.events as
+        select
+            case when i % 1000000 < 7 then 'call 13912345678'
+                when i % 1000000 between 7 and 9 then 'fan@example.com'
+                when i % 2 = 0 then 'view' else 'like' end as kind,
+            md5(cast(i as varchar)) || case when i % 600000 = 5 then ' 13800001111' else '' end
+                as id
+        from range(3000000) as t(i)
+        """
+    )
+    few = _few_valued(con, "main.events", ["kind", "id"], "true")
+    con.close()
+    assert few == {"kind"}
+    found = {(f.column, f.kind): (f.rows, f.masked_samples[:1]) for f in scan(path)}
+    assert found == {
+        ("kind", "phone number"): (21, ("call 139****5678",)),
+        ("kind", "email"): (9, ("f***@example.com",)),
+        ("id", "phone number"): (5, (found[("id", "phone number")][1][0],)),
+    }
+    assert found[("id", "phone number")][1][0].endswith(" 138****1111")
