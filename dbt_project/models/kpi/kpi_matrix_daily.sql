@@ -97,17 +97,37 @@ contacts as (
     group by all
 ),
 
+-- Contacts so far, and those who have also ordered so far, as running sums over the
+-- calendar: a contact counts from the day they were added, and as ordered from the later
+-- of that day and their first order (a days × contacts join grew with both).
+contact_changes as (
+    select c.added_date as business_date, 1 as contacts, 0 as contacts_ordered
+    from contacts as c
+    union all
+    select greatest(c.added_date, f.first_order_date), 0, 1
+    from contacts as c
+    join first_orders as f using (unified_user_id)
+),
+
+running_contacts as (
+    select
+        business_date,
+        cast(sum(sum(contacts)) over (order by business_date) as bigint) as contacts,
+        cast(sum(sum(contacts_ordered)) over (order by business_date) as bigint)
+            as contacts_ordered
+    from contact_changes
+    group by business_date
+),
+
+-- none before the first contact's day; no row at all (null KPIs) without any contact
 private_domain as (
     select
         d.business_date,
-        count(*) filter (where c.added_date <= d.business_date) as contacts,
-        count(*) filter (
-            where c.added_date <= d.business_date and f.first_order_date <= d.business_date
-        ) as contacts_ordered
+        coalesce(r.contacts, 0) as contacts,
+        coalesce(r.contacts_ordered, 0) as contacts_ordered
     from days as d
-    cross join contacts as c
-    left join first_orders as f using (unified_user_id)
-    group by all
+    asof left join running_contacts as r on d.business_date >= r.business_date
+    where exists (select 1 from contacts)
 ),
 
 -- Buyers of the 30 days to D without a days × orders join: each order makes its buyer a
