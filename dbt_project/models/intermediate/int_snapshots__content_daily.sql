@@ -15,10 +15,12 @@ with
 ),
 
 {{ p.key }}_contents as (
-    -- one row per content (an export's listing repeats it on every snapshot day)
+    -- one row per content of those snapshots (an export's listing repeats it on every
+    -- snapshot day: grouping all of it would read the whole history every day)
     select content_id, min(published_at) as published_at
     from {{ ref(p.contents) }}
     where platform = '{{ p.key }}'
+        and content_id in (select content_id from {{ p.key }}_snapshots)
     group by content_id
 ),
 
