@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 NODE_MODULES = Path(__file__).parent / "docs_assets" / "node_modules"
 VENDOR = "static/vendor"  # inside the site
+INDEX_VALIDATIONS = 500  # about a month of every suite's daily validation
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,10 @@ class DataDocs:
 
     project: Path  # GX keeps suites, checkpoints and validation results in <project>/gx
     site: Path  # the HTML, index.html at its top
+    # the index lists the newest validations only: GX reads every result it lists on each
+    # update, which grew with the history (at 300 results a third more per checkpoint;
+    # a year of daily runs is 16 suites x 365). Older pages stay in the site.
+    index_limit: int = INDEX_VALIDATIONS
 
     def context(self) -> Any:
         import great_expectations as gx
@@ -292,7 +297,10 @@ class DataDocs:
                     "class_name": "OfflineSiteStoreBackend",
                     "base_directory": str(self.site),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": self.index_limit,
+                },
             }
         }
         if context.variables.data_docs_sites != sites:

@@ -147,3 +147,19 @@ def test_an_expectation_can_only_name_a_declared_threshold(tmp_path: Path):
     )
     with pytest.raises(ValueError, match=r"bad.yml: expectation 1 names no threshold \$high"):
         Suite.load("bad", tmp_path)
+
+
+def test_the_index_lists_the_newest_validations_and_keeps_every_page(
+    tmp_path: Path, warehouse: Path
+):
+    docs = DataDocs(
+        project=tmp_path / "home", site=tmp_path / "home" / "docs" / "gx", index_limit=2
+    )
+    for run in ("run-a", "run-b", "run-c"):
+        validate(load(tmp_path, split=False), warehouse, None, None, docs=docs, run_name=run)
+    index = (docs.site / "index.html").read_text(encoding="utf-8")
+    assert "run-b" in index and "run-c" in index and "run-a" not in index
+    pages = sorted(
+        p.relative_to(docs.site).parts[2] for p in docs.site.rglob("validations/*/*/*/*.html")
+    )
+    assert pages == ["run-a", "run-b", "run-c"]
