@@ -15,12 +15,14 @@ with
 ),
 
 {{ p.key }}_contents as (
-    -- one row per content of those snapshots (an export's listing repeats it on every
-    -- snapshot day: grouping all of it would read the whole history every day)
+    -- one row per content (an export's listing repeats it on every snapshot day); on the
+    -- day, only the contents of the window's snapshots, not the whole history's
     select content_id, min(published_at) as published_at
     from {{ ref(p.contents) }}
     where platform = '{{ p.key }}'
+    {%- if building_on_previous() and run_dates() %}
         and content_id in (select content_id from {{ p.key }}_snapshots)
+    {%- endif %}
     group by content_id
 ),
 
