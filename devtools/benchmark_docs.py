@@ -178,12 +178,12 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   and 4.3 s).
 - Staging parses each raw record's JSON once: every key a model reads (`record ->> 'key'`,
   or `record -> 'object' ->> 'key'`) comes from one `json_extract_string` of the list of
-  them (`read_once`, `macros/staging.sql`), as the export layouts' headers do. DuckDB
-  parsed the record again for each key read. Standalone at `large`, with the same rows:
-  the WeChat followers of three days 8.5 → 5.7 s, CRM members 3.3 → 1.7 s, WeCom contacts
-  3.8 → 2.6 s; over the full history, shop orders 12.0 → 5.2 s and the export platforms'
-  content snapshots and daily tables about twice as fast (60 days: 12.8 → 6.2 s and
-  10.5 → 6.5 s).
+  them (`read_once` through `parsed_ctes`, `macros/staging.sql`), in every staging model
+  of the API platforms and the exports. DuckDB parsed the record again for each key read.
+  Standalone at `large`, with the same rows: the WeChat followers of three days 8.5 → 5.7
+  s, CRM members 3.3 → 1.7 s, WeCom contacts 3.8 → 2.6 s; over the full history, shop
+  orders 12.0 → 5.2 s and the export platforms' content snapshots and daily tables about
+  twice as fast (60 days: 12.8 → 6.2 s and 10.5 → 6.5 s).
 - The identity chain adds the day instead of rebuilding
   ([identity.md](identity.md#6-a-new-day)): the follower, contact and CRM snapshots are
   diffed against the identifiers already held (a person listed again writes nothing),

@@ -34,38 +34,37 @@ select * from renamed
     then `lineage`), `latest` filtering the loads. The record's JSON is parsed once per row
     (read_once), not once per key read. -#}
 {% macro renamed_source(platform, entity, columns, lineage, latest='') -%}
-{%- set read = read_once(columns.values() | list + [latest]) -%}
-source as (
-    select *{{ ', ' ~ read.fields ~ ' as fields' if read.fields }}
-    from {{ source(platform, entity) }}
-    where {{ in_run_window() }}
-),
-
-renamed as (
+{%- set renamed %}
     select
         '{{ platform }}' as platform,
         {%- for column, expression in columns.items() %}
-        {{ read.expressions[loop.index0] }}{{ ' as ' ~ column if expression != column }},
+        {{ expression }}{{ ' as ' ~ column if expression != column }},
         {%- endfor %}
         {{ lineage }}
     from source
-    {{ read.expressions[-1] }}
-)
+    {{ latest }}
+{%- endset -%}
+{{ parsed_ctes(source(platform, entity), renamed) }}
 {%- endmacro %}
 
 {#- The CTEs `source` (the run's days of `relation`) and `renamed`, the select from
-    `source` in the call's body, for a staging model that types its rows by hand; the
-    record's JSON is parsed once per row (read_once). -#}
+    `source` in the call's body, for a staging model that types its rows by hand. -#}
 {% macro read_source(relation) -%}
-{%- set read = read_once([caller()]) -%}
-source as (
+{{ parsed_ctes(relation, caller()) }}
+{%- endmacro %}
+
+{#- Two CTEs: `raw` (the rows of `relation` that `where` keeps) and `typed` (the select
+    `body` from `raw`), with the record's JSON parsed once per row for every key `body`
+    reads (read_once), not once per key read. -#}
+{% macro parsed_ctes(relation, body, raw='source', typed='renamed', where=none) -%}
+{%- set read = read_once([body]) -%}
+{{ raw }} as (
     select *{{ ', ' ~ read.fields ~ ' as fields' if read.fields }}
     from {{ relation }}
-    where {{ in_run_window() }}
+    where {{ in_run_window() if where is none else where }}
 ),
 
-renamed as (
-    {{- read.expressions[0] }}
+{{ typed }} as ({{ read.expressions[0] }}
 )
 {%- endmacro %}
 
@@ -111,18 +110,15 @@ renamed as (
 {% macro export_content_model(layouts) %}
 with
 {%- for platform, x in layouts %}
-{{ platform }} as (
-    {{ export_source(platform, x, in_run_window()) }}
-),
-
-{{ platform }}_typed as (
+{%- set typed %}
     select
         {{- export_content(platform, x) }}
         {{- caller(x) }}
         _ingested_at
     from {{ platform }}
-    {{ export_version(x, "business_date, " ~ export_field(x, x.content_id)) }}
-),
+    {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
+{%- endset %}
+{{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed') }},
 {%- endfor %}
 
 {{ union_typed(layouts) }},
@@ -184,9 +180,9 @@ select * from final
     {%- if column not in x.columns -%}
         cast(null as double)
     {%- elif column == 'completion_rate' -%}
-        {{ rate_value(export_field(x, x.columns[column])) }}
+        {{ rate_value("record ->> '" ~ x.columns[column] ~ "'") }}
     {%- else -%}
-        cast({{ export_field(x, x.columns[column]) }} as double)
+        cast(record ->> '{{ x.columns[column] }}' as double)
     {%- endif -%}
 {%- endmacro %}
 
@@ -195,17 +191,17 @@ select * from final
     offset ("2026-11-20 08:00" or "2026/11/20 08:00"). -#}
 {% macro export_content(platform, x) %}
         '{{ platform }}' as platform,
-        {{ export_field(x, x.content_id) }} as content_id,
-        {{ export_field(x, x.account) }} as account_id,
+        record ->> '{{ x.content_id }}' as content_id,
+        record ->> '{{ x.account }}' as account_id,
         business_date,
-        {{ export_field(x, x.title) }} as title,
+        record ->> '{{ x.title }}' as title,
         {% if x.form -%}
         '{{ x.form }}'
         {%- else -%}
-        case {{ export_field(x, x.form_column) }}
+        case record ->> '{{ x.form_column }}'
             {%- for shown, form in x.forms.items() %} when '{{ shown }}' then '{{ form }}'{% endfor %} end
         {%- endif %} as content_form,
-        cast(replace({{ export_field(x, x.published_at) }}, '/', '-') as timestamp) at time zone 'Asia/Shanghai'
+        cast(replace(record ->> '{{ x.published_at }}', '/', '-') as timestamp) at time zone 'Asia/Shanghai'
             as published_at,
 {%- endmacro %}
 
@@ -214,7 +210,7 @@ select * from final
 {% macro export_counts(x, columns, suffix='') -%}
     {%- for column in columns %}
         {% if column in x.columns -%}
-        {{ count_value(export_field(x, x.columns[column])) }}
+        {{ count_value("record ->> '" ~ x.columns[column] ~ "'") }}
         {%- else -%}
         cast(null as bigint)
         {%- endif %} as {{ column }}{{ suffix }},
@@ -246,38 +242,6 @@ unioned as (
 
 {#- The partition of `latest_by` for an export's rows: `keys` and the part (数据表) a row
     came from, so that parts are merged by `merged_parts`, not dropped as old versions. -#}
-{% macro export_version(x, keys) -%}
-    {{ latest_by(keys ~ ", coalesce(" ~ export_field(x, '数据表') ~ ", '')") }}
-{%- endmacro %}
-
-{#- The headers of the layout `x` that its staging reads, in a fixed order. -#}
-{% macro export_headers(x) -%}
-    {%- set headers = [] -%}
-    {%- set named = [x.content_id, x.account, x.date, x.title, x.form_column, x.published_at] -%}
-    {%- for header in named + (x.columns or {}).values() | list + ['数据表'] -%}
-        {%- if header and header not in headers -%}
-            {%- do headers.append(header) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(headers) }}
-{%- endmacro %}
-
-{#- The raw rows of an export (`where` they are read) with `fields`, the values of the
-    layout's headers as text: each record's JSON is parsed once, not once per header read
-    (json_extract_string of a list of keys is ->> of each). -#}
-{% macro export_source(platform, x, where='true') -%}
-    select
-        * exclude (record),
-        json_extract_string(record, [
-            {%- for header in export_headers(x) -%}
-            '{{ header | replace("'", "''") }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ]) as fields
-    from {{ source(platform, x.entity) }}
-    where {{ where }}
-{%- endmacro %}
-
-{#- The text of `header` in a row of export_source(…, x). -#}
-{% macro export_field(x, header) -%}
-    fields[{{ export_headers(x).index(header) + 1 }}]
+{% macro export_version(keys) -%}
+    {{ latest_by(keys ~ ", coalesce(record ->> '数据表', '')") }}
 {%- endmacro %}

@@ -3,20 +3,17 @@
 {%- set layouts = export_layouts('account_daily') %}
 with
 {%- for platform, x in layouts %}
-{{ platform }} as (
-    {{ export_source(platform, x) }}
-),
-
-{{ platform }}_typed as (
+{%- set typed %}
     select
         '{{ platform }}' as platform,
-        {{ export_field(x, x.account) }} as account_id,
-        cast(left({{ export_field(x, x.date) }}, 10) as date) as business_date,
+        record ->> '{{ x.account }}' as account_id,
+        cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
         {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
         _ingested_at
     from {{ platform }}
-    {{ export_version(x, export_field(x, x.account) ~ ", left(" ~ export_field(x, x.date) ~ ", 10)") }}
-),
+    {{ export_version("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+{%- endset %}
+{{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed', where='true') }},
 {%- endfor %}
 
 {{ union_typed(layouts) }},
