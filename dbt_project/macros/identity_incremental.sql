@@ -80,7 +80,7 @@
     {%- for source, model in identity_snapshot_sources() %}
     select '{{ source }}' as source, max(snapshot_date) as latest,
         max(snapshot_date) filter (
-            where not ({{ identity_snapshot_days(source, model) if read_again else 'false' }})
+            where not ({{ identity_snapshot_days(model) if read_again else 'false' }})
         ) as latest_before
     from {{ ref(model) }}
     {{ 'union all' if not loop.last }}
@@ -88,11 +88,9 @@
 {%- endmacro %}
 
 {#- The days of a snapshot source that int_identity__occurrences reads again: those of
-    snapshot_days_to_read, with the day after the last one these occurrences hold a first
-    sighting of as the day read through (a run stopped between staging and the diff leaves
-    its day without such sightings, so it is read again). -#}
-{% macro identity_snapshot_days(source, model) -%}
-    {{ snapshot_days_to_read(model, identity_diffed_through(source) if execute else none) }}
+    snapshot_days_to_read, from the day after the one it last read through. -#}
+{% macro identity_snapshot_days(model) -%}
+    {{ snapshot_days_to_read(model, snapshot_read_through(model) if execute else none) }}
 {%- endmacro %}
 
 {#- The days of a snapshot staging `model` that a reader of its new rows reads: from the
@@ -117,21 +115,62 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The day after the newest first sighting of `source` in int_identity__occurrences (`this`),
-    'YYYY-MM-DD', or none; one query per command for all the sources. -#}
-{% macro identity_diffed_through(source) -%}
-    {%- if 'socialmart_identity_diffed' not in graph -%}
-        {%- set rows = run_query(
-            "select source, strftime(max(first_seen_date) + 1, '%Y-%m-%d') from " ~ this
-            ~ " where source in ('" ~ (identity_snapshot_sources() | map(attribute=0) | join("', '"))
-            ~ "') group by source").rows -%}
+{#- A reader of snapshot staging (int_identity__occurrences, int_user_interactions) keeps,
+    per staging model, the newest snapshot day it has read, in a table of its own beside
+    it (snapshot_read_through_table: model, read_through). Its post-hook
+    (record_snapshot_read_through) writes it in the transaction that writes what was read,
+    so a run stopped before the reader leaves the day to be read again. The next run reads
+    from the day after, whether or not that day brought anyone new: a mark inferred from
+    the rows written (the newest first sighting) stayed behind on such a day, and the next
+    run read the window's days again. One table per reader: two readers built side by side
+    would both create a shared one, which DuckDB refuses as a write-write conflict. -#}
+{% macro snapshot_read_through_table() -%}
+    {{ this.schema }}.{{ this.identifier }}__read_through
+{%- endmacro %}
+
+{#- The day after the one this model read `model` through, 'YYYY-MM-DD', or none (never
+    recorded); one query per model and command. -#}
+{% macro snapshot_read_through(model) -%}
+    {%- set key = 'socialmart_read_through:' ~ this -%}
+    {%- if key not in graph -%}
         {%- set found = {} -%}
-        {%- for row in rows -%}
-            {%- do found.update({row[0]: row[1]}) -%}
-        {%- endfor -%}
-        {%- do graph.update({'socialmart_identity_diffed': found}) -%}
+        {%- set kept = run_query(
+            "select count(*) from information_schema.tables where table_schema = '"
+            ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "__read_through'"
+            ).columns[0].values()[0] -%}
+        {%- if kept -%}
+            {%- for row in run_query(
+                "select model, strftime(read_through + 1, '%Y-%m-%d') from "
+                ~ snapshot_read_through_table()).rows -%}
+                {%- do found.update({row[0]: row[1]}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- do graph.update({key: found}) -%}
     {%- endif -%}
-    {{ return(graph['socialmart_identity_diffed'].get(source)) }}
+    {{ return(graph[key].get(model)) }}
+{%- endmacro %}
+
+{#- Post-hook of a reader of the snapshot staging `models`: the newest snapshot day of each
+    up to the window's end (every day without a window), which the run has now read (it
+    reads from the day after the last mark, or the window's start, to the window's end).
+    A mark never moves back: a run of earlier days reads only those. -#}
+{% macro record_snapshot_read_through(models) -%}
+    create table if not exists {{ snapshot_read_through_table() }} (
+        model varchar primary key,
+        read_through date not null
+    );
+    insert into {{ snapshot_read_through_table() }}
+    {%- for model in models %}
+    select '{{ model }}', max(snapshot_date)
+    from {{ ref(model) }}
+    {%- if run_dates() %}
+    where snapshot_date <= {{ run_window_end() }}
+    {%- endif %}
+    having max(snapshot_date) is not null
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+    on conflict (model) do update
+        set read_through = greatest(read_through, excluded.read_through)
 {%- endmacro %}
 
 {#- Post-hook of the identity chain's incremental Python models. A rebuild of

@@ -101,6 +101,8 @@ class Backfill:
     seconds: float
     # what the served file held right after it: (business_date, accounts) per day
     served: list[tuple[date, int]] = field(default_factory=list)
+    # each failed step's key and error, so that a failed build says why in CI's output
+    failures: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -242,9 +244,49 @@ def backfill_everything(ui: DagsterUI) -> Backfill:
             r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in found["runs"]
         )
         if found["status"] not in ("REQUESTED", "CANCELING", "FAILING") and finished_runs:
-            return Backfill(backfill_id, found["status"], found["runs"], time.monotonic() - started)
+            return Backfill(
+                backfill_id,
+                found["status"],
+                found["runs"],
+                time.monotonic() - started,
+                failures=[
+                    failure
+                    for run in found["runs"]
+                    if run["status"] != "SUCCESS"
+                    for failure in step_failures(ui, run["runId"])
+                ],
+            )
         time.sleep(2)
     pytest.fail(f"backfill {backfill_id} not finished in {BACKFILL_TIMEOUT}s:\n{ui.log_tail()}")
+
+
+def step_failures(ui: DagsterUI, run_id: str) -> list[str]:
+    """'step: error' of each failed step of a run, its cause chain included."""
+    query = """query($runId: ID!, $cursor: String) {
+        logsForRun(runId: $runId, afterCursor: $cursor) { __typename
+        ... on EventConnection { cursor hasMore events { __typename
+            ... on ExecutionStepFailureEvent { stepKey error { ...err cause { ...err
+                cause { ...err } } } } } }
+        ... on PythonError { message } } }
+        fragment err on PythonError { className message stack }"""
+    failures, cursor = [], None
+    while True:
+        page = ui.graphql(query, runId=run_id, cursor=cursor)["logsForRun"]
+        if page["__typename"] != "EventConnection":
+            return [f"{run_id}: {page}"]
+        for event in page["events"]:
+            if event["__typename"] != "ExecutionStepFailureEvent":
+                continue
+            chain, error = [], event["error"]
+            while error:
+                chain.append(
+                    f"{error['className']}: {error['message']}{''.join(error['stack'][-3:])}"
+                )
+                error = error.get("cause")
+            failures.append(f"{event['stepKey']}: " + "\ncaused by ".join(chain))
+        if not page["hasMore"]:
+            return failures
+        cursor = page["cursor"]
 
 
 def served_days(serving_db: Path) -> list[tuple[date, int]]:

@@ -54,6 +54,7 @@ class Build:
 
     run_id: str
     success: bool
+    failures: list[str]
 
 
 @dataclass
@@ -86,7 +87,9 @@ def pipeline(week: Week):
     os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
     try:
         with dg.DagsterInstance.ephemeral() as instance:
-            yield Pipeline(sim, instance, Build(run["runId"], week.backfill.succeeded))
+            yield Pipeline(
+                sim, instance, Build(run["runId"], week.backfill.succeeded, week.backfill.failures)
+            )
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -162,7 +165,7 @@ def expected_kpis(sim: RunningSimulator) -> pl.DataFrame:
 
 
 def test_run_succeeded_and_published(pipeline: Pipeline):
-    assert pipeline.result.success
+    assert pipeline.result.success, "\n\n".join(pipeline.result.failures)
     assert pipeline.serving.exists()
     tables = pipeline.published(
         "select table_schema || '.' || table_name as t from information_schema.tables"

@@ -19,6 +19,7 @@ people a merge moves), unified ids included.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -442,6 +443,46 @@ def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
             "where database_name = 'daily' and contains(table_name, '__dbt_tmp')"
         ).fetchall()
     assert leftovers == []
+
+
+def test_snapshot_readers_read_on_from_the_day_they_read_through(warehouses):
+    """The readers of the follower and contact snapshots keep the day they read through in
+    a table beside them, so the second new day's run read that day's followers alone. The
+    first new day listed no new follower: a mark inferred from first sightings stayed
+    behind on such a day, and the next run read both days again."""
+    daily = warehouses[0]
+    last = scale.history(SPEC)[1]
+    readers = {
+        "int_identity__occurrences": ("stg_wechat_oa__followers", "stg_wecom__contacts",
+                                      "stg_crm__members"),
+        "int_user_interactions": ("stg_wechat_oa__followers", "stg_wecom__contacts"),
+    }  # fmt: skip
+    with duckdb.connect(str(daily), read_only=True) as con:
+        new_on_the_first_day = con.execute(
+            "select count(*) from intermediate.int_identity__occurrences "
+            "where source = 'wechat_oa.followers' and first_seen_date = ?",
+            [last - timedelta(days=1)],
+        ).fetchone()[0]
+        marks = {
+            reader: dict(
+                con.execute(
+                    f"select model, read_through from intermediate.{reader}__read_through"
+                ).fetchall()
+            )
+            for reader in readers
+        }
+    assert new_on_the_first_day == 0  # the case the mark is for
+    assert marks == {reader: dict.fromkeys(models, last) for reader, models in readers.items()}
+    compiled = daily.parent.parent / "dbt" / "target" / "compiled" / "socialmart" / "models"
+    sources = [path for path in compiled.rglob("*.sql") if path.stem in readers]
+    assert len(sources) == len(readers)
+    for path in sources:
+        read_from = re.search(
+            r"wechat_oa_followers as \(\s+select [^\n]+\s+where snapshot_date between "
+            r"greatest\([^\n]*, cast\('([\d-]+)' as date\)\)",
+            path.read_text(),
+        )
+        assert read_from and read_from[1] == last.isoformat(), path
 
 
 def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, tmp_path):

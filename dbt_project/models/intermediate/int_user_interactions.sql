@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='interaction_id',
     on_schema_change='append_new_columns',
+    post_hook="{{ record_snapshot_read_through(['stg_wechat_oa__followers', 'stg_wecom__contacts']) }}",
     meta={'written_by': 'written_at'}
 ) }}
 {#- One row per interaction of a person with the brand, with the platform's user id (the
@@ -11,22 +12,14 @@
     snapshot), an add as a WeCom contact (its first add in any contact snapshot).
 
     Incremental: a run reads the comments of its days and the snapshot days it has not
-    read yet (snapshot_days_to_read, from the day after the newest `snapshot_date` stored
-    for the type, or the first day the staging restaged), and writes only the follows and
-    adds that are new or earlier than stored. A follow keeps the earliest subscription of
-    any snapshot, so reading a day twice changes nothing. Staging keeps one row per
+    read yet (snapshot_days_to_read, from the day after the one it read through,
+    snapshot_read_through, or the first day the staging restaged), and writes only the
+    follows and adds that are new or earlier than stored. A follow keeps the earliest
+    subscription of any snapshot, so reading a day twice changes nothing. Staging keeps one row per
     comment (its latest listing) and never loses one, so a comment is replaced by key.
     An erasure drops this table (ingestion/erasure.py) and the next run builds it whole.
     Classification of user_id: personal. -#}
 {%- set on_previous = building_on_previous() %}
-{%- set read_through = {} %}
-{%- if on_previous and execute %}
-    {%- for row in run_query(
-        "select interaction_type, strftime(max(snapshot_date) + 1, '%Y-%m-%d') from " ~ this
-        ~ " where snapshot_date is not null group by 1").rows %}
-        {%- do read_through.update({row[0]: row[1]}) %}
-    {%- endfor %}
-{%- endif %}
 with all_comments as (
     select * from {{ ref('int_comments') }}
     where {{ in_run_window() if on_previous else 'true' }}
@@ -34,13 +27,13 @@ with all_comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ snapshot_days_to_read('stg_wechat_oa__followers', read_through.get('follow'))
+    where {{ snapshot_days_to_read('stg_wechat_oa__followers', snapshot_read_through('stg_wechat_oa__followers'))
              if on_previous else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ snapshot_days_to_read('stg_wecom__contacts', read_through.get('private_domain_add'))
+    where {{ snapshot_days_to_read('stg_wecom__contacts', snapshot_read_through('stg_wecom__contacts'))
              if on_previous else 'true' }}
 ),
 

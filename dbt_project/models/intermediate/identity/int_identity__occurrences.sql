@@ -4,6 +4,7 @@
     unique_key=['source', 'record_key', 'id_type', 'id_value'],
     on_schema_change='append_new_columns',
     pre_hook="{{ identity_occurrences_pre_hook() }}",
+    post_hook="{{ record_snapshot_read_through(identity_snapshot_sources() | map(attribute=1) | list) }}",
     meta={'written_by': 'written_at'}
 ) }}
 {#- Every identifier seen on a record, one row per source record and identifier.
@@ -27,12 +28,12 @@ with comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ identity_snapshot_days('wechat_oa.followers', 'stg_wechat_oa__followers') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_wechat_oa__followers') if diffed else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ identity_snapshot_days('wecom.contacts', 'stg_wecom__contacts') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_wecom__contacts') if diffed else 'true' }}
 ),
 
 shop_orders as (
@@ -42,7 +43,7 @@ shop_orders as (
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
-    where {{ identity_snapshot_days('crm.members', 'stg_crm__members') if diffed else 'true' }}
+    where {{ identity_snapshot_days('stg_crm__members') if diffed else 'true' }}
 ),
 
 manual_links as (
