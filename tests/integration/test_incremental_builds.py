@@ -446,10 +446,10 @@ def test_identity_relinked_on_the_day_equals_a_rebuild_from_nothing(warehouses):
 
 
 def test_snapshot_readers_read_on_from_the_day_they_read_through(warehouses):
-    """The readers of the follower and contact snapshots keep the day they read through in
-    a table beside them, so the second new day's run read that day's followers alone. The
-    first new day listed no new follower: a mark inferred from first sightings stayed
-    behind on such a day, and the next run read both days again."""
+    """The readers of the follower, contact and CRM member snapshots keep the day they read
+    through in a table beside them, so the second new day's run read that day's snapshots
+    alone. The first new day listed no new follower: a mark inferred from first sightings
+    stayed behind on such a day, and the next run read both days again."""
     daily = warehouses[0]
     last = scale.history(SPEC)[1]
     readers = {
@@ -476,13 +476,19 @@ def test_snapshot_readers_read_on_from_the_day_they_read_through(warehouses):
     compiled = daily.parent.parent / "dbt" / "target" / "compiled" / "socialmart" / "models"
     sources = [path for path in compiled.rglob("*.sql") if path.stem in readers]
     assert len(sources) == len(readers)
+    ctes = {
+        "stg_wechat_oa__followers": "wechat_oa_followers",
+        "stg_wecom__contacts": "wecom_contacts",
+        "stg_crm__members": "crm_members",
+    }
     for path in sources:
-        read_from = re.search(
-            r"wechat_oa_followers as \(\s+select [^\n]+\s+where snapshot_date between "
-            r"greatest\([^\n]*, cast\('([\d-]+)' as date\)\)",
-            path.read_text(),
-        )
-        assert read_from and read_from[1] == last.isoformat(), path
+        for model in readers[path.stem]:
+            read_from = re.search(
+                ctes[model] + r" as \(\s+select [^\n]+\s+where snapshot_date between "
+                r"greatest\([^\n]*, cast\('([\d-]+)' as date\)\)",
+                path.read_text(),
+            )
+            assert read_from and read_from[1] == last.isoformat(), (path.stem, model)
 
 
 def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, tmp_path):

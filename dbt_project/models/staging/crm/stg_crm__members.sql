@@ -1,4 +1,4 @@
-{{ staging_by_day('snapshot_date') }}
+{{ staging_by_day('snapshot_date', keep_unchanged_days=true) }}
 with {% call read_source(source('crm', 'members')) %}
     select
         record ->> '会员ID' as member_id,
