@@ -191,9 +191,12 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   touch are solved again, and the components and stable ids write only those rows (both
   are incremental: `build_no`, `component_build_no`); the rest of the graph stays as it
   was. It starts from nothing after an exclusion, an erasure or a removed link. The
-  snapshots are diffed from the first day their staging restaged, and the nodes are
-  grouped again only for the identifiers whose records the run wrote: a still-listed
-  identifier keeps the names of the snapshots that list it (`listed_by`), not their date.
+  snapshots are diffed from the first day their staging restaged or the day after the one
+  the diff read through (kept beside it, so a day that lists no one new still moves it on;
+  inferred from first sightings, it stayed behind and the next run read three days), and
+  the nodes are grouped again only for the identifiers whose records the run wrote: a
+  still-listed identifier keeps the names of the snapshots that list it (`listed_by`), not
+  their date.
   Still whole on the day: the bridge and `dim_unified_user`, whose `last_seen_date` is that
   date for every listed follower, contact and member, so it moves every day.
 - Interactions are added on the day too: `int_user_interactions` keeps each comment, follow
