@@ -4,8 +4,11 @@
       amber  = missed by no more than amber_band of the target (relative)
       red    = missed by more
       no_data = the value is unknown that day
-    annualised_retention_rate (matrix) is the size-weighted month-1 retention of every
-    cohort whose first month has ended, compounded over twelve months. -#}
+    annualised_retention_rate (matrix) is, as of each day, the size-weighted month-1
+    retention of every cohort whose first month had ended by that day, compounded over
+    twelve months: a month in progress is not counted, and a past day keeps its value
+    (one value for every day made each day's row change, and the publish rewrite the
+    whole table). -#}
 with targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -27,9 +30,14 @@ cohorts as (
 ),
 
 retention as (
-    select power(sum(active_users) / sum(cohort_size), 12) as annualised_retention_rate
-    from cohorts
-    where month_offset = 1
+    select
+        d.business_date,
+        power(sum(c.active_users) / sum(c.cohort_size), 12) as annualised_retention_rate
+    from (select distinct business_date from matrix_daily) as d
+    join cohorts as c
+        -- month 1 is the month after the cohort's: ended once its last day has come
+        on c.month_offset = 1 and c.cohort_month + interval 2 month <= d.business_date + 1
+    group by d.business_date
 ),
 
 account_values as (
@@ -64,8 +72,9 @@ matrix_values as (
             monetisation_share,
             roi,
             data_coverage,
-            (select annualised_retention_rate from retention) as annualised_retention_rate
+            r.annualised_retention_rate
         from matrix_daily
+        left join retention as r using (business_date)
     ) unpivot include nulls (
         value for kpi in (
             private_domain_conversion_rate, platforms_for_70pct_traffic, monetisation_share,
