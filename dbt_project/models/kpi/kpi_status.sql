@@ -7,8 +7,7 @@
     annualised_retention_rate (matrix) is, as of each day, the size-weighted month-1
     retention of every cohort whose first month had ended by that day, compounded over
     twelve months: a month in progress is not counted, and a past day keeps its value
-    (one value for every day made each day's row change, and the publish rewrite the
-    whole table). -#}
+    (one value over every cohort moved every day's status each day). -#}
 with targets as (
     select * from {{ ref('kpi_targets') }}
 ),
