@@ -73,35 +73,30 @@
 
 {#- The snapshot sources' dates, one row per source: `latest`, the newest snapshot typed,
     and `latest_before`, the newest outside the days the run reads again (`read_again`:
-    identity_snapshot_days of each source; none when false). An occurrence still listed by
+    snapshot_days_to_read of each source; none when false). An occurrence still listed by
     its source's latest snapshot is stored with last_seen_date null
     (int_identity__occurrences), so re-listing a follower, contact or member writes nothing. -#}
 {% macro identity_snapshot_dates(read_again=false) -%}
     {%- for source, model in identity_snapshot_sources() %}
     select '{{ source }}' as source, max(snapshot_date) as latest,
         max(snapshot_date) filter (
-            where not ({{ identity_snapshot_days(model) if read_again else 'false' }})
+            where not ({{ snapshot_days_to_read(model) if read_again else 'false' }})
         ) as latest_before
     from {{ ref(model) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
-{#- The days of a snapshot source that int_identity__occurrences reads again: those of
-    snapshot_days_to_read, from the day after the one it last read through. -#}
-{% macro identity_snapshot_days(model) -%}
-    {{ snapshot_days_to_read(model, snapshot_read_through(model) if execute else none) }}
-{%- endmacro %}
-
-{#- The days of a snapshot staging `model` that a reader of its new rows reads: from the
-    first day the staging restaged in this dbt command (find_changed_days), or `next_day`
-    (the day after the last one the reader consumed, 'YYYY-MM-DD', or none), whichever is
-    earlier, to the window's end, never before the window. A day before both was staged
+{#- The days of a snapshot staging `model` that the reader being built reads: from the
+    first day the staging restaged in this dbt command (find_changed_days), or the day after
+    the one the reader read through (snapshot_read_through), whichever is earlier, to the
+    window's end, never before the window. A day before both was staged
     and read already, and reading a suffix of the days keeps "the snapshot before them"
     what the reader expects. Where the staging kept no such list (it restages its whole
     window, or did not run in this command), the run's window. -#}
-{% macro snapshot_days_to_read(model, next_day) -%}
+{% macro snapshot_days_to_read(model) -%}
     {%- set changed = (graph.get('socialmart_changed_days') or {}).get(ref(model) | string) if execute else none -%}
+    {%- set next_day = snapshot_read_through(model) if execute else none -%}
     {%- if changed is none -%}
         {{ in_run_window('snapshot_date') }}
     {%- else -%}

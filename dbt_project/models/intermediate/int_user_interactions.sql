@@ -15,8 +15,9 @@
     read yet (snapshot_days_to_read, from the day after the one it read through,
     snapshot_read_through, or the first day the staging restaged), and writes only the
     follows and adds that are new or earlier than stored. A follow keeps the earliest
-    subscription of any snapshot, so reading a day twice changes nothing. Staging keeps one row per
-    comment (its latest listing) and never loses one, so a comment is replaced by key.
+    subscription of any snapshot, so reading a day twice changes nothing. Staging keeps one
+    row per comment (its latest listing) and never loses one, so a comment is replaced by
+    key.
     An erasure drops this table (ingestion/erasure.py) and the next run builds it whole.
     Classification of user_id: personal. -#}
 {%- set on_previous = building_on_previous() %}
@@ -27,14 +28,12 @@ with all_comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ snapshot_days_to_read('stg_wechat_oa__followers', snapshot_read_through('stg_wechat_oa__followers'))
-             if on_previous else 'true' }}
+    where {{ snapshot_days_to_read('stg_wechat_oa__followers') if on_previous else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ snapshot_days_to_read('stg_wecom__contacts', snapshot_read_through('stg_wecom__contacts'))
-             if on_previous else 'true' }}
+    where {{ snapshot_days_to_read('stg_wecom__contacts') if on_previous else 'true' }}
 ),
 
 comments as (

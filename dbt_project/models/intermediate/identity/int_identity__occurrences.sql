@@ -12,7 +12,7 @@
     id, phone, email and unionid) are the evidence that links them.
 
     Incremental (docs/identity.md#6-a-new-day): a run reads only its days of the sources (of
-    a follower or contact snapshot, the days its staging restaged: identity_snapshot_days)
+    a follower or contact snapshot, the days its staging restaged: snapshot_days_to_read)
     and diffs them against the rows it has; a follower, contact or member listed again by the
     day's snapshot writes nothing (last_seen_date is null while the source's latest snapshot
     lists it: identity_snapshot_dates), one that left it gets its last date, and a
@@ -28,12 +28,12 @@ with comments as (
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ identity_snapshot_days('stg_wechat_oa__followers') if diffed else 'true' }}
+    where {{ snapshot_days_to_read('stg_wechat_oa__followers') if diffed else 'true' }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ identity_snapshot_days('stg_wecom__contacts') if diffed else 'true' }}
+    where {{ snapshot_days_to_read('stg_wecom__contacts') if diffed else 'true' }}
 ),
 
 shop_orders as (
@@ -43,7 +43,7 @@ shop_orders as (
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
-    where {{ identity_snapshot_days('stg_crm__members') if diffed else 'true' }}
+    where {{ snapshot_days_to_read('stg_crm__members') if diffed else 'true' }}
 ),
 
 manual_links as (
