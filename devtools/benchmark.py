@@ -173,6 +173,7 @@ def run_window(
         e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE
     ]
     return {
+        "steps": step_seconds(instance.all_logs(result.run_id)),
         "success": result.success,
         "checks_passed": sum(1 for c in checks if c.passed),
         "checks_failed": sorted(c.asset_check_key.to_user_string() for c in checks if not c.passed),
@@ -184,6 +185,25 @@ def run_window(
             for e in result.all_events
         ),
     }
+
+
+def step_seconds(logs: list) -> dict[str, float]:
+    """Each step's wall seconds in the run, start to success or failure (the run's event
+    log), slowest first: where a run's time went outside dbt's own account."""
+    import dagster as dg
+
+    started: dict[str, float] = {}
+    took: dict[str, float] = {}
+    ends = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+    for entry in logs:
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.event_type in ends and event.step_key in started:
+            took[event.step_key] = round(entry.timestamp - started[event.step_key], 1)
+    return dict(sorted(took.items(), key=lambda kv: -kv[1]))
 
 
 def open_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
