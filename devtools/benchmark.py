@@ -10,8 +10,10 @@ and every process it starts, dbt included, sampled five times a second) of:
   assets excluded (the generator wrote raw): dbt build (models and tests), the Great
   Expectations gates and the publish (above ``GATES_MAX_CONTENT_DAYS``: ``dbt build`` and
   the publish asset, without the gates, which validate the window through pandas);
-- ``daily_partition``: the next day written to raw, then one run of that day on top of
-  the full history; baseline: the full build (the daily run should cost a few percent);
+- ``daily_partition``: the day after next written to raw, then one run of that day on top
+  of the full history, after an unmeasured run of the day before (``settled_daily``: a
+  first run after a full build pays once-only costs); baseline: the full build (the daily
+  run should cost a few percent);
 - ``backfill_7d``: the seven days after it as one run;
 - ``kpi_build``: ``dbt run`` of the kpi models alone over the history; baseline: one DuckDB
   scan-and-aggregate of ``mart.fct_content_daily`` by account and day (the floor);
@@ -174,6 +176,7 @@ def run_window(
     ]
     return {
         "steps": step_seconds(instance.all_logs(result.run_id)),
+        "publish": publish_account(result.all_events),
         "success": result.success,
         "checks_passed": sum(1 for c in checks if c.passed),
         "checks_failed": sorted(c.asset_check_key.to_user_string() for c in checks if not c.passed),
@@ -204,6 +207,23 @@ def step_seconds(logs: list) -> dict[str, float]:
         elif event.event_type in ends and event.step_key in started:
             took[event.step_key] = round(entry.timestamp - started[event.step_key], 1)
     return dict(sorted(took.items(), key=lambda kv: -kv[1]))
+
+
+def publish_account(events: list) -> dict[str, Any]:
+    """The publish's own account of its time (its slowest parts) and what it rewrote."""
+    for e in events:
+        if (
+            e.event_type_value == "ASSET_MATERIALIZATION"
+            and e.asset_key
+            and e.asset_key.to_user_string() == "serving/published_mart"
+        ):
+            meta = e.event_specific_data.materialization.metadata
+            seconds = meta["seconds"].value if "seconds" in meta else {}
+            return {
+                "slowest": dict(list(seconds.items())[:10]),
+                "rewritten": meta["rewritten"].value if "rewritten" in meta else {},
+            }
+    return {}
 
 
 def open_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -545,6 +565,24 @@ def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
     return daily
 
 
+def settled_daily(instance: Any, paths: Paths, spec: Scale, day: date, start: date) -> Measure:
+    """The daily run of ``day``, after one of the day before it (its time kept in the detail,
+    not measured): the first run after a full build pays once what the next ones do not
+    (the dbt unit tests after a code change, the dbt docs page, the PII scan's first read
+    of the tables it later reads from its mark on), so the run measured is the second."""
+    before = day - timedelta(days=1)
+    write_raw(paths, spec, before, before, start)
+    first = daily_run(instance, paths, before)
+    write_raw(paths, spec, day, day, start)
+    daily = daily_run(instance, paths, day)
+    daily.detail["day_before"] = {
+        "day": str(before),
+        "seconds": round(first.seconds, 1),
+        "steps": first.detail.get("steps"),
+    }
+    return daily
+
+
 def quarter_history(spec: Scale, home: Path, end: date, day: date, mode: str) -> Measure:
     """The daily run of ``day`` on a warehouse holding a quarter of the history (the days up
     to ``end``), built first: the row against which the daily run's growth with history is
@@ -564,8 +602,7 @@ def quarter_history(spec: Scale, home: Path, end: date, day: date, mode: str) ->
         write_raw(paths, spec, start, end, start)
         with dg.DagsterInstance.get() as instance:
             full = build_history(instance, paths, start, end, mode)
-            write_raw(paths, spec, day, day, start)
-            daily = daily_run(instance, paths, day)
+            daily = settled_daily(instance, paths, spec, day, start)
     finally:
         os.environ.update(saved)
     daily.detail |= {
@@ -597,7 +634,7 @@ def run_benchmark(
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
     paths = Paths(home)
     start, end = scales.history(spec)
-    day = end + timedelta(days=1)
+    day = end + timedelta(days=2)  # the day after end is run first (settled_daily)
     week = (day + timedelta(days=1), day + timedelta(days=7))
     out = base.home / "bench" / "report.json"
     report: dict[str, Any] = {
@@ -643,8 +680,7 @@ def run_benchmark(
                 detail=full.detail,
             )
         )
-        write_raw(paths, spec, day, day, start)
-        daily = daily_run(instance, paths, day)
+        daily = settled_daily(instance, paths, spec, day, start)
         print(f"  daily partition {daily.seconds:.0f} s, dbt {daily.detail['dbt']}")
         rows.append(
             Row(

@@ -34,7 +34,9 @@ ROWS: dict[str, tuple[str, str]] = {
         "–",
     ),
     "daily_partition": (
-        "the next day written to raw, then one run of that day on top of the history",
+        "the day after next written to raw, then one run of that day on top of the history, "
+        "after an unmeasured run of the day before (a first run after a full build pays "
+        "once for the dbt unit tests, the dbt docs page and the PII scan's first whole read)",
         "the full build: a daily run should cost a day, not the history",
     ),
     "daily_growth": (
@@ -490,6 +492,9 @@ def render_report(report: dict[str, Any]) -> str:
     if missing:
         lines += ["", "Not in this report (the run was cut short or failed before them): "]
         lines[-1] += ", ".join(f"`{n}`" for n in missing) + "."
+    for r in rows:
+        if r["name"] in ("daily_partition", "backfill_7d") and (split := step_split(r)):
+            lines += ["", f"Where `{r['name']}` went, by the run's steps: {split}."]
     goals = aims(report) if scale == "large" else []
     if goals:
         lines += ["", "Against the aims of R-F3:", ""]
@@ -497,6 +502,34 @@ def render_report(report: dict[str, Any]) -> str:
     for note in report.get("notes") or []:
         lines += ["", str(note)]
     return "\n".join(lines) + "\n"
+
+
+# a run's steps as the report names them (Dagster step keys) → what they are
+STEP_KINDS = (
+    ("socialmart_dbt", "dbt build"),
+    ("serving__published_mart", "publishing"),
+    ("no_clear_pii_in_warehouse", "PII scan"),
+    ("_gx_", "Great Expectations gates"),
+)
+
+
+def step_split(row: dict[str, Any]) -> str:
+    """A run's wall seconds by kind of step (detail.steps), the rest as "other steps"."""
+    steps: dict[str, float] = (row.get("detail") or {}).get("steps") or {}
+    if not steps:
+        return ""
+    kinds: dict[str, list[float]] = {}
+    for key, seconds in steps.items():
+        kind = next((k for part, k in STEP_KINDS if part in key), "other steps")
+        kinds.setdefault(kind, []).append(seconds)
+    named = [k for _, k in STEP_KINDS if k in kinds] + (["other steps"] * ("other steps" in kinds))
+    parts = []
+    for kind in named:
+        count = f" ({len(kinds[kind])})" if len(kinds[kind]) > 1 else ""
+        parts.append(f"{kind}{count} {_num(sum(kinds[kind]))} s")
+    outside = row["seconds"] - sum(steps.values())
+    parts.append(f"outside any step {_num(outside)} s")
+    return ", ".join(parts)
 
 
 def scale_key(report: dict[str, Any]) -> int:

@@ -7,6 +7,14 @@ with a ``business_date`` (or, for a snapshot, ``snapshot_date``) column are sear
 run's window only, the rest whole.
 Findings name the table, column and count, and show values masked, never in clear.
 
+An undated table whose every written row carries its build's timestamp (``stamps``: the
+dbt models' meta ``written_by``, where that column is a timestamp) is read only from the
+rows written after the mark of the last scan that passed (``since``: ``read_through`` of
+that scan, taken before it read anything). The rows up to the mark were read then, or by
+a scan before it. A table holding more rows up to the mark than that scan counted there
+(the file replaced by another's), or whose stamps are all older, is read whole, and so is
+every table with no mark: the first scan reads everything.
+
 Each table is read once for its columns of many values: one query counts, for each of them,
 the rows matching each pattern. A pattern runs only on values that hold what any of its
 matches must hold (an ``@`` for an email, an 11-digit run starting 1[3-9] for a phone),
@@ -68,23 +76,58 @@ def mask(text: str) -> str:
     return re.sub(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@", r"\1***@", text)[:120]
 
 
+# schema.table → [the newest stamp as ISO text, the rows stamped up to it]
+Marks = dict[str, list]
+
+
+def read_through(
+    warehouse: Path,
+    stamps: dict[str, str],
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+) -> Marks:
+    """Each stamped table's newest stamp and its row count up to it: taken before a scan,
+    so a row written while the scan reads is after the mark and read by the next one."""
+    con = connect(warehouse, read_only=True, memory_limit=memory_limit, threads=threads)
+    try:
+        marks: Marks = {}
+        for table, column in _stamped(con, stamps).items():
+            source = ".".join(_quote(part) for part in table.split(".", 1))
+            newest, rows = con.execute(
+                f"select max({_quote(column)}), count({_quote(column)}) from {source}"
+            ).fetchone()
+            if newest is not None:
+                marks[table] = [newest.isoformat(), rows]
+        return marks
+    finally:
+        con.close()
+
+
 def scan(
     warehouse: Path,
     start: date | None = None,
     end: date | None = None,
     *,
+    stamps: dict[str, str] | None = None,
+    since: Marks | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> list[Finding]:
     con = connect(warehouse, read_only=True, memory_limit=memory_limit, threads=threads)
     try:
-        return scan_connection(con, start, end)
+        return scan_connection(con, start, end, stamps=stamps, since=since)
     finally:
         con.close()
 
 
 def scan_connection(
-    con: duckdb.DuckDBPyConnection, start: date | None = None, end: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    stamps: dict[str, str] | None = None,
+    since: Marks | None = None,
 ) -> list[Finding]:
     columns = con.execute(
         """
@@ -105,13 +148,63 @@ def scan_connection(
         """,
         [list(DATE_COLUMNS), list(DATE_COLUMNS), list(SCANNED_TYPES)],
     ).fetchall()
+    stamped = _stamped(con, stamps or {})
     findings = []
     for (schema, table, dated), rows in groupby(columns, key=lambda r: (r[0], r[1], r[3])):
         window = "true"
         if dated and start and end:
             window = f"{_quote(dated)} between '{start}' and '{end}'"
+        elif f"{schema}.{table}" in stamped and f"{schema}.{table}" in (since or {}):
+            window = _written_since(con, f"{schema}.{table}", stamped, since or {})
         findings += _scan_table(con, schema, table, [r[2] for r in rows], window)
     return findings
+
+
+def _stamped(con: duckdb.DuckDBPyConnection, stamps: dict[str, str]) -> dict[str, str]:
+    """The tables of ``stamps`` that exist, have no date to window by and whose stamp column
+    is a timestamp (an integer build number restarts when its table is built from nothing)."""
+    if not stamps:
+        return {}
+    rows = con.execute(
+        """
+        select table_schema || '.' || table_name, column_name
+        from information_schema.columns
+        where table_catalog = current_database()
+            and data_type = 'TIMESTAMP WITH TIME ZONE'
+        """
+    ).fetchall()
+    dated = {
+        t
+        for (t,) in con.execute(
+            "select distinct table_schema || '.' || table_name from information_schema.columns "
+            "where table_catalog = current_database() and list_contains(?, column_name) "
+            "and data_type = 'DATE'",
+            [list(DATE_COLUMNS)],
+        ).fetchall()
+    }
+    timestamps = set(rows)
+    return {
+        table: column
+        for table, column in stamps.items()
+        if (table, column) in timestamps and table not in dated
+    }
+
+
+def _written_since(
+    con: duckdb.DuckDBPyConnection, table: str, stamped: dict[str, str], since: Marks
+) -> str:
+    """The rows after the last passing scan's mark, or all of them when the rows up to the
+    mark are not those that scan counted (more of them, or none after it at all)."""
+    through, counted = since[table]
+    column = _quote(stamped[table])
+    source = ".".join(_quote(part) for part in table.split(".", 1))
+    mark = f"cast({_literal(through)} as timestamptz)"
+    older, rows = con.execute(
+        f"select max({column}) < {mark}, count(*) filter (where {column} <= {mark}) from {source}"
+    ).fetchone()
+    if older is None or older or rows > counted:
+        return "true"
+    return f"({column} > {mark} or {column} is null)"
 
 
 def _scan_table(

@@ -848,7 +848,24 @@ def corruptions_in_raw(day: date) -> list[Corruption]:
                 quiet_video(day),
             ),
         ),
+        Corruption(
+            # an undated table the scan reads from the last passing scan's mark on
+            # (meta written_by): a row written since is read, not only the window's days
+            "identity: a phone in clear written since the last passing scan",
+            "no_clear_pii_in_warehouse",
+            "intermediate.int_identity__unified_ids.id_value",
+            # numbered as a kept build's row, or the post-hook would drop it as superseded
+            f"""insert into intermediate.int_identity__unified_ids
+                (id_type, id_value, component_key, unified_user_id, component_build_no,
+                    written_at)
+                select 'phone_hash', '{PLANTED_PHONE}', 'planted', 'planted',
+                    max(component_build_no), now()
+                from intermediate.int_identity__unified_ids""",
+        ),
     ]
+
+
+PLANTED_PHONE = "13700001111"
 
 
 def plant_export_files(pipeline: Pipeline, day: date) -> tuple[list[Path], list[Corruption]]:
@@ -1010,6 +1027,7 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
         assert c.named in found, (c.layer, c.check, found[:2000])
     pii = str(failed["no_clear_pii_in_warehouse"])
     assert "raw.crm__members.record" in pii and "13912345678" not in pii
+    assert PLANTED_PHONE not in pii
     published = [e for e in result.all_events if e.asset_key == PUBLISHED_KEY]
     assert [e for e in published if e.event_type_value == "ASSET_MATERIALIZATION"] == []
     assert publish_fingerprint(pipeline) == before
@@ -1017,8 +1035,23 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     assert_failure_is_posted(pipeline, result)
 
     # the day fetched again, clean: every check passes and the day is published
+    warehouse_sql(
+        pipeline,
+        f"delete from intermediate.int_identity__unified_ids where id_value = '{PLANTED_PHONE}'",
+    )
     rerun = run_pipeline(pipeline.instance, day)
     assert rerun.success
+    # the scan read the stamped identity tables from the last passing scan's marks
+    [scanned] = [
+        e.event_specific_data.metadata
+        for e in rerun.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name == "no_clear_pii_in_warehouse"
+    ]
+    assert set(scanned["read_since_last_pass"].value) == {
+        "intermediate.int_identity__occurrences",
+        "intermediate.int_identity__unified_ids",
+    }
     assert publish_fingerprint(pipeline) != before
     assert pipeline.published(
         f"select count(distinct platform) from kpi.kpi_platform_daily where business_date = '{day}'"

@@ -39,6 +39,14 @@ def report(scale: str = "small", **measured) -> dict:
                 "checks_failed": ["kpi/x:gx_y"],
                 "published": False,
                 "dbt": {"parse": "skipped", "parse_seconds": 2.5},
+                "steps": {
+                    "socialmart_dbt": 7.5,
+                    "serving__published_mart": 2.0,
+                    "mart__bridge_user_identity_no_clear_pii_in_warehouse": 1.0,
+                    "kpi__kpi_account_daily_gx_kpi__coverage": 0.25,
+                    "mart__fct_content_daily_gx_mart__likes_within_views": 0.25,
+                    "serving__reports": 0.5,
+                },
             },
         },
         {
@@ -114,3 +122,13 @@ def test_recording_keeps_one_report_per_scale(tmp_path: Path):
     kept = benchmark_docs.load_reports(folder)
     assert [r["measured"]["commit"] for r in kept] == ["second"]
     assert (folder / "small.json").exists()
+
+
+def test_a_runs_time_is_split_by_its_steps():
+    page = benchmark_docs.render([report()])
+    # 12.0 s in all: 11.5 s in the steps, 0.5 s outside them
+    assert (
+        "Where `daily_partition` went, by the run's steps: dbt build 7.5 s, publishing 2.0 s, "
+        "PII scan 1.0 s, Great Expectations gates (2) 0.50 s, other steps 0.50 s, "
+        "outside any step 0.50 s."
+    ) in page

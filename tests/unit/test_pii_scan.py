@@ -10,7 +10,14 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.pii import EMAIL_PATTERN, PHONE_PATTERN, _few_valued, mask, scan
+from expectations.pii import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    _few_valued,
+    mask,
+    read_through,
+    scan,
+)
 
 
 def warehouse(tmp_path: Path, rows: list[tuple[str, str, list[str]]]) -> Path:
@@ -152,3 +159,67 @@ def test_a_column_of_few_values_is_counted_by_its_rows(tmp_path: Path):
         ("id", "phone number"): (5, (found[("id", "phone number")][1][0],)),
     }
     assert found[("id", "phone number")][1][0].endswith(" 138****1111")
+
+
+STAMPS = {"intermediate.occurrences": "written_at"}
+
+
+def stamped_warehouse(tmp_path: Path, rows: list[tuple[str, str | None]]) -> Path:
+    path = tmp_path / "stamped.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists intermediate")
+    con.execute(
+        "create table if not exists intermediate.occurrences "
+        "(id_value varchar, written_at timestamptz)"
+    )
+    con.executemany("insert into intermediate.occurrences values (?, ?::timestamptz)", rows)
+    con.close()
+    return path
+
+
+def test_a_stamped_table_is_read_from_the_last_passing_scans_mark(tmp_path: Path):
+    # a phone written before the mark stands for rows that scan read: not read again
+    path = stamped_warehouse(tmp_path, [("13912345678", "2026-11-01 03:00:00+00")])
+    marks = read_through(path, STAMPS)
+    assert marks == {"intermediate.occurrences": ["2026-11-01T03:00:00+00:00", 1]}
+    assert [f.kind for f in scan(path, stamps=STAMPS)] == ["phone number"]  # no mark: whole
+    assert scan(path, stamps=STAMPS, since=marks) == []
+
+    # rows written after the mark are read, and one with no stamp at all
+    stamped_warehouse(
+        tmp_path, [("fan@example.com", "2026-11-02 03:00:00+00"), ("x@example.org", None)]
+    )
+    [found] = scan(path, stamps=STAMPS, since=marks)
+    assert (found.table, found.column, found.kind, found.rows) == (
+        "intermediate.occurrences",
+        "id_value",
+        "email",
+        2,
+    )
+
+
+def test_a_stamped_table_is_read_whole_when_its_rows_up_to_the_mark_changed(tmp_path: Path):
+    path = stamped_warehouse(tmp_path, [("a1b2c3", "2026-11-02 03:00:00+00")])
+    marks = read_through(path, STAMPS)
+    # more rows up to the mark than that scan counted (a file of another warehouse's)
+    stamped_warehouse(tmp_path, [("13912345678", "2026-11-01 03:00:00+00")])
+    assert [f.kind for f in scan(path, stamps=STAMPS, since=marks)] == ["phone number"]
+    # every stamp older than the mark (rebuilt from an older file): whole again
+    con = duckdb.connect(str(path))
+    con.execute("delete from intermediate.occurrences where id_value = 'a1b2c3'")
+    con.close()
+    assert [f.kind for f in scan(path, stamps=STAMPS, since=marks)] == ["phone number"]
+
+
+def test_only_timestamp_stamps_of_undated_tables_window_the_scan(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema intermediate")
+    # a build number restarts at 1 when its table is built from nothing: not a mark
+    con.execute("create table intermediate.components (id_value varchar, build_no integer)")
+    con.execute("insert into intermediate.components values ('13912345678', 1)")
+    con.close()
+    stamps = {"intermediate.components": "build_no", "intermediate.gone": "written_at"}
+    assert read_through(path, stamps) == {}
+    since = {"intermediate.components": ["2026-11-01T00:00:00+00:00", 0]}
+    assert [f.kind for f in scan(path, stamps=stamps, since=since)] == ["phone number"]

@@ -17,24 +17,25 @@ activity as (
     where unified_user_id is not null
 ),
 
-cohorts as (
-    select unified_user_id, min(month) as cohort_month
+-- each person's cohort beside each month they were active, by a window over the distinct
+-- months: a cohort is whole in its month 0, so its size is that month's active people (a
+-- per-person minimum joined back cost more at `large`)
+with_cohort as (
+    select month, min(month) over (partition by unified_user_id) as cohort_month
     from activity
+),
+
+active as materialized (
+    select
+        cohort_month,
+        datediff('month', cohort_month, month) as month_offset,
+        count(*) as active_users
+    from with_cohort
     group by all
 ),
 
 sizes as (
-    select cohort_month, count(*) as cohort_size from cohorts group by all
-),
-
-active as (
-    select
-        c.cohort_month,
-        datediff('month', c.cohort_month, a.month) as month_offset,
-        count(*) as active_users
-    from activity as a
-    join cohorts as c using (unified_user_id)
-    group by all
+    select cohort_month, active_users as cohort_size from active where month_offset = 0
 ),
 
 final as (

@@ -8,14 +8,17 @@ with bridge as (
     select * from {{ ref('bridge_user_identity') }}
 ),
 
--- one pass over the identifiers: the platforms as a list made distinct afterwards, where a
--- distinct aggregate costs three times as much and a pass per person and platform first
--- a quarter more (at `large`)
+{%- set all_platforms = "select list(distinct platform order by platform) filter (where platform is not null) from " ~ ref("bridge_user_identity") %}
+
+-- one pass over the identifiers: the platforms as a bit mask made a list afterwards (a
+-- list per person was half of this model's time at `large`: 8.6 s against 4.0 s), where
+-- a distinct aggregate costs three times as much and a pass per person and platform
+-- first a quarter more
 per_user as (
     select
         unified_user_id,
         min(unified_user_created_on) as unified_user_created_on,
-        list_sort(list_distinct(list(platform))) as platform_list,
+        coalesce({{ source_mask('platform', all_platforms) }}, 0) as platform_mask,
         count(*) as identifier_count,
         bool_or(id_type = 'phone_hash') as has_phone,
         bool_or(id_type = 'wecom_external_userid') as is_wecom_contact,
@@ -32,9 +35,10 @@ final as (
         unified_user_id,
         unified_user_created_on,
         -- no platform at all (identifiers of no platform only): null, not an empty list
-        case when len(platform_list) > 0 then platform_list end as platforms,
-        len(platform_list) as platform_count,
-        len(platform_list) > 1 as is_cross_platform,
+        case when platform_mask > 0 then {{ sources_from_mask('platform_mask', all_platforms) }}
+            end as platforms,
+        cast(bit_count(platform_mask) as bigint) as platform_count,
+        bit_count(platform_mask) > 1 as is_cross_platform,
         identifier_count,
         has_phone,
         is_wecom_contact,
