@@ -161,6 +161,36 @@ def test_a_column_of_few_values_is_counted_by_its_rows(tmp_path: Path):
     assert found[("id", "phone number")][1][0].endswith(" 138****1111")
 
 
+def test_columns_of_few_values_are_counted_each_from_one_grouped_read(tmp_path: Path):
+    """Three columns of few values in one table (a list among them, nulls in one): each
+    column's finds are its own, counted by rows, though one read groups them all."""
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        """
+        create table main.people as
+        select
+            case when i % 100000 = 3 then '13912345678' when i % 3 = 0 then null
+                else 'wechat_openid' end as id_type,
+            case when i % 2 = 0 then 'douyin' else 'weibo' end as platform,
+            case when i % 50000 = 7 then ['shop.orders', 'fan@example.com']
+                else ['shop.orders'] end as sources
+        from range(400000) as t(i)
+        """
+    )
+    assert _few_valued(con, "main.people", ["id_type", "platform", "sources"], "true") == {
+        "id_type",
+        "platform",
+        "sources",
+    }
+    con.close()
+    found = {(f.table, f.column, f.kind): f.rows for f in scan(path)}
+    assert found == {
+        ("main.people", "id_type", "phone number"): 4,  # i = 3, 100003, 200003, 300003
+        ("main.people", "sources", "email"): 8,  # i = 7, 50007, …, 350007
+    }
+
+
 STAMPS = {"intermediate.occurrences": "written_at"}
 
 
