@@ -195,7 +195,7 @@ def _written_since(
     con: duckdb.DuckDBPyConnection, table: str, stamped: dict[str, str], since: Marks
 ) -> str:
     """The rows after the last passing scan's mark, or all of them when the rows up to the
-    mark are not those that scan counted (more of them, or none after it at all)."""
+    mark are not those that scan counted (more of them), or every stamp is older than it."""
     through, counted = since[table]
     column = _quote(stamped[table])
     source = ".".join(_quote(part) for part in table.split(".", 1))
