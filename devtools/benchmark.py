@@ -220,7 +220,7 @@ def publish_account(events: list) -> dict[str, Any]:
             meta = e.event_specific_data.materialization.metadata
             seconds = meta["seconds"].value if "seconds" in meta else {}
             return {
-                "slowest": dict(list(seconds.items())[:10]),
+                "slowest": dict(sorted(seconds.items(), key=lambda kv: -kv[1])[:10]),
                 "rewritten": meta["rewritten"].value if "rewritten" in meta else {},
             }
     return {}
