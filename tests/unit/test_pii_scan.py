@@ -163,7 +163,8 @@ def test_a_column_of_few_values_is_counted_by_its_rows(tmp_path: Path):
 
 def test_columns_of_few_values_are_counted_each_from_one_grouped_read(tmp_path: Path):
     """Three columns of few values in one table (a list among them, nulls in one): each
-    column's finds are its own, counted by rows, though one read groups them all."""
+    column's finds are its own, counted by rows, though one read groups them all. 3M rows,
+    so that the 1% sample of blocks that judges a column's values holds enough of them."""
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
@@ -175,7 +176,7 @@ def test_columns_of_few_values_are_counted_each_from_one_grouped_read(tmp_path: 
             case when i % 2 = 0 then 'douyin' else 'weibo' end as platform,
             case when i % 50000 = 7 then ['shop.orders', 'fan@example.com']
                 else ['shop.orders'] end as sources
-        from range(400000) as t(i)
+        from range(3000000) as t(i)
         """
     )
     assert _few_valued(con, "main.people", ["id_type", "platform", "sources"], "true") == {
@@ -186,8 +187,8 @@ def test_columns_of_few_values_are_counted_each_from_one_grouped_read(tmp_path: 
     con.close()
     found = {(f.table, f.column, f.kind): f.rows for f in scan(path)}
     assert found == {
-        ("main.people", "id_type", "phone number"): 4,  # i = 3, 100003, 200003, 300003
-        ("main.people", "sources", "email"): 8,  # i = 7, 50007, …, 350007
+        ("main.people", "id_type", "phone number"): 30,  # i = 3, 100003, …, 2900003
+        ("main.people", "sources", "email"): 60,  # i = 7, 50007, …, 2950007
     }
 
 
