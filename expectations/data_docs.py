@@ -23,6 +23,7 @@ import logging
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 NODE_MODULES = Path(__file__).parent / "docs_assets" / "node_modules"
 VENDOR = "static/vendor"  # inside the site
 INDEX_VALIDATIONS = 500  # about a month of every suite's daily validation
+# validation results (and their pages) older than this are removed: GX lists every stored
+# result on each checkpoint's update, so an unbounded store makes every gate slower each day
+KEEP_DAYS = 92
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,10 @@ def localize_site(site: Path, vendor: Vendor | None = None) -> int:
     return changed
 
 
+# one GX context per project and process: opening one reads its YAML (0.1-0.3 s per gate)
+_CONTEXTS: dict[tuple[Path, Path, int], Any] = {}
+
+
 @dataclass(frozen=True)
 class DataDocs:
     """A file-backed GX project (validation history) and its Data Docs HTML site."""
@@ -281,13 +289,50 @@ class DataDocs:
     site: Path  # the HTML, index.html at its top
     # the index lists the newest validations only: GX reads every result it lists on each
     # update, which grew with the history (at 300 results a third more per checkpoint;
-    # a year of daily runs is 16 suites x 365). Older pages stay in the site.
+    # a year of daily runs is 16 suites x 365).
     index_limit: int = INDEX_VALIDATIONS
+    # results older than this many days are removed, and their pages with them
+    keep_days: int = KEEP_DAYS
+
+    @property
+    def validations(self) -> Path:
+        return self.project / "gx" / "uncommitted" / "validations"
 
     def context(self) -> Any:
+        """The project's GX context, opened once per process; the first opening also
+        removes the results past ``keep_days``."""
+        key = (self.project, self.site, self.index_limit)
+        if key not in _CONTEXTS:
+            self.remove_old_results(datetime.now(UTC))
+            _CONTEXTS[key] = self._open()
+        return _CONTEXTS[key]
+
+    def remove_old_results(self, now: datetime) -> int:
+        """Delete the validation results run before ``now - keep_days``; how many. Their
+        pages go at the next update (GX's index drops pages whose result is gone)."""
+        oldest = now - timedelta(days=self.keep_days)
+        removed = 0
+        # <suite>/<run name>/<run time>/<batch>.json, the run time as GX writes it
+        for run_time in self.validations.glob("*/*/*"):
+            try:
+                ran = datetime.strptime(run_time.name, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
+            except ValueError:
+                continue  # not a run of GX's layout: leave it
+            if ran < oldest:
+                shutil.rmtree(run_time)
+                removed += 1
+                if not any(run_time.parent.iterdir()):
+                    run_time.parent.rmdir()
+        return removed
+
+    def _open(self) -> Any:
         import great_expectations as gx
 
         context = gx.get_context(mode="file", project_root_dir=self.project)
+        # every section of the site builds only the pages asked for, without listing its
+        # store (data_docs_store.GivenPagesSectionBuilder)
+        given = {"module_name": "expectations.data_docs_store",
+                 "class_name": "GivenPagesSectionBuilder"}  # fmt: skip
         sites = {
             "local_site": {
                 "class_name": "SiteBuilder",
@@ -300,6 +345,9 @@ class DataDocs:
                 "site_index_builder": {
                     "class_name": "DefaultSiteIndexBuilder",
                     "validation_results_limit": self.index_limit,
+                },
+                "site_section_builders": {
+                    section: dict(given) for section in ("expectations", "validations", "profiling")
                 },
             }
         }

@@ -1,5 +1,6 @@
-"""The file store of an offline Data Docs site (its own module: importing GX takes seconds,
-and only GX loads this one, by the name the site's configuration gives)."""
+"""The file store and section builder of the offline Data Docs site (their own module:
+importing GX takes seconds, and only GX loads this one, by the names the site's
+configuration gives)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from typing import Any
 from great_expectations.data_context.store.tuple_store_backend import (
     TupleFilesystemStoreBackend,
 )
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+from great_expectations.render.renderer.site_builder import DefaultSiteSectionBuilder
 
 from expectations.data_docs import Vendor, localize
 
@@ -34,3 +40,35 @@ class OfflineSiteStoreBackend(TupleFilesystemStoreBackend):
             value = localize(text, root, self.vendor)
             self.vendor.copy_into(site)
         return super()._set(key, value, **kwargs)
+
+
+class GivenPagesSectionBuilder(DefaultSiteSectionBuilder):
+    """GX's section builder, but a checkpoint's update (pages for given results) does not
+    list the whole store to find them: GX's own walks every stored result, twice per update
+    (the validations and the profiling sections). A build without given pages is GX's."""
+
+    def build(self, resource_identifiers: Any = None) -> None:
+        if not resource_identifiers:
+            return super().build(resource_identifiers)
+        suites = self.name == "expectations"
+        kind = ExpectationSuiteIdentifier if suites else ValidationResultIdentifier
+        given = [key for key in resource_identifiers if isinstance(key, kind)]
+        store = self.source_store
+        self.source_store = _Listing(store, given)
+        try:
+            return super().build(resource_identifiers)
+        finally:
+            self.source_store = store
+
+
+class _Listing:
+    """A store whose listing is the given keys; everything else is the store's."""
+
+    def __init__(self, store: Any, keys: list[Any]) -> None:
+        self._store, self._keys = store, keys
+
+    def list_keys(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return list(self._keys)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)

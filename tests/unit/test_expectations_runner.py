@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -163,3 +163,29 @@ def test_the_index_lists_the_newest_validations_and_keeps_every_page(
         p.relative_to(docs.site).parts[2] for p in docs.site.rglob("validations/*/*/*/*.html")
     )
     assert pages == ["run-a", "run-b", "run-c"]
+
+
+def test_results_past_the_kept_days_leave_the_store_the_index_and_the_site(
+    tmp_path: Path, warehouse: Path
+):
+    """A run's gate opens the project once per process, and removes the results older than
+    keep_days then; the next update's index drops their pages. A checkpoint builds only its
+    own pages (the section builders do not list the store), and the others stay."""
+    docs = DataDocs(project=tmp_path / "home", site=tmp_path / "home" / "docs" / "gx", keep_days=30)
+    for run in ("run-a", "run-b"):
+        validate(load(tmp_path, split=False), warehouse, None, None, docs=docs, run_name=run)
+    pages = lambda: sorted(  # noqa: E731
+        p.relative_to(docs.site).parts[2] for p in docs.site.rglob("validations/*/*/*/*.html")
+    )
+    assert pages() == ["run-a", "run-b"]
+    [run_a] = docs.validations.glob("*/run-a/*")
+    # run-a ran 31 days ago: its run-time folder renamed as GX would have named it then
+    ran = datetime.now(UTC) - timedelta(days=31)
+    run_a.rename(run_a.with_name(ran.strftime("%Y%m%dT%H%M%S.%fZ")))
+    assert docs.remove_old_results(datetime.now(UTC)) == 1
+    assert not (docs.validations / "notes" / "run-a").exists()  # no empty folder left
+    assert docs.remove_old_results(datetime.now(UTC)) == 0
+    validate(load(tmp_path, split=False), warehouse, None, None, docs=docs, run_name="run-c")
+    index = (docs.site / "index.html").read_text(encoding="utf-8")
+    assert "run-a" not in index and "run-b" in index and "run-c" in index
+    assert pages() == ["run-b", "run-c"]
