@@ -12,8 +12,8 @@ derives them afresh; the clusters are the same.
 The identity chain relinks on the day (docs/identity.md#6-a-new-day); each new day brings a
 CRM member that joins two people of the history. The same days built with the chain
 rebuilt from nothing each day (the var identity_rebuild, on the same previous bridge) must
-give the same bridge, people, merge log, exclusions, components and interactions (whose
-people a merge moves), unified ids included.
+give the same bridge, people, merge log, exclusions, components, interactions and orders
+(whose people a merge moves), unified ids included.
 """
 
 from __future__ import annotations
@@ -393,6 +393,7 @@ IDENTITY_TABLES = {
     "identity.identity_merge_log": "exclude (logged_at, component_build_no)",
     "identity.identity_excluded_identifiers": "",
     "mart.fct_user_interactions": "exclude (updated_at)",
+    "mart.fct_orders": "exclude (updated_at)",
     "intermediate.int_identity__components": (
         "exclude (build_mode, build_no, edges_through, edge_count)"
     ),
@@ -529,3 +530,73 @@ def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, 
         (root / "dbt" / "target" / "compiled").rglob("unique_combination_int_identity__c*")
     )
     assert "build_no = (select max(build_no)" in compiled.read_text()
+
+
+def test_a_merge_moves_the_orders_of_the_people_it_joins(warehouses, tmp_path):
+    """fct_orders writes on the day only what changed (macros/written_since.sql): a CRM
+    member that joins the newest buyer to the oldest follower moves the buyer's orders to
+    the merged person, found by the buyer's ids that the relink wrote again, and every
+    order keeps the id the bridge gives its buyer (by platform id, else by phone)."""
+    root = tmp_path / "merge"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    orders = "mart.fct_orders"
+    with duckdb.connect(str(warehouse)) as con:
+        order_id, phone = con.execute(
+            f"""
+            select o.order_id, s.phone_hash from {orders} as o
+            join staging.stg_shop__orders as s using (order_id)
+            join mart.dim_unified_user as u using (unified_user_id)
+            where s.phone_hash is not null
+            order by u.unified_user_created_on desc, o.unified_user_id desc limit 1
+            """
+        ).fetchone()
+        unionid, oldest = con.execute(
+            """
+            select b.id_value, b.unified_user_id from mart.bridge_user_identity as b
+            where b.id_type = 'wechat_unionid'
+            order by b.unified_user_created_on, b.unified_user_id limit 1
+            """
+        ).fetchone()
+        before = con.execute(
+            f"select unified_user_id from {orders} where order_id = ?", [order_id]
+        ).fetchone()[0]
+        assert before != oldest
+        con.execute(
+            """
+            insert into raw.crm__members
+            select $day, json_object('日期', cast($day as varchar), '会员ID', 'M-MOVE',
+                    'unionid', $unionid, '注册时间', '2026-01-01 10:00:00', '会员等级', '银卡',
+                    '积分', '0', '手机号_hash', $phone, '邮箱_hash', null),
+                current_timestamp, 'test', 'test'
+            """,
+            {"day": day, "unionid": unionid, "phone": phone},
+        )
+    finish_dbt(dbt_build(root, (day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        moved, written = con.execute(
+            f"select unified_user_id, updated_at = (select max(updated_at) from {orders}) "
+            f"from {orders} where order_id = ?",
+            [order_id],
+        ).fetchone()
+        astray = con.execute(
+            f"""
+            select count(*) from {orders} as o
+            join staging.stg_shop__orders as s using (order_id)
+            left join mart.bridge_user_identity as by_buyer
+                on by_buyer.id_type = s.buyer_id_type and by_buyer.id_value = s.buyer_id
+            left join mart.bridge_user_identity as by_phone
+                on by_phone.id_type = 'phone_hash' and by_phone.id_value = s.phone_hash
+            where o.unified_user_id is distinct from
+                coalesce(by_buyer.unified_user_id, by_phone.unified_user_id)
+            """
+        ).fetchone()[0]
+        latest = f"(select max(updated_at) from {orders})"
+        rewritten = con.execute(
+            f"select count(*) from {orders} where updated_at = {latest}"
+        ).fetchone()[0]
+        total = con.execute(f"select count(*) from {orders}").fetchone()[0]
+    assert (moved, written) == (oldest, True)
+    assert astray == 0
+    assert rewritten < total  # the other orders were left as they were

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='order_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='order_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 with {% call read_source(source('shop', 'orders')) %}
     select
         'shop' as platform,
@@ -25,6 +26,9 @@ with {% call read_source(source('shop', 'orders')) %}
         nullif(record -> 'sku_order_list' -> 0 ->> 'video_id', '') as attributed_content_id,
         nullif(record -> 'sku_order_list' -> 0 ->> 'room_id', '') as attributed_room_id,
         _ingested_at,
+        -- when this row was staged (the build's transaction began): fct_orders rewrites the
+        -- orders staged since its own last build; a stored version that stays keeps its time
+        current_timestamp as staged_at,
         _source
     from source
 {% endcall %},

@@ -1,0 +1,65 @@
+{#- A mart that writes on the day only the rows that changed (fct_user_interactions,
+    fct_orders) stamps each row it writes with updated_at. `written_since(upstreams)` is
+    the newest updated_at of its rows, as 'YYYY-MM-DD HH:MM:SS.ffffff+00', when the run can
+    build on them; none when it writes every row: a first build, a full refresh, a table
+    of an older version without updated_at, or an upstream built again from nothing since
+    (its oldest stamp is newer: an erasure drops people's staging, an exclusion rebuilds
+    the identity chain). `upstreams` are (relation, timestamp column) pairs; a row without
+    a stamp (written before the column existed) counts as old. Kept in `graph`
+    per model for the command: the model and its pre-hook must agree. -#}
+{% macro written_since(upstreams) -%}
+    {%- if not (execute and building_on_previous()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = 'socialmart_written_since_' ~ this.identifier -%}
+    {%- if key not in graph -%}
+        {%- set stamped = run_query(
+            "select count(*) from information_schema.columns where table_schema = '"
+            ~ this.schema ~ "' and table_name = '" ~ this.identifier
+            ~ "' and column_name = 'updated_at'").columns[0].values()[0] -%}
+        {%- set kept -%}
+            {%- for relation, column in upstreams %}
+            and coalesce((select min(coalesce({{ column }}, '-infinity'::timestamptz)) from {{ relation }}) <= max(f.updated_at), false)
+            {%- endfor %}
+        {%- endset -%}
+        {%- set row = [none, none] if not stamped else run_query(
+            "select strftime(max(f.updated_at) at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f+00'), "
+            ~ "true " ~ kept ~ " from " ~ this ~ " as f").rows[0] -%}
+        {%- do graph.update({key: row[0] if row[0] and row[1] else none}) -%}
+    {%- endif -%}
+    {{ return(graph[key]) }}
+{%- endmacro %}
+
+{#- Pre-hook of such a mart: every row goes when it writes them all again (an erased
+    person's rows leave with them), else the rows `gone` selects (SQL over the table,
+    none when its rows never leave on the day). -#}
+{% macro written_since_pre_hook(since, gone=none) -%}
+    {%- if building_on_previous() and not since -%}
+        delete from {{ this }}
+    {%- elif since and gone -%}
+        delete from {{ this }} where {{ gone }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- fct_user_interactions builds on its rows unless int_user_interactions was built again. -#}
+{% macro interactions_since() -%}
+    {{ return(written_since([(ref('int_user_interactions'), 'written_at')])) }}
+{%- endmacro %}
+
+{% macro interactions_pre_hook() -%}
+    {{ written_since_pre_hook(interactions_since()) }}
+{%- endmacro %}
+
+{#- fct_orders builds on its rows unless stg_shop__orders was built again (an erasure drops
+    it); an order cancelled since leaves. -#}
+{% macro orders_since() -%}
+    {{ return(written_since([(ref('stg_shop__orders'), 'staged_at')])) }}
+{%- endmacro %}
+
+{% macro orders_pre_hook() -%}
+    {%- set since = orders_since() -%}
+    {{ written_since_pre_hook(since, "order_id in (select order_id from " ~ ref('stg_shop__orders')
+        ~ " where is_cancelled and staged_at > '" ~ since ~ "'::timestamptz)") }}
+{%- endmacro %}
