@@ -71,8 +71,8 @@ ROW_ORDER = tuple(ROWS)
 GROWTH: tuple[tuple[str, str, str], ...] = (
     ("`generate`, `full_build`, `kpi_build`", "A × D", "every content-day read and written"),
     (
-        "per-day staging, `int_content_daily`, `fct_content_daily`, `kpi_account_daily` in a "
-        "daily run",
+        "per-day staging, `int_content_daily`, `fct_content_daily`, `kpi_account_daily` and its "
+        "platform, weekly and monthly roll-ups in a daily run",
         "A",
         "the run's days only (its window and the declared look-ahead)",
     ),
@@ -85,6 +85,11 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
         "identity chain (occurrences, nodes, edges, components, unified ids) in a daily run",
         "the day's records and snapshot changes, plus a scan of P",
         "diffed against the rows held; only what the day wrote is grouped, paired and solved",
+    ),
+    (
+        "`fct_user_interactions`, `fct_orders` in a daily run",
+        "the day's interactions and orders, and those of the people a merge moved",
+        "only rows written since, or moved, and only where a value changed",
     ),
     (
         "`bridge_user_identity`, `dim_unified_user` in a daily run",
@@ -223,6 +228,12 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   `kpi_content_scorecard` reads one total per content, not every content-day;
   `int_contents` reads only the window's days of the dated content feeds, not every
   content-day of the exports (at `large`, 4.6 s from nothing, 0.7 s on the day).
+- The roll-ups of `kpi_account_daily` by platform and day, and by account or platform and
+  ISO week or month (`kpi_platform_daily`, `kpi_account_weekly`, `kpi_account_monthly`,
+  `kpi_platform_weekly`, `kpi_platform_monthly`) rebuild only the periods holding a date
+  `kpi_account_daily` rebuilt (`rollup_on_the_day`, `macros/kpi_rollup.sql`): a period's
+  rows depend on its own days alone. The matrix roll-ups stay whole: their people KPIs
+  (contacts who ordered, repeat buyers, new customers) move with a merge on past days.
 - `kpi_matrix_daily`'s 30-day repurchase rate merges each buyer's order spans instead of
   joining every day to 30 days of orders.
 - `kpi_alerts` reads contents only for 溯源: those of the accounts whose views swung on a

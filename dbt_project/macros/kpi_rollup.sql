@@ -1,8 +1,11 @@
 {#- Roll kpi_account_daily up to a scope (account, platform, matrix) and a period (day, ISO
     week, month) (docs/requirements.md R-K6). Counts are summed; followers are taken at the period's ends;
     every rate is re-derived from the summed parts with the formulas of macros/kpi_rates.sql,
-    never averaged. -#}
-{% macro kpi_rollup(scope, period) %}
+    never averaged.
+    on_the_day=true (a model configured by rollup_on_the_day): a run reads and writes only
+    the periods holding a date kpi_account_daily rebuilt; a period's rows depend on its own
+    days alone. -#}
+{% macro kpi_rollup(scope, period, on_the_day=false) %}
 {%- set scope_cols = {'account': ['account_key', 'platform', 'account_id'], 'platform': ['platform'], 'matrix': []}[scope] -%}
 {%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
 {%- set sums = ['posts', 'impressions', 'views', 'likes', 'comments', 'shares', 'saves', 'interactions', 'views_with_impressions', 'completed_views', 'views_with_completions', 'net_new_followers', 'gross_new_followers', 'paid_new_followers', 'organic_new_followers', 'unfollows', 'orders', 'gmv_yuan', 'ad_content_gmv_yuan', 'ad_spend_yuan'] -%}
@@ -38,6 +41,9 @@ per_account as (
         max(a.business_date) as period_end
     from account_daily as a
     join dates as d using (business_date)
+    {%- if on_the_day %}
+    where d.{{ period_col }} in ({{ rollup_periods(period) }})
+    {%- endif %}
     group by all
 ),
 
@@ -127,3 +133,27 @@ with_revenue as (
     left join unattributed_orders as u using ({{ key }})
 )
 {% endmacro %}
+
+{#- The periods (their first day) holding a date kpi_account_daily rebuilt in this run: every
+    period without a window. -#}
+{% macro rollup_periods(period) -%}
+    {%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+    select {{ period_col }} from {{ ref('dim_date') }}
+    where {{ in_run_window(of='kpi_account_daily') }}
+{%- endmacro %}
+
+{#- The config of a roll-up built on the day (kpi_rollup on_the_day=true): its periods that
+    hold a rebuilt date are deleted, then written again. -#}
+{% macro rollup_on_the_day(period) -%}
+    {{ config(materialized='incremental', incremental_strategy='append',
+              pre_hook="{{ delete_rollup_periods('" ~ period ~ "') }}") }}
+{%- endmacro %}
+
+{% macro delete_rollup_periods(period) -%}
+    {%- if building_on_previous() -%}
+        delete from {{ this }}
+        where {{ 'business_date' if period == 'day' else 'period_start' }} in ({{ rollup_periods(period) }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

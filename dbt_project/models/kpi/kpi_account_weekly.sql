@@ -1,4 +1,5 @@
 {#- One row per account per week: the daily review numbers rolled up (formulas in macros/kpi_rates.sql). -#}
-{{ kpi_rollup('account', 'week') }}
+{{ rollup_on_the_day('week') }}
+{{ kpi_rollup('account', 'week', on_the_day=true) }}
 
 select * from final

@@ -1,4 +1,5 @@
 {#- One row per platform per day: the daily review numbers rolled up (formulas in macros/kpi_rates.sql). -#}
-{{ kpi_rollup('platform', 'day') }}
+{{ rollup_on_the_day('day') }}
+{{ kpi_rollup('platform', 'day', on_the_day=true) }}
 
 select * from final

@@ -1,4 +1,5 @@
 {#- One row per platform per week: the daily review numbers rolled up (formulas in macros/kpi_rates.sql). -#}
-{{ kpi_rollup('platform', 'week') }}
+{{ rollup_on_the_day('week') }}
+{{ kpi_rollup('platform', 'week', on_the_day=true) }}
 
 select * from final
