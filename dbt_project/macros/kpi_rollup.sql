@@ -7,7 +7,7 @@
     days alone. -#}
 {% macro kpi_rollup(scope, period, on_the_day=false) %}
 {%- set scope_cols = {'account': ['account_key', 'platform', 'account_id'], 'platform': ['platform'], 'matrix': []}[scope] -%}
-{%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+{%- set period_col = period_column(period) -%}
 {%- set sums = ['posts', 'impressions', 'views', 'likes', 'comments', 'shares', 'saves', 'interactions', 'views_with_impressions', 'completed_views', 'views_with_completions', 'net_new_followers', 'gross_new_followers', 'paid_new_followers', 'organic_new_followers', 'unfollows', 'orders', 'gmv_yuan', 'ad_content_gmv_yuan', 'ad_spend_yuan'] -%}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
@@ -110,7 +110,7 @@ final as (
     ROI both ways to the roll-up `rolled` (a kpi_rollup('matrix', period) result): roi on all
     revenue (revenue / spend), attributed_roi on the accounts' GMV. Defines `with_revenue`. -#}
 {% macro matrix_revenue(rolled, period) %}
-{%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+{%- set period_col = period_column(period) -%}
 {%- set key = 'business_date' if period == 'day' else 'period_start' -%}
 unattributed_orders as (
     select d.{{ period_col }} as {{ key }}, count(*) as orders, sum(o.amount_yuan) as gmv_yuan
@@ -137,7 +137,7 @@ with_revenue as (
 {#- The periods (their first day) holding a date kpi_account_daily rebuilt in this run: every
     period without a window. -#}
 {% macro rollup_periods(period) -%}
-    {%- set period_col = {'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period] -%}
+    {%- set period_col = period_column(period) -%}
     select {{ period_col }} from {{ ref('dim_date') }}
     where {{ in_run_window(of='kpi_account_daily') }}
 {%- endmacro %}
@@ -156,4 +156,9 @@ with_revenue as (
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- The dim_date column naming a period by its first day. -#}
+{% macro period_column(period) -%}
+    {{ return({'day': 'business_date', 'week': 'week_start', 'month': 'month_start'}[period]) }}
 {%- endmacro %}
