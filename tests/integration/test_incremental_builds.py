@@ -395,7 +395,7 @@ IDENTITY_TABLES = {
     "mart.fct_user_interactions": "exclude (updated_at)",
     "mart.fct_orders": "exclude (updated_at)",
     "intermediate.int_identity__components": (
-        "exclude (build_mode, build_no, edges_through, edge_count)"
+        "exclude (build_mode, build_no, edges_through, edge_count, written_at)"
     ),
 }
 COMPONENTS = "intermediate.int_identity__components"
@@ -529,7 +529,7 @@ def test_a_days_identity_tests_catch_a_repeated_key_its_build_wrote(warehouses, 
     compiled = next(
         (root / "dbt" / "target" / "compiled").rglob("unique_combination_int_identity__c*")
     )
-    assert "build_no = (select max(build_no)" in compiled.read_text()
+    assert "written_at = (select max(written_at)" in compiled.read_text()
 
 
 def test_a_merge_moves_the_orders_of_the_people_it_joins(warehouses, tmp_path):
@@ -600,3 +600,44 @@ def test_a_merge_moves_the_orders_of_the_people_it_joins(warehouses, tmp_path):
     assert (moved, written) == (oldest, True)
     assert astray == 0
     assert rewritten < total  # the other orders were left as they were
+
+
+STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")
+
+
+def test_identity_tables_of_an_older_version_are_stamped_once_and_keep_their_people(
+    warehouses, tmp_path
+):
+    """Every row of the identity chain's nodes, edges and components carries written_at
+    (the PII scan reads the rows written after its last mark). A warehouse built before
+    that column existed gets it on every row in its next run, which otherwise changes
+    nothing: the same people, unified ids and the time each pair was linked."""
+    root = tmp_path / "upgrade"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    bridge = "select * exclude (sources) from mart.bridge_user_identity"
+    pairs = "select left_type, left_value, right_type, right_value, linked_at"
+    with duckdb.connect(str(warehouse)) as con:
+        for table in STAMPED_IDENTITY:
+            con.execute(f"alter table intermediate.{table} drop column written_at")
+        before = set(con.execute(bridge).fetchall())
+        linked = set(con.execute(f"{pairs} from intermediate.int_identity__edges").fetchall())
+    finish_dbt(dbt_build(root, (day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        unstamped = {
+            table: con.execute(
+                f"select count(*) from intermediate.{table} where written_at is null"
+            ).fetchone()[0]
+            for table in STAMPED_IDENTITY
+        }
+        [(mode,)] = con.execute(
+            "select distinct build_mode from intermediate.int_identity__components "
+            "where build_no = (select max(build_no) from intermediate.int_identity__components)"
+        ).fetchall()
+        after = set(con.execute(bridge).fetchall())
+        relinked = set(con.execute(f"{pairs} from intermediate.int_identity__edges").fetchall())
+    assert unstamped == dict.fromkeys(STAMPED_IDENTITY, 0)
+    assert mode == "rebuilt: rows without written_at (an older version)"
+    assert after == before
+    assert relinked == linked

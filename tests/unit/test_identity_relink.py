@@ -54,7 +54,7 @@ def build(con: duckdb.DuckDBPyConnection, previous: str | None) -> str:
 
 
 # the state of the build that last wrote a row, which differs between two ways to one result
-STATE = "exclude (build_mode, build_no, edges_through, edge_count)"
+STATE = "exclude (build_mode, build_no, edges_through, edge_count, written_at)"
 
 
 def components(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:

@@ -477,7 +477,9 @@ def relink_components(
     rows of ``previous`` it does not return are gone (an erased identifier).
 
     Each row carries ``region_key``, ``build_no`` (one more than the previous build's, so
-    the rows a build wrote are those of its number) and the state the next build reads:
+    the rows a build wrote are those of its number), ``written_at`` (the build's
+    transaction start: a build number restarts when the table is made again from nothing,
+    a time does not) and the state the next build reads:
     ``edges_through``, ``edge_count``, ``rules_fingerprint``, ``build_mode`` (``relinked:
     …`` or ``rebuilt: <reason>``, also returned).
     """
@@ -536,7 +538,8 @@ def relink_components(
             (select count(*) from {edges}) as edge_count,
             {_rules_fingerprint(rules)} as rules_fingerprint,
             '{mode}' as build_mode,
-            coalesce({build_no}, 0) + 1 as build_no
+            coalesce({build_no}, 0) + 1 as build_no,
+            current_timestamp as written_at
         from relink_solved
         """
     ), mode
@@ -594,14 +597,20 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
     )
     schema, table = dbt.this.schema, dbt.this.identifier
     # a previous build without the build number (an older version) is not extended
-    found = session.execute(
-        "select count(*) from information_schema.columns "
-        "where table_schema = ? and table_name = ? and column_name = 'build_no'",
-        [schema, table],
-    ).fetchall()[0][0]
-    previous = f'"{schema}"."{table}"' if found else None
+    found = {
+        column
+        for (column,) in session.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name in ?",
+            [schema, table, ["build_no", "written_at"]],
+        ).fetchall()
+    }
+    previous = f'"{schema}"."{table}"' if "build_no" in found else None
     rebuild = None
-    if str(dbt.config.get("identity_rebuild")).lower() == "true":
+    if previous and "written_at" not in found:
+        # every row gets its stamp once, so that the PII scan can read the new rows only
+        rebuild = "rows without written_at (an older version)"
+    elif str(dbt.config.get("identity_rebuild")).lower() == "true":
         rebuild = "asked (identity_rebuild)"
     elif not dbt.is_incremental:
         rebuild = "full refresh"

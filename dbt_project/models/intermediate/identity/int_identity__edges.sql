@@ -2,7 +2,9 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['left_type', 'left_value', 'right_type', 'right_value'],
-    pre_hook="{{ identity_edges_pre_hook() }}"
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_edges_pre_hook() }}",
+    meta={'written_by': 'written_at'}
 ) }}
 {#- One row per pair of identifiers named by the same record (left < right), with the
     sources that name them together: the evidence that two identifiers are one person.
@@ -12,7 +14,11 @@
     Incremental (docs/identity.md#6-a-new-day): a run pairs only the records that have an
     identifier entered since the table's last new pair (int_identity__occurrences.entered_at);
     a pair already here gets the new sources and keeps its linked_at, a new pair gets the
-    run's start, which is how int_identity__components finds the day's new edges. -#}
+    run's start, which is how int_identity__components finds the day's new edges. Every
+    row a run writes gets written_at, the run's start (linked_at is kept when a pair is
+    written again); a table from before written_at has all its rows written again once,
+    with their linked_at, so that none is left unstamped. -#}
+{%- set restamp = building_on_previous() and 'written_at' not in column_names(this) %}
 -- depends_on: {{ ref('identity_manual_links') }} (read by the pre-hook)
 with occurrences as not materialized (
     -- a comment names one identifier: it is evidence of no pair, so it is left out of the join
@@ -76,7 +82,7 @@ named as (
 ),
 
 {% if building_on_previous() %}
-changed as (
+new_or_grown as (
     select
         n.left_type,
         n.left_value,
@@ -87,6 +93,16 @@ changed as (
     from named as n
     left join {{ this }} as p using (left_type, left_value, right_type, right_value)
     where p.linked_at is null or not list_has_all(p.sources, n.sources)
+),
+
+changed as (
+    select * from new_or_grown
+    {%- if restamp %}
+    union all
+    select p.left_type, p.left_value, p.right_type, p.right_value, p.sources, p.linked_at
+    from {{ this }} as p
+    anti join new_or_grown using (left_type, left_value, right_type, right_value)
+    {%- endif %}
 ),
 {% else %}
 changed as (
@@ -101,7 +117,8 @@ final as (
         right_type,
         right_value,
         sources,
-        coalesce(linked_at, cast('{{ run_started_at }}' as timestamptz)) as linked_at
+        coalesce(linked_at, cast('{{ run_started_at }}' as timestamptz)) as linked_at,
+        cast('{{ run_started_at }}' as timestamptz) as written_at
     from changed
 )
 

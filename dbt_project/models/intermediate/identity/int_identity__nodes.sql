@@ -3,7 +3,8 @@
     incremental_strategy='delete+insert',
     unique_key=['id_type', 'id_value'],
     on_schema_change='append_new_columns',
-    post_hook="{{ identity_nodes_drop_gone() }}"
+    post_hook="{{ identity_nodes_drop_gone() }}",
+    meta={'written_by': 'written_at'}
 ) }}
 {#- One row per identifier seen, with unlinkable_reason when it is not an identifier of one
     person: a placeholder value, or in the blocklist seed. Unlinkable identifiers link
@@ -18,9 +19,12 @@
     the blocklist seed and those of a manual link (a link can leave the seed). An
     identifier left without occurrences is written as a tombstone (occurrences_written_at
     null) that the post-hook identity_nodes_drop_gone deletes, as it deletes every row
-    read before occurrences were built again from nothing (an erasure, identity_rebuild). -#}
+    read before occurrences were built again from nothing (an erasure, identity_rebuild).
+    Every row a run writes gets written_at, the run's start (occurrences_written_at is not
+    one: a blocklisted identifier is written again with its occurrences' time). A table
+    without it is built again once, so that no row is left unstamped. -#}
 {%- set diffed = building_on_previous() and not var('identity_rebuild', false)
-    and 'listed_by' in column_names(this) %}
+    and 'listed_by' in column_names(this) and 'written_at' in column_names(this) %}
 with occurrences as not materialized (
     select * from {{ ref('int_identity__occurrences') }}
 ),
@@ -106,7 +110,8 @@ final as (
         coalesce(listed_by, []) as listed_by,
         u.unlinkable_reason,
         u.unlinkable_detail,
-        occurrences_written_at
+        occurrences_written_at,
+        cast('{{ run_started_at }}' as timestamptz) as written_at
     from grouped
     join unlinkable as u using (id_type, id_value)
 )
@@ -115,7 +120,7 @@ select * from final
 {% if diffed %}
 union all by name
 -- touched, and no occurrence names it any more: a tombstone for the post-hook
-select t.id_type, t.id_value
+select t.id_type, t.id_value, cast('{{ run_started_at }}' as timestamptz) as written_at
 from touched as t
 semi join {{ this }} as n using (id_type, id_value)
 anti join grouped as g using (id_type, id_value)
