@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
+from serving.parquet import PARTITIONED
 from serving.publishing import PublishError, column_classes, personal_columns, publish
 
 
@@ -621,3 +623,10 @@ def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Pat
     table = ds.dataset(folder, format="parquet", partitioning=days).to_table()
     rows = zip(*(table.column(c).to_pylist() for c in FACT_COLUMNS.split(", ")), strict=True)
     assert sorted(rows) == expected
+
+
+def test_docs_list_the_tables_served_by_date():
+    """docs/serving.md's table of Parquet folders by date is the list the publish uses."""
+    text = (Path(__file__).parents[2] / "docs" / "serving.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\w+\.\w+)` \| `parquet/\w+/\w+/business_date=", text, re.M))
+    assert listed == PARTITIONED
