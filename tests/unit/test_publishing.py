@@ -238,6 +238,47 @@ def test_a_second_publish_rewrites_only_the_changed_date(tmp_path: Path):
     assert day.fetchone() == (sum(range(80, 120, 10)) + 4,)
 
 
+def test_a_changed_date_keeps_its_unchanged_rows_where_they_are(tmp_path: Path):
+    """Of a changed date, only the rows that differ are deleted and inserted: the others keep
+    their place (row id) in the served file, and the date reads as the warehouse's."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    day = "business_date = '2026-11-03'"
+    rows = f"select rowid, content_id from mart.fct_daily where {day} order by content_id"
+    before = sql(serving, rows)
+    sql(warehouse, f"update mart.fct_daily set views = -1 where {day} and content_id = 2")
+    sql(warehouse, f"delete from mart.fct_daily where {day} and content_id = 3")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+
+    assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-03"}
+    after = sql(serving, rows)
+    assert after[:2] == before[:2]  # content 0 and 1: the same rows, not written again
+    assert [c for _, c in after] == [0, 1, 2] and after[2] != before[2]
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
+def test_repeated_rows_of_a_changed_date_are_counted_right(tmp_path: Path):
+    """Two equal rows have one hash: a date that loses one of them is written whole."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    day = "business_date = '2026-11-03'"
+    sql(warehouse, f"insert into mart.fct_daily select * from mart.fct_daily where {day}")
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    sql(
+        warehouse,
+        f"delete from mart.fct_daily where rowid in (select min(rowid) from mart.fct_daily "
+        f"where {day} group by content_id)",
+    )
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+
+    assert second.full_reason is None
+    assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-03"}
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 def test_parquet_of_unchanged_tables_are_hard_links_to_the_previous_folder(tmp_path: Path):
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_dated_warehouse(warehouse)
