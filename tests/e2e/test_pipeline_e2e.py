@@ -1049,8 +1049,8 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
         and e.event_specific_data.check_name == "no_clear_pii_in_warehouse"
     ]
     assert set(scanned["read_since_last_pass"].value) == {
-        "intermediate.int_identity__occurrences",
-        "intermediate.int_identity__unified_ids",
+        f"intermediate.int_identity__{table}"
+        for table in ("occurrences", "nodes", "edges", "components", "unified_ids")
     }
     assert publish_fingerprint(pipeline) != before
     assert pipeline.published(
