@@ -14,9 +14,8 @@ plain copy of the served one, and only the tables, or the business dates of a da
 whose content differs from the warehouse's are rewritten in it (of a date, only the rows
 that differ: ``_replace_changed_rows``); the Parquet files of unchanged tables, and of
 the unchanged days of a table served by date (``serving.parquet``), are hard links to the
-previous folder's. When there is no served
-file, or it is of another layout or engine, or unreadable, the publish copies everything,
-as the first one does.
+previous folder's. When there is no served file, or it is of another layout or engine, or
+unreadable, the publish copies everything, as the first one does.
 
 Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
 tables): the run that published, when, and every table's row count, so a reader can tell
