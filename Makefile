@@ -56,9 +56,10 @@ $(BI_BIN)/.installed: $(UV) bi/pyproject.toml bi/uv.lock
 platforms: $(BIN)/.installed
 	$(BIN)/python -m ingestion.platforms.dbt_inputs
 
-$(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests ingestion/platforms -type f) dbt_project/dbt_project.yml
+$(MANIFEST): $(BIN)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests ingestion/platforms -type f) dbt_project/dbt_project.yml
 	$(BIN)/python -m ingestion.platforms.dbt_inputs
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	$(BIN)/python -m orchestration.dbt_assets
+	touch $@
 
 manifest: $(MANIFEST)
 

@@ -60,21 +60,11 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def manifest_path(project: DbtProject = dbt_project) -> Path:
-    """The manifest, parsed once if the checkout has none yet."""
-    path = project.manifest_path
-    if not path.exists():
-        project.prepare_if_dev()
-    if not path.exists():
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
-    return path
-
-
 # What dbt parses: a change to any of these is a change to the code.
 PROJECT_CODE = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 UNIT_TESTS_PASSED = "unit_tests_passed.sha256"
+# beside the manifest: the fingerprint of the code it was parsed from
+MANIFEST_CODE = "manifest_code.sha256"
 
 
 def project_fingerprint(project_dir: Path = DBT_DIR) -> str:
@@ -87,6 +77,22 @@ def project_fingerprint(project_dir: Path = DBT_DIR) -> str:
                 digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def manifest_path(project: DbtProject = dbt_project) -> Path:
+    """The manifest of the dbt code as it is now: parsed again when the code changed since
+    it was written. An older one would give Dagster the old assets, the PII scan the old
+    stamps and the publish the old personal columns (a pull without `make manifest`)."""
+    path = Path(project.manifest_path)
+    stamp = path.with_name(MANIFEST_CODE)
+    fingerprint = project_fingerprint(Path(project.project_dir))
+    if path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint:
+        return path
+    DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+        ["parse", "--quiet"], target_path=project.target_path
+    ).wait()
+    stamp.write_text(fingerprint, encoding="utf-8")
+    return path
 
 
 def build_args(warehouse: Warehouse, fingerprint: str) -> list[str]:
@@ -147,3 +153,6 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
 
 
 socialmart_dbt = build_dbt_assets(dbt_project)
+
+if __name__ == "__main__":  # make manifest
+    print(manifest_path())

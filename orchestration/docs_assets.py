@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_assets import dbt_project
+from orchestration.dbt_assets import manifest_path
 from orchestration.partitions import daily_partitions
 from orchestration.publish_assets import PUBLISHED_KEY
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
@@ -66,7 +66,7 @@ def dbt_docs(
 
 def docs_fingerprint(warehouse: Warehouse) -> str:
     """What the page shows: the project (its parsed manifest) and the warehouse's columns."""
-    digest = hashlib.sha256(dbt_project.manifest_path.read_bytes())
+    digest = hashlib.sha256(manifest_path().read_bytes())
     con = warehouse.connect(read_only=True)
     try:
         columns = con.execute(

@@ -5,7 +5,7 @@ import json
 import dagster as dg
 
 from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
-from orchestration.dbt_assets import dbt_project, socialmart_dbt
+from orchestration.dbt_assets import manifest_path, socialmart_dbt
 from orchestration.gates import failed_gates
 from orchestration.partitions import daily_partitions
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
@@ -55,7 +55,7 @@ def published_mart(
             "not publishing; the served mart stays as it was: " + "; ".join(problems)
         )
     paths = settings.paths()
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
     withheld = personal_columns(manifest)
     result = publish(
         warehouse.path(),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from dagster_dbt import DbtProject
+
 from orchestration.dbt_assets import (
     UNIT_TESTS_PASSED,
     build_args,
+    manifest_path,
     project_fingerprint,
     ran_every_unit_test,
 )
@@ -31,6 +34,28 @@ def test_the_fingerprint_changes_with_any_file_dbt_parses_and_only_then(tmp_path
     assert project_fingerprint(root) == first
     (root / "macros" / "m.sql").write_text("{% macro m() %}2{% endmacro %}\n")
     assert project_fingerprint(root) != first
+
+
+def test_the_manifest_follows_the_code_it_describes(tmp_path: Path):
+    root = project(tmp_path / "p")
+    (root / "dbt_project.yml").write_text("name: p\nprofile: p\n")
+    (root / "profiles.yml").write_text(
+        "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {tmp_path / 'w.duckdb'}\n"
+    )
+    dbt = DbtProject(project_dir=root, profiles_dir=root)
+
+    def models() -> set[str]:
+        manifest = json.loads(manifest_path(dbt).read_text(encoding="utf-8"))
+        return {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+
+    assert models() == {"a"}
+    parsed = (root / "target" / "manifest.json").stat().st_mtime_ns
+    assert models() == {"a"}  # the same code: not parsed again
+    assert (root / "target" / "manifest.json").stat().st_mtime_ns == parsed
+    # a pull that adds a model, with no `make manifest`: the next reader gets it
+    (root / "models" / "b.sql").write_text("select 2 as x\n")
+    assert models() == {"a", "b"}
 
 
 def test_unit_tests_are_skipped_only_after_they_passed_on_the_same_code(tmp_path: Path):
