@@ -395,7 +395,7 @@ IDENTITY_TABLES = {
     "mart.fct_user_interactions": "exclude (updated_at)",
     "mart.fct_orders": "exclude (updated_at)",
     "intermediate.int_identity__components": (
-        "exclude (build_mode, build_no, edges_through, edge_count, written_at)"
+        "exclude (build_mode, build_no, edges_through, edge_count, nodes_through, written_at)"
     ),
 }
 COMPONENTS = "intermediate.int_identity__components"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+import pytest
 
 from tests.helpers import load_identity_model
 
@@ -16,13 +17,22 @@ components_model = load_identity_model("int_identity__components")
 DAY_1, DAY_2 = "2026-11-01 02:00:00+00", "2026-11-02 02:00:00+00"
 
 
-def load(con: duckdb.DuckDBPyConnection, nodes: list[str], edges: list[tuple[str, str, str]]):
+def load(
+    con: duckdb.DuckDBPyConnection,
+    nodes: list[str],
+    edges: list[tuple[str, str, str]],
+    written: dict[str, str] | None = None,
+):
     """Tables ``nodes`` and ``edges`` (``linked_at`` as given) from "type:value" names, and
-    ``rules``: at most 2 people per identifier of any type."""
+    ``rules``: at most 2 people per identifier of any type. ``written`` stamps the nodes
+    with ``written_at`` (DAY_1 unless it names another time); None leaves them unstamped,
+    as an older version of the nodes model wrote them."""
     con.register(
         "node_df",
         pl.DataFrame(
-            [n.split(":", 1) for n in nodes], schema=["id_type", "id_value"], orient="row"
+            [(*n.split(":", 1), (written or {}).get(n, DAY_1)) for n in nodes],
+            schema=["id_type", "id_value", "written_at"],
+            orient="row",
         ),
     )
     con.register(
@@ -33,7 +43,13 @@ def load(con: duckdb.DuckDBPyConnection, nodes: list[str], edges: list[tuple[str
             orient="row",
         ),
     )
-    con.execute("create or replace table nodes as select * from node_df")
+    stamp = "cast(written_at as timestamptz)" if written is not None else "null"
+    con.execute(
+        f"create or replace table nodes as select * exclude (written_at), {stamp} as written_at "
+        "from node_df"
+    )
+    if written is None:
+        con.execute("alter table nodes drop column written_at")
     con.execute(
         "create or replace table edges as "
         "select * replace (cast(linked_at as timestamptz) as linked_at) from edge_df"
@@ -54,7 +70,7 @@ def build(con: duckdb.DuckDBPyConnection, previous: str | None) -> str:
 
 
 # the state of the build that last wrote a row, which differs between two ways to one result
-STATE = "exclude (build_mode, build_no, edges_through, edge_count, written_at)"
+STATE = "exclude (build_mode, build_no, edges_through, edge_count, nodes_through, written_at)"
 
 
 def components(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -75,14 +91,19 @@ DAY_1_EDGES = [
 ]
 
 
-def test_one_new_edge_merges_two_clusters_and_a_new_identifier_stands_alone():
+# stamped nodes: the new identifiers are looked up among those written since the previous
+# build; unstamped (an older version): among all of them
+@pytest.mark.parametrize("stamped", [True, False])
+def test_one_new_edge_merges_two_clusters_and_a_new_identifier_stands_alone(stamped: bool):
     con = duckdb.connect()
-    load(con, DAY_1_NODES, DAY_1_EDGES)
+    load(con, DAY_1_NODES, DAY_1_EDGES, {} if stamped else None)
     assert build(con, None) == "rebuilt: asked"
     load(
         con,
         [*DAY_1_NODES, "weibo_uid:z"],
         [*DAY_1_EDGES, ("phone_hash:a", "phone_hash:b", DAY_2)],
+        # a known identifier written again (its attributes changed) is not new
+        {"weibo_uid:z": DAY_2, "phone_hash:c": DAY_2} if stamped else None,
     )
     mode = build(con, "built")
     # the clusters of a and b and the new weibo_uid:z are solved again; c is carried over
@@ -139,16 +160,37 @@ def test_a_newly_excluded_identifier_forces_a_rebuild_that_splits_its_cluster():
     }
 
 
-def test_an_erased_identifier_forces_a_rebuild():
+@pytest.mark.parametrize("stamped", [True, False])
+def test_an_erased_identifier_forces_a_rebuild(stamped: bool):
     con = duckdb.connect()
-    load(con, DAY_1_NODES, DAY_1_EDGES)
+    load(con, DAY_1_NODES, DAY_1_EDGES, {} if stamped else None)
     build(con, None)
-    load(con, DAY_1_NODES[:4], DAY_1_EDGES[:2])
+    # one identifier gone and one new: the count still sees the gone one
+    load(
+        con,
+        [*DAY_1_NODES[:4], "weibo_uid:z"],
+        DAY_1_EDGES[:2],
+        {"weibo_uid:z": DAY_2} if stamped else None,
+    )
     assert build(con, "built") == "rebuilt: 2 identifiers are gone (erased)"
     assert components(con) == {
         "crm_member_id:a": {"crm_member_id:a", "phone_hash:a"},
         "crm_member_id:b": {"crm_member_id:b", "phone_hash:b"},
+        "weibo_uid:z": {"weibo_uid:z"},
     }
+
+
+def test_a_known_identifier_missing_from_the_previous_build_forces_a_rebuild():
+    con = duckdb.connect()
+    load(con, DAY_1_NODES, DAY_1_EDGES, {})
+    build(con, None)
+    # a row lost from the previous build: not new (written before it), so it would never
+    # be solved again by relinking
+    con.execute("delete from built where id_type = 'crm_member_id' and id_value = 'c'")
+    assert build(con, "built") == (
+        "rebuilt: 1 identifiers are neither new nor in the previous build"
+    )
+    assert "crm_member_id:c" in components(con)["crm_member_id:c"]
 
 
 def test_changed_sharing_rules_force_a_rebuild():

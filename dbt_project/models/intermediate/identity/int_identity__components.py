@@ -27,6 +27,8 @@ rules changed, an identifier is gone (erased) or a link is (unlinked, or an end 
 excluded by the blocklist).
 """
 
+import datetime
+
 import duckdb
 
 # Each round at least halves the nodes that still have edges; 64 rounds would handle 2**64
@@ -416,6 +418,25 @@ def _latest_state(previous: str) -> str:
     """
 
 
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return con.sql(f"select * from {relation} limit 0").columns
+
+
+def _nodes_through(
+    con: duckdb.DuckDBPyConnection, nodes: str, previous: str
+) -> datetime.datetime | None:
+    """The newest ``written_at`` of the nodes the previous build read, when both sides
+    carry the stamps (None: a build of an older version, or nodes without stamps)."""
+    if "written_at" not in _columns(con, nodes) or "nodes_through" not in _columns(con, previous):
+        return None
+    return con.execute(
+        f"""
+        select max(nodes_through) from {previous}
+        where build_no = (select max(build_no) from {previous})
+        """
+    ).fetchall()[0][0]
+
+
 def rebuild_reason(
     con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules: str, previous: str
 ) -> str | None:
@@ -434,19 +455,43 @@ def rebuild_reason(
         return "no previous build"
     if not fingerprint:
         return "the sharing rules changed"
-    # one join finds both the identifiers gone and the new ones. ``nodes`` is not made
-    # distinct first (a third of the join's time at `large`): a repeated identifier would
-    # only be listed twice as new, and the solver takes its nodes distinct.
-    con.execute(
-        f"""
-        create or replace temp table relink_node_changes as
-        select id_type, id_value, n.id_type is null as gone
-        from (select id_type, id_value from {nodes}) as n
-        full join (select id_type, id_value from {previous}) as p using (id_type, id_value)
-        where n.id_type is null or p.id_type is null
-        """
-    )
-    gone = con.execute("select count(*) from relink_node_changes where gone").fetchall()[0][0]
+    nodes_through = _nodes_through(con, nodes, previous)
+    if nodes_through is None:
+        # one join finds both the identifiers gone and the new ones. ``nodes`` is not made
+        # distinct first (a third of the join's time at `large`): a repeated identifier
+        # would only be listed twice as new, and the solver takes its nodes distinct.
+        con.execute(
+            f"""
+            create or replace temp table relink_node_changes as
+            select id_type, id_value, n.id_type is null as gone
+            from (select id_type, id_value from {nodes}) as n
+            full join (select id_type, id_value from {previous}) as p using (id_type, id_value)
+            where n.id_type is null or p.id_type is null
+            """
+        )
+        gone = con.execute("select count(*) from relink_node_changes where gone").fetchall()[0][0]
+    else:
+        # a new identifier is a node written since the previous build read the nodes, so
+        # only those are looked up (a full join of every identifier was half this model's
+        # day at `large`). Both tables hold an identifier once (their uniqueness tests), so
+        # the gone ones are counted: the previous rows, less the nodes that are not new.
+        con.execute(
+            f"""
+            create or replace temp table relink_node_changes as
+            select id_type, id_value, false as gone
+            from (select id_type, id_value from {nodes} where written_at > ?) as n
+            anti join {previous} as p using (id_type, id_value)
+            """,
+            [nodes_through],
+        )
+        gone = con.execute(
+            f"""
+            select (select count(*) from {previous}) - (select count(*) from {nodes})
+                + (select count(*) from relink_node_changes)
+            """
+        ).fetchall()[0][0]
+        if gone < 0:
+            return f"{-gone} identifiers are neither new nor in the previous build"
     if gone:
         return f"{gone} identifiers are gone (erased)"
     kept = con.execute(f"select count(*) from {edges} where linked_at <= ?", [through]).fetchall()[
@@ -480,7 +525,8 @@ def relink_components(
     the rows a build wrote are those of its number), ``written_at`` (the build's
     transaction start: a build number restarts when the table is made again from nothing,
     a time does not) and the state the next build reads:
-    ``edges_through``, ``edge_count``, ``rules_fingerprint``, ``build_mode`` (``relinked:
+    ``edges_through``, ``edge_count``, ``nodes_through`` (the newest ``written_at`` of the
+    nodes read, when they carry it), ``rules_fingerprint``, ``build_mode`` (``relinked:
     …`` or ``rebuilt: <reason>``, also returned).
     """
     if rebuild:
@@ -531,11 +577,14 @@ def relink_components(
         ).fetchall()[0]
         mode = f"relinked: {new_edges} new edges, {nodes_solved} identifiers solved again"
     build_no = f"(select max(build_no) from {previous})" if previous else "null"
+    stamped = "written_at" in _columns(con, nodes)
+    nodes_through = f"(select max(written_at) from {nodes})" if stamped else "null::timestamptz"
     return con.sql(
         f"""
         select *,
             (select max(linked_at) from {edges}) as edges_through,
             (select count(*) from {edges}) as edge_count,
+            {nodes_through} as nodes_through,
             {_rules_fingerprint(rules)} as rules_fingerprint,
             '{mode}' as build_mode,
             coalesce({build_no}, 0) + 1 as build_no,
