@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from expectations.runner import import_in_background
 from ingestion.platforms import PLATFORMS
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import (
@@ -144,6 +145,8 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         args = build_args(warehouse, fingerprint)
         # one target folder per warehouse: dbt's saved parse is there for the next run
         invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target())
+        # the run's checks come next in this process: GX loads while dbt works
+        import_in_background()
         yield from invocation.stream()  # raises if dbt failed
         run_results = invocation.get_artifact("run_results.json")
         if ran_every_unit_test(run_results, invocation.get_artifact("manifest.json")):

@@ -63,3 +63,37 @@
     {{ written_since_pre_hook(since, "order_id in (select order_id from " ~ ref('stg_shop__orders')
         ~ " where is_cancelled and staged_at > '" ~ since ~ "'::timestamptz)") }}
 {%- endmacro %}
+
+{#- The seed content_taxonomy as a digest of its rows: dim_content keeps the one that
+    classified each row. -#}
+{% macro taxonomy_version() -%}
+    select md5(string_agg(concat_ws('|', keyword, topic_category, funnel_stage), ','
+        order by keyword, topic_category, funnel_stage))
+    from {{ ref('content_taxonomy') }}
+{%- endmacro %}
+
+{#- dim_content builds on its rows unless int_contents was built again from nothing, or a
+    stored row was classified by another taxonomy than the seed's now. Kept in `graph`
+    like written_since: the pre-hook that deletes every row must not change the answer. -#}
+{% macro contents_since() -%}
+    {%- set since = written_since([(ref('int_contents'), 'written_at')]) -%}
+    {%- if not since -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = 'socialmart_taxonomy_kept_' ~ this.identifier -%}
+    {%- if key not in graph -%}
+        {%- set kept = run_query(
+            "select coalesce(bool_and(taxonomy_version is not distinct from ("
+            ~ taxonomy_version() ~ ")), true) from " ~ this).columns[0].values()[0] -%}
+        {%- do graph.update({key: kept}) -%}
+    {%- endif -%}
+    {{ return(since if graph[key] else none) }}
+{%- endmacro %}
+
+{#- The dim_content rows of contents int_contents no longer holds (no day lists them). -#}
+{% macro contents_gone() -%}
+    not exists (
+        select 1 from {{ ref('int_contents') }} as c
+        where c.platform = {{ this }}.platform and c.content_id = {{ this }}.content_id
+    )
+{%- endmacro %}

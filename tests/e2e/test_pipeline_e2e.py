@@ -1041,7 +1041,8 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     )
     rerun = run_pipeline(pipeline.instance, day)
     assert rerun.success
-    # the scan read the stamped identity tables from the last passing scan's marks
+    # the scan read the stamped undated tables (the identity chain's, the contents') from
+    # the last passing scan's marks
     [scanned] = [
         e.event_specific_data.metadata
         for e in rerun.all_events
@@ -1049,8 +1050,12 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
         and e.event_specific_data.check_name == "no_clear_pii_in_warehouse"
     ]
     assert set(scanned["read_since_last_pass"].value) == {
-        f"intermediate.int_identity__{table}"
-        for table in ("occurrences", "nodes", "edges", "components", "unified_ids")
+        *(
+            f"intermediate.int_identity__{table}"
+            for table in ("occurrences", "nodes", "edges", "components", "unified_ids")
+        ),
+        "intermediate.int_contents",
+        "mart.dim_content",
     }
     assert publish_fingerprint(pipeline) != before
     assert pipeline.published(

@@ -602,6 +602,50 @@ def test_a_merge_moves_the_orders_of_the_people_it_joins(warehouses, tmp_path):
     assert rewritten < total  # the other orders were left as they were
 
 
+def test_dim_content_writes_the_days_contents_and_all_of_them_for_a_new_taxonomy(
+    warehouses, tmp_path
+):
+    """dim_content classifies on the day only the contents int_contents wrote since
+    (macros/written_since.sql contents_since), and every content again when the taxonomy
+    that classified its rows is not the seed's any more."""
+    root = tmp_path / "taxonomy"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    dim = "mart.dim_content"
+    latest = f"updated_at = (select max(updated_at) from {dim})"
+
+    def state(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int]:
+        """(contents, written by the latest build, with a topic, taxonomy versions)"""
+        return con.execute(
+            f"select count(*), count(*) filter (where {latest}), "
+            f"count(*) filter (where topic_category <> '其他'), "
+            f"count(distinct taxonomy_version) from {dim}"
+        ).fetchone()
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        total, written, topical, versions = state(con)
+        topics = con.execute(f"select count(distinct topic_category) from {dim}").fetchone()[0]
+    # the day-by-day build's last day wrote that day's new contents only
+    assert 0 < written < total and versions == 1 and topics > 2
+    # nothing new since: a run writes no content
+    finish_dbt(start_dbt("run", root, "--select", "dim_content", window=(day, day)), root)
+    with duckdb.connect(str(warehouse)) as con:
+        assert state(con) == (total, written, topical, 1)
+        # one topic for every keyword: the same contents match a keyword, all under it
+        [(seeds,)] = con.execute(
+            "select table_schema from information_schema.tables "
+            "where table_name = 'content_taxonomy'"
+        ).fetchall()
+        con.execute(f"update {seeds}.content_taxonomy set topic_category = '测试'")
+    finish_dbt(start_dbt("run", root, "--select", "dim_content", window=(day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert state(con) == (total, total, topical, 1)
+        assert con.execute(
+            f"select count(*) from {dim} where topic_category = '测试'"
+        ).fetchone() == (topical,)
+
+
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")
 
 

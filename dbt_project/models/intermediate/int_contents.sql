@@ -3,7 +3,8 @@
     incremental_strategy='delete+insert',
     unique_key=['platform', 'content_id'],
     on_schema_change='append_new_columns',
-    post_hook="{{ contents_drop_unlisted() }}"
+    post_hook="{{ contents_drop_unlisted() }}",
+    meta={'written_by': 'written_at'}
 ) }}
 {#- One row per content of every platform, from each platform's listing feed. A feed with
     a business_date repeats each content's attributes every day (the exports, the Official
@@ -17,7 +18,8 @@
     re-stages without it (a corrected export left it out) is read again from all its days,
     or dropped when no day lists it any more (the post-hook contents_drop_unlisted).
     The listing feeds are one row per content already, so they are read whole; an unchanged
-    content writes nothing. -#}
+    content writes nothing. Every row written carries written_at (the build's transaction
+    start), so dim_content classifies only the contents written since it last did. -#}
 {#- a table built before listed_on was kept is read again whole, once -#}
 {%- set diffed = building_on_previous() and 'listed_on' in column_names(this) %}
 {%- set feeds = content_feeds() %}  {#- a describe of each feed: once #}
@@ -97,7 +99,8 @@ changed as (
 {% endif %}
 
 final as (
-    select platform, content_id, {{ attributes | join(', ') }}, listed_on
+    select platform, content_id, {{ attributes | join(', ') }}, listed_on,
+        current_timestamp as written_at
     from changed
 )
 

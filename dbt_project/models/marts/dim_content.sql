@@ -1,5 +1,23 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='content_key',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ written_since_pre_hook(contents_since(), contents_gone()) }}",
+    meta={'written_by': 'updated_at'}
+) }}
+{#- One row per content, classified by the seed content_taxonomy. Incremental
+    (contents_since, macros/written_since.sql): a run classifies only the contents
+    int_contents wrote since this table's newest updated_at, and a content int_contents no
+    longer holds leaves (the pre-hook). Every content is classified again when the taxonomy
+    is not the one that classified the stored rows (taxonomy_version), on a first build and
+    when int_contents was built again from nothing. -#}
+{%- set since = contents_since() %}
 with contents as not materialized (
     select * from {{ ref('int_contents') }}
+    {%- if since %}
+    where written_at > '{{ since }}'
+    {%- endif %}
 ),
 
 taxonomy as (
@@ -33,7 +51,9 @@ final as (
         duration_seconds,
         coalesce(classified.topic_category, '其他') as topic_category,
         coalesce(classified.funnel_stage, '认知') as funnel_stage,
-        regexp_matches(coalesce(title, ''), '广告|#ad\b|赞助|合作推广') as is_ad
+        regexp_matches(coalesce(title, ''), '广告|#ad\b|赞助|合作推广') as is_ad,
+        ({{ taxonomy_version() }}) as taxonomy_version,
+        current_timestamp as updated_at
     from contents
     left join classified using (platform, content_id)
 )
