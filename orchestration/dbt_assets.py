@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: sources map onto raw/<platform>/<entity>."""
 
+import fcntl
 import hashlib
 import json
 import sys
@@ -87,12 +88,21 @@ def manifest_path(project: DbtProject = dbt_project) -> Path:
     path = Path(project.manifest_path)
     stamp = path.with_name(MANIFEST_CODE)
     fingerprint = project_fingerprint(Path(project.project_dir))
-    if path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint:
+
+    def current() -> bool:
+        return path.exists() and stamp.exists() and stamp.read_text("utf-8") == fingerprint
+
+    if current():
         return path
-    DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-        ["parse", "--quiet"], target_path=project.target_path
-    ).wait()
-    stamp.write_text(fingerprint, encoding="utf-8")
+    # one parse at a time (the daemon and a run may both find it old after a pull)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name("manifest.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not current():
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
+            stamp.write_text(fingerprint, encoding="utf-8")
     return path
 
 

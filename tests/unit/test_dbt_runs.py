@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration import dbt_assets
 from orchestration.dbt_assets import (
     MANIFEST_CODE,
     UNIT_TESTS_PASSED,
@@ -58,6 +61,37 @@ def test_the_manifest_follows_the_code_it_describes(tmp_path: Path):
     # a pull that adds a model, with no `make manifest`: the next reader parses it
     (root / "models" / "b.sql").write_text("select 2 as x\n")
     assert models() == {"a", "b"}
+    assert (root / "target" / MANIFEST_CODE).read_text() == project_fingerprint(root)
+
+
+def test_two_readers_of_an_old_manifest_parse_it_once(tmp_path: Path, monkeypatch):
+    root = project(tmp_path / "p")
+    (root / "target").mkdir()
+    (root / "target" / "manifest.json").write_text('{"nodes": {}}')
+    (root / "target" / MANIFEST_CODE).write_text("the code before the pull")
+    parses: list[list[str]] = []
+
+    class Parse:
+        def wait(self) -> Parse:
+            time.sleep(0.3)  # long enough for the other reader to arrive
+            return self
+
+    class Dbt:  # the resource, as manifest_path calls it
+        def __init__(self, **kwargs) -> None:
+            pass
+
+        def cli(self, args: list[str], **kwargs) -> Parse:
+            parses.append(args)
+            return Parse()
+
+    monkeypatch.setattr(dbt_assets, "DbtCliResource", Dbt)
+    dbt = DbtProject(project_dir=root, profiles_dir=root)
+    readers = [threading.Thread(target=manifest_path, args=(dbt,)) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert parses == [["parse", "--quiet"]]
     assert (root / "target" / MANIFEST_CODE).read_text() == project_fingerprint(root)
 
 
