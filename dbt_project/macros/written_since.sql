@@ -5,9 +5,10 @@
     of an older version without updated_at, or an upstream built again from nothing since
     (its oldest stamp is newer: an erasure drops people's staging, an exclusion rebuilds
     the identity chain). `upstreams` are (relation, timestamp column) pairs; a row without
-    a stamp (written before the column existed) counts as old. Kept in `graph`
-    per model for the command: the model and its pre-hook must agree. -#}
-{% macro written_since(upstreams) -%}
+    a stamp (written before the column existed) counts as old. `kept`, when given, is one
+    more condition over the stored rows (`f`, aggregated) for building on them. Kept in
+    `graph` per model for the command: the model and its pre-hook must agree. -#}
+{% macro written_since(upstreams, kept=none) -%}
     {%- if not (execute and building_on_previous()) -%}
         {{ return(none) }}
     {%- endif -%}
@@ -17,14 +18,17 @@
             "select count(*) from information_schema.columns where table_schema = '"
             ~ this.schema ~ "' and table_name = '" ~ this.identifier
             ~ "' and column_name = 'updated_at'").columns[0].values()[0] -%}
-        {%- set kept -%}
+        {%- set conditions -%}
             {%- for relation, column in upstreams %}
             and coalesce((select min(coalesce({{ column }}, '-infinity'::timestamptz)) from {{ relation }}) <= max(f.updated_at), false)
             {%- endfor %}
+            {%- if kept %}
+            and {{ kept }}
+            {%- endif %}
         {%- endset -%}
         {%- set row = [none, none] if not stamped else run_query(
             "select strftime(max(f.updated_at) at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f+00'), "
-            ~ "true " ~ kept ~ " from " ~ this ~ " as f").rows[0] -%}
+            ~ "true " ~ conditions ~ " from " ~ this ~ " as f").rows[0] -%}
         {%- do graph.update({key: row[0] if row[0] and row[1] else none}) -%}
     {%- endif -%}
     {{ return(graph[key]) }}
@@ -73,21 +77,12 @@
 {%- endmacro %}
 
 {#- dim_content builds on its rows unless int_contents was built again from nothing, or a
-    stored row was classified by another taxonomy than the seed's now. Kept in `graph`
-    like written_since: the pre-hook that deletes every row must not change the answer. -#}
+    stored row was classified by another taxonomy than the seed's now. -#}
 {% macro contents_since() -%}
-    {%- set since = written_since([(ref('int_contents'), 'written_at')]) -%}
-    {%- if not since -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set key = 'socialmart_taxonomy_kept_' ~ this.identifier -%}
-    {%- if key not in graph -%}
-        {%- set kept = run_query(
-            "select coalesce(bool_and(taxonomy_version is not distinct from ("
-            ~ taxonomy_version() ~ ")), true) from " ~ this).columns[0].values()[0] -%}
-        {%- do graph.update({key: kept}) -%}
-    {%- endif -%}
-    {{ return(since if graph[key] else none) }}
+    {%- set same_taxonomy -%}
+        coalesce(bool_and(f.taxonomy_version is not distinct from ({{ taxonomy_version() }})), true)
+    {%- endset -%}
+    {{ return(written_since([(ref('int_contents'), 'written_at')], kept=same_taxonomy)) }}
 {%- endmacro %}
 
 {#- The dim_content rows of contents int_contents no longer holds (no day lists them). -#}
