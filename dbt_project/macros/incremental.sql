@@ -84,9 +84,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_run_window(column='business_date') -%}
+{#- restated: a condition on the stored rows that the model rebuilds on every date each
+    run (its SQL keeps the same rows), for rows whose inputs are restated whole daily. -#}
+{% macro delete_run_window(column='business_date', restated=none) -%}
     {%- if building_on_previous() -%}
         delete from {{ this }} where {{ in_run_window(column) }}
+            {%- if restated %} or ({{ restated }}){% endif %}
     {%- else -%}
         select 1
     {%- endif -%}

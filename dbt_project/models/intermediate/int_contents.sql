@@ -8,8 +8,10 @@
 ) }}
 {#- One row per content of every platform, from each platform's listing feed. A feed with
     a business_date repeats each content's attributes every day (the exports, the Official
-    Account datacube): the latest day is kept, as listed_on. Attributes a feed does not
-    have are null (the datacube does not say when an article was sent).
+    Account datacube): the latest day is kept, as listed_on, each attribute its latest
+    known value (a Xiaohongshu note retitled that day has no 笔记列表 row of its new title
+    yet: its publish time stays what it was). Attributes a feed does not have are null
+    (the datacube does not say when an article was sent).
 
     Incremental: a run reads only its days of the dated feeds (not the tens of millions of
     content-days before them) and writes the contents whose attributes differ from the
@@ -24,6 +26,18 @@
 {%- set diffed = building_on_previous() and 'listed_on' in column_names(this) %}
 {%- set feeds = content_feeds() %}  {#- a describe of each feed: once #}
 {%- set attributes = ['account_id', 'title', 'content_form', 'published_at', 'duration_seconds'] %}
+{#- a dated feed's latest day (`from` goes between), each attribute its latest known value
+    (one row a content and day) -#}
+{%- set latest_of %}
+    select
+        platform,
+        content_id,
+        {%- for a in attributes %}
+        arg_max({{ a }}, listed_on) filter (where {{ a }} is not null) as {{ a }},
+        {%- endfor %}
+        max(listed_on) as listed_on
+{%- endset %}
+{%- set latest_day = 'group by platform, content_id' %}
 with
 {%- for p in feeds %}
 {%- set have, dated = p.have, p.dated %}
@@ -50,17 +64,21 @@ with
 ),
 
 {{ p.platform }} as (
-    select * from ({{ read }} and {{ in_run_window() }}
+    {{ latest_of }}
+    from ({{ read }} and {{ in_run_window() }}
         union all
         {{ read }} and content_id in (select content_id from {{ p.platform }}_left_out)
     )
-    qualify row_number() over (partition by content_id order by listed_on desc) = 1
+    {{ latest_day }}
 ),
 {%- else %}
 {{ p.platform }} as (
-    {{ read }}
     {%- if dated %}
-    qualify row_number() over (partition by content_id order by listed_on desc) = 1
+    {{ latest_of }}
+    from ({{ read }})
+    {{ latest_day }}
+    {%- else %}
+    {{ read }}
     {%- endif %}
 ),
 {%- endif %}
@@ -76,8 +94,16 @@ unioned as (
 ),
 
 {% if diffed %}
+{#- a dated feed's value the run's days lack is the stored one (its earlier days') -#}
+{%- set kept = "case when u.listed_on >= t.listed_on then coalesce(u.{a}, t.{a}) else u.{a} end" %}
 changed as (
-    select u.*
+    select
+        platform,
+        content_id,
+        {%- for a in attributes %}
+        {{ kept.replace('{a}', a) }} as {{ a }},
+        {%- endfor %}
+        u.listed_on
     from unioned as u
     left join {{ this }} as t using (platform, content_id)
     where t.content_id is null
@@ -86,9 +112,10 @@ changed as (
             (u.listed_on is null or u.listed_on >= t.listed_on or t.listed_on > u.listed_on
                 and {{ in_run_window('t.listed_on') }})
             and (
-                {%- for a in attributes + ['listed_on'] %}
-                u.{{ a }} is distinct from t.{{ a }}{{ ' or' if not loop.last }}
+                {%- for a in attributes %}
+                {{ kept.replace('{a}', a) }} is distinct from t.{{ a }} or
                 {%- endfor %}
+                u.listed_on is distinct from t.listed_on
             )
         )
 ),

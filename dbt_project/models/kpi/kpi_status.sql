@@ -6,8 +6,9 @@
       no_data = the value is unknown that day
     annualised_retention_rate (matrix) is, as of each day, the size-weighted month-1
     retention of every cohort whose first month had ended by that day, compounded over
-    twelve months: a month in progress is not counted, and a past day keeps its value
-    (one value over every cohort moved every day's status each day). -#}
+    twelve months: a month in progress is not counted, so a new month leaves a past day's
+    value alone (one value over every cohort moved every day's status each day); a merge
+    still restates it, as it does the matrix's other people KPIs (docs/kpis.md). -#}
 with targets as (
     select * from {{ ref('kpi_targets') }}
 ),
