@@ -26,8 +26,8 @@
 {%- set diffed = building_on_previous() and 'listed_on' in column_names(this) %}
 {%- set feeds = content_feeds() %}  {#- a describe of each feed: once #}
 {%- set attributes = ['account_id', 'title', 'content_form', 'published_at', 'duration_seconds'] %}
-{#- a dated feed's latest day (`from` goes between), each attribute its latest known value
-    (one row a content and day) -#}
+{#- a dated feed's latest day, each attribute its latest known value (the feed has one row a
+    content and day): latest_of, then `from`, then per_content -#}
 {%- set latest_of %}
     select
         platform,
@@ -37,7 +37,7 @@
         {%- endfor %}
         max(listed_on) as listed_on
 {%- endset %}
-{%- set latest_day = 'group by platform, content_id' %}
+{%- set per_content = 'group by platform, content_id' %}
 with
 {%- for p in feeds %}
 {%- set have, dated = p.have, p.dated %}
@@ -69,14 +69,14 @@ with
         union all
         {{ read }} and content_id in (select content_id from {{ p.platform }}_left_out)
     )
-    {{ latest_day }}
+    {{ per_content }}
 ),
 {%- else %}
 {{ p.platform }} as (
     {%- if dated %}
     {{ latest_of }}
     from ({{ read }})
-    {{ latest_day }}
+    {{ per_content }}
     {%- else %}
     {{ read }}
     {%- endif %}
