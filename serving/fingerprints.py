@@ -1,10 +1,11 @@
 """What changed since the last publish: each table compared by content fingerprints.
 
-A table's fingerprint is, per ``business_date`` (or for the whole table when it has no such
-DATE column), the row count and the sum and XOR of DuckDB's ``hash`` of each row's served
-columns. The sum keeps duplicate rows from cancelling out; two contents that differ agree
-on all three only by a 64-bit hash collision. Values that compare equal hash alike
-(``0.0`` and ``-0.0``), as SQL sees them.
+A table's fingerprint is, per partition (its ``business_date``, or the business date and
+scope of a table served by both, ``serving.parquet.PARTITIONED``; the whole table when it
+has no such DATE column), the row count and the sum and XOR of DuckDB's ``hash`` of each
+row's served columns. The sum keeps duplicate rows from cancelling out; two contents that
+differ agree on all three only by a 64-bit hash collision. Values that compare equal hash
+alike (``0.0`` and ``-0.0``), as SQL sees them.
 
 A publish takes the fingerprints of the warehouse and of the copy of the served file it
 updates, both now and in the same process (a scan that hashes, far cheaper than a copy
@@ -29,7 +30,10 @@ DATE_COLUMN = ("business_date", "DATE")
 WHOLE_TABLE_SHARE = 0.5
 
 Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the rows' hashes
-Fingerprints = dict[date | None, Fingerprint]  # per business_date; None: the whole table
+# A partition: the values of a table's partition keys, business_date first; () for the
+# whole of an undated table
+Part = tuple[date | str | None, ...]
+Fingerprints = dict[Part, Fingerprint]
 
 
 class NotUpdatable(Exception):
@@ -68,19 +72,33 @@ class Previous:
 
 @dataclass(frozen=True)
 class Change:
-    """What a publish does to one table: ``dates`` rewritten, or all of it (``dates`` None)."""
+    """What a publish does to one table: the partitions ``parts`` (values of ``keys``)
+    rewritten, or all of it (``parts`` None)."""
 
     table: Table
     why: str
-    dates: frozenset[date | None] | None = None
+    parts: frozenset[Part] | None = None
+    keys: tuple[str, ...] = (DATE_COLUMN[0],)
 
     def describe(self) -> str:
-        if self.dates is None:
+        if self.parts is None:
             return f"whole table: {self.why}"
-        days = sorted(self.dates, key=lambda d: (d is not None, d))
-        shown = ", ".join("null" if d is None else d.isoformat() for d in days[:5])
-        more = f" and {len(days) - 5} more" if len(days) > 5 else ""
-        return f"{len(days)} date(s) rewritten: {shown}{more}"
+        parts = sorted(self.parts, key=_sort_key)
+        shown = ", ".join("/".join(_shown(v) for v in part) for part in parts[:5])
+        more = f" and {len(parts) - 5} more" if len(parts) > 5 else ""
+        return f"{len(parts)} {unit(self.keys)} rewritten: {shown}{more}"
+
+
+def unit(keys: tuple[str, ...]) -> str:
+    return "date(s)" if keys == (DATE_COLUMN[0],) else "partition(s)"
+
+
+def _shown(value: date | str | None) -> str:
+    return "null" if value is None else value.isoformat() if isinstance(value, date) else value
+
+
+def _sort_key(part: Part) -> tuple:
+    return tuple((v is not None, v) for v in part)
 
 
 def tables_of(
@@ -125,30 +143,38 @@ def read_previous(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> P
 
 
 def fingerprints(
-    con: duckdb.DuckDBPyConnection, table: Table, catalog: str | None = None
+    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], catalog: str | None = None
 ) -> Fingerprints:
-    """Of ``table`` in ``catalog`` (None: the database ``con`` is open on)."""
-    day, group = ("business_date", "group by all") if table.dated else ("null::date", "")
+    """Of ``table`` in ``catalog`` (None: the database ``con`` is open on), per partition."""
+    columns = "".join(f"{quote(key)}, " for key in keys)
     rows = con.execute(
-        f"select {day}, count(*), sum(h), bit_xor(h) from "
-        f"(select {day} as business_date, hash({table.select_list()}) as h "
-        f"from {table.sql(catalog)}) {group}"
+        f"select {columns}count(*), sum(h), bit_xor(h) from "
+        f"(select {columns}hash({table.select_list()}) as h from {table.sql(catalog)}) "
+        f"{'group by all' if keys else ''}"
     ).fetchall()
-    return {day: (count, hash_sum, hash_xor) for day, count, hash_sum, hash_xor in rows if count}
+    n = len(keys)
+    return {tuple(row[:n]): tuple(row[n:]) for row in rows if row[n]}
 
 
 def row_counts(
-    con: duckdb.DuckDBPyConnection, table: Table, catalog: str | None = None
-) -> dict[date | None, int]:
-    """Rows of ``table`` per ``business_date`` (one count under None when undated)."""
-    day, group = ("business_date", "group by all") if table.dated else ("null::date", "")
-    rows = con.execute(f"select {day}, count(*) from {table.sql(catalog)} {group}").fetchall()
-    return {day: count for day, count in rows if count}
+    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], catalog: str | None = None
+) -> dict[Part, int]:
+    """Rows of ``table`` per partition (one count under () when ``keys`` is empty)."""
+    columns = "".join(f"{quote(key)}, " for key in keys)
+    group = "group by all" if keys else ""
+    rows = con.execute(f"select {columns}count(*) from {table.sql(catalog)} {group}").fetchall()
+    return {tuple(row[:-1]): row[-1] for row in rows if row[-1]}
 
 
-def plan(con: duckdb.DuckDBPyConnection, table: Table, previous: Previous | None) -> Change | None:
+def plan(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    previous: Previous | None,
+    keys: tuple[str, ...],
+) -> Change | None:
     """What to rewrite of ``table`` (in catalog ``wh``) in the copy of the previous publish
-    that ``con`` is open on; None when the copy already holds the same."""
+    that ``con`` is open on, compared by partition (``keys``: business_date first, or none);
+    None when the copy already holds the same."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:
         return Change(table, "new table")
@@ -156,40 +182,62 @@ def plan(con: duckdb.DuckDBPyConnection, table: Table, previous: Previous | None
         return Change(table, "columns or types changed")
     # rows counted first (no hashing): a count that differs is a change for certain, and
     # the undated tables of people and contents gain rows nearly every day
-    counts = row_counts(con, table, "wh")
-    recounted = _differing(counts, row_counts(con, table))
-    if recounted and not table.dated:
+    counts = row_counts(con, table, keys, "wh")
+    recounted = _differing(counts, row_counts(con, table, keys))
+    if recounted and not keys:
         return Change(table, "row count changed")
     if (moved := _most_rows(counts, recounted)) is not None:
-        return Change(table, f"{len(recounted)} of {len(counts)} date(s) recounted, {moved} rows")
-    now = fingerprints(con, table, "wh")
-    changed = _differing(now, fingerprints(con, table))
+        of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
+        return Change(table, f"{of} recounted, {moved} rows")
+    now = fingerprints(con, table, keys, "wh")
+    changed = _differing(now, fingerprints(con, table, keys))
     if not changed:
         return None
-    if not table.dated:
+    if not keys:
         return Change(table, "content changed")
-    rows = {day: count for day, (count, _, _) in now.items()}
+    rows = {part: count for part, (count, _, _) in now.items()}
     if (moved := _most_rows(rows, changed)) is not None:
-        return Change(table, f"{len(changed)} of {len(now)} date(s) changed, {moved} rows")
-    return Change(table, "dates changed", changed)
+        return Change(table, f"{len(changed)} of {len(now)} {unit(keys)} changed, {moved} rows")
+    return Change(table, "partitions changed", changed, keys)
 
 
 def _differing(now: dict, served: dict) -> frozenset:
-    """The keys (dates) whose values differ between the two sides, or that one side lacks."""
+    """The keys (partitions) whose values differ between the two sides, or that one side lacks."""
     return frozenset(d for d in now.keys() | served.keys() if now.get(d) != served.get(d))
 
 
-def _most_rows(rows: dict[date | None, int], dates: frozenset) -> int | None:
-    """The rows of ``dates`` when they are more than the share of a table rewritten whole."""
-    moved = sum(rows.get(day, 0) for day in dates)
-    return moved if dates and moved > WHOLE_TABLE_SHARE * sum(rows.values()) else None
+def _most_rows(rows: dict[Part, int], parts: frozenset) -> int | None:
+    """The rows of ``parts`` when they are more than the share of a table rewritten whole."""
+    moved = sum(rows.get(part, 0) for part in parts)
+    return moved if parts and moved > WHOLE_TABLE_SHARE * sum(rows.values()) else None
 
 
-def date_condition(dates: frozenset[date | None]) -> str:
-    """SQL true for the rows of ``dates`` (literal dates: they prune by row group)."""
-    known = ", ".join(f"date '{day.isoformat()}'" for day in sorted(d for d in dates if d))
-    parts = [f"business_date in ({known})"] if known else []
-    return " or ".join(parts + (["business_date is null"] if None in dates else []))
+def part_condition(keys: tuple[str, ...], parts: frozenset[Part]) -> str:
+    """SQL true for the rows of ``parts``: for each value of the keys after the date, its
+    dates as literals (they prune by row group). A publish that restates a scope on every
+    date writes one clause of that scope, not one per date."""
+    dates_of: dict[Part, set[date | None]] = {}
+    for part in parts:
+        dates_of.setdefault(part[1:], set()).add(part[0])
+    clauses = []
+    for rest, days in sorted(dates_of.items(), key=lambda item: _sort_key(item[0])):
+        rest_terms = [_equals(key, value) for key, value in zip(keys[1:], rest, strict=True)]
+        clauses.append(" and ".join([f"({_dates_in(keys[0], days)})", *rest_terms]))
+    return " or ".join(f"({clause})" for clause in clauses)
+
+
+def _dates_in(column: str, days: set[date | None]) -> str:
+    known = ", ".join(f"date '{day.isoformat()}'" for day in sorted(d for d in days if d))
+    terms = [f"{quote(column)} in ({known})"] if known else []
+    return " or ".join(terms + ([f"{quote(column)} is null"] if None in days else []))
+
+
+def _equals(column: str, value: date | str | None) -> str:
+    if value is None:
+        return f"{quote(column)} is null"
+    if isinstance(value, date):
+        return f"{quote(column)} = date '{value.isoformat()}'"
+    return f"{quote(column)} = '{str(value).replace(chr(39), chr(39) * 2)}'"
 
 
 def quote(name: str) -> str:

@@ -5,39 +5,45 @@ The large dated tables (``PARTITIONED``) are served in the hive layout,
 ``business_date=__HIVE_DEFAULT_PARTITION__``, the name Hive, Spark, pyarrow, polars and
 DuckDB read as null), so that a publish writes only the days that changed: the files of the
 other days are hard links to the previous publish's. The date is in the folder name, not in
-the files, as the layout has it. Every other table is one file, ``<schema>/<table>.parquet``,
-linked when the table is unchanged and written again whole when not.
+the files, as the layout has it. The KPI tables whose matrix rows are restated on every
+date each day (a merge of people moves the matrix's private-domain conversion) are served
+by date and scope, ``business_date=<day>/scope=<scope>/data_0.parquet``, so that a day
+writes the matrix's file of each date, not every date's millions of account rows. Every
+other table is one file, ``<schema>/<table>.parquet``, linked when the table is unchanged
+and written again whole when not.
 
-The days of a table are counted once written and linked, and must add up to the served
-table's rows: a previous folder that does not hold what its publish wrote fails the publish,
-which then starts over from nothing.
+The partitions of a table are counted once written and linked, and must add up to the
+served table's rows: a previous folder that does not hold what its publish wrote fails the
+publish, which then starts over from nothing.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 
-from serving.fingerprints import DATE_COLUMN, Change, Table, date_condition
+from serving.fingerprints import DATE_COLUMN, Change, Part, Table, part_condition
 
-# Served as one folder per business date (docs/serving.md): the dated tables that reach
-# millions of rows at the `large` scale (a row per content and day, per interaction, per
-# order, per alert and contributor, per KPI, scope and day), of which a day changes a few
-# dates. Listed, not chosen by size, so that a table's layout does not change from one
-# publish to the next.
-PARTITIONED = frozenset(
-    {
-        "mart.fct_content_daily",
-        "mart.fct_user_interactions",
-        "mart.fct_orders",
-        "kpi.kpi_alerts",
-        "kpi.kpi_status",
-    }
-)
+# Served as one folder per business date (docs/serving.md), with the folders' keys: the
+# dated tables that reach millions of rows at the `large` scale (a row per content and day,
+# per interaction, per order, per alert and contributor, per KPI, scope and day), of which
+# a day changes a few dates; or, for the two whose matrix scope is restated on every date,
+# a few scopes of each date. Listed, not chosen by size, so that a table's layout does not
+# change from one publish to the next.
+BY_DATE = (DATE_COLUMN[0],)
+PARTITIONED: Mapping[str, tuple[str, ...]] = {
+    "mart.fct_content_daily": BY_DATE,
+    "mart.fct_user_interactions": BY_DATE,
+    "mart.fct_orders": BY_DATE,
+    "kpi.kpi_alerts": (*BY_DATE, "scope"),
+    "kpi.kpi_status": (*BY_DATE, "scope"),
+}
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
@@ -45,22 +51,43 @@ class ParquetError(Exception):
     """The Parquet copy does not hold the served table's rows."""
 
 
-def partition_date(name: str) -> date | None:
-    """The business date of a partition folder; ParquetError when it is not one."""
-    key, _, value = name.partition("=")
-    if key != DATE_COLUMN[0]:
-        raise ParquetError(f"{name!r} is not a {DATE_COLUMN[0]} partition")
-    if value == NULL_PARTITION:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ParquetError(f"{name!r} is not a {DATE_COLUMN[0]} partition") from exc
+def partition_keys(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The folder keys ``table`` is served by: none when it is one file (not listed, or
+    not dated). A listed key the table lacks is an error of the list, not a layout."""
+    keys = partitioned.get(table.qualified, ())
+    if not keys or not table.dated:
+        return ()
+    missing = set(keys) - {column for column, _ in table.columns}
+    if missing:
+        raise ParquetError(f"{table.qualified} is served by {keys} but has no {sorted(missing)}")
+    return keys
 
 
-def relative_path(table: Table, partitioned: frozenset[str]) -> str:
+def partition_values(names: tuple[str, ...], keys: tuple[str, ...]) -> Part:
+    """The partition of a folder's path below the table (``business_date=…/scope=…``);
+    ParquetError when it is not one of ``keys``."""
+    if len(names) != len(keys):
+        raise ParquetError(f"{'/'.join(names)!r} is not a partition of {keys}")
+    values: list[date | str | None] = []
+    for name, key in zip(names, keys, strict=True):
+        found, _, value = name.partition("=")
+        if found != key:
+            raise ParquetError(f"{name!r} is not a {key} partition")
+        if value == NULL_PARTITION:
+            values.append(None)
+        elif key == DATE_COLUMN[0]:
+            try:
+                values.append(date.fromisoformat(value))
+            except ValueError as exc:
+                raise ParquetError(f"{name!r} is not a {key} partition") from exc
+        else:
+            values.append(unquote(value))  # DuckDB escapes a value as a URL does
+    return tuple(values)
+
+
+def relative_path(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> str:
     """Where ``table`` is in a publish's folder: a file, or a folder of partitions."""
-    if table.qualified in partitioned and table.dated:
+    if partition_keys(table, partitioned):
         return f"{table.schema}/{table.name}"
     return f"{table.schema}/{table.name}.parquet"
 
@@ -72,7 +99,7 @@ def write_table(
     change: Change | None,
     folder: Path,
     previous: Path | None,
-    partitioned: frozenset[str],
+    partitioned: Mapping[str, tuple[str, ...]],
 ) -> bool:
     """Write ``table`` (as served, with ``rows``, in the database ``con`` is open on) into
     ``folder``, linking from ``previous`` (the last publish's folder) what ``change`` left
@@ -81,44 +108,67 @@ def write_table(
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     source = previous / relative if previous else None
-    if not relative.endswith(".parquet"):
-        kept = _write_partitions(con, table, change, target, source)
-        found = parquet_rows(con, target)
+    keys = partition_keys(table, partitioned)
+    if keys:
+        kept = _write_partitions(con, table, keys, change, target, source)
+        found = parquet_rows(con, target, len(keys))
         if found != rows:
             raise ParquetError(f"{table.qualified}: {found} rows in {target} but {rows} served")
         return kept
     if change is None and source is not None and source.is_file():
         _link(source, target)
         return True
-    _copy(con, f"select * from {table.sql()}", target, by_date=False)
+    _copy(con, f"select * from {table.sql()}", target, ())
     return False
 
 
 def _write_partitions(
     con: duckdb.DuckDBPyConnection,
     table: Table,
+    keys: tuple[str, ...],
     change: Change | None,
     target: Path,
     source: Path | None,
 ) -> bool:
     target.mkdir()
-    if source is None or not source.is_dir() or (change is not None and change.dates is None):
-        _copy(con, f"select * from {table.sql()}", target, by_date=True)
+    leaves = _leaves(source, keys) if source is not None and source.is_dir() else None
+    whole = change is not None and (change.parts is None or change.keys != keys)
+    if leaves is None or whole:  # none to link from, in this layout, or all of it changed
+        _copy(con, f"select * from {table.sql()}", target, keys)
         return False
-    written = change.dates if change is not None else frozenset()
-    if written:  # the new and changed dates first, into the empty folder
-        query = f"select * from {table.sql()} where {date_condition(written)}"
-        _copy(con, query, target, by_date=True)
-    for partition in source.iterdir():  # then every other date of the last publish
-        if partition_date(partition.name) not in written:
-            (target / partition.name).mkdir()
-            for file in partition.iterdir():
-                _link(file, target / partition.name / file.name)
+    written = change.parts if change is not None else frozenset()
+    if written:  # the new and changed partitions first, into the empty folder
+        query = f"select * from {table.sql()} where {part_condition(keys, written)}"
+        _copy(con, query, target, keys)
+    for names, leaf in leaves.items():  # then every other partition of the last publish
+        if partition_values(names, keys) not in written:
+            linked = target.joinpath(*names)
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            linked.mkdir()
+            for file in leaf.iterdir():
+                _link(file, linked / file.name)
     return not written
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, *, by_date: bool) -> None:
-    options = f", partition_by ({DATE_COLUMN[0]})" if by_date else ""
+def _leaves(source: Path, keys: tuple[str, ...]) -> dict[tuple[str, ...], Path] | None:
+    """The partition folders of a previous publish's table, by their names below it; None
+    when it was served in another layout (one key fewer or more): it is written whole."""
+    leaves = {}
+    for leaf in source.glob("/".join("*" * len(keys))):
+        names = leaf.relative_to(source).parts
+        if not leaf.is_dir() or not all(
+            name.startswith(f"{key}=") for name, key in zip(names, keys, strict=True)
+        ):
+            return None
+        leaves[names] = leaf
+    first = next(iter(leaves.values()), None)
+    if first is not None and any(entry.is_dir() for entry in first.iterdir()):
+        return None  # served by more keys than these
+    return leaves
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, keys: tuple[str, ...]) -> None:
+    options = f", partition_by ({', '.join(keys)})" if keys else ""
     con.execute(f"copy ({query}) to '{literal(target)}' (format parquet{options})")
 
 
@@ -129,9 +179,10 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Rows of a Parquet file, or of every file of a partitioned table (from the footers)."""
-    files = sorted(path.glob("*/*.parquet")) if path.is_dir() else [path]
+def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path, depth: int = 0) -> int:
+    """Rows of a Parquet file, or of every file of a table partitioned by ``depth`` keys
+    (from the footers)."""
+    files = sorted(path.glob("*/" * depth + "*.parquet")) if depth else [path]
     if not files:
         return 0
     listed = ", ".join(f"'{literal(file)}'" for file in files)

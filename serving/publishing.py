@@ -29,7 +29,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,15 +43,18 @@ from serving.fingerprints import (
     NotUpdatable,
     Previous,
     Table,
-    date_condition,
+    part_condition,
     plan,
+    quote,
     read_previous,
     tables_of,
 )
 from serving.parquet import (
+    BY_DATE,
     PARTITIONED,
     ParquetError,
     literal,
+    partition_keys,
     relative_path,
     write_table,
 )
@@ -117,12 +120,13 @@ def publish(
     run_id: str,
     withheld: dict[str, set[str]] | None = None,
     *,
-    partitioned: frozenset[str] = PARTITIONED,
+    partitioned: Mapping[str, tuple[str, ...]] = PARTITIONED,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> Published:
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
-    and the dated tables in ``partitioned`` are served as Parquet by business date.
+    and the dated tables in ``partitioned`` are served as Parquet by business date (and
+    the further keys listed there).
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
@@ -170,7 +174,7 @@ class _Build:
     run_id: str
     stamp: str
     withheld: dict[str, set[str]]
-    partitioned: frozenset[str]
+    partitioned: Mapping[str, tuple[str, ...]]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
 
     def run(
@@ -186,7 +190,7 @@ class _Build:
             con.close()
             raise
         try:
-            result = _update(con, wanted, previous, self.run_id, self.stamp)
+            result = _update(con, wanted, previous, self.run_id, self.stamp, self.partitioned)
             result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
             last = _previous_folder(parquet_dir, previous)
@@ -246,6 +250,7 @@ def _update(
     previous: Previous | None,
     run_id: str,
     stamp: str,
+    partitioned: Mapping[str, tuple[str, ...]],
 ) -> Published:
     """Make the open copy hold the warehouse's tables; rewrite only what changed."""
     for schema in (*PUBLISHED_SCHEMAS, "meta"):
@@ -256,7 +261,7 @@ def _update(
     result = Published(Path(), {})
     for name, table in wanted.items():
         began = time.perf_counter()
-        change = plan(con, table, previous)
+        change = plan(con, table, previous, compared_by(table, partitioned))
         result.planned[name] = (table, change)
         if change is None:
             result.reused.append(name)
@@ -282,29 +287,36 @@ def _update(
     return result
 
 
+def compared_by(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The partition keys a table's changes are found and rewritten by: those it is served
+    by as Parquet, else its business date, else none (the whole table)."""
+    return partition_keys(table, partitioned) or (BY_DATE if table.dated else ())
+
+
 def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> None:
     table = change.table
     source = f"select {table.select_list()} from {table.sql('wh')}"
-    if change.dates is None:
+    if change.parts is None:
         con.execute(f"drop table if exists {table.sql()}")
         con.execute(f"create table {table.sql()} as {source}")
         return
-    where = date_condition(change.dates)
+    where = part_condition(change.keys, change.parts)
     _replace_changed_rows(con, table, where)
+    keys = ", ".join(quote(key) for key in change.keys)
     recounted = con.execute(
-        f"select business_date from (select business_date, count(*) as served "
-        f"from {table.sql()} where {where} group by all) full join (select business_date, "
+        f"select {keys} from (select {keys}, count(*) as served "
+        f"from {table.sql()} where {where} group by all) full join (select {keys}, "
         f"count(*) as warehouse from {table.sql('wh')} where {where} group by all) "
-        "using (business_date) where served is distinct from warehouse"
+        f"using ({keys}) where served is distinct from warehouse"
     ).fetchall()
-    if recounted:  # a repeated row the hashes cannot tell apart: those dates whole
-        again = date_condition(frozenset(day for (day,) in recounted))
+    if recounted:  # a repeated row the hashes cannot tell apart: those partitions whole
+        again = part_condition(change.keys, frozenset(recounted))
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
 
 
 def _replace_changed_rows(con: duckdb.DuckDBPyConnection, table: Table, where: str) -> None:
-    """Of the rows of the changed dates (``where``), only those that differ: a served row
+    """Of the rows of the changed partitions (``where``), only those that differ: a served row
     whose hash (of every served column, the fingerprints' row hash) no warehouse row has
     is deleted, and a warehouse row whose hash no served row has is inserted. A daily run
     moves a few thousand people's interactions over hundreds of dates: their rows, not
@@ -358,7 +370,7 @@ def _write_parquet(
     result: Published,
     folder: Path,
     previous: Path | None,
-    partitioned: frozenset[str],
+    partitioned: Mapping[str, tuple[str, ...]],
 ) -> None:
     """Every table as Parquet, linking from ``previous`` what did not change; then
     ``_publication.json``."""

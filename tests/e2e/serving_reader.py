@@ -42,7 +42,7 @@ def read_parquet(folder: Path) -> tuple[str, list[str]]:
         for table, rows in publication["tables"].items():
             path = folder / publication["parquet"][table]
             if path.is_dir():
-                source = f"read_parquet('{path}/*/*.parquet', hive_partitioning = true)"
+                source = f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
                 query = f"select count(*), any_value(typeof(business_date)) from {source}"
                 found, day_type = con.execute(query).fetchone()
                 if day_type not in ("DATE", None):  # None: the table has no rows

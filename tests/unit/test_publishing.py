@@ -487,7 +487,9 @@ def test_rows_without_a_business_date_are_a_date_of_their_own(tmp_path: Path):
 
 
 # -- Parquet by business date -----------------------------------------------------------------
-BY_DATE = frozenset({"mart.fct_daily"})
+BY_DATE = {"mart.fct_daily": ("business_date",)}
+BY_SCOPE = {"kpi.kpi_scoped": ("business_date", "scope")}  # 'a b' is escaped in folder names
+BOTH = {**BY_DATE, **BY_SCOPE}
 NULL_DAY = "business_date=__HIVE_DEFAULT_PARTITION__"
 
 
@@ -504,7 +506,7 @@ def parquet_rows(parquet: Path, table: str, columns: str) -> list[tuple]:
     relative = json.loads((folder / "_publication.json").read_text())["parquet"][table]
     path = folder / relative
     source = (
-        f"read_parquet('{path}/*/*.parquet', hive_partitioning = true)"
+        f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
         if path.is_dir()
         else f"'{path}'"
     )
@@ -519,7 +521,7 @@ def served_parquet(parquet: Path) -> dict[str, list[tuple]]:
     out = {}
     for table in publication["parquet"]:
         path = folder / publication["parquet"][table]
-        glob = f"{path}/*/*.parquet" if path.is_dir() else str(path)
+        glob = f"{path}/**/*.parquet" if path.is_dir() else str(path)
         names = [c for c, *_ in con.execute(f"describe select * from '{glob}'").fetchall()]
         out[table] = parquet_rows(parquet, table, ", ".join(sorted(names)))
     return out
@@ -633,17 +635,24 @@ def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(t
             )
         if day == 7:  # day 3 withdrawn
             sql(warehouse, "delete from mart.fct_daily where business_date = '2026-11-03'")
-        result = publish(warehouse, serving, parquet, f"run-{day}", WITHHELD, partitioned=BY_DATE)
+        # a KPI by date and scope whose matrix rows are restated on every date each day
+        sql(warehouse, "drop table if exists kpi.kpi_scoped")
+        make_scoped_table(warehouse, day)
+        sql(warehouse, f"update kpi.kpi_scoped set value = value * {day} where scope = 'matrix'")
+        result = publish(warehouse, serving, parquet, f"run-{day}", WITHHELD, partitioned=BOTH)
         if day > 1:
             assert result.full_reason is None, day
             assert "mart.fct_daily" not in result.parquet_linked
     assert result.rewritten["mart.fct_daily"] == "1 date(s) rewritten: 2026-11-08"
+    # the matrix of days 2-7 (day 1's value is 0) and the three scopes of day 8
+    assert result.rewritten["kpi.kpi_scoped"].startswith("9 partition(s) rewritten: 2026-11-02/m")
     fresh = tmp_path / "fresh"
-    publish(warehouse, fresh / "s.duckdb", fresh / "pq", "fresh-run", WITHHELD, partitioned=BY_DATE)
+    publish(warehouse, fresh / "s.duckdb", fresh / "pq", "fresh-run", WITHHELD, partitioned=BOTH)
 
     assert served(serving) == served(fresh / "s.duckdb")
     assert served_parquet(parquet) == served_parquet(fresh / "pq")
     assert len(served_parquet(parquet)["mart.fct_daily"]) == 7 * 4
+    assert len(served_parquet(parquet)["kpi.kpi_scoped"]) == 8 * 5
 
 
 def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Path):
@@ -666,8 +675,119 @@ def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Pat
     assert sorted(rows) == expected
 
 
+# -- Parquet by business date and scope -----------------------------------------------------
+
+
+def make_scoped_warehouse(path: Path, days: int = 4) -> None:
+    make_warehouse(path, people=2)
+    make_scoped_table(path, days)
+
+
+def make_scoped_table(path: Path, days: int) -> None:
+    """A KPI by date and scope: per date, 3 accounts, one matrix row and one of scope 'a b'."""
+    sql(
+        path,
+        "create table kpi.kpi_scoped as select date '2026-11-01' + d::int as business_date, "
+        "s.scope, s.scope || '-' || k as scope_key, d * 100 + k as value "
+        f"from range({days}) t(d), "
+        "(values ('account', 3), ('matrix', 1), ('a b', 1)) s(scope, n), "
+        "lateral (select range as k from range(s.n))",
+    )
+
+
+def leaves(parquet: Path, table: str = "kpi/kpi_scoped") -> dict[str, Path]:
+    """A table's partition folders (``business_date=…/scope=…``) → their one file."""
+    folder = parquet.resolve() / table
+    return {
+        str(file.parent.relative_to(folder)): file for file in sorted(folder.glob("*/*/*.parquet"))
+    }
+
+
+SCOPED_COLUMNS = "business_date, scope, scope_key, value"
+
+
+def test_a_scope_restated_on_every_date_rewrites_that_scopes_files_only(tmp_path: Path):
+    """The matrix's rows of every date change (a merge restated a people KPI): the publish
+    rewrites the matrix's file of each date and the served rows of it, not the table."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_scoped_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_SCOPE)
+    before = leaves(parquet)
+    sql(warehouse, "update kpi.kpi_scoped set value = value + 1000 where scope = 'matrix'")
+    sql(warehouse, "insert into kpi.kpi_scoped values (date '2026-11-05', 'a b', 'a b-0', 7)")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_SCOPE)
+
+    assert second.rewritten["kpi.kpi_scoped"] == (
+        "5 partition(s) rewritten: 2026-11-01/matrix, 2026-11-02/matrix, 2026-11-03/matrix, "
+        "2026-11-04/matrix, 2026-11-05/a b"
+    )
+    after = leaves(parquet)
+    assert len(before) == 4 * 3 and len(after) == 4 * 3 + 1
+    assert "business_date=2026-11-05/scope=a%20b" in after
+    for name, file in before.items():
+        assert os.path.samefile(file, after[name]) == ("scope=matrix" not in name), name
+    warehouse_rows = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
+    assert parquet_rows(parquet, "kpi.kpi_scoped", SCOPED_COLUMNS) == warehouse_rows
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
+def test_polars_and_pyarrow_read_the_days_and_scopes_as_docs_serving_md_shows(tmp_path: Path):
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_scoped_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_SCOPE)
+    folder = parquet.resolve() / "kpi" / "kpi_scoped"
+    expected = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
+    columns = SCOPED_COLUMNS.split(", ")
+
+    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
+    assert (frame.schema["business_date"], frame.schema["scope"]) == (pl.Date, pl.String)
+    assert sorted(frame.select(columns).rows()) == expected
+    keys = pa.schema([("business_date", pa.date32()), ("scope", pa.string())])
+    partitioning = ds.partitioning(keys, flavor="hive")
+    table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+    rows = zip(*(table.column(c).to_pylist() for c in columns), strict=True)
+    assert sorted(rows) == expected
+
+
+def test_a_table_served_by_date_then_by_date_and_scope_is_written_whole_once(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_scoped_warehouse(warehouse)
+    by_date = {"kpi.kpi_scoped": ("business_date",)}
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=by_date)
+    assert len(partitions(parquet, "kpi/kpi_scoped")) == 4
+    sql(warehouse, "update kpi.kpi_scoped set value = 0 where scope = 'matrix'")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BY_SCOPE)
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, partitioned=by_date)
+
+    assert second.full_reason is None and third.full_reason is None
+    assert "kpi.kpi_scoped" not in second.parquet_linked + third.parquet_linked
+    assert len(partitions(parquet, "kpi/kpi_scoped")) == 4  # back by date: whole again
+    warehouse_rows = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
+    assert parquet_rows(parquet, "kpi.kpi_scoped", SCOPED_COLUMNS) == warehouse_rows
+
+
+def test_a_listed_partition_key_the_table_lacks_fails_the_publish(tmp_path: Path):
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+
+    with pytest.raises(Exception, match=r"mart.fct_daily is served by .* but has no \['scope'\]"):
+        publish(warehouse, serving, parquet, "run-1", WITHHELD,
+                partitioned={"mart.fct_daily": ("business_date", "scope")})  # fmt: skip
+    assert not serving.exists()
+
+
 def test_docs_list_the_tables_served_by_date():
-    """docs/serving.md's table of Parquet folders by date is the list the publish uses."""
+    """docs/serving.md's table of Parquet folders by date is the list the publish uses,
+    with each table's folder keys."""
     text = (Path(__file__).parents[2] / "docs" / "serving.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `(\w+\.\w+)` \| `parquet/\w+/\w+/business_date=", text, re.M))
-    assert listed == PARTITIONED
+    rows = re.findall(
+        r"^\| `(\w+\.\w+)` \| `parquet/\w+/\w+/((?:\w+=<[^>]+>/)+)data_0\.parquet`", text, re.M
+    )
+    listed = {table: tuple(re.findall(r"(\w+)=", folders)) for table, folders in rows}
+    assert listed == dict(PARTITIONED)
