@@ -1,11 +1,12 @@
 """What changed since the last publish: each table compared by content fingerprints.
 
 A table's fingerprint is, per partition (its ``business_date``, or the business date and
-scope of a table served by both, ``serving.parquet.PARTITIONED``; the whole table when it
-has no such DATE column), the row count and the sum and XOR of DuckDB's ``hash`` of each
-row's served columns. The sum keeps duplicate rows from cancelling out; two contents that
-differ agree on all three only by a 64-bit hash collision. Values that compare equal hash
-alike (``0.0`` and ``-0.0``), as SQL sees them.
+scope of a table served by both, ``serving.parquet.PARTITIONED``, or the ``period_start`` of
+a weekly or monthly roll-up; the whole table when it has none of these), the row count
+and the sum and XOR of DuckDB's ``hash`` of each row's served columns. The sum keeps
+duplicate rows from cancelling out; two contents that differ agree on all three only by a
+64-bit hash collision. Values that compare equal hash alike (``0.0`` and ``-0.0``), as SQL
+sees them.
 
 A publish takes the fingerprints of the warehouse and of the copy of the served file it
 updates, both now and in the same process (a scan that hashes, far cheaper than a copy
@@ -30,8 +31,8 @@ DATE_COLUMN = ("business_date", "DATE")
 WHOLE_TABLE_SHARE = 0.5
 
 Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the rows' hashes
-# A partition: the values of a table's partition keys, business_date first; () for the
-# whole of an undated table
+# A partition: the values of a table's partition keys, a DATE first (business_date or
+# period_start); () for the whole of a table compared whole
 Part = tuple[date | str | None, ...]
 Fingerprints = dict[Part, Fingerprint]
 
@@ -90,7 +91,7 @@ class Change:
 
 
 def unit(keys: tuple[str, ...]) -> str:
-    return "date(s)" if keys == (DATE_COLUMN[0],) else "partition(s)"
+    return {(DATE_COLUMN[0],): "date(s)", ("period_start",): "period(s)"}.get(keys, "partition(s)")
 
 
 def _shown(value: date | str | None) -> str:
@@ -173,7 +174,7 @@ def plan(
     keys: tuple[str, ...],
 ) -> Change | None:
     """What to rewrite of ``table`` (in catalog ``wh``) in the copy of the previous publish
-    that ``con`` is open on, compared by partition (``keys``: business_date first, or none);
+    that ``con`` is open on, compared by partition (``keys``: a DATE column first, or none);
     None when the copy already holds the same."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:

@@ -238,6 +238,26 @@ def test_a_second_publish_rewrites_only_the_changed_date(tmp_path: Path):
     assert day.fetchone() == (sum(range(80, 120, 10)) + 4,)
 
 
+def test_a_weekly_roll_up_is_rewritten_by_period(tmp_path: Path):
+    """A day changes the current week of every account: that period's rows are rewritten,
+    and a new period is added, without the others; a rebuild from nothing serves the same."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_warehouse(warehouse, people=2)
+    sql(
+        warehouse,
+        "create table kpi.kpi_weekly as select date '2026-10-05' + 7 * (range // 3)::int "
+        "as period_start, range % 3 as account, range as views from range(12)",
+    )
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    sql(warehouse, "update kpi.kpi_weekly set views = views + 1 where period_start = '2026-10-26'")
+    sql(warehouse, "insert into kpi.kpi_weekly values (date '2026-11-02', 0, 99)")
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+
+    assert second.rewritten == {"kpi.kpi_weekly": "2 period(s) rewritten: 2026-10-26, 2026-11-02"}
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 def test_a_changed_date_keeps_its_unchanged_rows_where_they_are(tmp_path: Path):
     """Of a changed date, only the rows that differ are deleted and inserted: the others keep
     their place (row id) in the served file, and the date reads as the warehouse's."""
