@@ -195,11 +195,16 @@ def dbt_warehouse(root: Path) -> Path:
 
 
 def start_dbt(
-    command: str, root: Path, *args: str, window: tuple[date, date] | None = None
+    command: str,
+    root: Path,
+    *args: str,
+    window: tuple[date, date] | None = None,
+    project: Path = DBT_DIR,
 ) -> subprocess.Popen:
-    """``dbt <command> <args>`` on the project and ``dbt_warehouse(root)``, from root/dbt (its
-    target, logs and output, dbt.out, there), over ``window`` (inclusive dates; None: every
-    date) as the dbt asset passes it; ``finish_dbt`` waits for it."""
+    """``dbt <command> <args>`` on the project (or a copy of it, ``project``) and
+    ``dbt_warehouse(root)``, from root/dbt (its target, logs and output, dbt.out, there),
+    over ``window`` (inclusive dates; None: every date) as the dbt asset passes it;
+    ``finish_dbt`` waits for it."""
     con = duckdb.connect(str(dbt_warehouse(root)))
     try:
         write_dbt_window(con, window)
@@ -214,7 +219,7 @@ def start_dbt(
     with (work / "dbt.out").open("a") as out:
         return subprocess.Popen(
             [str(Path(sys.executable).with_name("dbt")), command, *args,
-             "--profiles-dir", str(DBT_DIR), "--project-dir", str(DBT_DIR),
+             "--profiles-dir", str(DBT_DIR), "--project-dir", str(project),
              "--target-path", str(target), "--log-path", str(work / "logs")],
             cwd=work,
             env={**os.environ, "SOCIALMART_WAREHOUSE": UNSET_WAREHOUSE},

@@ -4,6 +4,7 @@
 
     Each incremental model declares its window once, in its config:
         meta={'window': {'lookback': 30, 'lookahead': 30}}
+    or names the model whose dates it rebuilds, meta={'window': 'kpi_account_daily'}.
     `lookahead` widens the rebuilt dates past the window's end for models whose day also
     depends on the days before (a snapshot difference, a 7-day baseline): a new day changes
     the next ones too. `lookback` widens what such a model reads before the window's start
@@ -48,6 +49,10 @@
     {'lookback': n, 'lookahead': m}, 0 where not declared. -#}
 {% macro window_of(meta) -%}
     {%- set declared = (meta or {}).get('window') or {} -%}
+    {%- if declared is string -%}
+        {#- the name of the model whose rebuilt dates this one rebuilds: declared there once -#}
+        {{ return(run_window(of=declared)) }}
+    {%- endif -%}
     {{ return({'lookback': declared.get('lookback', 0), 'lookahead': declared.get('lookahead', 0)}) }}
 {%- endmacro %}
 

@@ -33,7 +33,7 @@ import pytest
 
 from devtools.simulator import scale
 from devtools.simulator.model import SCALES
-from tests.helpers import dbt_warehouse, finish_dbt, start_dbt
+from tests.helpers import DBT_DIR, dbt_warehouse, finish_dbt, start_dbt
 
 # 20 days: the matrix's review alerts (a KPI missed 14 days running) fall on dates before
 # the new days' window, where a merge on a new day restates the matrix's people KPIs
@@ -403,6 +403,90 @@ def test_daily_builds_equal_a_build_from_nothing(builds):
     finally:
         con.close()
     assert differences == {}, f"table: (rows, only day by day, only from nothing) {differences}"
+
+
+def rebuild_status_with_targets(daily: Path, tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of ``daily`` after one more run of its last day with the targets seed's line
+    ``old`` made ``new`` (in a copy of the dbt project), building the targets and kpi_status."""
+    root = tmp_path / "targets"
+    warehouse = dbt_warehouse(root)
+    shutil.copyfile(daily, warehouse)
+    project = tmp_path / "project"
+    shutil.copytree(
+        DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    seed = project / "seeds" / "kpi_targets_seed.csv"
+    text = seed.read_text(encoding="utf-8")
+    assert old in text
+    seed.write_text(text.replace(old, new), encoding="utf-8")
+    with attached(before=daily) as con:
+        day = con.execute("select max(business_date) from before.kpi.kpi_status").fetchall()[0][0]
+    nodes = "kpi_targets_seed kpi_targets kpi_status"
+    run = start_dbt("build", root, "--quiet", "-s", nodes, window=(day, day), project=project)
+    finish_dbt(run, root)
+    return warehouse
+
+
+def test_a_changed_target_judges_every_stored_day_again(builds, tmp_path):
+    """kpi_status writes the account and platform statuses of the run's dates only; when a
+    target changes (the engagement rate's, valid since before the history: 8% with a 20%
+    band becomes 5% with 50%), the next run judges every stored date by it, as a build from
+    nothing would: no row keeps the old target or the status it gave."""
+    daily, _ = builds
+    old = "engagement_rate,互动率,account,>=,0.08,0.2,"
+    warehouse = rebuild_status_with_targets(
+        daily, tmp_path, old, "engagement_rate,互动率,account,>=,0.05,0.5,"
+    )
+    with attached(before=daily, after=warehouse) as con:
+        old_target, wrong_status, dates, amber = con.execute(
+            """
+            select
+                count(*) filter (where target_value <> 0.05),
+                -- the status the new target gives, worked out here
+                count(*) filter (where status <> case
+                    when value is null then 'no_data'
+                    when value >= 0.05 then 'green'
+                    when value >= 0.025 then 'amber'
+                    else 'red' end),
+                count(distinct business_date),
+                count(*) filter (where status = 'amber' and value < 0.04)
+            from after.kpi.kpi_status where kpi = 'engagement_rate'
+            """
+        ).fetchall()[0]
+        counts = con.execute(
+            "select (select count(*) from before.kpi.kpi_status), "
+            "(select count(*) from after.kpi.kpi_status)"
+        ).fetchall()[0]
+    assert (old_target, wrong_status) == (0, 0)
+    assert dates >= SPEC.days - 1 and counts[0] == counts[1]
+    assert amber > 0  # the wider band made days amber that the old one judged red
+
+
+def test_a_new_target_is_judged_on_every_stored_day(builds, tmp_path):
+    """A target added for the platforms (completion rate, which kpi_status has no platform
+    value of: no_data) gets a row on every date the platforms are judged on, not only on
+    the run's: the stored dates lacking its rows are judged again."""
+    daily, _ = builds
+    old = "organic_follower_share,"
+    new = "completion_rate,完播率,platform,>=,0.5,0.1,2026-01-01,,test\norganic_follower_share,"
+    warehouse = rebuild_status_with_targets(daily, tmp_path, old, new)
+    with attached(after=warehouse) as con:
+        missing = con.execute(
+            """
+            select count(*) from (
+                select scope_key, business_date from after.kpi.kpi_status
+                where kpi = 'organic_follower_share'
+                except
+                select scope_key, business_date from after.kpi.kpi_status
+                where kpi = 'completion_rate' and scope = 'platform' and status = 'no_data'
+            )
+            """
+        ).fetchall()[0][0]
+        judged = con.execute(
+            "select count(distinct business_date) from after.kpi.kpi_status "
+            "where kpi = 'completion_rate' and scope = 'platform'"
+        ).fetchall()[0][0]
+    assert missing == 0 and judged >= SPEC.days - 1
 
 
 def tables_of(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_run_window(restated=kpi_status_restated()) }}",
+    meta={'window': 'kpi_account_daily'},
+) }}
 {#- One row per KPI with a target, scope (account / platform / matrix), scope key and
-    business date: the value, the target valid that day, and the status (docs/requirements.md R-K8):
+    business date: the value, the target valid that day, and the status (docs/requirements.md
+    R-K8; macros/kpi_status.sql):
       green  = the target is met
       amber  = missed by no more than amber_band of the target (relative)
       red    = missed by more
@@ -8,17 +15,23 @@
     retention of every cohort whose first month had ended by that day, compounded over
     twelve months: a month in progress is not counted, so a new month leaves a past day's
     value alone (one value over every cohort moved every day's status each day); a merge
-    still restates it, as it does the matrix's other people KPIs (docs/kpis.md). -#}
+    still restates it, as it does the matrix's other people KPIs (docs/kpis.md).
+    Incremental: a run writes the account and platform statuses of the dates
+    kpi_account_daily and kpi_platform_daily rebuilt (their window: the run's dates and the
+    30 days after) and of any date it holds none of, and the matrix's of every date;
+    everything when the targets changed (kpi_status_restated). -#}
 with targets as (
     select * from {{ ref('kpi_targets') }}
 ),
 
 account_daily as (
     select * from {{ ref('kpi_account_daily') }}
+    {{ kpi_status_unjudged('account') }}
 ),
 
 platform_daily as (
     select * from {{ ref('kpi_platform_daily') }}
+    {{ kpi_status_unjudged('platform') }}
 ),
 
 matrix_daily as (
@@ -111,16 +124,8 @@ final as (
         v.value,
         t.comparator,
         t.target_value,
-        case
-            when v.value is null then 'no_data'
-            when t.comparator = '>=' and v.value >= t.target_value then 'green'
-            when t.comparator = '<=' and v.value <= t.target_value then 'green'
-            when t.comparator = '>=' and v.value >= t.target_value * (1 - t.amber_band)
-                then 'amber'
-            when t.comparator = '<=' and v.value <= t.target_value * (1 + t.amber_band)
-                then 'amber'
-            else 'red'
-        end as status
+        {{ kpi_status_of('v.value', 't.comparator', 't.target_value', 't.amber_band') }}
+            as status
     from expected as e
     join targets as t
         on t.kpi = e.kpi and t.scope = e.scope

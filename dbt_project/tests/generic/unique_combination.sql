@@ -4,8 +4,10 @@
     lookahead): the other dates are as the runs that wrote them left them, already tested.
     On an incremental model that numbers the rows each build writes (meta `written_by`,
     see written_rows), a run with a window checks the keys its build wrote, against every
-    row: a delete+insert replaces the rows of the keys it writes, so only those can repeat. -#}
-{% test unique_combination(model, columns) %}
+    row: a delete+insert replaces the rows of the keys it writes, so only those can repeat.
+    `restated`: a condition on the rows such a model writes on every date each run (its
+    delete_run_window's), checked with the rebuilt dates. -#}
+{% test unique_combination(model, columns, restated=none) %}
     {%- set dated = 'business_date' if 'business_date' in columns
         else ('snapshot_date' if 'snapshot_date' in columns else none) %}
     {%- set window = incremental_window(model) if dated and run_dates() else none %}
@@ -13,7 +15,7 @@
     select {{ columns | join(', ') }}, count(*) as n
     from {{ model }}
     {% if window %}
-    where {{ rebuilt_dates_filter(window, dated) }}
+    where {{ rebuilt_dates_filter(window, dated) }}{% if restated %} or ({{ restated }}){% endif %}
     {% elif written %}
     semi join (
         select distinct {{ columns | join(', ') }} from {{ model }} where {{ written }}
