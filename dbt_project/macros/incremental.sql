@@ -100,6 +100,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- A join keeping the rows whose `column` (a date) the model being built holds none of
+    (where `condition`, on its rows): after a delete_run_window pre-hook, the dates it
+    deleted, including those of its `restated` condition. Nothing on a build from nothing. -#}
+{% macro unbuilt_dates(column='business_date', condition='true') -%}
+    {%- if building_on_previous() -%}
+    anti join (
+        select distinct {{ column }} from {{ this }} where {{ condition }}
+    ) as built using ({{ column }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Staging of a per-day entity as a table: the run's days replaced, the rest kept. Raw
     replaces a day as a whole, so re-typing only the run's days gives the same rows as
     typing everything again. -#}

@@ -44,13 +44,3 @@
             on s.kpi = t.kpi and s.scope = t.scope and s.business_date = d.business_date
     )
 {%- endmacro %}
-
-{#- A join keeping the business dates of `scope` that kpi_status holds no row of: after
-    its pre-hook, the rebuilt dates (or every date, when the targets changed). -#}
-{% macro kpi_status_unjudged(scope) -%}
-    {%- if building_on_previous() -%}
-    anti join (
-        select distinct business_date from {{ this }} where scope = '{{ scope }}'
-    ) as judged using (business_date)
-    {%- endif -%}
-{%- endmacro %}

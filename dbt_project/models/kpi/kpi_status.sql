@@ -26,12 +26,12 @@ with targets as (
 
 account_daily as (
     select * from {{ ref('kpi_account_daily') }}
-    {{ kpi_status_unjudged('account') }}
+    {{ unbuilt_dates(condition="scope = 'account'") }}
 ),
 
 platform_daily as (
     select * from {{ ref('kpi_platform_daily') }}
-    {{ kpi_status_unjudged('platform') }}
+    {{ unbuilt_dates(condition="scope = 'platform'") }}
 ),
 
 matrix_daily as (

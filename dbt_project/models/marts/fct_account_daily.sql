@@ -1,6 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}") }}
 with account_daily as (
+    -- the day before the window: a day's net gain is the change since it
     select * from {{ ref('int_account_daily') }}
+    where {{ in_run_window(with_lookback=1) }}
 ),
 
 with_previous as (
