@@ -675,23 +675,31 @@ def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(t
     assert len(served_parquet(parquet)["kpi.kpi_scoped"]) == 8 * 5
 
 
-def test_polars_and_pyarrow_read_the_days_as_docs_serving_md_shows(tmp_path: Path):
+@pytest.mark.parametrize("scoped", [False, True], ids=["by date", "by date and scope"])
+def test_polars_and_pyarrow_read_the_partitions_as_docs_serving_md_shows(
+    tmp_path: Path, scoped: bool
+):
     import polars as pl
     import pyarrow as pa
     import pyarrow.dataset as ds
 
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    make_dated_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_DATE)
-    folder = parquet.resolve() / "mart" / "fct_daily"
-    expected = sql(warehouse, f"select {FACT_COLUMNS} from mart.fct_daily order by all")
+    (make_scoped_warehouse if scoped else make_dated_warehouse)(warehouse)
+    partitioned, table = (BY_SCOPE, "kpi.kpi_scoped") if scoped else (BY_DATE, "mart.fct_daily")
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=partitioned)
+    folder = parquet.resolve().joinpath(*table.split("."))
+    columns = SCOPED_COLUMNS if scoped else FACT_COLUMNS
+    expected = sql(warehouse, f"select {columns} from {table} order by all")
+    # pyarrow infers partition values as strings unless told the type
+    keys = [("business_date", pa.date32())] + ([("scope", pa.string())] if scoped else [])
 
     frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
     assert frame.schema["business_date"] == pl.Date
-    assert sorted(frame.select(FACT_COLUMNS.split(", ")).rows()) == expected
-    days = ds.partitioning(pa.schema([("business_date", pa.date32())]), flavor="hive")
-    table = ds.dataset(folder, format="parquet", partitioning=days).to_table()
-    rows = zip(*(table.column(c).to_pylist() for c in FACT_COLUMNS.split(", ")), strict=True)
+    assert not scoped or frame.schema["scope"] == pl.String
+    assert sorted(frame.select(columns.split(", ")).rows()) == expected
+    partitioning = ds.partitioning(pa.schema(keys), flavor="hive")
+    read = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+    rows = zip(*(read.column(c).to_pylist() for c in columns.split(", ")), strict=True)
     assert sorted(rows) == expected
 
 
@@ -750,28 +758,6 @@ def test_a_scope_restated_on_every_date_rewrites_that_scopes_files_only(tmp_path
     warehouse_rows = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
     assert parquet_rows(parquet, "kpi.kpi_scoped", SCOPED_COLUMNS) == warehouse_rows
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-
-
-def test_polars_and_pyarrow_read_the_days_and_scopes_as_docs_serving_md_shows(tmp_path: Path):
-    import polars as pl
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    make_scoped_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BY_SCOPE)
-    folder = parquet.resolve() / "kpi" / "kpi_scoped"
-    expected = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
-    columns = SCOPED_COLUMNS.split(", ")
-
-    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
-    assert (frame.schema["business_date"], frame.schema["scope"]) == (pl.Date, pl.String)
-    assert sorted(frame.select(columns).rows()) == expected
-    keys = pa.schema([("business_date", pa.date32()), ("scope", pa.string())])
-    partitioning = ds.partitioning(keys, flavor="hive")
-    table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
-    rows = zip(*(table.column(c).to_pylist() for c in columns), strict=True)
-    assert sorted(rows) == expected
 
 
 def test_a_table_served_by_date_then_by_date_and_scope_is_written_whole_once(tmp_path: Path):
