@@ -215,46 +215,47 @@ swung_accounts as (
     where scope = 'account' and kpi = 'views' and {{ in_run_window() }}
 ),
 
-swung_contents as (
-    select c.content_key, c.account_key, c.business_date, cast(c.views as double) as value
-    from content_daily as c
-    join swung_accounts as s using (account_key, business_date)
-    where c.views is not null
+-- a swung account-day and the 7 days before it: the content-days its contents' baselines
+-- are read from (a content belongs to one account)
+swung_spans as (
+    select distinct
+        account_key,
+        business_date - cast(unnest(range(0, {{ baseline_window + 1 }})) as integer)
+            as business_date
+    from swung_accounts
 ),
 
--- the 7 days before each swung content-day, as (content, day, baseline date): the history
--- is joined on both, as a join on the content alone would pair each with its whole life
-baseline_dates as (
+-- each content's baseline is the mean of its known views of the 7 days before (as
+-- swing_baselines), a window over those days' rows only: at `large`, 9.8M of the
+-- year's 54.7M content-days. A join of each swung content-day to its 7 dates read the
+-- facts twice, and the model over the year took 36 s against 16 s standalone.
+content_spans as (
     select
-        content_key,
-        business_date,
-        business_date - cast(unnest(range(1, {{ baseline_window + 1 }})) as integer)
-            as baseline_date
-    from swung_contents
-),
-
--- a content's baseline: the mean of its known views of those days (as swing_baselines)
-content_baseline_means as (
-    select b.content_key, b.business_date, avg(cast(c.views as double)) as baseline
-    from baseline_dates as b
-    join content_daily as c
-        on c.content_key = b.content_key
-        and c.business_date = b.baseline_date
-    where c.views is not null
-    group by all
+        c.content_key,
+        c.account_key,
+        c.business_date,
+        cast(c.views as double) as value,
+        avg(cast(c.views as double)) over (
+            partition by c.content_key order by c.business_date
+            range between interval {{ baseline_window }} day preceding
+                and interval 1 day preceding
+        ) as baseline
+    from content_daily as c
+    semi join swung_spans as s using (account_key, business_date)
 ),
 
 content_baselines as (
     select
         'content' as scope,
-        s.content_key as scope_key,
-        s.account_key as parent_key,
-        s.business_date,
+        c.content_key as scope_key,
+        c.account_key as parent_key,
+        c.business_date,
         'views' as kpi,
-        s.value,
-        m.baseline
-    from swung_contents as s
-    join content_baseline_means as m using (content_key, business_date)
+        c.value,
+        c.baseline
+    from content_spans as c
+    semi join swung_accounts as s using (account_key, business_date)
+    where c.value is not null and c.baseline is not null
 ),
 
 children as (
