@@ -540,7 +540,9 @@ def build_history(instance: Any, paths: Paths, start: date, end: date, mode: str
         if mode == "dagster":
             full.detail = run_window(instance, start, end)
         else:  # dbt build (models and tests), then the real publish asset
+            since = datetime.now(UTC)
             full.detail = dbt_cli(paths, start, end, "build", "*")
+            full.detail["dbt"] = dbt_account(paths.dbt_target, since)
             began = time.perf_counter()
             full.detail["publish"] = run_window(
                 instance, start, end, [dg.AssetKey(["serving", "published_mart"])]

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
+from serving import parquet as parquet_module
 from serving.parquet import PARTITIONED
 from serving.publishing import PublishError, column_classes, personal_columns, publish
 
@@ -776,6 +777,48 @@ def test_a_table_served_by_date_then_by_date_and_scope_is_written_whole_once(tmp
     assert len(partitions(parquet, "kpi/kpi_scoped")) == 4  # back by date: whole again
     warehouse_rows = sql(warehouse, f"select {SCOPED_COLUMNS} from kpi.kpi_scoped order by all")
     assert parquet_rows(parquet, "kpi.kpi_scoped", SCOPED_COLUMNS) == warehouse_rows
+
+
+def test_a_large_partitioned_write_is_split_by_dates_and_no_partition_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A table's partitions are written by several COPYs of consecutive dates (rows per
+    COPY bounded), into one folder: each date in one COPY, none lost or written twice,
+    whole (first publish) or of changed partitions (rows without a date included)."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)  # fct_daily: 5 dates of 4 rows
+    make_scoped_table(warehouse, days=4)  # 4 dates of 5 rows
+    sql(warehouse, "insert into mart.fct_daily values (null, 9, 1), (null, 8, 2)")
+    copies: list[str] = []
+    original = parquet_module._copy
+    monkeypatch.setattr(parquet_module, "ROWS_PER_COPY", 9)  # two dates a COPY
+    monkeypatch.setattr(
+        parquet_module,
+        "_copy",
+        lambda con, query, *rest: copies.append(query) or original(con, query, *rest),
+    )
+
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, partitioned=BOTH)
+    whole = len(copies)
+    sql(
+        warehouse,
+        "update mart.fct_daily set views = views + 1 "
+        "where business_date in ('2026-11-01', '2026-11-05') or business_date is null",
+    )
+    sql(warehouse, "update kpi.kpi_scoped set value = -value where scope <> 'account'")
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, partitioned=BOTH)
+
+    # fct_daily: null + 5 dates = 6 rows of 2 and 20 → 3 COPYs; kpi_scoped: 4 dates of 5 → 4
+    assert whole - len([q for q in copies[:whole] if "fct_daily" not in q]) == 3
+    assert second.rewritten["mart.fct_daily"] == "3 date(s) rewritten: null, 2026-11-01, 2026-11-05"
+    assert len([q for q in copies[whole:] if "fct_daily" in q]) == 2  # null and 01, then 05
+    assert list(partitions(parquet)) == [f"business_date=2026-11-0{d}" for d in range(1, 6)] + [
+        NULL_DAY
+    ]
+    for table, columns in (("mart.fct_daily", FACT_COLUMNS), ("kpi.kpi_scoped", SCOPED_COLUMNS)):
+        warehouse_rows = sql(warehouse, f"select {columns} from {table} order by all")
+        assert parquet_rows(parquet, table, columns) == warehouse_rows, table
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
 def test_a_listed_partition_key_the_table_lacks_fails_the_publish(tmp_path: Path):
