@@ -132,11 +132,12 @@
                 },
                 "content_id": "笔记ID", "title": "笔记标题", "published_at": "首次发布时间", "form_column": "体裁",
                 "forms": {"视频": "video_note", "图文": "image_note"},
-                "listed_in": "stg_xiaohongshu__note_list"
+                "listed_in": "stg_xiaohongshu__note_list", "parts": true
             },
             "account_daily": {
                 "entity": "account_daily", "account": "账号ID", "date": "日期",
-                "columns": {"followers_total": "粉丝总数", "new_followers": "新增粉丝", "unfollows": "取消关注"}
+                "columns": {"followers_total": "粉丝总数", "new_followers": "新增粉丝", "unfollows": "取消关注"},
+                "parts": true
             }
         }
     },

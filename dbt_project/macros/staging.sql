@@ -115,16 +115,19 @@ with
         {{- export_content(platform, x) }}
         {{- caller(x) }}
         _ingested_at
+        {%- if x.parts %}
     from {{ platform }}
     {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
+        {%- else %},
+        _source
+    from {{ platform }}
+        {%- endif %}
 {%- endset %}
 {{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed') }},
 {%- endfor %}
 
-{{ union_typed(layouts) }},
-
 merged as (
-    {{ merged_parts('unioned', ['platform', 'content_id', 'business_date']) }}
+    {{ merged_versions(layouts, ['platform', 'content_id', 'business_date']) }}
 ),
 
 {#- a file without publish time and form (XHS 数据明细表) takes those of its account's
@@ -226,6 +229,58 @@ unioned as (
     union all{% endif %}
     {%- endfor %}
 )
+{%- endmacro %}
+
+{#- One row per `keys` of the `<platform>_typed` CTEs of `layouts`: of a layout whose items
+    come in parts (`parts`), the parts merged (merged_parts; its CTE keeps the latest load
+    of each part); of any other, the latest load (latest_load). -#}
+{% macro merged_versions(layouts, keys) -%}
+    {%- set parted = [] -%}
+    {%- set whole = [] -%}
+    {%- for platform, x in layouts -%}
+        {%- do (parted if x.parts else whole).append((platform, x)) -%}
+    {%- endfor -%}
+    {%- if parted %}
+    {{ merged_parts('(' ~ typed_union(parted) ~ ')', keys) }}
+    {%- endif %}
+    {%- if parted and whole %}
+    union all by name
+    {%- endif %}
+    {%- if whole %}
+    {{ latest_load('(' ~ typed_union(whole) ~ ')', keys) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The latest load of each `keys` of `relation` (`_ingested_at`, then `_source`, which the
+    result leaves out). A key of one raw row, nearly every one, is that row as it is: only
+    repeated keys are ranked. Over a year of Channels and Zhihu at `large` (14.8M rows),
+    ranking every row made the staging 44 s, against 21 s so. -#}
+{% macro latest_load(relation, keys) -%}
+    {%- set key_list = keys | join(', ') -%}
+    {%- set on -%}
+        {%- for key in keys %}u.{{ key }} is not distinct from r.{{ key }}{{ ' and ' if not loop.last }}{% endfor -%}
+    {%- endset -%}
+    select * from (
+        with repeated as (
+            select {{ key_list }} from {{ relation }} group by all having count(*) > 1
+        )
+
+        select u.* exclude (_source)
+        from {{ relation }} as u
+        anti join repeated as r on {{ on }}
+        union all by name
+        select u.* exclude (_source)
+        from {{ relation }} as u
+        semi join repeated as r on {{ on }}
+        qualify row_number() over (
+            partition by {{ key_list }} order by _ingested_at desc, _source desc
+        ) = 1
+    )
+{%- endmacro %}
+
+{#- The `<platform>_typed` CTEs of `layouts`, one after the other, as one query. -#}
+{% macro typed_union(layouts) -%}
+    {%- for platform, x in layouts %}select * from {{ platform }}_typed{{ ' union all ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
 {#- One row per `keys` of `relation`: the rows of an item's parts (an export in several

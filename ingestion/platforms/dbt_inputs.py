@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ingestion.exports import PART
 from ingestion.platforms import (
     CONTENT_COLUMNS,
     FOLLOWER_COLUMNS,
@@ -125,6 +126,8 @@ def dbt_entry(info: PlatformInfo) -> dict[str, Any]:
             "form_column": layout.form_column,
             "forms": dict(layout.forms),
             "listed_in": layout.listed_in,
+            # an item comes in several parts (workbooks, each its 数据表), merged in staging
+            "parts": PART in kind.key,
         }
         # what a layout leaves empty is left out: a macro reads a missing key as empty
         exports[grain] = {name: value for name, value in fields.items() if value}
