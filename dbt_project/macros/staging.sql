@@ -114,14 +114,7 @@ with
     select
         {{- export_content(platform, x) }}
         {{- caller(x) }}
-        _ingested_at
-        {%- if x.parts %}
-    from {{ platform }}
-    {{ export_version("business_date, record ->> '" ~ x.content_id ~ "'") }}
-        {%- else %},
-        _source
-    from {{ platform }}
-        {%- endif %}
+        {{- export_load(platform, x, "business_date, record ->> '" ~ x.content_id ~ "'") }}
 {%- endset %}
 {{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed') }},
 {%- endfor %}
@@ -220,17 +213,6 @@ select * from final
     {%- endfor %}
 {%- endmacro %}
 
-{#- The CTE `unioned`: every platform's typed CTE, one after the other. -#}
-{% macro union_typed(layouts) -%}
-unioned as (
-    {%- for platform, x in layouts %}
-    select * from {{ platform }}_typed
-    {%- if not loop.last %}
-    union all{% endif %}
-    {%- endfor %}
-)
-{%- endmacro %}
-
 {#- One row per `keys` of the `<platform>_typed` CTEs of `layouts`: of a layout whose items
     come in parts (`parts`), the parts merged (merged_parts; its CTE keeps the latest load
     of each part); of any other, the latest load (latest_load). -#}
@@ -293,6 +275,20 @@ unioned as (
         max(_ingested_at) as _ingested_at
     from {{ relation }}
     group by {{ keys | join(', ') }}
+{%- endmacro %}
+
+{#- The end of a layout's typed select over the CTE `platform`: `_ingested_at`, and what
+    merged_versions needs of the load. A layout in parts keeps the latest load of each part
+    (export_version of the item's `keys`); any other gives `_source` for latest_load. -#}
+{% macro export_load(platform, x, keys) -%}
+        _ingested_at
+    {%- if x.parts %}
+    from {{ platform }}
+    {{ export_version(keys) }}
+    {%- else %},
+        _source
+    from {{ platform }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The partition of `latest_by` for an export's rows: `keys` and the part (数据表) a row

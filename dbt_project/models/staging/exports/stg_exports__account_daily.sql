@@ -9,17 +9,13 @@ with
         record ->> '{{ x.account }}' as account_id,
         cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
         {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
-        _ingested_at
-    from {{ platform }}
-    {{ export_version("record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+        {{- export_load(platform, x, "record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
 {%- endset %}
 {{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed', where='true') }},
 {%- endfor %}
 
-{{ union_typed(layouts) }},
-
 final as (
-    {{ merged_parts('unioned', ['platform', 'account_id', 'business_date']) }}
+    {{ merged_versions(layouts, ['platform', 'account_id', 'business_date']) }}
 )
 
 select * from final
