@@ -20,7 +20,8 @@ from orchestration.partitions import (
     window_from_keys,
     write_dbt_window,
 )
-from orchestration.resources import DUCKDB_POOL, Warehouse
+from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, Warehouse
+from serving import served_copy
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 # the longest look-back of any platform: a daily run's dbt build starts that many days earlier
@@ -129,6 +130,11 @@ def ran_every_unit_test(run_results: Mapping[str, Any], manifest: Mapping[str, A
     return bool(passed) and passed == set(manifest.get("unit_tests", {}))
 
 
+def publishes(run: dg.DagsterRun) -> bool:
+    """Whether ``run`` goes on to publish: a run of every asset, or a selection with it."""
+    return run.asset_selection is None or PUBLISHED_KEY in run.asset_selection
+
+
 def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.AssetsDefinition:
     """Every model, seed and test of a dbt project as one multi-asset, partitioned by day."""
 
@@ -142,6 +148,8 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         pool=DUCKDB_POOL,
     )
     def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+        if publishes(context.run):  # the publish's copy of the served file, made meanwhile
+            served_copy.stage(warehouse.settings.paths().serving_db, context.run_id)
         key_range = context.partition_key_range
         start, end = window_from_keys(key_range.start, key_range.end)
         # the days the run's platforms fetched again are rebuilt too

@@ -8,15 +8,14 @@ from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.dbt_assets import manifest_path, socialmart_dbt
 from orchestration.gates import failed_gates
 from orchestration.partitions import daily_partitions
-from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
+from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, SocialmartSettings, Warehouse
+from serving import served_copy
 from serving.publishing import (
     PUBLISHED_SCHEMAS,
     PublishError,
     personal_columns,
     publish,
 )
-
-PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
 
 
 @dg.asset(
@@ -50,11 +49,12 @@ def published_mart(
         if record.asset_key
     }
     problems = failed_gates(context.instance, context.run_id, built, GATING_CHECKS)
+    paths = settings.paths()
     if problems:
+        served_copy.discard_others(paths.serving_db)  # the copy made for this publish
         raise PublishError(
             "not publishing; the served mart stays as it was: " + "; ".join(problems)
         )
-    paths = settings.paths()
     manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
     withheld = personal_columns(manifest)
     result = publish(

@@ -10,7 +10,8 @@ slow to remove on a busy disk.
 Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
 
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
-plain copy of the served one, and only the tables, or the business dates of a dated table,
+plain copy of the served one (made while the run's dbt build works when the run staged it:
+``serving.served_copy``), and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it (of a date, only the rows
 that differ: ``_replace_changed_rows``); the Parquet files of unchanged tables, and of
 the unchanged days of a table served by date (``serving.parquet``), are hard links to the
@@ -37,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, Limits, connect
+from serving import served_copy
 from serving.fingerprints import (
     LAYOUT,
     Change,
@@ -135,6 +137,7 @@ def publish(
     """
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
+    served_copy.discard_others(serving_db, run_id)
     stamp = f"{run_id[:8]}-{time.time_ns()}"
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
@@ -217,7 +220,9 @@ class _Build:
         it cannot be updated, a new empty file and the reason."""
         if serving_db is None or not serving_db.exists():
             return self._connect(), None, "no earlier publish"
-        shutil.copyfile(serving_db, self.tmp)  # sequential I/O; only the copy changes
+        # the copy made while dbt built (serving.served_copy), else one now: sequential I/O
+        if not served_copy.take(serving_db, self.run_id, self.tmp):
+            shutil.copyfile(serving_db, self.tmp)
         con = None
         try:
             con = self._connect()

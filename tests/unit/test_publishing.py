@@ -14,6 +14,7 @@ import pytest
 
 from expectations.runner import Suite
 from serving import parquet as parquet_module
+from serving import served_copy
 from serving.parquet import PARTITIONED
 from serving.publishing import PublishError, column_classes, personal_columns, publish
 
@@ -340,6 +341,51 @@ def test_a_parquet_folder_of_another_publish_is_not_reused(tmp_path: Path):
         "where business_date = '2026-11-05'"
     )
     assert zero.fetchone() == (0,)
+
+
+def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The run's dbt step stages the copy of the served file; its publish takes it by a
+    rename (no copy of its own). A staged copy of a file another publish has replaced since
+    is not taken; one left by a run that never published goes at the next publish."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    staging = served_copy.stage(serving, "run-2")
+    assert staging is not None
+    staging.join()
+    sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
+
+    with monkeypatch.context() as patched:  # a publish that copied would fail here
+        patched.setattr(shutil, "copyfile", lambda *_: pytest.fail("copied, not taken"))
+        second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+
+    assert second.full_reason is None
+    assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    # staged for run-3, then run-x of another process publishes a change: run-3 copies
+    # the file run-x served
+    stale = served_copy.stage(serving, "run-3")
+    assert stale is not None
+    stale.join()
+    sql(warehouse, "update mart.fct_daily set views = 8 where business_date = '2026-11-03'")
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setattr(served_copy, "_STAGED", {})
+        elsewhere.setattr(served_copy, "discard_others", lambda *_: None)
+        publish(warehouse, serving, parquet, "run-x", WITHHELD)
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
+
+    assert third.rewritten == {}  # the stale copy would have needed 2026-11-03 rewritten
+    assert sorted(third.parquet_linked) == sorted(third.tables)
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    # a run staged and ended before its publish (a failed gate), and a killed run's file
+    assert served_copy.stage(serving, "run-4") is not None
+    killed = tmp_path / ".s.duckdb.killed00.staged"
+    killed.write_bytes(b"half a copy")
+    publish(warehouse, serving, parquet, "run-5", WITHHELD)
+    assert not list(tmp_path.glob(".s.duckdb.*"))
 
 
 @pytest.mark.parametrize(
