@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 NODE_MODULES = Path(__file__).parent / "docs_assets" / "node_modules"
 VENDOR = "static/vendor"  # inside the site
 INDEX_VALIDATIONS = 500  # about a month of every suite's daily validation
+# given as the pages to build, it is none of them: an update of the index alone
+INDEX_ONLY = "index only"
 # validation results (and their pages) older than this are removed: GX lists every stored
 # result on each checkpoint's update, so an unbounded store makes every gate slower each day
 KEEP_DAYS = 92
@@ -279,6 +281,8 @@ def localize_site(site: Path, vendor: Vendor | None = None) -> int:
 
 # one GX context per project and process: opening one reads its YAML (0.1-0.3 s per gate)
 _CONTEXTS: dict[tuple[Path, Path, int], Any] = {}
+# the sites of this process with validation pages written since their index was
+_INDEX_BEHIND: set[tuple[Path, Path, int]] = set()
 
 
 @dataclass(frozen=True)
@@ -301,11 +305,34 @@ class DataDocs:
     def context(self) -> Any:
         """The project's GX context, opened once per process; the first opening also
         removes the results past ``keep_days``."""
-        key = (self.project, self.site, self.index_limit)
-        if key not in _CONTEXTS:
+        if self._key not in _CONTEXTS:
             self.remove_old_results(datetime.now(UTC))
-            _CONTEXTS[key] = self._open()
-        return _CONTEXTS[key]
+            _CONTEXTS[self._key] = self._open()
+        return _CONTEXTS[self._key]
+
+    def write_pages(self, identifiers: list[Any], *, index: bool) -> None:
+        """The pages of these validation results and their suites; and the index, which lists
+        the newest stored results, when ``index``. A run's passing checks leave it to one
+        update after them (``update_index``): it reads every result it lists, about 0.2 s
+        at 120 results and more up to ``index_limit``, once per check before."""
+        self.context().build_data_docs(resource_identifiers=identifiers, build_index=index)
+        if index:
+            _INDEX_BEHIND.discard(self._key)
+        else:
+            _INDEX_BEHIND.add(self._key)
+
+    def update_index(self) -> bool:
+        """The index page alone (every section is given no page to build), when pages were
+        written since it was; whether it was."""
+        if self._key not in _INDEX_BEHIND:
+            return False
+        self.context().build_data_docs(resource_identifiers=[INDEX_ONLY], build_index=True)
+        _INDEX_BEHIND.discard(self._key)
+        return True
+
+    @property
+    def _key(self) -> tuple[Path, Path, int]:
+        return (self.project, self.site, self.index_limit)
 
     def remove_old_results(self, now: datetime) -> int:
         """Delete the validation results run before ``now - keep_days``; how many. Their

@@ -189,6 +189,7 @@ def validate(
     *,
     docs: DataDocs | None = None,
     run_name: str | None = None,
+    index: bool = True,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> Outcome:
@@ -197,8 +198,10 @@ def validate(
     A ``split_by_date`` suite is read a few consecutive dates at a time, at most
     CHUNK_ROWS rows each, so a year's backfill does not have to fit in memory. With
     ``docs``, each result is kept in that GX project and its Data Docs page is written
-    (named by ``run_name``, the Dagster run id); without, GX runs in memory. The warehouse
-    is opened read-only with ``memory_limit`` and ``threads``.
+    (named by ``run_name``, the Dagster run id), and the site's index is updated unless
+    ``index`` is False and every expectation passed (a run that publishes updates it once,
+    after all its checks); without, GX runs in memory. The warehouse is opened read-only
+    with ``memory_limit`` and ``threads``.
     """
     import great_expectations as gx  # slow to import: only when a check actually runs
 
@@ -207,15 +210,19 @@ def validate(
     outcome = Outcome(suite.name, suite.table, 0, 0, [], dict(suite.thresholds))
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
     chunks = _chunks(suite, warehouse, start, end, limits)
+    pages: list[Any] = []  # the results kept, and their suite: their Data Docs pages
     for first, last in chunks:
         frame = _read(suite, warehouse, first, last, limits)
         name = run_name if len(chunks) == 1 or not run_name else f"{run_name} {first}..{last}"
-        result = _run(context, suite, frame, docs is not None, name)
+        result, kept = _run(context, suite, frame, docs is not None, name)
+        pages += kept
         outcome.rows_checked += len(frame)
         outcome.evaluated = len(result.results)
         for failure in _failures(result, frame):
             failure.thresholds = suite.describe_thresholds()
             outcome.add(failure)
+    if docs is not None and pages:
+        docs.write_pages(pages, index=index or not outcome.passed)
     return outcome
 
 
@@ -274,10 +281,16 @@ def _chunks(
     return chunks
 
 
-def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | None) -> Any:
-    """The GX validation of ``frame``; kept (Data Docs updated) through a checkpoint."""
+def _run(
+    context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | None
+) -> tuple[Any, list[Any]]:
+    """The GX validation of ``frame``, and when ``keep``, the identifiers of the result a
+    checkpoint stored and of its suite (their pages are written after the last chunk)."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
@@ -293,7 +306,7 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
     if not keep:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(gx_suite, result_format=result_format)
+        return batch.validate(gx_suite, result_format=result_format), []
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(
             name=suite.name, data=batch_definition, suite=context.suites.add_or_update(gx_suite)
@@ -303,15 +316,15 @@ def _run(context: Any, suite: Suite, frame: Any, keep: bool, run_name: str | Non
         gx.Checkpoint(
             name=suite.name,
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            actions=[],  # the pages: validate's one update after the last chunk
             result_format=result_format,
         )
     )
     run = checkpoint.run(
         batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
     )
-    (validation,) = run.run_results.values()
-    return validation
+    ((identifier, validation),) = run.run_results.items()
+    return validation, [identifier, ExpectationSuiteIdentifier(name=suite.name)]
 
 
 def _read(suite: Suite, warehouse: Path, start: date | None, end: date | None, limits: Limits):

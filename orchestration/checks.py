@@ -12,11 +12,13 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from expectations import pii
 from expectations.data_docs import DataDocs
 from expectations.runner import Suite, validate
-from orchestration.dbt_assets import manifest_path
+from orchestration.dbt_assets import manifest_path, publishes
 from orchestration.partitions import window_from_tags
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 SUITES = Suite.all()
+# runs of this process (Dagster's in-process executor) in which a gate failed
+_FAILED_RUNS: set[str] = set()
 # suite name → the asset its check hangs on
 SUITE_ASSETS = {suite.name: dg.AssetKey(list(suite.asset)) for suite in SUITES}
 
@@ -46,8 +48,16 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
             end,
             docs=docs,
             run_name=context.run.run_id,
+            # the Data Docs index: once after the gates, by the publish step (which runs
+            # after them), unless the run does not publish, or a gate failed before (the
+            # publish will not run); a warning may run after the publish: it updates it
+            index=not suite.blocking
+            or not publishes(context.run)
+            or context.run.run_id in _FAILED_RUNS,
             **warehouse.limits(),
         )
+        if suite.blocking and not outcome.passed:
+            _FAILED_RUNS.add(context.run.run_id)
         metadata = outcome.metadata()
         metadata["window"] = f"{start}..{end}" if start else "whole table"
         metadata["data_docs"] = dg.MetadataValue.path(str(docs.site / "index.html"))

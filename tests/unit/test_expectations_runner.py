@@ -96,6 +96,37 @@ def test_every_validation_gets_a_data_docs_page(tmp_path: Path, warehouse: Path)
     assert pages == ["run-a", "run-b"]
 
 
+def test_a_run_of_passing_gates_updates_the_index_once_and_a_failure_at_once(
+    tmp_path: Path, warehouse: Path
+):
+    """A run's checks write their pages and leave the index to the publish step's one update
+    (it lists every stored result, once per check before); a failed validation updates it
+    at once, as the publish will not run to do it."""
+    docs = DataDocs(project=tmp_path / "home", site=tmp_path / "home" / "docs" / "gx")
+    (tmp_path / "counted.yml").write_text(
+        "table: staging.note_daily\nexpectations:\n"
+        "  - expect_table_row_count_to_be_between: {min_value: 1}\n",
+        encoding="utf-8",
+    )
+    passing = Suite.load("counted", tmp_path)
+    index = docs.site / "index.html"
+    listed = lambda: index.read_text(encoding="utf-8") if index.exists() else ""  # noqa: E731
+    validate(passing, warehouse, None, None, docs=docs, run_name="run-a")  # as before: index
+    assert "run-a" in listed()
+
+    for suite in (passing, Suite.load("counted", tmp_path)):
+        kept = validate(suite, warehouse, None, None, docs=docs, run_name="run-b", index=False)
+        assert kept.passed
+    pages = sorted(p.parts[-3] for p in docs.site.rglob("validations/counted/*/*/*.html"))
+    assert pages == ["run-a", "run-b", "run-b"] and "run-b" not in listed()
+    assert docs.update_index() and "run-b" in listed()
+    assert not docs.update_index()  # nothing written since: no update
+
+    failed = validate(load(tmp_path, split=False), warehouse, None, None, docs=docs,
+                      run_name="run-c", index=False)  # fmt: skip
+    assert not failed.passed and "run-c" in listed()
+
+
 def test_split_by_date_needs_a_date_column(tmp_path: Path):
     (tmp_path / "bad.yml").write_text(
         "table: a.b\nsplit_by_date: true\nexpectations: []", encoding="utf-8"
