@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.alert_assets import alert_notifications
 from orchestration.checks import no_clear_pii_in_warehouse, suite_checks
-from orchestration.dbt_assets import dbt_executable, dbt_project, socialmart_dbt
+from orchestration.dbt_assets import DbtCli, dbt_executable, dbt_project, socialmart_dbt
 from orchestration.docs_assets import dbt_docs
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.operations import (
@@ -64,7 +63,7 @@ defs = dg.Definitions(
     resources={
         "settings": settings,
         "warehouse": Warehouse(settings=settings),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()),
     },
     executor=dg.in_process_executor,
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from ingestion.erasure import ensure_tables
 from ingestion.platforms import PLATFORMS, PlatformInfo, dbt_inputs
@@ -27,7 +27,7 @@ from ingestion.platforms.export_files import ExportKind, ExportLayout
 from ingestion.raw import load_day
 from ingestion.runner import raw_tables
 from ingestion.schema import RecordSchema
-from orchestration.dbt_assets import build_dbt_assets, dbt_executable
+from orchestration.dbt_assets import DbtCli, build_dbt_assets, dbt_executable
 from orchestration.ingestion_assets import account_registry, build_platform_asset
 from orchestration.partitions import range_tags
 from orchestration.resources import SocialmartSettings, Warehouse
@@ -137,7 +137,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
             resources={
                 "settings": settings,
                 "warehouse": Warehouse(settings=settings),
-                "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
+                "dbt": DbtCli(project_dir=project, dbt_executable=dbt_executable()),
             },
             tags=range_tags(*DAYS),
             instance=dg.DagsterInstance.ephemeral(),

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtProject
 
 from orchestration import dbt_assets
@@ -84,7 +85,7 @@ def test_two_readers_of_an_old_manifest_parse_it_once(tmp_path: Path, monkeypatc
             parses.append(args)
             return Parse()
 
-    monkeypatch.setattr(dbt_assets, "DbtCliResource", Dbt)
+    monkeypatch.setattr(dbt_assets, "DbtCli", Dbt)
     dbt = DbtProject(project_dir=root, profiles_dir=root)
     readers = [threading.Thread(target=manifest_path, args=(dbt,)) for _ in range(2)]
     for reader in readers:
@@ -124,3 +125,39 @@ def test_every_unit_test_must_have_run_and_passed():
         results(("unit_test.p.a.t1", "pass"), ("unit_test.p.a.t2", "fail")), manifest
     )
     assert not ran_every_unit_test(results(model), manifest)  # skipped: nothing to stamp
+
+
+def test_a_dbt_command_starts_without_an_adapter_or_a_version_check(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """dagster-dbt opens a dbt adapter (profile, project, every macro) and runs `dbt
+    --version` in the run's process before each run's first command: 5-6 s at `large`
+    that socialmart's resource skips. dagster-dbt's own resource does both (the hooks the
+    resource replaces are still the ones dagster-dbt calls)."""
+    import dbt.config.runtime
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.core import resource as dagster_dbt_resource
+    from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+    profiles, versions, started = [], [], []
+    load_profile, check_output = dbt.config.runtime.load_profile, dagster_dbt_resource.check_output
+    monkeypatch.setattr(
+        dbt.config.runtime,
+        "load_profile",
+        lambda *a, **k: profiles.append(1) or load_profile(*a, **k),
+    )
+    monkeypatch.setattr(
+        dagster_dbt_resource,
+        "check_output",
+        lambda *a, **k: versions.append(1) or check_output(*a, **k),
+    )
+    monkeypatch.setattr(DbtCliInvocation, "run", lambda **kwargs: started.append(kwargs))
+    monkeypatch.setenv("SOCIALMART_WAREHOUSE", "unused.duckdb")
+    for resource in (DbtCliResource, dbt_assets.DbtCli):
+        resource(
+            project_dir=str(dbt_assets.DBT_DIR), dbt_executable=dbt_assets.dbt_executable()
+        ).cli(["parse"])
+    dagster_dbt_own, ours = started
+    assert (len(profiles), len(versions)) == (1, 1)  # dagster-dbt's resource only
+    assert dagster_dbt_own["adapter"] is not None and ours["adapter"] is None
+    assert ours["cli_version"] == dagster_dbt_own["cli_version"]
