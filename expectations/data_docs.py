@@ -313,8 +313,8 @@ class DataDocs:
     def write_pages(self, identifiers: list[Any], *, index: bool) -> None:
         """The pages of these validation results and their suites; and the index, which lists
         the newest stored results, when ``index``. A run's passing checks leave it to one
-        update after them (``update_index``): it reads every result it lists, about 0.2 s
-        at 120 results and more up to ``index_limit``, once per check before."""
+        update after them (``update_index``): it reads every result it lists (0.2 s at
+        120 results, 0.5 s at 500), once per check before."""
         self.context().build_data_docs(resource_identifiers=identifiers, build_index=index)
         if index:
             _INDEX_BEHIND.discard(self._key)
