@@ -60,10 +60,13 @@ class LayeredTranslator(DagsterDbtTranslator):
         return ["team:data"]
 
 
+# the dbt of this environment, installed beside its interpreter
+DBT_BESIDE = Path(sys.executable).parent / "dbt"
+
+
 def dbt_executable() -> str:
     """The dbt beside this interpreter: DbtCliResource would otherwise search PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    return str(DBT_BESIDE) if DBT_BESIDE.exists() else "dbt"
 
 
 class DbtCli(DbtCliResource):
@@ -80,7 +83,7 @@ class DbtCli(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if self.dbt_executable != str(Path(sys.executable).parent / "dbt"):
+        if self.dbt_executable != str(DBT_BESIDE):
             return super()._cli_version
         return version.parse(importlib.metadata.version("dbt-core"))
 
