@@ -108,7 +108,7 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
         "whole, and a hash of every dated table's rows",
         "[serving.md](serving.md#what-a-publish-rewrites)",
     ),
-    ("`identity` row", "P", "a few rounds of pointer jumping, whatever the chains' length"),
+    ("`identity` row", "P", "one graph search (SciPy), whatever the chains' length"),
     ("`ingestion`", "A × pages per account ÷ the client's concurrency", "–"),
 )
 # The aims of docs/requirements.md R-F3, judged on the large scale.
