@@ -47,10 +47,7 @@ def label_components(con: duckdb.DuckDBPyConnection, edges: str, nodes: str) -> 
     node is its own index in the arrays, which spares a sort of every edge end). Nodes with
     an edge are listed in ``cc_linked``; a component's label is its smallest node.
     """
-    con.execute(
-        f"create or replace temp table cc_edges as select src, dst from {edges} where src <> dst"
-    )
-    found = con.execute("select src, dst from cc_edges").fetchnumpy()
+    found = con.execute(f"select src, dst from {edges} where src <> dst").fetchnumpy()
     src, dst = np.asarray(found["src"], dtype=np.int64), np.asarray(found["dst"], dtype=np.int64)
     size = max(int(src.max()), int(dst.max())) + 1 if len(src) else 0
     if len(src) and (min(int(src.min()), int(dst.min())) < 0 or size > 4 * len(src) + 2**20):
@@ -71,7 +68,7 @@ def label_components(con: duckdb.DuckDBPyConnection, edges: str, nodes: str) -> 
     finally:
         con.unregister("cc_solved")
     _add_isolated(con, nodes)
-    _check_fixed_point(con)
+    _check_fixed_point(con, edges)
     # every index without an edge (an isolated node, or no node) is a component of its own
     return count - (size - len(linked))
 
@@ -85,10 +82,10 @@ def _add_isolated(con: duckdb.DuckDBPyConnection, nodes: str) -> None:
     )
 
 
-def _check_fixed_point(con: duckdb.DuckDBPyConnection) -> None:
+def _check_fixed_point(con: duckdb.DuckDBPyConnection, edges: str) -> None:
     split_edges = con.execute(
-        """
-        select count(*) from cc_edges as e
+        f"""
+        select count(*) from {edges} as e
         join cc_labels as a on a.node = e.src
         join cc_labels as b on b.node = e.dst
         where a.label <> b.label
@@ -124,23 +121,28 @@ def connected_components(
         """
     )
     linked_components = label_components(con, "cc_int_edges", "cc_nodes")
-    result = con.sql(
-        """
+    return _keyed(con, "cc_nodes").project("id_type, id_value, component_key"), linked_components
+
+
+def _keyed(con: duckdb.DuckDBPyConnection, encoded: str) -> duckdb.DuckDBPyRelation:
+    """The identifiers of ``encoded(node, id_type, id_value)`` with the ``node`` and
+    ``component_key`` of the labels ``label_components`` left (``cc_labels``, ``cc_linked``)."""
+    return con.sql(
+        f"""
         with labelled as (
-            select n.id_type, n.id_value, l.label, k.node is not null as linked
-            from cc_nodes as n
+            select n.node, n.id_type, n.id_value, l.label, k.node is not null as linked
+            from {encoded} as n
             join cc_labels as l using (node)
             left join cc_linked as k using (node)
         )
-        select id_type, id_value, id_type || ':' || id_value as component_key
+        select node, id_type, id_value, id_type || ':' || id_value as component_key
         from labelled where not linked
         union all
-        select id_type, id_value,
+        select node, id_type, id_value,
             min(id_type || ':' || id_value) over (partition by label) as component_key
         from labelled where linked
         """
     )
-    return result, linked_components
 
 
 # -- the over-merge guard (docs/requirements.md R-U3) -------------------------------------------
@@ -167,11 +169,14 @@ def shared_identifiers(
 
     The rows are left in temp table ``guard_shared``: ``id_type, id_value, people_joined,
     max_people, rule_reason, neighbours_by_type`` (``douyin_open_id 3000, phone_hash 2``).
+    The last round's solve is the graph without them: its labels stay in ``cc_labels`` (of
+    ``guard_nodes``, the encoded identifiers; the edges ``guard_edges``, the shared ones
+    ``guard_candidates``), which ``resolve_identities`` keys instead of solving again.
     """
     con.execute(
         f"""
         create or replace temp table guard_nodes as
-        select row_number() over (order by id_type, id_value) as node, id_type, id_value
+        select row_number() over () as node, id_type, id_value
         from (select distinct id_type, id_value from {nodes})
         """
     )
@@ -199,17 +204,20 @@ def shared_identifiers(
         with degrees as (
             select node, count(*) as degree from guard_adjacent group by node
         ),
+        -- a rule per identifier type (a few dozen), not per identifier (millions)
         limits as (
-            select n.node, r.max_people, r.reason
-            from guard_nodes as n
-            join {rules} as r on n.id_type like r.id_type
+            select t.id_type, r.max_people, r.reason
+            from (select distinct id_type from guard_nodes) as t
+            join {rules} as r on t.id_type like r.id_type
             qualify row_number() over (
-                partition by n.node
+                partition by t.id_type
                 order by length(replace(r.id_type, '%', '')) desc, r.id_type
             ) = 1
         )
-        select l.node, l.max_people, l.reason
-        from limits as l join degrees as d using (node)
+        select d.node, l.max_people, l.reason
+        from degrees as d
+        join guard_nodes as n using (node)
+        join limits as l using (id_type)
         where d.degree > l.max_people
         """
     )
@@ -279,16 +287,10 @@ def resolve_identities(
     ``neighbours_by_type``; null on every other row).
     """
     shared_identifiers(con, nodes, edges, rules)
+    # the guard's last round solved the graph without the shared identifiers
     con.execute(
-        f"""
-        create or replace temp table guard_linking_edges as
-        select e.left_type, e.left_value, e.right_type, e.right_value from {edges} as e
-        anti join guard_shared as a on a.id_type = e.left_type and a.id_value = e.left_value
-        anti join guard_shared as b on b.id_type = e.right_type and b.id_value = e.right_value
-        """
+        f"create or replace temp table guard_solved as {_keyed(con, 'guard_nodes').sql_query()}"
     )
-    components, _ = connected_components(con, nodes, "guard_linking_edges")
-    con.execute(f"create or replace temp table guard_solved as {components.sql_query()}")
     return con.sql(
         """
         select c.id_type, c.id_value, c.component_key, s.people_joined, s.max_people,
@@ -304,29 +306,28 @@ def _solve_regions(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, rules
     identifier of its component before the guard), into temp table ``relink_solved``.
 
     Only shared identifiers join components into larger regions, so the regions are solved
-    on the small graph of components linked through them, not on the whole graph again.
+    on the small graph of components linked through them, not on the whole graph again;
+    their edges are the guard's (``guard_edges`` of ``guard_candidates``, encoded, with the
+    components ``resolve_identities`` left in ``guard_solved``).
     """
     resolved = resolve_identities(con, nodes, edges, rules)
     con.execute(f"create or replace temp table relink_resolved as {resolved.sql_query()}")
     # components as nodes ('k', component_key), linked by the edges of shared identifiers
     con.execute(
-        f"""
+        """
         create or replace temp table relink_bridges as
-        with shared as (
-            select id_type, id_value from relink_resolved where people_joined is not null
-        ),
-        shared_edges as (
-            select e.* from {edges} as e
-            semi join shared as s on s.id_type = e.left_type and s.id_value = e.left_value
+        with shared_edges as (
+            select e.src, e.dst from guard_edges as e
+            semi join guard_candidates as s on s.node = e.src
             union
-            select e.* from {edges} as e
-            semi join shared as s on s.id_type = e.right_type and s.id_value = e.right_value
+            select e.src, e.dst from guard_edges as e
+            semi join guard_candidates as s on s.node = e.dst
         )
         select distinct 'k' as left_type, a.component_key as left_value,
             'k' as right_type, b.component_key as right_value
         from shared_edges as e
-        join relink_resolved as a on a.id_type = e.left_type and a.id_value = e.left_value
-        join relink_resolved as b on b.id_type = e.right_type and b.id_value = e.right_value
+        join guard_solved as a on a.node = e.src
+        join guard_solved as b on b.node = e.dst
         """
     )
     con.execute(
