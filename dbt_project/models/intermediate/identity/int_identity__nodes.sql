@@ -65,9 +65,12 @@ grouped as (
         min(first_seen_date) as first_seen_date,
         -- a snapshot occurrence without a last date is still listed by its source
         max(last_seen_date) as last_seen_date,
-        list(distinct source order by source) filter (
-            where last_seen_date is null and source in ('{{ snapshot_sources | join("', '") }}')
-        ) as listed_by,
+        -- a mask like source_mask: a distinct list aggregate cost a second grouping of every
+        -- occurrence (8 of this model's 19 s from nothing at `large`)
+        {{ source_mask(
+            "case when last_seen_date is null and source in ('"
+                ~ snapshot_sources | join("', '") ~ "') then source end",
+            all_sources) }} as listed_mask,
         -- a row written before written_at was kept counts as the oldest
         max(coalesce(written_at, '-infinity'::timestamptz)) as occurrences_written_at
     from reading
@@ -107,7 +110,7 @@ final as (
         {{ sources_from_mask('source_mask', all_sources) }} as sources,
         first_seen_date,
         last_seen_date,
-        coalesce(listed_by, []) as listed_by,
+        {{ sources_from_mask('listed_mask', all_sources) }} as listed_by,
         u.unlinkable_reason,
         u.unlinkable_detail,
         occurrences_written_at,

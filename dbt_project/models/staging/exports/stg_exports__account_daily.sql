@@ -9,7 +9,7 @@ with
         record ->> '{{ x.account }}' as account_id,
         cast(left(record ->> '{{ x.date }}', 10) as date) as business_date,
         {{- export_counts(x, ['followers_total', 'new_followers', 'unfollows']) }}
-        {{- export_load(platform, x, "record ->> '" ~ x.account ~ "', left(record ->> '" ~ x.date ~ "', 10)") }}
+        {{- export_load(platform, x) }}
 {%- endset %}
 {{ parsed_ctes(source(platform, x.entity), typed, platform, platform ~ '_typed', where='true') }},
 {%- endfor %}
