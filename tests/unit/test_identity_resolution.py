@@ -203,3 +203,19 @@ def test_a_labelling_that_splits_an_edge_is_an_error_not_a_silent_split(
     monkeypatch.setattr(components_model, "graph_components", every_node_alone)
     with pytest.raises(components_model.ConvergenceError, match="299 edges join different"):
         components_model.connected_components(con, "nodes", "edges")
+
+
+def test_two_edges_among_a_million_nodes_are_labelled_like_any_graph():
+    # a guard round can leave a few edges among millions of identifiers (every other edge
+    # through a shop phone): the labelling is sized by the nodes, not refused
+    con = duckdb.connect()
+    con.execute("create table nodes as select range + 1 as node from range(1200000)")
+    con.execute("create table edges as select * from (values (1199999, 1200000), (1, 1200000))")
+    con.execute("alter table edges rename col0 to src")
+    con.execute("alter table edges rename col1 to dst")
+    assert components_model.label_components(con, "edges", "nodes") == 1
+    labels = con.execute(
+        "select node, label from cc_labels where node in (1, 2, 1199999, 1200000) order by node"
+    ).fetchall()
+    assert labels == [(1, 1), (2, 2), (1199999, 1), (1200000, 1)]
+    assert con.execute("select count(*) from cc_labels").fetchall() == [(1200000,)]

@@ -49,16 +49,19 @@ def label_components(con: duckdb.DuckDBPyConnection, edges: str, nodes: str) -> 
     """
     found = con.execute(f"select src, dst from {edges} where src <> dst").fetchnumpy()
     src, dst = np.asarray(found["src"], dtype=np.int64), np.asarray(found["dst"], dtype=np.int64)
-    size = max(int(src.max()), int(dst.max())) + 1 if len(src) else 0
-    if len(src) and (min(int(src.min()), int(dst.min())) < 0 or size > 4 * len(src) + 2**20):
-        raise ValueError(f"{edges}: nodes are not dense encodings (up to {size - 1})")
+    # the arrays are as long as the largest node: bounded by the nodes' count (a guard round
+    # may leave few edges among millions of nodes), never by an id's magnitude
+    count, largest = con.execute(f"select count(*), max(node) from {nodes}").fetchall()[0]
+    size = max(int(src.max()), int(dst.max()), largest or 0) + 1 if len(src) else 0
+    if len(src) and (min(int(src.min()), int(dst.min())) < 0 or size > 2 * count + 2**20):
+        raise ValueError(f"{nodes}: not dense encodings ({count} nodes, up to {size - 1})")
     graph = coo_array((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(size, size)).tocsr()
     # each edge is stored one way: the weakly connected components of the directed graph
     # are the undirected graph's, without SciPy adding every edge's reverse first
-    count, component = graph_components(graph, directed=True, connection="weak")
+    components, component = graph_components(graph, directed=True, connection="weak")
     degree = np.bincount(src, minlength=size) + np.bincount(dst, minlength=size)
     linked = np.flatnonzero(degree)
-    smallest = np.full(count, size, dtype=np.int64)
+    smallest = np.full(components, size, dtype=np.int64)
     np.minimum.at(smallest, component, np.arange(size, dtype=np.int64))
     solved = pa.table({"node": linked, "label": smallest[component[linked]]})
     con.register("cc_solved", solved)
@@ -70,7 +73,7 @@ def label_components(con: duckdb.DuckDBPyConnection, edges: str, nodes: str) -> 
     _add_isolated(con, nodes)
     _check_fixed_point(con, edges)
     # every index without an edge (an isolated node, or no node) is a component of its own
-    return count - (size - len(linked))
+    return components - (size - len(linked))
 
 
 def _add_isolated(con: duckdb.DuckDBPyConnection, nodes: str) -> None:
