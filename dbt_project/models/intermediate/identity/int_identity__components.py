@@ -4,7 +4,8 @@ Identifiers are integer-encoded in DuckDB; the labelling itself is SciPy's
 ``scipy.sparse.csgraph.connected_components`` on the edges fetched as arrays: an exact
 graph search with no iteration at all, so a chain of any length, a star or a dense cluster
 ends in one component in one pass (the pointer-jumping rounds in SQL that it replaced took
-7-8 s of each solve at `large`, SciPy well under a second). The labels go back into DuckDB,
+7-8 s of each labelling at `large`; this takes 3-4 s, SciPy's search 1-2 s of it, the rest
+moving the arrays and the check). The labels go back into DuckDB,
 where every original edge is checked to join equal labels, an error otherwise. The
 component key is the smallest ``id_type:id_value`` of the component, so the output depends
 only on the graph, not on the encoding order.
