@@ -12,15 +12,28 @@
         else ('snapshot_date' if 'snapshot_date' in columns else none) %}
     {%- set window = incremental_window(model) if dated and run_dates() else none %}
     {%- set written = written_rows(model) if run_dates() else none %}
-    select {{ columns | join(', ') }}, count(*) as n
+    {%- set key = columns | join(', ') %}
+with checked as not materialized (
+    select {{ key }}
     from {{ model }}
     {% if window %}
     where {{ rebuilt_dates_filter(window, dated) }}{% if restated %} or ({{ restated }}){% endif %}
     {% elif written %}
     semi join (
-        select distinct {{ columns | join(', ') }} from {{ model }} where {{ written }}
-    ) using ({{ columns | join(', ') }})
+        select distinct {{ key }} from {{ model }} where {{ written }}
+    ) using ({{ key }})
     {% endif %}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
+),
+
+-- the rows of a repeated key share its hash: only the hashes seen twice are grouped by the
+-- key itself (grouping millions of keys by one integer first halves the test at `large`)
+repeated_hashes as (
+    select hash({{ key }}) as h from checked group by h having count(*) > 1
+)
+
+select {{ key }}, count(*) as n
+from checked
+where hash({{ key }}) in (select h from repeated_hashes)
+group by {{ key }}
+having count(*) > 1
 {% endtest %}
