@@ -72,7 +72,7 @@ def label_components(con: duckdb.DuckDBPyConnection, edges: str, nodes: str) -> 
     finally:
         con.unregister("cc_solved")
     _add_isolated(con, nodes)
-    _check_fixed_point(con, edges)
+    _check_labels(con, edges)
     # every index without an edge (an isolated node, or no node) is a component of its own
     return components - (size - len(linked))
 
@@ -86,7 +86,7 @@ def _add_isolated(con: duckdb.DuckDBPyConnection, nodes: str) -> None:
     )
 
 
-def _check_fixed_point(con: duckdb.DuckDBPyConnection, edges: str) -> None:
+def _check_labels(con: duckdb.DuckDBPyConnection, edges: str) -> None:
     split_edges = con.execute(
         f"""
         select count(*) from {edges} as e
@@ -96,7 +96,7 @@ def _check_fixed_point(con: duckdb.DuckDBPyConnection, edges: str) -> None:
         """
     ).fetchall()[0][0]
     if split_edges:
-        raise ConvergenceError(f"{split_edges} edges join different labels at the end")
+        raise ConvergenceError(f"{split_edges} edges join different labels")
 
 
 def connected_components(
