@@ -47,16 +47,18 @@
                ('crm.members', 'stg_crm__members')]) }}
 {%- endmacro %}
 
-{#- An identifier's last seen date from its int_identity__nodes row `n`: its last dated
-    sighting, or the latest snapshot of a source that still lists it (listed_by). -#}
+{#- An identifier's last seen date from its int_identity__nodes row `n`: none while the
+    latest snapshot of a source lists it (listed_by: it is seen through today, and a day
+    that lists it again changes no published row), else its last dated sighting or the
+    last snapshot that listed it. -#}
 {% macro identity_last_seen(n) -%}
-    greatest(
-        {{ n }}.last_seen_date
-        {%- for source, model in identity_snapshot_sources() %},
-        case when list_contains({{ n }}.listed_by, '{{ source }}')
-            then (select max(snapshot_date) from {{ ref(model) }}) end
-        {%- endfor %}
-    )
+    case when not {{ identity_is_listed(n) }} then {{ n }}.last_seen_date end
+{%- endmacro %}
+
+{#- True while the latest snapshot of a source (followers, contacts, CRM members) lists the
+    identifier of the int_identity__nodes row `n`. -#}
+{% macro identity_is_listed(n) -%}
+    coalesce(len({{ n }}.listed_by) > 0, false)
 {%- endmacro %}
 
 {#- Post-hook of int_identity__nodes: the tombstones of identifiers no occurrence names any

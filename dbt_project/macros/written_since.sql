@@ -92,3 +92,26 @@
         where c.platform = {{ this }}.platform and c.content_id = {{ this }}.content_id
     )
 {%- endmacro %}
+
+{#- The bridge builds on its rows unless its unified ids or nodes were built again from
+    nothing (every row of theirs is newer then). -#}
+{% macro bridge_since() -%}
+    {{ return(written_since([(ref('int_identity__unified_ids'), 'written_at'),
+                             (ref('int_identity__nodes'), 'written_at')])) }}
+{%- endmacro %}
+
+{#- dim_unified_user builds on its rows unless the bridge was written whole again. -#}
+{% macro unified_users_since() -%}
+    {{ return(written_since([(ref('bridge_user_identity'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- Its pre-hook: the people of the day go (written again), and so do the ids a merge or a
+    split took from identifiers (previous_unified_user_id). -#}
+{% macro unified_users_pre_hook() -%}
+    {%- set since = unified_users_since() -%}
+    {{ written_since_pre_hook(since,
+        "unified_user_id in (select unified_user_id from " ~ ref('bridge_user_identity')
+        ~ " where updated_at > '" ~ since ~ "'::timestamptz union all "
+        ~ "select previous_unified_user_id from " ~ ref('int_identity__unified_ids')
+        ~ " where written_at > '" ~ since ~ "'::timestamptz)") }}
+{%- endmacro %}

@@ -58,7 +58,8 @@ final as (
         r.neighbours_by_type,
         c.records,
         n.first_seen_date,
-        {{ identity_last_seen('n') }} as last_seen_date
+        {{ identity_last_seen('n') }} as last_seen_date,
+        {{ identity_is_listed('n') }} as is_listed
     from reasons as r
     join nodes as n using (id_type, id_value)
     join records as c using (id_type, id_value)

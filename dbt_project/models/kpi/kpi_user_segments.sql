@@ -28,6 +28,16 @@ as_of as (
     )
 ),
 
+-- a person a current snapshot lists (a follower, a contact, a member) is seen on the
+-- as-of date
+people as (
+    select * replace (
+        coalesce(last_seen_date, case when is_listed then (select as_of_date from as_of) end)
+            as last_seen_date
+    )
+    from users
+),
+
 engagement as (
     select
         unified_user_id,
@@ -89,7 +99,7 @@ scored as (
             when u.is_cross_platform then 2
             else 1
         end as v_score
-    from users as u
+    from people as u
     left join engagement as e using (unified_user_id)
     left join purchases as p using (unified_user_id)
 ),

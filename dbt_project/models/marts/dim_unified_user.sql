@@ -1,11 +1,31 @@
-{#- One row per unified user: where the person is present and when they were seen. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='unified_user_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ unified_users_pre_hook() }}",
+    meta={'written_by': 'updated_at'}
+) }}
+{#- One row per unified user: where the person is present and when they were seen.
+    Incremental (unified_users_since, macros/written_since.sql): a run writes again the
+    people with a bridge row written since this table's newest updated_at, from all their
+    identifiers; the pre-hook takes out those people and the ids a merge or split took
+    away. Every person is written again when the bridge was. -#}
 {#- Built after fct_orders and fct_user_interactions, which read nothing of it: the three
     are the large reads of the identity bridge, and two at once share DuckDB's one memory
     limit and spill (at `large`: 34 s side by side, 25 s one after the other). dbt has no
     other way to order nodes than a dependency. -#}
 -- depends_on: {{ ref('fct_user_interactions') }} (order only)
+-- depends_on: {{ ref('int_identity__unified_ids') }} (the pre-hook's ids taken away)
+{%- set since = unified_users_since() %}
 with bridge as (
     select * from {{ ref('bridge_user_identity') }}
+    {%- if since %}
+    semi join (
+        select unified_user_id from {{ ref('bridge_user_identity') }}
+        where updated_at > '{{ since }}'::timestamptz
+    ) using (unified_user_id)
+    {%- endif %}
 ),
 
 {%- set all_platforms = "select list(distinct platform order by platform) filter (where platform is not null) from " ~ ref("bridge_user_identity") %}
@@ -25,7 +45,9 @@ per_user as (
         bool_or(id_type = 'crm_member_id') as is_crm_member,
         bool_or(list_contains(sources, 'shop.orders')) as has_ordered,
         min(first_seen_date) as first_seen_date,
-        max(last_seen_date) as last_seen_date
+        -- none while a snapshot lists one of the person's identifiers (identity_last_seen)
+        case when bool_or(is_listed) then null else max(last_seen_date) end as last_seen_date,
+        coalesce(bool_or(is_listed), false) as is_listed
     from bridge
     group by unified_user_id
 ),
@@ -45,7 +67,9 @@ final as (
         is_crm_member,
         has_ordered,
         first_seen_date,
-        last_seen_date
+        last_seen_date,
+        is_listed,
+        current_timestamp as updated_at
     from per_user
 )
 

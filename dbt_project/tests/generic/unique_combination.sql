@@ -37,3 +37,10 @@ where hash({{ key }}) in (select h from repeated_hashes)
 group by {{ key }}
 having count(*) > 1
 {% endtest %}
+
+{#- dbt's built-in `unique` test, as unique_combination on its one column: on a model that
+    marks the rows each build writes (meta `written_by`), a run with a window checks only
+    the keys its build wrote, and any run groups the keys by their hash first. -#}
+{% test unique(model, column_name) -%}
+    {{ test_unique_combination(model, [column_name]) }}
+{%- endtest %}
