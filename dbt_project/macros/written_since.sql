@@ -115,3 +115,16 @@
         ~ "select previous_unified_user_id from " ~ ref('int_identity__unified_ids')
         ~ " where written_at > '" ~ since ~ "'::timestamptz)") }}
 {%- endmacro %}
+
+{#- kpi_content_scorecard builds on its rows unless fct_content_totals or dim_content was
+    built again from nothing. -#}
+{% macro scorecard_since() -%}
+    {{ return(written_since([(ref('fct_content_totals'), 'updated_at'),
+                             (ref('dim_content'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- The scorecard rows of contents that either side no longer holds. -#}
+{% macro scorecard_gone() -%}
+    content_key not in (select content_key from {{ ref('fct_content_totals') }})
+        or content_key not in (select content_key from {{ ref('dim_content') }})
+{%- endmacro %}

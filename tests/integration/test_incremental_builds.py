@@ -767,12 +767,36 @@ def test_dim_content_writes_the_days_contents_and_all_of_them_for_a_new_taxonomy
             "where table_name = 'content_taxonomy'"
         ).fetchall()
         con.execute(f"update {seeds}.content_taxonomy set topic_category = '测试'")
-    finish_dbt(start_dbt("run", root, "--select", "dim_content", window=(day, day)), root)
+    scorecard = "kpi.kpi_content_scorecard"
+    build = start_dbt("run", root, "--select", f"dim_content {scorecard}", window=(day, day))
+    finish_dbt(build, root)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert state(con) == (total, total, topical, 1)
         assert con.execute(
             f"select count(*) from {dim} where topic_category = '测试'"
         ).fetchone() == (topical,)
+        # the scorecard writes again the contents dim_content wrote, though no day is new
+        stale, renamed = con.execute(
+            f"select count(*) filter (where s.topic_category is distinct from d.topic_category), "
+            f"count(*) filter (where s.topic_category = '测试') "
+            f"from {scorecard} as s join {dim} as d using (content_key)"
+        ).fetchone()
+        assert stale == 0 and renamed > 0, (stale, renamed)
+    # a content dim_content wrote without new totals (a title corrected) is written again,
+    # and alone
+    with duckdb.connect(str(warehouse)) as con:
+        [(key,)] = con.execute(f"select min(content_key) from {dim}").fetchall()
+        con.execute(
+            f"update {dim} set title = '只改了标题', updated_at = now() where content_key = ?",
+            [key],
+        )
+    finish_dbt(start_dbt("run", root, "--select", scorecard, window=(day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        written = con.execute(
+            f"select content_key, title from {scorecard} "
+            f"where updated_at = (select max(updated_at) from {scorecard})"
+        ).fetchall()
+    assert written == [(key, "只改了标题")]
 
 
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")
@@ -814,3 +838,68 @@ def test_identity_tables_of_an_older_version_are_stamped_once_and_keep_their_peo
     assert mode == "rebuilt: rows without written_at (an older version)"
     assert after == before
     assert relinked == linked
+
+
+# Written whole before they were written on the day: (table, SQL that makes it as an older
+# version left it). The bridge and dim_unified_user dated a listed identifier by the day's
+# snapshot and had no is_listed; the scorecard stored a rank within the account.
+OLDER_MARTS = {
+    "mart.bridge_user_identity": (
+        "update {t} set last_seen_date = date '2000-01-01' where is_listed",
+        "alter table {t} drop column is_listed",
+        "alter table {t} drop column updated_at",
+    ),
+    "mart.dim_unified_user": (
+        "update {t} set last_seen_date = date '2000-01-01' where is_listed",
+        "alter table {t} drop column is_listed",
+        "alter table {t} drop column updated_at",
+    ),
+    "mart.fct_content_totals": ("alter table {t} drop column updated_at",),
+    "kpi.kpi_content_scorecard": (
+        "alter table {t} drop column updated_at",
+        "alter table {t} add column views_rank_in_account bigint default 1",
+    ),
+}
+
+
+def test_marts_of_an_older_version_are_written_whole_once(warehouses, tmp_path):
+    """A warehouse built before the bridge, dim_unified_user, fct_content_totals and the
+    scorecard were written on the day gets their new columns, and every row written again,
+    in its next run: the same rows as the day-by-day build's."""
+    root = tmp_path / "older_marts"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    with duckdb.connect(str(warehouse)) as con:
+        for table, statements in OLDER_MARTS.items():
+            for statement in statements:
+                con.execute(statement.format(t=table))
+    finish_dbt(dbt_build(root, (day, day)), root)
+    differences, unstamped = {}, {}
+    with attached(upgraded=warehouse, daily=warehouses[0]) as con:
+        for table in OLDER_MARTS:
+            schema, name = table.split(".")
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = ? "
+                    "and table_schema = ? and table_name = ? order by ordinal_position",
+                    ["upgraded", schema, name],
+                ).fetchall()
+            ]
+            assert "views_rank_in_account" not in columns and "updated_at" in columns
+            unstamped[table] = con.execute(
+                f"select count(*) from upgraded.{table} where updated_at is null"
+            ).fetchone()[0]
+            rows, extra, missing = count_differences(
+                con,
+                comparable(con, "upgraded", schema, name),
+                comparable(con, "daily", schema, name),
+            )
+            assert rows > 0, table
+            if extra or missing:
+                differences[table] = (rows, extra, missing)
+    # the totals write the window's contents only: the others keep no stamp, read as old
+    assert unstamped.pop("mart.fct_content_totals") > 0
+    assert unstamped == dict.fromkeys(unstamped, 0)
+    assert differences == {}, f"table: (rows, only upgraded, only day by day) {differences}"

@@ -1,6 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='content_key',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ written_since_pre_hook(scorecard_since(), scorecard_gone()) }}",
+    meta={'written_by': 'updated_at'}
+) }}
 {#- One row per content: its totals from publishing to the last loaded date and its rates
-    (formulas of macros/kpi_rates.sql), its rank by views within its account, and the
-    taxonomy (topic, funnel stage, ad label) the operations team reviews it by. -#}
+    (formulas of macros/kpi_rates.sql), and the taxonomy (topic, funnel stage, ad label)
+    the operations team reviews it by. No rank: the reader ranks (docs/serving.md), as a
+    day's views would move the ranks of most contents.
+
+    Incremental (scorecard_since, macros/written_since.sql): a run writes the contents whose
+    totals (fct_content_totals) or whose dim_content row were written since this table's
+    newest updated_at; a content either no longer holds leaves (the pre-hook). Every
+    content is written again when either was built again from nothing. -#}
+{%- set since = scorecard_since() %}
 with contents as (
     select * from {{ ref('dim_content') }}
 ),
@@ -8,6 +23,31 @@ with contents as (
 totals as (
     select * from {{ ref('fct_content_totals') }}
 ),
+
+{% if since %}
+-- both reads filtered by a semi join on the day's few contents
+touched as (
+    select content_key from totals where updated_at > '{{ since }}'::timestamptz
+    union
+    select content_key from contents where updated_at > '{{ since }}'::timestamptz
+),
+
+written_contents as (
+    select * from contents semi join touched using (content_key)
+),
+
+written_totals as (
+    select * from totals semi join touched using (content_key)
+),
+{% else %}
+written_contents as (
+    select * from contents
+),
+
+written_totals as (
+    select * from totals
+),
+{% endif %}
 
 rated as (
     select
@@ -17,7 +57,7 @@ rated as (
         {{ share_rate() }} as share_rate,
         {{ ctr() }} as ctr,
         {{ completion_rate() }} as completion_rate
-    from totals
+    from written_totals
 ),
 
 final as (
@@ -47,10 +87,8 @@ final as (
         t.share_rate,
         t.ctr,
         t.completion_rate,
-        -- equal views in content key order, so a rerun ranks alike
-        rank() over (partition by c.account_key order by t.views desc nulls last, content_key)
-            as views_rank_in_account
-    from contents as c
+        current_timestamp as updated_at
+    from written_contents as c
     join rated as t using (content_key)
 )
 

@@ -2,7 +2,9 @@
     materialized='incremental',
     unique_key='content_key',
     incremental_strategy='delete+insert',
-    post_hook="{{ content_totals_drop_gone() }}"
+    on_schema_change='append_new_columns',
+    post_hook="{{ content_totals_drop_gone() }}",
+    meta={'written_by': 'updated_at'}
 ) }}
 {#- One row per content: its sums over every day of fct_content_daily, from publishing to
     the last loaded date. Incremental: a run recomputes the contents that have a day in
@@ -41,7 +43,9 @@ final as (
         sum(danmaku) as danmaku,
         sum(completed_views) as completed_views,
         sum(views) filter (where completed_views is not null) as views_with_completions,
-        sum(views) filter (where impressions is not null) as views_with_impressions
+        sum(views) filter (where impressions is not null) as views_with_impressions,
+        -- kpi_content_scorecard rates again only the contents written since it last ran
+        current_timestamp as updated_at
     from content_daily
     {% if building_on_previous() and run_dates() %}
     where content_key in (select content_key from touched)
