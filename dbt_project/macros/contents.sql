@@ -46,8 +46,32 @@
     took out is written without dates (the model's `gone`); a build from nothing would not
     have it. -#}
 {% macro content_totals_drop_gone() -%}
-    {%- if building_on_previous() and run_dates() -%}
+    {%- if content_totals_on_the_day() -%}
         delete from {{ this }} where first_date is null
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- fct_content_totals recomputes only the window's contents: on a run with a window, over
+    rows that carry updated_at (a table of an older version is written whole once, so that
+    no row is left without it). -#}
+{% macro content_totals_on_the_day() -%}
+    {{ return(building_on_previous() and run_dates() and not content_totals_unstamped()) }}
+{%- endmacro %}
+
+{% macro content_totals_unstamped() -%}
+    {%- if not (execute and building_on_previous()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {{ return('updated_at' not in columns) }}
+{%- endmacro %}
+
+{#- Its pre-hook: every row goes when the table is written whole over an older version. -#}
+{% macro content_totals_pre_hook() -%}
+    {%- if content_totals_unstamped() -%}
+        delete from {{ this }}
     {%- else -%}
         select 1
     {%- endif -%}
