@@ -64,8 +64,7 @@
     {%- if not (execute and building_on_previous()) -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {{ return('updated_at' not in columns) }}
+    {{ return(not has_updated_at()) }}
 {%- endmacro %}
 
 {#- Its pre-hook: every row goes when the table is written whole over an older version. -#}

@@ -14,10 +14,7 @@
     {%- endif -%}
     {%- set key = 'socialmart_written_since_' ~ this.identifier -%}
     {%- if key not in graph -%}
-        {%- set stamped = run_query(
-            "select count(*) from information_schema.columns where table_schema = '"
-            ~ this.schema ~ "' and table_name = '" ~ this.identifier
-            ~ "' and column_name = 'updated_at'").columns[0].values()[0] -%}
+        {%- set stamped = has_updated_at() -%}
         {%- set conditions -%}
             {%- for relation, column in upstreams %}
             and coalesce((select min(coalesce({{ column }}, '-infinity'::timestamptz)) from {{ relation }}) <= max(f.updated_at), false)
@@ -32,6 +29,13 @@
         {%- do graph.update({key: row[0] if row[0] and row[1] else none}) -%}
     {%- endif -%}
     {{ return(graph[key]) }}
+{%- endmacro %}
+
+{#- Whether the model's table (`this`) has the column updated_at: a table of an older
+    version without it is written whole once. -#}
+{% macro has_updated_at() -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {{ return('updated_at' in columns) }}
 {%- endmacro %}
 
 {#- Pre-hook of such a mart: every row goes when it writes them all again (an erased
@@ -105,15 +109,13 @@
     {{ return(written_since([(ref('bridge_user_identity'), 'updated_at')])) }}
 {%- endmacro %}
 
-{#- Its pre-hook: the people of the day go (written again), and so do the ids a merge or a
-    split took from identifiers (previous_unified_user_id). -#}
+{#- Its pre-hook: the ids a merge or a split took from identifiers since
+    (previous_unified_user_id) go; the people written again replace their rows by key. -#}
 {% macro unified_users_pre_hook() -%}
     {%- set since = unified_users_since() -%}
     {{ written_since_pre_hook(since,
-        "unified_user_id in (select unified_user_id from " ~ ref('bridge_user_identity')
-        ~ " where updated_at > '" ~ since ~ "'::timestamptz union all "
-        ~ "select previous_unified_user_id from " ~ ref('int_identity__unified_ids')
-        ~ " where written_at > '" ~ since ~ "'::timestamptz)") }}
+        "unified_user_id in (select previous_unified_user_id from "
+        ~ ref('int_identity__unified_ids') ~ " where written_at > '" ~ since ~ "'::timestamptz)") }}
 {%- endmacro %}
 
 {#- kpi_content_scorecard builds on its rows unless fct_content_totals or dim_content was

@@ -9,8 +9,8 @@
 {#- One row per unified user: where the person is present and when they were seen.
     Incremental (unified_users_since, macros/written_since.sql): a run writes again the
     people with a bridge row written since this table's newest updated_at, from all their
-    identifiers; the pre-hook takes out those people and the ids a merge or split took
-    away. Every person is written again when the bridge was. -#}
+    identifiers (replacing their rows by key); the pre-hook takes out the ids a merge or
+    split took away. Every person is written again when the bridge was. -#}
 {#- Built after fct_orders and fct_user_interactions, which read nothing of it: the three
     are the large reads of the identity bridge, and two at once share DuckDB's one memory
     limit and spill (at `large`: 34 s side by side, 25 s one after the other). dbt has no
