@@ -42,9 +42,11 @@
 
 {#- The identity sources that are snapshots of who is listed now: (source, staging model). -#}
 {% macro identity_snapshot_sources() -%}
-    {{ return([('wechat_oa.followers', 'stg_wechat_oa__followers'),
-               ('wecom.contacts', 'stg_wecom__contacts'),
-               ('crm.members', 'stg_crm__members')]) }}
+    {%- set pairs = [] -%}
+    {%- for r in identity_snapshot_records() -%}
+        {%- do pairs.append((r.source, r.model)) -%}
+    {%- endfor -%}
+    {{ return(pairs) }}
 {%- endmacro %}
 
 {#- An identifier's last seen date from its int_identity__nodes row `n`: none while the
@@ -87,6 +89,73 @@
     from {{ ref(model) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{#- The identifiers each snapshot source's record names, for int_identity__occurrences:
+    its source name, staging model, record key and the columns its identifiers come from
+    (a record whose columns are as the snapshot before listed them names the same
+    identifiers). The key is the record_key int_identity__occurrences gives the record. -#}
+{% macro identity_snapshot_records() -%}
+    {{ return([
+        {'source': 'wechat_oa.followers', 'model': 'stg_wechat_oa__followers',
+         'key': "account_id || '/' || openid", 'columns': ['account_id', 'openid', 'unionid']},
+        {'source': 'wecom.contacts', 'model': 'stg_wecom__contacts',
+         'key': 'external_userid', 'columns': ['external_userid', 'unionid', 'phone_hashes']},
+        {'source': 'crm.members', 'model': 'stg_crm__members',
+         'key': 'member_id', 'columns': ['member_id', 'phone_hash', 'email_hash', 'unionid']},
+    ]) }}
+{%- endmacro %}
+
+{#- When the run reads at most one snapshot of staging `model` (snapshot_days_to_read) and
+    it is the newest one, as a daily run does: {'day': that day or none, 'before': the
+    newest snapshot before it or none}, as 'YYYY-MM-DD'; none otherwise (a backfill, a
+    restaged day, a run of an older day). The reader then needs only the records that
+    differ between the two snapshots (snapshot_changes). One query per model and command. -#}
+{% macro snapshot_single_day(model) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = 'socialmart_single_day:' ~ this ~ ':' ~ model -%}
+    {%- if key not in graph -%}
+        {%- set read = snapshot_days_to_read(model) -%}
+        {%- set row = run_query(
+            "select count(distinct snapshot_date) filter (where " ~ read ~ "), "
+            ~ "coalesce(max(snapshot_date) filter (where " ~ read ~ ") = max(snapshot_date), true), "
+            ~ "strftime(max(snapshot_date) filter (where " ~ read ~ "), '%Y-%m-%d'), "
+            ~ "strftime(max(snapshot_date) filter (where not (" ~ read ~ ")), '%Y-%m-%d'), "
+            ~ "strftime(max(snapshot_date) filter (where not (" ~ read ~ ")) + 1, '%Y-%m-%d') "
+            ~ "from " ~ ref(model)).rows[0] -%}
+        {#- and the reader has read the snapshot before: its rows are what that one listed -#}
+        {%- set read_through = snapshot_read_through(model) -%}
+        {%- set after_before = row[4] -%}
+        {%- set ok = row[0] <= 1 and row[1] and (row[3] is none or read_through == after_before) -%}
+        {%- do graph.update({key: {'day': row[2], 'before': row[3]} if ok else none}) -%}
+    {%- endif -%}
+    {{ return(graph[key]) }}
+{%- endmacro %}
+
+{#- The record keys (`record_key`) of snapshot source `spec` (identity_snapshot_records)
+    whose identifier columns differ between the snapshot of `days.day` and the one before
+    (`days.before`): listed anew, changed, or gone from the list. -#}
+{% macro snapshot_changes(spec, days) -%}
+    {%- if not days.day -%}
+    select null::varchar as record_key where false
+    {%- else -%}
+    {%- set columns = spec.columns | join(', ') -%}
+    {%- set relation = ref(spec.model) -%}
+    {%- set day = "snapshot_date = cast('" ~ days.day ~ "' as date)" -%}
+    {%- set before = "snapshot_date = cast('" ~ days.before ~ "' as date)" if days.before else 'false' -%}
+    select distinct {{ spec.key }} as record_key
+    from (
+        (select {{ columns }} from {{ relation }} where {{ day }}
+         except
+         select {{ columns }} from {{ relation }} where {{ before }})
+        union all
+        (select {{ columns }} from {{ relation }} where {{ before }}
+         except
+         select {{ columns }} from {{ relation }} where {{ day }})
+    )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The days of a snapshot staging `model` that the reader being built reads: from the

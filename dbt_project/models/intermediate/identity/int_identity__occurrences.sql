@@ -21,19 +21,49 @@
     The manual links seed is small and re-read whole (a removed link must leave). The var
     identity_rebuild rebuilds from nothing. -#}
 {%- set diffed = building_on_previous() and not var('identity_rebuild', false) %}
-with comments as (
+{#- A daily run reads one new snapshot of each source (or none): it needs only the records
+    that differ from the snapshot before (snapshot_changes), and of the stored rows only
+    those of the records it reads, not the whole history of comments and orders. Any other
+    run (a backfill, a restaged day) compares every row of its days with every stored row. -#}
+{%- set records = identity_snapshot_records() %}
+{%- set single = {} %}
+{%- for r in records if diffed %}
+    {%- do single.update({r.source: snapshot_single_day(r.model)}) %}
+{%- endfor %}
+{%- set on_changes = diffed and none not in single.values() | list %}
+{%- set read = {} %}
+{%- for r in records %}
+    {%- if not diffed %}
+        {%- do read.update({r.source: 'true'}) %}
+    {%- elif not on_changes %}
+        {%- do read.update({r.source: snapshot_days_to_read(r.model)}) %}
+    {%- elif single[r.source].day %}
+        {%- do read.update({r.source: "snapshot_date = cast('" ~ single[r.source].day ~ "' as date) and "
+            ~ r.key ~ " in (select record_key from changed_" ~ r.source | replace('.', '_') ~ ")"}) %}
+    {%- else %}
+        {%- do read.update({r.source: 'false'}) %}
+    {%- endif %}
+{%- endfor %}
+with
+{%- for r in records if on_changes %}
+changed_{{ r.source | replace('.', '_') }} as (
+    {{ snapshot_changes(r, single[r.source]) }}
+),
+{%- endfor %}
+
+comments as (
     select * from {{ ref('int_comments') }}
     where {{ in_run_window() if diffed else 'true' }}
 ),
 
 wechat_oa_followers as (
     select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ snapshot_days_to_read('stg_wechat_oa__followers') if diffed else 'true' }}
+    where {{ read['wechat_oa.followers'] }}
 ),
 
 wecom_contacts as (
     select * from {{ ref('stg_wecom__contacts') }}
-    where {{ snapshot_days_to_read('stg_wecom__contacts') if diffed else 'true' }}
+    where {{ read['wecom.contacts'] }}
 ),
 
 shop_orders as (
@@ -43,7 +73,7 @@ shop_orders as (
 
 crm_members as (
     select * from {{ ref('stg_crm__members') }}
-    where {{ snapshot_days_to_read('stg_crm__members') if diffed else 'true' }}
+    where {{ read['crm.members'] }}
 ),
 
 manual_links as (
@@ -57,12 +87,12 @@ comment_authors as (
 ),
 
 follower_ids as (
-    select 'wechat_oa.followers' as source, account_id || '/' || openid as record_key,
+    select 'wechat_oa.followers' as source, {{ records[0].key }} as record_key,
         'wechat_openid:' || account_id as id_type, openid as id_value,
         snapshot_date as business_date
     from wechat_oa_followers
     union all
-    select 'wechat_oa.followers', account_id || '/' || openid, 'wechat_unionid', unionid,
+    select 'wechat_oa.followers', {{ records[0].key }}, 'wechat_unionid', unionid,
         snapshot_date
     from wechat_oa_followers
 ),
@@ -137,6 +167,23 @@ snapshot_dates as (
     {{ identity_snapshot_dates(read_again=diffed) }}
 ),
 
+{% if on_changes %}
+-- the stored rows of the records the run reads: its comments, orders and manual links, and
+-- the snapshot records that changed (one a snapshot dropped is in changed_*, not in seen)
+run_records as (
+    select source, record_key from seen
+    {%- for r in records %}
+    union
+    select '{{ r.source }}', record_key from changed_{{ r.source | replace('.', '_') }}
+    {%- endfor %}
+),
+
+stored_rows as (
+    select * from {{ this }}
+    semi join run_records using (source, record_key)
+),
+{% endif %}
+
 {% if diffed %}
 -- One full join compares the run's rows with the stored ones both ways (a left join and
 -- an anti join read the stored rows twice: 11 s against 7 s at `large`, standalone).
@@ -159,7 +206,7 @@ compared as (
         p.last_seen_date as known_last_seen_date,
         p.entered_at
     from seen as s
-    full join {{ this }} as p
+    full join {{ 'stored_rows' if on_changes else this }} as p
         on p.source = s.source and p.record_key = s.record_key
             and p.id_type = s.id_type and p.id_value = s.id_value
     where s.source is not null or p.last_seen_date is null
