@@ -21,21 +21,48 @@
     An erasure drops this table (ingestion/erasure.py) and the next run builds it whole.
     Classification of user_id: personal. -#}
 {%- set on_previous = building_on_previous() %}
-with all_comments as (
+{#- The snapshot rows a follow or add comes from. A daily run, reading one new snapshot of
+    each (snapshot_single_day), reads only its rows that differ from the snapshot before
+    (snapshot_changes): one listed the same way both days gives the follow or add stored. -#}
+{%- set snapshots = [
+    {'cte': 'wechat_oa_followers', 'model': 'stg_wechat_oa__followers',
+     'key': "account_id || '/' || openid",
+     'columns': ['account_id', 'openid', 'is_subscribed', 'subscribed_at']},
+    {'cte': 'wecom_contacts', 'model': 'stg_wecom__contacts',
+     'key': "staff_userid || '/' || external_userid",
+     'columns': ['staff_userid', 'external_userid', 'added_at']},
+] %}
+{%- set single = {} %}
+{%- for r in snapshots if on_previous %}
+    {%- do single.update({r.cte: snapshot_single_day(r.model)}) %}
+{%- endfor %}
+{%- set on_changes = on_previous and none not in single.values() | list %}
+with
+{%- for r in snapshots if on_changes %}
+changed_{{ r.cte }} as (
+    {{ snapshot_changes(r, single[r.cte]) }}
+),
+{%- endfor %}
+
+all_comments as (
     select * from {{ ref('int_comments') }}
     where {{ in_run_window() if on_previous else 'true' }}
 ),
-
-wechat_oa_followers as (
-    select * from {{ ref('stg_wechat_oa__followers') }}
-    where {{ snapshot_days_to_read('stg_wechat_oa__followers') if on_previous else 'true' }}
+{% for r in snapshots %}
+{{ r.cte }} as (
+    select * from {{ ref(r.model) }}
+    {%- if not on_previous %}
+    where true
+    {%- elif not on_changes %}
+    where {{ snapshot_days_to_read(r.model) }}
+    {%- elif single[r.cte].day %}
+    where snapshot_date = cast('{{ single[r.cte].day }}' as date)
+        and {{ r.key }} in (select record_key from changed_{{ r.cte }})
+    {%- else %}
+    where false
+    {%- endif %}
 ),
-
-wecom_contacts as (
-    select * from {{ ref('stg_wecom__contacts') }}
-    where {{ snapshot_days_to_read('stg_wecom__contacts') if on_previous else 'true' }}
-),
-
+{% endfor %}
 comments as (
     select
         'comment' as interaction_type, platform, account_id, content_id,
