@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_run_window() }}") }}
 {#- One row per ad campaign per business date: spend, impressions, clicks and conversions
-    (paid follower acquisition: 拉新计划). -#}
+    (paid follower acquisition: 拉新计划). Incremental: a run rebuilds its dates. -#}
 with spend as (
     select * from {{ ref('stg_ads__spend_daily') }}
+    where {{ in_run_window() }}
 ),
 
 final as (
