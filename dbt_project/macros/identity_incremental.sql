@@ -158,6 +158,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The rows of a snapshot staging a reader takes on a daily run (snapshot_single_day
+    found `days`): those of the new snapshot whose record key (`key`, over the staging's
+    columns) is in the CTE `changed` (snapshot_changes); none without a new snapshot. -#}
+{% macro snapshot_changed_rows(key, days, changed) -%}
+    {%- if days.day -%}
+        snapshot_date = cast('{{ days.day }}' as date)
+        and {{ key }} in (select record_key from {{ changed }})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The days of a snapshot staging `model` that the reader being built reads: from the
     first day the staging restaged in this dbt command (find_changed_days), or the day after
     the one the reader read through (snapshot_read_through), whichever is earlier, to the

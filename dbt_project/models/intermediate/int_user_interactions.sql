@@ -55,11 +55,8 @@ all_comments as (
     where true
     {%- elif not on_changes %}
     where {{ snapshot_days_to_read(r.model) }}
-    {%- elif single[r.cte].day %}
-    where snapshot_date = cast('{{ single[r.cte].day }}' as date)
-        and {{ r.key }} in (select record_key from changed_{{ r.cte }})
     {%- else %}
-    where false
+    where {{ snapshot_changed_rows(r.key, single[r.cte], 'changed_' ~ r.cte) }}
     {%- endif %}
 ),
 {% endfor %}

@@ -37,11 +37,9 @@
         {%- do read.update({r.source: 'true'}) %}
     {%- elif not on_changes %}
         {%- do read.update({r.source: snapshot_days_to_read(r.model)}) %}
-    {%- elif single[r.source].day %}
-        {%- do read.update({r.source: "snapshot_date = cast('" ~ single[r.source].day ~ "' as date) and "
-            ~ r.key ~ " in (select record_key from changed_" ~ r.source | replace('.', '_') ~ ")"}) %}
     {%- else %}
-        {%- do read.update({r.source: 'false'}) %}
+        {%- do read.update({r.source: snapshot_changed_rows(
+            r.key, single[r.source], 'changed_' ~ r.source | replace('.', '_'))}) %}
     {%- endif %}
 {%- endfor %}
 with
