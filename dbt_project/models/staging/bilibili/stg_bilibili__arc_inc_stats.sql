@@ -1,4 +1,5 @@
 -- The account's increments over all its archives on business_date.
+{{ staging_by_day() }}
 {{ stage_daily('bilibili', 'arc_inc_stats', key=['account_id', 'business_date'], columns={
     'account_id': "record ->> 'account_id'",
     'business_date': "business_date",

@@ -1,3 +1,4 @@
+{{ staging_by_day() }}
 {{ stage_daily('bilibili', 'user_stat', key=['account_id', 'business_date'], columns={
     'account_id': "record ->> 'account_id'",
     'business_date': "business_date",

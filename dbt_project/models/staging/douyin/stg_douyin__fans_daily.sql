@@ -1,3 +1,4 @@
+{{ staging_by_day() }}
 {{ stage_daily('douyin', 'fans_daily', key=['account_id', 'business_date'], columns={
     'account_id': "record ->> 'open_id'",
     'business_date': "business_date",
