@@ -29,6 +29,10 @@ LAYOUT = 2
 DATE_COLUMN = ("business_date", "DATE")
 # Rewriting more than this share of a dated table's rows replaces it whole.
 WHOLE_TABLE_SHARE = 0.5
+# An undated table of at least these rows that changed has only its differing rows
+# replaced (people, contents: a day adds or moves a few thousand of millions), unless
+# they are more than WHOLE_TABLE_SHARE of it; a smaller one is rewritten whole.
+ROW_UPDATE_MIN_ROWS = 100_000
 
 Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the rows' hashes
 # A partition: the values of a table's partition keys, a DATE first (business_date or
@@ -84,6 +88,8 @@ class Change:
     def describe(self) -> str:
         if self.parts is None:
             return f"whole table: {self.why}"
+        if not self.keys:
+            return f"differing rows: {self.why}"
         parts = sorted(self.parts, key=_sort_key)
         shown = ", ".join("/".join(_shown(v) for v in part) for part in parts[:5])
         more = f" and {len(parts) - 5} more" if len(parts) > 5 else ""
@@ -186,7 +192,7 @@ def plan(
     counts = row_counts(con, table, keys, "wh")
     recounted = _differing(counts, row_counts(con, table, keys))
     if recounted and not keys:
-        return Change(table, "row count changed")
+        return _undated(table, "row count changed", counts)
     if (moved := _most_rows(counts, recounted)) is not None:
         of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
         return Change(table, f"{of} recounted, {moved} rows")
@@ -195,11 +201,19 @@ def plan(
     if not changed:
         return None
     if not keys:
-        return Change(table, "content changed")
+        return _undated(table, "content changed", counts)
     rows = {part: count for part, (count, _, _) in now.items()}
     if (moved := _most_rows(rows, changed)) is not None:
         return Change(table, f"{len(changed)} of {len(now)} {unit(keys)} changed, {moved} rows")
     return Change(table, "partitions changed", changed, keys)
+
+
+def _undated(table: Table, why: str, counts: dict[Part, int]) -> Change:
+    """A changed undated table: its differing rows replaced when it is large (the one
+    partition () of no keys), else the whole of it."""
+    if counts.get((), 0) >= ROW_UPDATE_MIN_ROWS:
+        return Change(table, why, frozenset({()}), ())
+    return Change(table, why)
 
 
 def _differing(now: dict, served: dict) -> frozenset:
@@ -216,7 +230,9 @@ def _most_rows(rows: dict[Part, int], parts: frozenset) -> int | None:
 def part_condition(keys: tuple[str, ...], parts: frozenset[Part]) -> str:
     """SQL true for the rows of ``parts``: for each value of the keys after the date, its
     dates as literals (they prune by row group). A publish that restates a scope on every
-    date writes one clause of that scope, not one per date."""
+    date writes one clause of that scope, not one per date. Of a table of no keys, all."""
+    if not keys:
+        return "true"
     dates_of: dict[Part, set[date | None]] = {}
     for part in parts:
         dates_of.setdefault(part[1:], set()).add(part[0])

@@ -12,8 +12,8 @@ Columns classified personal in the dbt docs are not published (docs/requirements
 A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
 plain copy of the served one (made while the run's dbt build works when the run staged it:
 ``serving.served_copy``), and only the tables, or the business dates of a dated table,
-whose content differs from the warehouse's are rewritten in it (of a date, only the rows
-that differ: ``_replace_changed_rows``); the Parquet files of unchanged tables, and of
+whose content differs from the warehouse's are rewritten in it (of a date, or of a large
+undated table, only the rows that differ: ``_replace_changed_rows``); the Parquet files of unchanged tables, and of
 the unchanged days of a table served by date (``serving.parquet``), are hard links to the
 previous folder's. When there is no served file, or it is of another layout or engine, or
 unreadable, the publish copies everything, as the first one does.
@@ -41,6 +41,7 @@ from ingestion.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, Limits, c
 from serving import served_copy
 from serving.fingerprints import (
     LAYOUT,
+    WHOLE_TABLE_SHARE,
     Change,
     NotUpdatable,
     Previous,
@@ -303,8 +304,7 @@ def _update(
         if change is None:
             result.reused.append(name)
         else:
-            _apply(con, change)
-            result.rewritten[name] = change.describe()
+            result.rewritten[name] = change.describe() + _apply(con, change)
         result.tables[name] = _checked_count(con, table)
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
     con.execute("detach wh")
@@ -339,34 +339,56 @@ def compared_by(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> tup
     return (PERIOD_COLUMN[0],) if PERIOD_COLUMN in table.columns else ()
 
 
-def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> None:
+def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> str:
+    """Make the copy's ``change.table`` the warehouse's; what was written, when only rows."""
     table = change.table
     source = f"select {table.select_list()} from {table.sql('wh')}"
     if change.parts is None:
-        con.execute(f"drop table if exists {table.sql()}")
-        con.execute(f"create table {table.sql()} as {source}")
-        return
+        _replace_table(con, table)
+        return ""
     where = part_condition(change.keys, change.parts)
-    _replace_changed_rows(con, table, where)
+    # an undated table is one partition: too many differing rows make it a whole rewrite
+    most = None if change.keys else WHOLE_TABLE_SHARE * _count(con, table.sql("wh"))
+    moved = _replace_changed_rows(con, table, where, most)
+    if moved is None:
+        _replace_table(con, table)
+        return f", {WHOLE_TABLE_SHARE:.0%} of its rows or more differ: whole table"
     keys = ", ".join(quote(key) for key in change.keys)
+    counted = f"select {keys}{', ' if keys else ''}count(*) as rows from"
+    group = "group by all" if keys else ""
     recounted = con.execute(
-        f"select {keys} from (select {keys}, count(*) as served "
-        f"from {table.sql()} where {where} group by all) full join (select {keys}, "
-        f"count(*) as warehouse from {table.sql('wh')} where {where} group by all) "
-        f"using ({keys}) where served is distinct from warehouse"
+        f"select {keys or 'true'} from ({counted} {table.sql()} where {where} {group}) as s "
+        f"{'full join' if keys else 'cross join'} ({counted} {table.sql('wh')} where {where} "
+        f"{group}) as w {f'using ({keys})' if keys else ''} where s.rows is distinct from w.rows"
     ).fetchall()
     if recounted:  # a repeated row the hashes cannot tell apart: those partitions whole
-        again = part_condition(change.keys, frozenset(recounted))
+        again = part_condition(change.keys, frozenset(tuple(r) for r in recounted))
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
+    if change.keys:
+        return ""
+    return ", a repeated row: whole table" if recounted else f" ({moved[0]} out, {moved[1]} in)"
 
 
-def _replace_changed_rows(con: duckdb.DuckDBPyConnection, table: Table, where: str) -> None:
+def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    con.execute(f"drop table if exists {table.sql()}")
+    source = f"select {table.select_list()} from {table.sql('wh')}"
+    con.execute(f"create table {table.sql()} as {source}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return con.execute(f"select count(*) from {relation}").fetchone()[0]
+
+
+def _replace_changed_rows(
+    con: duckdb.DuckDBPyConnection, table: Table, where: str, most: float | None = None
+) -> tuple[int, int] | None:
     """Of the rows of the changed partitions (``where``), only those that differ: a served row
     whose hash (of every served column, the fingerprints' row hash) no warehouse row has
     is deleted, and a warehouse row whose hash no served row has is inserted. A daily run
     moves a few thousand people's interactions over hundreds of dates: their rows, not
-    the dates' millions, are written."""
+    the dates' millions, are written. The rows deleted and inserted; None, with nothing
+    written, when they are more than ``most``."""
     row_hash = f"hash({table.select_list()})"
     con.execute(
         f"create or replace temp table publish_served as select rowid as served_row, "
@@ -376,16 +398,31 @@ def _replace_changed_rows(con: duckdb.DuckDBPyConnection, table: Table, where: s
         f"create or replace temp table publish_warehouse as "
         f"select {row_hash} as h from {table.sql('wh')} where {where}"
     )
-    con.execute(
-        f"delete from {table.sql()} where rowid in (select served_row from publish_served "
-        "anti join publish_warehouse using (h))"
-    )
-    con.execute(
-        f"insert into {table.sql()} select {table.select_list()} from {table.sql('wh')} "
-        f"where ({where}) and {row_hash} in "
-        "(select h from publish_warehouse anti join publish_served using (h))"
-    )
-    con.execute("drop table publish_served; drop table publish_warehouse")
+    try:
+        con.execute(
+            "create or replace temp table publish_out as select served_row from publish_served "
+            "anti join publish_warehouse using (h)"
+        )
+        con.execute(
+            "create or replace temp table publish_in as select h from publish_warehouse "
+            "anti join publish_served using (h)"
+        )
+        moved = _count(con, "publish_out"), _count(con, "publish_in")
+        if most is not None and sum(moved) > most:
+            return None
+        con.execute(
+            f"delete from {table.sql()} where rowid in (select served_row from publish_out)"
+        )
+        con.execute(
+            f"insert into {table.sql()} select {table.select_list()} from {table.sql('wh')} "
+            f"where ({where}) and {row_hash} in (select h from publish_in)"
+        )
+        return moved
+    finally:
+        con.execute(
+            "drop table publish_served; drop table publish_warehouse; "
+            "drop table if exists publish_out; drop table if exists publish_in"
+        )
 
 
 def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
+from serving import fingerprints, publish_ahead, served_copy
 from serving import parquet as parquet_module
-from serving import publish_ahead, served_copy
 from serving.parquet import PARTITIONED
 from serving.publishing import PublishError, column_classes, personal_columns, publish, swap
 
@@ -510,6 +510,51 @@ def test_a_changed_row_count_is_a_change_without_hashing_the_rows(tmp_path: Path
         "mart.fct_daily": "whole table: 5 of 5 date(s) recounted, 38 rows",
     }
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
+@pytest.mark.parametrize(
+    ("change", "rewritten"),
+    [
+        # a person more and one changed: two rows in, one out, the other three kept
+        (
+            "insert into mart.bridge_user_identity values ('douyin_open_id', 'open-10', 'u10'); "
+            "update mart.bridge_user_identity set unified_user_id = 'u0' where id_value = 'open-1'",
+            "differing rows: row count changed (1 out, 2 in)",
+        ),
+        # a repeated row once more: the hashes cannot tell, the count does
+        (
+            "insert into mart.bridge_user_identity select * from mart.bridge_user_identity "
+            "where id_value = 'open-2'",
+            "differing rows: row count changed, a repeated row: whole table",
+        ),
+        # most rows differ: the whole table
+        (
+            "update mart.bridge_user_identity set unified_user_id = 'v' || unified_user_id "
+            "where id_value <> 'open-0'",
+            "differing rows: content changed, 50% of its rows or more differ: whole table",
+        ),
+    ],
+)
+def test_a_large_undated_table_has_its_differing_rows_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, rewritten: str
+):
+    """The people and contents gain or move a few rows of millions a day: only those are
+    written into the copy of the served file (its Parquet file is written whole)."""
+    monkeypatch.setattr(fingerprints, "ROW_UPDATE_MIN_ROWS", 10)
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(warehouse, "insert into mart.bridge_user_identity select 'douyin_open_id', "
+        "'open-' || range, 'u' || range from range(4, 10)")  # fmt: skip
+    publish(warehouse, serving, parquet, "run-1")
+    sql(warehouse, change)
+
+    second = publish(warehouse, serving, parquet, "run-2")
+
+    assert second.rewritten == {"mart.bridge_user_identity": rewritten}
+    assert served(serving) == full_copy(warehouse, tmp_path)
+    bridge = parquet / "mart" / "bridge_user_identity.parquet"
+    count = duckdb.connect().execute(f"select count(*) from '{bridge}'").fetchone()[0]
+    assert count == second.tables["mart.bridge_user_identity"]
 
 
 def older_layout(path: Path) -> None:
