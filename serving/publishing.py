@@ -13,10 +13,11 @@ A publish costs what changed (``serving.fingerprints``): the hidden file starts 
 plain copy of the served one (made while the run's dbt build works when the run staged it:
 ``serving.served_copy``), and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it (of a date, or of a large
-undated table, only the rows that differ: ``_replace_changed_rows``); the Parquet files of unchanged tables, and of
-the unchanged days of a table served by date (``serving.parquet``), are hard links to the
-previous folder's. When there is no served file, or it is of another layout or engine, or
-unreadable, the publish copies everything, as the first one does.
+undated table, only the rows that differ: ``_replace_changed_rows``); the Parquet files of
+unchanged tables, and of the unchanged days of a table served by date
+(``serving.parquet``), are hard links to the previous folder's. When there is no served
+file, or it is of another layout or engine, or unreadable, the publish copies everything,
+as the first one does.
 
 Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
 tables): the run that published, when, and every table's row count, so a reader can tell
