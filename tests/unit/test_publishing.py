@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
+from ingestion.warehouse import memory_share
 from serving import fingerprints, publish_ahead, served_copy
 from serving import parquet as parquet_module
 from serving.parquet import PARTITIONED
@@ -389,6 +390,13 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
 
 
 LIMITS = {"memory_limit": "1GB", "threads": 1}
+
+
+@pytest.mark.parametrize(
+    ("limit", "half"), [("4GB", "1894MiB"), ("512MB", "244MiB"), ("3.5GiB", "1792MiB")]
+)
+def test_the_build_ahead_takes_half_the_memory_limit_as_duckdb_reads_it(limit: str, half: str):
+    assert memory_share(limit, 0.5) == half
 
 
 def test_a_publish_built_while_the_gates_audit_is_served_only_as_it_was_built(tmp_path: Path):
