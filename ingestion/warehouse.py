@@ -36,20 +36,6 @@ def memory_limit_from(environ: Mapping[str, str]) -> str:
     return environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)
 
 
-_UNITS = {"bytes": 0, "KiB": 1, "MiB": 2, "GiB": 3, "TiB": 4, "PiB": 5}
-
-
-def memory_share(memory_limit: str, share: float) -> str:
-    """``share`` of a DuckDB memory limit in any form DuckDB takes (4GB, 512MB, 80%), as
-    DuckDB reads it on this machine."""
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
-    try:
-        amount, unit = con.execute("select current_setting('memory_limit')").fetchone()[0].split()
-    finally:
-        con.close()
-    return f"{int(float(amount) * 1024 ** _UNITS[unit] * share) // 1024**2}MiB"
-
-
 def connect(
     path: Path | str,
     *,

@@ -24,8 +24,7 @@ from orchestration.partitions import (
     write_dbt_window,
 )
 from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, Warehouse
-from serving import publish_ahead, served_copy
-from serving.publishing import personal_columns
+from serving import served_copy
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 # the longest look-back of any platform: a daily run's dbt build starts that many days earlier
@@ -106,11 +105,6 @@ def project_fingerprint(project_dir: Path = DBT_DIR) -> str:
                 digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def withheld_columns() -> dict[str, set[str]]:
-    """The personal columns a publish leaves out, as the dbt docs classify them (R-X4)."""
-    return personal_columns(json.loads(manifest_path().read_text(encoding="utf-8")))
 
 
 def manifest_path(project: DbtProject = dbt_project) -> Path:
@@ -200,16 +194,6 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         run_results = invocation.get_artifact("run_results.json")
         if ran_every_unit_test(run_results, invocation.get_artifact("manifest.json")):
             (warehouse.dbt_target() / UNIT_TESTS_PASSED).write_text(fingerprint, encoding="utf-8")
-        if publishes(context.run):  # built while the gates audit; served only if they pass
-            paths = warehouse.settings.paths()
-            publish_ahead.start(
-                warehouse.path(),
-                paths.serving_db,
-                paths.serving_parquet,
-                context.run_id,
-                withheld_columns(),
-                warehouse.limits(),
-            )
 
     return _dbt
 

@@ -1,17 +1,22 @@
 """The publish asset: write-audit-publish's last step, run only after every gate passed."""
 
-import time
+import json
 
 import dagster as dg
 
 from expectations.data_docs import DataDocs
 from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
-from orchestration.dbt_assets import socialmart_dbt, withheld_columns
+from orchestration.dbt_assets import manifest_path, socialmart_dbt
 from orchestration.gates import failed_gates
 from orchestration.partitions import daily_partitions
 from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, SocialmartSettings, Warehouse
-from serving import publish_ahead, served_copy
-from serving.publishing import PUBLISHED_SCHEMAS, PublishError, publish, swap
+from serving import served_copy
+from serving.publishing import (
+    PUBLISHED_SCHEMAS,
+    PublishError,
+    personal_columns,
+    publish,
+)
 
 
 @dg.asset(
@@ -49,26 +54,20 @@ def published_mart(
     DataDocs(project=paths.home, site=paths.docs / "gx").update_index()
     problems = failed_gates(context.instance, context.run_id, built, GATING_CHECKS)
     if problems:
-        publish_ahead.discard(paths.serving_db)  # the build made while the gates audited
         served_copy.discard_others(paths.serving_db)  # the copy made for this publish
         raise PublishError(
             "not publishing; the served mart stays as it was: " + "; ".join(problems)
         )
-    withheld = withheld_columns()
-    began = time.perf_counter()
-    prepared, why_not = publish_ahead.take(warehouse.path(), paths.serving_db, context.run_id)
-    if prepared is not None:
-        result = swap(prepared, paths.serving_db, paths.serving_parquet)
-        result.seconds["waiting for the build ahead"] = round(time.perf_counter() - began, 2)
-    else:
-        result = publish(
-            warehouse.path(),
-            paths.serving_db,
-            paths.serving_parquet,
-            context.run_id,
-            withheld,
-            **warehouse.limits(),
-        )
+    manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
+    withheld = personal_columns(manifest)
+    result = publish(
+        warehouse.path(),
+        paths.serving_db,
+        paths.serving_parquet,
+        context.run_id,
+        withheld,
+        **warehouse.limits(),
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
@@ -80,9 +79,6 @@ def published_mart(
             "reused": result.reused,
             "parquet_linked": result.parquet_linked,
             "full_publish_reason": result.full_reason or "",
-            # built while the gates audited, or here (and why not ahead)
-            "built_ahead": prepared is not None,
-            "not_built_ahead": why_not,
             "seconds": dict(sorted(result.seconds.items(), key=lambda kv: -kv[1])),
         }
     )

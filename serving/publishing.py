@@ -130,35 +130,7 @@ def publish(
 ) -> Published:
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
     and the dated tables in ``partitioned`` are served as Parquet by business date (and
-    the further keys listed there). ``prepare``, then ``swap``."""
-    limits: Limits = {"memory_limit": memory_limit, "threads": threads}
-    prepared = prepare(warehouse, serving_db, parquet_dir, run_id, withheld, partitioned, limits)
-    return swap(prepared, serving_db, parquet_dir)
-
-
-@dataclass
-class Prepared:
-    """A publish built under hidden names (``tmp``, ``folder``), not yet served."""
-
-    result: Published
-    tmp: Path
-    folder: Path
-    served: served_copy.Identity | None  # the served file it updates (None: there was none)
-
-    def discard(self) -> None:
-        _discard(self.tmp, self.folder)
-
-
-def prepare(
-    warehouse: Path,
-    serving_db: Path,
-    parquet_dir: Path,
-    run_id: str,
-    withheld: dict[str, set[str]] | None,
-    partitioned: Mapping[str, tuple[str, ...]],
-    limits: Limits,
-) -> Prepared:
-    """The hidden file and Parquet folder of a publish, nothing served yet.
+    the further keys listed there).
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
@@ -168,10 +140,10 @@ def prepare(
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
     served_copy.discard_others(serving_db, run_id)
-    served = served_copy.identity(serving_db)
     stamp = f"{run_id[:8]}-{time.time_ns()}"
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
+    limits: Limits = {"memory_limit": memory_limit, "threads": threads}
     build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, limits)
     sweeper = threading.Thread(target=_sweep, args=(_set_aside(parquet_dir),))
     sweeper.start()
@@ -186,15 +158,10 @@ def prepare(
         raise
     finally:
         sweeper.join()
-    return Prepared(result, tmp, folder, served)
-
-
-def swap(prepared: Prepared, serving_db: Path, parquet_dir: Path) -> Published:
-    """Serve a prepared publish: the file by one rename, the Parquet by one link swap."""
-    os.replace(prepared.tmp, serving_db)
-    _swap_link(parquet_dir, prepared.folder)
-    prepared.result.path = serving_db
-    return prepared.result
+    os.replace(tmp, serving_db)
+    _swap_link(parquet_dir, folder)
+    result.path = serving_db
+    return result
 
 
 class _UpdateFailed(Exception):
@@ -245,7 +212,8 @@ class _Build:
         return result
 
     def clean(self) -> None:
-        _discard(self.tmp, self.folder)
+        _remove(self.tmp.parent.glob(f"{self.tmp.name}*"))  # with its .wal and spill folder
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _open(
         self, serving_db: Path | None
@@ -470,11 +438,6 @@ def _write_parquet(
     result.publication["parquet"] = paths
     publication = json.dumps(result.publication, indent=1)
     (folder / "_publication.json").write_text(publication, encoding="utf-8")
-
-
-def _discard(tmp: Path, folder: Path) -> None:
-    _remove(tmp.parent.glob(f"{tmp.name}*"))  # with its .wal and spill folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove(paths: Iterable[Path]) -> None:

@@ -13,11 +13,10 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
-from ingestion.warehouse import memory_share
-from serving import fingerprints, publish_ahead, served_copy
+from serving import fingerprints, served_copy
 from serving import parquet as parquet_module
 from serving.parquet import PARTITIONED
-from serving.publishing import PublishError, column_classes, personal_columns, publish, swap
+from serving.publishing import PublishError, column_classes, personal_columns, publish
 
 
 def make_warehouse(path: Path, people: int) -> None:
@@ -387,54 +386,6 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
     killed.write_bytes(b"half a copy")
     publish(warehouse, serving, parquet, "run-5", WITHHELD)
     assert not list(tmp_path.glob(".s.duckdb.*"))
-
-
-LIMITS = {"memory_limit": "1GB", "threads": 1}
-
-
-@pytest.mark.parametrize(
-    ("limit", "half"), [("4GB", "1894MiB"), ("512MB", "244MiB"), ("3.5GiB", "1792MiB")]
-)
-def test_the_build_ahead_takes_half_the_memory_limit_as_duckdb_reads_it(limit: str, half: str):
-    assert memory_share(limit, 0.5) == half
-
-
-def test_a_publish_built_while_the_gates_audit_is_served_only_as_it_was_built(tmp_path: Path):
-    """A build ahead is taken when neither the warehouse nor the served file changed since
-    it began; else (a write in between, another publish) it is removed, not served, and
-    so is one of a run whose gate failed."""
-    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    make_dated_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
-
-    publish_ahead.start(warehouse, serving, parquet, "run-2", WITHHELD, LIMITS).join()
-    assert served(serving) != full_copy(warehouse, tmp_path, WITHHELD)  # not served yet
-    prepared, why_not = publish_ahead.take(warehouse, serving, "run-2")
-    assert prepared is not None and why_not == ""
-    second = swap(prepared, serving, parquet)
-    assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
-    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-
-    publish_ahead.start(warehouse, serving, parquet, "run-3", WITHHELD, LIMITS).join()
-    sql(warehouse, "update mart.fct_daily set views = 8 where business_date = '2026-11-03'")
-    assert publish_ahead.take(warehouse, serving, "run-3") == (
-        None,
-        "the warehouse was written since the build ahead began",
-    )
-    publish_ahead.start(warehouse, serving, parquet, "run-4", WITHHELD, LIMITS).join()
-    publish(warehouse, serving, parquet, "run-x", WITHHELD)  # another publish in between
-    assert publish_ahead.take(warehouse, serving, "run-4") == (
-        None,
-        "another publish replaced the served file since",
-    )
-    assert publish_ahead.take(warehouse, serving, "run-5") == (None, "no build ahead")
-    publish_ahead.start(warehouse, serving, parquet, "run-6", WITHHELD, LIMITS)
-    publish_ahead.discard(serving)  # its gate failed
-    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-    assert not list(tmp_path.glob(".s.duckdb.*"))
-    # the live folder (run-x's) and the one before it (run-2's); none of 3, 4 or 6
-    assert sorted(p.name[:8] for p in tmp_path.glob("pq*")) == ["pq", "pq-run-2", "pq-run-x"]
 
 
 @pytest.mark.parametrize(
