@@ -322,21 +322,23 @@ def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> str:
     if moved is None:
         _replace_table(con, table)
         return f", {WHOLE_TABLE_SHARE:.0%} of its rows or more differ: whole table"
+    if not change.keys:  # a repeated row the hashes cannot tell apart: the table whole
+        if _count(con, table.sql()) != _count(con, table.sql("wh")):
+            _replace_table(con, table)
+            return ", a repeated row: whole table"
+        return f" ({moved[0]} out, {moved[1]} in)"
     keys = ", ".join(quote(key) for key in change.keys)
-    counted = f"select {keys}{', ' if keys else ''}count(*) as rows from"
-    group = "group by all" if keys else ""
     recounted = con.execute(
-        f"select {keys or 'true'} from ({counted} {table.sql()} where {where} {group}) as s "
-        f"{'full join' if keys else 'cross join'} ({counted} {table.sql('wh')} where {where} "
-        f"{group}) as w {f'using ({keys})' if keys else ''} where s.rows is distinct from w.rows"
+        f"select {keys} from (select {keys}, count(*) as served "
+        f"from {table.sql()} where {where} group by all) full join (select {keys}, "
+        f"count(*) as warehouse from {table.sql('wh')} where {where} group by all) "
+        f"using ({keys}) where served is distinct from warehouse"
     ).fetchall()
     if recounted:  # a repeated row the hashes cannot tell apart: those partitions whole
-        again = part_condition(change.keys, frozenset(tuple(r) for r in recounted))
+        again = part_condition(change.keys, frozenset(recounted))
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
-    if change.keys:
-        return ""
-    return ", a repeated row: whole table" if recounted else f" ({moved[0]} out, {moved[1]} in)"
+    return ""
 
 
 def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
