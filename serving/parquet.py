@@ -32,10 +32,10 @@ from serving.fingerprints import DATE_COLUMN, Change, Part, Table, part_conditio
 
 # Served as one folder per business date (docs/serving.md), with the folders' keys: the
 # dated tables that reach millions of rows at the `large` scale (a row per content and day,
-# per interaction, per order, per alert and contributor, per KPI, scope and day), of which
-# a day changes a few dates; or, for the two whose matrix scope is restated on every date,
-# a few scopes of each date. Listed, not chosen by size, so that a table's layout does not
-# change from one publish to the next.
+# per interaction, per order, per alert and contributor, per KPI, scope and day, per
+# content at its last date), of which a day changes a few dates; or, for the two whose
+# matrix scope is restated on every date, a few scopes of each date. Listed, not chosen
+# by size, so that a table's layout does not change from one publish to the next.
 BY_DATE = (DATE_COLUMN[0],)
 PARTITIONED: Mapping[str, tuple[str, ...]] = {
     "mart.fct_content_daily": BY_DATE,
@@ -43,6 +43,7 @@ PARTITIONED: Mapping[str, tuple[str, ...]] = {
     "mart.fct_orders": BY_DATE,
     "kpi.kpi_alerts": (*BY_DATE, "scope"),
     "kpi.kpi_status": (*BY_DATE, "scope"),
+    "kpi.kpi_content_scorecard": BY_DATE,
 }
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
