@@ -12,16 +12,19 @@ interactions as (
     select * from {{ ref('fct_user_interactions') }}
 ),
 
-touches as (
-    select unified_user_id, platform, occurred_at
-    from interactions
-    where interaction_type <> 'private_domain_add' and unified_user_id is not null
-),
-
 adds as (
     select unified_user_id, occurred_at, business_date
     from interactions
     where interaction_type = 'private_domain_add' and unified_user_id is not null
+),
+
+-- only the touches of people who added: the as-of join sorts what it is given (at `large`,
+-- 1.1M of 7.6M interactions; 0.7 s against 1.5-1.9 s standalone)
+touches as (
+    select unified_user_id, platform, occurred_at
+    from interactions
+    semi join adds using (unified_user_id)
+    where interaction_type <> 'private_domain_add'
 ),
 
 credited_adds as (
