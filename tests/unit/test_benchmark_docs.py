@@ -126,6 +126,13 @@ def test_recording_keeps_one_report_per_scale(tmp_path: Path):
 
 def test_a_runs_time_is_split_by_its_steps():
     page = benchmark_docs.render([report()])
+    with_nodes = report()
+    daily = next(r for r in with_nodes["rows"] if r["name"] == "daily_partition")
+    daily["detail"]["dbt"] |= {"seconds": 7.0, "nodes": {"model": [3, 9.5], "test": [4, 2.4]}}
+    # dbt's share of its step, and its nodes' seconds summed over the two at a time
+    assert (
+        "dbt build 7.5 s (dbt 7.0 s: model nodes 9.5 s and data tests 2.4 s), publishing"
+    ) in benchmark_docs.render([with_nodes])
     # 12.0 s in all: 11.5 s in the steps, 0.5 s outside them
     assert (
         "Where `daily_partition` went, by the run's steps: dbt build 7.5 s, publishing 2.0 s, "
