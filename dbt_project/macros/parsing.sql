@@ -33,11 +33,6 @@
     end
 {%- endmacro %}
 
-{#- The latest ingested version of each key: raw keeps every load, staging one row. -#}
-{% macro latest_by(keys) -%}
-    qualify row_number() over (partition by {{ keys }} order by _ingested_at desc, _source desc) = 1
-{%- endmacro %}
-
 {#- Weibo's created_at, "Thu Nov 20 16:00:00 +0800 2025" → timestamp with time zone. -#}
 {% macro weibo_time(expr) -%}
     strptime(({{ expr }}), '%a %b %d %H:%M:%S %z %Y')

@@ -20,20 +20,19 @@ select * from final
     of that day. The model chooses its materialization (staging_by_day() where the entity is
     large enough to rebuild by day). -#}
 {% macro stage_daily(platform, entity, columns, key) %}
-{%- set partition = [] -%}
-{%- for column in key -%}
-    {%- do partition.append(columns[column]) -%}
-{%- endfor -%}
-with {{ renamed_source(platform, entity, columns, lineage='_ingested_at',
-                       latest=latest_by(partition | join(', '))) }}
+with {{ renamed_source(platform, entity, columns, lineage='_ingested_at, _source') }},
 
-select * from renamed
+latest as (
+    {{ latest_load('renamed', key) }}
+)
+
+select * from latest
 {% endmacro %}
 
 {#- The CTEs `source` (the run's days of the raw table) and `renamed` (the typed columns,
-    then `lineage`), `latest` filtering the loads. The record's JSON is parsed once per row
-    (read_once), not once per key read. -#}
-{% macro renamed_source(platform, entity, columns, lineage, latest='') -%}
+    then `lineage`). The record's JSON is parsed once per row (read_once), not once per key
+    read. -#}
+{% macro renamed_source(platform, entity, columns, lineage) -%}
 {%- set renamed %}
     select
         '{{ platform }}' as platform,
@@ -42,7 +41,6 @@ select * from renamed
         {%- endfor %}
         {{ lineage }}
     from source
-    {{ latest }}
 {%- endset -%}
 {{ parsed_ctes(source(platform, entity), renamed) }}
 {%- endmacro %}
@@ -234,9 +232,10 @@ select * from final
 {%- endmacro %}
 
 {#- The latest load of each `keys` of `relation` (`_ingested_at`, then `_source`, which the
-    result leaves out). A key of one raw row, nearly every one, is that row as it is: only
-    repeated keys are ranked. Over a year of Channels and Zhihu at `large` (14.8M rows),
-    ranking every row made the staging 44 s, against 23 s so. -#}
+    result leaves out): raw keeps every load, staging one row. A key of one raw row, nearly
+    every one, is that row as it is: only repeated keys are ranked. Over a year of Channels
+    and Zhihu at `large` (14.8M rows), ranking every row made the staging 44 s, against
+    23 s so; a day's 2.1M WeChat followers take 1.0 s against 1.8-2.2 s. -#}
 {% macro latest_load(relation, keys) -%}
     {%- set key_list = keys | join(', ') -%}
     {%- set on -%}

@@ -13,9 +13,13 @@ with {% call read_source(source('ads', 'spend_daily')) %}
         {{ count_value("record ->> '展示数'") }} as impressions,
         {{ count_value("record ->> '点击数'") }} as clicks,
         {{ count_value("record ->> '转化数'") }} as conversions,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> '计划ID', business_date") }}
-{% endcall %}
+{% endcall %},
 
-select * from renamed
+latest as (
+    {{ latest_load('renamed', ['campaign_id', 'business_date']) }}
+)
+
+select * from latest

@@ -9,9 +9,13 @@ with {% call read_source(source('crm', 'members')) %}
         record ->> '会员等级' as member_tier,
         {{ count_value("record ->> '积分'") }} as points,
         cast(left(record ->> '日期', 10) as date) as snapshot_date,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> '会员ID', left(record ->> '日期', 10)") }}
-{% endcall %}
+{% endcall %},
 
-select * from renamed
+latest as (
+    {{ latest_load('renamed', ['member_id', 'snapshot_date']) }}
+)
+
+select * from latest

@@ -15,9 +15,13 @@ renamed as (
         {{ count_value("record ->> '新增粉丝'") }} as new_followers,
         {{ count_value("record ->> '成交订单数'") }} as orders,
         cast(record ->> '成交金额(元)' as decimal(18, 2)) as gmv_yuan,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> '直播间ID'") }}
+),
+
+latest as (
+    {{ latest_load('renamed', ['room_id']) }}
 )
 
-select * from renamed
+select * from latest

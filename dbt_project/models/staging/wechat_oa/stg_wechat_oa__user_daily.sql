@@ -8,15 +8,20 @@ cumulate as (
     select * from {{ source('wechat_oa', 'user_cumulate') }}
 ),
 
-summary_latest as (
+summary_loads as (
     select
         record ->> 'account_id' as account_id,
         cast(record ->> 'ref_date' as date) as business_date,
         record ->> 'user_source' as user_source,
         {{ count_value("record ->> 'new_user'") }} as new_followers,
-        {{ count_value("record ->> 'cancel_user'") }} as unfollows
+        {{ count_value("record ->> 'cancel_user'") }} as unfollows,
+        _ingested_at,
+        _source
     from summary
-    {{ latest_by("record ->> 'account_id', record ->> 'ref_date', record ->> 'user_source'") }}
+),
+
+summary_latest as (
+    {{ latest_load('summary_loads', ['account_id', 'business_date', 'user_source']) }}
 ),
 
 flows as (
@@ -26,13 +31,18 @@ flows as (
     group by account_id, business_date
 ),
 
-totals as (
+cumulate_loads as (
     select
         record ->> 'account_id' as account_id,
         cast(record ->> 'ref_date' as date) as business_date,
-        {{ count_value("record ->> 'cumulate_user'") }} as followers_total
+        {{ count_value("record ->> 'cumulate_user'") }} as followers_total,
+        _ingested_at,
+        _source
     from cumulate
-    {{ latest_by("record ->> 'account_id', record ->> 'ref_date'") }}
+),
+
+totals as (
+    {{ latest_load('cumulate_loads', ['account_id', 'business_date']) }}
 ),
 
 final as (

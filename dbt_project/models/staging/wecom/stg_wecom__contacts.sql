@@ -8,9 +8,13 @@ with {% call read_source(source('wecom', 'contacts')) %}
         {{ unix_to_timestamp("record -> 'follow_info' ->> 'createtime'") }} as added_at,
         cast(record -> 'follow_info' -> 'remark_mobiles_hash' as varchar[]) as phone_hashes,
         business_date as snapshot_date,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> 'account_id', record -> 'external_contact' ->> 'external_userid', business_date") }}
-{% endcall %}
+{% endcall %},
 
-select * from renamed
+latest as (
+    {{ latest_load('renamed', ['staff_userid', 'external_userid', 'snapshot_date']) }}
+)
+
+select * from latest

@@ -22,9 +22,13 @@ with {% call read_source(source('xiaohongshu', 'note_list')) %}
         {{ count_value("record ->> '分享'") }} as shares,
         cast(record ->> '人均观看时长' as double) as avg_watch_seconds,
         {{ count_value("record ->> '弹幕'") }} as danmaku,
-        _ingested_at
+        _ingested_at,
+        _source
     from source
-    {{ latest_by("record ->> '账号ID', coalesce(record ->> '笔记标题', ''), record ->> '首次发布时间', coalesce(record ->> '统计开始', ''), record ->> '统计结束'") }}
-{% endcall %}
+{% endcall %},
 
-select * from renamed
+latest as (
+    {{ latest_load('renamed', ['account_id', 'title', 'published_at', 'period_start', 'period_end']) }}
+)
+
+select * from latest
