@@ -79,7 +79,6 @@ def published_mart(
             "reused": result.reused,
             "parquet_linked": result.parquet_linked,
             "full_publish_reason": result.full_reason or "",
-            "updated_from": result.updated_from,
             "seconds": dict(sorted(result.seconds.items(), key=lambda kv: -kv[1])),
         }
     )

@@ -8,14 +8,13 @@ duplicate rows from cancelling out; two contents that differ agree on all three 
 64-bit hash collision. Values that compare equal hash alike (``0.0`` and ``-0.0``), as SQL
 sees them.
 
-A publish takes the fingerprints of the warehouse and of the file it updates (the spare
-or a copy of the served file), both now and in the same process (a scan that hashes, far
-cheaper than a copy that writes and compresses), so nothing recorded earlier is trusted,
-and every block of that file that is kept is read, checksums included. A date, or a
-table, is kept when that file has the table with the same columns and types and both
-fingerprints agree; anything else is rewritten. Rows are counted first: a count that
-differs is a change for certain, so a table the counts alone show to be rewritten whole
-is not hashed.
+A publish takes the fingerprints of the warehouse and of the copy of the served file it
+updates, both now and in the same process (a scan that hashes, far cheaper than a copy
+that writes and compresses), so nothing recorded earlier is trusted, and every block of
+the served file that is kept is read, checksums included. A date, or a table, is kept when
+the served file has the table with the same columns and types and both fingerprints agree;
+anything else is rewritten. Rows are counted first: a count that differs is a change for
+certain, so a table the counts alone show to be rewritten whole is not hashed.
 """
 
 from __future__ import annotations

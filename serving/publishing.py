@@ -9,15 +9,15 @@ and removed while the next publish works: a folder of days is thousands of direc
 slow to remove on a busy disk.
 Columns classified personal in the dbt docs are not published (docs/requirements.md R-X4).
 
-A publish costs what changed (``serving.fingerprints``): the hidden file starts as the
-spare, the file of the publish before last, or else as a plain copy of the served one
-(``serving.served_copy``), and only the tables, or the business dates of a dated table,
+A publish costs what changed (``serving.fingerprints``): the hidden file starts as a
+plain copy of the served one (made while the run's dbt build works when the run staged it:
+``serving.served_copy``), and only the tables, or the business dates of a dated table,
 whose content differs from the warehouse's are rewritten in it (of a date, or of a large
 undated table, only the rows that differ: ``_replace_changed_rows``); the Parquet files of
 unchanged tables, and of the unchanged days of a table served by date
-(``serving.parquet``), are hard links to the files of the publish it held. When there is
-no served file, or it is of another layout or engine, or unreadable, the publish copies
-everything, as the first one does.
+(``serving.parquet``), are hard links to the previous folder's. When there is no served
+file, or it is of another layout or engine, or unreadable, the publish copies everything,
+as the first one does.
 
 Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
 tables): the run that published, when, and every table's row count, so a reader can tell
@@ -109,9 +109,7 @@ class Published:
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish had them
     parquet_linked: list[str] = field(default_factory=list)  # tables whose Parquet was kept
     full_reason: str | None = None  # why everything was copied, when it was
-    # the file updated: "the spare"/"a copy of the served file" and the publish it held
-    updated_from: str = ""
-    # seconds each step took: taking the file to update, then per table comparing and
+    # seconds each step took: the copy of the served file, then per table comparing and
     # rewriting ("plan: mart.x"), and writing its Parquet ("parquet: mart.x")
     seconds: dict[str, float] = field(default_factory=dict)
     publication: dict = field(default_factory=dict)  # what _publication.json says
@@ -160,7 +158,6 @@ def publish(
         raise
     finally:
         sweeper.join()
-    served_copy.keep_spare(serving_db)
     os.replace(tmp, serving_db)
     _swap_link(parquet_dir, folder)
     result.path = serving_db
@@ -188,10 +185,9 @@ class _Build:
     def run(
         self, serving_db: Path | None, parquet_dir: Path, full_reason: str | None = None
     ) -> Published:
-        """Build on the spare or a copy of ``serving_db`` when it can be updated, else from
-        nothing."""
+        """Build on a copy of ``serving_db`` when it can be updated, else from nothing."""
         began = time.perf_counter()
-        con, previous, reason, taken = self._open(serving_db)
+        con, previous, reason = self._open(serving_db)
         opened = round(time.perf_counter() - began, 2)
         try:
             wanted = _attach(con, self.warehouse, self.withheld)
@@ -200,10 +196,8 @@ class _Build:
             raise
         try:
             result = _update(con, wanted, previous, self.run_id, self.stamp, self.partitioned)
-            result.seconds["file to update"] = opened
+            result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
-            if previous is not None:
-                result.updated_from = f"{taken}: publish {previous.stamp}"
             last = _previous_folder(parquet_dir, previous)
             _write_parquet(con, result, self.folder, last, self.partitioned)
             began = time.perf_counter()
@@ -223,28 +217,24 @@ class _Build:
 
     def _open(
         self, serving_db: Path | None
-    ) -> tuple[duckdb.DuckDBPyConnection, Previous | None, str | None, str]:
-        """The hidden file as the spare or a copy of the served file, what it holds and
-        which it is; or, when it cannot be updated, a new empty file and the reason."""
+    ) -> tuple[duckdb.DuckDBPyConnection, Previous | None, str | None]:
+        """The hidden file as a copy of the served one, and what that one holds; or, when
+        it cannot be updated, a new empty file and the reason."""
         if serving_db is None or not serving_db.exists():
-            return self._connect(), None, "no earlier publish", ""
-        # the copy made while dbt built, else the spare, else a copy now (serving.served_copy)
-        taken = "a copy of the served file"
+            return self._connect(), None, "no earlier publish"
+        # the copy made while dbt built (serving.served_copy), else one now: sequential I/O
         if not served_copy.take(serving_db, self.run_id, self.tmp):
-            if served_copy.take_spare(serving_db, self.tmp):
-                taken = "the spare"
-            else:
-                shutil.copyfile(serving_db, self.tmp)
+            shutil.copyfile(serving_db, self.tmp)
         con = None
         try:
             con = self._connect()
-            return con, read_previous(con, PUBLISHED_SCHEMAS), None, taken
+            return con, read_previous(con, PUBLISHED_SCHEMAS), None
         except (duckdb.Error, NotUpdatable) as exc:
             if con is not None:
                 con.close()
             self.clean()
-            reason = f"{taken} cannot be updated: {type(exc).__name__}: {exc}"
-            return self._connect(), None, reason[:300], ""
+            reason = f"the served file cannot be updated: {type(exc).__name__}: {exc}"
+            return self._connect(), None, reason[:300]
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         return connect(self.tmp, **self.limits)
@@ -418,11 +408,10 @@ def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
 
 
 def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | None:
-    """The Parquet folder of the publish being updated (the last one, or the one before
-    when the publish updates the spare), when it is still there and is that publish's."""
-    if previous is None:
+    """The Parquet folder of the publish being updated, when the link still points at it."""
+    if previous is None or not parquet_dir.is_symlink():
         return None
-    folder = parquet_dir.with_name(f"{parquet_dir.name}-{previous.stamp}")
+    folder = parquet_dir.resolve()
     try:
         publication = json.loads((folder / "_publication.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -7,8 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -324,127 +322,25 @@ def test_parquet_of_unchanged_tables_are_hard_links_to_the_previous_folder(tmp_p
 
 
 def test_a_parquet_folder_of_another_publish_is_not_reused(tmp_path: Path):
-    """Parquet files are linked from the folder of the publish the updated file holds (by
-    its stamp), never from whatever the link points at; a folder by that name whose
-    _publication.json names another publish is not used: every file is written again."""
+    """A publish killed between the two swaps left the link on the folder before: that
+    folder is not the served file's, so every Parquet file is written again."""
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_dated_warehouse(warehouse)
     publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    first = parquet.resolve()
+    stale = os.readlink(parquet)
     sql(warehouse, "update mart.fct_daily set views = 0 where business_date = '2026-11-05'")
     publish(warehouse, serving, parquet, "run-2", WITHHELD)
-    # the third publish updates the spare, run-1's file: its folder is run-1's
-    publication = json.loads((first / "_publication.json").read_text())
-    (first / "_publication.json").write_text(json.dumps({**publication, "stamp": "other"}))
+    os.replace(parquet, tmp_path / "pq-kept")  # the link back on run-1's folder
+    parquet.symlink_to(stale)
 
     third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
 
-    assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-05"}
-    assert third.parquet_linked == []
+    assert third.rewritten == {} and third.parquet_linked == []
     zero = duckdb.connect().execute(
         f"select sum(views) from '{parquet}/mart/fct_daily.parquet' "
         "where business_date = '2026-11-05'"
     )
     assert zero.fetchone() == (0,)
-
-
-def test_a_publish_updates_the_spare_the_publish_before_last_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """From the third publish on, the file updated is the spare: the file of the publish
-    before last, kept by a hard link at the swap. Nothing is copied; the changes of both
-    days are written into it, and the Parquet files of what neither day changed are
-    linked from that publish's folder."""
-    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    spare = served_copy.spare_path(serving)
-    make_dated_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    assert not spare.exists()  # nothing was served before the first publish
-    first_file = serving.stat().st_ino
-    first_dim = (parquet / "mart" / "dim_content.parquet").stat().st_ino
-    sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
-    publish(warehouse, serving, parquet, "run-2", WITHHELD)
-    assert spare.stat().st_ino == first_file
-    second_file = serving.stat().st_ino
-    sql(warehouse, "update mart.fct_daily set views = 8 where business_date = '2026-11-04'")
-
-    with monkeypatch.context() as patched:  # a publish that copied would fail here
-        patched.setattr(shutil, "copyfile", lambda *_: pytest.fail("copied, not the spare"))
-        assert served_copy.stage(serving, "run-3") is None
-        third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
-
-    assert third.full_reason is None
-    assert third.updated_from.startswith("the spare: publish run-1")
-    assert serving.stat().st_ino == first_file and spare.stat().st_ino == second_file
-    assert third.rewritten == {"mart.fct_daily": "2 date(s) rewritten: 2026-11-02, 2026-11-04"}
-    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-    assert served_parquet(parquet) == served_parquet(tmp_path / "fresh" / "pq")
-    # dim_content changed on neither day: its file is run-1's, linked
-    assert (parquet / "mart" / "dim_content.parquet").stat().st_ino == first_dim
-
-
-def _hold_open(path: Path) -> subprocess.Popen:
-    """Another process reading ``path`` with DuckDB until its stdin closes."""
-    reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print(c.execute('select sum(views) from mart.fct_daily').fetchone()[0], "
-            "flush=True); sys.stdin.read(); "
-            "print(c.execute('select sum(views) from mart.fct_daily').fetchone()[0])",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert reader.stdout is not None
-    reader.stdout.readline()  # connected
-    return reader
-
-
-@pytest.mark.parametrize("where", ["another process", "this process", "a killed swap"])
-def test_a_spare_still_read_is_left_alone_and_the_publish_copies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
-):
-    """A reader still on the publish before last (a BI tool's long session), in another
-    process or in this one, keeps its snapshot whole: the publish copies the served file
-    instead of updating the spare. So does a swap killed after the spare's link, which
-    left the spare and the served file one file."""
-    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    make_dated_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    before = sql(serving, "select sum(views) from mart.fct_daily")[0][0]
-    reader = _hold_open(serving) if where == "another process" else None
-    here = duckdb.connect(str(serving), read_only=True) if where == "this process" else None
-    sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
-    publish(warehouse, serving, parquet, "run-2", WITHHELD)
-    if where == "a killed swap":
-        spare = served_copy.spare_path(serving)
-        spare.unlink()
-        os.link(serving, spare)
-    sql(warehouse, "update mart.fct_daily set views = 8 where business_date = '2026-11-04'")
-    copies = []
-    copy = shutil.copyfile
-    monkeypatch.setattr(shutil, "copyfile", lambda *args: copies.append(args) or copy(*args))
-    try:
-        third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
-
-        assert len(copies) == 1
-        assert third.updated_from.startswith("a copy of the served file: publish run-2")
-        assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-04"}
-        if here is not None:  # its snapshot is run-1's, whole
-            assert here.execute("select sum(views) from mart.fct_daily").fetchone() == (before,)
-    finally:
-        if here is not None:
-            here.close()  # DuckDB would hand its instance, run-1's file, to served() below
-        if reader is not None:
-            out, _ = reader.communicate("")
-            assert int(out.strip()) == before  # read after the publish, still run-1's
-    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-    # once nothing reads it, the spare is updated again
-    assert served_copy.spare_is_free(serving)
 
 
 def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
@@ -456,7 +352,7 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_dated_warehouse(warehouse)
     publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    staging = served_copy.stage(serving, "run-2")  # no spare yet: a copy is staged
+    staging = served_copy.stage(serving, "run-2")
     assert staging is not None
     staging.join()
     sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
@@ -468,10 +364,8 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
     assert second.full_reason is None
     assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-    # staged for run-3 (the spare gone, as when a reader held it), then run-x of another
-    # process publishes a change: run-3 copies the file run-x served
-    spare = served_copy.spare_path(serving)
-    spare.unlink()
+    # staged for run-3, then run-x of another process publishes a change: run-3 copies
+    # the file run-x served
     stale = served_copy.stage(serving, "run-3")
     assert stale is not None
     stale.join()
@@ -480,7 +374,6 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
         elsewhere.setattr(served_copy, "_STAGED", {})
         elsewhere.setattr(served_copy, "discard_others", lambda *_: None)
         publish(warehouse, serving, parquet, "run-x", WITHHELD)
-    spare.unlink()
 
     third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
 
@@ -488,12 +381,11 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
     assert sorted(third.parquet_linked) == sorted(third.tables)
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
     # a run staged and ended before its publish (a failed gate), and a killed run's file
-    spare.unlink()
     assert served_copy.stage(serving, "run-4") is not None
     killed = tmp_path / ".s.duckdb.killed00.staged"
     killed.write_bytes(b"half a copy")
     publish(warehouse, serving, parquet, "run-5", WITHHELD)
-    assert list(tmp_path.glob(".s.duckdb.*")) == [spare]
+    assert not list(tmp_path.glob(".s.duckdb.*"))
 
 
 @pytest.mark.parametrize(
@@ -673,12 +565,7 @@ def test_a_served_file_that_cannot_be_updated_is_replaced_by_a_full_publish(tmp_
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
     schemas = sql(serving, "select distinct schema_name from information_schema.schemata")
     assert ("raw",) not in schemas
-    spare = served_copy.spare_path(serving)  # the spoiled file: the next publish starts over
-    assert [p for p in tmp_path.iterdir() if p.name.startswith(".s.duckdb")] == [spare]
-    sql(warehouse, "update mart.fct_daily set views = 5 where business_date = '2026-11-01'")
-    third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
-    assert third.full_reason and "update" in third.full_reason
-    assert served(serving) == full_copy(warehouse, tmp_path / "again", WITHHELD)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".s.duckdb")]
 
 
 def test_a_damaged_block_of_a_served_table_is_found_and_the_publish_starts_over(tmp_path: Path):
@@ -874,12 +761,9 @@ def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(t
         if day > 1:
             assert result.full_reason is None, day
             assert "mart.fct_daily" not in result.parquet_linked
-    # day 8 updates the spare, day 6's file: day 7's changes (day 3 withdrawn, day 7) and its own
-    assert result.rewritten["mart.fct_daily"] == (
-        "3 date(s) rewritten: 2026-11-03, 2026-11-07, 2026-11-08"
-    )
-    # the matrix of days 2-6 (day 1's value is 0) and the three scopes of days 7 and 8
-    assert result.rewritten["kpi.kpi_scoped"].startswith("11 partition(s) rewritten: 2026-11-02/m")
+    assert result.rewritten["mart.fct_daily"] == "1 date(s) rewritten: 2026-11-08"
+    # the matrix of days 2-7 (day 1's value is 0) and the three scopes of day 8
+    assert result.rewritten["kpi.kpi_scoped"].startswith("9 partition(s) rewritten: 2026-11-02/m")
     fresh = tmp_path / "fresh"
     publish(warehouse, fresh / "s.duckdb", fresh / "pq", "fresh-run", WITHHELD, partitioned=BOTH)
 
