@@ -357,9 +357,11 @@ class DataDocs:
 
         context = gx.get_context(mode="file", project_root_dir=self.project)
         # every section of the site builds only the pages asked for, without listing its
-        # store (data_docs_store.GivenPagesSectionBuilder)
-        given = {"module_name": "expectations.data_docs_store",
-                 "class_name": "GivenPagesSectionBuilder"}  # fmt: skip
+        # store (data_docs_store.GivenPagesSectionBuilder), with views whose templates are
+        # compiled once per process
+        store = "expectations.data_docs_store"
+        given = {"module_name": store, "class_name": "GivenPagesSectionBuilder",
+                 "view": {"module_name": store, "class_name": "CompiledOncePageView"}}  # fmt: skip
         sites = {
             "local_site": {
                 "class_name": "SiteBuilder",
@@ -372,6 +374,7 @@ class DataDocs:
                 "site_index_builder": {
                     "class_name": "DefaultSiteIndexBuilder",
                     "validation_results_limit": self.index_limit,
+                    "view": {"module_name": store, "class_name": "CompiledOnceIndexPageView"},
                 },
                 "site_section_builders": {
                     section: dict(given) for section in ("expectations", "validations", "profiling")

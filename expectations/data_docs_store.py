@@ -15,6 +15,9 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 from great_expectations.render.renderer.site_builder import DefaultSiteSectionBuilder
+from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from expectations.data_docs import Vendor, localize
 
@@ -72,3 +75,42 @@ class _Listing:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept for the process. GX makes a new view, with a new
+    Jinja environment, for every page it builds, and compiled its 36 templates each time:
+    0.25 s of every check's 0.7 s at `large`. A template whose source changed has another
+    key (Jinja's checksum of the source), so it is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+class CompiledOncePageView(DefaultJinjaPageView):
+    """GX's page view, its templates compiled once per process (_CompiledTemplates)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = COMPILED_TEMPLATES
+
+
+class CompiledOnceIndexPageView(DefaultJinjaIndexPageView):
+    """GX's index page view, its templates compiled once per process."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = COMPILED_TEMPLATES

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pytest
 
 from expectations import runner
@@ -83,12 +84,38 @@ def test_a_window_is_validated_a_few_days_at_a_time_with_the_same_answer(
         "expect_column_values_to_be_between": 1,
         "expect_compound_columns_to_be_unique": 2,
     }
+    # one date is one chunk, never counted (a query suite's count runs its query)
+    with monkeypatch.context() as patched:
+        patched.setattr(runner, "connect", lambda *_, **__: pytest.fail("counted"))
+        day = date(2026, 11, 2)
+        assert runner._chunks(suite, warehouse, day, day) == [(day, day)]
+    days = [validate(suite, warehouse, d, d) for d in (date(2026, 11, 2), date(2026, 11, 3))]
+    assert [d.rows_checked for d in days] == [6, 5]
 
 
-def test_every_validation_gets_a_data_docs_page(tmp_path: Path, warehouse: Path):
+def test_every_validation_gets_a_data_docs_page(
+    tmp_path: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each run's page is written; GX's page templates are compiled by the first only
+    (data_docs_store._CompiledTemplates: GX makes a new Jinja environment per page)."""
+    from expectations.data_docs_store import COMPILED_TEMPLATES
+
+    COMPILED_TEMPLATES.clear()
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment,
+        "compile",
+        lambda env, source, name=None, *a, **k: (
+            compiled.append(name) or compile_(env, source, name, *a, **k)
+        ),
+    )
     docs = DataDocs(project=tmp_path / "home", site=tmp_path / "home" / "docs" / "gx")
+    per_run = []
     for run in ("run-a", "run-b"):
         validate(load(tmp_path, split=False), warehouse, None, None, docs=docs, run_name=run)
+        per_run.append(len(compiled) - sum(per_run))
+    assert per_run[0] > 10 and per_run[1] == 0
     assert "notes" in (docs.site / "index.html").read_text(encoding="utf-8")
     pages = sorted(
         p.relative_to(docs.site).parts[2] for p in docs.site.rglob("validations/*/*/*/*.html")
