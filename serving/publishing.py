@@ -15,9 +15,10 @@ plain copy of the served one (made while the run's dbt build works when the run 
 whose content differs from the warehouse's are rewritten in it (of a date, or of a large
 undated table, only the rows that differ: ``_replace_changed_rows``); the Parquet files of
 unchanged tables, and of the unchanged days of a table served by date
-(``serving.parquet``), are hard links to the previous folder's. When there is no served
-file, or it is of another layout or engine, or unreadable, the publish copies everything,
-as the first one does.
+(``serving.parquet``), are hard links to the previous folder's. Each table's Parquet is
+written by a thread of its own as soon as the table is updated, while the next tables are
+compared (``_ParquetWriter``). When there is no served file, or it is of another layout
+or engine, or unreadable, the publish copies everything, as the first one does.
 
 Each publish carries ``meta.publication`` (and ``_publication.json`` beside the Parquet
 tables): the run that published, when, and every table's row count, so a reader can tell
@@ -28,10 +29,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,12 +196,15 @@ class _Build:
         except BaseException:
             con.close()
             raise
+        last = _previous_folder(parquet_dir, previous)
+        writer = _ParquetWriter(con.cursor(), self.folder, last, self.partitioned)
         try:
-            result = _update(con, wanted, previous, self.run_id, self.stamp, self.partitioned)
+            result = _update(
+                con, wanted, previous, self.run_id, self.stamp, self.partitioned, writer.add
+            )
             result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
-            last = _previous_folder(parquet_dir, previous)
-            _write_parquet(con, result, self.folder, last, self.partitioned)
+            writer.finish(result)
             began = time.perf_counter()
             con.execute("checkpoint")
             result.seconds["checkpoint"] = round(time.perf_counter() - began, 2)
@@ -208,6 +213,7 @@ class _Build:
                 raise
             raise _UpdateFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
         finally:
+            writer.stop()
             con.close()
         return result
 
@@ -258,8 +264,11 @@ def _update(
     run_id: str,
     stamp: str,
     partitioned: Mapping[str, tuple[str, ...]],
+    served: Callable[[str, Table, Change | None, int], None],
 ) -> Published:
-    """Make the open copy hold the warehouse's tables; rewrite only what changed."""
+    """Make the open copy hold the warehouse's tables; rewrite only what changed. Each
+    table, once it is as the warehouse has it, is handed to ``served`` (name, table, what
+    changed, rows)."""
     for schema in (*PUBLISHED_SCHEMAS, "meta"):
         con.execute(f"create schema if not exists {schema}")
     before = previous.tables if previous else {}
@@ -276,6 +285,7 @@ def _update(
             result.rewritten[name] = change.describe() + _apply(con, change)
         result.tables[name] = _checked_count(con, table)
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
+        served(name, table, change, result.tables[name])
     con.execute("detach wh")
     published_at = datetime.now(UTC).isoformat()
     con.execute(
@@ -419,27 +429,69 @@ def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | Non
     return folder if publication.get("stamp") == previous.stamp else None
 
 
-def _write_parquet(
-    con: duckdb.DuckDBPyConnection,
-    result: Published,
-    folder: Path,
-    previous: Path | None,
-    partitioned: Mapping[str, tuple[str, ...]],
-) -> None:
-    """Every table as Parquet, linking from ``previous`` what did not change; then
-    ``_publication.json``."""
-    paths = {}
-    for name, (table, change) in result.planned.items():
-        rows = result.tables[name]
-        began = time.perf_counter()
-        kept = write_table(con, table, rows, change, folder, previous, partitioned)
-        result.seconds[f"parquet: {name}"] = round(time.perf_counter() - began, 2)
-        paths[name] = relative_path(table, partitioned)
-        if kept:
-            result.parquet_linked.append(name)
-    result.publication["parquet"] = paths
-    publication = json.dumps(result.publication, indent=1)
-    (folder / "_publication.json").write_text(publication, encoding="utf-8")
+class _ParquetWriter:
+    """Writes each table's Parquet (``serving.parquet.write_table``) in a thread of its own,
+    on a cursor of the publish's connection, as soon as the update has made the table the
+    warehouse's, while the update goes on with the next tables: the two overlap, as the
+    comparing is mostly hashing and the writing mostly compressing and small files. A
+    table is written after its update committed, and no later step changes it."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        folder: Path,
+        previous: Path | None,
+        partitioned: Mapping[str, tuple[str, ...]],
+    ) -> None:
+        self.con, self.folder, self.previous, self.partitioned = con, folder, previous, partitioned
+        self.queue: queue.SimpleQueue[tuple[str, Table, Change | None, int] | None]
+        self.queue = queue.SimpleQueue()
+        self.paths: dict[str, str] = {}
+        self.linked: list[str] = []
+        self.seconds: dict[str, float] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="publish-parquet", daemon=True)
+        self.thread.start()
+
+    def add(self, name: str, table: Table, change: Change | None, rows: int) -> None:
+        if self.error is not None:  # fail the publish now, not after comparing the rest
+            raise self.error
+        self.queue.put((name, table, change, rows))
+
+    def finish(self, result: Published) -> None:
+        """Wait for every table's Parquet, then write ``_publication.json``."""
+        self.stop()
+        if self.error is not None:
+            raise self.error
+        result.seconds.update(self.seconds)
+        result.parquet_linked.extend(self.linked)
+        result.publication["parquet"] = self.paths
+        publication = json.dumps(result.publication, indent=1)
+        (self.folder / "_publication.json").write_text(publication, encoding="utf-8")
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        self.con.close()
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the publish fails at its next table or at the end
+            name, table, change, rows = item
+            began = time.perf_counter()
+            try:
+                kept = write_table(
+                    self.con, table, rows, change, self.folder, self.previous, self.partitioned
+                )
+            except BaseException as exc:
+                self.error = exc
+                continue
+            self.seconds[f"parquet: {name}"] = round(time.perf_counter() - began, 2)
+            self.paths[name] = relative_path(table, self.partitioned)
+            if kept:
+                self.linked.append(name)
 
 
 def _remove(paths: Iterable[Path]) -> None:
