@@ -369,41 +369,38 @@ def _replace_changed_rows(
     is deleted, and a warehouse row whose hash no served row has is inserted. A daily run
     moves a few thousand people's interactions over hundreds of dates: their rows, not
     the dates' millions, are written. The rows deleted and inserted; None, with nothing
-    written, when they are more than ``most``."""
+    written, when they are more than ``most``.
+
+    One full join of the two sides' hashes finds both kinds at once: at `large`, the
+    identity bridge's 9M rows took 1.5-2.1 s this way, against 2.9-3.0 s for two temporary tables
+    of hashes and an anti join each way."""
     row_hash = f"hash({table.select_list()})"
     con.execute(
-        f"create or replace temp table publish_served as select rowid as served_row, "
-        f"{row_hash} as h from {table.sql()} where {where}"
-    )
-    con.execute(
-        f"create or replace temp table publish_warehouse as "
-        f"select {row_hash} as h from {table.sql('wh')} where {where}"
+        "create or replace temp table publish_differing as "
+        "select served.served_row, warehouse.h as incoming from "
+        f"(select rowid as served_row, {row_hash} as h from {table.sql()} where {where}) "
+        "as served full join "
+        f"(select {row_hash} as h from {table.sql('wh')} where {where}) as warehouse "
+        "on served.h = warehouse.h where served.h is null or warehouse.h is null"
     )
     try:
-        con.execute(
-            "create or replace temp table publish_out as select served_row from publish_served "
-            "anti join publish_warehouse using (h)"
-        )
-        con.execute(
-            "create or replace temp table publish_in as select h from publish_warehouse "
-            "anti join publish_served using (h)"
-        )
-        moved = _count(con, "publish_out"), _count(con, "publish_in")
+        moved = con.execute(
+            "select count(served_row), count(incoming) from publish_differing"
+        ).fetchone()
         if most is not None and sum(moved) > most:
             return None
         con.execute(
-            f"delete from {table.sql()} where rowid in (select served_row from publish_out)"
+            f"delete from {table.sql()} where rowid in "
+            "(select served_row from publish_differing where served_row is not null)"
         )
         con.execute(
             f"insert into {table.sql()} select {table.select_list()} from {table.sql('wh')} "
-            f"where ({where}) and {row_hash} in (select h from publish_in)"
+            f"where ({where}) and {row_hash} in "
+            "(select incoming from publish_differing where incoming is not null)"
         )
         return moved
     finally:
-        con.execute(
-            "drop table publish_served; drop table publish_warehouse; "
-            "drop table if exists publish_out; drop table if exists publish_in"
-        )
+        con.execute("drop table if exists publish_differing")
 
 
 def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
