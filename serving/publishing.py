@@ -275,7 +275,8 @@ def _update(
     for gone in set(before) - set(wanted):  # no longer in the warehouse
         con.execute(f"drop table {before[gone].sql()}")
     result = Published(Path(), {})
-    for name, table in wanted.items():
+    for name in _largest_first(con, wanted):
+        table = wanted[name]
         began = time.perf_counter()
         change = plan(con, table, previous, compared_by(table, partitioned))
         result.planned[name] = (table, change)
@@ -287,6 +288,7 @@ def _update(
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
         served(name, table, change, result.tables[name])
     con.execute("detach wh")
+    result.tables = dict(sorted(result.tables.items()))
     published_at = datetime.now(UTC).isoformat()
     con.execute(
         "create or replace table meta.publication as select ? as run_id, "
@@ -301,6 +303,18 @@ def _update(
         "tables": result.tables,
     }
     return result
+
+
+def _largest_first(con: duckdb.DuckDBPyConnection, wanted: dict[str, Table]) -> list[str]:
+    """The tables to publish, the warehouse's largest first: their Parquet is written while
+    the small ones are compared, so the publish does not end waiting for a large table's."""
+    sizes = dict(
+        con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+            "where database_name = 'wh'"
+        ).fetchall()
+    )
+    return sorted(wanted, key=lambda name: (-(sizes.get(name) or 0), name))
 
 
 # The weekly and monthly roll-ups: a day changes its own period's rows (2,000 accounts'
@@ -462,7 +476,7 @@ class _ParquetWriter:
             raise self.error
         result.seconds.update(self.seconds)
         result.parquet_linked.extend(self.linked)
-        result.publication["parquet"] = self.paths
+        result.publication["parquet"] = dict(sorted(self.paths.items()))
         publication = json.dumps(result.publication, indent=1)
         (self.folder / "_publication.json").write_text(publication, encoding="utf-8")
 
