@@ -34,15 +34,17 @@ ROWS: dict[str, tuple[str, str]] = {
         "–",
     ),
     "daily_partition": (
-        "the day after next written to raw, then one run of that day on top of the history, "
-        "after an unmeasured run of the day before (a first run after a full build pays "
-        "once for the dbt unit tests, the dbt docs page and the PII scan's first whole read)",
+        "the median of three daily runs, each of a new day written to raw and run on top of "
+        "the history and the days before it, after an unmeasured run of the day before "
+        "(a first run after a full build pays once for the dbt unit tests, the dbt docs "
+        "page and the PII scan's first whole read); one run's time spreads by 20-30 s here",
         "the full build: a daily run should cost a day, not the history",
     ),
     "daily_growth": (
         "the daily partition above, on the whole history",
-        "the same new day on a second warehouse holding the last quarter of the history, "
-        "built first: the ratio is how a daily run's cost grows with the history",
+        "the same new days on a second warehouse holding the last quarter of the history, "
+        "built first, their median too: the ratio is how a daily run's cost grows with the "
+        "history",
     ),
     "backfill_7d": ("the seven days after it, as one run", "seven daily partitions"),
     "kpi_build": (
@@ -431,6 +433,15 @@ def dbt_words(detail: dict[str, Any]) -> list[str]:
     return [f"dbt parse {dbt['parse']}{took}"]
 
 
+def median_words(detail: dict[str, Any]) -> list[str]:
+    """The runs a row's time is the median of, when it is."""
+    runs = (detail.get("median_of") or {}).get("runs") or []
+    if not runs:
+        return []
+    times = ", ".join(f"{_num(run['seconds'])}" for run in runs)
+    return [f"median of {len(runs)} runs ({times} s)"]
+
+
 def outcome(row: dict[str, Any]) -> str:
     """What the row's detail says about its result, in a few words."""
     name, d = row["name"], row.get("detail") or {}
@@ -439,7 +450,8 @@ def outcome(row: dict[str, Any]) -> str:
     if name == "daily_growth":
         quarter = d.get("quarter") or {}
         days = f"{d.get('history_days')} against {quarter.get('history_days')} days of history"
-        return "; ".join([days, *dbt_words(d), *(f"quarter: {w}" for w in dbt_words(quarter))])
+        quarter_words = [*median_words(quarter), *dbt_words(quarter)]
+        return "; ".join([days, *dbt_words(d), *(f"quarter: {w}" for w in quarter_words)])
     if name in ("full_build", "daily_partition", "backfill_7d"):
         run = d.get("publish", d) if d.get("mode") == "dbt" else d
         words = []
@@ -459,7 +471,7 @@ def outcome(row: dict[str, Any]) -> str:
             words.append("failed steps: " + ", ".join(run["failed_steps"]))
         if "published" in run:
             words.append("published" if run["published"] else "not published")
-        return "; ".join([*words, *dbt_words(d)])
+        return "; ".join([*words, *median_words(d), *dbt_words(d)])
     if name == "generate":
         return "raw of an earlier run kept (--reuse-raw)" if d.get("reused_raw") else ""
     if name == "kpi_build":
