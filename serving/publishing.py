@@ -193,11 +193,11 @@ class _Build:
         opened = round(time.perf_counter() - began, 2)
         try:
             wanted = _attach(con, self.warehouse, self.withheld)
+            last = _previous_folder(parquet_dir, previous)
+            writer = _ParquetWriter(con.cursor(), self.folder, last, self.partitioned)
         except BaseException:
             con.close()
             raise
-        last = _previous_folder(parquet_dir, previous)
-        writer = _ParquetWriter(con.cursor(), self.folder, last, self.partitioned)
         try:
             result = _update(
                 con, wanted, previous, self.run_id, self.stamp, self.partitioned, writer.add
@@ -213,7 +213,7 @@ class _Build:
                 raise
             raise _UpdateFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
         finally:
-            writer.stop()
+            writer.stop(cancel=True)  # after finish, only closes its cursor
             con.close()
         return result
 
@@ -391,15 +391,16 @@ def _replace_changed_rows(
     row_hash = f"hash({table.select_list()})"
     con.execute(
         "create or replace temp table publish_differing as "
-        "select served.served_row, warehouse.h as incoming from "
+        "select served.served_row, warehouse.warehouse_row from "
         f"(select rowid as served_row, {row_hash} as h from {table.sql()} where {where}) "
         "as served full join "
-        f"(select {row_hash} as h from {table.sql('wh')} where {where}) as warehouse "
+        f"(select rowid as warehouse_row, {row_hash} as h from {table.sql('wh')} "
+        f"where {where}) as warehouse "
         "on served.h = warehouse.h where served.h is null or warehouse.h is null"
     )
     try:
         moved = con.execute(
-            "select count(served_row), count(incoming) from publish_differing"
+            "select count(served_row), count(warehouse_row) from publish_differing"
         ).fetchone()
         if most is not None and sum(moved) > most:
             return None
@@ -407,10 +408,12 @@ def _replace_changed_rows(
             f"delete from {table.sql()} where rowid in "
             "(select served_row from publish_differing where served_row is not null)"
         )
+        # by the warehouse rows' own ids, not their hashes again: the warehouse is attached
+        # read-only, so its row ids hold between the two statements
         con.execute(
             f"insert into {table.sql()} select {table.select_list()} from {table.sql('wh')} "
-            f"where ({where}) and {row_hash} in "
-            "(select incoming from publish_differing where incoming is not null)"
+            f"where ({where}) and rowid in "
+            "(select warehouse_row from publish_differing where warehouse_row is not null)"
         )
         return moved
     finally:
@@ -461,6 +464,7 @@ class _ParquetWriter:
         self.linked: list[str] = []
         self.seconds: dict[str, float] = {}
         self.error: BaseException | None = None
+        self.cancelled = False
         self.thread = threading.Thread(target=self._work, name="publish-parquet", daemon=True)
         self.thread.start()
 
@@ -480,16 +484,19 @@ class _ParquetWriter:
         publication = json.dumps(result.publication, indent=1)
         (self.folder / "_publication.json").write_text(publication, encoding="utf-8")
 
-    def stop(self) -> None:
+    def stop(self, cancel: bool = False) -> None:
+        """Wait for the thread; with ``cancel`` (the publish failed), tables still queued
+        are not written."""
         if self.thread.is_alive():
+            self.cancelled = cancel
             self.queue.put(None)
             self.thread.join()
         self.con.close()
 
     def _work(self) -> None:
         while (item := self.queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain: the publish fails at its next table or at the end
+            if self.error is not None or self.cancelled:
+                continue  # drain: the publish fails (or failed) and is cleaned up
             name, table, change, rows = item
             began = time.perf_counter()
             try:
