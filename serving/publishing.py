@@ -115,8 +115,6 @@ class Published:
     # rewriting ("plan: mart.x"), and writing its Parquet ("parquet: mart.x")
     seconds: dict[str, float] = field(default_factory=dict)
     publication: dict = field(default_factory=dict)  # what _publication.json says
-    # every table as served, with what this publish changed of it (None: nothing)
-    planned: dict[str, tuple[Table, Change | None]] = field(default_factory=dict, repr=False)
 
 
 def publish(
@@ -279,7 +277,6 @@ def _update(
         table = wanted[name]
         began = time.perf_counter()
         change = plan(con, table, previous, compared_by(table, partitioned))
-        result.planned[name] = (table, change)
         if change is None:
             result.reused.append(name)
         else:
@@ -386,8 +383,8 @@ def _replace_changed_rows(
     written, when they are more than ``most``.
 
     One full join of the two sides' hashes finds both kinds at once: at `large`, the
-    identity bridge's 9M rows took 1.5-2.1 s this way, against 2.9-3.0 s for two temporary tables
-    of hashes and an anti join each way."""
+    identity bridge's 9M rows took 1.5-2.1 s this way, against 2.9-3.0 s for two
+    temporary tables of hashes and an anti join each way."""
     row_hash = f"hash({table.select_list()})"
     con.execute(
         "create or replace temp table publish_differing as "
