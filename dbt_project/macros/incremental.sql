@@ -169,9 +169,15 @@
 {#- The days find_changed_days found for the model being built, none when it did not look. -#}
 {% macro changed_days() -%}
     {%- if execute and this is not none -%}
-        {{ return((graph.get('socialmart_changed_days') or {}).get(this | string)) }}
+        {{ return(changed_days_of(this)) }}
     {%- endif -%}
     {{ return(none) }}
+{%- endmacro %}
+
+{#- The days find_changed_days found for `relation` in this command (its tests read them
+    after its build), none when its build did not look. -#}
+{% macro changed_days_of(relation) -%}
+    {{ return((graph.get('socialmart_changed_days') or {}).get(relation | string)) }}
 {%- endmacro %}
 
 {#- Staging of a listing (one row per content, its attributes as last listed) as a table:

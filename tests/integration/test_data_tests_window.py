@@ -118,3 +118,32 @@ def test_a_windowed_run_tests_the_interactions_its_build_wrote_on_any_date(tmp_p
     assert failures == {"not_null": 1, "accepted_values": 1}, (
         tmp_path / "dbt" / "dbt.out"
     ).read_text()[-3000:]
+
+
+def test_a_windowed_run_tests_the_comment_keys_of_its_days_against_every_day(tmp_path: Path):
+    """A comment listing is staged by comment_id from the run's days of raw: a run checks
+    the ids of the comments dated in its window, against the comments of every day (the
+    same id listed on an old day is a repeat); two old rows of one id were tested by the
+    run that wrote them."""
+    warehouse = dbt_warehouse(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema staging")
+    con.execute(
+        "create table staging.stg_douyin__comments (comment_id varchar, business_date date)"
+    )
+    old = RUN_DAY - timedelta(days=200)
+    rows = [
+        ("c1", RUN_DAY),
+        ("c1", old),  # a repeat reaching back before the window
+        ("c2", old),
+        ("c2", old - timedelta(days=1)),  # a repeat of old days only
+        ("c3", RUN_DAY),
+    ]
+    con.executemany("insert into staging.stg_douyin__comments values (?, ?)", rows)
+    con.close()
+
+    test = "stg_douyin__comments,test_name:unique"
+    start_dbt("test", tmp_path, "--quiet", "--select", test, window=(RUN_DAY, RUN_DAY)).wait()
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    failures = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
+    assert failures == [1], (tmp_path / "dbt" / "dbt.out").read_text()[-3000:]

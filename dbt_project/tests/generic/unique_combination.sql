@@ -6,18 +6,46 @@
     see written_rows), a run with a window checks the keys its build wrote, against every
     row: a delete+insert replaces the rows of the keys it writes, so only those can repeat.
     `restated`: a condition on the rows such a model writes on every date each run (its
-    delete_run_window's), checked with the rebuilt dates. -#}
-{% test unique_combination(model, columns, restated=none) %}
+    delete_run_window's), checked with the rebuilt dates.
+    `dated_by`: the column that dates the rows a run writes, on a model without a window
+    of its own: a view over the run's days (checked on the window's dates when the key
+    holds that column), or a listing staged by key from its window's days (stage_listing:
+    the keys of the window's rows are checked against every row; a stored version that
+    wins is written again once, its older rows deleted with it). -#}
+{% test unique_combination(model, columns, restated=none, dated_by=none) %}
     {%- set dated = 'business_date' if 'business_date' in columns
         else ('snapshot_date' if 'snapshot_date' in columns else none) %}
-    {%- set window = incremental_window(model) if dated and run_dates() else none %}
-    {%- set written = written_rows(model) if run_dates() else none %}
+    {%- set day = dated or dated_by %}
+    {%- set window = none %}
+    {%- if day and run_dates() %}
+        {%- set window = incremental_window(model) or ({'lookahead': 0} if dated_by else none) %}
+    {%- endif %}
+    {%- set written = written_rows(model) if run_dates() and not window else none %}
     {%- set key = columns | join(', ') %}
+    {%- if window %}
+        {#- a snapshot staged by day restages only the days that landed again (find_changed_days):
+            when its build in this command found them, those are the days it wrote -#}
+        {%- set restaged = changed_days_of(model) %}
+        {%- set rebuilt -%}
+            {%- if restaged is not none and day in columns -%}
+                {{ day }} in (
+                {%- for d in restaged %}date '{{ d }}'{{ ', ' if not loop.last }}{% endfor -%}
+                {{- 'null' if not restaged }})
+            {%- else -%}
+                {{ rebuilt_dates_filter(window, day) }}
+            {%- endif -%}
+            {%- if restated %} or ({{ restated }}){% endif %}
+        {%- endset %}
+    {%- endif %}
 with checked as not materialized (
     select {{ key }}
     from {{ model }}
-    {% if window %}
-    where {{ rebuilt_dates_filter(window, dated) }}{% if restated %} or ({{ restated }}){% endif %}
+    {% if window and day in columns %}
+    where {{ rebuilt }}
+    {% elif window %}
+    semi join (
+        select distinct {{ key }} from {{ model }} where {{ rebuilt }}
+    ) using ({{ key }})
     {% elif written %}
     semi join (
         select distinct {{ key }} from {{ model }} where {{ written }}
@@ -41,6 +69,6 @@ having count(*) > 1
 {#- dbt's built-in `unique` test, as unique_combination on its one column: on a model that
     marks the rows each build writes (meta `written_by`), a run with a window checks only
     the keys its build wrote, and any run groups the keys by their hash first. -#}
-{% test unique(model, column_name) -%}
-    {{ test_unique_combination(model, [column_name]) }}
+{% test unique(model, column_name, dated_by=none) -%}
+    {{ test_unique_combination(model, [column_name], dated_by=dated_by) }}
 {%- endtest %}

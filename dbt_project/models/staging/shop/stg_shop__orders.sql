@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key='order_id', incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+          on_schema_change='append_new_columns', meta={'written_by': 'staged_at'}) }}
 with {% call read_source(source('shop', 'orders')) %}
     select
         'shop' as platform,
