@@ -83,25 +83,6 @@ all_comments as (
     where {{ in_run_window() }}
 ),
 
--- the name a reader knows each key by; a key without a name is shown as itself
-names as (
-    select 'matrix' as scope, 'matrix' as scope_key, 'matrix' as scope_name
-    union all
-    select 'platform', platform, platform_name
-    from platforms
-    union all
-    select 'account', a.account_key,
-        coalesce(a.account_name, a.account_id) || ' ('
-            || coalesce(p.platform_name, a.platform) || ')'
-    from accounts as a
-    left join platforms as p using (platform)
-    union all
-    select 'content', content_key,
-        '「' || left(title, 32) || case when length(title) > 32 then '…' else '' end || '」'
-    from contents
-    where nullif(trim(title), '') is not null
-),
-
 -- (scope, key, parent key, date, kpi, value) for every level the swing rule watches; null
 -- values are left out (unpivot), so a baseline is the mean of the known days
 measures as (
@@ -298,6 +279,58 @@ ranked_children as (
     from child_changes
 ),
 
+comments as (
+    select platform, account_id, content_id, comment_id, comment_text, commented_at,
+        business_date
+    from all_comments
+),
+
+flagged_comments as (
+    select
+        c.*,
+        c.platform || ':' || c.content_id as content_key,
+        c.platform || ':' || c.account_id as account_key,
+        k.keyword,
+        k.alert_level,
+        k.level_name,
+        k.action
+    from comments as c
+    join keywords as k on contains(c.comment_text, k.keyword)
+    qualify row_number() over (
+        partition by c.platform, c.comment_id order by k.alert_level desc, k.keyword
+    ) = 1
+),
+
+-- the name a reader knows each key by; a key without a name is shown as itself. Of the
+-- contents, only those an alert names: the contributors to an account's swing and the
+-- contents of negative comments (naming all 2M titles cost half the model at `large`)
+named_contents as (
+    select child_key as content_key
+    from ranked_children
+    where child_scope = 'content' and contributor_rank <= 3
+    union
+    select content_key from flagged_comments
+),
+
+names as (
+    select 'matrix' as scope, 'matrix' as scope_key, 'matrix' as scope_name
+    union all
+    select 'platform', platform, platform_name
+    from platforms
+    union all
+    select 'account', a.account_key,
+        coalesce(a.account_name, a.account_id) || ' ('
+            || coalesce(p.platform_name, a.platform) || ')'
+    from accounts as a
+    left join platforms as p using (platform)
+    union all
+    select 'content', content_key,
+        '「' || left(title, 32) || case when length(title) > 32 then '…' else '' end || '」'
+    from contents
+    semi join named_contents using (content_key)
+    where nullif(trim(title), '') is not null
+),
+
 contributors as (
     select
         r.scope,
@@ -415,28 +448,6 @@ review_alerts as (
     from missed_runs as m
     left join names as n using (scope, scope_key)
     where m.days = 14 and m.missed_days = 14
-),
-
-comments as (
-    select platform, account_id, content_id, comment_id, comment_text, commented_at,
-        business_date
-    from all_comments
-),
-
-flagged_comments as (
-    select
-        c.*,
-        c.platform || ':' || c.content_id as content_key,
-        c.platform || ':' || c.account_id as account_key,
-        k.keyword,
-        k.alert_level,
-        k.level_name,
-        k.action
-    from comments as c
-    join keywords as k on contains(c.comment_text, k.keyword)
-    qualify row_number() over (
-        partition by c.platform, c.comment_id order by k.alert_level desc, k.keyword
-    ) = 1
 ),
 
 comment_alerts as (
