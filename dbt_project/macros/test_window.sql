@@ -56,3 +56,22 @@
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
+
+{#- Whether the incremental model that builds `relation` is a delete+insert keyed by exactly
+    `columns`: the rows of a key its latest build wrote are then all that build's (the
+    delete took the older ones), so such a key can repeat only among the written rows. -#}
+{% macro replaced_by_key(relation, columns) -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() -%}
+            {%- if node.resource_type == 'model' and node.alias == relation.identifier
+                and node.schema == relation.schema
+                and node.config.materialized == 'incremental'
+                and node.config.incremental_strategy == 'delete+insert' -%}
+                {%- set key = node.config.unique_key -%}
+                {%- set key = [key] if key is string else key -%}
+                {{ return((key or []) | sort == columns | sort) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(false) }}
+{%- endmacro %}

@@ -147,3 +147,36 @@ def test_a_windowed_run_tests_the_comment_keys_of_its_days_against_every_day(tmp
     results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
     failures = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
     assert failures == [1], (tmp_path / "dbt" / "dbt.out").read_text()[-3000:]
+
+
+def test_a_windowed_run_tests_the_keys_a_replacing_build_wrote_among_its_rows(tmp_path: Path):
+    """int_identity__nodes is a delete+insert keyed by (id_type, id_value) that stamps the
+    rows each build writes (written_at): the rows of a key the latest build wrote are all
+    that build's, the delete having taken the older ones, so its uniqueness test reads the
+    written rows alone. A key written twice by the latest build repeats; keys repeated by
+    an earlier build were tested then."""
+    warehouse = dbt_warehouse(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute(
+        "create table intermediate.int_identity__nodes "
+        "(id_type varchar, id_value varchar, written_at timestamptz)"
+    )
+    latest, earlier = "2026-11-10 08:00:00+00", "2026-11-09 08:00:00+00"
+    rows = [
+        ("phone_hash", "a", latest),
+        ("phone_hash", "a", latest),  # written twice by the latest build
+        ("phone_hash", "b", earlier),
+        ("phone_hash", "b", earlier),  # a repeat of an earlier build, tested by it
+        ("phone_hash", "c", latest),
+    ]
+    con.executemany("insert into intermediate.int_identity__nodes values (?, ?, ?)", rows)
+    con.close()
+
+    test = "int_identity__nodes,test_name:unique_combination"
+    start_dbt("test", tmp_path, "--quiet", "--select", test, window=(RUN_DAY, RUN_DAY)).wait()
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    failures = [r["failures"] for r in results if r["unique_id"].startswith("test.")]
+    assert failures == [1], (tmp_path / "dbt" / "dbt.out").read_text()[-3000:]
+    compiled = next((tmp_path / "dbt" / "target" / "compiled").rglob("unique_combination_*.sql"))
+    assert "semi join" not in compiled.read_text()  # the written rows alone are read

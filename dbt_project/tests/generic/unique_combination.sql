@@ -4,7 +4,9 @@
     lookahead): the other dates are as the runs that wrote them left them, already tested.
     On an incremental model that numbers the rows each build writes (meta `written_by`,
     see written_rows), a run with a window checks the keys its build wrote, against every
-    row: a delete+insert replaces the rows of the keys it writes, so only those can repeat.
+    row: a delete+insert replaces the rows of the keys it writes, so only those can repeat;
+    when these columns are its unique_key, the rows of those keys are the written rows
+    themselves (replaced_by_key), and only those are read.
     `restated`: a condition on the rows such a model writes on every date each run (its
     delete_run_window's), checked with the rebuilt dates.
     `dated_by`: the column that dates the rows a run writes, on a model without a window
@@ -46,6 +48,8 @@ with checked as not materialized (
     semi join (
         select distinct {{ key }} from {{ model }} where {{ rebuilt }}
     ) using ({{ key }})
+    {% elif written and replaced_by_key(model, columns) %}
+    where {{ written }}
     {% elif written %}
     semi join (
         select distinct {{ key }} from {{ model }} where {{ written }}
