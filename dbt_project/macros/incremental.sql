@@ -203,17 +203,24 @@ final as (
 )
 {% endmacro %}
 
-{#- The declared window of the incremental model that builds a relation, none when no
-    incremental model builds it (tests use it to check the dates a run rebuilt). -#}
-{% macro incremental_window(relation) -%}
+{#- The incremental model node that builds `relation`, none when no incremental model
+    builds it: what the tests of a windowed run read of it is in its config. -#}
+{% macro incremental_node(relation) -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model' and node.alias == relation.identifier
                 and node.schema == relation.schema
                 and node.config.materialized == 'incremental' -%}
-                {{ return(window_of(node.config.meta)) }}
+                {{ return(node) }}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(none) }}
+{%- endmacro %}
+
+{#- The declared window of the incremental model that builds a relation, none when no
+    incremental model builds it (tests use it to check the dates a run rebuilt). -#}
+{% macro incremental_window(relation) -%}
+    {%- set node = incremental_node(relation) -%}
+    {{ return(window_of(node.config.meta) if node else none) }}
 {%- endmacro %}

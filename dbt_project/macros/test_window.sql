@@ -43,16 +43,10 @@
     column holding the build's number (every row a build writes carries it, and numbers
     only grow). None for any other relation. -#}
 {% macro written_rows(relation) -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model' and node.alias == relation.identifier
-                and node.schema == relation.schema
-                and node.config.materialized == 'incremental'
-                and node.config.meta.get('written_by') -%}
-                {%- set column = node.config.meta.written_by -%}
-                {{ return(column ~ ' = (select max(' ~ column ~ ') from ' ~ relation ~ ')') }}
-            {%- endif -%}
-        {%- endfor -%}
+    {%- set node = incremental_node(relation) -%}
+    {%- if node and node.config.meta.get('written_by') -%}
+        {%- set column = node.config.meta.written_by -%}
+        {{ return(column ~ ' = (select max(' ~ column ~ ') from ' ~ relation ~ ')') }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
@@ -61,17 +55,11 @@
     `columns`: the rows of a key its latest build wrote are then all that build's (the
     delete took the older ones), so such a key can repeat only among the written rows. -#}
 {% macro replaced_by_key(relation, columns) -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model' and node.alias == relation.identifier
-                and node.schema == relation.schema
-                and node.config.materialized == 'incremental'
-                and node.config.incremental_strategy == 'delete+insert' -%}
-                {%- set key = node.config.unique_key -%}
-                {%- set key = [key] if key is string else key -%}
-                {{ return((key or []) | sort == columns | sort) }}
-            {%- endif -%}
-        {%- endfor -%}
+    {%- set node = incremental_node(relation) -%}
+    {%- if node and node.config.incremental_strategy == 'delete+insert' -%}
+        {%- set key = node.config.unique_key -%}
+        {%- set key = [key] if key is string else key -%}
+        {{ return((key or []) | sort == columns | sort) }}
     {%- endif -%}
     {{ return(false) }}
 {%- endmacro %}
