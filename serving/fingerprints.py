@@ -8,17 +8,21 @@ duplicate rows from cancelling out; two contents that differ agree on all three 
 64-bit hash collision. Values that compare equal hash alike (``0.0`` and ``-0.0``), as SQL
 sees them.
 
-A publish takes the fingerprints of the warehouse and of the copy of the served file it
-updates, both now and in the same process (a scan that hashes, far cheaper than a copy
-that writes and compresses), so nothing recorded earlier is trusted, and every block of
-the served file that is kept is read, checksums included. A date, or a table, is kept when
-the served file has the table with the same columns and types and both fingerprints agree;
+A publish takes the fingerprints of the warehouse now, in the same process (a scan that
+hashes, far cheaper than a copy that writes and compresses). Those of the served file are
+the ones the publish that wrote it recorded in it (``meta.fingerprints``, written with its
+tables, so the record and the rows are of one file and one publish), for the tables
+compared by partition, when the record's row counts are the served table's counts
+partition by partition; else, and for the tables compared whole, they are taken now too,
+which reads every block of them, checksums included. A date, or a table, is kept when the
+served file has the table with the same columns and types and both fingerprints agree;
 anything else is rewritten. Rows are counted first: a count that differs is a change for
 certain, so a table the counts alone show to be rewritten whole is not hashed.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +46,7 @@ Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the row
 # period_start); () for the whole of a table compared whole
 Part = tuple[date | str | None, ...]
 Fingerprints = dict[Part, Fingerprint]
+Record = dict[str, tuple[tuple[str, ...], Fingerprints]]  # schema.table → keys, fingerprints
 
 
 class NotUpdatable(Exception):
@@ -181,34 +186,91 @@ def plan(
     table: Table,
     previous: Previous | None,
     keys: tuple[str, ...],
-) -> Change | None:
+    recorded: Fingerprints | None = None,
+) -> tuple[Change | None, Fingerprints | None]:
     """What to rewrite of ``table`` (in catalog ``wh``) in the copy of the previous publish
-    that ``con`` is open on, compared by partition (``keys``: a DATE column first, or none);
-    None when the copy already holds the same."""
+    that ``con`` is open on, compared by partition (``keys``: a DATE column first, or none),
+    None when the copy already holds the same; and the fingerprints the copy's table has
+    once that is done, when they were taken (the warehouse's), for the record.
+    ``recorded``: the copy's fingerprints as its publish recorded them, used instead of
+    hashing the copy's table when their row counts are its counts."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:
-        return Change(table, "new table")
+        return Change(table, "new table"), None
     if old.columns != table.columns:
-        return Change(table, "columns or types changed")
+        return Change(table, "columns or types changed"), None
     # rows counted first (no hashing): a count that differs is a change for certain, and
     # the undated tables of people and contents gain rows nearly every day
     counts = row_counts(con, table, keys, "wh")
-    recounted = _differing(counts, row_counts(con, table, keys))
+    served_counts = row_counts(con, table, keys)
+    recounted = _differing(counts, served_counts)
     if recounted and not keys:
-        return _undated(table, "row count changed", counts)
+        return _undated(table, "row count changed", counts), None
     if (moved := _most_rows(counts, recounted)) is not None:
         of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
-        return Change(table, f"{of} recounted, {moved} rows")
+        return Change(table, f"{of} recounted, {moved} rows"), None
     now = fingerprints(con, table, keys, "wh")
-    changed = _differing(now, fingerprints(con, table, keys))
+    if recorded is None or {part: fp[0] for part, fp in recorded.items()} != served_counts:
+        recorded = fingerprints(con, table, keys)
+    changed = _differing(now, recorded)
     if not changed:
-        return None
+        return None, now
     if not keys:
-        return _undated(table, "content changed", counts)
+        return _undated(table, "content changed", counts), now
     rows = {part: count for part, (count, _, _) in now.items()}
     if (moved := _most_rows(rows, changed)) is not None:
-        return Change(table, f"{len(changed)} of {len(now)} {unit(keys)} changed, {moved} rows")
-    return Change(table, "partitions changed", changed, keys)
+        of = f"{len(changed)} of {len(now)} {unit(keys)}"
+        return Change(table, f"{of} changed, {moved} rows"), now
+    return Change(table, "partitions changed", changed, keys), now
+
+
+# The fingerprints a publish recorded of its tables compared by partition, in its file.
+RECORD = "meta.fingerprints"
+
+
+def read_recorded(con: duckdb.DuckDBPyConnection) -> Record:
+    """``schema.table`` → the keys and fingerprints the publish of ``con``'s file recorded
+    (none when it recorded none)."""
+    try:
+        rows = con.execute(f"select table_name, keys, parts from {RECORD}").fetchall()
+    except duckdb.CatalogException:
+        return {}
+    recorded: Record = {}
+    for name, keys, parts in rows:
+        recorded[name] = (
+            tuple(json.loads(keys)),
+            {_part(part): (count, total, xor) for part, count, total, xor in json.loads(parts)},
+        )
+    return recorded
+
+
+def write_record(con: duckdb.DuckDBPyConnection, recorded: Record) -> None:
+    """Replace ``meta.fingerprints`` of ``con``'s file with ``recorded``."""
+    con.execute(
+        f"create or replace table {RECORD} (table_name varchar, keys varchar, parts varchar)"
+    )
+    rows = [
+        (
+            name,
+            json.dumps(list(keys)),
+            json.dumps([[[_shown_value(v) for v in part], *fp] for part, fp in prints.items()]),
+        )
+        for name, (keys, prints) in sorted(recorded.items())
+    ]
+    if rows:
+        con.executemany(f"insert into {RECORD} values (?, ?, ?)", rows)
+
+
+def _shown_value(value: date | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _part(values: list[str | None]) -> Part:
+    """A recorded partition: its first key is a DATE, the others text."""
+    if not values:
+        return ()
+    first = None if values[0] is None else date.fromisoformat(values[0])
+    return (first, *values[1:])
 
 
 def _undated(table: Table, why: str, counts: dict[Part, int]) -> Change:

@@ -48,12 +48,15 @@ from serving.fingerprints import (
     Change,
     NotUpdatable,
     Previous,
+    Record,
     Table,
     part_condition,
     plan,
     quote,
     read_previous,
+    read_recorded,
     tables_of,
+    write_record,
 )
 from serving.parquet import (
     BY_DATE,
@@ -273,10 +276,18 @@ def _update(
     for gone in set(before) - set(wanted):  # no longer in the warehouse
         con.execute(f"drop table {before[gone].sql()}")
     result = Published(Path(), {})
+    # the copy's fingerprints as its publish recorded them, and this publish's record: of
+    # the tables compared by partition, where the served side's hashing grows with history
+    recorded = read_recorded(con) if previous else {}
+    record: Record = {}
     for name in _largest_first(con, wanted):
         table = wanted[name]
         began = time.perf_counter()
-        change = plan(con, table, previous, compared_by(table, partitioned))
+        keys = compared_by(table, partitioned)
+        known = recorded.get(name, ((), None))
+        change, after = plan(con, table, previous, keys, known[1] if known[0] == keys else None)
+        if keys and after is not None:
+            record[name] = (keys, after)
         if change is None:
             result.reused.append(name)
         else:
@@ -285,6 +296,7 @@ def _update(
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
         served(name, table, change, result.tables[name])
     con.execute("detach wh")
+    write_record(con, record)
     result.tables = dict(sorted(result.tables.items()))
     published_at = datetime.now(UTC).isoformat()
     con.execute(

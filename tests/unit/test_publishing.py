@@ -471,6 +471,67 @@ def test_a_changed_row_count_is_a_change_without_hashing_the_rows(tmp_path: Path
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
+def hashed_sides(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(table, side) of every fingerprint taken from now on: side ``wh`` or ``served``."""
+    calls: list[tuple[str, str]] = []
+    take = fingerprints.fingerprints
+
+    def logged(con, table, keys, catalog=None):
+        calls.append((table.qualified, catalog or "served"))
+        return take(con, table, keys, catalog)
+
+    monkeypatch.setattr(fingerprints, "fingerprints", logged)
+    return calls
+
+
+def test_a_dated_tables_served_side_is_read_from_the_record_its_publish_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A publish records the fingerprints of the tables it compares by partition in its
+    file; the next one hashes the warehouse's side alone, and serves the same as ever."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)  # from nothing: no record
+    calls = hashed_sides(monkeypatch)
+    sql(warehouse, "update mart.fct_daily set views = 1 where business_date = '2026-11-02'")
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+    assert ("mart.fct_daily", "served") in calls  # nothing recorded yet: hashed
+    assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
+    [(keys, parts)] = sql(
+        serving, "select keys, parts from meta.fingerprints where table_name = 'mart.fct_daily'"
+    )
+    assert json.loads(keys) == ["business_date"] and len(json.loads(parts)) == 5
+
+    calls.clear()
+    sql(warehouse, "update mart.fct_daily set views = 2 where business_date = '2026-11-04'")
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
+
+    assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-04"}
+    assert ("mart.fct_daily", "wh") in calls and ("mart.fct_daily", "served") not in calls
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    # the undated tables are hashed on both sides, as before
+    assert ("mart.dim_content", "served") in calls
+
+
+def test_a_record_the_served_rows_do_not_match_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A served date whose rows no longer count what the record says (changed by something
+    other than a publish) is hashed again, found to differ and rewritten."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    publish(warehouse, serving, parquet, "run-1", WITHHELD)
+    publish(warehouse, serving, parquet, "run-2", WITHHELD)  # records the fingerprints
+    sql(serving, "delete from mart.fct_daily where business_date = '2026-11-03' and content_id = 1")
+    sql(serving, "insert into mart.fct_daily values ('2026-11-03', 1, 999)")
+    sql(serving, "insert into mart.fct_daily values ('2026-11-05', 1, 999)")
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
+
+    assert third.rewritten == {"mart.fct_daily": "2 date(s) rewritten: 2026-11-03, 2026-11-05"}
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 @pytest.mark.parametrize(
     ("change", "rewritten"),
     [
