@@ -231,10 +231,14 @@ RECORD = "meta.fingerprints"
 def read_recorded(con: duckdb.DuckDBPyConnection) -> Record:
     """``schema.table`` → the keys and fingerprints the publish of ``con``'s file recorded
     (none when it recorded none)."""
-    try:
-        rows = con.execute(f"select table_name, keys, parts from {RECORD}").fetchall()
-    except duckdb.CatalogException:
-        return {}
+    schema, name = RECORD.split(".")
+    listed = (
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?"
+    )
+    if not con.execute(listed, [schema, name]).fetchone()[0]:
+        return {}  # not queried by name: DuckDB would look for a Python object of that name
+    rows = con.execute(f"select table_name, keys, parts from {RECORD}").fetchall()
     recorded: Record = {}
     for name, keys, parts in rows:
         recorded[name] = (

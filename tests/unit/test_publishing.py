@@ -495,6 +495,7 @@ def test_a_dated_tables_served_side_is_read_from_the_record_its_publish_left(
     calls = hashed_sides(monkeypatch)
     sql(warehouse, "update mart.fct_daily set views = 1 where business_date = '2026-11-02'")
     second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
+    assert second.full_reason is None
     assert ("mart.fct_daily", "served") in calls  # nothing recorded yet: hashed
     assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
     [(keys, parts)] = sql(
