@@ -16,6 +16,7 @@ from serving.publishing import (
     PublishError,
     personal_columns,
     publish,
+    stamped_columns,
 )
 
 
@@ -66,6 +67,7 @@ def published_mart(
         paths.serving_parquet,
         context.run_id,
         withheld,
+        stamped=stamped_columns(manifest),
         **warehouse.limits(),
     )
     return dg.MaterializeResult(

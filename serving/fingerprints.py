@@ -9,7 +9,9 @@ duplicate rows from cancelling out; two contents that differ agree on all three 
 sees them.
 
 A publish takes the fingerprints of the warehouse now, in the same process (a scan that
-hashes, far cheaper than a copy that writes and compresses). Those of the served file are
+hashes, far cheaper than a copy that writes and compresses); of a table whose builds
+stamp every row they write, those of the dates written since the last publish (or whose
+counts moved) alone, the others' from the record below. Those of the served file are
 the ones the publish that wrote it recorded in it (``meta.fingerprints``, written with its
 tables, so the record and the rows are of one file and one publish), for the tables
 compared by partition, when the record's row counts are the served table's counts
@@ -46,7 +48,6 @@ Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the row
 # period_start); () for the whole of a table compared whole
 Part = tuple[date | str | None, ...]
 Fingerprints = dict[Part, Fingerprint]
-Record = dict[str, tuple[tuple[str, ...], Fingerprints]]  # schema.table → keys, fingerprints
 
 
 class NotUpdatable(Exception):
@@ -158,14 +159,19 @@ def read_previous(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> P
 
 
 def fingerprints(
-    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], catalog: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    keys: tuple[str, ...],
+    catalog: str | None = None,
+    where: str = "true",
 ) -> Fingerprints:
-    """Of ``table`` in ``catalog`` (None: the database ``con`` is open on), per partition."""
+    """Of ``table`` in ``catalog`` (None: the database ``con`` is open on), per partition;
+    of the rows ``where`` holds."""
     columns = "".join(f"{quote(key)}, " for key in keys)
     rows = con.execute(
         f"select {columns}count(*), sum(h), bit_xor(h) from "
-        f"(select {columns}hash({table.select_list()}) as h from {table.sql(catalog)}) "
-        f"{'group by all' if keys else ''}"
+        f"(select {columns}hash({table.select_list()}) as h from {table.sql(catalog)} "
+        f"where {where}) {'group by all' if keys else ''}"
     ).fetchall()
     n = len(keys)
     return {tuple(row[:n]): tuple(row[n:]) for row in rows if row[n]}
@@ -181,19 +187,37 @@ def row_counts(
     return {tuple(row[:-1]): row[-1] for row in rows if row[-1]}
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What a publish recorded of one table it compared by partition: the ``keys``, the
+    fingerprints per partition, and, of a table whose builds stamp every row they write
+    (``stamp``), the warehouse's latest stamp then (``stamped_to``, as text)."""
+
+    keys: tuple[str, ...]
+    prints: Fingerprints
+    stamped_to: str | None = None
+
+
 def plan(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     previous: Previous | None,
     keys: tuple[str, ...],
-    recorded: Fingerprints | None = None,
-) -> tuple[Change | None, Fingerprints | None]:
+    recorded: Recorded | None = None,
+    stamp: str | None = None,
+) -> tuple[Change | None, Recorded | None]:
     """What to rewrite of ``table`` (in catalog ``wh``) in the copy of the previous publish
     that ``con`` is open on, compared by partition (``keys``: a DATE column first, or none),
-    None when the copy already holds the same; and the fingerprints the copy's table has
-    once that is done, when they were taken (the warehouse's), for the record.
-    ``recorded``: the copy's fingerprints as its publish recorded them, used instead of
-    hashing the copy's table when their row counts are its counts."""
+    None when the copy already holds the same; and what the copy's table is once that is
+    done, for the record, when its fingerprints were taken.
+
+    ``recorded``: what the copy's publish recorded of the table, used instead of hashing
+    the copy's table when its row counts are the copy's counts (and its keys these).
+    ``stamp``: the warehouse column in which every row a build writes carries a stamp
+    later than any before (dbt meta ``written_by``); with it and a record, only the
+    warehouse's partitions written since the recorded stamp, or whose counts moved, are
+    hashed: any other kept its rows, as a change of rows deletes (the count moves) or
+    writes (a later stamp)."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:
         return Change(table, "new table"), None
@@ -209,60 +233,104 @@ def plan(
     if (moved := _most_rows(counts, recounted)) is not None:
         of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
         return Change(table, f"{of} recounted, {moved} rows"), None
-    now = fingerprints(con, table, keys, "wh")
-    if recorded is None or {part: fp[0] for part, fp in recorded.items()} != served_counts:
-        recorded = fingerprints(con, table, keys)
-    changed = _differing(now, recorded)
+    if recorded is not None and (
+        recorded.keys != keys or {p: fp[0] for p, fp in recorded.prints.items()} != served_counts
+    ):
+        recorded = None  # of another layout, or the copy's rows are not what it says
+    served = recorded.prints if recorded else fingerprints(con, table, keys)
+    stamped_to = latest_stamp(con, table, stamp) if stamp else None
+    if recorded and recorded.stamped_to and stamped_to:
+        written = written_since(con, table, keys, stamp, recorded.stamped_to)
+        hashed = written | recounted
+        now = {part: fp for part, fp in served.items() if part not in hashed}
+        if hashed:
+            now |= fingerprints(con, table, keys, "wh", part_condition(keys, hashed))
+    else:
+        now = fingerprints(con, table, keys, "wh")
+    after = Recorded(keys, now, stamped_to)
+    changed = _differing(now, served)
     if not changed:
-        return None, now
+        return None, after
     if not keys:
-        return _undated(table, "content changed", counts), now
+        return _undated(table, "content changed", counts), after
     rows = {part: count for part, (count, _, _) in now.items()}
     if (moved := _most_rows(rows, changed)) is not None:
         of = f"{len(changed)} of {len(now)} {unit(keys)}"
-        return Change(table, f"{of} changed, {moved} rows"), now
-    return Change(table, "partitions changed", changed, keys), now
+        return Change(table, f"{of} changed, {moved} rows"), after
+    return Change(table, "partitions changed", changed, keys), after
+
+
+def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> str | None:
+    """The warehouse's latest ``stamp`` of ``table``, as text that casts back to it."""
+    return con.execute(
+        f"select cast(max({quote(stamp)}) as varchar) from {table.sql('wh')}"
+    ).fetchone()[0]
+
+
+def written_since(
+    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], stamp: str, since: str
+) -> frozenset[Part]:
+    """The warehouse's partitions of ``table`` holding a row stamped after ``since``."""
+    columns = ", ".join(quote(key) for key in keys)
+    stamped = quote(stamp)
+    rows = con.execute(
+        f"select distinct {columns} from {table.sql('wh')} "
+        f"where {stamped} > cast(? as {_type_of(con, table, stamp)})",
+        [since],
+    ).fetchall()
+    return frozenset(tuple(row) for row in rows)
+
+
+def _type_of(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> str:
+    return con.execute(
+        "select data_type from information_schema.columns where table_catalog = 'wh' "
+        "and table_schema = ? and table_name = ? and column_name = ?",
+        [table.schema, table.name, column],
+    ).fetchone()[0]
 
 
 # The fingerprints a publish recorded of its tables compared by partition, in its file.
 RECORD = "meta.fingerprints"
+RECORD_COLUMNS = ("table_name", "keys", "parts", "stamped_to")
 
 
-def read_recorded(con: duckdb.DuckDBPyConnection) -> Record:
-    """``schema.table`` → the keys and fingerprints the publish of ``con``'s file recorded
-    (none when it recorded none)."""
+def read_recorded(con: duckdb.DuckDBPyConnection) -> dict[str, Recorded]:
+    """``schema.table`` → what the publish of ``con``'s file recorded of it (nothing when it
+    recorded nothing)."""
     schema, name = RECORD.split(".")
     listed = (
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?"
+        "select list(column_name order by column_index) from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? and table_name = ?"
     )
-    if not con.execute(listed, [schema, name]).fetchone()[0]:
-        return {}  # not queried by name: DuckDB would look for a Python object of that name
-    rows = con.execute(f"select table_name, keys, parts from {RECORD}").fetchall()
-    recorded: Record = {}
-    for name, keys, parts in rows:
-        recorded[name] = (
+    # looked up, not queried by name: DuckDB would look for a Python object of that name
+    if con.execute(listed, [schema, name]).fetchone()[0] != list(RECORD_COLUMNS):
+        return {}  # none, or of another layout: the served side is hashed
+    rows = con.execute(f"select table_name, keys, parts, stamped_to from {RECORD}").fetchall()
+    return {
+        name: Recorded(
             tuple(json.loads(keys)),
             {_part(part): (count, total, xor) for part, count, total, xor in json.loads(parts)},
+            stamped_to,
         )
-    return recorded
+        for name, keys, parts, stamped_to in rows
+    }
 
 
-def write_record(con: duckdb.DuckDBPyConnection, recorded: Record) -> None:
+def write_record(con: duckdb.DuckDBPyConnection, recorded: dict[str, Recorded]) -> None:
     """Replace ``meta.fingerprints`` of ``con``'s file with ``recorded``."""
-    con.execute(
-        f"create or replace table {RECORD} (table_name varchar, keys varchar, parts varchar)"
-    )
+    columns = ", ".join(f"{column} varchar" for column in RECORD_COLUMNS)
+    con.execute(f"create or replace table {RECORD} ({columns})")
     rows = [
         (
             name,
-            json.dumps(list(keys)),
-            json.dumps([[[_shown_value(v) for v in part], *fp] for part, fp in prints.items()]),
+            json.dumps(list(r.keys)),
+            json.dumps([[[_shown_value(v) for v in part], *fp] for part, fp in r.prints.items()]),
+            r.stamped_to,
         )
-        for name, (keys, prints) in sorted(recorded.items())
+        for name, r in sorted(recorded.items())
     ]
     if rows:
-        con.executemany(f"insert into {RECORD} values (?, ?, ?)", rows)
+        con.executemany(f"insert into {RECORD} values (?, ?, ?, ?)", rows)
 
 
 def _shown_value(value: date | str | None) -> str | None:

@@ -48,7 +48,7 @@ from serving.fingerprints import (
     Change,
     NotUpdatable,
     Previous,
-    Record,
+    Recorded,
     Table,
     part_condition,
     plan,
@@ -95,6 +95,18 @@ def column_classes(manifest: dict) -> dict[str, dict[str, str]]:
     return out
 
 
+def stamped_columns(manifest: dict) -> dict[str, str]:
+    """``schema.table`` → the column in which every row a build writes carries a stamp
+    later than any before (dbt meta ``written_by``), for the published models with one."""
+    out = {}
+    for node in manifest["nodes"].values():
+        meta = node.get("config", {}).get("meta") or node.get("meta") or {}
+        published = node["resource_type"] == "model" and node["schema"] in PUBLISHED_SCHEMAS
+        if published and (column := meta.get("written_by")):
+            out[f"{node['schema']}.{node['name']}"] = column
+    return out
+
+
 def personal_columns(manifest: dict) -> dict[str, set[str]]:
     return {
         table: {c for c, cls in columns.items() if cls == "personal" and c != "*"}
@@ -128,12 +140,14 @@ def publish(
     withheld: dict[str, set[str]] | None = None,
     *,
     partitioned: Mapping[str, tuple[str, ...]] = PARTITIONED,
+    stamped: Mapping[str, str] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> Published:
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
     and the dated tables in ``partitioned`` are served as Parquet by business date (and
-    the further keys listed there).
+    the further keys listed there). ``stamped`` maps ``schema.table`` to the column in which
+    its builds stamp every row they write (``stamped_columns``).
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
@@ -147,7 +161,9 @@ def publish(
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
-    build = _Build(warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, limits)
+    build = _Build(
+        warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, stamped or {}, limits
+    )
     sweeper = threading.Thread(target=_sweep, args=(_set_aside(parquet_dir),))
     sweeper.start()
     try:
@@ -183,6 +199,7 @@ class _Build:
     stamp: str
     withheld: dict[str, set[str]]
     partitioned: Mapping[str, tuple[str, ...]]
+    stamped: Mapping[str, str]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
 
     def run(
@@ -201,7 +218,14 @@ class _Build:
             raise
         try:
             result = _update(
-                con, wanted, previous, self.run_id, self.stamp, self.partitioned, writer.add
+                con,
+                wanted,
+                previous,
+                self.run_id,
+                self.stamp,
+                self.partitioned,
+                self.stamped,
+                writer.add,
             )
             result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
@@ -265,6 +289,7 @@ def _update(
     run_id: str,
     stamp: str,
     partitioned: Mapping[str, tuple[str, ...]],
+    stamped: Mapping[str, str],
     served: Callable[[str, Table, Change | None, int], None],
 ) -> Published:
     """Make the open copy hold the warehouse's tables; rewrite only what changed. Each
@@ -276,18 +301,17 @@ def _update(
     for gone in set(before) - set(wanted):  # no longer in the warehouse
         con.execute(f"drop table {before[gone].sql()}")
     result = Published(Path(), {})
-    # the copy's fingerprints as its publish recorded them, and this publish's record: of
-    # the tables compared by partition, where the served side's hashing grows with history
+    # what the copy's publish recorded of its tables compared by partition (whose served
+    # side's hashing grows with history), and this publish's record
     recorded = read_recorded(con) if previous else {}
-    record: Record = {}
+    record: dict[str, Recorded] = {}
     for name in _largest_first(con, wanted):
         table = wanted[name]
         began = time.perf_counter()
         keys = compared_by(table, partitioned)
-        known = recorded.get(name, ((), None))
-        change, after = plan(con, table, previous, keys, known[1] if known[0] == keys else None)
+        change, after = plan(con, table, previous, keys, recorded.get(name), stamped.get(name))
         if keys and after is not None:
-            record[name] = (keys, after)
+            record[name] = after
         if change is None:
             result.reused.append(name)
         else:

@@ -16,7 +16,13 @@ from expectations.runner import Suite
 from serving import fingerprints, served_copy
 from serving import parquet as parquet_module
 from serving.parquet import PARTITIONED
-from serving.publishing import PublishError, column_classes, personal_columns, publish
+from serving.publishing import (
+    PublishError,
+    column_classes,
+    personal_columns,
+    publish,
+    stamped_columns,
+)
 
 
 def make_warehouse(path: Path, people: int) -> None:
@@ -117,15 +123,33 @@ def test_classification_comes_from_the_column_else_the_model():
                 "config": {"meta": {"classification": "public"}},
                 "columns": {},
             },
-            "model.x.stg": {"resource_type": "model", "schema": "staging", "name": "stg"},
+            "model.x.fct": {
+                "resource_type": "model",
+                "schema": "mart",
+                "name": "fct",
+                "config": {"meta": {"classification": "internal", "written_by": "updated_at"}},
+                "columns": {},
+            },
+            "model.x.stg": {
+                "resource_type": "model",
+                "schema": "staging",
+                "name": "stg",
+                "config": {"meta": {"written_by": "updated_at"}},
+            },
         }
     }
     classes = column_classes(manifest)
     assert classes == {
         "mart.bridge": {"*": "internal", "id_value": "personal", "unified_user_id": "internal"},
         "mart.dim_date": {"*": "public"},
+        "mart.fct": {"*": "internal"},
     }
-    assert personal_columns(manifest) == {"mart.bridge": {"id_value"}, "mart.dim_date": set()}
+    assert personal_columns(manifest) == {
+        "mart.bridge": {"id_value"},
+        "mart.dim_date": set(),
+        "mart.fct": set(),
+    }
+    assert stamped_columns(manifest) == {"mart.fct": "updated_at"}  # published models only
 
 
 def test_every_suite_file_loads_and_names_an_asset():
@@ -471,14 +495,15 @@ def test_a_changed_row_count_is_a_change_without_hashing_the_rows(tmp_path: Path
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
-def hashed_sides(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """(table, side) of every fingerprint taken from now on: side ``wh`` or ``served``."""
-    calls: list[tuple[str, str]] = []
+def hashed_sides(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """(table, side, rows) of every fingerprint taken from now on: side ``wh`` or
+    ``served``, rows the SQL condition of the rows hashed."""
+    calls: list[tuple[str, str, str]] = []
     take = fingerprints.fingerprints
 
-    def logged(con, table, keys, catalog=None):
-        calls.append((table.qualified, catalog or "served"))
-        return take(con, table, keys, catalog)
+    def logged(con, table, keys, catalog=None, where="true"):
+        calls.append((table.qualified, catalog or "served", where))
+        return take(con, table, keys, catalog, where)
 
     monkeypatch.setattr(fingerprints, "fingerprints", logged)
     return calls
@@ -496,7 +521,7 @@ def test_a_dated_tables_served_side_is_read_from_the_record_its_publish_left(
     sql(warehouse, "update mart.fct_daily set views = 1 where business_date = '2026-11-02'")
     second = publish(warehouse, serving, parquet, "run-2", WITHHELD)
     assert second.full_reason is None
-    assert ("mart.fct_daily", "served") in calls  # nothing recorded yet: hashed
+    assert ("mart.fct_daily", "served", "true") in calls  # nothing recorded yet: hashed
     assert second.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-02"}
     [(keys, parts)] = sql(
         serving, "select keys, parts from meta.fingerprints where table_name = 'mart.fct_daily'"
@@ -508,10 +533,47 @@ def test_a_dated_tables_served_side_is_read_from_the_record_its_publish_left(
     third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
 
     assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-04"}
-    assert ("mart.fct_daily", "wh") in calls and ("mart.fct_daily", "served") not in calls
+    sides = {(table, side) for table, side, _ in calls}
+    assert ("mart.fct_daily", "wh") in sides and ("mart.fct_daily", "served") not in sides
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
     # the undated tables are hashed on both sides, as before
-    assert ("mart.dim_content", "served") in calls
+    assert ("mart.dim_content", "served") in sides
+
+
+def test_a_stamped_tables_dates_written_since_the_last_publish_alone_are_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Of a table whose builds stamp every row they write (dbt meta written_by), the
+    warehouse's dates hashed are those with a row stamped since the record's latest stamp,
+    or whose counts moved (a delete writes no row); the others kept their rows."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(warehouse, "alter table mart.fct_daily add column updated_at timestamptz")
+    sql(warehouse, "update mart.fct_daily set updated_at = timestamptz '2026-11-06 02:00+08'")
+    stamped = {"mart.fct_daily": "updated_at"}
+    for run in ("run-1", "run-2"):  # the second records the fingerprints and latest stamp
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=stamped)
+    [(stamped_to,)] = sql(
+        serving, "select stamped_to from meta.fingerprints where table_name = 'mart.fct_daily'"
+    )
+    assert stamped_to.startswith("2026-11-0")
+    calls = hashed_sides(monkeypatch)
+    sql(
+        warehouse,
+        "update mart.fct_daily set views = 7, updated_at = timestamptz '2026-11-07 02:00+08' "
+        "where business_date = '2026-11-02' and content_id = 0",
+    )
+    sql(
+        warehouse,
+        "delete from mart.fct_daily where business_date = '2026-11-04' and content_id = 3",
+    )
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, stamped=stamped)
+
+    assert third.rewritten == {"mart.fct_daily": "2 date(s) rewritten: 2026-11-02, 2026-11-04"}
+    [where] = [where for table, _, where in calls if table == "mart.fct_daily"]
+    assert "2026-11-02" in where and "2026-11-04" in where and "2026-11-03" not in where
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
 def test_a_record_the_served_rows_do_not_match_is_not_trusted(
