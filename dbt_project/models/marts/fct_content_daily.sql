@@ -1,5 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_run_window() }}",
-          meta={'window': {'lookahead': 1}}) }}
+          on_schema_change='append_new_columns',
+          meta={'window': {'lookahead': 1}, 'written_by': 'updated_at'}) }}
+{#- One row per content and business date. updated_at stamps the rows a build wrote (its
+    window's dates): the publish hashes those dates alone (docs/serving.md). -#}
 with content_daily as (
     select * from {{ ref('int_content_daily') }}
     where {{ in_run_window() }}
@@ -23,7 +26,8 @@ final as (
         danmaku,
         completed_views,
         avg_watch_seconds,
-        follows_gained
+        follows_gained,
+        current_timestamp as updated_at
     from content_daily
 )
 
