@@ -261,7 +261,10 @@ def plan(
 
 
 def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> str | None:
-    """The warehouse's latest ``stamp`` of ``table``, as text that casts back to it."""
+    """The warehouse's latest ``stamp`` of ``table``, as text that casts back to it; None
+    when it has none, or no such column (the build that adds it has not run)."""
+    if _type_of(con, table, stamp) is None:
+        return None
     return con.execute(
         f"select cast(max({quote(stamp)}) as varchar) from {table.sql('wh')}"
     ).fetchone()[0]
@@ -281,12 +284,14 @@ def written_since(
     return frozenset(tuple(row) for row in rows)
 
 
-def _type_of(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> str:
-    return con.execute(
+def _type_of(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> str | None:
+    """The type of the warehouse's ``column`` of ``table``; None when it has no such one."""
+    row = con.execute(
         "select data_type from information_schema.columns where table_catalog = 'wh' "
         "and table_schema = ? and table_name = ? and column_name = ?",
         [table.schema, table.name, column],
-    ).fetchone()[0]
+    ).fetchone()
+    return row[0] if row else None
 
 
 # The fingerprints a publish recorded of its tables compared by partition, in its file.

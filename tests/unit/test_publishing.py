@@ -576,6 +576,22 @@ def test_a_stamped_tables_dates_written_since_the_last_publish_alone_are_hashed(
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
+def test_a_stamp_column_the_warehouse_table_lacks_yet_is_not_used(tmp_path: Path):
+    """The manifest names the stamp before the build that adds the column has run: that
+    table is hashed whole, and the publish goes on."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    stamped = {"mart.fct_daily": "updated_at"}
+    for run in ("run-1", "run-2"):
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=stamped)
+    sql(warehouse, "update mart.fct_daily set views = 3 where business_date = '2026-11-05'")
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, stamped=stamped)
+
+    assert third.full_reason is None
+    assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-05"}
+
+
 def test_a_record_the_served_rows_do_not_match_is_not_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
