@@ -108,7 +108,8 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
     (
         "publishing",
         "the rows that changed (the Parquet of their dates), each changed undated table "
-        "whole, and a hash of every dated table's rows",
+        "whole, and a hash of the warehouse's rows of every dated table that does not "
+        "stamp its rows (of one that does, its dates written since the last publish)",
         "[serving.md](serving.md#what-a-publish-rewrites)",
     ),
     ("`identity` row", "P", "one graph search (SciPy), whatever the chains' length"),
