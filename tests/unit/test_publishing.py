@@ -592,9 +592,7 @@ def test_a_stamp_column_the_warehouse_table_lacks_yet_is_not_used(tmp_path: Path
     assert third.rewritten == {"mart.fct_daily": "1 date(s) rewritten: 2026-11-05"}
 
 
-def test_a_record_the_served_rows_do_not_match_is_not_trusted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_a_record_the_served_rows_do_not_match_is_not_trusted(tmp_path: Path):
     """A served date whose rows no longer count what the record says (changed by something
     other than a publish) is hashed again, found to differ and rewritten."""
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
