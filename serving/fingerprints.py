@@ -238,9 +238,10 @@ def plan(
     ):
         recorded = None  # of another layout, or the copy's rows are not what it says
     served = recorded.prints if recorded else fingerprints(con, table, keys)
-    stamped_to = latest_stamp(con, table, stamp) if stamp else None
-    if recorded and recorded.stamped_to and stamped_to:
-        written = written_since(con, table, keys, stamp, recorded.stamped_to)
+    stamp_type = _type_of(con, table, stamp) if stamp else None  # none until a build adds it
+    stamped_to = latest_stamp(con, table, stamp) if stamp and stamp_type else None
+    if stamp and stamp_type and stamped_to and recorded and recorded.stamped_to:
+        written = written_since(con, table, keys, stamp, stamp_type, recorded.stamped_to)
         hashed = written | recounted
         now = {part: fp for part, fp in served.items() if part not in hashed}
         if hashed:
@@ -262,23 +263,26 @@ def plan(
 
 def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> str | None:
     """The warehouse's latest ``stamp`` of ``table``, as text that casts back to it; None
-    when it has none, or no such column (the build that adds it has not run)."""
-    if _type_of(con, table, stamp) is None:
-        return None
+    when it has none."""
     return con.execute(
         f"select cast(max({quote(stamp)}) as varchar) from {table.sql('wh')}"
     ).fetchone()[0]
 
 
 def written_since(
-    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], stamp: str, since: str
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    keys: tuple[str, ...],
+    stamp: str,
+    stamp_type: str,
+    since: str,
 ) -> frozenset[Part]:
-    """The warehouse's partitions of ``table`` holding a row stamped after ``since``."""
+    """The warehouse's partitions of ``table`` holding a row stamped (``stamp``, of type
+    ``stamp_type``) after ``since``."""
     columns = ", ".join(quote(key) for key in keys)
-    stamped = quote(stamp)
     rows = con.execute(
         f"select distinct {columns} from {table.sql('wh')} "
-        f"where {stamped} > cast(? as {_type_of(con, table, stamp)})",
+        f"where {quote(stamp)} > cast(? as {stamp_type})",
         [since],
     ).fetchall()
     return frozenset(tuple(row) for row in rows)

@@ -33,7 +33,7 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,30 +81,36 @@ def column_classes(manifest: dict) -> dict[str, dict[str, str]]:
     dbt_project.yml) applies to all its columns.
     """
     out: dict[str, dict[str, str]] = {}
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["schema"] not in PUBLISHED_SCHEMAS:
-            continue
-        default = (node.get("config", {}).get("meta") or node.get("meta") or {}).get(
-            "classification"
-        )
-        columns = {}
-        for name, column in node.get("columns", {}).items():
-            meta = column.get("config", {}).get("meta") or column.get("meta") or {}
-            columns[name] = meta.get("classification", default)
-        out[f"{node['schema']}.{node['name']}"] = {"*": default, **columns}
+    for name, node in _published_models(manifest):
+        default = _meta(node).get("classification")
+        columns = {
+            c: _meta(column).get("classification", default)
+            for c, column in node.get("columns", {}).items()
+        }
+        out[name] = {"*": default, **columns}
     return out
 
 
 def stamped_columns(manifest: dict) -> dict[str, str]:
     """``schema.table`` → the column in which every row a build writes carries a stamp
     later than any before (dbt meta ``written_by``), for the published models with one."""
-    out = {}
+    return {
+        name: column
+        for name, node in _published_models(manifest)
+        if (column := _meta(node).get("written_by"))
+    }
+
+
+def _published_models(manifest: dict) -> Iterator[tuple[str, dict]]:
+    """(``schema.table``, node) of the dbt models in the published schemas."""
     for node in manifest["nodes"].values():
-        meta = node.get("config", {}).get("meta") or node.get("meta") or {}
-        published = node["resource_type"] == "model" and node["schema"] in PUBLISHED_SCHEMAS
-        if published and (column := meta.get("written_by")):
-            out[f"{node['schema']}.{node['name']}"] = column
-    return out
+        if node["resource_type"] == "model" and node["schema"] in PUBLISHED_SCHEMAS:
+            yield f"{node['schema']}.{node['name']}", node
+
+
+def _meta(node: dict) -> dict:
+    """A manifest node's (or column's) meta: under config in recent dbt, else at the top."""
+    return node.get("config", {}).get("meta") or node.get("meta") or {}
 
 
 def personal_columns(manifest: dict) -> dict[str, set[str]]:
