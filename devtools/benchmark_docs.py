@@ -42,9 +42,10 @@ ROWS: dict[str, tuple[str, str]] = {
     ),
     "daily_growth": (
         "the daily partition above, on the whole history",
-        "the same new days on a second warehouse holding the last quarter of the history, "
-        "built first, their median too: the ratio is how a daily run's cost grows with the "
-        "history",
+        "the same new days on a second warehouse holding the last quarter of the same "
+        "world's history (the same snapshots, people and events on those days; less of the "
+        "past), built first, their median too: the ratio is how a daily run's cost grows "
+        "with the history",
     ),
     "backfill_7d": ("the seven days after it, as one run", "seven daily partitions"),
     "kpi_build": (

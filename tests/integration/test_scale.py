@@ -195,3 +195,34 @@ def test_staging_models_read_the_generated_raw(generated, tmp_path):
         "select count(*) from staging.stg_douyin__videos where published_at is null"
     ).fetchall()[0][0]
     assert published == 0
+
+
+def test_a_window_of_a_world_has_the_days_of_the_whole(generated, tmp_path):
+    """The last days generated alone, in the world begun at the history's start, are the
+    same rows as those days of the whole history: the benchmark's shorter history (the
+    growth row) is the same world with less of its past, not a younger world."""
+    start, end = scale.history(SPEC)
+    window = (end - timedelta(days=2), end)
+    path = tmp_path / "last_days.duckdb"
+    con = duckdb.connect(str(path))
+    scale.generate(con, SPEC, *window, history_start=start, hash_key=KEY)
+    con.execute(f"attach '{generated}' as whole (read_only)")
+    dated = con.execute(
+        "select table_name from duckdb_columns() where database_name = 'whole' "
+        "and schema_name = 'raw' and column_name = 'business_date'"
+    ).fetchall()
+    assert len(dated) > 10
+    compared = 0
+    for (table,) in dated:
+        days = f"business_date between '{window[0]}' and '{window[1]}'"
+        rows = [
+            con.execute(
+                f"select business_date, record::varchar from {db}.raw.{table} where {days} "
+                "order by all"
+            ).fetchall()
+            for db in (path.stem, "whole")
+        ]
+        assert rows[0] == rows[1], f"raw.{table}: the window's days differ from the whole's"
+        compared += len(rows[0])
+    con.close()
+    assert compared > 300
