@@ -14,6 +14,7 @@ from expectations.data_docs import DataDocs
 from expectations.runner import Suite, validate
 from orchestration.dbt_assets import manifest_path, publishes
 from orchestration.partitions import window_from_tags
+from orchestration.publication import cancel_ahead
 from orchestration.resources import DUCKDB_POOL, SocialmartSettings, Warehouse
 
 SUITES = Suite.all()
@@ -58,6 +59,7 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         )
         if suite.blocking and not outcome.passed:
             _FAILED_RUNS.add(context.run.run_id)
+            cancel_ahead(warehouse, context.run.run_id)
         metadata = outcome.metadata()
         metadata["window"] = f"{start}..{end}" if start else "whole table"
         metadata["data_docs"] = dg.MetadataValue.path(str(docs.site / "index.html"))
@@ -122,6 +124,8 @@ def no_clear_pii_in_warehouse(
     findings = pii.scan(
         warehouse.path(), start, end, stamps=stamps, since=since, **warehouse.limits()
     )
+    if findings:
+        cancel_ahead(warehouse, context.run.run_id)
     return dg.AssetCheckResult(
         passed=not findings,
         severity=dg.AssetCheckSeverity.ERROR,

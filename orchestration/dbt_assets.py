@@ -23,6 +23,7 @@ from orchestration.partitions import (
     window_from_keys,
     write_dbt_window,
 )
+from orchestration.publication import prepare_ahead
 from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, Warehouse
 from serving import served_copy
 
@@ -191,6 +192,9 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         # the run's checks come next in this process: GX loads while dbt works
         import_in_background()
         yield from invocation.stream()  # raises if dbt failed
+        if publishes(context.run):  # the gates that follow only read the warehouse
+            manifest = json.loads(manifest_path(project).read_text(encoding="utf-8"))
+            prepare_ahead(warehouse, context.run_id, manifest)
         run_results = invocation.get_artifact("run_results.json")
         if ran_every_unit_test(run_results, invocation.get_artifact("manifest.json")):
             (warehouse.dbt_target() / UNIT_TESTS_PASSED).write_text(fingerprint, encoding="utf-8")

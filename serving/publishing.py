@@ -153,7 +153,39 @@ def publish(
     """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
     and the dated tables in ``partitioned`` are served as Parquet by business date (and
     the further keys listed there). ``stamped`` maps ``schema.table`` to the column in which
-    its builds stamp every row they write (``stamped_columns``).
+    its builds stamp every row they write (``stamped_columns``). ``prepare``, then
+    ``Prepared.swap``."""
+    return prepare(
+        warehouse,
+        serving_db,
+        parquet_dir,
+        run_id,
+        withheld,
+        partitioned=partitioned,
+        stamped=stamped,
+        memory_limit=memory_limit,
+        threads=threads,
+    ).swap()
+
+
+def prepare(
+    warehouse: Path,
+    serving_db: Path,
+    parquet_dir: Path,
+    run_id: str,
+    withheld: dict[str, set[str]] | None = None,
+    *,
+    partitioned: Mapping[str, tuple[str, ...]] = PARTITIONED,
+    stamped: Mapping[str, str] | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+    cancelled: threading.Event | None = None,
+) -> Prepared:
+    """All of a publish (``publish``) but making it seen: the hidden file and the Parquet
+    folder, whole and checkpointed, which ``Prepared.swap`` makes the served ones and
+    ``Prepared.discard`` removes. Readers see nothing of it before the swap. When
+    ``cancelled`` is set, it stops before its next table and raises Cancelled, leaving
+    nothing behind.
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
@@ -163,12 +195,22 @@ def publish(
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _remove(serving_db.parent.glob(f".{serving_db.name}.*.tmp*"))
     served_copy.discard_others(serving_db, run_id)
+    based_on = served_copy.identity(serving_db)
     stamp = f"{run_id[:8]}-{time.time_ns()}"
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
     folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
     build = _Build(
-        warehouse, tmp, folder, run_id, stamp, withheld or {}, partitioned, stamped or {}, limits
+        warehouse,
+        tmp,
+        folder,
+        run_id,
+        stamp,
+        withheld or {},
+        partitioned,
+        stamped or {},
+        limits,
+        cancelled or threading.Event(),
     )
     sweeper = threading.Thread(target=_sweep, args=(_set_aside(parquet_dir),))
     sweeper.start()
@@ -183,10 +225,40 @@ def publish(
         raise
     finally:
         sweeper.join()
-    os.replace(tmp, serving_db)
-    _swap_link(parquet_dir, folder)
-    result.path = serving_db
-    return result
+    return Prepared(result, tmp, folder, serving_db, parquet_dir, based_on)
+
+
+class Cancelled(Exception):
+    """A prepared publish was stopped before it was whole: nothing of it is left."""
+
+
+@dataclass
+class Prepared:
+    """A publish made but not yet seen: its hidden file ``tmp`` and Parquet ``folder``,
+    and the served file's identity when it began (``based_on``; None: there was none)."""
+
+    result: Published
+    tmp: Path
+    folder: Path
+    serving_db: Path
+    parquet_dir: Path
+    based_on: served_copy.Identity | None
+
+    def current(self) -> bool:
+        """Whether the served file is still the one this publish was made on: if another
+        publish replaced it meanwhile, swapping this one in would undo that one."""
+        return served_copy.identity(self.serving_db) == self.based_on
+
+    def swap(self) -> Published:
+        """Make it the served mart: the file by one rename, then the Parquet link."""
+        os.replace(self.tmp, self.serving_db)
+        _swap_link(self.parquet_dir, self.folder)
+        self.result.path = self.serving_db
+        return self.result
+
+    def discard(self) -> None:
+        _remove(self.tmp.parent.glob(f"{self.tmp.name}*"))
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _UpdateFailed(Exception):
@@ -207,6 +279,7 @@ class _Build:
     partitioned: Mapping[str, tuple[str, ...]]
     stamped: Mapping[str, str]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
+    cancelled: threading.Event  # set: stop before the next table (Cancelled)
 
     def run(
         self, serving_db: Path | None, parquet_dir: Path, full_reason: str | None = None
@@ -232,6 +305,7 @@ class _Build:
                 self.partitioned,
                 self.stamped,
                 writer.add,
+                self.cancelled,
             )
             result.seconds["copy of the served file"] = opened
             result.full_reason = full_reason or reason
@@ -297,6 +371,7 @@ def _update(
     partitioned: Mapping[str, tuple[str, ...]],
     stamped: Mapping[str, str],
     served: Callable[[str, Table, Change | None, int], None],
+    cancelled: threading.Event,
 ) -> Published:
     """Make the open copy hold the warehouse's tables; rewrite only what changed. Each
     table, once it is as the warehouse has it, is handed to ``served`` (name, table, what
@@ -312,6 +387,8 @@ def _update(
     recorded = read_recorded(con) if previous else {}
     record: dict[str, Recorded] = {}
     for name in _largest_first(con, wanted):
+        if cancelled.is_set():
+            raise Cancelled(f"stopped before {name}")
         table = wanted[name]
         began = time.perf_counter()
         keys = compared_by(table, partitioned)

@@ -1,0 +1,42 @@
+"""The publish a run makes: the same one whether the run prepared it while its gates ran
+(``serving.ahead``, started when dbt is done) or makes it in the publish step."""
+
+from __future__ import annotations
+
+import threading
+
+from orchestration.resources import Warehouse
+from serving import ahead
+from serving.publishing import Prepared, personal_columns, prepare, stamped_columns
+
+
+def prepare_publish(
+    warehouse: Warehouse, run_id: str, manifest: dict, cancelled: threading.Event | None = None
+) -> Prepared:
+    """This run's publish of the warehouse, made but not yet seen (``Prepared.swap``)."""
+    paths = warehouse.settings.paths()
+    return prepare(
+        warehouse.path(),
+        paths.serving_db,
+        paths.serving_parquet,
+        run_id,
+        personal_columns(manifest),
+        stamped=stamped_columns(manifest),
+        cancelled=cancelled,
+        **warehouse.limits(),
+    )
+
+
+def prepare_ahead(warehouse: Warehouse, run_id: str, manifest: dict) -> None:
+    """Start this run's publish in a thread, to be taken by its publish step once every
+    gate passed; only when nothing but reads of the warehouse comes between."""
+    ahead.start(
+        warehouse.settings.paths().serving_db,
+        run_id,
+        lambda cancelled: prepare_publish(warehouse, run_id, manifest, cancelled),
+    )
+
+
+def cancel_ahead(warehouse: Warehouse, run_id: str) -> None:
+    """A gate of the run failed: its publish will not be made; stop and remove it."""
+    ahead.cancel(warehouse.settings.paths().serving_db, run_id)
