@@ -157,8 +157,10 @@ def ran_every_unit_test(run_results: Mapping[str, Any], manifest: Mapping[str, A
 
 
 def publishes(run: dg.DagsterRun) -> bool:
-    """Whether ``run`` goes on to publish: a run of every asset, or a selection with it."""
-    return run.asset_selection is None or PUBLISHED_KEY in run.asset_selection
+    """Whether ``run`` goes on to publish: a run of every asset, or a selection with it.
+    A run of the whole job (the schedule's, ``execute_in_process`` without a selection)
+    carries an empty selection, not None."""
+    return not run.asset_selection or PUBLISHED_KEY in run.asset_selection
 
 
 def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.AssetsDefinition:

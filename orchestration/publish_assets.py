@@ -60,7 +60,10 @@ def published_mart(
     # made while the gates ran (serving.ahead), unless the run's dbt step did not start it
     # or another publish replaced the served file meanwhile
     prepared = ahead.take(paths.serving_db, context.run_id)
-    if prepared is not None and not prepared.current():
+    if prepared is None:
+        context.log.info("no publish was prepared while the gates ran: making it now")
+    elif not prepared.current():
+        context.log.info("the served file changed since the publish was prepared: again")
         prepared.discard()
         prepared = None
     made_ahead = prepared is not None

@@ -1009,6 +1009,8 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     before = publish_fingerprint(pipeline)
     parquet = pipeline.sim.paths.serving_parquet / "kpi" / "kpi_account_daily.parquet"
     parquet_before = hashlib.sha256(parquet.read_bytes()).hexdigest()
+    serving = pipeline.sim.paths.serving_db.parent
+    files_before = sorted(p.name for p in serving.iterdir())
     try:
         # the raw suites run with the ingestion: a note exported twice loads once, so they pass
         ingested = run_pipeline(
@@ -1036,6 +1038,9 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     assert [e for e in published if e.event_type_value == "ASSET_MATERIALIZATION"] == []
     assert publish_fingerprint(pipeline) == before
     assert hashlib.sha256(parquet.read_bytes()).hexdigest() == parquet_before
+    # the publish prepared beside the gates was cancelled by the first failure: no file of
+    # it (hidden served file, Parquet folder) is left
+    assert sorted(p.name for p in serving.iterdir()) == files_before
     assert_failure_is_posted(pipeline, result)
 
     # the day fetched again, clean: every check passes and the day is published
@@ -1045,6 +1050,12 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     )
     rerun = run_pipeline(pipeline.instance, day)
     assert rerun.success
+    [made] = [
+        e.event_specific_data.materialization.metadata
+        for e in rerun.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == PUBLISHED_KEY
+    ]
+    assert made["prepared_while_gates_ran"].value is True
     # the scan read the stamped undated tables (the identity chain's and its bridge and
     # people, the contents' and their totals) from the last passing scan's marks
     [scanned] = [

@@ -161,3 +161,19 @@ def test_a_dbt_command_starts_without_an_adapter_or_a_version_check(
     assert (len(profiles), len(versions)) == (1, 1)  # dagster-dbt's resource only
     assert dagster_dbt_own["adapter"] is not None and ours["adapter"] is None
     assert ours["cli_version"] == dagster_dbt_own["cli_version"]
+
+
+def test_a_run_of_the_whole_job_publishes_and_a_selection_without_the_publish_does_not():
+    """The copy of the served file and the publish made beside the gates start only in a
+    run that goes on to publish; a run of the whole job carries an empty selection."""
+    import dagster as dg
+
+    from orchestration.resources import PUBLISHED_KEY
+
+    def run(selection):
+        return dg.DagsterRun(job_name="daily_pipeline", asset_selection=selection)
+
+    assert dbt_assets.publishes(run(None))
+    assert dbt_assets.publishes(run(frozenset()))
+    assert dbt_assets.publishes(run(frozenset({PUBLISHED_KEY, dg.AssetKey(["mart", "x"])})))
+    assert not dbt_assets.publishes(run(frozenset({dg.AssetKey(["mart", "x"])})))
