@@ -335,8 +335,12 @@ members, buyers and commenters, which accumulate with the history):
 
 So a daily run costs a part that grows with A (the day) and a part that grows with the
 history (P, and the tables rebuilt or tested whole). `daily_growth` measures the sum: the
-same new day on the whole history and on its last quarter; a daily run that costs a day
-would show a ratio near 1.
+same new day on the whole history and on its last quarter, of the same simulated world
+(the day's snapshots and events are the same in both; the quarter holds less of the past,
+and so fewer of the people who were seen only earlier); a daily run that costs a day would
+show a ratio near 1. Reports made before `fcad198` built the quarter as a world begun at
+the quarter's start, with about a third of the WeCom contacts and CRM members on the same
+day, so their ratios also counted the audience's growth.
 
 ## Reading the figures
 
