@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -138,34 +139,10 @@ class Published:
     publication: dict = field(default_factory=dict)  # what _publication.json says
 
 
-def publish(
-    warehouse: Path,
-    serving_db: Path,
-    parquet_dir: Path,
-    run_id: str,
-    withheld: dict[str, set[str]] | None = None,
-    *,
-    partitioned: Mapping[str, tuple[str, ...]] = PARTITIONED,
-    stamped: Mapping[str, str] | None = None,
-    memory_limit: str = DEFAULT_MEMORY_LIMIT,
-    threads: int = DEFAULT_THREADS,
-) -> Published:
-    """Publish schemas mart and kpi; ``withheld`` maps ``schema.table`` to columns left out,
-    and the dated tables in ``partitioned`` are served as Parquet by business date (and
-    the further keys listed there). ``stamped`` maps ``schema.table`` to the column in which
-    its builds stamp every row they write (``stamped_columns``). ``prepare``, then
+def publish(*args: Any, **options: Any) -> Published:
+    """A publish made and swapped in at once: ``prepare`` (same arguments), then
     ``Prepared.swap``."""
-    return prepare(
-        warehouse,
-        serving_db,
-        parquet_dir,
-        run_id,
-        withheld,
-        partitioned=partitioned,
-        stamped=stamped,
-        memory_limit=memory_limit,
-        threads=threads,
-    ).swap()
+    return prepare(*args, **options).swap()
 
 
 def prepare(
@@ -181,9 +158,13 @@ def prepare(
     threads: int = DEFAULT_THREADS,
     cancelled: threading.Event | None = None,
 ) -> Prepared:
-    """All of a publish (``publish``) but making it seen: the hidden file and the Parquet
-    folder, whole and checkpointed, which ``Prepared.swap`` makes the served ones and
-    ``Prepared.discard`` removes. Readers see nothing of it before the swap. When
+    """A publish of schemas mart and kpi, all but making it seen; ``withheld`` maps
+    ``schema.table`` to columns left out, and the dated tables in ``partitioned`` are
+    served as Parquet by business date (and the further keys listed there). ``stamped``
+    maps ``schema.table`` to the column in which its builds stamp every row they write
+    (``stamped_columns``). It makes the hidden file and the Parquet folder, whole and
+    checkpointed, which ``Prepared.swap`` makes the served ones and ``Prepared.discard``
+    removes. Readers see nothing of it before the swap. When
     ``cancelled`` is set, it stops before its next table and raises Cancelled, leaving
     nothing behind.
 
