@@ -3,12 +3,14 @@
 After dbt, a run's gates (the Great Expectations suites, the PII scan) only read the
 warehouse, one after another, mostly in single-threaded Python: about 20 s of a daily run
 at `large` with one core of two idle. The publish reads the same warehouse and writes only
-hidden files (``serving.publishing.prepare``), mostly in DuckDB's threads. So the run
-starts it as soon as dbt is done, in a thread of this process (the run's steps share it:
-Dagster's in-process executor), and the publish step, once every gate passed, takes it and
-swaps it in (``Prepared.swap``): write-audit-publish still shows readers nothing that a
-gate has not passed. A gate that fails cancels it (it stops before its next table) and its
-files are removed; so are those of any other run's, which never got to its publish.
+hidden files (``serving.publishing.prepare``), mostly in DuckDB's threads. So a one-day
+run starts it as soon as dbt is done (a range's gates read every day of it, and beside
+them the publish cost time and memory: ``orchestration.dbt_assets``), in a thread of this
+process (the run's steps share it: Dagster's in-process executor), and the publish step,
+once every gate passed, takes it and swaps it in (``Prepared.swap``): write-audit-publish
+still shows readers nothing that a gate has not passed. A gate that fails cancels it (it
+stops before its next table) and its files are removed; so are those of any other run's,
+which never got to its publish.
 """
 
 from __future__ import annotations
