@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 
+import dagster as dg
+
 from orchestration.resources import Warehouse
 from serving import ahead
-from serving.publishing import Prepared, personal_columns, prepare, stamped_columns
+from serving.publishing import Prepared, Published, personal_columns, prepare, stamped_columns
 
 
 def prepare_publish(
@@ -40,3 +42,22 @@ def prepare_ahead(warehouse: Warehouse, run_id: str, manifest: dict) -> None:
 def cancel_ahead(warehouse: Warehouse, run_id: str) -> None:
     """A gate of the run failed: its publish will not be made; stop and remove it."""
     ahead.cancel(warehouse.settings.paths().serving_db, run_id)
+
+
+def publish_run(
+    warehouse: Warehouse, run_id: str, manifest: dict, log: dg.DagsterLogManager
+) -> tuple[Published, bool]:
+    """Make this run's publish seen (its gates passed): the one prepared while they ran,
+    else one made now (the run started none, or another publish replaced the served file
+    meanwhile); and whether it was the prepared one."""
+    prepared = ahead.take(warehouse.settings.paths().serving_db, run_id)
+    if prepared is None:
+        log.info("no publish was prepared while the gates ran: making it now")
+    elif not prepared.current():
+        log.info("the served file changed since the publish was prepared: again")
+        prepared.discard()
+        prepared = None
+    made_ahead = prepared is not None
+    if prepared is None:
+        prepared = prepare_publish(warehouse, run_id, manifest)
+    return prepared.swap(), made_ahead

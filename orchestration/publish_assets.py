@@ -9,9 +9,9 @@ from orchestration.checks import GATING_CHECKS, PII_ASSET, SUITE_ASSETS
 from orchestration.dbt_assets import manifest_path, socialmart_dbt
 from orchestration.gates import failed_gates
 from orchestration.partitions import daily_partitions
-from orchestration.publication import cancel_ahead, prepare_publish
+from orchestration.publication import cancel_ahead, publish_run
 from orchestration.resources import DUCKDB_POOL, PUBLISHED_KEY, SocialmartSettings, Warehouse
-from serving import ahead, served_copy
+from serving import served_copy
 from serving.publishing import PUBLISHED_SCHEMAS, PublishError, personal_columns
 
 
@@ -57,19 +57,7 @@ def published_mart(
         )
     manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
     withheld = personal_columns(manifest)
-    # made while the gates ran (serving.ahead), unless the run's dbt step did not start it
-    # or another publish replaced the served file meanwhile
-    prepared = ahead.take(paths.serving_db, context.run_id)
-    if prepared is None:
-        context.log.info("no publish was prepared while the gates ran: making it now")
-    elif not prepared.current():
-        context.log.info("the served file changed since the publish was prepared: again")
-        prepared.discard()
-        prepared = None
-    made_ahead = prepared is not None
-    if prepared is None:
-        prepared = prepare_publish(warehouse, context.run_id, manifest)
-    result = prepared.swap()
+    result, made_ahead = publish_run(warehouse, context.run_id, manifest, context.log)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
