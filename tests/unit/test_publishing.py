@@ -576,6 +576,79 @@ def test_a_stamped_tables_dates_written_since_the_last_publish_alone_are_hashed(
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
+def stamped_and_keyed(warehouse: Path) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """fct_daily and dim_content given a key (row_id, content_id) and a stamp column,
+    every row stamped by a first build; fct_daily of 15 days, so that a few days' change
+    is not most of it."""
+    sql(warehouse, "insert into mart.fct_daily select date '2026-11-06' + (range // 4)::int, "
+        "range % 4, range * 10 from range(40)")  # fmt: skip
+    sql(warehouse, "alter table mart.fct_daily add column row_id integer")
+    sql(warehouse, "update mart.fct_daily set row_id = content_id * 100 + day(business_date)")
+    for table in ("mart.fct_daily", "mart.dim_content"):
+        sql(warehouse, f"alter table {table} add column updated_at timestamptz")
+        sql(warehouse, f"update {table} set updated_at = timestamptz '2026-11-06 02:00+08'")
+    stamped = {"mart.fct_daily": "updated_at", "mart.dim_content": "updated_at"}
+    return stamped, {"mart.fct_daily": ("row_id",), "mart.dim_content": ("content_id",)}
+
+
+def test_a_keyed_stamped_tables_rows_written_since_replace_the_served_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Of a table with a stamp and a unique key, the rows written since the last publish
+    replace the served rows of their keys, and a row the warehouse deleted leaves: the
+    served file and the Parquet come out as a publish from nothing."""
+    monkeypatch.setattr(fingerprints, "ROW_UPDATE_MIN_ROWS", 2)
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    stamped, keyed = stamped_and_keyed(warehouse)
+    for run in ("run-1", "run-2"):  # the second records the fingerprints and latest stamp
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=stamped, keyed=keyed)
+    later = "updated_at = timestamptz '2026-11-07 02:00+08'"
+    sql(warehouse, f"update mart.fct_daily set views = -1, {later} where row_id in (1, 304)")
+    # a row moved to another date, one deleted (no stamp), one new
+    sql(warehouse, f"update mart.fct_daily set business_date = '2026-11-05', {later} "
+        "where row_id = 102")  # fmt: skip
+    sql(warehouse, "delete from mart.fct_daily where row_id = 202")
+    sql(warehouse, "insert into mart.fct_daily values "
+        "('2026-11-05', 9, 90, 999, timestamptz '2026-11-07 02:00+08')")  # fmt: skip
+    sql(warehouse, f"update mart.dim_content set title = 'renamed', {later} where content_id = 1")
+    sql(warehouse, "delete from mart.dim_content where content_id = 2")
+    sql(warehouse, "insert into mart.dim_content values (7, 'new', timestamptz '2026-11-07')")
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, stamped=stamped, keyed=keyed)
+
+    assert third.rewritten == {
+        "mart.fct_daily": "4 date(s) rewritten: 2026-11-01, 2026-11-02, 2026-11-04, "
+        "2026-11-05 (4 out, 4 in by row_id)",
+        "mart.dim_content": "differing rows: content changed (2 out, 2 in by content_id)",
+    }
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    assert served_parquet(parquet) == served_parquet(tmp_path / "fresh" / "pq")
+
+
+def test_a_row_changed_without_a_later_stamp_is_found_by_the_counts_or_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A table whose served copy has no stamp yet, or a key withheld, is compared by hash."""
+    monkeypatch.setattr(fingerprints, "ROW_UPDATE_MIN_ROWS", 2)
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    stamped, keyed = stamped_and_keyed(warehouse)
+    sql(warehouse, "update mart.dim_content set updated_at = null")
+    keyed["mart.bridge_user_identity"] = ("id_type", "id_value")  # id_value is withheld
+    stamped["mart.bridge_user_identity"] = "unified_user_id"
+    publish(warehouse, serving, parquet, "run-1", WITHHELD, stamped=stamped, keyed=keyed)
+    sql(warehouse, "update mart.dim_content set title = 'renamed' where content_id = 1")
+    sql(warehouse, "update mart.bridge_user_identity set unified_user_id = 'u9' "
+        "where id_value = 'open-1'")  # fmt: skip
+
+    second = publish(warehouse, serving, parquet, "run-2", WITHHELD, stamped=stamped, keyed=keyed)
+
+    assert second.rewritten["mart.dim_content"] == "differing rows: content changed (1 out, 1 in)"
+    assert "by" not in second.rewritten["mart.bridge_user_identity"]
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 def test_a_stamp_column_the_warehouse_table_lacks_yet_is_not_used(tmp_path: Path):
     """The manifest names the stamp before the build that adds the column has run: that
     table is hashed whole, and the publish goes on."""
