@@ -9,14 +9,7 @@ import dagster as dg
 
 from orchestration.resources import Warehouse
 from serving import ahead
-from serving.publishing import (
-    Prepared,
-    Published,
-    personal_columns,
-    prepare,
-    stamped_columns,
-    unique_keys,
-)
+from serving.publishing import Prepared, Published, personal_columns, prepare, stamped_columns
 
 
 def prepare_publish(
@@ -31,7 +24,6 @@ def prepare_publish(
         run_id,
         personal_columns(manifest),
         stamped=stamped_columns(manifest),
-        keyed=unique_keys(manifest),
         cancelled=cancelled,
         **warehouse.limits(),
     )

@@ -102,17 +102,6 @@ def stamped_columns(manifest: dict) -> dict[str, str]:
     }
 
 
-def unique_keys(manifest: dict) -> dict[str, tuple[str, ...]]:
-    """``schema.table`` → the columns that identify a row (dbt config ``unique_key``), for
-    the published incremental models with one."""
-    keys: dict[str, tuple[str, ...]] = {}
-    for name, node in _published_models(manifest):
-        key = node.get("config", {}).get("unique_key")
-        if key:
-            keys[name] = (key,) if isinstance(key, str) else tuple(key)
-    return keys
-
-
 def _published_models(manifest: dict) -> Iterator[tuple[str, dict]]:
     """(``schema.table``, node) of the dbt models in the published schemas."""
     for node in manifest["nodes"].values():
@@ -165,7 +154,6 @@ def prepare(
     *,
     partitioned: Mapping[str, tuple[str, ...]] = PARTITIONED,
     stamped: Mapping[str, str] | None = None,
-    keyed: Mapping[str, tuple[str, ...]] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
     cancelled: threading.Event | None = None,
@@ -174,13 +162,11 @@ def prepare(
     ``schema.table`` to columns left out, and the dated tables in ``partitioned`` are
     served as Parquet by business date (and the further keys listed there). ``stamped``
     maps ``schema.table`` to the column in which its builds stamp every row they write
-    (``stamped_columns``), and ``keyed`` to the columns that identify its rows
-    (``unique_keys``): of a table with both, the rows written since the last publish
-    replace the served rows of their keys (``_replace_written_rows``). It makes the
-    hidden file and the Parquet folder, whole and checkpointed, which ``Prepared.swap``
-    makes the served ones and ``Prepared.discard`` removes. Readers see nothing of it
-    before the swap. When ``cancelled`` is set, it stops before its next table and raises
-    Cancelled, leaving nothing behind.
+    (``stamped_columns``). It makes the hidden file and the Parquet folder, whole and
+    checkpointed, which ``Prepared.swap`` makes the served ones and ``Prepared.discard``
+    removes. Readers see nothing of it before the swap. When
+    ``cancelled`` is set, it stops before its next table and raises Cancelled, leaving
+    nothing behind.
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
@@ -204,7 +190,6 @@ def prepare(
         withheld or {},
         partitioned,
         stamped or {},
-        keyed or {},
         limits,
         cancelled or threading.Event(),
     )
@@ -274,7 +259,6 @@ class _Build:
     withheld: dict[str, set[str]]
     partitioned: Mapping[str, tuple[str, ...]]
     stamped: Mapping[str, str]
-    keyed: Mapping[str, tuple[str, ...]]
     limits: Limits  # DuckDB's memory_limit and threads, as the project's
     cancelled: threading.Event  # set: stop before the next table (Cancelled)
 
@@ -301,7 +285,6 @@ class _Build:
                 self.stamp,
                 self.partitioned,
                 self.stamped,
-                self.keyed,
                 writer.add,
                 self.cancelled,
             )
@@ -368,7 +351,6 @@ def _update(
     stamp: str,
     partitioned: Mapping[str, tuple[str, ...]],
     stamped: Mapping[str, str],
-    keyed: Mapping[str, tuple[str, ...]],
     served: Callable[[str, Table, Change | None, int], None],
     cancelled: threading.Event,
 ) -> Published:
@@ -397,9 +379,7 @@ def _update(
         if change is None:
             result.reused.append(name)
         else:
-            result.rewritten[name] = change.describe() + _apply(
-                con, change, stamped.get(name), keyed.get(name)
-            )
+            result.rewritten[name] = change.describe() + _apply(con, change)
         result.tables[name] = _checked_count(con, table)
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
         served(name, table, change, result.tables[name])
@@ -449,14 +429,8 @@ def compared_by(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> tup
     return (PERIOD_COLUMN[0],) if PERIOD_COLUMN in table.columns else ()
 
 
-def _apply(
-    con: duckdb.DuckDBPyConnection,
-    change: Change,
-    stamp: str | None = None,
-    key: tuple[str, ...] | None = None,
-) -> str:
-    """Make the copy's ``change.table`` the warehouse's; what was written, when only rows.
-    Rows are found by ``stamp`` and ``key`` when the table has both, else by hash."""
+def _apply(con: duckdb.DuckDBPyConnection, change: Change) -> str:
+    """Make the copy's ``change.table`` the warehouse's; what was written, when only rows."""
     table = change.table
     source = f"select {table.select_list()} from {table.sql('wh')}"
     if change.parts is None:
@@ -465,10 +439,7 @@ def _apply(
     where = part_condition(change.keys, change.parts)
     # an undated table is one partition: too many differing rows make it a whole rewrite
     most = None if change.keys else WHOLE_TABLE_SHARE * _count(con, table.sql("wh"))
-    moved = _replace_written_rows(con, table, where, stamp, key, most) if stamp and key else None
-    found = f" by {', '.join(key)}" if moved is not None and key else ""
-    if moved is None:
-        moved = _replace_changed_rows(con, table, where, most)
+    moved = _replace_changed_rows(con, table, where, most)
     if moved is None:
         _replace_table(con, table)
         return f", {WHOLE_TABLE_SHARE:.0%} of its rows or more differ: whole table"
@@ -476,7 +447,7 @@ def _apply(
         if _count(con, table.sql()) != _count(con, table.sql("wh")):
             _replace_table(con, table)
             return ", a repeated row: whole table"
-        return f" ({moved[0]} out, {moved[1]} in{found})"
+        return f" ({moved[0]} out, {moved[1]} in)"
     keys = ", ".join(quote(key) for key in change.keys)
     recounted = con.execute(
         f"select {keys} from (select {keys}, count(*) as served "
@@ -488,8 +459,7 @@ def _apply(
         again = part_condition(change.keys, frozenset(recounted))
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
-        return ""
-    return f" ({moved[0]} out, {moved[1]} in{found})" if found else ""
+    return ""
 
 
 def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -500,64 +470,6 @@ def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return con.execute(f"select count(*) from {relation}").fetchone()[0]
-
-
-def _replace_written_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    where: str,
-    stamp: str,
-    key: tuple[str, ...],
-    most: float | None = None,
-) -> tuple[int, int] | None:
-    """Of the rows of the changed partitions (``where``) of a table whose builds stamp
-    every row they write (``stamp``) and whose rows ``key`` identifies: the warehouse rows
-    stamped after the served table's latest stamp, that is written since the last
-    publish, replace the served rows of their keys; then, only when the counts still
-    differ, the served rows whose key the warehouse no longer has are deleted (a merge
-    takes a person's row away). The rows deleted and inserted; None, with nothing written,
-    when the served table lacks the stamp or a key column, has no stamp yet, or the rows
-    written are more than ``most`` (then they are found by hash, _replace_changed_rows).
-
-    A day moves a few thousand people's interactions over hundreds of dates: at `large`,
-    hashing every row of those dates on both sides and joining the hashes took 2.4 s of
-    the 3.1 s of fct_user_interactions, where the day's rows are found by their stamp.
-    It relies on the contract the stamp's dbt meta states (``written_by``), as the plan
-    does to choose the dates it hashes: a row that changes is written with a later stamp."""
-    if not {stamp, *key} <= {column for column, _ in table.columns}:
-        return None
-    since = con.execute(f"select max({quote(stamp)}) from {table.sql()}").fetchone()[0]
-    if since is None:
-        return None
-    keys = ", ".join(quote(column) for column in key)
-    con.execute(
-        f"create or replace temp table publish_written as select rowid as warehouse_row, {keys} "
-        f"from {table.sql('wh')} where ({where}) and {quote(stamp)} > ?",
-        [since],
-    )
-    try:
-        written = _count(con, "publish_written")
-        if most is not None and written > most:
-            return None
-        out = con.execute(
-            f"delete from {table.sql()} where ({where}) and rowid in (select served.rowid "
-            f"from {table.sql()} as served semi join publish_written using ({keys}))"
-        ).fetchone()[0]
-        con.execute(
-            f"insert into {table.sql()} select {table.select_list()} from {table.sql('wh')} "
-            f"where ({where}) and rowid in (select warehouse_row from publish_written)"
-        )
-        if _count(con, f"{table.sql()} where {where}") != _count(
-            con, f"{table.sql('wh')} where {where}"
-        ):
-            out += con.execute(
-                f"delete from {table.sql()} where ({where}) and rowid in (select served.rowid "
-                f"from {table.sql()} as served anti join (select {keys} from "
-                f"{table.sql('wh')} where {where}) as kept using ({keys}))"
-            ).fetchone()[0]
-        return out, written
-    finally:
-        con.execute("drop table if exists publish_written")
 
 
 def _replace_changed_rows(
