@@ -62,17 +62,52 @@ def test_failures_name_the_expectation_count_and_rows(tmp_path: Path, warehouse:
     assert "column=views, min_value=0" in negative.describe()
 
 
+def test_nullable_and_narrow_integers_are_judged_column_wise_with_samples_as_read(
+    tmp_path: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Counts with nulls (pandas' nullable Int64) and 32-bit counts reach GX as float64
+    and int64, which it compares column-wise; the failures and their samples are those of
+    the values as read (no 10.0 for a 10)."""
+    con = duckdb.connect(str(warehouse))
+    con.execute("alter table staging.note_daily alter views type integer")
+    con.execute("insert into staging.note_daily values ('2026-11-03', 'n9', null)")
+    con.close()
+    seen: list[dict] = []
+    run = runner._run
+
+    def spy(context, suite, frame, keep, name):
+        seen.append(dict(frame.dtypes.astype(str)))
+        return run(context, suite, frame, keep, name)
+
+    monkeypatch.setattr(runner, "_run", spy)
+    outcome = validate(load(tmp_path, split=False), warehouse, None, None)
+
+    assert seen == [{"business_date": seen[0]["business_date"], "note_id": seen[0]["note_id"],
+                     "views": "float64"}]  # fmt: skip
+    negative = {f.expectation: f for f in outcome.failures}["expect_column_values_to_be_between"]
+    assert negative.unexpected_count == 2
+    assert sorted(r["views"] for r in negative.sample) == [-1, -1]
+    assert all(isinstance(r["views"], int) for r in negative.sample)
+    frame = runner._numeric(duckdb.sql("select 1::integer as a, 2::bigint as b").df())
+    assert dict(frame.dtypes.astype(str)) == {"a": "int64", "b": "int64"}
+
+
 def test_a_window_is_validated_a_few_days_at_a_time_with_the_same_answer(
     tmp_path: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ):
     whole = validate(load(tmp_path, split=False), warehouse, None, None)
     monkeypatch.setattr(runner, "CHUNK_ROWS", 6)  # one day per chunk
     suite = load(tmp_path, split=True)
-    assert runner._chunks(suite, warehouse, None, None) == [
-        (date(2026, 11, 1), date(2026, 11, 1)),
-        (date(2026, 11, 2), date(2026, 11, 2)),
-        (date(2026, 11, 3), date(2026, 11, 3)),
-    ]
+    con = runner.connect(warehouse, read_only=True)
+    try:
+        source, params = runner._source(con, suite, None, None)
+        assert runner._chunks(con, suite, source, params, None, None) == [
+            (date(2026, 11, 1), date(2026, 11, 1)),
+            (date(2026, 11, 2), date(2026, 11, 2)),
+            (date(2026, 11, 3), date(2026, 11, 3)),
+        ]
+    finally:
+        con.close()
     chunked = validate(suite, warehouse, None, None)
     assert chunked.rows_checked == whole.rows_checked
     assert [(f.expectation, f.unexpected_count) for f in chunked.failures] == [
@@ -84,13 +119,47 @@ def test_a_window_is_validated_a_few_days_at_a_time_with_the_same_answer(
         "expect_column_values_to_be_between": 1,
         "expect_compound_columns_to_be_unique": 2,
     }
-    # one date is one chunk, never counted (a query suite's count runs its query)
-    with monkeypatch.context() as patched:
-        patched.setattr(runner, "connect", lambda *_, **__: pytest.fail("counted"))
-        day = date(2026, 11, 2)
-        assert runner._chunks(suite, warehouse, day, day) == [(day, day)]
+    # one date is one chunk, never counted
+    day = date(2026, 11, 2)
+    assert runner._chunks(Unqueried(), suite, "notes", {}, day, day) == [(day, day)]
     days = [validate(suite, warehouse, d, d) for d in (date(2026, 11, 2), date(2026, 11, 3))]
     assert [d.rows_checked for d in days] == [6, 5]
+
+
+class Unqueried:
+    def execute(self, *_, **__):
+        pytest.fail("queried")
+
+
+def test_a_split_suites_window_is_read_from_the_warehouse_once(
+    tmp_path: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Counting a window's rows by date and reading them a few dates at a time read the
+    suite's table (or run its query) once: a query suite's query is the costly part."""
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 6)
+    suite = load(tmp_path, split=True)
+    statements: list[str] = []
+    connect = runner.connect
+
+    class Logged:
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, statement, *args):
+            statements.append(statement)
+            return self.con.execute(statement, *args)
+
+        def close(self):
+            self.con.close()
+
+    monkeypatch.setattr(runner, "connect", lambda *a, **k: Logged(connect(*a, **k)))
+    outcome = validate(suite, warehouse, date(2026, 11, 1), date(2026, 11, 3))
+
+    assert outcome.rows_checked == 16
+    assert len([s for s in statements if suite.table in s]) == 1
+    assert (
+        len([s for s in statements if runner.WINDOW_TABLE in s]) == 1 + 1 + 3
+    )  # made, counted, read by date
 
 
 def test_every_validation_gets_a_data_docs_page(
