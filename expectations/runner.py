@@ -246,6 +246,12 @@ def _failures(result: Any, frame: Any) -> list[Failure]:
     return failures
 
 
+def _by_date(suite: Suite, start: date | None, end: date | None) -> bool:
+    """Whether the window is read a few dates at a time: a ``split_by_date`` suite on more
+    than one date (a date is never split, so one date is one range without counting)."""
+    return suite.split_by_date and (start is None or start != end)
+
+
 def _source(
     con: duckdb.DuckDBPyConnection, suite: Suite, start: date | None, end: date | None
 ) -> tuple[str, dict[str, Any]]:
@@ -260,7 +266,7 @@ def _source(
     if suite.date_column and start and end:
         rows += f" where {suite.date_column} between $start and $end"
         params.update(start=start, end=end)
-    if not suite.split_by_date or (start is not None and start == end):
+    if not _by_date(suite, start, end):
         return f"({rows})", params
     con.execute(f"create or replace temp table {WINDOW_TABLE} as {rows}", params)
     return WINDOW_TABLE, {}
@@ -274,9 +280,8 @@ def _chunks(
     start: date | None,
     end: date | None,
 ) -> list[tuple[date | None, date | None]]:
-    """Consecutive date ranges of at most CHUNK_ROWS rows (one range unless split). A date
-    is never split, so one date is one range without counting."""
-    if not suite.split_by_date or (start is not None and start == end):
+    """Consecutive date ranges of at most CHUNK_ROWS rows (one range unless ``_by_date``)."""
+    if not _by_date(suite, start, end):
         return [(start, end)]
     counts = con.execute(
         f"select {suite.date_column} as d, count(*) as n from {source} group by 1 order by 1",
