@@ -51,13 +51,11 @@ def publish_run(
     else one made now (the run started none, or another publish replaced the served file
     meanwhile); and whether it was the prepared one."""
     prepared = ahead.take(warehouse.settings.paths().serving_db, run_id)
+    if prepared is not None and prepared.current():
+        return prepared.swap(), True
     if prepared is None:
         log.info("no publish was prepared while the gates ran: making it now")
-    elif not prepared.current():
+    else:
         log.info("the served file changed since the publish was prepared: again")
         prepared.discard()
-        prepared = None
-    made_ahead = prepared is not None
-    if prepared is None:
-        prepared = prepare_publish(warehouse, run_id, manifest)
-    return prepared.swap(), made_ahead
+    return prepare_publish(warehouse, run_id, manifest).swap(), False

@@ -164,9 +164,8 @@ def prepare(
     maps ``schema.table`` to the column in which its builds stamp every row they write
     (``stamped_columns``). It makes the hidden file and the Parquet folder, whole and
     checkpointed, which ``Prepared.swap`` makes the served ones and ``Prepared.discard``
-    removes. Readers see nothing of it before the swap. When
-    ``cancelled`` is set, it stops before its next table and raises Cancelled, leaving
-    nothing behind.
+    removes. Readers see nothing of it before the swap. When ``cancelled`` is set, it
+    stops before its next table and raises Cancelled, leaving nothing behind.
 
     Leftovers of a publish that was killed never block the next publish: a hidden
     temporary file is removed first; an unlinked Parquet folder is set aside at the swap,
