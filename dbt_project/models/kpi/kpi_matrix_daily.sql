@@ -83,17 +83,17 @@ coverage as (
     group by all
 ),
 
--- each buyer's orders in order, with the date of the order before: read by first_orders
--- and by the repurchase islands below
+-- each buyer's orders in order, with the dates of the orders before and after: one sort
+-- of every order, read by first_orders and by the buyer spans below
 user_orders as (
     select
         unified_user_id,
         business_date,
-        lag(business_date) over (
-            partition by unified_user_id order by business_date, order_id
-        ) as previous_order_date
+        lag(business_date) over buyer as previous_order_date,
+        lead(business_date) over buyer as next_order_date
     from orders
     where unified_user_id is not null
+    window buyer as (partition by unified_user_id order by business_date, order_id)
 ),
 
 -- the first of each buyer's orders, from the window above (a grouping of every order by
@@ -144,65 +144,24 @@ private_domain as (
     where exists (select 1 from contacts)
 ),
 
--- Buyers of the 30 days to D without a days × orders join: each order makes its buyer a
--- buyer for its day and the 29 after, and two orders 29 days or less apart make a repeat
--- buyer from the second to 29 days after the first. Each person's overlapping spans are
--- merged into islands, and a day counts the islands that cover it (+1 at an island's
--- start, -1 the day after its end, summed over the calendar).
-buyer_islands as (
-    select unified_user_id, min(business_date) as span_start,
-        max(business_date) + 29 as span_end
-    from (
-        select
-            *,
-            count(*) filter (
-                where previous_order_date is null or business_date - previous_order_date > 30
-            ) over (
-                -- on a day with two orders, the one after a gap comes first
-                partition by unified_user_id order by business_date, previous_order_date nulls first
-                rows between unbounded preceding and current row
-            ) as island
-        from user_orders
-    )
-    group by unified_user_id, island
-),
-
-repeat_spans as (
-    select unified_user_id, business_date as span_start, previous_order_date + 29 as span_end
-    from user_orders
-    where business_date - previous_order_date <= 29
-),
-
-repeat_islands as (
-    select unified_user_id, min(span_start) as span_start, max(span_end) as span_end
-    from (
-        select
-            *,
-            count(*) filter (where span_start > previous_end + 1 or previous_end is null) over (
-                partition by unified_user_id order by span_start, span_end
-                rows between unbounded preceding and current row
-            ) as island
-        from (
-            select
-                *,
-                max(span_end) over (
-                    partition by unified_user_id order by span_start, span_end
-                    rows between unbounded preceding and 1 preceding
-                ) as previous_end
-            from repeat_spans
-        )
-    )
-    group by unified_user_id, island
-),
-
+-- Buyers of the 30 days to D without a days × orders join: an order makes its buyer a
+-- buyer from its day to 29 days after, and an order 29 days or less after the buyer's order
+-- before makes a repeat buyer from its day to 29 days after that one. Each span is cut
+-- short at the buyer's next order, where the next span takes over, so that one person's
+-- spans never overlap and their union is unchanged; a day counts the spans that cover it
+-- (+1 at a span's start, -1 the day after its end, summed over the calendar). A span cut
+-- to nothing (two orders on a day) adds and removes on the same day. least() skips the
+-- null of a last order.
 span_changes as (
-    select span_start as business_date, 1 as buyers, 0 as repeat_buyers from buyer_islands
+    select business_date, 1 as buyers, 0 as repeat_buyers from user_orders
     union all
-    select span_end + 1, -1, 0 from buyer_islands
+    select least(business_date + 30, next_order_date), -1, 0 from user_orders
     union all
-    select span_start, 0, 1 from repeat_islands
+    select business_date, 0, 1 from user_orders
+    where business_date - previous_order_date <= 29
     union all
-    select span_end + 1, 0, -1 from repeat_islands
+    select least(previous_order_date + 30, next_order_date), 0, -1 from user_orders
+    where business_date - previous_order_date <= 29
 ),
 
 running_buyers as (
