@@ -82,19 +82,6 @@ spend_totals as (
     group by all
 ),
 
-dates as (
-    select distinct business_date from account_daily
-    where {{ in_run_window() }}
-    union
-    select distinct business_date from content_daily
-),
-
-spine as (
-    select accounts.account_key, accounts.platform, accounts.account_id, dates.business_date
-    from accounts
-    cross join dates
-),
-
 content_totals as (
     select
         account_key,
@@ -110,6 +97,21 @@ content_totals as (
         sum(views) filter (where completed_views is not null) as views_with_completions
     from content_daily
     group by account_key, business_date
+),
+
+dates as (
+    select distinct business_date from account_daily
+    where {{ in_run_window() }}
+    union
+    -- from the sums, not the facts: a second read of content_daily makes DuckDB keep all of
+    -- its rows as a CTE (at `large` over a year: 5.5 s of the model's 5.3 s wall, 55M rows)
+    select business_date from content_totals
+),
+
+spine as (
+    select accounts.account_key, accounts.platform, accounts.account_id, dates.business_date
+    from accounts
+    cross join dates
 ),
 
 joined as (
