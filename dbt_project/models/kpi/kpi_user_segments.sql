@@ -11,11 +11,13 @@ with users as (
     select * from {{ ref('dim_unified_user') }}
 ),
 
-interactions as (
+-- not materialized: each is read twice (the as-of date, then per person), and DuckDB would
+-- first keep every row of it as a CTE; read twice, only the columns used are scanned
+interactions as not materialized (
     select * from {{ ref('fct_user_interactions') }}
 ),
 
-orders as (
+orders as not materialized (
     select * from {{ ref('fct_orders') }}
 ),
 
