@@ -53,10 +53,13 @@ select * from latest
 
 {#- Two CTEs: `raw` (the rows of `relation` that `where` keeps) and `typed` (the select
     `body` from `raw`), with the record's JSON parsed once per row for every key `body`
-    reads (read_once), not once per key read. -#}
+    reads (read_once), not once per key read. `raw` is not materialized: where `typed` is
+    read more than once (the latest load's repeated keys), DuckDB would otherwise keep
+    every raw row and its record first (at `large`, a year of the export staging:
+    stg_exports__content_daily 84.5 -> 65.0 CPU-s, content_snapshots 48.2 -> 40.1). -#}
 {% macro parsed_ctes(relation, body, raw='source', typed='renamed', where=none) -%}
 {%- set read = read_once([body]) -%}
-{{ raw }} as (
+{{ raw }} as not materialized (
     select *{{ ', ' ~ read.fields ~ ' as fields' if read.fields }}
     from {{ relation }}
     where {{ in_run_window() if where is none else where }}
