@@ -104,7 +104,7 @@ dates as (
     where {{ in_run_window() }}
     union
     -- from the sums, not the facts: a second read of content_daily makes DuckDB keep all of
-    -- its rows as a CTE (at `large` over a year: 5.5 s of the model's 5.3 s wall, 55M rows)
+    -- its rows as a CTE first (at `large` over a year, 55M rows: 15.1 against 9.3 CPU-s)
     select business_date from content_totals
 ),
 
