@@ -2,19 +2,17 @@
 command, which every dbt invocation of the project runs (``dbt_assets.dbt_executable``).
 
 dbt's own queue takes a ready node by its depth in the graph, then by name
-(``dbt.graph.queue.GraphQueue._get_scores``). With two threads, that leaves the longest
-chain waiting behind short nodes of a lower depth: in a daily run at `large`, the identity
-chain and the people KPIs after it, so that ``kpi_user_segments`` ran alone for the run's
-last 5-6 s. This command scores each node by the seconds of the longest path from it to
-the end of the build instead (its own seconds included), taken from the node times of
-the earlier runs on the same target folder (``node_seconds.json``, updated from each
-run's ``run_results.json``), so the critical path starts first. A node never timed costs
-the known nodes' median (1 s when none is known). Which nodes run, and what waits for
-what, is dbt's: only the order among ready nodes changes.
-
-Replayed on the node times of two daily runs at `large` (2 threads), this order ends the
-dbt build in 54.9 and 56.2 s, against 61.1 and 65.0 s for dbt's (which the replay puts
-within 1 s of the runs' measured 62.1 and 64.6 s); see docs/development.md.
+(``dbt.graph.queue.GraphQueue._get_scores``), and its loop hands every ready node to the
+thread pool at once, first come, first served. With two threads, that leaves the longest
+chain waiting behind short nodes: in a daily run at `large`, the identity chain and the
+people KPIs after it, so that ``kpi_user_segments`` ran alone for the run's last 5-6 s.
+This command scores each node by the seconds of the longest path from it to the end of
+the build instead (its own seconds included), taken from the node times of the earlier
+runs on the same target folder (``node_seconds.json``, updated from each run's
+``run_results.json``), and hands a node out only when a thread is free for it, so the
+critical path starts first. A node never timed costs the known nodes' median (1 s when
+none is known). Which nodes run, and what waits for what, is dbt's: only the order among
+ready nodes changes. Measured figures: docs/development.md.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -110,18 +109,41 @@ def target_of(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
 
 
 def order_by_critical_path(seconds: Mapping[str, float]) -> Callable[[], None]:
-    """Make dbt's queue score nodes by ``critical_path_scores``; returns the undo."""
-    from dbt.graph.queue import GraphQueue
+    """Make dbt's queue score nodes by ``critical_path_scores``, and hand out a node only
+    when one of dbt's threads is free for it; returns the undo.
 
-    original = GraphQueue._get_scores
+    dbt's loop takes every ready node off its queue at once and hands it to its thread
+    pool, whose own queue is first come, first served: a node that becomes ready later
+    waits behind them whatever its score. Taking a node only when a thread is free keeps
+    the waiting nodes in the scored queue, where the critical path goes first."""
+    from dbt.graph.queue import GraphQueue
+    from dbt.graph.thread_pool import DbtThreadPool
+
+    scores, get, pool_init = GraphQueue._get_scores, GraphQueue.get, DbtThreadPool.__init__
+    threads: list[int] = []  # of the command's pool, once dbt made it
 
     def _get_scores(self: GraphQueue, graph: nx.DiGraph) -> dict[str, float]:
         return critical_path_scores(graph, seconds)
 
+    def _init(self: DbtThreadPool, *args: Any, **kwargs: Any) -> None:
+        pool_init(self, *args, **kwargs)
+        threads.append(self.max_threads)
+
+    def _get(self: GraphQueue, block: bool = True, timeout: float | None = None) -> Any:
+        if threads and block:
+            with self.lock:  # mark_done notifies some_task_done under it
+                while len(self.in_progress) >= threads[-1]:
+                    self.some_task_done.wait()
+        return get(self, block, timeout)
+
     GraphQueue._get_scores = _get_scores  # type: ignore[method-assign,assignment]
+    GraphQueue.get = _get  # type: ignore[method-assign]
+    DbtThreadPool.__init__ = _init  # type: ignore[method-assign]
 
     def undo() -> None:
-        GraphQueue._get_scores = original  # type: ignore[method-assign]
+        GraphQueue._get_scores = scores  # type: ignore[method-assign]
+        GraphQueue.get = get  # type: ignore[method-assign]
+        DbtThreadPool.__init__ = pool_init  # type: ignore[method-assign]
 
     return undo
 

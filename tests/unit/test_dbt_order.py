@@ -83,6 +83,42 @@ def test_dbts_queue_takes_the_critical_path_first_and_its_own_order_after_undo()
     assert dbts[:4] == [*SHORT, "model.p.z1"]  # depth 0 by name: the chain waits
 
 
+def test_a_node_ready_later_goes_before_the_waiting_ones_of_a_lower_score():
+    """As dbt's loop runs a build (run_queue): take a node, hand it to the pool, mark it
+    done in the pool's callback. The chain's second node becomes ready while twenty short
+    nodes still wait: it runs next, not after them."""
+    from dbt.graph.thread_pool import DbtThreadPool
+
+    shorts = [f"model.p.a{i:02}" for i in range(20)]
+    g = nx.DiGraph()
+    g.add_nodes_from(shorts)
+    nx.add_path(g, CHAIN)
+    sleep = {**dict.fromkeys(CHAIN, 0.1), **dict.fromkeys(shorts, 0.02)}
+    started: list[str] = []
+    undo = order_by_critical_path({**dict.fromkeys(CHAIN, 5.0), **dict.fromkeys(shorts, 1.0)})
+    try:
+        queue = GraphQueue(g, Manifest(), set(g))
+        pool = DbtThreadPool(2)
+
+        def work(node: str) -> str:
+            started.append(node)
+            time.sleep(sleep[node])
+            return node
+
+        while not queue.empty():
+            node = queue.get().unique_id
+            pool.apply_async(work, args=[node], callback=queue.mark_done)
+        queue.join()
+        pool.close()
+        pool.join()
+    finally:
+        undo()
+    assert started[0] == "model.p.z1"
+    # z1 ends at 0.1 s, with 5 of the 20 shorts done on the other thread
+    assert started.index("model.p.z2") < started.index(shorts[10])
+    assert started.index("model.p.z3") < started.index(shorts[-1])
+
+
 def results(target: Path, which: str, ran: dict[str, tuple[str, float]]) -> None:
     rows = [
         {"unique_id": uid, "status": status, "execution_time": seconds}
