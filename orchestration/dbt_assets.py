@@ -61,14 +61,12 @@ class LayeredTranslator(DagsterDbtTranslator):
         return ["team:data"]
 
 
-# the dbt of this environment, installed beside its interpreter: the project's command
-# (pyproject.toml), which is dbt with its nodes in critical-path order (dbt_order.py)
-DBT_BESIDE = Path(sys.executable).parent / "socialmart-dbt"
+# the dbt of this environment, installed beside its interpreter
+DBT_BESIDE = Path(sys.executable).parent / "dbt"
 
 
 def dbt_executable() -> str:
-    """The project's dbt command beside this interpreter: DbtCliResource would otherwise
-    search PATH (for the plain dbt, when the project is not installed)."""
+    """The dbt beside this interpreter: DbtCliResource would otherwise search PATH."""
     return str(DBT_BESIDE) if DBT_BESIDE.exists() else "dbt"
 
 
