@@ -39,9 +39,6 @@ WHOLE_TABLE_SHARE = 0.5
 # replaced (people, contents: a day adds or moves a few thousand of millions), unless
 # they are more than WHOLE_TABLE_SHARE of it; a smaller one is rewritten whole.
 ROW_UPDATE_MIN_ROWS = 100_000
-# Undated tables of which every row changes every day, rewritten whole without looking for
-# the differing rows: the segments carry the as-of date (and recency) on every row.
-RESTATED_DAILY = frozenset({"kpi.kpi_user_segments"})
 
 Fingerprint = tuple[int, int | None, int | None]  # rows, sum and XOR of the rows' hashes
 # A partition: the values of a table's partition keys, a DATE first (business_date or
@@ -357,7 +354,7 @@ def _part(values: list[str | None]) -> Part:
 def _undated(table: Table, why: str, counts: dict[Part, int]) -> Change:
     """A changed undated table: its differing rows replaced when it is large (the one
     partition () of no keys), else the whole of it."""
-    if counts.get((), 0) >= ROW_UPDATE_MIN_ROWS and table.qualified not in RESTATED_DAILY:
+    if counts.get((), 0) >= ROW_UPDATE_MIN_ROWS:
         return Change(table, why, frozenset({()}), ())
     return Change(table, why)
 

@@ -130,3 +130,28 @@
     content_key not in (select content_key from {{ ref('fct_content_totals') }})
         or content_key not in (select content_key from {{ ref('dim_content') }})
 {%- endmacro %}
+
+{#- kpi_user_segments builds on its rows unless dim_unified_user was written whole again
+    (every person then is). -#}
+{% macro segments_since() -%}
+    {{ return(written_since([(ref('dim_unified_user'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- The segments of people dim_unified_user no longer holds (merged into another, erased). -#}
+{% macro segments_gone() -%}
+    unified_user_id not in (select unified_user_id from {{ ref('dim_unified_user') }})
+{%- endmacro %}
+
+{#- Of the rows of CTE `cte` that a mart would write on the day, those that differ from its
+    stored row in some of `columns` (a list; EXCEPT compares nulls as equal), or are new:
+    a row written again as it was would only move its updated_at, and with it every
+    reader's and the publish's work. `key`, when given, limits the stored rows compared
+    to those of the keys in `cte`. -#}
+{% macro rows_that_differ(cte, columns, key=none) -%}
+    select {{ columns | join(', ') }} from {{ cte }}
+    except
+    select {{ columns | join(', ') }} from {{ this }}
+    {%- if key %}
+    where {{ key }} in (select {{ key }} from {{ cte }})
+    {%- endif %}
+{%- endmacro %}

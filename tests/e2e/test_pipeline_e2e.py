@@ -265,8 +265,9 @@ CONTRACT_TABLES = [
     "kpi.kpi_platform_daily", "kpi.kpi_matrix_daily", "kpi.kpi_account_weekly",
     "kpi.kpi_platform_weekly", "kpi.kpi_matrix_weekly", "kpi.kpi_account_monthly",
     "kpi.kpi_platform_monthly", "kpi.kpi_matrix_monthly", "kpi.kpi_content_scorecard",
-    "kpi.kpi_user_segments", "kpi.kpi_funnel_daily", "kpi.kpi_retention_cohorts",
-    "kpi.kpi_ltv", "kpi.kpi_targets", "kpi.kpi_status", "kpi.kpi_alerts",
+    "kpi.kpi_user_segments", "kpi.kpi_user_segments_as_of", "kpi.kpi_funnel_daily",
+    "kpi.kpi_retention_cohorts", "kpi.kpi_ltv", "kpi.kpi_targets", "kpi.kpi_status",
+    "kpi.kpi_alerts",
 ]  # fmt: skip
 
 

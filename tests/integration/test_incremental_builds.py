@@ -762,6 +762,16 @@ def test_dim_content_writes_the_days_contents_and_all_of_them_for_a_new_taxonomy
     assert 0 < written < total and versions == 1 and topics > 2
     # nothing new since: a run writes no content
     finish_dbt(start_dbt("run", root, "--select", "dim_content", window=(day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert state(con) == (total, written, topical, 1)
+    # contents listed again as they were (a dated feed's next day): written by int_contents,
+    # classified again, but no row of dim_content differs, so none is written
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update intermediate.int_contents set listed_on = listed_on + 1, written_at = now() "
+            "where content_id in (select content_id from intermediate.int_contents limit 10)"
+        )
+    finish_dbt(start_dbt("run", root, "--select", "dim_content", window=(day, day)), root)
     with duckdb.connect(str(warehouse)) as con:
         assert state(con) == (total, written, topical, 1)
         # one topic for every keyword: the same contents match a keyword, all under it
@@ -800,6 +810,53 @@ def test_dim_content_writes_the_days_contents_and_all_of_them_for_a_new_taxonomy
             f"where updated_at = (select max(updated_at) from {scorecard})"
         ).fetchall()
     assert written == [(key, "只改了标题")]
+
+
+def test_user_segments_write_only_the_people_whose_row_changed(warehouses, tmp_path):
+    """kpi_user_segments scores every person each run and writes only the rows that differ
+    from the stored ones; a person dim_unified_user no longer holds leaves."""
+    root = tmp_path / "segments"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    segments = "kpi.kpi_user_segments"
+
+    def written(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+        return con.execute(
+            f"select unified_user_id, is_listed from {segments} "
+            f"where updated_at = (select max(updated_at) from {segments}) order by 1"
+        ).fetchall()
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        people, before = con.execute(f"select count(*), max(updated_at) from {segments}").fetchone()
+    finish_dbt(start_dbt("run", root, "--select", "kpi_user_segments", window=(day, day)), root)
+    with duckdb.connect(str(warehouse)) as con:
+        # nothing changed: no row written
+        assert con.execute(f"select count(*), max(updated_at) from {segments}").fetchone() == (
+            people,
+            before,
+        )
+        # one person no longer listed by any snapshot, another gone (merged into someone)
+        [(quiet,)] = con.execute(
+            "select min(unified_user_id) from mart.dim_unified_user where is_listed"
+        ).fetchall()
+        [(gone,)] = con.execute(
+            "select min(unified_user_id) from mart.dim_unified_user where not is_listed"
+        ).fetchall()
+        con.execute(
+            "update mart.dim_unified_user set is_listed = false, "
+            "last_seen_date = date '2000-01-01' where unified_user_id = ?",
+            [quiet],
+        )
+        con.execute("delete from mart.dim_unified_user where unified_user_id = ?", [gone])
+    finish_dbt(start_dbt("run", root, "--select", "kpi_user_segments", window=(day, day)), root)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        changed = written(con)
+        remaining = con.execute(
+            f"select count(*), count(*) filter (where unified_user_id = ?) from {segments}", [gone]
+        ).fetchone()
+    assert changed == [(quiet, False)]
+    assert remaining == (people - 1, 0)
 
 
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")

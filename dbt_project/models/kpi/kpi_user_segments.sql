@@ -1,18 +1,40 @@
-{#- One row per unified user as of the last loaded date (docs/requirements.md R-K4).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='unified_user_id',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ written_since_pre_hook(segments_since(), segments_gone()) }}",
+    meta={'written_by': 'updated_at'}
+) }}
+{#- One row per unified user, as of the last loaded date (kpi_user_segments_as_of;
+    docs/requirements.md R-K4).
     Engagement RFM: R = days since the last interaction (≤7 → 3, ≤30 → 2, else 1),
     F = interactions in the last 30 days (≥5 → 3, ≥2 → 2, else 1), V = value of the
     relation (WeCom contact or buyer → 3, present on 2+ platforms → 2, else 1);
     R+F+V ≥ 8 → 核心粉, ≥ 5 → 活跃粉, else 潜在粉.
     Commerce RFM (buyers only): recency, frequency and monetary value each compared with
     the buyers' average → the eight classic segments (重要价值客户 … 一般挽留客户).
-    Lifecycle: first seen within 30 days → 新粉; else last active within 30 days → 活跃,
-    31–90 days → 沉默, longer → 流失. -#}
+    Lifecycle: first seen within 30 days → 新粉; else last active within 30 days (or
+    listed by a current follower, contact or member snapshot: is_listed) → 活跃, 31–90
+    days → 沉默, longer → 流失.
+
+    Incremental (segments_since, macros/written_since.sql): every person is scored each
+    run, and only the rows that differ from the stored ones are written (a few tens of
+    thousands of 4.1M a day at `large`: people whose segment, orders or dates moved). A
+    row holds nothing that moves by itself with the as-of date: that date and the buyers'
+    averages are kept once (kpi_user_segments_as_of), and a listed person's
+    last_active_date is their last dated activity, with is_listed, as dim_unified_user has
+    it. People a merge or an erasure took away leave (the pre-hook). -#}
+{%- set since = segments_since() %}
+{%- set compared = ['unified_user_id', 'platforms', 'is_cross_platform', 'r_score', 'f_score',
+    'v_score', 'engagement_segment', 'orders', 'monetary_yuan', 'commerce_segment',
+    'lifecycle_stage', 'first_seen_date', 'last_active_date', 'is_listed'] %}
 with users as (
     select * from {{ ref('dim_unified_user') }}
 ),
 
--- not materialized: each is read twice (the as-of date, then per person), and DuckDB would
--- first keep every row of it as a CTE; read twice, only the columns used are scanned
+-- not materialized: DuckDB would first keep every row of each as a CTE; read so, only
+-- the columns used are scanned
 interactions as not materialized (
     select * from {{ ref('fct_user_interactions') }}
 ),
@@ -22,22 +44,7 @@ orders as not materialized (
 ),
 
 as_of as (
-    select max(business_date) as as_of_date
-    from (
-        select business_date from interactions
-        union all
-        select business_date from orders
-    )
-),
-
--- a person a current snapshot lists (a follower, a contact, a member) is seen on the
--- as-of date
-people as (
-    select * replace (
-        coalesce(last_seen_date, case when is_listed then (select as_of_date from as_of) end)
-            as last_seen_date
-    )
-    from users
+    select * from {{ ref('kpi_user_segments_as_of') }}
 ),
 
 engagement as (
@@ -63,32 +70,23 @@ purchases as (
     group by all
 ),
 
-buyer_averages as (
-    select
-        avg((select as_of_date from as_of) - last_order_date) as avg_recency_days,
-        avg(orders) as avg_orders,
-        avg(monetary_yuan) as avg_monetary_yuan
-    from purchases
-),
-
 scored as (
     select
         u.unified_user_id,
         u.platforms,
         u.is_cross_platform,
         u.first_seen_date,
-        greatest(
-            coalesce(e.last_interaction_date, u.last_seen_date),
-            coalesce(p.last_order_date, u.last_seen_date)
-        ) as last_active_date,
-        (select as_of_date from as_of) as as_of_date,
-        e.interactions_30d,
+        -- the last dated activity: a listed person's last_seen_date is null while a
+        -- snapshot lists them (dim_unified_user), so no row moves with the as-of date
+        greatest(e.last_interaction_date, p.last_order_date, u.last_seen_date)
+            as last_active_date,
+        u.is_listed,
         p.orders,
         p.monetary_yuan,
         p.last_order_date,
         case
-            when e.last_interaction_date > (select as_of_date from as_of) - interval 8 day then 3
-            when e.last_interaction_date > (select as_of_date from as_of) - interval 31 day then 2
+            when e.last_interaction_date > a.as_of_date - interval 8 day then 3
+            when e.last_interaction_date > a.as_of_date - interval 31 day then 2
             else 1
         end as r_score,
         case
@@ -101,15 +99,15 @@ scored as (
             when u.is_cross_platform then 2
             else 1
         end as v_score
-    from people as u
+    from users as u
     left join engagement as e using (unified_user_id)
     left join purchases as p using (unified_user_id)
+    cross join as_of as a
 ),
 
 final as (
     select
         s.unified_user_id,
-        s.as_of_date,
         s.platforms,
         s.is_cross_platform,
         s.r_score,
@@ -124,9 +122,9 @@ final as (
         s.monetary_yuan,
         case when s.orders > 0 then
             case
-                (case when s.as_of_date - s.last_order_date <= b.avg_recency_days then 'R' else 'r' end)
-                || (case when s.orders > b.avg_orders then 'F' else 'f' end)
-                || (case when s.monetary_yuan > b.avg_monetary_yuan then 'M' else 'm' end)
+                (case when a.as_of_date - s.last_order_date <= a.avg_recency_days then 'R' else 'r' end)
+                || (case when s.orders > a.avg_orders then 'F' else 'f' end)
+                || (case when s.monetary_yuan > a.avg_monetary_yuan then 'M' else 'm' end)
                 when 'RFM' then '重要价值客户'
                 when 'RfM' then '重要发展客户'
                 when 'rFM' then '重要保持客户'
@@ -138,15 +136,31 @@ final as (
             end
         end as commerce_segment,
         case
-            when s.first_seen_date > s.as_of_date - interval 30 day then '新粉'
-            when s.last_active_date > s.as_of_date - interval 31 day then '活跃'
-            when s.last_active_date > s.as_of_date - interval 91 day then '沉默'
+            when s.first_seen_date > a.as_of_date - interval 30 day then '新粉'
+            when s.is_listed or s.last_active_date > a.as_of_date - interval 31 day then '活跃'
+            when s.last_active_date > a.as_of_date - interval 91 day then '沉默'
             else '流失'
         end as lifecycle_stage,
         s.first_seen_date,
-        s.last_active_date
+        s.last_active_date,
+        s.is_listed
     from scored as s
-    cross join buyer_averages as b
+    cross join as_of as a
+),
+
+{% if since %}
+written as (
+    {{ rows_that_differ('final', compared) }}
+),
+{% else %}
+written as (
+    select * from final
+),
+{% endif %}
+
+stamped as (
+    select *, current_timestamp as updated_at
+    from written
 )
 
-select * from final
+select * from stamped

@@ -1,0 +1,43 @@
+{#- One row: the date kpi_user_segments is computed as of (the last date with an
+    interaction or an order) and the buyers' averages its commerce RFM compares each buyer
+    with (docs/requirements.md R-K4). Kept here once, not on each person's row: a row
+    that carried them would change for every person every day. -#}
+with interactions as (
+    select business_date from {{ ref('fct_user_interactions') }}
+),
+
+orders as not materialized (
+    select * from {{ ref('fct_orders') }}
+),
+
+as_of as (
+    select max(business_date) as as_of_date
+    from (
+        select business_date from interactions
+        union all
+        select business_date from orders
+    )
+),
+
+purchases as (
+    select
+        unified_user_id,
+        max(business_date) as last_order_date,
+        count(*) as orders,
+        sum(amount_yuan) as monetary_yuan
+    from orders
+    where unified_user_id is not null
+    group by all
+),
+
+final as (
+    select
+        (select as_of_date from as_of) as as_of_date,
+        count(*) as buyers,
+        avg((select as_of_date from as_of) - last_order_date) as avg_recency_days,
+        avg(orders) as avg_orders,
+        avg(monetary_yuan) as avg_monetary_yuan
+    from purchases
+)
+
+select * from final
