@@ -20,14 +20,7 @@ as_of as (
 ),
 
 purchases as (
-    select
-        unified_user_id,
-        max(business_date) as last_order_date,
-        count(*) as orders,
-        sum(amount_yuan) as monetary_yuan
-    from orders
-    where unified_user_id is not null
-    group by all
+    {{ purchases_per_buyer('orders') }}
 ),
 
 final as (
