@@ -2,7 +2,10 @@
           on_schema_change='append_new_columns',
           meta={'window': {'lookahead': 1}, 'written_by': 'updated_at'}) }}
 {#- One row per content and business date. updated_at stamps the rows a build wrote (its
-    window's dates): the publish hashes those dates alone (docs/serving.md). -#}
+    window's dates): the publish hashes those dates alone (docs/serving.md). The run's
+    dates and the day after (a snapshot platform's day is the difference with the day
+    before, so a new day changes the next) are read through the view int_content_daily,
+    whose filter reaches each platform's staging. -#}
 with content_daily as (
     select * from {{ ref('int_content_daily') }}
     where {{ in_run_window() }}
@@ -32,5 +35,3 @@ final as (
 )
 
 select * from final
--- the day after the window too: int_content_daily rebuilt it
-where {{ in_run_window() }}

@@ -1,5 +1,7 @@
--- The seed platform_metric_mapping and int_content_daily must tell the same story: a
+-- The seed platform_metric_mapping and the conformed content-days must tell the same story: a
 -- platform reports a conformed column (has values) exactly when the seed maps a field to it.
+-- Read from fct_content_daily, the stored copy of int_content_daily (a view): the same
+-- rows and columns, without computing the view over the whole history.
 {% set columns = content_metric_columns() | map(attribute=0) | list %}
 
 with mapping as (
@@ -14,7 +16,7 @@ reported as (
         unnest(['{{ columns | join("', '") }}']) as conformed_column,
         unnest([{% for c in columns %}count({{ c }}) > 0{{ ", " if not loop.last }}{% endfor %}])
             as has_values
-    from {{ ref('int_content_daily') }}
+    from {{ ref('fct_content_daily') }}
     group by platform
 ),
 
