@@ -137,9 +137,55 @@
     {{ return(written_since([(ref('dim_unified_user'), 'updated_at')])) }}
 {%- endmacro %}
 
-{#- The segments of people dim_unified_user no longer holds (merged into another, erased). -#}
+{#- The segments of people dim_unified_user no longer holds. On the day (dim_unified_user
+    not written whole) a person leaves it only when a merge or a split takes their id from
+    identifiers (unified_users_pre_hook): of those ids, the ones it holds no more. -#}
 {% macro segments_gone() -%}
-    unified_user_id not in (select unified_user_id from {{ ref('dim_unified_user') }})
+    unified_user_id in (
+        select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
+        where written_at > '{{ segments_since() }}'::timestamptz
+    )
+    and unified_user_id not in (select unified_user_id from {{ ref('dim_unified_user') }})
+{%- endmacro %}
+
+{#- kpi_user_segments' stored rows hold as of one as-of row of kpi_user_segments_as_of (the
+    date and the buyers' averages): the one its post-hook (record_segments_scored_as_of)
+    kept, in the transaction that wrote them, in a table beside it. Kept outside the kpi
+    schema, which is published whole. -#}
+{% macro segments_scored_as_of_table() -%}
+    {{ this.database }}.intermediate.{{ this.identifier }}__scored_as_of
+{%- endmacro %}
+
+{#- The as-of date the stored segments were scored as of, 'YYYY-MM-DD', or none (never
+    kept, or kept null: no interaction or order then). One query per command. -#}
+{% macro segments_scored_as_of() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set key = 'socialmart_scored_as_of:' ~ this -%}
+    {%- if key not in graph -%}
+        {%- set kept = run_query(
+            "select count(*) from information_schema.tables where table_catalog = '"
+            ~ this.database ~ "' and table_schema = 'intermediate' and table_name = '"
+            ~ this.identifier ~ "__scored_as_of'").columns[0].values()[0] -%}
+        {%- set rows = run_query("select strftime(max(as_of_date), '%Y-%m-%d') from "
+            ~ segments_scored_as_of_table()).rows if kept else [] -%}
+        {%- do graph.update({key: rows[0][0] if rows else none}) -%}
+    {%- endif -%}
+    {{ return(graph[key]) }}
+{%- endmacro %}
+
+{#- The dates in (old - days, new - days], `old` the as-of date the stored segments hold as
+    of (SQL) and new that of the CTE `as_of`: a date there is crossed by the line `days`
+    before the as-of date when it moves from old to new. -#}
+{% macro segments_line_passed(column, days, old) -%}
+    ({{ column }} > {{ old }} - {{ days }} and {{ column }} <= (select as_of_date from as_of) - {{ days }})
+{%- endmacro %}
+
+{#- Post-hook of kpi_user_segments: the as-of row its rows now hold as of. -#}
+{% macro record_segments_scored_as_of() -%}
+    create or replace table {{ segments_scored_as_of_table() }} as
+    select * from {{ ref('kpi_user_segments_as_of') }}
 {%- endmacro %}
 
 {#- Of the rows of CTE `cte` that a mart would write on the day, those that differ from its

@@ -813,8 +813,8 @@ def test_dim_content_writes_the_days_contents_and_all_of_them_for_a_new_taxonomy
 
 
 def test_user_segments_write_only_the_people_whose_row_changed(warehouses, tmp_path):
-    """kpi_user_segments scores every person each run and writes only the rows that differ
-    from the stored ones; a person dim_unified_user no longer holds leaves."""
+    """kpi_user_segments writes only the rows that differ from the stored ones; a person
+    dim_unified_user no longer holds leaves."""
     root = tmp_path / "segments"
     shutil.copytree(warehouses[0].parent.parent, root)
     warehouse = dbt_warehouse(root)
@@ -843,10 +843,17 @@ def test_user_segments_write_only_the_people_whose_row_changed(warehouses, tmp_p
         [(gone,)] = con.execute(
             "select min(unified_user_id) from mart.dim_unified_user where not is_listed"
         ).fetchall()
-        con.execute(
+        con.execute(  # as dim_unified_user writes a row: stamped
             "update mart.dim_unified_user set is_listed = false, "
-            "last_seen_date = date '2000-01-01' where unified_user_id = ?",
+            "last_seen_date = date '2000-01-01', updated_at = now() where unified_user_id = ?",
             [quiet],
+        )
+        # as a merge leaves it: an identifier's id taken, the person gone from the people
+        con.execute(
+            "update intermediate.int_identity__unified_ids set "
+            "previous_unified_user_id = unified_user_id, written_at = now() "
+            "where unified_user_id = ?",
+            [gone],
         )
         con.execute("delete from mart.dim_unified_user where unified_user_id = ?", [gone])
     finish_dbt(start_dbt("run", root, "--select", "kpi_user_segments", window=(day, day)), root)
@@ -857,6 +864,112 @@ def test_user_segments_write_only_the_people_whose_row_changed(warehouses, tmp_p
         ).fetchone()
     assert changed == [(quiet, False)]
     assert remaining == (people - 1, 0)
+
+
+def test_user_segments_scored_on_the_day_equal_everyone_scored_again(warehouses, tmp_path):
+    """On the day kpi_user_segments scores only the people whose row can have moved: written
+    upstream since, a buyer whose orders or commerce segment differ, or a date the as-of
+    date's move carries over a line of recency, frequency or lifecycle. Scoring everyone
+    again afterwards (no as-of date kept) must then find no row to write: after the as-of
+    date moves 40 days on (an interaction that day), after an order is cancelled (its row
+    leaves without a stamp), and after the as-of date moves back (that interaction gone)."""
+    root = tmp_path / "segments_on_the_day"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    segments = "kpi.kpi_user_segments"
+    kept = "intermediate.kpi_user_segments__scored_as_of"
+
+    def run() -> None:
+        finish_dbt(
+            start_dbt(
+                "run",
+                root,
+                "--select",
+                "kpi_user_segments_as_of kpi_user_segments",
+                window=(day, day),
+            ),
+            root,
+        )
+
+    def written_after(stamp) -> int:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                f"select count(*) from {segments} where updated_at > ?", [stamp]
+            ).fetchone()[0]
+
+    def latest():
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(f"select max(updated_at) from {segments}").fetchone()[0]
+
+    def everyone_again() -> int:
+        """Rows a scoring of everyone writes (the kept as-of row dropped)."""
+        before = latest()
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(f"drop table {kept}")
+        run()
+        return written_after(before)
+
+    def later_interaction(days: int) -> None:
+        """The as-of date ``days`` on: one interaction of a known person that day."""
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(
+                "insert into mart.fct_user_interactions "
+                "select * replace (interaction_id || ? as interaction_id, "
+                "cast(? as date) as business_date, now() as updated_at) "
+                "from mart.fct_user_interactions where unified_user_id is not null "
+                "order by interaction_id limit 1",
+                [f"-later-{days}", as_of + timedelta(days=days)],
+            )
+
+    def on_the_day() -> tuple[int, date]:
+        """Rows the day's run writes, and the as-of date it keeps."""
+        before = latest()
+        run()
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            [(kept_as_of,)] = con.execute(f"select as_of_date from {kept}").fetchall()
+        return written_after(before), kept_as_of
+
+    with duckdb.connect(str(warehouse)) as con:
+        [(as_of,)] = con.execute("select as_of_date from kpi.kpi_user_segments_as_of").fetchall()
+        [(kept_as_of,)] = con.execute(f"select as_of_date from {kept}").fetchall()
+        # an order of a repeat buyer cancelled: fct_orders' pre-hook deletes it, no stamp
+        [(cancelled, buyer)] = con.execute(
+            "select min(order_id), unified_user_id from mart.fct_orders "
+            "where unified_user_id in (select unified_user_id from mart.fct_orders "
+            "group by 1 having count(*) > 1) group by 2 order by 2 limit 1"
+        ).fetchall()
+        [(orders_before,)] = con.execute(
+            f"select orders from {segments} where unified_user_id = ?", [buyer]
+        ).fetchall()
+        con.execute("delete from mart.fct_orders where order_id = ?", [cancelled])
+    assert kept_as_of == as_of
+
+    # 3 days on, and the cancelled order
+    later_interaction(3)
+    written, kept_as_of = on_the_day()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(orders,)] = con.execute(
+            f"select orders from {segments} where unified_user_id = ?", [buyer]
+        ).fetchall()
+    assert (kept_as_of, orders) == (as_of + timedelta(days=3), orders_before - 1)
+    assert written > 0
+    assert everyone_again() == 0
+
+    # 40 days on: every line crossed
+    later_interaction(40)
+    written, kept_as_of = on_the_day()
+    assert kept_as_of == as_of + timedelta(days=40)
+    assert written > 0
+    assert everyone_again() == 0
+
+    # back 37 days (the later interaction gone): everyone is scored on the day
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from mart.fct_user_interactions where interaction_id like '%-later-40'")
+    written, kept_as_of = on_the_day()
+    assert kept_as_of == as_of + timedelta(days=3)
+    assert written > 0
+    assert everyone_again() == 0
 
 
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")

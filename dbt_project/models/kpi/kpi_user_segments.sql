@@ -4,6 +4,7 @@
     unique_key='unified_user_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ written_since_pre_hook(segments_since(), segments_gone()) }}",
+    post_hook="{{ record_segments_scored_as_of() }}",
     meta={'written_by': 'updated_at'}
 ) }}
 {#- One row per unified user, as of the last loaded date (kpi_user_segments_as_of;
@@ -18,18 +19,30 @@
     listed by a current follower, contact or member snapshot: is_listed) → 活跃, 31–90
     days → 沉默, longer → 流失.
 
-    Incremental (segments_since, macros/written_since.sql): every person is scored each
-    run, and only the rows that differ from the stored ones are written (a few tens of
-    thousands of 4.1M a day at `large`: people whose segment, orders or dates moved). A
-    row holds nothing that moves by itself with the as-of date: that date and the buyers'
-    averages are kept once (kpi_user_segments_as_of), and a listed person's
-    last_active_date is their last dated activity, with is_listed, as dim_unified_user has
-    it. People a merge or an erasure took away leave (the pre-hook). -#}
+    Incremental (segments_since, macros/written_since.sql): only the rows that differ from
+    the stored ones are written. A row holds nothing that moves by itself with the as-of
+    date: that date and the buyers' averages are kept once (kpi_user_segments_as_of), and a
+    listed person's last_active_date is their last dated activity, with is_listed, as
+    dim_unified_user has it. People a merge or an erasure took away leave (the pre-hook).
+    On the day, only the people whose row can have moved are scored (at `large`, a few
+    hundred thousand of 4.1M), against the as-of date O the stored rows hold as of (the
+    post-hook keeps it) and the new one N:
+      - their dim_unified_user row, an interaction or an order was written since, or an
+        identifier moved to or from them (int_identity__unified_ids);
+      - a buyer whose orders, amount or commerce segment (every buyer's, against the new
+        averages) differ from the stored ones: a cancelled order leaves no stamp;
+      - an interaction dated where the move from O to N crosses a line of R (7 and 30
+        days) or F (the 30-day window), or a stored first-seen or last-active date where it
+        crosses a lifecycle line (30, 30 and 90 days);
+      - everyone when N is before O (the last order cancelled) or unknown.
+    Everyone is scored when none was kept (a first build, dim_unified_user written whole). -#}
+-- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
 {%- set since = segments_since() %}
+{%- set scored_as_of = segments_scored_as_of() if since else none %}
 {%- set compared = ['unified_user_id', 'platforms', 'is_cross_platform', 'r_score', 'f_score',
     'v_score', 'engagement_segment', 'orders', 'monetary_yuan', 'commerce_segment',
     'lifecycle_stage', 'first_seen_date', 'last_active_date', 'is_listed'] %}
-with users as (
+with users as not materialized (
     select * from {{ ref('dim_unified_user') }}
 ),
 
@@ -47,6 +60,95 @@ as_of as (
     select * from {{ ref('kpi_user_segments_as_of') }}
 ),
 
+-- every buyer: one pass over the orders, which the day's check of buyers reads too
+all_purchases as (
+    {{ purchases_per_buyer('orders') }}
+),
+
+{% if scored_as_of %}
+{%- set old = "date '" ~ scored_as_of ~ "'" %}
+stored as not materialized (
+    select * from {{ this }}
+),
+
+moved_ids as (
+    select unified_user_id, previous_unified_user_id
+    from {{ ref('int_identity__unified_ids') }}
+    where written_at > '{{ since }}'::timestamptz
+),
+
+buyers_now as (
+    select
+        p.unified_user_id,
+        p.orders,
+        p.monetary_yuan,
+        {{ commerce_segment('p', 'a') }} as commerce_segment
+    from all_purchases as p
+    cross join as_of as a
+),
+
+changed_buyers as (
+    select coalesce(n.unified_user_id, s.unified_user_id) as unified_user_id
+    from buyers_now as n
+    full join (
+        select unified_user_id, orders, monetary_yuan, commerce_segment
+        from stored
+        where orders > 0
+    ) as s using (unified_user_id)
+    where (n.orders, n.monetary_yuan, n.commerce_segment)
+        is distinct from (s.orders, s.monetary_yuan, s.commerce_segment)
+),
+
+touched as (
+    select unified_user_id from users where updated_at > '{{ since }}'::timestamptz
+    union
+    select unified_user_id from interactions where updated_at > '{{ since }}'::timestamptz
+    union
+    select unified_user_id from orders where updated_at > '{{ since }}'::timestamptz
+    union
+    select unified_user_id from moved_ids
+    union
+    select previous_unified_user_id from moved_ids
+    union
+    select unified_user_id from changed_buyers
+    union
+    -- the lines of R (8 and 31 days) and of F's window (30 days) over the interactions
+    select unified_user_id from interactions
+    where {{ segments_line_passed('business_date', 8, old) }}
+        or {{ segments_line_passed('business_date', 31, old) }}
+        or {{ segments_line_passed('business_date', 30, old) }}
+    union
+    -- the lifecycle's lines: 新粉 (30 days), 活跃 (31) and 沉默 (91)
+    select unified_user_id from stored
+    where {{ segments_line_passed('first_seen_date', 30, old) }}
+        or {{ segments_line_passed('last_active_date', 31, old) }}
+        or {{ segments_line_passed('last_active_date', 91, old) }}
+    union
+    select unified_user_id from users
+    where coalesce((select as_of_date from as_of) < {{ old }}, true)
+),
+
+people as (
+    select unified_user_id from touched where unified_user_id is not null
+),
+
+scored_users as (
+    select * from users semi join people using (unified_user_id)
+),
+
+scored_interactions as (
+    select * from interactions semi join people using (unified_user_id)
+),
+{% else %}
+scored_users as (
+    select * from users
+),
+
+scored_interactions as (
+    select * from interactions
+),
+{% endif %}
+
 engagement as (
     select
         unified_user_id,
@@ -54,13 +156,9 @@ engagement as (
         count(*) filter (
             where business_date > (select as_of_date from as_of) - interval 30 day
         ) as interactions_30d
-    from interactions
+    from scored_interactions
     where unified_user_id is not null
     group by all
-),
-
-purchases as (
-    {{ purchases_per_buyer('orders') }}
 ),
 
 scored as (
@@ -76,7 +174,7 @@ scored as (
         u.is_listed,
         p.orders,
         p.monetary_yuan,
-        p.last_order_date,
+        {{ commerce_segment('p', 'a') }} as commerce_segment,
         case
             when e.last_interaction_date > a.as_of_date - interval 8 day then 3
             when e.last_interaction_date > a.as_of_date - interval 31 day then 2
@@ -92,9 +190,9 @@ scored as (
             when u.is_cross_platform then 2
             else 1
         end as v_score
-    from users as u
+    from scored_users as u
     left join engagement as e using (unified_user_id)
-    left join purchases as p using (unified_user_id)
+    left join all_purchases as p using (unified_user_id)
     cross join as_of as a
 ),
 
@@ -113,21 +211,7 @@ final as (
         end as engagement_segment,
         s.orders,
         s.monetary_yuan,
-        case when s.orders > 0 then
-            case
-                (case when a.as_of_date - s.last_order_date <= a.avg_recency_days then 'R' else 'r' end)
-                || (case when s.orders > a.avg_orders then 'F' else 'f' end)
-                || (case when s.monetary_yuan > a.avg_monetary_yuan then 'M' else 'm' end)
-                when 'RFM' then '重要价值客户'
-                when 'RfM' then '重要发展客户'
-                when 'rFM' then '重要保持客户'
-                when 'rfM' then '重要挽留客户'
-                when 'RFm' then '一般价值客户'
-                when 'Rfm' then '一般发展客户'
-                when 'rFm' then '一般保持客户'
-                else '一般挽留客户'
-            end
-        end as commerce_segment,
+        s.commerce_segment,
         case
             when s.first_seen_date > a.as_of_date - interval 30 day then '新粉'
             when s.is_listed or s.last_active_date > a.as_of_date - interval 31 day then '活跃'
@@ -143,7 +227,7 @@ final as (
 
 {% if since %}
 written as (
-    {{ rows_that_differ('final', compared) }}
+    {{ rows_that_differ('final', compared, key='unified_user_id' if scored_as_of else none) }}
 ),
 {% else %}
 written as (
