@@ -242,7 +242,7 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   whose orders or commerce segment differ (every buyer's, against the new averages), and
   those with a date that the as-of date's move carries over a line of recency, frequency
   or lifecycle (it keeps the as-of date its rows hold as of). At `large` its query took
-  1.5 s standalone against 3.5 s scoring all 4.1M people, and the node 4.2-5.1 s against
+  1.5 s standalone against 3.5 s scoring all 4.1M people, and the node 4.5-5.1 s against
   6.6-7.2 s in isolated daily runs; the pre-hook that drops the people merged away looks
   only at the ids a merge took (0.7 s against 1.1 s).
 - `dim_content` classifies only the contents `int_contents` wrote since (each row it
