@@ -31,9 +31,10 @@
         identifier moved to or from them (int_identity__unified_ids);
       - a buyer whose orders, amount or commerce segment (every buyer's, against the new
         averages) differ from the stored ones: a cancelled order leaves no stamp;
-      - an interaction dated where the move from O to N crosses a line of R (7 and 30
-        days) or F (the 30-day window), or a stored first-seen or last-active date where it
-        crosses a lifecycle line (30, 30 and 90 days);
+      - an interaction dated where the move from O to N crosses a line of R (more than 7
+        or 30 days back: N - 8, N - 31) or the edge of F's 30-day window (N - 30), or a
+        stored first-seen or last-active date where it crosses a lifecycle line (新粉
+        N - 30, 活跃 N - 31, 沉默 N - 91);
       - everyone when N is before O (the last order cancelled) or unknown.
     Everyone is scored when none was kept (a first build, dim_unified_user written whole). -#}
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
@@ -112,13 +113,13 @@ touched as (
     union
     select unified_user_id from changed_buyers
     union
-    -- the lines of R (8 and 31 days) and of F's window (30 days) over the interactions
+    -- the lines of R (N - 8, N - 31) and the edge of F's window (N - 30)
     select unified_user_id from interactions
     where {{ segments_line_passed('business_date', 8, old) }}
         or {{ segments_line_passed('business_date', 31, old) }}
         or {{ segments_line_passed('business_date', 30, old) }}
     union
-    -- the lifecycle's lines: 新粉 (30 days), 活跃 (31) and 沉默 (91)
+    -- the lifecycle's lines: 新粉 (N - 30), 活跃 (N - 31) and 沉默 (N - 91)
     select unified_user_id from stored
     where {{ segments_line_passed('first_seen_date', 30, old) }}
         or {{ segments_line_passed('last_active_date', 31, old) }}
