@@ -201,3 +201,27 @@
     where {{ key }} in (select {{ key }} from {{ cte }})
     {%- endif %}
 {%- endmacro %}
+
+{#- kpi_user_active_months builds on its rows unless the interactions, the orders or the
+    segments were built again from nothing. -#}
+{% macro active_months_since() -%}
+    {{ return(written_since([(ref('fct_user_interactions'), 'updated_at'),
+                             (ref('fct_orders'), 'updated_at'),
+                             (ref('kpi_user_segments'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- The people whose active months can have moved since kpi_user_active_months' newest
+    updated_at (its header says why each): one select of unified_user_id. -#}
+{% macro active_months_touched() -%}
+    {%- set since = "'" ~ active_months_since() ~ "'::timestamptz" -%}
+    select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
+    union
+    select unified_user_id from {{ ref('fct_orders') }} where updated_at > {{ since }}
+    union
+    select unified_user_id from {{ ref('kpi_user_segments') }} where updated_at > {{ since }}
+    union
+    select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
+    union
+    select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
+    where written_at > {{ since }}
+{%- endmacro %}

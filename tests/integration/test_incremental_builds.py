@@ -972,6 +972,108 @@ def test_user_segments_scored_on_the_day_equal_everyone_scored_again(warehouses,
     assert everyone_again() == 0
 
 
+def test_active_months_on_the_day_equal_everyone_computed_again(warehouses, tmp_path):
+    """On the day kpi_user_active_months recomputes only the people whose months can have
+    moved, and kpi_retention_cohorts counts from it. After a day that moves months in each
+    way the on-the-day path must see (an interaction in a month new to its person, stamped;
+    the only order of a buyer cancelled, its row gone without a stamp; a person merged into
+    another, their interactions and orders moved), both tables must equal those built from
+    nothing."""
+    root = tmp_path / "active_months"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    months = "intermediate.kpi_user_active_months"
+    select = (
+        "kpi_user_segments_as_of kpi_user_segments kpi_user_active_months kpi_retention_cohorts"
+    )
+
+    def run() -> None:
+        finish_dbt(start_dbt("run", root, "--select", select, window=(day, day)), root)
+
+    def tables() -> tuple[list[tuple], list[tuple]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            people = con.execute(
+                f"select * exclude (updated_at) from {months} order by unified_user_id"
+            ).fetchall()
+            cohorts = con.execute(
+                "select * from kpi.kpi_retention_cohorts order by cohort_month, month_offset"
+            ).fetchall()
+        return people, cohorts
+
+    with duckdb.connect(str(warehouse)) as con:
+        # a buyer's only order, moved two years back: a month of theirs with nothing else
+        [(cancelled, buyer)] = con.execute(
+            "select min(order_id), unified_user_id from mart.fct_orders "
+            "where unified_user_id is not null group by 2 having count(*) = 1 order by 2 limit 1"
+        ).fetchall()
+        con.execute(
+            "update mart.fct_orders set business_date = business_date - interval 2 year, "
+            "updated_at = now() where order_id = ?",
+            [cancelled],
+        )
+    run()
+    with duckdb.connect(str(warehouse)) as con:
+        [(before,)] = con.execute(f"select max(updated_at) from {months}").fetchall()
+        # that order cancelled: deleted without a stamp, so its month leaves the buyer
+        con.execute("delete from mart.fct_orders where order_id = ?", [cancelled])
+        # an interaction five years before the first month of a person active in one month
+        [(early,)] = con.execute(
+            f"select min(unified_user_id) from {months} where unified_user_id <> ? "
+            "and month_bits = 1::uhugeint << cast(first_month % 128 as uhugeint)",
+            [buyer],
+        ).fetchall()
+        con.execute(
+            "insert into mart.fct_user_interactions "
+            "select * replace (interaction_id || '-early' as interaction_id, "
+            "business_date - interval 5 year as business_date, now() as updated_at) "
+            "from mart.fct_user_interactions where unified_user_id = ? "
+            "order by interaction_id limit 1",
+            [early],
+        )
+        # a merge: the person's rows stamped under another id, their id taken
+        [(gone, into)] = con.execute(
+            "select min(unified_user_id), max(unified_user_id) from mart.fct_user_interactions "
+            "where unified_user_id not in (?, ?)",
+            [early, buyer],
+        ).fetchall()
+        for table in ("mart.fct_user_interactions", "mart.fct_orders"):
+            con.execute(
+                f"update {table} set unified_user_id = ?, updated_at = now() "
+                "where unified_user_id = ?",
+                [into, gone],
+            )
+        con.execute(
+            "update intermediate.int_identity__unified_ids set unified_user_id = ?, "
+            "previous_unified_user_id = ?, written_at = now() where unified_user_id = ?",
+            [into, gone, gone],
+        )
+        con.execute("delete from mart.dim_unified_user where unified_user_id = ?", [gone])
+
+    run()
+    on_the_day = tables()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(written,)] = con.execute(
+            f"select count(*) from {months} where updated_at > ?", [before]
+        ).fetchall()
+        rewritten = dict(
+            con.execute(
+                f"select unified_user_id, updated_at > ? from {months} "
+                "where unified_user_id in (?, ?, ?)",
+                [before, early, buyer, gone],
+            ).fetchall()
+        )
+    # the merged person has no row; the early one's and the buyer's were written again
+    # (the buyer's interactions keep them); not everyone's
+    assert gone not in rewritten
+    assert rewritten[early] and rewritten[buyer]
+    assert 0 < written < len(on_the_day[0])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"drop table {months}")
+    run()
+    assert tables() == on_the_day
+
+
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")
 
 
