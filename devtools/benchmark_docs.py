@@ -303,10 +303,14 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   5.7 of the scan's 11.5 s.
 - The people tables rebuilt whole each run are kept cheap where a cheaper form gives the
   same rows: `dim_unified_user` collects each person's platforms as a bit mask, not a
-  list (8.6 → 4.0 s standalone at `large`), `kpi_ltv` sums orders per buyer before it
-  meets the people (1.7 → 0.6 s), and `kpi_retention_cohorts` keeps one row per person,
-  the months active as bits of a 128-bit mask, then counts the people of each pattern
-  (2.9–3.6 → 1.7–2.1 s; a span of 128 months or more is counted month by month).
+  list (8.6 → 4.0 s standalone at `large`). `kpi_ltv` sums the orders and GMV per person
+  that `kpi_user_segments` holds, which a day rewrites only for the people whose orders
+  moved (0.6 → 0.12 s standalone; it once grouped every order). `kpi_retention_cohorts`
+  counts the people of each pattern of `kpi_user_active_months`, one row per person with
+  the months active as bits of a 128-bit mask, which a day recomputes only for the people
+  whose months can have moved (1.7 s for every interaction and order → 0.1 s, plus
+  0.4–0.65 s for the day's people; a span of 128 months or more is counted month by
+  month).
 - DuckDB runs with a 4 GB `memory_limit` (`SOCIALMART_DUCKDB_MEMORY_LIMIT`) and two
   threads, in dbt (`dbt_project/profiles.yml`) and in the publish step. dbt builds two
   nodes at a time. Two large ones side by side share the one memory limit and both
@@ -314,9 +318,11 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   in all one after the other), but the one full build at `large` measured one at a time
   took 839 s, against 756 s two at a time (an earlier commit, same machine), for 10–20 s
   off a daily run; small nodes are bound by Python, not DuckDB, and gain from two. dbt
-  keeps two, and builds the three large readers of the identity bridge one after another
-  (`fct_orders`, then `fct_user_interactions`, then `dim_unified_user`, by an ordering-only
-  `depends_on`): 25 s instead of 34 s side by side at `large`.
+  keeps two. The three large readers of the identity bridge (`fct_orders`,
+  `fct_user_interactions`, `dim_unified_user`) were once built one after another by
+  ordering-only `depends_on`s (25 s instead of 34 s side by side in a build from nothing);
+  on the day each is small, and the chain left one core idle for 5–7 s of each daily run,
+  so they are built side by side.
 - An import CTE read twice in one model is `not materialized`: DuckDB would otherwise copy
   every column of the table first (8 of the 9 s of `fct_content_totals` at `large`).
 - dbt parses the project once per code change, not once per run. The run's window reaches

@@ -11,11 +11,10 @@
     people with a bridge row written since this table's newest updated_at, from all their
     identifiers (replacing their rows by key); the pre-hook takes out the ids a merge or
     split took away. Every person is written again when the bridge was. -#}
-{#- Built after fct_orders and fct_user_interactions, which read nothing of it: the three
-    are the large reads of the identity bridge, and two at once share DuckDB's one memory
-    limit and spill (at `large`: 34 s side by side, 25 s one after the other). dbt has no
-    other way to order nodes than a dependency. -#}
--- depends_on: {{ ref('fct_user_interactions') }} (order only)
+{#- Built beside fct_orders and fct_user_interactions, which read nothing of it. The three
+    were once chained by order-only dependencies, so that two large reads of the bridge did
+    not share DuckDB's one memory limit in a build from nothing; on the day each is small,
+    and the chain left one core idle for 5-7 s of each daily run at `large`. -#}
 -- depends_on: {{ ref('int_identity__unified_ids') }} (the pre-hook's ids taken away)
 {%- set since = unified_users_since() %}
 with bridge as (

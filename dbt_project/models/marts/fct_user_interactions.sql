@@ -16,7 +16,6 @@
     were built before this model's transaction began, which updated_at records.
     When int_user_interactions was built again from nothing (an erasure drops it) every
     row is written again and the pre-hook empties the table first. -#}
--- depends_on: {{ ref('fct_orders') }} (order only: see dim_unified_user)
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
 {%- set since = interactions_since() %}
 {% if since %}
