@@ -9,6 +9,14 @@ with people as (
     select * from {{ ref('kpi_user_active_months') }}
 ),
 
+interactions as (
+    select unified_user_id, business_date from {{ ref('fct_user_interactions') }}
+),
+
+orders as (
+    select unified_user_id, business_date from {{ ref('fct_orders') }}
+),
+
 -- people alike (same first month, same months) counted once, then each bit expanded: bit i
 -- is month offset (i - first_month) mod 128
 patterns as (
@@ -36,11 +44,7 @@ long_people as (
 
 long_activity as (
     select unified_user_id, {{ month_number('business_date') }} as month_number
-    from (
-        select unified_user_id, business_date from {{ ref('fct_user_interactions') }}
-        union all
-        select unified_user_id, business_date from {{ ref('fct_orders') }}
-    )
+    from (select * from interactions union all select * from orders)
     semi join long_people using (unified_user_id)
 ),
 

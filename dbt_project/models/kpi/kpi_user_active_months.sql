@@ -29,11 +29,11 @@
     Everyone is computed when any of the three tables was built again from nothing. -#}
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
 {%- set since = active_months_since() %}
-with interactions as not materialized (
+with interactions as (
     select unified_user_id, business_date from {{ ref('fct_user_interactions') }}
 ),
 
-orders as not materialized (
+orders as (
     select unified_user_id, business_date from {{ ref('fct_orders') }}
 ),
 
