@@ -32,13 +32,14 @@ DBT_DIR = REPO_ROOT / "dbt_project"
 LOOKBACK_DAYS = max(info.lookback_days for info in PLATFORMS.values())
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # The UI groups assets by layer, left to right: reference (seeds) and raw, staging,
-# intermediate (the identity graph's logs included), marts, kpi, serving.
+# intermediate (the identity graph's logs included), marts, kpi, serving. A model's layer
+# is its folder (models/<folder>/), not its schema: kpi_user_active_months is of the kpi
+# layer, kept in the intermediate schema because the kpi schema is published whole.
 LAYER_GROUPS = {
-    "reference": "reference",
     "staging": "staging",
     "intermediate": "intermediate",
     "identity": "intermediate",
-    "mart": "marts",
+    "marts": "marts",
     "kpi": "kpi",
 }
 
@@ -54,8 +55,9 @@ class LayeredTranslator(DagsterDbtTranslator):
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        schema = dbt_resource_props.get("config", {}).get("schema")
-        return LAYER_GROUPS.get(schema, "dbt")
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return LAYER_GROUPS.get(dbt_resource_props["fqn"][1], "dbt")
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:data"]

@@ -1059,8 +1059,8 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     ]
     assert made["prepared_while_gates_ran"].value is True
     # the scan read the stamped undated tables (the identity chain's and its bridge and
-    # people, the contents' and their totals, the people's segments) from the last passing
-    # scan's marks
+    # people, the contents' and their totals, the people's segments and active months) from
+    # the last passing scan's marks
     [scanned] = [
         e.event_specific_data.metadata
         for e in rerun.all_events
@@ -1078,6 +1078,7 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
         "mart.dim_unified_user",
         "mart.fct_content_totals",
         "kpi.kpi_user_segments",
+        "intermediate.kpi_user_active_months",
     }
     assert publish_fingerprint(pipeline) != before
     assert pipeline.published(
