@@ -210,18 +210,26 @@
                              (ref('kpi_user_segments'), 'updated_at')])) }}
 {%- endmacro %}
 
-{#- The people whose active months can have moved since kpi_user_active_months' newest
-    updated_at (its header says why each): one select of unified_user_id. -#}
-{% macro active_months_touched() -%}
-    {%- set since = "'" ~ active_months_since() ~ "'::timestamptz" -%}
+{#- The people the day's writes since `since` (SQL) touched: those with an interaction or
+    an order written since, and both ids of an identifier that moved to another person
+    (int_identity__unified_ids). One select of unified_user_id, for the per-person kpi
+    tables that recompute on the day only the people whose row can have moved. -#}
+{% macro people_written_since(since) -%}
     select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
     union
     select unified_user_id from {{ ref('fct_orders') }} where updated_at > {{ since }}
-    union
-    select unified_user_id from {{ ref('kpi_user_segments') }} where updated_at > {{ since }}
     union
     select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
     union
     select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
     where written_at > {{ since }}
+{%- endmacro %}
+
+{#- The people whose active months can have moved since kpi_user_active_months' newest
+    updated_at (its header says why each): one select of unified_user_id. -#}
+{% macro active_months_touched() -%}
+    {%- set since = "'" ~ active_months_since() ~ "'::timestamptz" -%}
+    {{ people_written_since(since) }}
+    union
+    select unified_user_id from {{ ref('kpi_user_segments') }} where updated_at > {{ since }}
 {%- endmacro %}

@@ -72,12 +72,6 @@ stored as not materialized (
     select * from {{ this }}
 ),
 
-moved_ids as (
-    select unified_user_id, previous_unified_user_id
-    from {{ ref('int_identity__unified_ids') }}
-    where written_at > '{{ since }}'::timestamptz
-),
-
 buyers_now as (
     select
         p.unified_user_id,
@@ -101,15 +95,9 @@ changed_buyers as (
 ),
 
 touched as (
+    {{ people_written_since("'" ~ since ~ "'::timestamptz") }}
+    union
     select unified_user_id from users where updated_at > '{{ since }}'::timestamptz
-    union
-    select unified_user_id from interactions where updated_at > '{{ since }}'::timestamptz
-    union
-    select unified_user_id from orders where updated_at > '{{ since }}'::timestamptz
-    union
-    select unified_user_id from moved_ids
-    union
-    select previous_unified_user_id from moved_ids
     union
     select unified_user_id from changed_buyers
     union
