@@ -109,9 +109,11 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
     ("dbt parse", "the project's files", "once per code change; a run without one skips it"),
     (
         "publishing",
-        "the rows that changed (the Parquet of their dates), each changed undated table "
-        "whole, and a hash of the warehouse's rows of every dated table that does not "
-        "stamp its rows (of one that does, its dates written since the last publish)",
+        "the rows that changed (the Parquet of their dates), each changed undated table's "
+        "Parquet whole, and a hash of the warehouse's rows of every dated table that does "
+        "not stamp its rows (of one that does, its dates written since the last publish); "
+        "of a stamped table with a key, its rows written since, and its keys when rows "
+        "went; of another changed one, both sides' rows of its changed partitions",
         "[serving.md](serving.md#what-a-publish-rewrites)",
     ),
     ("`identity` row", "P", "one graph search (SciPy), whatever the chains' length"),

@@ -9,7 +9,14 @@ import dagster as dg
 
 from orchestration.resources import Warehouse
 from serving import ahead
-from serving.publishing import Prepared, Published, personal_columns, prepare, stamped_columns
+from serving.publishing import (
+    Prepared,
+    Published,
+    personal_columns,
+    prepare,
+    stamped_columns,
+    unique_keys,
+)
 
 
 def prepare_publish(
@@ -24,6 +31,7 @@ def prepare_publish(
         run_id,
         personal_columns(manifest),
         stamped=stamped_columns(manifest),
+        unique=unique_keys(manifest),
         cancelled=cancelled,
         **warehouse.limits(),
     )

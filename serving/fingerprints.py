@@ -20,6 +20,11 @@ which reads every block of them, checksums included. A date, or a table, is kept
 served file has the table with the same columns and types and both fingerprints agree;
 anything else is rewritten. Rows are counted first: a count that differs is a change for
 certain, so a table the counts alone show to be rewritten whole is not hashed.
+
+Of a stamped table the record also keeps the warehouse's latest stamp (of an undated one,
+only that and its count): with a record the served rows match, the rows written since
+are those stamped after it (``Written``), which the publish reads by stamp and key rather
+than hashing both sides (``serving.publishing``).
 """
 
 from __future__ import annotations
@@ -82,6 +87,21 @@ class Previous:
 
 
 @dataclass(frozen=True)
+class Written:
+    """The rows of a warehouse table its builds wrote since the publish of the served file:
+    stamped in ``stamp`` (of type ``stamp_type``) after ``since``, the warehouse's latest
+    stamp when that publish made the served table the warehouse's (its record)."""
+
+    stamp: str
+    stamp_type: str
+    since: str
+
+    def condition(self) -> str:
+        """SQL true for those rows; its one parameter is ``since``."""
+        return f"{quote(self.stamp)} > cast(? as {self.stamp_type})"
+
+
+@dataclass(frozen=True)
 class Change:
     """What a publish does to one table: the partitions ``parts`` (values of ``keys``)
     rewritten, or all of it (``parts`` None)."""
@@ -90,6 +110,7 @@ class Change:
     why: str
     parts: frozenset[Part] | None = None
     keys: tuple[str, ...] = (DATE_COLUMN[0],)
+    written: Written | None = None  # the rows its builds wrote since the served file's publish
 
     def describe(self) -> str:
         if self.parts is None:
@@ -206,15 +227,17 @@ def plan(
     """What to rewrite of ``table`` (in catalog ``wh``) in the copy of the previous publish
     that ``con`` is open on, compared by partition (``keys``: a DATE column first, or none),
     None when the copy already holds the same; and what the copy's table is once that is
-    done, for the record, when its fingerprints were taken.
+    done, for the record, when its fingerprints were taken (or, of an undated stamped
+    table, its counts and latest stamp).
 
-    ``recorded``: what the copy's publish recorded of the table, used instead of hashing
-    the copy's table when its row counts are the copy's counts (and its keys these).
+    ``recorded``: what the copy's publish recorded of the table, trusted when its row
+    counts are the copy's counts (and its keys these): then, of a table compared by
+    partition, used instead of hashing the copy's table.
     ``stamp``: the warehouse column in which every row a build writes carries a stamp
-    later than any before (dbt meta ``written_by``); with it and a record, only the
+    later than any before (dbt meta ``written_by``); with it and a trusted record, only the
     warehouse's partitions written since the recorded stamp, or whose counts moved, are
     hashed: any other kept its rows, as a change of rows deletes (the count moves) or
-    writes (a later stamp)."""
+    writes (a later stamp). The change then names those rows (``Change.written``)."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:
         return Change(table, "new table"), None
@@ -224,22 +247,24 @@ def plan(
     # the undated tables of people and contents gain rows nearly every day
     counts = row_counts(con, table, keys, "wh")
     served_counts = row_counts(con, table, keys)
-    recounted = _differing(counts, served_counts)
-    if recounted and not keys:
-        return _undated(table, "row count changed", counts), None
-    if (moved := _most_rows(counts, recounted)) is not None:
-        of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
-        return Change(table, f"{of} recounted, {moved} rows"), None
     if recorded is not None and (
         recorded.keys != keys or {p: fp[0] for p, fp in recorded.prints.items()} != served_counts
     ):
         recorded = None  # of another layout, or the copy's rows are not what it says
-    served = recorded.prints if recorded else fingerprints(con, table, keys)
     stamp_type = _type_of(con, table, stamp) if stamp else None  # none until a build adds it
     stamped_to = latest_stamp(con, table, stamp) if stamp and stamp_type else None
+    written = None
     if stamp and stamp_type and stamped_to and recorded and recorded.stamped_to:
-        written = written_since(con, table, keys, stamp, stamp_type, recorded.stamped_to)
-        hashed = written | recounted
+        written = Written(stamp, stamp_type, recorded.stamped_to)
+    recounted = _differing(counts, served_counts)
+    if not keys:
+        return _plan_undated(con, table, counts, recounted, written, stamped_to)
+    if (moved := _most_rows(counts, recounted)) is not None:
+        of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
+        return Change(table, f"{of} recounted, {moved} rows"), None
+    served = recorded.prints if recorded else fingerprints(con, table, keys)
+    if written is not None:
+        hashed = written_since(con, table, keys, written) | recounted
         now = {part: fp for part, fp in served.items() if part not in hashed}
         if hashed:
             now |= fingerprints(con, table, keys, "wh", part_condition(keys, hashed))
@@ -249,13 +274,31 @@ def plan(
     changed = _differing(now, served)
     if not changed:
         return None, after
-    if not keys:
-        return _undated(table, "content changed", counts), after
     rows = {part: count for part, (count, _, _) in now.items()}
     if (moved := _most_rows(rows, changed)) is not None:
         of = f"{len(changed)} of {len(now)} {unit(keys)}"
         return Change(table, f"{of} changed, {moved} rows"), after
-    return Change(table, "partitions changed", changed, keys), after
+    return Change(table, "partitions changed", changed, keys, written), after
+
+
+def _plan_undated(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    counts: dict[Part, int],
+    recounted: frozenset,
+    written: Written | None,
+    stamped_to: str | None,
+) -> tuple[Change | None, Recorded | None]:
+    """plan() of a table compared whole: changed for certain when its count moved, else
+    hashed on both sides (every block of the served one read, checksums included). Of a
+    stamped one, the record keeps its count and latest stamp, which make the rows written
+    since readable by the stamp next time; its fingerprint is not kept."""
+    after = Recorded((), {p: (n, None, None) for p, n in counts.items()}, stamped_to)
+    if recounted:
+        return _undated(table, "row count changed", counts, written), after if stamped_to else None
+    if fingerprints(con, table, (), "wh") == fingerprints(con, table, ()):
+        return None, after if stamped_to else None
+    return _undated(table, "content changed", counts, written), after if stamped_to else None
 
 
 def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> str | None:
@@ -267,20 +310,13 @@ def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> st
 
 
 def written_since(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    keys: tuple[str, ...],
-    stamp: str,
-    stamp_type: str,
-    since: str,
+    con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], written: Written
 ) -> frozenset[Part]:
-    """The warehouse's partitions of ``table`` holding a row stamped (``stamp``, of type
-    ``stamp_type``) after ``since``."""
+    """The warehouse's partitions of ``table`` holding a row ``written`` names."""
     columns = ", ".join(quote(key) for key in keys)
     rows = con.execute(
-        f"select distinct {columns} from {table.sql('wh')} "
-        f"where {quote(stamp)} > cast(? as {stamp_type})",
-        [since],
+        f"select distinct {columns} from {table.sql('wh')} where {written.condition()}",
+        [written.since],
     ).fetchall()
     return frozenset(tuple(row) for row in rows)
 
@@ -351,11 +387,13 @@ def _part(values: list[str | None]) -> Part:
     return (first, *values[1:])
 
 
-def _undated(table: Table, why: str, counts: dict[Part, int]) -> Change:
+def _undated(
+    table: Table, why: str, counts: dict[Part, int], written: Written | None = None
+) -> Change:
     """A changed undated table: its differing rows replaced when it is large (the one
     partition () of no keys), else the whole of it."""
     if counts.get((), 0) >= ROW_UPDATE_MIN_ROWS:
-        return Change(table, why, frozenset({()}), ())
+        return Change(table, why, frozenset({()}), (), written)
     return Change(table, why)
 
 

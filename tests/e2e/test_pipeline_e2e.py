@@ -347,10 +347,10 @@ def test_readers_see_whole_publishes_while_the_pipeline_publishes(pipeline: Pipe
     assert len(parquet_folders) <= 2  # the live one and the one before
 
 
-def published_tables(pipeline: Pipeline) -> dict[str, pl.DataFrame]:
-    """Every published table, rows sorted: what two publishes must agree on (not the time
-    a row was written, updated_at)."""
-    con = duckdb.connect(str(pipeline.serving), read_only=True)
+def published_tables(pipeline: Pipeline, path: Path | None = None) -> dict[str, pl.DataFrame]:
+    """Every published table (of the served file, or of the file at ``path``), rows sorted:
+    what two publishes must agree on (not the time a row was written, updated_at)."""
+    con = duckdb.connect(str(path or pipeline.serving), read_only=True)
     try:
         names = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
@@ -360,6 +360,21 @@ def published_tables(pipeline: Pipeline) -> dict[str, pl.DataFrame]:
         return {t: con.sql(f"{served} {t} order by all").pl() for (t,) in names}
     finally:
         con.close()
+
+
+def published_from_nothing(pipeline: Pipeline, folder: Path) -> dict[str, pl.DataFrame]:
+    """published_tables of a publish from nothing of the warehouse as it is now, in
+    ``folder``: what an updated served file must hold."""
+    from orchestration.dbt_assets import manifest_path
+    from serving.publishing import personal_columns, publish
+
+    manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
+    fresh = publish(
+        pipeline.sim.paths.warehouse, folder / "s.duckdb", folder / "pq", "fresh",
+        personal_columns(manifest),
+    )  # fmt: skip
+    assert fresh.full_reason == "no earlier publish"
+    return published_tables(pipeline, fresh.path)
 
 
 def cli_run(
@@ -573,13 +588,14 @@ def test_facts_carry_unified_ids_and_no_platform_user_ids(pipeline: Pipeline):
 
 
 def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     """Also: the day's build publishes although runs were queued behind it while it ran
     (the instance's latest check records are then their PLANNED ones, not this run's
     results)."""
     from orchestration import publish_assets
     from orchestration.checks import GATING_CHECKS
+    from orchestration.publish_assets import PUBLISHED_KEY
 
     day = END + timedelta(days=1)
     before = warehouse(
@@ -612,6 +628,19 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
     assert {r.run_id for r in latest.values()} <= set(queued)  # the trap was set
     assert build.success
     assert pipeline.published("select run_id from meta.publication").item() == build.run_id
+    # the day's publish updated the served file, the stamped tables with a key by the rows
+    # their builds wrote (the people's merged ids among them), and serves what a publish
+    # from nothing of the same warehouse serves
+    [made] = [
+        e.event_specific_data.materialization.metadata
+        for e in build.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == PUBLISHED_KEY
+    ]
+    by_key = {t for t, why in made["rewritten"].value.items() if "by stamp and key" in why}
+    assert {"mart.dim_unified_user", "mart.fct_user_interactions"} <= by_key, made["rewritten"]
+    served, fresh = published_tables(pipeline), published_from_nothing(pipeline, tmp_path)
+    assert served.keys() == fresh.keys()
+    assert [t for t, frame in served.items() if not frame.equals(fresh[t])] == []
     after = warehouse(
         pipeline, "select id_type, id_value, unified_user_id from mart.bridge_user_identity"
     )

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from expectations.runner import Suite
-from serving import fingerprints, served_copy
+from serving import fingerprints, publishing, served_copy
 from serving import parquet as parquet_module
 from serving.parquet import PARTITIONED
 from serving.publishing import (
@@ -22,6 +22,7 @@ from serving.publishing import (
     personal_columns,
     publish,
     stamped_columns,
+    unique_keys,
 )
 
 
@@ -127,29 +128,42 @@ def test_classification_comes_from_the_column_else_the_model():
                 "resource_type": "model",
                 "schema": "mart",
                 "name": "fct",
-                "config": {"meta": {"classification": "internal", "written_by": "updated_at"}},
+                "config": {
+                    "meta": {"classification": "internal", "written_by": "updated_at"},
+                    "unique_key": ["content_key", "business_date"],
+                },
                 "columns": {},
             },
             "model.x.stg": {
                 "resource_type": "model",
                 "schema": "staging",
                 "name": "stg",
-                "config": {"meta": {"written_by": "updated_at"}},
+                "config": {"meta": {"written_by": "updated_at"}, "unique_key": "id"},
+            },
+            "model.x.dim_account": {  # a key but no stamp: its rows cannot be told new
+                "resource_type": "model",
+                "schema": "mart",
+                "name": "dim_account",
+                "config": {"meta": {"classification": "internal"}, "unique_key": "account"},
+                "columns": {},
             },
         }
     }
     classes = column_classes(manifest)
     assert classes == {
         "mart.bridge": {"*": "internal", "id_value": "personal", "unified_user_id": "internal"},
+        "mart.dim_account": {"*": "internal"},
         "mart.dim_date": {"*": "public"},
         "mart.fct": {"*": "internal"},
     }
     assert personal_columns(manifest) == {
         "mart.bridge": {"id_value"},
+        "mart.dim_account": set(),
         "mart.dim_date": set(),
         "mart.fct": set(),
     }
     assert stamped_columns(manifest) == {"mart.fct": "updated_at"}  # published models only
+    assert unique_keys(manifest) == {"mart.fct": ("content_key", "business_date")}
 
 
 def test_every_suite_file_loads_and_names_an_asset():
@@ -652,6 +666,155 @@ def test_a_large_undated_table_has_its_differing_rows_replaced(
     bridge = parquet / "mart" / "bridge_user_identity.parquet"
     count = duckdb.connect().execute(f"select count(*) from '{bridge}'").fetchone()[0]
     assert count == second.tables["mart.bridge_user_identity"]
+
+
+def stamped_people(path: Path) -> None:
+    """A people table of 12 rows, one per unified_user_id, each stamped when written."""
+    sql(
+        path,
+        "create table mart.dim_unified_user as select 'u' || range as unified_user_id, "
+        "range % 3 as platforms, timestamptz '2026-11-01 02:00+08' as updated_at "
+        "from range(12)",
+    )
+
+
+PEOPLE = {"mart.dim_unified_user": "updated_at"}
+PEOPLE_KEY = {"mart.dim_unified_user": ("unified_user_id",)}
+
+
+def rows_compared_by_hash(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables whose rows a publish compares by hash from now on."""
+    tables: list[str] = []
+    compare = publishing._replace_changed_rows
+
+    def logged(con, table, *args):
+        tables.append(table.qualified)
+        return compare(con, table, *args)
+
+    monkeypatch.setattr(publishing, "_replace_changed_rows", logged)
+    return tables
+
+
+def test_a_stamped_tables_rows_written_since_the_last_publish_replace_theirs_by_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Of a large undated table whose builds stamp every row they write and whose rows have
+    a key, the rows stamped after the record's latest stamp replace the served rows of the
+    same keys, and a served row whose key the warehouse lost (a merged person: deleted, no
+    stamp) goes: no row is hashed, and it serves what a publish from nothing serves."""
+    monkeypatch.setattr(fingerprints, "ROW_UPDATE_MIN_ROWS", 10)
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    stamped_people(warehouse)
+    for run in ("run-1", "run-2"):  # the second records the table's count and latest stamp
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=PEOPLE, unique=PEOPLE_KEY)
+    [(stamped_to,)] = sql(
+        serving,
+        "select stamped_to from meta.fingerprints where table_name = 'mart.dim_unified_user'",
+    )
+    assert stamped_to.startswith("2026-1")
+    hashed = rows_compared_by_hash(monkeypatch)
+    written = "timestamptz '2026-11-02 02:00+08'"
+    sql(warehouse, f"update mart.dim_unified_user set platforms = 9, updated_at = {written} "
+        "where unified_user_id in ('u1', 'u2')")  # fmt: skip
+    sql(warehouse, f"insert into mart.dim_unified_user values ('u12', 1, {written}), "
+        f"('u13', 1, {written})")  # fmt: skip
+    sql(warehouse, "delete from mart.dim_unified_user where unified_user_id = 'u5'")
+
+    third = publish(
+        warehouse, serving, parquet, "run-3", WITHHELD, stamped=PEOPLE, unique=PEOPLE_KEY
+    )
+
+    # out: u1 and u2 as they were, and u5; in: u1 and u2 as they are, u12 and u13
+    assert third.rewritten == {
+        "mart.dim_unified_user": "differing rows: row count changed (3 out, 4 in, by stamp and key)"
+    }
+    assert hashed == []
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    people = parquet / "mart" / "dim_unified_user.parquet"
+    rows = duckdb.connect().execute(f"select count(*), sum(platforms) from '{people}'")
+    # 12 people of platforms 0, 1, 2, ... (12 in all); u1 and u2 now 9; u5 (2) gone; 2 new
+    assert rows.fetchone() == (13, 12 - 1 - 2 + 9 + 9 - 2 + 1 + 1)
+
+
+def test_a_dated_tables_written_rows_replace_theirs_in_the_changed_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A dated table with a key (one row per content, at its latest date): a content that
+    moved to a later date leaves its old date, a deleted one goes, a new one comes; only the
+    changed dates are touched, and no row is compared by hash."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(
+        warehouse,
+        "create table mart.fct_latest as select date '2026-11-01' + (range % 12)::int "
+        "as business_date, range as content_id, range * 10 as views, "
+        "timestamptz '2026-11-13 02:00+08' as updated_at from range(60)",
+    )
+    stamped, unique = {"mart.fct_latest": "updated_at"}, {"mart.fct_latest": ("content_id",)}
+    for run in ("run-1", "run-2"):
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=stamped, unique=unique)
+    hashed = rows_compared_by_hash(monkeypatch)
+    written = "timestamptz '2026-11-14 02:00+08'"
+    sql(warehouse, f"update mart.fct_latest set business_date = '2026-11-03', views = 11, "
+        f"updated_at = {written} where content_id = 1")  # fmt: skip
+    sql(warehouse, "delete from mart.fct_latest where content_id = 3")
+    sql(warehouse, f"insert into mart.fct_latest values ('2026-11-14', 60, 600, {written})")
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, stamped=stamped, unique=unique)
+
+    # content 1 left 11-02 for 11-03, content 3 left 11-04, content 60 is on 11-14
+    assert third.rewritten == {
+        "mart.fct_latest": "4 date(s) rewritten: 2026-11-02, 2026-11-03, 2026-11-04, 2026-11-14"
+        " (2 out, 2 in, by stamp and key)"
+    }
+    assert hashed == []
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+    [(rows, views)] = sql(serving, "select count(*), sum(views) from mart.fct_latest")
+    assert (rows, views) == (60, sum(range(60)) * 10 - 10 + 11 - 30 + 600)
+
+
+@pytest.mark.parametrize(
+    ("side", "spoil"),
+    [
+        # a key repeated in the warehouse: the copy would end a row short
+        (
+            "warehouse",
+            "insert into mart.dim_unified_user values ('u3', 7, timestamptz '2026-11-02 02:00+08')",
+        ),
+        # a served row changed by something other than a publish: the record is not trusted
+        (
+            "served",
+            "update mart.dim_unified_user set platforms = 5 where unified_user_id = 'u4'; "
+            "delete from mart.dim_unified_user where unified_user_id = 'u6'",
+        ),
+    ],
+    ids=["repeated key", "served rows not as recorded"],
+)
+def test_written_rows_that_do_not_add_up_are_compared_by_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, side: str, spoil: str
+):
+    """The copy must end with the warehouse's row count and the record must count the
+    served rows; otherwise the rows are compared by hash, and the publish serves the same
+    as a publish from nothing."""
+    monkeypatch.setattr(fingerprints, "ROW_UPDATE_MIN_ROWS", 10)
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    stamped_people(warehouse)
+    for run in ("run-1", "run-2"):
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=PEOPLE, unique=PEOPLE_KEY)
+    hashed = rows_compared_by_hash(monkeypatch)
+    sql(warehouse, "insert into mart.dim_unified_user "
+        "values ('u12', 1, timestamptz '2026-11-02 02:00+08')")  # fmt: skip
+    sql(serving if side == "served" else warehouse, spoil)
+
+    third = publish(
+        warehouse, serving, parquet, "run-3", WITHHELD, stamped=PEOPLE, unique=PEOPLE_KEY
+    )
+
+    assert hashed == ["mart.dim_unified_user"]
+    assert "mart.dim_unified_user" in third.rewritten
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
 def older_layout(path: Path) -> None:
