@@ -598,6 +598,9 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
     from orchestration.publish_assets import PUBLISHED_KEY
 
     day = END + timedelta(days=1)
+    # a publish of the warehouse as it is: its file records the stamped tables' latest
+    # stamps, which the day's publish reads the rows written since from
+    assert run_pipeline(pipeline.instance, END, asset_selection=[PUBLISHED_KEY]).success
     before = warehouse(
         pipeline,
         "select id_type, id_value, unified_user_id, unified_user_created_on "
@@ -628,16 +631,16 @@ def test_a_new_day_keeps_everyones_id_unless_merged_into_an_older_one(
     assert {r.run_id for r in latest.values()} <= set(queued)  # the trap was set
     assert build.success
     assert pipeline.published("select run_id from meta.publication").item() == build.run_id
-    # the day's publish updated the served file, the stamped tables with a key by the rows
-    # their builds wrote (the people's merged ids among them), and serves what a publish
-    # from nothing of the same warehouse serves
+    # the day's publish updated the served file, a stamped table with a key by the rows its
+    # build wrote (at this scale the undated ones are small enough to be written whole),
+    # and serves what a publish from nothing of the same warehouse serves
     [made] = [
         e.event_specific_data.materialization.metadata
         for e in build.all_events
         if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == PUBLISHED_KEY
     ]
-    by_key = {t for t, why in made["rewritten"].value.items() if "by stamp and key" in why}
-    assert {"mart.dim_unified_user", "mart.fct_user_interactions"} <= by_key, made["rewritten"]
+    rewritten = made["rewritten"].value
+    assert "by stamp and key" in rewritten["mart.fct_user_interactions"], rewritten
     served, fresh = published_tables(pipeline), published_from_nothing(pipeline, tmp_path)
     assert served.keys() == fresh.keys()
     assert [t for t, frame in served.items() if not frame.equals(fresh[t])] == []
