@@ -463,6 +463,11 @@ def _apply(con: duckdb.DuckDBPyConnection, change: Change, key: tuple[str, ...] 
     where = part_condition(change.keys, change.parts)
     # an undated table is one partition: too many differing rows make it a whole rewrite
     most = None if change.keys else WHOLE_TABLE_SHARE * _count(con, table.sql("wh"))
+    if change.keys and change.written and _written_whole(con, table, change.written, where):
+        # every row of those partitions is new since: no row of the copy's is kept
+        con.execute(f"delete from {table.sql()} where {where}")
+        con.execute(f"insert into {table.sql()} {source} where {where}")
+        return " (every row written since: partitions whole)"
     if key and change.written is not None:
         written = _replace_written_rows(con, table, key, change.written, where, most)
         if written is not None:  # the copy's rows are the warehouse's, counted
@@ -488,6 +493,20 @@ def _apply(con: duckdb.DuckDBPyConnection, change: Change, key: tuple[str, ...] 
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
     return ""
+
+
+def _written_whole(
+    con: duckdb.DuckDBPyConnection, table: Table, written: Written, where: str
+) -> bool:
+    """Whether every warehouse row of the changed partitions (``where``) was written since
+    the served file's publish (a model that rebuilds its window's dates restamps them all):
+    comparing their rows would find every one to differ, so they are replaced whole."""
+    fresh, rows = con.execute(
+        f"select count(*) filter (where {written.condition()}), count(*) "
+        f"from {table.sql('wh')} where {where}",
+        [written.since],
+    ).fetchone()
+    return rows > 0 and fresh == rows
 
 
 def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:

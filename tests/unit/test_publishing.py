@@ -590,6 +590,39 @@ def test_a_stamped_tables_dates_written_since_the_last_publish_alone_are_hashed(
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
+def test_dates_whose_every_row_was_written_since_are_replaced_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A model that rebuilds its window restamps every row of its dates: those dates are
+    replaced whole, without comparing a row; a date only partly written is compared."""
+    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
+    make_dated_warehouse(warehouse)
+    sql(warehouse, "alter table mart.fct_daily add column updated_at timestamptz")
+    sql(warehouse, "update mart.fct_daily set updated_at = timestamptz '2026-11-06 02:00+08'")
+    stamped = {"mart.fct_daily": "updated_at"}
+    for run in ("run-1", "run-2"):
+        publish(warehouse, serving, parquet, run, WITHHELD, stamped=stamped)
+    hashed = rows_compared_by_hash(monkeypatch)
+    sql(warehouse, "update mart.fct_daily set views = views + 1, updated_at = "
+        "timestamptz '2026-11-07 02:00+08' where business_date = '2026-11-05'")  # fmt: skip
+
+    third = publish(warehouse, serving, parquet, "run-3", WITHHELD, stamped=stamped)
+
+    assert third.rewritten == {
+        "mart.fct_daily": "1 date(s) rewritten: 2026-11-05"
+        " (every row written since: partitions whole)"
+    }
+    assert hashed == []
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+    sql(warehouse, "update mart.fct_daily set views = 0, updated_at = timestamptz "
+        "'2026-11-08 02:00+08' where content_id = 0 and business_date < '2026-11-03'")  # fmt: skip
+    fourth = publish(warehouse, serving, parquet, "run-4", WITHHELD, stamped=stamped)
+    assert hashed == ["mart.fct_daily"]  # a row of each of two dates: their rows compared
+    assert fourth.rewritten == {"mart.fct_daily": "2 date(s) rewritten: 2026-11-01, 2026-11-02"}
+    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
+
+
 def test_a_stamp_column_the_warehouse_table_lacks_yet_is_not_used(tmp_path: Path):
     """The manifest names the stamp before the build that adds the column has run: that
     table is hashed whole, and the publish goes on."""
