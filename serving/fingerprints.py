@@ -111,6 +111,9 @@ class Change:
     parts: frozenset[Part] | None = None
     keys: tuple[str, ...] = (DATE_COLUMN[0],)
     written: Written | None = None  # the rows its builds wrote since the served file's publish
+    # the served fingerprints of ``parts`` when plan() did not hash the warehouse's (it knew
+    # them changed): the update derives their new ones from the rows it moves
+    prints: Fingerprints | None = None
 
     def describe(self) -> str:
         if self.parts is None:
@@ -185,14 +188,27 @@ def fingerprints(
 ) -> Fingerprints:
     """Of ``table`` in ``catalog`` (None: the database ``con`` is open on), per partition;
     of the rows ``where`` holds."""
+    return rows_prints(con, f"select * from {table.sql(catalog)} where {where}", table, keys)
+
+
+def rows_prints(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    table: Table,
+    keys: tuple[str, ...],
+    params: list | None = None,
+) -> Fingerprints:
+    """The fingerprints per partition (``keys``) of the rows of the query ``rows``, which
+    has ``table``'s served columns; ``params``: the query's parameters."""
     columns = "".join(f"{quote(key)}, " for key in keys)
-    rows = con.execute(
+    found = con.execute(
         f"select {columns}count(*), sum(h), bit_xor(h) from "
-        f"(select {columns}hash({table.select_list()}) as h from {table.sql(catalog)} "
-        f"where {where}) {'group by all' if keys else ''}"
+        f"(select {columns}hash({table.select_list()}) as h from ({rows})) "
+        f"{'group by all' if keys else ''}",
+        params or [],
     ).fetchall()
     n = len(keys)
-    return {tuple(row[:n]): tuple(row[n:]) for row in rows if row[n]}
+    return {tuple(row[:n]): tuple(row[n:]) for row in found if row[n]}
 
 
 def row_counts(
@@ -263,6 +279,8 @@ def plan(
         of = f"{len(recounted)} of {len(counts)} {unit(keys)}"
         return Change(table, f"{of} recounted, {moved} rows"), None
     served = recorded.prints if recorded else fingerprints(con, table, keys)
+    if written is not None and written.stamp in {column for column, _ in table.columns}:
+        return _plan_written(table, keys, counts, served, recounted, written, stamped_to, con)
     if written is not None:
         hashed = written_since(con, table, keys, written) | recounted
         now = {part: fp for part, fp in served.items() if part not in hashed}
@@ -279,6 +297,49 @@ def plan(
         of = f"{len(changed)} of {len(now)} {unit(keys)}"
         return Change(table, f"{of} changed, {moved} rows"), after
     return Change(table, "partitions changed", changed, keys, written), after
+
+
+def _plan_written(
+    table: Table,
+    keys: tuple[str, ...],
+    counts: dict[Part, int],
+    served: Fingerprints,
+    recounted: frozenset,
+    written: Written,
+    stamped_to: str | None,
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[Change | None, Recorded | None]:
+    """plan() of a table compared by partition whose served columns hold its stamp: a
+    partition with a row written since the served file's publish differs from the served
+    one for certain (that row's stamp is later than any the served file holds), as does one
+    whose count moved, and no other changed. Nothing is hashed: the record keeps the other
+    partitions' fingerprints, and the update derives the changed ones'
+    (``Change.prints``)."""
+    changed = written_since(con, table, keys, written) | recounted
+    after = Recorded(keys, {p: fp for p, fp in served.items() if p not in changed}, stamped_to)
+    if not changed:
+        return None, after
+    if (moved := _most_rows(counts, changed)) is not None:
+        of = f"{len(changed)} of {len(counts)} {unit(keys)}"
+        return Change(table, f"{of} changed, {moved} rows"), None
+    before = {part: served[part] for part in changed if part in served}
+    return Change(table, "partitions changed", changed, keys, written, before), after
+
+
+def moved_prints(before: Fingerprints, out: Fingerprints, into: Fingerprints) -> Fingerprints:
+    """The fingerprints of partitions after the rows ``out`` left them and the rows ``into``
+    came: a count and a sum add up, and a XOR undoes itself. Of every partition of the
+    three; one left without rows has none."""
+    prints: Fingerprints = {}
+    none: Fingerprint = (0, 0, 0)
+    for part in before.keys() | out.keys() | into.keys():
+        rows, total, xor = 0, 0, 0
+        for sign, side in ((1, before), (-1, out), (1, into)):
+            n, s, x = side.get(part, none)
+            rows, total, xor = rows + sign * n, total + sign * (s or 0), xor ^ (x or 0)
+        if rows:
+            prints[part] = (rows, total, xor)
+    return prints
 
 
 def _plan_undated(

@@ -33,6 +33,7 @@ import queue
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,16 +48,20 @@ from serving.fingerprints import (
     LAYOUT,
     WHOLE_TABLE_SHARE,
     Change,
+    Fingerprints,
     NotUpdatable,
     Previous,
     Recorded,
     Table,
     Written,
+    fingerprints,
+    moved_prints,
     part_condition,
     plan,
     quote,
     read_previous,
     read_recorded,
+    rows_prints,
     tables_of,
     write_record,
 )
@@ -394,14 +399,17 @@ def _update(
         began = time.perf_counter()
         keys = compared_by(table, partitioned)
         change, after = plan(con, table, previous, keys, recorded.get(name), stamped.get(name))
-        if after is not None:
-            record[name] = after
         if change is None:
             result.reused.append(name)
         else:
             key = unique.get(name, ())
             served_key = key if set(key) <= {c for c, _ in table.columns} else ()
-            result.rewritten[name] = change.describe() + _apply(con, change, served_key)
+            said, prints = _apply(con, change, served_key)
+            result.rewritten[name] = change.describe() + said
+            if after is not None and prints is not None:  # the changed partitions' now
+                after = Recorded(after.keys, after.prints | prints, after.stamped_to)
+        if after is not None:
+            record[name] = after
         result.tables[name] = _checked_count(con, table)
         result.seconds[f"plan: {name}"] = round(time.perf_counter() - began, 2)
         served(name, table, change, result.tables[name])
@@ -451,36 +459,49 @@ def compared_by(table: Table, partitioned: Mapping[str, tuple[str, ...]]) -> tup
     return (PERIOD_COLUMN[0],) if PERIOD_COLUMN in table.columns else ()
 
 
-def _apply(con: duckdb.DuckDBPyConnection, change: Change, key: tuple[str, ...] = ()) -> str:
-    """Make the copy's ``change.table`` the warehouse's; what was written, when only rows.
-    ``key``: served columns that identify a row, which lets the rows the change names as
-    written since the last publish replace theirs (``_replace_written_rows``)."""
+def _apply(
+    con: duckdb.DuckDBPyConnection, change: Change, key: tuple[str, ...] = ()
+) -> tuple[str, Fingerprints | None]:
+    """Make the copy's ``change.table`` the warehouse's: what was written, when only rows;
+    and, when the change asks for them (``Change.prints``), the fingerprints of its
+    partitions now. ``key``: served columns that identify a row, which lets the rows the
+    change names as written since the last publish replace theirs
+    (``_replace_written_rows``)."""
     table = change.table
     source = f"select {table.select_list()} from {table.sql('wh')}"
     if change.parts is None:
         _replace_table(con, table)
-        return ""
+        return "", None
     where = part_condition(change.keys, change.parts)
+
+    def hashed() -> Fingerprints | None:  # of the partitions as the warehouse has them
+        if change.prints is None:
+            return None
+        return fingerprints(con, table, change.keys, "wh", where)
+
     # an undated table is one partition: too many differing rows make it a whole rewrite
     most = None if change.keys else WHOLE_TABLE_SHARE * _count(con, table.sql("wh"))
     if change.keys and change.written and _written_whole(con, table, change.written, where):
         # every row of those partitions is new since: no row of the copy's is kept
         con.execute(f"delete from {table.sql()} where {where}")
         con.execute(f"insert into {table.sql()} {source} where {where}")
-        return " (every row written since: partitions whole)"
+        return " (every row written since: partitions whole)", hashed()
     if key and change.written is not None:
-        written = _replace_written_rows(con, table, key, change.written, where, most)
+        written = _replace_written_rows(
+            con, table, key, change.written, where, most, change.keys, change.prints
+        )
         if written is not None:  # the copy's rows are the warehouse's, counted
-            return f" ({written[0]} out, {written[1]} in, by stamp and key)"
+            out, into, prints = written
+            return f" ({out} out, {into} in, by stamp and key)", prints
     moved = _replace_changed_rows(con, table, where, most)
     if moved is None:
         _replace_table(con, table)
-        return f", {WHOLE_TABLE_SHARE:.0%} of its rows or more differ: whole table"
+        return f", {WHOLE_TABLE_SHARE:.0%} of its rows or more differ: whole table", None
     if not change.keys:  # a repeated row the hashes cannot tell apart: the table whole
         if _count(con, table.sql()) != _count(con, table.sql("wh")):
             _replace_table(con, table)
-            return ", a repeated row: whole table"
-        return f" ({moved[0]} out, {moved[1]} in)"
+            return ", a repeated row: whole table", None
+        return f" ({moved[0]} out, {moved[1]} in)", None
     keys = ", ".join(quote(key) for key in change.keys)
     recounted = con.execute(
         f"select {keys} from (select {keys}, count(*) as served "
@@ -492,7 +513,7 @@ def _apply(con: duckdb.DuckDBPyConnection, change: Change, key: tuple[str, ...] 
         again = part_condition(change.keys, frozenset(recounted))
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
-    return ""
+    return "", hashed()
 
 
 def _written_whole(
@@ -571,19 +592,23 @@ def _replace_written_rows(
     written: Written,
     where: str,
     most: float | None = None,
-) -> tuple[int, int] | None:
+    part_keys: tuple[str, ...] = (),
+    before: Fingerprints | None = None,
+) -> tuple[int, int, Fingerprints | None] | None:
     """Of the changed partitions (``where``), the rows the warehouse's builds wrote since
     the served file's publish (``written``) replace the copy's rows of the same ``key``;
     then the copy's rows whose key the warehouse no longer has there (a merged person: a
     delete writes no stamp) are deleted, found by the key alone, and only when the copy
     has more rows than the warehouse. Every other row kept its stamp, so it is as that
     publish served it; a row that moved partition changed both (plan). The rows deleted and
-    inserted, or None with nothing written when they are more than ``most``, or when the
-    copy does not end with the warehouse's row count (a key repeated, a row changed without
-    a stamp): the rows are then compared by hash (``_replace_changed_rows``).
+    inserted, and with ``before`` (the partitions' served fingerprints, by ``part_keys``)
+    their fingerprints now, from the rows' that left and came (``moved_prints``); or None
+    with nothing written when the rows are more than ``most``, or when the copy does not
+    end with the warehouse's row count (a key repeated, a row changed without a stamp): the
+    rows are then compared by hash (``_replace_changed_rows``).
 
-    It hashes no row: a day's 5,000 new contents of 2M, or its interactions moved over
-    340 dates, are read by their stamp and key, not every row of both sides."""
+    It hashes only the rows it moves: a day's 5,000 new contents of 2M, or its interactions
+    moved over 340 dates, are found by their stamp and key, not every row of both sides."""
     copy, warehouse = table.sql(), table.sql("wh")
     since = [written.since]
     new = f"select {table.select_list()} from {warehouse} where ({where}) and {written.condition()}"
@@ -592,26 +617,58 @@ def _replace_written_rows(
         if count > most:
             return None
     on = " and ".join(f"c.{quote(k)} = w.{quote(k)}" for k in key)
-    rows = f"select c.rowid from (select rowid, * from {copy} where {where}) as c"
+    rows = f"(select rowid, * from {copy} where {where}) as c"
+    prints = before is not None
+    moved_out: list[Fingerprints] = []
     con.begin()
     try:
-        replaced = con.execute(
-            f"delete from {copy} where rowid in ({rows} semi join ({new}) as w on {on})", since
-        ).fetchone()[0]
+        replaced = f"{rows} semi join ({new}) as w on {on}"
+        out = _delete_rows(con, copy, replaced, since, table, part_keys, moved_out, prints)
         inserted = con.execute(f"insert into {copy} {new}", since).fetchone()[0]
         if _count(con, copy) > _count(con, warehouse):
-            replaced += con.execute(
-                f"delete from {copy} where rowid in ({rows} anti join "
-                f"(select * from {warehouse} where {where}) as w on {on})"
-            ).fetchone()[0]
+            gone = f"{rows} anti join (select * from {warehouse} where {where}) as w on {on}"
+            out += _delete_rows(con, copy, gone, [], table, part_keys, moved_out, prints)
         if _count(con, copy) != _count(con, warehouse):
             con.rollback()
             return None
+        into = rows_prints(con, new, table, part_keys, since) if prints else {}
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return replaced, inserted
+    if before is None:
+        return out, inserted, None
+    left: Fingerprints = {}
+    for each in moved_out:  # the rows replaced, then those gone
+        left = moved_prints(left, {}, each)
+    return out, inserted, moved_prints(before, left, into)
+
+
+def _delete_rows(
+    con: duckdb.DuckDBPyConnection,
+    copy: str,
+    rows: str,
+    params: list,
+    table: Table,
+    part_keys: tuple[str, ...],
+    moved_out: list[Fingerprints],
+    prints: bool,
+) -> int:
+    """Delete the copy's rows whose row ids the query ``rows`` selects (``c.rowid``); with
+    ``prints``, the fingerprints by ``part_keys`` of the rows deleted (as the delete
+    returned them: the copy is read once) are appended to ``moved_out``. How many rows."""
+    delete = f"delete from {copy} where rowid in (select c.rowid from {rows})"
+    if not prints:
+        return con.execute(delete, params).fetchone()[0]
+    with warnings.catch_warnings():  # DuckDB warns that Arrow copies the rows: a day's few
+        warnings.simplefilter("ignore", UserWarning)
+        gone = con.execute(f"{delete} returning {table.select_list()}", params).to_arrow_table()
+    con.register("publish_moved_out", gone)
+    try:
+        moved_out.append(rows_prints(con, "select * from publish_moved_out", table, part_keys))
+    finally:
+        con.unregister("publish_moved_out")
+    return gone.num_rows
 
 
 def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
