@@ -598,7 +598,10 @@ def start_alert_build(root: Path, reverse: bool) -> subprocess.Popen:
 def alert_rows(warehouse: Path) -> list[tuple]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute("select * from kpi.kpi_alerts order by alert_id").fetchall()
+        # every column but when the row was written
+        return con.execute(
+            "select * exclude (updated_at) from kpi.kpi_alerts order by alert_id"
+        ).fetchall()
     finally:
         con.close()
 

@@ -3,7 +3,7 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_run_window(restated=\"scope = 'matrix'\") }}",
-    meta={'window': {'lookback': 14, 'lookahead': 14}},
+    meta={'window': {'lookback': 14, 'lookahead': 14}, 'written_by': 'updated_at'},
 ) }}
 {%- set baseline_window = 7 -%}
 {#- One row per alert of a business date (docs/requirements.md R-K8), newest rules first:
@@ -33,7 +33,8 @@
     baselines hold the run's dates), from the facts of 14 days before (contents: 7) to 14
     days after; and the matrix's alerts of every date, as kpi_matrix_daily is restated
     whole each run (its people KPIs follow the day's merges; a few rows a date), so they
-    are what a rebuild gives. -#}
+    are what a rebuild gives. updated_at stamps the rows a build wrote (the publish
+    rewrites those dates alone, without hashing the table). -#}
 with account_daily as (
     select * from {{ ref('kpi_account_daily') }}
     where {{ in_run_window(with_lookback=true) }}
@@ -529,7 +530,8 @@ final as (
                 scope_key,
                 kpi,
                 alert_id
-        ) as group_rank
+        ) as group_rank,
+        current_timestamp as updated_at
     from identified
 )
 

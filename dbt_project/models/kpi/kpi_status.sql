@@ -1,8 +1,9 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_run_window(restated=kpi_status_restated()) }}",
-    meta={'window': 'kpi_account_daily'},
+    meta={'window': 'kpi_account_daily', 'written_by': 'updated_at'},
 ) }}
 {#- One row per KPI with a target, scope (account / platform / matrix), scope key and
     business date: the value, the target valid that day, and the status (docs/requirements.md
@@ -19,7 +20,8 @@
     Incremental: a run writes the account and platform statuses of the dates
     kpi_account_daily and kpi_platform_daily rebuilt (their window: the run's dates and the
     30 days after) and of any date it holds none of, and the matrix's of every date;
-    everything when the targets changed (kpi_status_restated). -#}
+    everything when the targets changed (kpi_status_restated). updated_at stamps the rows a
+    build wrote (the publish rewrites those dates alone, without hashing the table). -#}
 with targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -125,7 +127,8 @@ final as (
         t.comparator,
         t.target_value,
         {{ kpi_status_of('v.value', 't.comparator', 't.target_value', 't.amber_band') }}
-            as status
+            as status,
+        current_timestamp as updated_at
     from expected as e
     join targets as t
         on t.kpi = e.kpi and t.scope = e.scope
