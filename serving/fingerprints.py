@@ -114,6 +114,8 @@ class Change:
     # the served fingerprints of ``parts`` when plan() did not hash the warehouse's (it knew
     # them changed): the update derives their new ones from the rows it moves
     prints: Fingerprints | None = None
+    # every warehouse row of ``parts`` is one ``written`` names: they replace the parts whole
+    written_whole: bool = False
 
     def describe(self) -> str:
         if self.parts is None:
@@ -282,7 +284,7 @@ def plan(
     if written is not None and written.stamp in {column for column, _ in table.columns}:
         return _plan_written(table, keys, counts, served, recounted, written, stamped_to, con)
     if written is not None:
-        hashed = written_since(con, table, keys, written) | recounted
+        hashed = frozenset(written_since(con, table, keys, written)) | recounted
         now = {part: fp for part, fp in served.items() if part not in hashed}
         if hashed:
             now |= fingerprints(con, table, keys, "wh", part_condition(keys, hashed))
@@ -315,7 +317,8 @@ def _plan_written(
     whose count moved, and no other changed. Nothing is hashed: the record keeps the other
     partitions' fingerprints, and the update derives the changed ones'
     (``Change.prints``)."""
-    changed = written_since(con, table, keys, written) | recounted
+    fresh = written_since(con, table, keys, written)
+    changed = frozenset(fresh) | recounted
     after = Recorded(keys, {p: fp for p, fp in served.items() if p not in changed}, stamped_to)
     if not changed:
         return None, after
@@ -323,7 +326,9 @@ def _plan_written(
         of = f"{len(changed)} of {len(counts)} {unit(keys)}"
         return Change(table, f"{of} changed, {moved} rows"), None
     before = {part: served[part] for part in changed if part in served}
-    return Change(table, "partitions changed", changed, keys, written, before), after
+    # a model that rebuilds its window's dates restamps every row of them
+    whole = all(fresh.get(part) == counts.get(part) for part in changed)
+    return Change(table, "partitions changed", changed, keys, written, before, whole), after
 
 
 def moved_prints(before: Fingerprints, out: Fingerprints, into: Fingerprints) -> Fingerprints:
@@ -372,14 +377,16 @@ def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> st
 
 def written_since(
     con: duckdb.DuckDBPyConnection, table: Table, keys: tuple[str, ...], written: Written
-) -> frozenset[Part]:
-    """The warehouse's partitions of ``table`` holding a row ``written`` names."""
+) -> dict[Part, int]:
+    """The warehouse's partitions of ``table`` holding a row ``written`` names, and how
+    many such rows each holds."""
     columns = ", ".join(quote(key) for key in keys)
     rows = con.execute(
-        f"select distinct {columns} from {table.sql('wh')} where {written.condition()}",
+        f"select {columns}, count(*) from {table.sql('wh')} where {written.condition()} "
+        "group by all",
         [written.since],
     ).fetchall()
-    return frozenset(tuple(row) for row in rows)
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 def _type_of(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> str | None:

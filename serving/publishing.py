@@ -481,11 +481,16 @@ def _apply(
 
     # an undated table is one partition: too many differing rows make it a whole rewrite
     most = None if change.keys else WHOLE_TABLE_SHARE * _count(con, table.sql("wh"))
-    if change.keys and change.written and _written_whole(con, table, change.written, where):
-        # every row of those partitions is new since: no row of the copy's is kept
+    if change.written_whole and change.written is not None:
+        # every row of those partitions is new since (and every such row is in them): no row
+        # of the copy's is kept, and the rows are read by their stamp
+        new = f"{source} where {change.written.condition()}"
         con.execute(f"delete from {table.sql()} where {where}")
-        con.execute(f"insert into {table.sql()} {source} where {where}")
-        return " (every row written since: partitions whole)", hashed()
+        con.execute(f"insert into {table.sql()} {new}", [change.written.since])
+        prints = None
+        if change.prints is not None:
+            prints = rows_prints(con, new, table, change.keys, [change.written.since])
+        return " (every row written since: partitions whole)", prints
     if key and change.written is not None:
         written = _replace_written_rows(
             con, table, key, change.written, where, most, change.keys, change.prints
@@ -514,20 +519,6 @@ def _apply(
         con.execute(f"delete from {table.sql()} where {again}")
         con.execute(f"insert into {table.sql()} {source} where {again}")
     return "", hashed()
-
-
-def _written_whole(
-    con: duckdb.DuckDBPyConnection, table: Table, written: Written, where: str
-) -> bool:
-    """Whether every warehouse row of the changed partitions (``where``) was written since
-    the served file's publish (a model that rebuilds its window's dates restamps them all):
-    comparing their rows would find every one to differ, so they are replaced whole."""
-    fresh, rows = con.execute(
-        f"select count(*) filter (where {written.condition()}), count(*) "
-        f"from {table.sql('wh')} where {where}",
-        [written.since],
-    ).fetchone()
-    return rows > 0 and fresh == rows
 
 
 def _replace_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
