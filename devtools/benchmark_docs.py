@@ -110,10 +110,9 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
     (
         "publishing",
         "the rows that changed (the Parquet of their dates), each changed undated table's "
-        "Parquet whole, and a hash of the warehouse's rows of every dated table that does "
-        "not stamp its rows (of one that does, its dates written since the last publish); "
-        "of a stamped table with a key, its rows written since, and its keys when rows "
-        "went; of another changed one, both sides' rows of its changed partitions",
+        "Parquet whole; of a stamped table, the rows written since the last publish, read "
+        "by stamp and key (its keys when rows went); of any other, a hash of the "
+        "warehouse's rows, and both sides' rows of its changed partitions",
         "[serving.md](serving.md#what-a-publish-rewrites)",
     ),
     ("`identity` row", "P", "one graph search (SciPy), whatever the chains' length"),
