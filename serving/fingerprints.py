@@ -23,8 +23,10 @@ certain, so a table the counts alone show to be rewritten whole is not hashed.
 
 Of a stamped table the record also keeps the warehouse's latest stamp (of an undated one,
 only that and its count): with a record the served rows match, the rows written since
-are those stamped after it (``Written``), which the publish reads by stamp and key rather
-than hashing both sides (``serving.publishing``).
+are those stamped after it (``Written``). Where the stamp is served, a partition holding
+such a row changed for certain, so nothing is hashed to find the changes; the publish
+reads those rows by stamp and key, and derives the changed partitions' fingerprints for
+its record from the rows it moved (``moved_prints``).
 """
 
 from __future__ import annotations
@@ -253,9 +255,11 @@ def plan(
     partition, used instead of hashing the copy's table.
     ``stamp``: the warehouse column in which every row a build writes carries a stamp
     later than any before (dbt meta ``written_by``); with it and a trusted record, only the
-    warehouse's partitions written since the recorded stamp, or whose counts moved, are
-    hashed: any other kept its rows, as a change of rows deletes (the count moves) or
-    writes (a later stamp). The change then names those rows (``Change.written``)."""
+    warehouse's partitions written since the recorded stamp, or whose counts moved, can
+    have changed: any other kept its rows, as a change of rows deletes (the count moves)
+    or writes (a later stamp). When the stamp is served they changed for certain and
+    nothing is hashed (``_plan_written``); else they alone are hashed. The change then
+    names those rows (``Change.written``)."""
     old = previous.tables.get(table.qualified) if previous else None
     if old is None:
         return Change(table, "new table"), None
@@ -282,7 +286,7 @@ def plan(
         return Change(table, f"{of} recounted, {moved} rows"), None
     served = recorded.prints if recorded else fingerprints(con, table, keys)
     if written is not None and written.stamp in {column for column, _ in table.columns}:
-        return _plan_written(table, keys, counts, served, recounted, written, stamped_to, con)
+        return _plan_written(con, table, keys, counts, served, recounted, written, stamped_to)
     if written is not None:
         hashed = frozenset(written_since(con, table, keys, written)) | recounted
         now = {part: fp for part, fp in served.items() if part not in hashed}
@@ -302,6 +306,7 @@ def plan(
 
 
 def _plan_written(
+    con: duckdb.DuckDBPyConnection,
     table: Table,
     keys: tuple[str, ...],
     counts: dict[Part, int],
@@ -309,7 +314,6 @@ def _plan_written(
     recounted: frozenset,
     written: Written,
     stamped_to: str | None,
-    con: duckdb.DuckDBPyConnection,
 ) -> tuple[Change | None, Recorded | None]:
     """plan() of a table compared by partition whose served columns hold its stamp: a
     partition with a row written since the served file's publish differs from the served
