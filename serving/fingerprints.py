@@ -363,12 +363,14 @@ def _plan_undated(
     hashed on both sides (every block of the served one read, checksums included). Of a
     stamped one, the record keeps its count and latest stamp, which make the rows written
     since readable by the stamp next time; its fingerprint is not kept."""
-    after = Recorded((), {p: (n, None, None) for p, n in counts.items()}, stamped_to)
+    after = None
+    if stamped_to:
+        after = Recorded((), {p: (n, None, None) for p, n in counts.items()}, stamped_to)
     if recounted:
-        return _undated(table, "row count changed", counts, written), after if stamped_to else None
+        return _undated(table, "row count changed", counts, written), after
     if fingerprints(con, table, (), "wh") == fingerprints(con, table, ()):
-        return None, after if stamped_to else None
-    return _undated(table, "content changed", counts, written), after if stamped_to else None
+        return None, after
+    return _undated(table, "content changed", counts, written), after
 
 
 def latest_stamp(con: duckdb.DuckDBPyConnection, table: Table, stamp: str) -> str | None:

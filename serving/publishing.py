@@ -610,15 +610,16 @@ def _replace_written_rows(
     on = " and ".join(f"c.{quote(k)} = w.{quote(k)}" for k in key)
     rows = f"(select rowid, * from {copy} where {where}) as c"
     prints = before is not None
-    moved_out: list[Fingerprints] = []
+    left: Fingerprints = {}  # of the rows deleted: those replaced, then those gone
     con.begin()
     try:
         replaced = f"{rows} semi join ({new}) as w on {on}"
-        out = _delete_rows(con, copy, replaced, since, table, part_keys, moved_out, prints)
+        out, left = _delete_rows(con, copy, replaced, since, table, part_keys, prints)
         inserted = con.execute(f"insert into {copy} {new}", since).fetchone()[0]
         if _count(con, copy) > _count(con, warehouse):
             gone = f"{rows} anti join (select * from {warehouse} where {where}) as w on {on}"
-            out += _delete_rows(con, copy, gone, [], table, part_keys, moved_out, prints)
+            more, gone_prints = _delete_rows(con, copy, gone, [], table, part_keys, prints)
+            out, left = out + more, moved_prints(left, {}, gone_prints)
         if _count(con, copy) != _count(con, warehouse):
             con.rollback()
             return None
@@ -627,12 +628,7 @@ def _replace_written_rows(
     except BaseException:
         con.rollback()
         raise
-    if before is None:
-        return out, inserted, None
-    left: Fingerprints = {}
-    for each in moved_out:  # the rows replaced, then those gone
-        left = moved_prints(left, {}, each)
-    return out, inserted, moved_prints(before, left, into)
+    return out, inserted, moved_prints(before, left, into) if before is not None else None
 
 
 def _delete_rows(
@@ -642,24 +638,22 @@ def _delete_rows(
     params: list,
     table: Table,
     part_keys: tuple[str, ...],
-    moved_out: list[Fingerprints],
     prints: bool,
-) -> int:
-    """Delete the copy's rows whose row ids the query ``rows`` selects (``c.rowid``); with
-    ``prints``, the fingerprints by ``part_keys`` of the rows deleted (as the delete
-    returned them: the copy is read once) are appended to ``moved_out``. How many rows."""
+) -> tuple[int, Fingerprints]:
+    """Delete the copy's rows whose row ids the query ``rows`` selects (``c.rowid``): how
+    many, and with ``prints`` their fingerprints by ``part_keys``, of the rows as the
+    delete returned them (the copy is read once)."""
     delete = f"delete from {copy} where rowid in (select c.rowid from {rows})"
     if not prints:
-        return con.execute(delete, params).fetchone()[0]
+        return con.execute(delete, params).fetchone()[0], {}
     with warnings.catch_warnings():  # DuckDB warns that Arrow copies the rows: a day's few
         warnings.simplefilter("ignore", UserWarning)
         gone = con.execute(f"{delete} returning {table.select_list()}", params).to_arrow_table()
     con.register("publish_moved_out", gone)
     try:
-        moved_out.append(rows_prints(con, "select * from publish_moved_out", table, part_keys))
+        return gone.num_rows, rows_prints(con, "select * from publish_moved_out", table, part_keys)
     finally:
         con.unregister("publish_moved_out")
-    return gone.num_rows
 
 
 def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
