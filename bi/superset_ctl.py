@@ -170,13 +170,21 @@ def stop(home: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop"])
+    # prepare: the metadata and the admin only (they need no published mart), e.g. while
+    # the pipeline that publishes it runs
+    parser.add_argument("action", choices=["start", "stop", "prepare"])
     parser.add_argument("--home", type=Path, required=True, help="the socialmart home")
     parser.add_argument("--port", type=int, default=8088)
     args = parser.parse_args()
     home = args.home.resolve()
     try:
-        print(start(home, args.port) if args.action == "start" else stop(home))
+        if args.action == "start":
+            print(start(home, args.port))
+        elif args.action == "prepare":
+            prepare(home)
+            print(f"Superset's metadata is ready in {bi_dir(home)}")
+        else:
+            print(stop(home))
     except SupersetError as error:
         sys.exit(f"make bi: {error}")
 

@@ -429,7 +429,8 @@ def base_url(key: str, environ: Mapping[str, str]) -> str:
 
 def http_policy(key: str, environ: Mapping[str, str]) -> HttpPolicy:
     """Per-platform limits from ``SOCIALMART_<P>_RATE_LIMIT`` (requests/s, 0: no limit),
-    ``_CONCURRENCY`` (requests in flight) and ``_TIMEOUT`` (seconds)."""
+    ``_CONCURRENCY`` (requests in flight), ``_TIMEOUT`` (seconds) and ``_BACKOFF`` (the
+    seconds a first retry waits at most; each later one doubles it)."""
     policy, problems = read_http_policy(key, environ)
     if problems:
         raise ProblemsError(problems)
@@ -441,6 +442,7 @@ POLICY_SETTINGS: dict[str, tuple[str, type[int] | type[float], float, str]] = {
     "RATE_LIMIT": ("requests_per_second", float, 0, "requests per second, 0 for no limit"),
     "CONCURRENCY": ("concurrency", int, 1, "requests in flight, a whole number from 1"),
     "TIMEOUT": ("timeout_seconds", float, 0.001, "seconds per request, more than 0"),
+    "BACKOFF": ("backoff_seconds", float, 0, "seconds a first retry waits at most, 0 or more"),
 }
 
 

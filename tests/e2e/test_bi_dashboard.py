@@ -71,17 +71,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ctl(home: Path, *args: str) -> str:
+def start_ctl(home: Path, *args: str) -> subprocess.Popen:
     if not BI_PYTHON.exists():
         pytest.fail("bi/.venv is missing: `make test` installs it (make bi/.venv/bin/.installed)")
-    done = subprocess.run(
+    return subprocess.Popen(
         [str(BI_PYTHON), str(CTL), *args, "--home", str(home)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=REPO_ROOT,
     )
-    assert done.returncode == 0, f"superset_ctl {args}: {done.stdout}\n{done.stderr}"
-    return done.stdout
+
+
+def finish_ctl(process: subprocess.Popen) -> str:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, f"superset_ctl {process.args[2:]}: {out}\n{err}"
+    return out
+
+
+def ctl(home: Path, *args: str) -> str:
+    return finish_ctl(start_ctl(home, *args))
 
 
 def dashboard_keys() -> list[dg.AssetKey]:
@@ -95,6 +104,8 @@ def dashboard_keys() -> list[dg.AssetKey]:
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     """`make demo` then `make bi`, in small: three days published, Superset on them."""
     home = tmp_path_factory.mktemp("bi") / "home"
+    # Superset's metadata needs no mart: made while the pipeline builds one
+    preparing = start_ctl(home, "prepare")
     sim = start_simulator(
         home, today=WARM_UP + timedelta(days=1), scale="tiny", history_start=date(2026, 10, 1)
     )
@@ -110,10 +121,15 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
             # what the dashboard reads: everything but the docs and reports pages (the
             # simulated week's build writes those, tests/e2e/test_pipeline_e2e.py)
             run_pipeline(instance, WARM_UP, END, asset_selection=dashboard_keys())
+    except BaseException:
+        preparing.kill()
+        preparing.communicate()
+        raise
     finally:
         os.environ.clear()
         os.environ.update(saved)
         sim.stop()
+    finish_ctl(preparing)
     port = free_port()
     started = ctl(home, "start", "--port", str(port))
     try:

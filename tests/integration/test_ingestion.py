@@ -24,6 +24,7 @@ def raw(sim: RunningSimulator, table: str) -> pl.DataFrame:
 def test_douyin_under_429_and_5xx_loads_exactly_the_truth(simulator, sim_env):
     simulator.set_faults({"douyin": {"rate_429": 0.15, "rate_5xx": 0.1, "retry_after": "0"}})
     sim_env["SOCIALMART_DOUYIN_CONCURRENCY"] = "1"  # one request order: the same draws each run
+    sim_env["SOCIALMART_DOUYIN_BACKOFF"] = "0.01"  # retried as in production, waits shortened
     result = ingest(simulator, sim_env, "douyin", DAY, "r1")
     assert result.retries > 0, "faults were on: the client must have retried"
 

@@ -72,6 +72,7 @@ def truth_views(sim: RunningSimulator) -> pl.DataFrame:
 def test_fault_loses_and_duplicates_nothing(simulator, sim_env, kind: str):
     simulator.set_faults({"douyin": FAULTS[kind]})
     sim_env["SOCIALMART_DOUYIN_TIMEOUT"] = "0.25"
+    sim_env["SOCIALMART_DOUYIN_BACKOFF"] = "0.01"  # retried as in production, waits shortened
     sim_env["SOCIALMART_DOUYIN_CONCURRENCY"] = "1"  # one request order: the same draws each run
     result = ingest_douyin(simulator, sim_env)
 

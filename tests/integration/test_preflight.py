@@ -121,13 +121,14 @@ def test_every_problem_of_a_file_and_the_settings_is_listed_at_once(tmp_path: Pa
         "SOCIALMART_WEIBO_BASE_URL": "api.weibo.com",
         "SOCIALMART_DOUYIN_RATE_LIMIT": "fast",
         "SOCIALMART_KUAISHOU_CONCURRENCY": "0",
+        "SOCIALMART_KUAISHOU_BACKOFF": "-1",
         "SOCIALMART_DUCKDB_MEMORY_LIMIT": "4",
         "SOCIALMART_ALERT_WEBHOOK_URL": "qyapi.weixin.qq.com/cgi-bin/webhook/send",
     }
     with pytest.raises(PreflightError) as raised:
         preflight.require(paths, env)
     lines = str(raised.value).splitlines()
-    assert lines[0] == "12 configuration problem(s) found by the preflight; nothing was fetched:"
+    assert lines[0] == "13 configuration problem(s) found by the preflight; nothing was fetched:"
     expected = [
         "row 3: 5 values where the header has 4",
         "row 4, platform: 'tiktok' is not a platform key",
@@ -138,6 +139,7 @@ def test_every_problem_of_a_file_and_the_settings_is_listed_at_once(tmp_path: Pa
         "SOCIALMART_WEIBO_BASE_URL: 'api.weibo.com' is not an http(s) URL",
         "SOCIALMART_DOUYIN_RATE_LIMIT: 'fast' is not valid",
         "SOCIALMART_KUAISHOU_CONCURRENCY: '0' is not valid",
+        "SOCIALMART_KUAISHOU_BACKOFF: '-1' is not valid",
         "SOCIALMART_HASH_KEY: SOCIALMART_HASH_KEY must hold a secret of at least 16 characters",
         "SOCIALMART_DUCKDB_MEMORY_LIMIT: '4' is not a DuckDB memory limit",
         "SOCIALMART_ALERT_WEBHOOK_URL: 'qyapi.weixin.qq.com/cgi-bin/webhook/send' is not",
@@ -157,6 +159,7 @@ def test_settings_in_range_pass(tmp_path: Path):
         "SOCIALMART_DOUYIN_RATE_LIMIT": "0",
         "SOCIALMART_DOUYIN_CONCURRENCY": "8",
         "SOCIALMART_DOUYIN_TIMEOUT": "2.5",
+        "SOCIALMART_DOUYIN_BACKOFF": "0",
         "SOCIALMART_DUCKDB_MEMORY_LIMIT": "512MB",
         "SOCIALMART_ALERT_WEBHOOK_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
     }
