@@ -10,8 +10,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -32,6 +30,7 @@ from ingestion.runner import ingest_day
 from ingestion.settings import REPO_ROOT
 from orchestration.partitions import write_dbt_window
 from serving.chromium import CHROMIUM
+from tests import dbt_forked
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -200,7 +199,7 @@ def start_dbt(
     *args: str,
     window: tuple[date, date] | None = None,
     project: Path = DBT_DIR,
-) -> subprocess.Popen:
+) -> dbt_forked.DbtProcess:
     """``dbt <command> <args>`` on the project (or a copy of it, ``project``) and
     ``dbt_warehouse(root)``, from root/dbt (its target, logs and output, dbt.out, there),
     over ``window`` (inclusive dates; None: every date) as the dbt asset passes it;
@@ -216,17 +215,15 @@ def start_dbt(
     parsed = DBT_DIR / "target" / "partial_parse.msgpack"
     if parsed.exists() and not (target / parsed.name).exists():
         shutil.copyfile(parsed, target / parsed.name)
-    with (work / "dbt.out").open("a") as out:
-        return subprocess.Popen(
-            [str(Path(sys.executable).with_name("dbt")), command, *args,
-             "--profiles-dir", str(DBT_DIR), "--project-dir", str(project),
-             "--target-path", str(target), "--log-path", str(work / "logs")],
-            cwd=work,
-            env={**os.environ, "SOCIALMART_WAREHOUSE": UNSET_WAREHOUSE},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    return dbt_forked.start(
+        [command, *args,
+         "--profiles-dir", str(DBT_DIR), "--project-dir", str(project),
+         "--target-path", str(target), "--log-path", str(work / "logs")],
+        cwd=work,
+        env={**os.environ, "SOCIALMART_WAREHOUSE": UNSET_WAREHOUSE},
+        output=work / "dbt.out",
+    )  # fmt: skip
 
 
-def finish_dbt(process: subprocess.Popen, root: Path) -> None:
+def finish_dbt(process: dbt_forked.DbtProcess, root: Path) -> None:
     assert process.wait(timeout=1200) == 0, (root / "dbt" / "dbt.out").read_text()[-3000:]

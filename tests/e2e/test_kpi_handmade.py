@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +37,7 @@ from orchestration.dbt_assets import socialmart_dbt
 from orchestration.ingestion_assets import account_registry, erasure_requests, platform_assets
 from orchestration.publish_assets import published_mart
 from orchestration.runs import run_pipeline
+from tests.dbt_forked import DbtProcess
 from tests.helpers import Receiver, dbt_warehouse, finish_dbt, report_cells, start_dbt
 
 pytestmark = pytest.mark.e2e
@@ -571,7 +571,7 @@ def alert_layer() -> dict[str, tuple[str, list[tuple]]]:
     }
 
 
-def start_alert_build(root: Path, reverse: bool) -> subprocess.Popen:
+def start_alert_build(root: Path, reverse: bool) -> DbtProcess:
     """A warehouse holding the hand-made layer (every table's rows reversed on demand: the
     same data in another physical order, as parallel scans give it), and the dbt process
     building kpi_alerts on it."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,6 +32,7 @@ import pytest
 
 from devtools.simulator import scale
 from devtools.simulator.model import SCALES
+from tests.dbt_forked import DbtProcess
 from tests.helpers import DBT_DIR, dbt_warehouse, finish_dbt, start_dbt
 
 # 20 days: the matrix's review alerts (a KPI missed 14 days running) fall on dates before
@@ -52,7 +52,7 @@ def generate(warehouse: Path, start: date, end: date, history_start: date) -> No
 
 def dbt_build(
     root: Path, window: tuple[date, date] | None, extra_vars: dict | None = None
-) -> subprocess.Popen:
+) -> DbtProcess:
     """Seeds and models of ``dbt_warehouse(root)`` (the data tests run in the e2e pipeline),
     as the daily job builds them; started (``finish_dbt`` waits)."""
     args = ["--quiet", "--exclude", "resource_type:test resource_type:unit_test"]
