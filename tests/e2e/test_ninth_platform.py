@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -100,11 +99,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
             ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
         )
         dbt_inputs.write(project_dir)
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(project_dir)],
-            cwd=project_dir,
-            check=True,
-        )
+        # its manifest is parsed by build_dbt_assets (manifest_path), as for the repository's
         project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
         (home / "accounts.csv").write_text(
