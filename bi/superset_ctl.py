@@ -5,6 +5,8 @@ Runs with bi/.venv's Python (Superset's own environment, apart from the pipeline
 imports the dashboard bundle written by ``bundle.py`` for this home's published mart
 (every time, overwriting, so the files in ``bi/`` are what is shown), starts gunicorn on
 127.0.0.1 in its own process group and prints the address. ``stop`` ends that group.
+``prepare`` makes the metadata and the admin only: they need no published mart, so they
+can be made while the pipeline that publishes it runs.
 """
 
 from __future__ import annotations
@@ -170,8 +172,6 @@ def stop(home: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # prepare: the metadata and the admin only (they need no published mart), e.g. while
-    # the pipeline that publishes it runs
     parser.add_argument("action", choices=["start", "stop", "prepare"])
     parser.add_argument("--home", type=Path, required=True, help="the socialmart home")
     parser.add_argument("--port", type=int, default=8088)
