@@ -483,18 +483,25 @@ def _most_rows(rows: dict[Part, int], parts: frozenset) -> int | None:
 
 
 def part_condition(keys: tuple[str, ...], parts: frozenset[Part]) -> str:
-    """SQL true for the rows of ``parts``: for each value of the keys after the date, its
-    dates as literals (they prune by row group). A publish that restates a scope on every
-    date writes one clause of that scope, not one per date. Of a table of no keys, all."""
+    """SQL true for the rows of ``parts``: their dates as literals (they prune by row group)
+    and, of a table with keys after the date, the parts as one list of tuples, which DuckDB
+    looks up by hash. An OR of a clause per value of the other keys was evaluated clause by
+    clause on every row: at `large`, 1.6 s against 0.2 s to find 608 (date, platform) parts
+    of 8.3M interactions. A part with a null key has a clause of its own. Of a table of no
+    keys, all."""
     if not keys:
         return "true"
-    dates_of: dict[Part, set[date | None]] = {}
-    for part in parts:
-        dates_of.setdefault(part[1:], set()).add(part[0])
+    if len(keys) == 1:
+        return _dates_in(keys[0], {part[0] for part in parts})
+    known = sorted((part for part in parts if None not in part), key=_sort_key)
     clauses = []
-    for rest, days in sorted(dates_of.items(), key=lambda item: _sort_key(item[0])):
-        rest_terms = [_equals(key, value) for key, value in zip(keys[1:], rest, strict=True)]
-        clauses.append(" and ".join([f"({_dates_in(keys[0], days)})", *rest_terms]))
+    if known:
+        columns = ", ".join(quote(key) for key in keys)
+        tuples = ", ".join(f"({', '.join(_literal(v) for v in part)})" for part in known)
+        dates = _dates_in(keys[0], {part[0] for part in known})
+        clauses.append(f"({dates}) and ({columns}) in ({tuples})")
+    for part in sorted((part for part in parts if None in part), key=_sort_key):
+        clauses.append(" and ".join(_equals(k, v) for k, v in zip(keys, part, strict=True)))
     return " or ".join(f"({clause})" for clause in clauses)
 
 
@@ -507,9 +514,13 @@ def _dates_in(column: str, days: set[date | None]) -> str:
 def _equals(column: str, value: date | str | None) -> str:
     if value is None:
         return f"{quote(column)} is null"
+    return f"{quote(column)} = {_literal(value)}"
+
+
+def _literal(value: date | str) -> str:
     if isinstance(value, date):
-        return f"{quote(column)} = date '{value.isoformat()}'"
-    return f"{quote(column)} = '{str(value).replace(chr(39), chr(39) * 2)}'"
+        return f"date '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def quote(name: str) -> str:

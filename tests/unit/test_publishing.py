@@ -1206,6 +1206,27 @@ def test_a_scope_restated_on_every_date_rewrites_that_scopes_files_only(tmp_path
     assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
 
 
+@pytest.mark.parametrize("keys", [("business_date",), ("business_date", "scope")])
+def test_a_part_condition_selects_the_rows_of_its_parts_exactly(keys: tuple[str, ...]):
+    """Dates, keys after the date, nulls in either, and a quote in a value: the condition
+    selects the rows of the parts named, and none of the others."""
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select * from (values "
+        "(date '2026-11-01', 'matrix'), (date '2026-11-01', 'a b'), (date '2026-11-02', 'matrix'), "
+        "(date '2026-11-02', 'o''brien'), (null, 'matrix'), (date '2026-11-03', null), "
+        "(null, null), (date '2026-11-03', 'matrix')) as v(business_date, scope)"
+    )
+    rows = con.execute("select * from t").fetchall()
+    every = {row[: len(keys)] for row in rows}
+    for parts in [every, {p for p in every if None in p}, {p for p in every if None not in p}]:
+        where = fingerprints.part_condition(keys, frozenset(parts))
+        chosen = con.execute(f"select * from t where {where}").fetchall()
+        assert sorted(chosen, key=str) == sorted(
+            (row for row in rows if row[: len(keys)] in parts), key=str
+        ), where
+
+
 def test_a_table_served_by_date_then_by_date_and_scope_is_written_whole_once(tmp_path: Path):
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_scoped_warehouse(warehouse)
