@@ -21,7 +21,10 @@
     nothing (an erasure drops it) every row is written again. -#}
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
 {%- set since = orders_since() %}
-with orders as (
+-- not materialized: read four times on the day, DuckDB would keep every column of every
+-- staged order first (3.4M at `large`, about 0.8 CPU-seconds); read so, the touched orders'
+-- lookups scan only the columns they use
+with orders as not materialized (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
