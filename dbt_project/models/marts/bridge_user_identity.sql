@@ -33,11 +33,11 @@ changed as (
 ),
 
 written_ids as (
-    select * from unified_ids semi join changed using (id_type, id_value)
+    select * from unified_ids {{ semi_join_identifiers('changed') }}
 ),
 
 written_nodes as (
-    select * from nodes semi join changed using (id_type, id_value)
+    select * from nodes {{ semi_join_identifiers('changed') }}
 ),
 {% else %}
 written_ids as (

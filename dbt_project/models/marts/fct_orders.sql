@@ -89,7 +89,7 @@ buyer_ids as (
 
 bridge as (
     select * from {{ ref('bridge_user_identity') }}
-    semi join buyer_ids using (id_type, id_value)
+    {{ semi_join_identifiers('buyer_ids') }}
 ),
 {% else %}
 sales as (

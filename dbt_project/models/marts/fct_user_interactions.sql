@@ -33,7 +33,7 @@ moved_ids as (
 
 moved_interactions as (
     select * from {{ ref('int_user_interactions') }}
-    semi join moved_ids using (id_type, id_value)
+    {{ semi_join_identifiers('moved_ids') }}
 ),
 
 touched as (
@@ -44,7 +44,7 @@ touched as (
 
 bridge as (
     select id_type, id_value, unified_user_id from {{ ref('bridge_user_identity') }}
-    semi join touched using (id_type, id_value)
+    {{ semi_join_identifiers('touched') }}
 ),
 
 stored as (

@@ -45,7 +45,7 @@ touched as (
 ),
 
 reading as (
-    select o.* from occurrences as o semi join touched using (id_type, id_value)
+    select o.* from occurrences as o {{ semi_join_identifiers('touched') }}
 ),
 {% else %}
 reading as (
