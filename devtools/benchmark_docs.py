@@ -93,8 +93,11 @@ GROWTH: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "`fct_user_interactions`, `fct_orders` in a daily run",
-        "the day's interactions and orders, and those of the people a merge moved",
-        "only rows written since, or moved, and only where a value changed",
+        "the day's interactions and orders, and those of the people a merge moved; a scan "
+        "of the stored ones (A × D)",
+        "only rows written since, or moved, and only where a value changed; the stored rows "
+        "are scanned to find them, and every stored content order is checked against "
+        "`dim_content` for a content that moved or went",
     ),
     (
         "`bridge_user_identity`, `dim_unified_user` in a daily run",
