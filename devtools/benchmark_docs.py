@@ -276,6 +276,15 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   `kpi_account_daily` rebuilt (`rollup_on_the_day`, `macros/kpi_rollup.sql`): a period's
   rows depend on its own days alone. The matrix roll-ups stay whole: their people KPIs
   (contacts who ordered, repeat buyers, new customers) move with a merge on past days.
+  They sum the accounts' rows of their grain as they are: `kpi_account_daily`'s (not
+  grouped by account and day again), `kpi_account_weekly`'s and `kpi_account_monthly`'s
+  (not every account-day grouped by week or month). Standalone at `large` over a year:
+  the daily matrix 1.5 → 1.1 s, the weekly 0.18 → 0.03 s, the monthly 0.11 → 0.01 s.
+- `kpi_funnel_daily` counts the WeCom adds that `kpi_credited_adds` credits to a platform,
+  one row per add, which a day credits again only for the people whose interactions or
+  identifiers moved. Crediting every add sorted every interaction of everyone who ever
+  added (standalone at `large`: the funnel 0.8 s → 0.05 s, plus 0.4 s for a day's
+  people).
 - `kpi_matrix_daily`'s 30-day repurchase rate merges each buyer's order spans instead of
   joining every day to 30 days of orders.
 - `kpi_alerts` reads contents only for 溯源: those of the accounts whose views swung on a

@@ -1,7 +1,8 @@
 {#- Roll kpi_account_daily up to a scope (account, platform, matrix) and a period (day, ISO
     week, month) (docs/requirements.md R-K6). Counts are summed; followers are taken at the period's ends;
     every rate is re-derived from the summed parts with the formulas of macros/kpi_rates.sql,
-    never averaged.
+    never averaged. The matrix's weeks and months sum the accounts' own (kpi_account_weekly,
+    kpi_account_monthly), which hold the same sums and ends.
     on_the_day=true (a model configured by rollup_on_the_day): a run reads and writes only
     the periods holding a date kpi_account_daily rebuilt; a period's rows depend on its own
     days alone. -#}
@@ -18,6 +19,53 @@ dates as (
 ),
 
 -- one row per account and period: its sums and its followers at both ends
+{%- if scope == 'matrix' and period != 'day' %}
+-- the accounts' own roll-up of the period, whose rows are these (every period's: the
+-- matrix's are built whole), rather than every account-day grouped again
+per_account as (
+    select
+        account_key,
+        platform,
+        account_id,
+        period_start,
+        days_in_period,
+        {% for m in sums %}
+        {{ m }},
+        {% endfor %}
+        followers_total as followers_end,
+        -- null where followers_end is: rolled sums it under that condition anyway
+        followers_at_start as followers_start,
+        period_end
+    from {{ ref('kpi_account_' ~ {'week': 'weekly', 'month': 'monthly'}[period]) }}
+),
+{%- elif period == 'day' %}
+-- a day is kpi_account_daily's own grain: its rows as they are, without grouping them
+-- again (at `large`, the matrix's 730K account-days: 0.14 s against 0.64 s)
+per_account as (
+    select
+        a.account_key,
+        a.platform,
+        a.account_id,
+        a.business_date as period_start,
+        1 as days_in_period,
+        {% for m in sums %}
+        a.{{ m }},
+        {% endfor %}
+        a.followers_total as followers_end,
+        a.followers_1d_ago as followers_start,
+        a.followers_total - a.followers_7d_ago as followers_gain_7d,
+        case when a.followers_total is not null then a.followers_7d_ago end as followers_7d_ago,
+        a.followers_total - a.followers_30d_ago as followers_gain_30d,
+        case when a.followers_total is not null then a.followers_30d_ago end as followers_30d_ago,
+        a.business_date as period_end
+    from account_daily as a
+    {%- if on_the_day %}
+    where a.business_date in ({{ rollup_periods(period) }})
+    {%- else %}
+    semi join dates as d using (business_date)
+    {%- endif %}
+),
+{%- else %}
 per_account as (
     select
         a.account_key,
@@ -32,12 +80,6 @@ per_account as (
             as followers_end,
         arg_min(a.followers_1d_ago, a.business_date) filter (where a.followers_1d_ago is not null)
             as followers_start,
-        {% if period == 'day' %}
-        sum(a.followers_total - a.followers_7d_ago) as followers_gain_7d,
-        sum(a.followers_7d_ago) filter (where a.followers_total is not null) as followers_7d_ago,
-        sum(a.followers_total - a.followers_30d_ago) as followers_gain_30d,
-        sum(a.followers_30d_ago) filter (where a.followers_total is not null) as followers_30d_ago,
-        {% endif %}
         max(a.business_date) as period_end
     from account_daily as a
     join dates as d using (business_date)
@@ -46,6 +88,7 @@ per_account as (
     {%- endif %}
     group by all
 ),
+{%- endif %}
 
 rolled as (
     select

@@ -233,3 +233,21 @@
     union
     select unified_user_id from {{ ref('kpi_user_segments') }} where updated_at > {{ since }}
 {%- endmacro %}
+
+{#- kpi_credited_adds builds on its rows unless fct_user_interactions was built again from
+    nothing. -#}
+{% macro credited_adds_since() -%}
+    {{ return(written_since([(ref('fct_user_interactions'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- The people whose credited adds can have moved since kpi_credited_adds' newest updated_at:
+    an interaction of theirs was written since, or an identifier moved to or from them. -#}
+{% macro credited_adds_touched() -%}
+    {%- set since = "'" ~ credited_adds_since() ~ "'::timestamptz" -%}
+    select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
+    union
+    select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
+    union
+    select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
+    where written_at > {{ since }}
+{%- endmacro %}

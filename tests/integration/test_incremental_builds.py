@@ -1074,6 +1074,98 @@ def test_active_months_on_the_day_equal_everyone_computed_again(warehouses, tmp_
     assert tables() == on_the_day
 
 
+def test_credited_adds_on_the_day_equal_everyone_credited_again(warehouses, tmp_path):
+    """On the day kpi_credited_adds credits again only the people whose interactions or
+    identifiers moved, and kpi_funnel_daily counts from it. After a day with a touch
+    written just before an add (its credit moves to that platform) and a person merged into
+    another (their add moves with them), both tables must equal those built from nothing."""
+    root = tmp_path / "credited_adds"
+    shutil.copytree(warehouses[0].parent.parent, root)
+    warehouse = dbt_warehouse(root)
+    day = scale.history(SPEC)[1]
+    adds = "intermediate.kpi_credited_adds"
+
+    def run() -> None:
+        finish_dbt(
+            start_dbt(
+                "run", root, "--select", "kpi_credited_adds kpi_funnel_daily", window=(day, day)
+            ),
+            root,
+        )
+
+    def tables() -> tuple[list[tuple], list[tuple]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            credited = con.execute(
+                f"select * exclude (updated_at) from {adds} order by interaction_id"
+            ).fetchall()
+            funnel = con.execute(
+                "select * from kpi.kpi_funnel_daily order by platform, business_date"
+            ).fetchall()
+        return credited, funnel
+
+    run()
+    with duckdb.connect(str(warehouse)) as con:
+        [(before,)] = con.execute(f"select max(updated_at) from {adds}").fetchall()
+        # a touch on another platform a second before a credited add
+        [(add_id, toucher, platform)] = con.execute(
+            f"select interaction_id, unified_user_id, platform from {adds} "
+            "order by interaction_id limit 1"
+        ).fetchall()
+        other = "zhihu" if platform != "zhihu" else "bilibili"
+        con.execute(
+            "insert into mart.fct_user_interactions "
+            "select * replace (interaction_id || '-touch' as interaction_id, ? as platform, "
+            "'comment' as interaction_type, occurred_at - interval 1 second as occurred_at, "
+            "now() as updated_at) from mart.fct_user_interactions where interaction_id = ?",
+            [other, add_id],
+        )
+        # a merge: another adder's rows stamped under a third person's id, their id taken
+        [(gone,)] = con.execute(
+            f"select min(unified_user_id) from {adds} where unified_user_id <> ?", [toucher]
+        ).fetchall()
+        [(into,)] = con.execute(
+            "select min(unified_user_id) from mart.fct_user_interactions "
+            f"where unified_user_id not in (?, ?) and unified_user_id not in "
+            f"(select unified_user_id from {adds})",
+            [toucher, gone],
+        ).fetchall()
+        con.execute(
+            "update mart.fct_user_interactions set unified_user_id = ?, updated_at = now() "
+            "where unified_user_id = ?",
+            [into, gone],
+        )
+        con.execute(
+            "update intermediate.int_identity__unified_ids set unified_user_id = ?, "
+            "previous_unified_user_id = ?, written_at = now() where unified_user_id = ?",
+            [into, gone, gone],
+        )
+    run()
+    on_the_day = tables()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(written,)] = con.execute(
+            f"select count(*) from {adds} where updated_at > ?", [before]
+        ).fetchall()
+        people = dict(
+            con.execute(
+                f"select unified_user_id, count(*) from {adds} "
+                "where unified_user_id in (?, ?, ?) group by all",
+                [toucher, gone, into],
+            ).fetchall()
+        )
+        [(credited,)] = con.execute(
+            f"select platform from {adds} where interaction_id = ?", [add_id]
+        ).fetchall()
+    # the add now goes to the touch just before it; the merged person's adds are the
+    # other's; only those people were written again
+    assert credited == other
+    assert gone not in people and people[into] >= 1
+    assert 0 < written < len(on_the_day[0])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"drop table {adds}")
+    run()
+    assert tables() == on_the_day
+
+
 STAMPED_IDENTITY = ("int_identity__nodes", "int_identity__edges", "int_identity__components")
 
 

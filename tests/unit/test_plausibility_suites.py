@@ -206,3 +206,36 @@ def test_a_corrupt_day_in_the_history_does_not_raise_the_level(warehouse: Path):
     [row] = failing_rows(validate(PLAUSIBLE, warehouse, DAY, DAY))
     assert (row["row_key"], row["value"]) == ("douyin:c00", 5e9)
     assert row["trailing_max"] < 4000
+
+
+ROW_VOLUME = Suite.load("kpi__row_volume")
+
+
+def test_row_volume_compares_each_day_with_the_last_loaded_day_before_it(tmp_path: Path):
+    """Content rows per day: 100 a day, none on Nov 5-7, then 300 (Nov 8: against Nov 4,
+    the last day loaded, 3.0, a jump), 300 (Nov 9: 1.0) and 120 (Nov 10: 0.4, a drop). A
+    window that starts after the gap still compares its first day with the day before
+    it; the whole table holds both failures."""
+    path = tmp_path / "wh.duckdb"
+    rows = {date(2026, 11, d): 100 for d in range(1, 5)}
+    rows |= {date(2026, 11, 8): 300, date(2026, 11, 9): 300, date(2026, 11, 10): 120}
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema mart")
+        con.execute("create table mart.fct_content_daily (business_date date, content_key text)")
+        for day, n in rows.items():
+            con.execute(
+                "insert into mart.fct_content_daily select ?, 'c' || i from range(?) as r(i)",
+                [day, n],
+            )
+
+    def failed(start: date | None, end: date | None) -> list[tuple[str, float]]:
+        outcome = validate(ROW_VOLUME, path, start, end)
+        return sorted(
+            (s["business_date"][:10], round(s["ratio_to_previous_day"], 2))
+            for f in outcome.failures
+            for s in f.sample
+        )
+
+    assert failed(date(2026, 11, 8), date(2026, 11, 8)) == [("2026-11-08", 3.0)]
+    assert failed(date(2026, 11, 9), date(2026, 11, 10)) == [("2026-11-10", 0.4)]
+    assert failed(None, None) == [("2026-11-08", 3.0), ("2026-11-10", 0.4)]
