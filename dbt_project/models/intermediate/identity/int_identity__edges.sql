@@ -36,7 +36,8 @@ entered_records as (
 ),
 
 record_ids as (
-    select o.* from occurrences as o semi join entered_records using (source, record_key)
+    select o.* from occurrences as o
+    {{ semi_join_pair('entered_records', 'source', 'record_key') }}
 ),
 {% else %}
 record_ids as (

@@ -178,7 +178,7 @@ run_records as (
 
 stored_rows as (
     select * from {{ this }}
-    semi join run_records using (source, record_key)
+    {{ semi_join_pair('run_records', 'source', 'record_key') }}
 ),
 {% endif %}
 
