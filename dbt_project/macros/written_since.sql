@@ -215,9 +215,15 @@
     (int_identity__unified_ids). One select of unified_user_id, for the per-person kpi
     tables that recompute on the day only the people whose row can have moved. -#}
 {% macro people_written_since(since) -%}
-    select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
+    {{ people_interacted_since(since) }}
     union
     select unified_user_id from {{ ref('fct_orders') }} where updated_at > {{ since }}
+{%- endmacro %}
+
+{#- Of those, the people an interaction was written for since `since` (SQL), or an
+    identifier moved to or from (both ids): for a table built from interactions alone. -#}
+{% macro people_interacted_since(since) -%}
+    select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
     union
     select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
     union
@@ -243,11 +249,5 @@
 {#- The people whose credited adds can have moved since kpi_credited_adds' newest updated_at:
     an interaction of theirs was written since, or an identifier moved to or from them. -#}
 {% macro credited_adds_touched() -%}
-    {%- set since = "'" ~ credited_adds_since() ~ "'::timestamptz" -%}
-    select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
-    union
-    select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
-    union
-    select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
-    where written_at > {{ since }}
+    {{ people_interacted_since("'" ~ credited_adds_since() ~ "'::timestamptz") }}
 {%- endmacro %}

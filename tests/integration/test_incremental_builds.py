@@ -972,6 +972,23 @@ def test_user_segments_scored_on_the_day_equal_everyone_scored_again(warehouses,
     assert everyone_again() == 0
 
 
+def merge_person(
+    con: duckdb.DuckDBPyConnection, gone: str, into: str, tables: tuple[str, ...]
+) -> None:
+    """A merge as the identity chain leaves it: ``gone``'s rows of ``tables`` stamped under
+    ``into``, and ``gone``'s identifiers moved to ``into`` (int_identity__unified_ids)."""
+    for table in tables:
+        con.execute(
+            f"update {table} set unified_user_id = ?, updated_at = now() where unified_user_id = ?",
+            [into, gone],
+        )
+    con.execute(
+        "update intermediate.int_identity__unified_ids set unified_user_id = ?, "
+        "previous_unified_user_id = ?, written_at = now() where unified_user_id = ?",
+        [into, gone, gone],
+    )
+
+
 def test_active_months_on_the_day_equal_everyone_computed_again(warehouses, tmp_path):
     """On the day kpi_user_active_months recomputes only the people whose months can have
     moved, and kpi_retention_cohorts counts from it. After a day that moves months in each
@@ -1037,17 +1054,7 @@ def test_active_months_on_the_day_equal_everyone_computed_again(warehouses, tmp_
             "where unified_user_id not in (?, ?)",
             [early, buyer],
         ).fetchall()
-        for table in ("mart.fct_user_interactions", "mart.fct_orders"):
-            con.execute(
-                f"update {table} set unified_user_id = ?, updated_at = now() "
-                "where unified_user_id = ?",
-                [into, gone],
-            )
-        con.execute(
-            "update intermediate.int_identity__unified_ids set unified_user_id = ?, "
-            "previous_unified_user_id = ?, written_at = now() where unified_user_id = ?",
-            [into, gone, gone],
-        )
+        merge_person(con, gone, into, ("mart.fct_user_interactions", "mart.fct_orders"))
         con.execute("delete from mart.dim_unified_user where unified_user_id = ?", [gone])
 
     run()
@@ -1129,16 +1136,7 @@ def test_credited_adds_on_the_day_equal_everyone_credited_again(warehouses, tmp_
             f"(select unified_user_id from {adds})",
             [toucher, gone],
         ).fetchall()
-        con.execute(
-            "update mart.fct_user_interactions set unified_user_id = ?, updated_at = now() "
-            "where unified_user_id = ?",
-            [into, gone],
-        )
-        con.execute(
-            "update intermediate.int_identity__unified_ids set unified_user_id = ?, "
-            "previous_unified_user_id = ?, written_at = now() where unified_user_id = ?",
-            [into, gone, gone],
-        )
+        merge_person(con, gone, into, ("mart.fct_user_interactions",))
     run()
     on_the_day = tables()
     with duckdb.connect(str(warehouse), read_only=True) as con:
