@@ -11,9 +11,12 @@ and every process it starts, dbt included, sampled five times a second) of:
   Expectations gates and the publish (above ``GATES_MAX_CONTENT_DAYS``: ``dbt build`` and
   the publish asset, without the gates, which validate the window through pandas);
 - ``daily_partition``: the day after next written to raw, then one run of that day on top
-  of the full history, after an unmeasured run of the day before (``settled_daily``: a
+  of the full history, after an unmeasured run of the day before (``settled_dailies``: a
   first run after a full build pays once-only costs); baseline: the full build (the daily
   run should cost a few percent);
+- ``daily_growth``: the same days on a second home built first with the last quarter of
+  the history; the two homes' daily runs take turns, day by day, so that the ratio of
+  their medians compares runs on the same machine in the same hour;
 - ``backfill_7d``: the seven days after it as one run;
 - ``kpi_build``: ``dbt run`` of the kpi models alone over the history; baseline: one DuckDB
   scan-and-aggregate of ``mart.fct_content_daily`` by account and day (the floor);
@@ -558,13 +561,58 @@ def build_history(instance: Any, paths: Paths, start: date, end: date, mode: str
     return full
 
 
+def disk_mb() -> dict[str, int]:
+    """Bytes this process and the children it has waited for (dbt) read from and wrote to
+    storage so far (Linux /proc/self/io): a run's reads tell how much of what it read was
+    not in the page cache."""
+    try:
+        fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    except OSError:
+        return {}
+    return {"read": int(fields["read_bytes"]) >> 20, "written": int(fields["write_bytes"]) >> 20}
+
+
 def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
-    """One run of the daily job for ``day`` (raw already holds it), with dbt's account of it."""
+    """One run of the daily job for ``day`` (raw already holds it), with dbt's account of it
+    and the megabytes it read from and wrote to storage."""
     since = datetime.now(UTC)
+    before = disk_mb()
     with measured() as daily:
         daily.detail = run_window(instance, day, day)
     daily.detail["dbt"] = dbt_account(paths.dbt_target, since)
+    after = disk_mb()
+    if before and after:
+        daily.detail["disk_mb"] = {k: after[k] - before[k] for k in after}
     return daily
+
+
+@dataclass
+class Home:
+    """A bench warehouse and its own Dagster instance: the whole history's, or the last
+    quarter's."""
+
+    paths: Paths
+
+    @contextmanager
+    def instance(self) -> Iterator[Any]:
+        """The Dagster instance of this home, with the environment pointing at it (and put
+        back after)."""
+        import dagster as dg
+
+        from orchestration.runs import prepare_dagster_home
+
+        saved = {k: os.environ.get(k) for k in ("SOCIALMART_HOME", "DAGSTER_HOME")}
+        os.environ["SOCIALMART_HOME"] = str(self.paths.home)
+        os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(self.paths.home))
+        try:
+            with dg.DagsterInstance.get() as instance:
+                yield instance
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 # Daily runs measured for the daily row: one run's time on this machine spreads by 20-30 s
@@ -573,31 +621,64 @@ def daily_run(instance: Any, paths: Paths, day: date) -> Measure:
 DAILY_RUNS = 3
 
 
-def settled_daily(
-    instance: Any, paths: Paths, spec: Scale, day: date, start: date, runs: int = DAILY_RUNS
-) -> Measure:
-    """The median of the daily runs of ``day`` and the ``runs - 1`` days after it, each on
-    the history and the runs before it, after an unmeasured run of the day before (its
-    time kept in the detail): the first run after a full build pays once what the next
-    ones do not (the dbt unit tests after a code change, the dbt docs page, the PII scan's
-    first read of the tables it later reads from its mark on). The median run's detail is
-    the row's; every run's time is listed under ``runs``, and the peak is the highest."""
+def settled_dailies(
+    homes: list[Any], spec: Scale, day: date, start: date, runs: int = DAILY_RUNS
+) -> list[Measure]:
+    """For each home, the median of the daily runs of ``day`` and the ``runs - 1`` days
+    after it, each on the history and the runs before it, after an unmeasured run of the day
+    before (its time kept in the detail): the first run after a full build pays once what
+    the next ones do not (the dbt unit tests after a code change, the dbt docs page, the PII
+    scan's first read of the tables it later reads from its mark on).
+
+    The homes take turns, day by day, and the first of a day alternates: a ratio of two
+    homes' medians compares runs made in the same hour on the same machine, with the
+    page cache left by the other home's run as often before one as before the other (run
+    one after the other, the halves of one bench differed by a quarter for the same code).
+    The median run's detail is each row's; every run's time is listed under ``runs``,
+    and the peak is the highest."""
     before = day - timedelta(days=1)
-    write_raw(paths, spec, before, before, start)
-    first = daily_run(instance, paths, before)
-    measured_runs = []
+    firsts = []
+    for home in homes:
+        write_raw(home.paths, spec, before, before, start)
+        with home.instance() as instance:
+            firsts.append(daily_run(instance, home.paths, before))
+    measured_runs: list[list[tuple[date, Measure]]] = [[] for _ in homes]
     for offset in range(runs):
         each = day + timedelta(days=offset)
-        write_raw(paths, spec, each, each, start)
-        measured_runs.append((each, daily_run(instance, paths, each)))
+        order = list(enumerate(homes))
+        for index, home in order if offset % 2 == 0 else order[::-1]:
+            write_raw(home.paths, spec, each, each, start)
+            with home.instance() as instance:
+                measured_runs[index].append((each, daily_run(instance, home.paths, each)))
+    return [
+        _median(home_runs, before, first, interleaved=len(homes) > 1)
+        for home_runs, first in zip(measured_runs, firsts, strict=True)
+    ]
+
+
+def day_ratios(long: Measure, short: Measure) -> dict[str, float]:
+    """Each measured day's run on the long history over its run on the short one."""
+    shorts = {run["day"]: run["seconds"] for run in short.detail["median_of"]["runs"]}
+    return {
+        run["day"]: round(run["seconds"] / shorts[run["day"]], 2)
+        for run in long.detail["median_of"]["runs"]
+        if shorts.get(run["day"])
+    }
+
+
+def _median(
+    measured_runs: list[tuple[date, Measure]], before: date, first: Measure, interleaved: bool
+) -> Measure:
     by_time = sorted(measured_runs, key=lambda run: run[1].seconds)
     median_day, daily = by_time[len(by_time) // 2]
     daily.detail["median_of"] = {
         "day": str(median_day),
         "runs": [
             {"day": str(each), "seconds": round(run.seconds, 1), "peak_mb": run.peak_mb}
+            | ({"disk_mb": run.detail["disk_mb"]} if "disk_mb" in run.detail else {})
             for each, run in measured_runs
         ],
+        "interleaved": interleaved,
     }
     daily.peak_mb = max(run.peak_mb for _, run in measured_runs)
     daily.detail["day_before"] = {
@@ -609,46 +690,30 @@ def settled_daily(
 
 
 def quarter_history(
-    spec: Scale, home: Path, end: date, day: date, mode: str, world_start: date
-) -> Measure:
-    """The daily run of ``day`` on a warehouse holding the last quarter of the history (the
-    days up to ``end``), built first: the row against which the daily run's growth with
-    history is a ratio. It is the same world as the full history's (begun at
-    ``world_start``), with less of its past loaded: the measured days bring the same
-    snapshots, people and events to both warehouses, so the ratio is the cost of the
+    spec: Scale, home: Path, end: date, mode: str, world_start: date
+) -> tuple[Home, Measure]:
+    """A warehouse holding the last quarter of the history (the days up to ``end``), built
+    in its own home with its own Dagster instance: the home against whose daily runs the
+    daily run's growth with history is a ratio. It is the same world as the full history's
+    (begun at ``world_start``), with less of its past loaded: the measured days bring the
+    same snapshots, people and events to both warehouses, so the ratio is the cost of the
     history alone. (A world begun at the quarter's start has on the same day a third of
     the WeCom contacts and CRM members, which made the ratio partly the audience's
-    growth.) Its own home and Dagster instance; the environment is restored after."""
-    import dagster as dg
-
-    from orchestration.runs import prepare_dagster_home
-
+    growth.) Returns the home and its full build's measure."""
     days = max(2, spec.days // 4)
     start = end - timedelta(days=days - 1)
     home.mkdir(parents=True, exist_ok=True)
-    saved = {k: os.environ[k] for k in ("SOCIALMART_HOME", "DAGSTER_HOME")}
-    os.environ["SOCIALMART_HOME"] = str(home)
-    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
-    try:
-        paths = Paths(home)
-        write_raw(paths, spec, start, end, world_start)
-        with dg.DagsterInstance.get() as instance:
-            full = build_history(instance, paths, start, end, mode)
-            daily = settled_daily(instance, paths, spec, day, world_start)
-    finally:
-        os.environ.update(saved)
-    daily.detail |= {
-        "history_days": days,
-        "full_build_seconds": full.seconds,
-        "full_build_content_days": full.detail["content_days"],
-    }
-    return daily
+    quarter = Home(Paths(home))
+    write_raw(quarter.paths, spec, start, end, world_start)
+    with quarter.instance() as instance:
+        full = build_history(instance, quarter.paths, start, end, mode)
+    full.detail["history_days"] = days
+    return quarter, full
 
 
 def run_benchmark(
     scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
 ) -> dict[str, Any]:
-    import dagster as dg
 
     from devtools import bench
     from orchestration.runs import prepare_dagster_home
@@ -666,7 +731,7 @@ def run_benchmark(
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(home))
     paths = Paths(home)
     start, end = scales.history(spec)
-    day = end + timedelta(days=2)  # the day after end is run first (settled_daily)
+    day = end + timedelta(days=2)  # the day after end is run first (settled_dailies)
     after = day + timedelta(days=DAILY_RUNS)  # the days after the measured daily runs
     week = (after, after + timedelta(days=6))
     out = base.home / "bench" / "report.json"
@@ -698,7 +763,7 @@ def run_benchmark(
     content_days = sum(v for k, v in written.items() if k in CONTENT_DAY_TABLES)
     if full_build == "auto":
         full_build = "dagster" if content_days <= GATES_MAX_CONTENT_DAYS else "dbt"
-    with dg.DagsterInstance.get() as instance:
+    with Home(paths).instance() as instance:
         full = build_history(instance, paths, start, end, full_build)
         full.detail["raw_content_days"] = content_days
         print(f"  full build {full.seconds:.0f} s {full.detail}")
@@ -713,38 +778,28 @@ def run_benchmark(
                 detail=full.detail,
             )
         )
-        daily = settled_daily(instance, paths, spec, day, start)
-        print(f"  daily partition {daily.seconds:.0f} s, dbt {daily.detail['dbt']}")
-        rows.append(
-            Row(
-                "daily_partition",
-                f"a new day on the history, median of {DAILY_RUNS} ({day} on)",
-                daily.seconds,
-                daily.peak_mb,
-                "full build",
-                full.seconds,
-                full.peak_mb,
-                daily.detail,
-            )
+    # the same new days on a quarter of the history, in a warehouse of its own, built
+    # before the daily runs so that the two homes' runs can take turns
+    quarter, short_build = quarter_history(spec, home / "quarter_history", end, full_build, start)
+    daily, short = settled_dailies([Home(paths), quarter], spec, day, start)
+    short.detail |= {
+        "history_days": short_build.detail["history_days"],
+        "full_build_seconds": short_build.seconds,
+        "full_build_content_days": short_build.detail["content_days"],
+    }
+    print(f"  daily partition {daily.seconds:.0f} s, dbt {daily.detail['dbt']}")
+    rows.append(
+        Row(
+            "daily_partition",
+            f"a new day on the history, median of {DAILY_RUNS} ({day} on)",
+            daily.seconds,
+            daily.peak_mb,
+            "full build",
+            full.seconds,
+            full.peak_mb,
+            daily.detail,
         )
-        write_raw(paths, spec, *week, start)
-        with measured() as backfill:
-            backfill.detail = run_window(instance, *week)
-        print(f"  7-day backfill {backfill.seconds:.0f} s")
-        rows.append(
-            Row(
-                "backfill_7d",
-                f"{week[0]}..{week[1]} as one run",
-                backfill.seconds,
-                backfill.peak_mb,
-                "7 × daily partition",
-                round(7 * daily.seconds, 2),
-                daily.peak_mb,
-                backfill.detail,
-            )
-        )
-    # the same new day on a quarter of the history, in a warehouse of its own
-    short = quarter_history(spec, home / "quarter_history", end, day, full_build, start)
+    )
     rows.append(
         Row(
             "daily_growth",
@@ -754,10 +809,31 @@ def run_benchmark(
             f"the same days on {short.detail['history_days']} days of history",
             short.seconds,
             short.peak_mb,
-            {"history_days": spec.days, "dbt": daily.detail["dbt"], "quarter": short.detail},
+            {
+                "history_days": spec.days,
+                "dbt": daily.detail["dbt"],
+                "quarter": short.detail,
+                "ratios_by_day": day_ratios(daily, short),
+            },
         )
     )
     print(f"  daily partition on {short.detail['history_days']} days {short.seconds:.0f} s")
+    write_raw(paths, spec, *week, start)
+    with Home(paths).instance() as instance, measured() as backfill:
+        backfill.detail = run_window(instance, *week)
+    print(f"  7-day backfill {backfill.seconds:.0f} s")
+    rows.append(
+        Row(
+            "backfill_7d",
+            f"{week[0]}..{week[1]} as one run",
+            backfill.seconds,
+            backfill.peak_mb,
+            "7 × daily partition",
+            round(7 * daily.seconds, 2),
+            daily.peak_mb,
+            backfill.detail,
+        )
+    )
     last = week[1]
     with measured() as kpi:
         kpi.detail = kpi_build(paths, start, last)

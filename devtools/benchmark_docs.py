@@ -44,8 +44,9 @@ ROWS: dict[str, tuple[str, str]] = {
         "the daily partition above, on the whole history",
         "the same new days on a second warehouse holding the last quarter of the same "
         "world's history (the same snapshots, people and events on those days; less of the "
-        "past), built first, their median too: the ratio is how a daily run's cost grows "
-        "with the history",
+        "past), built first, their median too, the two homes' runs taking turns day by day "
+        "(reports before `e0f6022` ran the quarter's days after the year's): the ratio is "
+        "how a daily run's cost grows with the history",
     ),
     "backfill_7d": ("the seven days after it, as one run", "seven daily partitions"),
     "kpi_build": (
@@ -496,7 +497,12 @@ def outcome(row: dict[str, Any]) -> str:
         quarter = d.get("quarter") or {}
         days = f"{d.get('history_days')} against {quarter.get('history_days')} days of history"
         quarter_words = [*median_words(quarter), *dbt_words(quarter)]
-        return "; ".join([days, *dbt_words(d), *(f"quarter: {w}" for w in quarter_words)])
+        ratios = d.get("ratios_by_day") or {}
+        by_day = [f"day by day {', '.join(f'{r:.2f}' for r in ratios.values())}"] if ratios else []
+        turns = ["the two histories' runs took turns"] if ratios else []
+        return "; ".join(
+            [days, *turns, *by_day, *dbt_words(d), *(f"quarter: {w}" for w in quarter_words)]
+        )
     if name in ("full_build", "daily_partition", "backfill_7d"):
         run = d.get("publish", d) if d.get("mode") == "dbt" else d
         words = []
