@@ -1,6 +1,7 @@
 {#- One row per buyer (a known person with an order) of the orders in `orders`: the date
-    of their last order, their orders and what they paid (元). kpi_user_segments scores
-    each buyer by it and kpi_user_segments_as_of averages it over the buyers. -#}
+    of their last order, their orders and what they paid (元). kpi_buyer_purchases keeps it,
+    buyer by buyer; kpi_user_segments scores each buyer by it and kpi_user_segments_as_of
+    averages it over the buyers. -#}
 {% macro purchases_per_buyer(orders) -%}
     select
         unified_user_id,

@@ -225,6 +225,12 @@
 {% macro people_interacted_since(since) -%}
     select unified_user_id from {{ ref('fct_user_interactions') }} where updated_at > {{ since }}
     union
+    {{ people_moved_since(since) }}
+{%- endmacro %}
+
+{#- The people an identifier moved to or from since `since` (SQL): both ids of a merge or a
+    split (int_identity__unified_ids). -#}
+{% macro people_moved_since(since) -%}
     select unified_user_id from {{ ref('int_identity__unified_ids') }} where written_at > {{ since }}
     union
     select previous_unified_user_id from {{ ref('int_identity__unified_ids') }}
@@ -238,6 +244,34 @@
     {{ people_written_since(since) }}
     union
     select unified_user_id from {{ ref('kpi_user_segments') }} where updated_at > {{ since }}
+{%- endmacro %}
+
+{#- kpi_buyer_purchases builds on its rows unless fct_orders was built again from nothing. -#}
+{% macro buyer_purchases_since() -%}
+    {{ return(written_since([(ref('fct_orders'), 'updated_at')])) }}
+{%- endmacro %}
+
+{#- The buyers whose purchases can have moved since kpi_buyer_purchases' newest updated_at
+    (its header says why each): one select of unified_user_id. -#}
+{% macro buyers_touched() -%}
+    {%- set since = "'" ~ buyer_purchases_since() ~ "'::timestamptz" -%}
+    select unified_user_id from {{ ref('fct_orders') }} where updated_at > {{ since }}
+    union
+    {{ people_moved_since(since) }}
+    union
+    select unified_user_id from {{ ref('bridge_user_identity') }}
+    {{ semi_join_identifiers('(' ~ cancelled_buyer_ids(since) ~ ')') }}
+{%- endmacro %}
+
+{#- The identifiers (id_type, id_value) that name the buyer of an order staged as cancelled
+    since `since` (SQL): their platform id and the phone on the order, as fct_orders
+    resolves them. -#}
+{% macro cancelled_buyer_ids(since) -%}
+    select buyer_id_type as id_type, buyer_id as id_value from {{ ref('stg_shop__orders') }}
+    where is_cancelled and staged_at > {{ since }}
+    union
+    select 'phone_hash', phone_hash from {{ ref('stg_shop__orders') }}
+    where is_cancelled and staged_at > {{ since }} and phone_hash is not null
 {%- endmacro %}
 
 {#- kpi_credited_adds builds on its rows unless fct_user_interactions was built again from

@@ -2,7 +2,7 @@
     (present on 2+ social platforms) and single-platform — with people, buyers, GMV,
     LTV per person (GMV / people) and per buyer (GMV / buyers). -#}
 {#- Read from kpi_user_segments, which holds one row per person of dim_unified_user with
-    their orders and what they paid so far (purchases_per_buyer over fct_orders): the sums
+    their orders and what they paid so far (kpi_buyer_purchases): the sums
     are made once per person there, and kept on the day for the people whose orders did
     not move, where grouping every order again took 1.2-1.4 s of each daily run at `large`
     and grew with the history. -#}

@@ -38,6 +38,7 @@
       - everyone when N is before O (the last order cancelled) or unknown.
     Everyone is scored when none was kept (a first build, dim_unified_user written whole). -#}
 -- depends_on: {{ ref('int_identity__unified_ids') }} (read on the day only)
+-- depends_on: {{ ref('fct_orders') }} (read on the day only)
 {%- set since = segments_since() %}
 {%- set scored_as_of = segments_scored_as_of() if since else none %}
 {%- set compared = ['unified_user_id', 'platforms', 'is_cross_platform', 'r_score', 'f_score',
@@ -53,17 +54,14 @@ interactions as not materialized (
     select * from {{ ref('fct_user_interactions') }}
 ),
 
-orders as not materialized (
-    select * from {{ ref('fct_orders') }}
-),
-
 as_of as (
     select * from {{ ref('kpi_user_segments_as_of') }}
 ),
 
--- every buyer: one pass over the orders, which the day's check of buyers reads too
+-- every buyer's orders, amount and last order (kept on the day: kpi_buyer_purchases), which
+-- the day's check of buyers reads too
 all_purchases as (
-    {{ purchases_per_buyer('orders') }}
+    select * from {{ ref('kpi_buyer_purchases') }}
 ),
 
 {% if scored_as_of %}

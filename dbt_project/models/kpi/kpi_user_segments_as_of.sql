@@ -6,8 +6,9 @@ with interactions as (
     select business_date from {{ ref('fct_user_interactions') }}
 ),
 
-orders as not materialized (
-    select * from {{ ref('fct_orders') }}
+-- every order dates the data, a buyer's or not
+orders as (
+    select business_date from {{ ref('fct_orders') }}
 ),
 
 as_of as (
@@ -19,8 +20,9 @@ as_of as (
     )
 ),
 
+-- each buyer's orders summed once, and kept on the day (kpi_buyer_purchases)
 purchases as (
-    {{ purchases_per_buyer('orders') }}
+    select * from {{ ref('kpi_buyer_purchases') }}
 ),
 
 final as (
