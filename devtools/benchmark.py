@@ -714,7 +714,6 @@ def quarter_history(
 def run_benchmark(
     scale_name: str, skip_networkx: bool = False, full_build: str = "auto", reuse_raw=False
 ) -> dict[str, Any]:
-
     from devtools import bench
     from orchestration.runs import prepare_dagster_home
 

@@ -45,8 +45,8 @@ ROWS: dict[str, tuple[str, str]] = {
         "the same new days on a second warehouse holding the last quarter of the same "
         "world's history (the same snapshots, people and events on those days; less of the "
         "past), built first, their median too, the two homes' runs taking turns day by day "
-        "(reports before `e0f6022` ran the quarter's days after the year's): the ratio is "
-        "how a daily run's cost grows with the history",
+        "(reports measured before `72c1132` ran the quarter's days after the year's): the "
+        "ratio is how a daily run's cost grows with the history",
     ),
     "backfill_7d": ("the seven days after it, as one run", "seven daily partitions"),
     "kpi_build": (
@@ -331,7 +331,11 @@ included; both must give the same rows. It writes `data/bench/relink.json`.
   the months active as bits of a 128-bit mask, which a day recomputes only for the people
   whose months can have moved (1.7 s for every interaction and order → 0.1 s, plus
   0.4–0.65 s for the day's people; a span of 128 months or more is counted month by
-  month).
+  month). The segments and their as-of row (the buyers' averages) read each buyer's
+  orders, amount and last order from `kpi_buyer_purchases`, which a day sums again only
+  for the buyers whose orders were written or cancelled or whose identifiers moved; each
+  grouped all 3.38M orders by buyer every day (0.35 s and 0.28 s → 0.05 s and 0.01 s
+  standalone).
 - DuckDB runs with a 4 GB `memory_limit` (`SOCIALMART_DUCKDB_MEMORY_LIMIT`) and two
   threads, in dbt (`dbt_project/profiles.yml`) and in the publish step. dbt builds two
   nodes at a time. Two large ones side by side share the one memory limit and both
