@@ -1093,8 +1093,8 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
     ]
     assert made["prepared_while_gates_ran"].value is True
     # the scan read the stamped undated tables (the identity chain's and its bridge and
-    # people, the contents' and their totals, the people's segments and active months) from
-    # the last passing scan's marks
+    # people, the contents' and their totals, the people's segments and active months, the
+    # buyers' purchases) from the last passing scan's marks
     [scanned] = [
         e.event_specific_data.metadata
         for e in rerun.all_events
@@ -1113,6 +1113,7 @@ def test_corruption_at_every_layer_blocks_publishing_until_the_day_passes(pipeli
         "mart.fct_content_totals",
         "kpi.kpi_user_segments",
         "intermediate.kpi_user_active_months",
+        "intermediate.kpi_buyer_purchases",
     }
     assert publish_fingerprint(pipeline) != before
     assert pipeline.published(
