@@ -492,13 +492,10 @@ def test_runs_killed_at_several_steps_then_rerun_publish_what_an_uninterrupted_r
         # exact, but for the last bits of sums of doubles (DuckDB adds them in parallel)
         assert_frame_equal(after_rerun[table], frame, check_exact=False, rel_tol=1e-12)
     # Parquet folders superseded by the rerun's publish are set aside (``.old``), removed by
-    # the next publish, and the file it replaced is the spare (docs/serving.md); nothing
-    # else of the killed runs is left
+    # the next publish (docs/serving.md); nothing else of the killed runs is left
     hidden = [p.name for p in serving_dir.iterdir() if p.name.startswith(".")]
-    assert [name for name in hidden if not name.startswith(".parquet-")] == [
-        ".socialmart.duckdb.spare"
-    ]
-    assert all(name.endswith(".old") for name in hidden if name.startswith(".parquet-"))
+    assert [name for name in hidden if not name.startswith(".parquet-")] == []
+    assert all(name.endswith(".old") for name in hidden)
     assert list(pipeline.sim.paths.landing.rglob(".*.part")) == []
     # the rerun of the range left no duplicates: the KPIs exactly as before, each item-day
     # once in raw and in the facts
