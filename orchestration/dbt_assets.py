@@ -178,7 +178,7 @@ def build_dbt_assets(project: DbtProject, name: str = "socialmart_dbt") -> dg.As
         pool=DUCKDB_POOL,
     )
     def _dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-        if publishes(context.run):  # the file the publish updates, made ready meanwhile
+        if publishes(context.run):  # the publish's copy of the served file, made meanwhile
             served_copy.stage(warehouse.settings.paths().serving_db, context.run_id)
         key_range = context.partition_key_range
         start, end = window_from_keys(key_range.start, key_range.end)

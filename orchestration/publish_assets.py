@@ -51,7 +51,7 @@ def published_mart(
     problems = failed_gates(context.instance, context.run_id, built, GATING_CHECKS)
     if problems:
         cancel_ahead(warehouse, context.run_id)  # prepared while the gates ran
-        served_copy.discard_others(paths.serving_db)  # the file staged for this publish
+        served_copy.discard_others(paths.serving_db)  # the copy made for this publish
         raise PublishError(
             "not publishing; the served mart stays as it was: " + "; ".join(problems)
         )

@@ -17,8 +17,8 @@ from ingestion.settings import Paths
 # One writer at a time on the warehouse file: every asset and check that opens it (dbt
 # included) takes a slot of this pool (one slot: dagster.yaml).
 DUCKDB_POOL = "duckdb"
-# The publish asset, which a run's dbt step looks for in the run: the file the publish
-# updates is then made ready while dbt builds (serving.served_copy).
+# The publish asset, which a run's dbt step looks for in the run: the publish's copy of the
+# served file is then made while dbt builds (serving.served_copy).
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_mart"])
 
 

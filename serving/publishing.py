@@ -200,7 +200,7 @@ def prepare(
     based_on = served_copy.identity(serving_db)
     stamp = f"{run_id[:8]}-{time.time_ns()}"
     tmp = serving_db.with_name(f".{serving_db.name}.{stamp}.tmp")
-    folder = _folder_of(parquet_dir, stamp)
+    folder = parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
     limits: Limits = {"memory_limit": memory_limit, "threads": threads}
     build = _Build(
         warehouse,
@@ -253,9 +253,7 @@ class Prepared:
         return served_copy.identity(self.serving_db) == self.based_on
 
     def swap(self) -> Published:
-        """Make it the served mart: the file by one rename, then the Parquet link. The file
-        it replaces stays as the spare the next publish updates (serving.served_copy)."""
-        served_copy.keep_spare(self.serving_db)
+        """Make it the served mart: the file by one rename, then the Parquet link."""
         os.replace(self.tmp, self.serving_db)
         _swap_link(self.parquet_dir, self.folder)
         self.result.path = self.serving_db
@@ -340,9 +338,8 @@ class _Build:
         it cannot be updated, a new empty file and the reason."""
         if serving_db is None or not serving_db.exists():
             return self._connect(), None, "no earlier publish"
-        # the file staged while dbt built, else the spare, else a copy now (serving.served_copy)
-        staged = served_copy.take(serving_db, self.run_id, self.tmp)
-        if not staged and not served_copy.take_spare(serving_db, self.tmp):
+        # the copy made while dbt built (serving.served_copy), else one now: sequential I/O
+        if not served_copy.take(serving_db, self.run_id, self.tmp):
             shutil.copyfile(serving_db, self.tmp)
         con = None
         try:
@@ -670,29 +667,16 @@ def _checked_count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     return served
 
 
-def _folder_of(parquet_dir: Path, stamp: str) -> Path:
-    """The Parquet folder of the publish ``stamp`` (``parquet_dir`` links to the served one)."""
-    return parquet_dir.with_name(f"{parquet_dir.name}-{stamp}")
-
-
 def _previous_folder(parquet_dir: Path, previous: Previous | None) -> Path | None:
-    """The Parquet folder of the publish being updated: the served one, or for the spare
-    the one before it, which the swap keeps for readers (``_swap_link``). A folder is whole
-    before its publish is swapped in, and set aside by a rename, so one of that name that
-    says it is that publish's holds every file of it."""
-    if previous is None:
+    """The Parquet folder of the publish being updated, when the link still points at it."""
+    if previous is None or not parquet_dir.is_symlink():
         return None
-    named = _folder_of(parquet_dir, previous.stamp)
-    for folder in (parquet_dir.resolve() if parquet_dir.is_symlink() else None, named):
-        if folder is None:
-            continue
-        try:
-            publication = json.loads((folder / "_publication.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if publication.get("stamp") == previous.stamp:
-            return folder
-    return None
+    folder = parquet_dir.resolve()
+    try:
+        publication = json.loads((folder / "_publication.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return folder if publication.get("stamp") == previous.stamp else None
 
 
 class _ParquetWriter:

@@ -7,8 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,16 +24,6 @@ from serving.publishing import (
     stamped_columns,
     unique_keys,
 )
-
-
-@pytest.fixture(autouse=True)
-def updates_start_from_the_served_file(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The update logic is tested on a copy of the served file: a publish here keeps no
-    spare (serving.served_copy) unless its test is marked ``spare``."""
-    if request.node.get_closest_marker("spare") is None:
-        monkeypatch.setattr(served_copy, "keep_spare", lambda *_: None)
 
 
 def make_warehouse(path: Path, people: int) -> None:
@@ -372,17 +360,15 @@ def test_parquet_of_unchanged_tables_are_hard_links_to_the_previous_folder(tmp_p
 
 
 def test_a_parquet_folder_of_another_publish_is_not_reused(tmp_path: Path):
-    """Parquet files are linked only from the folder of the publish the update starts
-    from. A publish killed between the two swaps left the link on the folder before; with
-    the served file's own folder gone too, every Parquet file is written again."""
+    """A publish killed between the two swaps left the link on the folder before: that
+    folder is not the served file's, so every Parquet file is written again."""
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_dated_warehouse(warehouse)
     publish(warehouse, serving, parquet, "run-1", WITHHELD)
     stale = os.readlink(parquet)
     sql(warehouse, "update mart.fct_daily set views = 0 where business_date = '2026-11-05'")
     publish(warehouse, serving, parquet, "run-2", WITHHELD)
-    shutil.rmtree(parquet.resolve())  # run-2's folder is gone
-    os.replace(parquet, tmp_path / "pq-kept")  # and the link back on run-1's folder
+    os.replace(parquet, tmp_path / "pq-kept")  # the link back on run-1's folder
     parquet.symlink_to(stale)
 
     third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
@@ -438,70 +424,6 @@ def test_a_copy_staged_while_dbt_builds_is_what_the_publish_updates(
     killed.write_bytes(b"half a copy")
     publish(warehouse, serving, parquet, "run-5", WITHHELD)
     assert not list(tmp_path.glob(".s.duckdb.*"))
-
-
-@pytest.mark.spare
-def test_a_publish_updates_the_file_the_last_publish_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """The file a swap replaces is kept as the spare, and the next publish updates it: one
-    publish behind, so both publishes' changes are rewritten, and nothing is copied. A
-    spare another process still reads (a connection opened before the swap) is not
-    touched: that publish copies the served file instead."""
-    warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
-    make_dated_warehouse(warehouse)
-    publish(warehouse, serving, parquet, "run-1", WITHHELD)
-    first = served_copy.identity(serving)
-    sql(warehouse, "update mart.fct_daily set views = 7 where business_date = '2026-11-02'")
-    publish(warehouse, serving, parquet, "run-2", WITHHELD)
-    spare = served_copy.spare_path(serving)
-    assert served_copy.identity(spare) == first  # run-1's file, by a second name
-    sql(warehouse, "update mart.fct_daily set views = 8 where business_date = '2026-11-03'")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(shutil, "copyfile", lambda *_: pytest.fail("copied, not the spare"))
-        assert served_copy.stage(serving, "run-3") is None  # no copy to wait for
-        third = publish(warehouse, serving, parquet, "run-3", WITHHELD)
-
-    assert third.full_reason is None
-    assert third.rewritten == {"mart.fct_daily": "2 date(s) rewritten: 2026-11-02, 2026-11-03"}
-    assert served(serving) == full_copy(warehouse, tmp_path, WITHHELD)
-    views = duckdb.connect().execute(
-        f"select business_date::varchar, sum(views) from '{parquet}/mart/fct_daily.parquet' "
-        "where business_date between '2026-11-02' and '2026-11-03' group by all order by 1"
-    )
-    expected = sql(
-        warehouse,
-        "select business_date::varchar, sum(views) from mart.fct_daily "
-        "where business_date between '2026-11-02' and '2026-11-03' group by all order by 1",
-    )
-    assert views.fetchall() == expected
-
-    # a reader in another process on the spare (run-2's file, opened while it was served)
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(spare)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert reader.stdout is not None and reader.stdout.readline().strip() == "1"
-        assert served_copy.in_use(spare)
-        before = served_copy.identity(spare)
-        fourth = publish(warehouse, serving, parquet, "run-4", WITHHELD)
-        assert fourth.full_reason is None and fourth.rewritten == {}  # a copy of run-3's
-        assert served_copy.identity(spare) != before  # run-3's file is the spare now
-    finally:
-        reader.kill()
-        reader.wait()
-    assert not served_copy.in_use(spare)
-
-
-# holds a read-only connection until killed; prints a row of what it reads
-READER = (
-    "import sys, time, duckdb\n"
-    "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-    "print(con.execute('select count(*) > 0 from mart.fct_daily').fetchone()[0] * 1, "
-    "flush=True)\n"
-    "time.sleep(120)\n"
-)
 
 
 @pytest.mark.parametrize(
@@ -1157,17 +1079,11 @@ def test_a_table_newly_partitioned_is_written_whole_in_the_new_layout(tmp_path: 
     assert not (parquet / "mart" / "fct_daily.parquet").exists()
 
 
-@pytest.mark.parametrize(
-    "spare", [False, pytest.param(True, marks=pytest.mark.spare)], ids=["copy", "spare"]
-)
-def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(
-    tmp_path: Path, spare: bool
-):
+def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(tmp_path: Path):
     """The incremental-equals-rebuild guarantee for publishing: a warehouse built and
     published a day at a time (with a late correction of an earlier day, a day withdrawn,
     and tables that change whole) serves the same DuckDB tables and Parquet rows as one
-    publish of the finished warehouse, whether each publish updates a copy of the served
-    file or the spare, one publish behind."""
+    publish of the finished warehouse."""
     warehouse, serving, parquet = tmp_path / "wh.duckdb", tmp_path / "s.duckdb", tmp_path / "pq"
     make_warehouse(warehouse, people=3)
     sql(warehouse, "create table mart.fct_daily (business_date date, content_id int, views int)")
@@ -1193,16 +1109,9 @@ def test_publishing_day_by_day_serves_what_one_publish_of_the_whole_build_does(
         if day > 1:
             assert result.full_reason is None, day
             assert "mart.fct_daily" not in result.parquet_linked
-    if spare:  # day 6's file: day 7's changes (day 3 withdrawn, day 7 added) and day 8's
-        assert result.rewritten["mart.fct_daily"] == (
-            "3 date(s) rewritten: 2026-11-03, 2026-11-07, 2026-11-08"
-        )
-    else:
-        assert result.rewritten["mart.fct_daily"] == "1 date(s) rewritten: 2026-11-08"
-        # the matrix of days 2-7 (day 1's value is 0) and the three scopes of day 8
-        assert result.rewritten["kpi.kpi_scoped"].startswith(
-            "9 partition(s) rewritten: 2026-11-02/m"
-        )
+    assert result.rewritten["mart.fct_daily"] == "1 date(s) rewritten: 2026-11-08"
+    # the matrix of days 2-7 (day 1's value is 0) and the three scopes of day 8
+    assert result.rewritten["kpi.kpi_scoped"].startswith("9 partition(s) rewritten: 2026-11-02/m")
     fresh = tmp_path / "fresh"
     publish(warehouse, fresh / "s.duckdb", fresh / "pq", "fresh-run", WITHHELD, partitioned=BOTH)
 
